@@ -1,0 +1,67 @@
+"""Settings: the only reader of environment variables (prefix ``ZHIXIN_``)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me"  # noqa: S105 - the sentinel that production refuses
+
+
+class Mode(StrEnum):
+    demo = "demo"
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class ConfigError(Exception):
+    """Raised at start when the settings cannot run the platform safely."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ZHIXIN_", env_file=".env", extra="ignore")
+
+    mode: Mode = Mode.production
+    database_url: str = "sqlite:///zhixin.sqlite3"
+    secret_key: str = DEFAULT_SECRET
+    # Sessions
+    session_idle_minutes: int = Field(default=30, ge=1)
+    session_absolute_hours: int = Field(default=12, ge=1)
+    https: bool = False  # set true behind TLS: cookies get Secure and the __Host- prefix
+    # Password policy
+    password_min_length: int = Field(default=12, ge=8)
+    password_min_classes: int = Field(default=3, ge=1, le=4)
+    lockout_threshold: int = Field(default=5, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
+    # Intake
+    import_batch_size: int = Field(default=5000, ge=100)
+    upload_dir: Path = Path("var/uploads")
+    # Audit retention (days, China's Cybersecurity Law asks for at least 180)
+    audit_retention_days: int = Field(default=365, ge=180)
+
+
+    def check_startable(self) -> None:
+        """Refuse to start in production with a missing or default secret."""
+        if self.mode in (Mode.demo, Mode.development, Mode.test):
+            return
+        if not self.secret_key or self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
+            raise ConfigError(
+                "未配置安全密钥：生产模式下必须设置 ZHIXIN_SECRET_KEY（至少 32 个字符的随机串，"
+                "可用 `python -c 'import secrets; print(secrets.token_urlsafe(48))'` 生成）。"
+                " / ZHIXIN_SECRET_KEY is missing or default; set a random value of 32+ characters"
+                " or run with ZHIXIN_MODE=development."
+            )
+
+    @property
+    def is_demo(self) -> bool:
+        return self.mode == Mode.demo
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
