@@ -1,0 +1,85 @@
+"""What each role may do: the one table the service layer consults (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from zhixin.accounts.rules import Role, TenantKind
+
+
+class Permission(StrEnum):
+    enterprise_read = "enterprise:read"  # identity of enterprises (own only, for an enterprise)
+    enterprise_write = "enterprise:write"
+    record_read = "record:read"  # detailed quality records
+    record_write = "record:write"  # import, correct, remove
+    repair_request = "repair:request"
+    repair_review = "repair:review"
+    audit_read = "audit:read"
+    user_manage = "user:manage"
+    role_grant = "role:grant"
+    token_manage = "token:manage"
+
+
+R = Role
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    R.regulator: frozenset(
+        {
+            Permission.enterprise_read,
+            Permission.enterprise_write,
+            Permission.record_read,
+            Permission.record_write,
+            Permission.repair_request,
+            Permission.repair_review,
+        }
+    ),
+    # Banks read identity and (later) grades; detailed records only under the enterprise's
+    # authorisation (授权), which the whitelist work adds.
+    R.bank_officer: frozenset({Permission.enterprise_read}),
+    R.bank_approver: frozenset({Permission.enterprise_read}),
+    R.enterprise: frozenset(
+        {Permission.enterprise_read, Permission.record_read, Permission.repair_request}
+    ),
+    R.guarantor: frozenset({Permission.enterprise_read}),
+    R.finance_bureau: frozenset({Permission.enterprise_read}),
+    R.task_force: frozenset({Permission.enterprise_read, Permission.record_read}),
+    R.auditor: frozenset({Permission.audit_read}),
+    # 三权分立: the administrator manages accounts and tokens but neither reads the audit log
+    # nor grants roles; the security officer grants roles; the auditor reads the log.
+    R.sysadmin: frozenset({Permission.user_manage, Permission.token_manage}),
+    R.security_officer: frozenset({Permission.role_grant}),
+}
+
+# Scopes a bank system's API token may carry.
+TOKEN_SCOPES: dict[str, str] = {
+    "enterprise:read": "读取经营主体基本信息",
+    "record:read": "读取质量要素记录（须企业授权）",
+    "record:write": "导入质量要素记录",
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: a user through a browser session, or a system through an API token."""
+
+    user_id: int
+    username: str
+    display_name: str
+    tenant_id: int
+    tenant_kind: TenantKind
+    enterprise_id: int | None
+    roles: frozenset[Role]
+    scopes: frozenset[str] | None = None  # None: a browser session (no scope limit)
+    via: str = "session"
+    ip: str | None = None
+
+    def can(self, permission: Permission) -> bool:
+        if self.scopes is not None and permission.value not in self.scopes:
+            return False
+        return any(permission in ROLE_PERMISSIONS[r] for r in self.roles)
+
+    def sees_enterprise(self, enterprise_id: int) -> bool:
+        """An enterprise user sees only its own enterprise; other tenants see all identities."""
+        if self.tenant_kind == TenantKind.enterprise:
+            return self.enterprise_id == enterprise_id
+        return True

@@ -1,0 +1,390 @@
+"""Accounts: tenants, users, roles, browser sessions and API tokens. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from zhixin.accounts import repository as repo
+from zhixin.accounts.models import ApiToken, Tenant, User, UserRole, WebSession
+from zhixin.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    new_secret,
+    sha256_hex,
+    verify_password,
+)
+from zhixin.accounts.permissions import TOKEN_SCOPES, Permission, Principal
+from zhixin.accounts.rules import (
+    ROLES_BY_TENANT,
+    SEPARATED_DUTIES,
+    PasswordPolicy,
+    Role,
+    RoleGrantRefused,
+    TenantKind,
+    check_role_grant,
+    is_locked,
+)
+from zhixin.audit import service as audit
+from zhixin.audit.service import Actor
+from zhixin.config import Settings
+from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
+from zhixin.kit.db import utcnow
+
+LOGIN_FAILED = "用户名或密码错误，或账户已被暂时锁定 / invalid credentials or account locked"
+
+
+def policy_from(settings: Settings) -> PasswordPolicy:
+    return PasswordPolicy(settings.password_min_length, settings.password_min_classes)
+
+
+def create_tenant(
+    session: Session, *, code: str, name: str, kind: TenantKind, enterprise_id: int | None = None
+) -> Tenant:
+    if repo.tenant_by_code(session, code) is not None:
+        raise Conflict(f"机构代码 {code} 已存在")
+    if kind == TenantKind.enterprise and enterprise_id is None:
+        raise Invalid("企业类机构必须关联一个经营主体")
+    tenant = Tenant(code=code, name=name, kind=kind.value, enterprise_id=enterprise_id)
+    session.add(tenant)
+    session.flush()
+    return tenant
+
+
+def get_or_create_tenant(
+    session: Session, *, code: str, name: str, kind: TenantKind, enterprise_id: int | None = None
+) -> Tenant:
+    existing = repo.tenant_by_code(session, code)
+    if existing is not None:
+        return existing
+    return create_tenant(session, code=code, name=name, kind=kind, enterprise_id=enterprise_id)
+
+
+def create_user(
+    session: Session,
+    *,
+    tenant: Tenant,
+    username: str,
+    display_name: str,
+    password: str,
+    roles: Iterable[Role],
+    policy: PasswordPolicy,
+    is_service: bool = False,
+    granted_by_id: int | None = None,
+) -> User:
+    """Create a user with initial roles (bootstrap by CLI; the web grants through grant_role)."""
+    username = username.strip()
+    if not username or len(username) > 64:
+        raise Invalid("用户名不能为空且不超过 64 个字符")
+    if repo.user_by_username(session, username) is not None:
+        raise Conflict("该用户名已被使用")
+    problems = policy.problems(password, username=username)
+    if problems:
+        raise Invalid("密码不符合安全策略：" + "；".join(problems))
+    wanted = frozenset(roles)
+    allowed = ROLES_BY_TENANT[TenantKind(tenant.kind)]
+    if not wanted <= allowed:
+        raise Invalid("所选角色不适用于该机构类型")
+    if len(wanted & SEPARATED_DUTIES) > 1:
+        raise Invalid("系统管理员、安全管理员、审计员三种职责不能由同一人兼任")
+    user = User(
+        tenant_id=tenant.id,
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        is_service=is_service,
+    )
+    session.add(user)
+    session.flush()
+    for role in sorted(wanted):
+        session.add(UserRole(user_id=user.id, role=role.value, granted_by_id=granted_by_id))
+    session.flush()
+    return user
+
+
+def principal_for(
+    session: Session,
+    user: User,
+    *,
+    scopes: frozenset[str] | None = None,
+    via: str = "session",
+    ip: str | None = None,
+) -> Principal:
+    tenant = repo.tenant_by_id(session, user.tenant_id)
+    if tenant is None:  # pragma: no cover - FK guarantees it
+        raise NotFound()
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        tenant_id=tenant.id,
+        tenant_kind=TenantKind(tenant.kind),
+        enterprise_id=tenant.enterprise_id,
+        roles=frozenset(Role(r) for r in repo.roles_of(session, user.id)),
+        scopes=scopes,
+        via=via,
+        ip=ip,
+    )
+
+
+# -- login ---------------------------------------------------------------------------------
+
+
+def authenticate(
+    session: Session, *, username: str, password: str, settings: Settings
+) -> User | None:
+    """Check a password; count failures; lock after the threshold.
+
+    Returns None for every kind of failure (unknown user, wrong password, locked, disabled), so
+    the caller shows one message (:data:`LOGIN_FAILED`) and commits the failure count.
+    """
+    now = utcnow()
+    user = repo.user_by_username(session, username.strip())
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not user.is_active or user.is_service:
+        return None
+    if user.locked_until is not None and user.locked_until > now:
+        return None
+    if not ok:
+        user.failed_logins += 1
+        if is_locked(user.failed_logins, settings.lockout_threshold):
+            user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+            user.failed_logins = 0
+        session.flush()
+        return None
+    user.failed_logins = 0
+    user.locked_until = None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    session.flush()
+    return user
+
+
+def change_password(
+    session: Session, *, user: User, old: str, new: str, policy: PasswordPolicy
+) -> None:
+    if not verify_password(user.password_hash, old):
+        raise Invalid("原密码不正确")
+    problems = policy.problems(new, username=user.username)
+    if problems:
+        raise Invalid("密码不符合安全策略：" + "；".join(problems))
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    repo.delete_sessions_of(session, user.id)
+    session.flush()
+
+
+@dataclass(frozen=True)
+class NewSession:
+    raw_token: str
+    csrf_token: str
+
+
+def start_session(
+    session: Session, *, user: User, ip: str | None, user_agent: str | None
+) -> NewSession:
+    """A fresh random id at every login (no fixation); only its hash is stored."""
+    raw = new_secret(32)
+    csrf = new_secret(24)
+    session.add(
+        WebSession(
+            token_hash=sha256_hex(raw),
+            user_id=user.id,
+            csrf_token=csrf,
+            ip=ip,
+            user_agent=(user_agent or "")[:300],
+        )
+    )
+    session.flush()
+    return NewSession(raw, csrf)
+
+
+def resolve_session(
+    session: Session, *, raw_token: str, settings: Settings, now: datetime | None = None
+) -> tuple[WebSession, User] | None:
+    """The live session for a cookie value, or None (expired sessions are deleted)."""
+    now = now or utcnow()
+    web = repo.session_by_hash(session, sha256_hex(raw_token))
+    if web is None:
+        return None
+    idle = timedelta(minutes=settings.session_idle_minutes)
+    absolute = timedelta(hours=settings.session_absolute_hours)
+    if now - web.last_seen_at > idle or now - web.created_at > absolute:
+        repo.delete_session(session, web.token_hash)
+        return None
+    user = repo.user_by_id(session, web.user_id)
+    if user is None or not user.is_active:
+        return None
+    if now - web.last_seen_at > timedelta(seconds=30):
+        web.last_seen_at = now
+    return web, user
+
+
+def end_session(session: Session, *, raw_token: str) -> None:
+    repo.delete_session(session, sha256_hex(raw_token))
+
+
+# -- API tokens ----------------------------------------------------------------------------
+
+TOKEN_PREFIX = "zx"
+
+
+@dataclass(frozen=True)
+class NewToken:
+    token: ApiToken
+    raw: str  # shown once, never stored
+
+
+def create_token(
+    session: Session,
+    *,
+    user: User,
+    name: str,
+    scopes: Iterable[str],
+    expires_at: datetime | None = None,
+    actor: Actor | None = None,
+) -> NewToken:
+    scope_set = sorted(set(scopes))
+    unknown = [s for s in scope_set if s not in TOKEN_SCOPES]
+    if unknown:
+        raise Invalid("未知的令牌权限范围：" + "、".join(unknown))
+    if not scope_set:
+        raise Invalid("令牌至少需要一个权限范围")
+    prefix = new_secret(6)[:8]
+    raw = f"{TOKEN_PREFIX}_{prefix}_{new_secret(32)}"
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        prefix=prefix,
+        token_hash=sha256_hex(raw),
+        scopes=scope_set,
+        expires_at=expires_at,
+    )
+    session.add(token)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor or Actor.system("cli"),
+        action="token.create",
+        object_type="api_token",
+        object_id=token.id,
+        detail={"user": user.username, "scopes": scope_set, "prefix": prefix},
+    )
+    return NewToken(token, raw)
+
+
+def resolve_token(session: Session, *, raw: str) -> tuple[ApiToken, User] | None:
+    token = repo.token_by_hash(session, sha256_hex(raw))
+    now = utcnow()
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    user = repo.user_by_id(session, token.user_id)
+    if user is None or not user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+    return token, user
+
+
+def revoke_token(session: Session, *, actor: Principal, token_id: int) -> ApiToken:
+    if not actor.can(Permission.token_manage):
+        raise Forbidden()
+    token = repo.token_by_id(session, token_id)
+    if token is None:
+        raise NotFound()
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.flush()
+        audit.record(
+            session, actor=Actor.of(actor), action="token.revoke", object_type="api_token",
+            object_id=token.id,
+        )
+    return token
+
+
+# -- roles ---------------------------------------------------------------------------------
+
+
+def grant_role(session: Session, *, actor: Principal, user_id: int, role: Role) -> UserRole:
+    target = repo.user_by_id(session, user_id)
+    if target is None:
+        raise NotFound()
+    tenant = repo.tenant_by_id(session, target.tenant_id)
+    assert tenant is not None
+    current = frozenset(Role(r) for r in repo.roles_of(session, target.id))
+    try:
+        check_role_grant(
+            granter_id=actor.user_id,
+            granter_roles=actor.roles,
+            target_id=target.id,
+            target_roles=current,
+            tenant_kind=TenantKind(tenant.kind),
+            role=role,
+        )
+    except RoleGrantRefused as exc:
+        audit.record(
+            session,
+            actor=Actor.of(actor),
+            action="role.grant",
+            object_type="app_user",
+            object_id=target.id,
+            outcome="denied",
+            detail={"role": role.value, "reason": str(exc)},
+        )
+        raise Forbidden(str(exc)) from exc
+    if role in current:
+        raise Conflict("该用户已拥有此角色")
+    grant = UserRole(user_id=target.id, role=role.value, granted_by_id=actor.user_id)
+    session.add(grant)
+    session.flush()
+    audit.record(
+        session,
+        actor=Actor.of(actor),
+        action="role.grant",
+        object_type="app_user",
+        object_id=target.id,
+        detail={"role": role.value},
+    )
+    return grant
+
+
+def list_users(session: Session, *, actor: Principal) -> list[tuple[User, Tenant, list[str]]]:
+    if not (actor.can(Permission.user_manage) or actor.can(Permission.role_grant)):
+        raise Forbidden()
+    return list_users_unchecked(session)
+
+
+def create_token_for(
+    session: Session,
+    *,
+    actor: Principal,
+    username: str,
+    name: str,
+    scopes: Iterable[str],
+    expires_at: datetime | None,
+) -> NewToken:
+    if not actor.can(Permission.token_manage):
+        raise Forbidden()
+    user = repo.user_by_username(session, username)
+    if user is None:
+        raise NotFound("未找到该用户")
+    return create_token(
+        session, user=user, name=name, scopes=scopes, expires_at=expires_at, actor=Actor.of(actor)
+    )
+
+
+def list_tokens(session: Session, *, actor: Principal) -> list[ApiToken]:
+    if not actor.can(Permission.token_manage):
+        raise Forbidden()
+    return list(repo.tokens_of_tenant(session, None))
+
+
+def list_users_unchecked(session: Session) -> list[tuple[User, Tenant, list[str]]]:
+    """Every user with tenant and roles, for operator commands run on the server itself."""
+    tenants = {t.id: t for t in repo.tenants(session)}
+    return [(u, tenants[u.tenant_id], repo.roles_of(session, u.id)) for u in repo.users(session)]

@@ -1,0 +1,146 @@
+"""Append to and verify the hash-chained audit log. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from zhixin.accounts.permissions import Permission, Principal
+from zhixin.audit.models import AuditEvent, AuditHead
+from zhixin.audit.rules import GENESIS, ChainRow, Finding, canonical, chain_hash, verify_chain
+from zhixin.errors import Forbidden
+from zhixin.kit.db import utcnow
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did it, from where: a principal, or a named system process (CLI, worker)."""
+
+    id: int | None
+    name: str
+    tenant_id: int | None = None
+    ip: str | None = None
+
+    @classmethod
+    def of(cls, principal: Principal) -> Actor:
+        return cls(principal.user_id, principal.username, principal.tenant_id, principal.ip)
+
+    @classmethod
+    def system(cls, name: str = "system") -> Actor:
+        return cls(None, name)
+
+
+def _head(session: Session) -> AuditHead:
+    head = session.scalar(select(AuditHead).where(AuditHead.id == 1).with_for_update())
+    if head is None:
+        head = AuditHead(id=1, last_seq=0, last_hash=GENESIS)
+        session.add(head)
+        session.flush()
+    return head
+
+
+def record(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str | None = None,
+    object_id: object = None,
+    outcome: str = "success",
+    detail: dict[str, object] | None = None,
+) -> AuditEvent:
+    """Append one event. The head row is locked FOR UPDATE, so writers chain one at a time."""
+    head = _head(session)
+    seq = head.last_seq + 1
+    at = utcnow()
+    fields = {
+        "seq": seq,
+        "at": at,
+        "actor_id": actor.id,
+        "actor": actor.name,
+        "tenant_id": actor.tenant_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "ip": actor.ip,
+        "outcome": outcome,
+        "detail": detail or {},
+    }
+    digest = chain_hash(head.last_hash, canonical(**fields))  # type: ignore[arg-type]
+    event = AuditEvent(prev_hash=head.last_hash, hash=digest, **fields)
+    session.add(event)
+    head.last_seq = seq
+    head.last_hash = digest
+    session.flush()
+    return event
+
+
+def _rows(session: Session, batch: int = 5000) -> Iterator[ChainRow]:
+    last = 0
+    while True:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
+        ).all()
+        if not events:
+            return
+        for e in events:
+            yield ChainRow(
+                e.seq,
+                e.prev_hash,
+                e.hash,
+                canonical(
+                    seq=e.seq,
+                    at=e.at,
+                    actor_id=e.actor_id,
+                    actor=e.actor,
+                    tenant_id=e.tenant_id,
+                    action=e.action,
+                    object_type=e.object_type,
+                    object_id=e.object_id,
+                    ip=e.ip,
+                    outcome=e.outcome,
+                    detail=e.detail,
+                ),
+            )
+        last = events[-1].seq
+        session.expunge_all()
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    checked: int
+    findings: list[Finding]
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def verify(session: Session) -> VerifyResult:
+    head = session.get(AuditHead, 1)
+    head_seq = head.last_seq if head else 0
+    head_hash = head.last_hash if head else GENESIS
+    count = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    findings = verify_chain(_rows(session), head_seq=head_seq, head_hash=head_hash)
+    return VerifyResult(int(count), findings)
+
+
+def list_events(
+    session: Session,
+    *,
+    actor: Principal,
+    limit: int = 100,
+    before_seq: int | None = None,
+    action: str | None = None,
+) -> Sequence[AuditEvent]:
+    if not actor.can(Permission.audit_read):
+        raise Forbidden("只有审计员可以查看审计日志（三权分立）")
+    stmt = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(min(limit, 500))
+    if before_seq is not None:
+        stmt = stmt.where(AuditEvent.seq < before_seq)
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    return session.scalars(stmt).all()

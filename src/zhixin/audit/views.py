@@ -1,0 +1,31 @@
+"""The auditor's page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from zhixin.accounts.permissions import Permission, Principal
+from zhixin.audit import service
+from zhixin.web.deps import DB, require
+from zhixin.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    db: DB,
+    principal: Annotated[Principal, Depends(require(Permission.audit_read))],
+    before_seq: int | None = None,
+    action: str | None = None,
+    check: bool = False,
+) -> Response:
+    events = service.list_events(
+        db, actor=principal, limit=100, before_seq=before_seq, action=action or None
+    )
+    verified = service.verify(db) if check else None
+    return render(request, "audit.html", events=events, verified=verified, action=action or "")

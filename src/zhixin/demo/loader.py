@@ -1,0 +1,157 @@
+"""The demo region: synthetic enterprises and records plus one login for every actor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from zhixin.accounts import repository as accounts_repo
+from zhixin.accounts import service as accounts
+from zhixin.accounts.rules import PasswordPolicy, Role, TenantKind
+from zhixin.audit import service as audit
+from zhixin.audit.service import Actor
+from zhixin.enterprises.models import Enterprise
+from zhixin.kit.db import unit_of_work
+
+DEMO_PASSWORD = "Zhixin-Demo-2025"  # noqa: S105 - printed for the demo, never used outside it
+
+# (tenant code, tenant name, kind, [(username, display name, roles)])
+DEMO_TENANTS: list[tuple[str, str, TenantKind, list[tuple[str, str, list[Role]]]]] = [
+    (
+        "platform",
+        "质信平台运维（演示）",
+        TenantKind.platform,
+        [
+            ("sysadmin", "系统管理员", [Role.sysadmin]),
+            ("security", "安全管理员", [Role.security_officer]),
+            ("auditor", "审计员", [Role.auditor]),
+        ],
+    ),
+    (
+        "amr-xm",
+        "厦门市市场监督管理局（演示）",
+        TenantKind.regulator,
+        [
+            ("regulator", "王监管", [Role.regulator]),
+            ("regulator2", "李复核", [Role.regulator]),
+        ],
+    ),
+    (
+        "bank-xmrcb",
+        "厦门农商银行（演示）",
+        TenantKind.bank,
+        [
+            ("xmrcb-officer", "陈客户经理", [Role.bank_officer]),
+            ("xmrcb-approver", "林审批", [Role.bank_approver]),
+        ],
+    ),
+    (
+        "bank-icbc-xm",
+        "工商银行厦门分行（演示）",
+        TenantKind.bank,
+        [
+            ("icbc-officer", "黄客户经理", [Role.bank_officer]),
+            ("icbc-approver", "周审批", [Role.bank_approver]),
+        ],
+    ),
+    (
+        "guarantor-xm",
+        "厦门市融资担保公司（演示）",
+        TenantKind.guarantor,
+        [("guarantor", "吴担保", [Role.guarantor])],
+    ),
+    (
+        "finance-xm",
+        "厦门市财政局（演示）",
+        TenantKind.finance,
+        [("finance", "郑财政", [Role.finance_bureau])],
+    ),
+    (
+        "taskforce-xm",
+        "融资协调工作专班（演示）",
+        TenantKind.taskforce,
+        [("taskforce", "许专班", [Role.task_force])],
+    ),
+]
+ENTERPRISE_LOGINS = 3
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    loaded: bool
+    enterprises: int
+    records: int
+    logins: list[tuple[str, str]]
+
+
+def _logins(session: Session) -> list[tuple[str, str]]:
+    from zhixin.accounts.rules import ROLE_LABELS
+
+    rows: list[tuple[str, str]] = []
+    for user, tenant, roles in accounts.list_users_unchecked(session):
+        if user.is_service:
+            continue
+        labels = "、".join(ROLE_LABELS[Role(r)] for r in roles)
+        rows.append((f"{labels} · {tenant.name}", user.username))
+    return rows
+
+
+def load_demo(
+    factory: sessionmaker[Session],
+    *,
+    enterprises: int = 3000,
+    seed: int = 20251,
+    progress: Callable[[int, int], None] | None = None,
+) -> DemoResult:
+    """Load the demo region once; a second call only lists the logins."""
+    from zhixin.demo.synth import load_into_database
+
+    with unit_of_work(factory) as session:
+        if accounts_repo.tenant_by_code(session, "amr-xm") is not None:
+            return DemoResult(False, 0, 0, _logins(session))
+        summary = load_into_database(session, enterprises, seed=seed, progress=progress)
+        policy = PasswordPolicy()
+        for code, name, kind, people in DEMO_TENANTS:
+            tenant = accounts.create_tenant(session, code=code, name=name, kind=kind)
+            for username, display, roles in people:
+                accounts.create_user(
+                    session,
+                    tenant=tenant,
+                    username=username,
+                    display_name=display,
+                    password=DEMO_PASSWORD,
+                    roles=roles,
+                    policy=policy,
+                )
+        firms = session.scalars(
+            select(Enterprise).where(Enterprise.kind == "企业").order_by(Enterprise.id).limit(
+                ENTERPRISE_LOGINS
+            )
+        ).all()
+        for i, firm in enumerate(firms, start=1):
+            tenant = accounts.create_tenant(
+                session,
+                code=f"ent-{firm.uscc}",
+                name=firm.name,
+                kind=TenantKind.enterprise,
+                enterprise_id=firm.id,
+            )
+            accounts.create_user(
+                session,
+                tenant=tenant,
+                username=f"enterprise{i}",
+                display_name=f"{firm.name}（企业用户）",
+                password=DEMO_PASSWORD,
+                roles=[Role.enterprise],
+                policy=policy,
+            )
+        audit.record(
+            session,
+            actor=Actor.system("demo"),
+            action="demo.load",
+            detail={"enterprises": summary.enterprises, "records": summary.records},
+        )
+        return DemoResult(True, summary.enterprises, summary.records, _logins(session))

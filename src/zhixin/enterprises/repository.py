@@ -1,0 +1,51 @@
+"""Every select() of the enterprises domain."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from zhixin.enterprises.models import Enterprise
+
+
+def by_id(session: Session, enterprise_id: int) -> Enterprise | None:
+    return session.get(Enterprise, enterprise_id)
+
+
+def by_uscc(session: Session, uscc: str) -> Enterprise | None:
+    return session.scalar(select(Enterprise).where(Enterprise.uscc == uscc))
+
+
+def ids_by_uscc(session: Session, usccs: Sequence[str]) -> dict[str, int]:
+    rows = session.execute(select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc.in_(usccs)))
+    return {u: i for u, i in rows}
+
+
+def search(
+    session: Session,
+    *,
+    q: str,
+    region_code: str | None,
+    only_id: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[Enterprise], int]:
+    stmt = select(Enterprise)
+    if q:
+        if q.isalnum() and q.isascii() and len(q) >= 2:
+            stmt = stmt.where(or_(Enterprise.uscc.startswith(q.upper()), Enterprise.name.contains(q)))
+        else:
+            stmt = stmt.where(Enterprise.name.contains(q, autoescape=True))
+    if region_code:
+        stmt = stmt.where(Enterprise.region_code == region_code)
+    if only_id is not None:
+        stmt = stmt.where(Enterprise.id == only_id)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Enterprise.id).limit(limit).offset(offset)).all()
+    return rows, int(total)
+
+
+def count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Enterprise)) or 0)

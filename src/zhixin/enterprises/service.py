@@ -1,0 +1,138 @@
+"""Enterprise registry: search, detail, create. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from zhixin.accounts.permissions import Permission, Principal
+from zhixin.audit import service as audit
+from zhixin.audit.service import Actor
+from zhixin.enterprises import repository as repo
+from zhixin.enterprises.models import Enterprise
+from zhixin.enterprises.rules import (
+    KINDS,
+    SIZE_CLASSES,
+    InvalidUSCC,
+    is_valid_industry,
+    is_valid_region,
+    normalise_uscc,
+)
+from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
+from zhixin.kit.text import clean
+
+
+def _require(actor: Principal, permission: Permission) -> None:
+    if not actor.can(permission):
+        raise Forbidden()
+
+
+def search(
+    session: Session,
+    *,
+    actor: Principal,
+    q: str = "",
+    region_code: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[Sequence[Enterprise], int]:
+    _require(actor, Permission.enterprise_read)
+    only = actor.enterprise_id if actor.tenant_kind.value == "enterprise" else None
+    if actor.tenant_kind.value == "enterprise" and only is None:
+        return [], 0
+    q = clean(q)
+    return repo.search(
+        session,
+        q=q,
+        region_code=region_code or None,
+        only_id=only,
+        limit=max(1, min(limit, 200)),
+        offset=max(0, offset),
+    )
+
+
+def get(session: Session, *, actor: Principal, enterprise_id: int) -> Enterprise:
+    """One enterprise; another tenant's (for an enterprise user) is a 404 like a missing one."""
+    _require(actor, Permission.enterprise_read)
+    ent = repo.by_id(session, enterprise_id)
+    if ent is None or not actor.sees_enterprise(ent.id):
+        raise NotFound()
+    return ent
+
+
+def get_by_uscc(session: Session, *, actor: Principal, uscc: str) -> Enterprise:
+    _require(actor, Permission.enterprise_read)
+    try:
+        code = normalise_uscc(clean(uscc))
+    except InvalidUSCC as exc:
+        raise Invalid(str(exc)) from exc
+    ent = repo.by_uscc(session, code)
+    if ent is None or not actor.sees_enterprise(ent.id):
+        raise NotFound()
+    return ent
+
+
+def create(
+    session: Session,
+    *,
+    actor: Principal,
+    uscc: str,
+    name: str,
+    kind: str = "企业",
+    size_class: str | None = None,
+    region_code: str | None = None,
+    industry_code: str | None = None,
+    established_on: date | None = None,
+    registered_capital: Decimal | None = None,
+) -> Enterprise:
+    _require(actor, Permission.enterprise_write)
+    problems: dict[str, str] = {}
+    try:
+        code = normalise_uscc(clean(uscc))
+    except InvalidUSCC as exc:
+        problems["uscc"] = str(exc)
+        code = ""
+    name = clean(name)
+    if not name:
+        problems["name"] = "名称不能为空"
+    if kind not in KINDS:
+        problems["kind"] = "主体类型应为：" + "、".join(KINDS)
+    if size_class is not None and size_class not in SIZE_CLASSES:
+        problems["size_class"] = "企业规模应为：" + "、".join(SIZE_CLASSES)
+    if region_code and not is_valid_region(region_code):
+        problems["region_code"] = "行政区划代码应为 6 位数字"
+    if industry_code and not is_valid_industry(industry_code):
+        problems["industry_code"] = "行业代码应符合 GB/T 4754（如 C13、C1391）"
+    if registered_capital is not None and registered_capital < 0:
+        problems["registered_capital"] = "注册资本不能为负数"
+    if problems:
+        raise Invalid("经营主体信息有误", detail=problems)
+    if repo.by_uscc(session, code) is not None:
+        raise Conflict("该统一社会信用代码已登记")
+    ent = Enterprise(
+        uscc=code,
+        name=name,
+        kind=kind,
+        size_class=size_class,
+        region_code=region_code,
+        industry_code=industry_code,
+        established_on=established_on,
+        registered_capital=(
+            registered_capital.quantize(Decimal("0.01")) if registered_capital is not None else None
+        ),
+        source_system="manual",
+    )
+    session.add(ent)
+    session.flush()
+    audit.record(
+        session, actor=Actor.of(actor), action="enterprise.create", object_type="enterprise",
+        object_id=ent.id,
+    )
+    return ent
+
+
+def count(session: Session) -> int:
+    return repo.count(session)

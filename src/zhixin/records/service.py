@@ -1,0 +1,152 @@
+"""Quality records: read, correct, remove, and credit repair. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from zhixin.accounts.permissions import Permission, Principal
+from zhixin.audit import service as audit
+from zhixin.audit.service import Actor
+from zhixin.enterprises import service as enterprises
+from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
+from zhixin.kit.db import utcnow
+from zhixin.records import repository as repo
+from zhixin.records.kinds import RECORD_KINDS
+from zhixin.records.models import CreditRepair, QualityRecord
+from zhixin.records.rules import RepairRefused, check_repair_request
+
+
+def _require(actor: Principal, permission: Permission) -> None:
+    if not actor.can(permission):
+        raise Forbidden()
+
+
+def _visible_record(session: Session, actor: Principal, record_id: int) -> QualityRecord:
+    rec = repo.by_id(session, record_id)
+    if rec is None or not actor.sees_enterprise(rec.enterprise_id):
+        raise NotFound()
+    return rec
+
+
+def records_of(
+    session: Session,
+    *,
+    actor: Principal,
+    enterprise_id: int,
+    kind: str | None = None,
+    include_history: bool = False,
+) -> Sequence[QualityRecord]:
+    _require(actor, Permission.record_read)
+    enterprises.get(session, actor=actor, enterprise_id=enterprise_id)
+    if kind and kind not in RECORD_KINDS:
+        raise Invalid("未知的记录类型")
+    return repo.of_enterprise(session, enterprise_id, kind=kind, include_history=include_history)
+
+
+def history(session: Session, *, actor: Principal, record_id: int) -> Sequence[QualityRecord]:
+    _require(actor, Permission.record_read)
+    rec = _visible_record(session, actor, record_id)
+    return repo.versions(session, rec.kind, rec.natural_key)
+
+
+def counts_by_kind(session: Session, *, actor: Principal, enterprise_id: int) -> dict[str, int]:
+    _require(actor, Permission.record_read)
+    return repo.counts_by_kind(session, enterprise_id)
+
+
+def remove(session: Session, *, actor: Principal, record_id: int, reason: str) -> QualityRecord:
+    """Removal keeps the row: it is superseded without a successor, with the reason."""
+    _require(actor, Permission.record_write)
+    rec = _visible_record(session, actor, record_id)
+    if rec.superseded_at is not None:
+        raise Conflict("该记录已被更正或删除")
+    if not reason.strip():
+        raise Invalid("删除记录须填写原因")
+    rec.superseded_at = utcnow()
+    rec.removal_reason = reason.strip()[:1000]
+    session.flush()
+    audit.record(
+        session, actor=Actor.of(actor), action="record.remove", object_type="quality_record",
+        object_id=rec.id, detail={"kind": rec.kind},
+    )
+    return rec
+
+
+# -- credit repair (信用修复) -----------------------------------------------------------------
+
+
+def request_repair(
+    session: Session, *, actor: Principal, record_id: int, repair_date: date, reason: str
+) -> CreditRepair:
+    _require(actor, Permission.repair_request)
+    rec = _visible_record(session, actor, record_id)
+    if not reason.strip():
+        raise Invalid("请填写修复理由（如已整改完毕、已履行处罚决定）")
+    try:
+        check_repair_request(
+            kind=rec.kind,
+            is_current=rec.superseded_at is None,
+            repaired_on=rec.repaired_on,
+            event_day=rec.event_date or rec.valid_from,
+            repair_date=repair_date,
+        )
+    except RepairRefused as exc:
+        raise Invalid(str(exc)) from exc
+    if repo.pending_repair_for(session, rec.id) is not None:
+        raise Conflict("该记录已有待审核的修复申请")
+    req = CreditRepair(
+        record_id=rec.id,
+        enterprise_id=rec.enterprise_id,
+        repair_date=repair_date,
+        reason=reason.strip()[:2000],
+        requested_by_id=actor.user_id,
+    )
+    session.add(req)
+    session.flush()
+    audit.record(
+        session, actor=Actor.of(actor), action="repair.request", object_type="quality_record",
+        object_id=rec.id, detail={"repair_id": req.id, "repair_date": repair_date.isoformat()},
+    )
+    return req
+
+
+def review_repair(
+    session: Session, *, actor: Principal, repair_id: int, approve: bool, note: str
+) -> CreditRepair:
+    """A regulator approves (the record's effect ends on the repair date) or rejects."""
+    _require(actor, Permission.repair_review)
+    req = repo.repair_by_id(session, repair_id)
+    if req is None:
+        raise NotFound()
+    if req.status != "pending":
+        raise Conflict("该申请已审核，不能重复处理")
+    if req.requested_by_id == actor.user_id:
+        raise Forbidden("申请人不能审核自己的申请")
+    if not approve and not note.strip():
+        raise Invalid("驳回须说明理由")
+    req.status = "approved" if approve else "rejected"
+    req.reviewed_by_id = actor.user_id
+    req.reviewed_at = utcnow()
+    req.review_note = note.strip()[:2000] or None
+    if approve:
+        rec = repo.by_id(session, req.record_id)
+        assert rec is not None
+        rec.repaired_on = req.repair_date
+    session.flush()
+    audit.record(
+        session, actor=Actor.of(actor), action="repair.review", object_type="credit_repair",
+        object_id=req.id, detail={"decision": req.status, "record_id": req.record_id},
+    )
+    return req
+
+
+def list_repairs(
+    session: Session, *, actor: Principal, status: str | None = "pending"
+) -> Sequence[CreditRepair]:
+    if actor.can(Permission.repair_review):
+        return repo.repairs(session, status=status, enterprise_id=None)
+    _require(actor, Permission.repair_request)
+    return repo.repairs(session, status=status, enterprise_id=actor.enterprise_id or -1)

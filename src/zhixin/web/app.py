@@ -1,0 +1,183 @@
+"""The FastAPI application factory: settings checked, engine built in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from zhixin import __version__
+from zhixin.audit import service as audit
+from zhixin.audit.service import Actor
+from zhixin.config import Settings, get_settings
+from zhixin.errors import Forbidden, Unauthenticated, ZhixinError
+from zhixin.kit.db import make_engine, make_sessionmaker, unit_of_work
+from zhixin.web.templating import render
+
+STATIC = Path(__file__).parent / "static"
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def create_app(
+    settings: Settings | None = None, *, session_factory: sessionmaker[Session] | None = None
+) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_startable()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = None
+        if session_factory is None:
+            engine = make_engine(settings.database_url)
+            app.state.sessionmaker = make_sessionmaker(engine)
+        yield
+        if engine is not None:
+            engine.dispose()
+
+    app = FastAPI(
+        title="质信 zhixin API",
+        version=__version__,
+        description="质量融资增信平台 API。银行系统使用 `Authorization: Bearer <令牌>` 调用。",
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    if session_factory is not None:
+        app.state.sessionmaker = session_factory
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        if request.url.path.startswith(("/api/", "/enterprises", "/imports", "/audit")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    _install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    _include_routers(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    from zhixin.accounts import endpoints as accounts_api
+    from zhixin.accounts import views as accounts_views
+    from zhixin.audit import endpoints as audit_api
+    from zhixin.audit import views as audit_views
+    from zhixin.enterprises import endpoints as enterprises_api
+    from zhixin.enterprises import views as enterprises_views
+    from zhixin.intake import endpoints as intake_api
+    from zhixin.intake import views as intake_views
+    from zhixin.records import endpoints as records_api
+    from zhixin.records import views as records_views
+    from zhixin.web import pages
+
+    for module in (accounts_api, audit_api, enterprises_api, records_api, intake_api):
+        app.include_router(module.router, prefix="/api/v1")
+    for module in (
+        pages,
+        accounts_views,
+        audit_views,
+        enterprises_views,
+        records_views,
+        intake_views,
+    ):
+        app.include_router(module.router)
+
+
+def _audit_denied(request: Request, message: str) -> None:
+    principal = getattr(request.state, "principal", None)
+    if principal is None:
+        return
+    with unit_of_work(request.app.state.sessionmaker) as session:
+        audit.record(
+            session,
+            actor=Actor.of(principal),
+            action="access.denied",
+            object_type="route",
+            object_id=f"{request.method} {request.url.path}"[:64],
+            outcome="denied",
+            detail={"reason": message[:200]},
+        )
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ZhixinError)
+    async def zhixin_error(request: Request, exc: ZhixinError) -> Response:
+        if isinstance(exc, Forbidden):
+            _audit_denied(request, exc.message)
+        if _wants_json(request):
+            body: dict[str, Any] = {"error": exc.message}
+            if exc.detail is not None:
+                body["detail"] = exc.detail
+            return JSONResponse(body, status_code=exc.status)
+        if isinstance(exc, Unauthenticated):
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return render(request, "error.html", status_code=exc.status, message=exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        # Never echo what was submitted (passwords, identifiers): location and reason only.
+        problems = [
+            {"loc": [str(p) for p in err.get("loc", ())], "msg": _cn_msg(err)}
+            for err in exc.errors()
+        ]
+        if _wants_json(request):
+            return JSONResponse(
+                {"error": "请求参数有误 / invalid request", "detail": problems}, status_code=422
+            )
+        text = "；".join(f"{'.'.join(p['loc'][1:]) or '请求'}：{p['msg']}" for p in problems)
+        return render(request, "error.html", status_code=422, message="请求参数有误：" + text)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = {404: "未找到该页面或对象 / not found", 405: "不支持该请求方法"}.get(
+            exc.status_code, str(exc.detail)
+        )
+        if _wants_json(request):
+            return JSONResponse({"error": message}, status_code=exc.status_code)
+        return render(request, "error.html", status_code=exc.status_code, message=message)
+
+
+_MESSAGES = {
+    "missing": "必填",
+    "int_parsing": "应为整数",
+    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
+    "date_parsing": "应为日期（YYYY-MM-DD）",
+    "decimal_parsing": "应为数字",
+    "string_too_long": "过长",
+    "string_too_short": "过短",
+    "enum": "不是允许的取值",
+    "literal_error": "不是允许的取值",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "json_invalid": "JSON 格式错误",
+}
+
+
+def _cn_msg(err: Any) -> str:
+    return _MESSAGES.get(str(err.get("type")), "取值不合法")

@@ -1,0 +1,115 @@
+"""Request dependencies: the unit of work, who is calling, and what they may do."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from zhixin.accounts import service as accounts
+from zhixin.accounts.permissions import Permission, Principal
+from zhixin.config import Settings
+from zhixin.errors import Forbidden, Unauthenticated, ZhixinError
+from zhixin.kit.db import unit_of_work
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def cookie_name(request: Request, settings: Settings) -> str:
+    """``__Host-`` needs Secure, which needs HTTPS; plain-HTTP demo runs use a plain name."""
+    secure = settings.https or request.url.scheme == "https"
+    return "__Host-zhixin_sid" if secure else "zhixin_sid"
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back on error."""
+    with unit_of_work(request.app.state.sessionmaker) as session:
+        yield session
+
+
+DB = Annotated[Session, Depends(get_db)]
+AppSettings = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def _csrf_ok(request: Request, expected: str) -> bool:
+    sent = request.headers.get("x-csrf-token")
+    if sent is None:
+        ctype = request.headers.get("content-type", "")
+        if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()  # Starlette caches it for the handler's Form() params
+            value = form.get("csrf_token")
+            sent = value if isinstance(value, str) else None
+    return sent is not None and hmac.compare_digest(sent, expected)
+
+
+class BadToken(ZhixinError):
+    status = 400
+
+
+async def optional_principal(request: Request, db: DB, settings: AppSettings) -> Principal | None:
+    if "access_token" in request.query_params or "token" in request.query_params:
+        raise BadToken("API 令牌只能放在 Authorization 请求头中，不接受 URL 参数 / "
+                       "tokens are accepted only in the Authorization header")
+    auth = request.headers.get("authorization", "")
+    if auth:
+        scheme, _, raw = auth.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            raise Unauthenticated("Authorization 请求头格式应为 Bearer <令牌>")
+        found = accounts.resolve_token(db, raw=raw.strip())
+        if found is None:
+            raise Unauthenticated("API 令牌无效、已过期或已吊销 / invalid token")
+        token, user = found
+        principal = accounts.principal_for(
+            db, user, scopes=frozenset(token.scopes), via="token", ip=client_ip(request)
+        )
+        request.state.principal = principal
+        return principal
+    raw_cookie = request.cookies.get(cookie_name(request, settings))
+    if not raw_cookie:
+        return None
+    resolved = accounts.resolve_session(db, raw_token=raw_cookie, settings=settings)
+    if resolved is None:
+        return None
+    web, user = resolved
+    request.state.csrf_token = web.csrf_token
+    if request.method not in SAFE_METHODS and not await _csrf_ok(request, web.csrf_token):
+        raise Forbidden("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试")
+    principal = accounts.principal_for(db, user, ip=client_ip(request))
+    request.state.principal = principal
+    return principal
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
+def current_principal(principal: OptionalPrincipal) -> Principal:
+    if principal is None:
+        raise Unauthenticated()
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require(*permissions: Permission) -> Callable[[Principal], Principal]:
+    """A dependency that lets the call through when the principal holds any of ``permissions``."""
+
+    def dependency(principal: CurrentPrincipal) -> Principal:
+        if not any(principal.can(p) for p in permissions):
+            raise Forbidden()
+        return principal
+
+    dependency.permissions = permissions  # type: ignore[attr-defined]
+    return dependency

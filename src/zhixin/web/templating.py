@@ -1,0 +1,48 @@
+"""Jinja2 environment shared by every page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from zhixin.accounts.permissions import Permission
+from zhixin.accounts.rules import ROLE_LABELS
+from zhixin.kit.text import mask
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+_CN = ZoneInfo("Asia/Shanghai")
+
+
+def _dt(value: datetime | None) -> str:
+    return value.astimezone(_CN).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _d(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _yuan(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    if abs(value) >= Decimal(10000):
+        return f"{(value / Decimal(10000)).quantize(Decimal('0.01')):,} 万元"
+    return f"{value:,.2f} 元"
+
+
+TEMPLATES.env.filters.update(dt=_dt, d=_d, yuan=_yuan, mask=mask)
+TEMPLATES.env.globals.update(ROLE_LABELS=ROLE_LABELS, Permission=Permission)
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    principal = getattr(request.state, "principal", None)
+    context.setdefault("principal", principal)
+    context.setdefault("csrf_token", getattr(request.state, "csrf_token", ""))
+    context.setdefault("demo", request.app.state.settings.is_demo)
+    return TEMPLATES.TemplateResponse(request, name, context, status_code=status_code)

@@ -1,0 +1,153 @@
+"""Login, lockout, sessions and tokens on a real database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.support.people import PASSWORD, make_user
+from zhixin.accounts import service as accounts
+from zhixin.accounts.models import ApiToken, User, WebSession
+from zhixin.accounts.rules import Role
+from zhixin.config import Settings
+from zhixin.errors import Forbidden, Invalid
+from zhixin.kit.db import unit_of_work, utcnow
+
+
+def test_password_is_stored_as_argon2id(factory: sessionmaker[Session]) -> None:
+    make_user(factory, "li", Role.regulator)
+    with unit_of_work(factory) as s:
+        user = s.scalar(select(User).where(User.username == "li"))
+        assert user is not None
+        assert user.password_hash.startswith("$argon2id$")
+        assert PASSWORD not in user.password_hash
+
+
+def test_weak_password_refused_with_every_reason(factory: sessionmaker[Session]) -> None:
+    from zhixin.accounts.rules import PasswordPolicy, TenantKind
+
+    with pytest.raises(Invalid) as info:
+        with unit_of_work(factory) as s:
+            t = accounts.create_tenant(s, code="r", name="r", kind=TenantKind.regulator)
+            accounts.create_user(
+                s, tenant=t, username="weak", display_name="w", password="short",
+                roles=[Role.regulator], policy=PasswordPolicy(),
+            )
+    assert "12" in info.value.message and "3 类" in info.value.message
+    assert "short" not in info.value.message
+
+
+def test_lockout_after_threshold_with_one_message(
+    factory: sessionmaker[Session], settings: Settings
+) -> None:
+    make_user(factory, "wang", Role.regulator)
+    for _ in range(settings.lockout_threshold - 1):
+        with unit_of_work(factory) as s:
+            assert accounts.authenticate(
+                s, username="wang", password="wrong-Password-1", settings=settings
+            ) is None
+    with unit_of_work(factory) as s:  # below the threshold the right password still works
+        assert accounts.authenticate(s, username="wang", password=PASSWORD, settings=settings)
+    for _ in range(settings.lockout_threshold):
+        with unit_of_work(factory) as s:
+            accounts.authenticate(s, username="wang", password="wrong-Password-1", settings=settings)
+    # Locked now: even the right password fails, exactly as for an unknown user.
+    with unit_of_work(factory) as s:
+        assert accounts.authenticate(s, username="wang", password=PASSWORD, settings=settings) is None
+        assert accounts.authenticate(s, username="nobody", password=PASSWORD, settings=settings) is None
+    with unit_of_work(factory) as s:
+        user = s.scalar(select(User).where(User.username == "wang"))
+        assert user is not None and user.locked_until is not None
+        user.locked_until = utcnow() - timedelta(seconds=1)  # the lock runs out
+    with unit_of_work(factory) as s:
+        assert accounts.authenticate(s, username="wang", password=PASSWORD, settings=settings)
+
+
+def test_session_idle_and_absolute_timeouts(
+    factory: sessionmaker[Session], settings: Settings
+) -> None:
+    make_user(factory, "zhao", Role.regulator)
+    with unit_of_work(factory) as s:
+        user = s.scalar(select(User).where(User.username == "zhao"))
+        assert user is not None
+        new = accounts.start_session(s, user=user, ip="127.0.0.1", user_agent="t")
+    with unit_of_work(factory) as s:
+        web = s.scalar(select(WebSession))
+        assert web is not None and web.token_hash != new.raw_token  # only the hash is stored
+        now = web.created_at
+    idle = timedelta(minutes=settings.session_idle_minutes)
+    with unit_of_work(factory) as s:
+        assert accounts.resolve_session(s, raw_token=new.raw_token, settings=settings,
+                                        now=now + idle - timedelta(seconds=5))
+    # Keep it alive every 20 minutes: still dead at the absolute limit.
+    t = now
+    alive_until = now + timedelta(hours=settings.session_absolute_hours)
+    while t + timedelta(minutes=20) < alive_until:
+        t += timedelta(minutes=20)
+        with unit_of_work(factory) as s:
+            assert accounts.resolve_session(s, raw_token=new.raw_token, settings=settings, now=t)
+    with unit_of_work(factory) as s:
+        assert accounts.resolve_session(
+            s, raw_token=new.raw_token, settings=settings, now=alive_until + timedelta(minutes=1)
+        ) is None
+    with unit_of_work(factory) as s:
+        assert s.scalar(select(WebSession)) is None  # expired sessions are deleted
+
+
+def test_idle_session_expires(factory: sessionmaker[Session], settings: Settings) -> None:
+    make_user(factory, "sun", Role.regulator)
+    with unit_of_work(factory) as s:
+        user = s.scalar(select(User).where(User.username == "sun"))
+        assert user is not None
+        new = accounts.start_session(s, user=user, ip=None, user_agent=None)
+    with unit_of_work(factory) as s:
+        later = utcnow() + timedelta(minutes=settings.session_idle_minutes, seconds=1)
+        assert accounts.resolve_session(s, raw_token=new.raw_token, settings=settings, now=later) is None
+
+
+def test_tokens_hashed_scoped_revocable_expiring(factory: sessionmaker[Session]) -> None:
+    uid = make_user(factory, "bank-sys", Role.bank_officer, service=True)
+    with unit_of_work(factory) as s:
+        user = s.get(User, uid)
+        assert user is not None
+        new = accounts.create_token(s, user=user, name="信贷系统", scopes=["enterprise:read"])
+        expired = accounts.create_token(
+            s, user=user, name="old", scopes=["enterprise:read"],
+            expires_at=utcnow() - timedelta(seconds=1),
+        )
+        with pytest.raises(Invalid, match="未知"):
+            accounts.create_token(s, user=user, name="x", scopes=["everything"])
+    with unit_of_work(factory) as s:
+        stored = s.get(ApiToken, new.token.id)
+        assert stored is not None and new.raw not in (stored.token_hash, stored.prefix)
+        assert accounts.resolve_token(s, raw=new.raw) is not None
+        assert accounts.resolve_token(s, raw=expired.raw) is None
+        assert accounts.resolve_token(s, raw=new.raw + "x") is None
+    admin = make_user(factory, "admin", Role.sysadmin)
+    with unit_of_work(factory) as s:
+        admin_user = s.get(User, admin)
+        assert admin_user is not None
+        actor = accounts.principal_for(s, admin_user)
+        accounts.revoke_token(s, actor=actor, token_id=new.token.id)
+    with unit_of_work(factory) as s:
+        assert accounts.resolve_token(s, raw=new.raw) is None
+
+
+def test_security_officer_grants_but_not_to_self(factory: sessionmaker[Session]) -> None:
+    officer = make_user(factory, "sec", Role.security_officer)
+    admin = make_user(factory, "adm", Role.sysadmin)
+    banker = make_user(factory, "banker", Role.bank_officer)
+    with unit_of_work(factory) as s:
+        sec = accounts.principal_for(s, s.get(User, officer))  # type: ignore[arg-type]
+        adm = accounts.principal_for(s, s.get(User, admin))  # type: ignore[arg-type]
+        accounts.grant_role(s, actor=sec, user_id=banker, role=Role.bank_approver)
+        with pytest.raises(Forbidden, match="安全管理员"):
+            accounts.grant_role(s, actor=adm, user_id=admin, role=Role.auditor)
+        with pytest.raises(Forbidden, match="自己"):
+            accounts.grant_role(s, actor=sec, user_id=officer, role=Role.auditor)
+    with unit_of_work(factory) as s:
+        p = accounts.principal_for(s, s.get(User, banker))  # type: ignore[arg-type]
+        assert p.roles == {Role.bank_officer, Role.bank_approver}
