@@ -44,6 +44,7 @@ def _settings() -> Settings:
 
 
 def _factory(settings: Settings | None = None):  # type: ignore[no-untyped-def]
+    import zhixin.models  # noqa: F401 - every table known before the first query
     from zhixin.kit.db import make_engine, make_sessionmaker
 
     settings = settings or _settings()
