@@ -1,0 +1,1 @@
+"""Synthetic demo data (演示数据): see :mod:`zhixin.demo.synth`."""

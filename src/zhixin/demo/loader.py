@@ -127,9 +127,10 @@ def load_demo(
                     policy=policy,
                 )
         firms = session.scalars(
-            select(Enterprise).where(Enterprise.kind == "企业").order_by(Enterprise.id).limit(
-                ENTERPRISE_LOGINS
-            )
+            select(Enterprise)
+            .where(Enterprise.kind == "企业")
+            .order_by(Enterprise.id)
+            .limit(ENTERPRISE_LOGINS)
         ).all()
         for i, firm in enumerate(firms, start=1):
             tenant = accounts.create_tenant(
