@@ -85,7 +85,6 @@ def create_app(
 
 def _include_routers(app: FastAPI) -> None:
     import zhixin.models  # noqa: F401 - every mapper configured before the first request
-
     from zhixin.accounts import endpoints as accounts_api
     from zhixin.accounts import views as accounts_views
     from zhixin.audit import endpoints as audit_api

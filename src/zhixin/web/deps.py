@@ -60,8 +60,10 @@ class BadToken(ZhixinError):
 
 async def optional_principal(request: Request, db: DB, settings: AppSettings) -> Principal | None:
     if "access_token" in request.query_params or "token" in request.query_params:
-        raise BadToken("API 令牌只能放在 Authorization 请求头中，不接受 URL 参数 / "
-                       "tokens are accepted only in the Authorization header")
+        raise BadToken(
+            "API 令牌只能放在 Authorization 请求头中，不接受 URL 参数 / "
+            "tokens are accepted only in the Authorization header"
+        )
     auth = request.headers.get("authorization", "")
     if auth:
         scheme, _, raw = auth.partition(" ")
