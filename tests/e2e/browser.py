@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import uvicorn
@@ -19,6 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from zhixin.config import Mode, Settings
 from zhixin.kit.db import make_engine, make_sessionmaker
 from zhixin.kit.migrate import upgrade
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = os.environ.get("ZHIXIN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -66,8 +70,12 @@ def live_server(tmp: Path) -> Iterator[LiveServer]:
     settings = Settings(mode=Mode.test, database_url=url, secret_key="browser-" + "x" * 32)
     port = _free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, session_factory=factory), host="127.0.0.1",
-                       port=port, log_level="warning")
+        uvicorn.Config(
+            create_app(settings, session_factory=factory),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -85,7 +93,7 @@ def live_server(tmp: Path) -> Iterator[LiveServer]:
 
 
 @contextmanager
-def chromium_page() -> Iterator[object]:
+def chromium_page() -> Iterator[Page]:
     reason = browser_skip_reason()
     if reason:
         pytest.skip(reason)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-PASSWORD = "Cli-Password-123"  # noqa: S105
+PASSWORD = "Cli-Password-123"
 
 
 def zhixin(
@@ -25,7 +25,12 @@ def zhixin(
     }
     return subprocess.run(
         [sys.executable, "-m", "zhixin.cli", *args],
-        capture_output=True, text=True, env=full_env, input=stdin, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        input=stdin,
+        timeout=120,
+        check=False,
     )
 
 
@@ -39,19 +44,63 @@ def db(tmp_path: Path) -> Path:
 
 def test_users_tokens_and_audit_verify(db: Path) -> None:
     made = zhixin(
-        "users", "create", "bank-sys", "--tenant", "bank-a", "--tenant-kind", "bank",
-        "--tenant-name", "甲银行", "--role", "bank_officer", "--service-account", db=db,
+        "users",
+        "create",
+        "bank-sys",
+        "--tenant",
+        "bank-a",
+        "--tenant-kind",
+        "bank",
+        "--tenant-name",
+        "甲银行",
+        "--role",
+        "bank_officer",
+        "--service-account",
+        db=db,
     )
     assert made.returncode == 0, made.stderr
-    person = zhixin("users", "create", "wang", "--tenant", "amr", "--tenant-kind", "regulator",
-                    "--tenant-name", "市场监管局", "--role", "regulator",
-                    "--password-env", "NEW_PASSWORD", db=db)
+    person = zhixin(
+        "users",
+        "create",
+        "wang",
+        "--tenant",
+        "amr",
+        "--tenant-kind",
+        "regulator",
+        "--tenant-name",
+        "市场监管局",
+        "--role",
+        "regulator",
+        "--password-env",
+        "NEW_PASSWORD",
+        db=db,
+    )
     assert person.returncode == 0, person.stderr
-    weak = zhixin("users", "create", "li", "--tenant", "amr", "--role", "regulator",
-                  "--password-env", "WEAK", db=db, env={"WEAK": "abc"})
+    weak = zhixin(
+        "users",
+        "create",
+        "li",
+        "--tenant",
+        "amr",
+        "--role",
+        "regulator",
+        "--password-env",
+        "WEAK",
+        db=db,
+        env={"WEAK": "abc"},
+    )
     assert weak.returncode == 1 and "密码不符合安全策略" in weak.stderr and "abc" not in weak.stderr
-    token = zhixin("tokens", "create", "--user", "bank-sys", "--name", "信贷系统",
-                   "--scope", "enterprise:read", db=db)
+    token = zhixin(
+        "tokens",
+        "create",
+        "--user",
+        "bank-sys",
+        "--name",
+        "信贷系统",
+        "--scope",
+        "enterprise:read",
+        db=db,
+    )
     assert token.returncode == 0, token.stderr
     raw = token.stdout.strip()
     assert raw.startswith("zx_") and len(raw) > 40
@@ -67,8 +116,13 @@ def test_users_tokens_and_audit_verify(db: Path) -> None:
 
 
 def test_production_refuses_a_default_secret(db: Path) -> None:
-    run = zhixin("serve", "--port", "0", db=db, env={"ZHIXIN_MODE": "production",
-                                                     "ZHIXIN_SECRET_KEY": "change-me"})
+    run = zhixin(
+        "serve",
+        "--port",
+        "0",
+        db=db,
+        env={"ZHIXIN_MODE": "production", "ZHIXIN_SECRET_KEY": "change-me"},
+    )
     assert run.returncode == 1
     assert "ZHIXIN_SECRET_KEY" in run.stderr
 

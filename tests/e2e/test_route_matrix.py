@@ -22,10 +22,18 @@ from zhixin.kit.db import unit_of_work
 R = Role
 ALL = frozenset(Role)
 READ_ENTERPRISES = frozenset(
-    {R.regulator, R.bank_officer, R.bank_approver, R.enterprise, R.guarantor, R.finance_bureau,
-     R.task_force}
+    {
+        R.regulator,
+        R.bank_officer,
+        R.bank_approver,
+        R.enterprise,
+        R.guarantor,
+        R.finance_bureau,
+        R.task_force,
+    }
 )
 READ_RECORDS = frozenset({R.regulator, R.enterprise, R.task_force})
+READ_EVALUATIONS = READ_ENTERPRISES
 
 MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/me"): ALL,
@@ -50,6 +58,11 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/imports/{kind}"): frozenset({R.regulator}),
     ("GET", "/api/v1/imports/{batch_id}"): frozenset({R.regulator}),
     ("GET", "/api/v1/imports/{batch_id}/errors.xlsx"): frozenset({R.regulator}),
+    ("GET", "/api/v1/evaluation/runs"): READ_EVALUATIONS,
+    ("GET", "/api/v1/evaluation/runs/{run_id}"): READ_EVALUATIONS,
+    ("GET", "/api/v1/evaluation/runs/{run_id}/results"): READ_EVALUATIONS,
+    ("GET", "/api/v1/evaluation/runs/{run_id}/enterprises/{enterprise_id}"): READ_EVALUATIONS,
+    ("POST", "/api/v1/evaluation/enterprises/{enterprise_id}/evaluate"): frozenset({R.regulator}),
 }
 PUBLIC: set[tuple[str, str]] = set()
 
@@ -85,8 +98,12 @@ def test_every_role_gets_exactly_what_the_matrix_says(
         s.flush()
         firm_id = firm.id
     for role in Role:
-        make_user(factory, f"u-{role.value}", role,
-                  enterprise_id=firm_id if role == Role.enterprise else None)
+        make_user(
+            factory,
+            f"u-{role.value}",
+            role,
+            enterprise_id=firm_id if role == Role.enterprise else None,
+        )
     failures = []
     for role in Role:
         with TestClient(app) as client:

@@ -28,7 +28,9 @@ def _enterprises(factory: sessionmaker[Session]) -> tuple[int, int]:
         return a.id, b.id
 
 
-def test_session_cookie_flags_and_rotation(client: TestClient, factory: sessionmaker[Session]) -> None:
+def test_session_cookie_flags_and_rotation(
+    client: TestClient, factory: sessionmaker[Session]
+) -> None:
     make_user(factory, "reg", Role.regulator)
     page = client.get("/login")
     resp = client.post(
@@ -46,8 +48,9 @@ def test_session_cookie_flags_and_rotation(client: TestClient, factory: sessionm
     assert first not in stored and len(stored) == 1  # only a hash is kept server-side
     # Logging in again gives a new id and ends the old session.
     page = client.get("/login")
-    client.post("/login", data={"username": "reg", "password": PASSWORD,
-                                "csrf_token": csrf_of(page.text)})
+    client.post(
+        "/login", data={"username": "reg", "password": PASSWORD, "csrf_token": csrf_of(page.text)}
+    )
     second = client.cookies.get("zhixin_sid")
     assert second and second != first
     with unit_of_work(factory) as s:
@@ -58,8 +61,11 @@ def test_https_uses_host_prefix_and_secure(app, factory: sessionmaker[Session]) 
     make_user(factory, "reg", Role.regulator)
     with TestClient(app, base_url="https://zhixin.example") as c:
         page = c.get("/login")
-        resp = c.post("/login", data={"username": "reg", "password": PASSWORD,
-                                      "csrf_token": csrf_of(page.text)}, follow_redirects=False)
+        resp = c.post(
+            "/login",
+            data={"username": "reg", "password": PASSWORD, "csrf_token": csrf_of(page.text)},
+            follow_redirects=False,
+        )
         cookie = next(h for h in resp.headers.get_list("set-cookie") if "zhixin_sid" in h)
         assert cookie.startswith("__Host-zhixin_sid=") and "Secure" in cookie
         assert c.get("/api/v1/me").json()["username"] == "reg"
@@ -69,7 +75,10 @@ def test_logout_ends_the_session(client: TestClient, factory: sessionmaker[Sessi
     make_user(factory, "reg", Role.regulator)
     token = login(client, "reg")
     old = client.cookies.get("zhixin_sid")
-    assert client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    assert (
+        client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code
+        == 303
+    )
     client.cookies.set("zhixin_sid", old)  # replaying the old cookie gets nothing
     assert client.get("/api/v1/me").status_code == 401
     with unit_of_work(factory) as s:
@@ -86,8 +95,9 @@ def test_forms_without_csrf_are_refused(client: TestClient, factory: sessionmake
     ok = client.post("/api/v1/enterprises", json=body, headers={"X-CSRF-Token": token})
     assert ok.status_code == 201
     # The login form itself is protected by its own token.
-    bad_login = client.post("/login", data={"username": "reg", "password": PASSWORD,
-                                            "csrf_token": "forged"})
+    bad_login = client.post(
+        "/login", data={"username": "reg", "password": PASSWORD, "csrf_token": "forged"}
+    )
     assert bad_login.status_code == 403
 
 
@@ -98,8 +108,10 @@ def test_login_failure_reveals_nothing_and_is_audited(
     texts = []
     for name in ("reg", "ghost"):
         page = client.get("/login")
-        r = client.post("/login", data={"username": name, "password": "Wrong-pass-123",
-                                        "csrf_token": csrf_of(page.text)})
+        r = client.post(
+            "/login",
+            data={"username": name, "password": "Wrong-pass-123", "csrf_token": csrf_of(page.text)},
+        )
         assert r.status_code == 401
         texts.append(r.text.split('<p class="error" role="alert">')[1].split("</p>")[0])
     assert texts[0] == texts[1]
@@ -120,15 +132,23 @@ def test_bearer_tokens_header_only(client: TestClient, factory: sessionmaker[Ses
     assert ok.status_code == 200 and ok.json()["total"] == 2
     in_query = client.get(f"/api/v1/enterprises?access_token={raw}")
     assert in_query.status_code == 400 and raw not in in_query.text
-    assert client.get("/api/v1/enterprises", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert (
+        client.get("/api/v1/enterprises", headers={"Authorization": "Bearer nope"}).status_code
+        == 401
+    )
     # Scope limits: the token cannot create an enterprise even if the role could not either.
-    denied = client.post("/api/v1/enterprises", json={"uscc": USCC_A, "name": "x"},
-                         headers={"Authorization": f"Bearer {raw}"})
+    denied = client.post(
+        "/api/v1/enterprises",
+        json={"uscc": USCC_A, "name": "x"},
+        headers={"Authorization": f"Bearer {raw}"},
+    )
     assert denied.status_code == 403
     # A service account cannot log in with a password.
     page = client.get("/login")
-    r = client.post("/login", data={"username": "bank-sys", "password": PASSWORD,
-                                    "csrf_token": csrf_of(page.text)})
+    r = client.post(
+        "/login",
+        data={"username": "bank-sys", "password": PASSWORD, "csrf_token": csrf_of(page.text)},
+    )
     assert r.status_code == 401
 
 
@@ -149,19 +169,28 @@ def test_other_tenants_enterprise_is_a_404_like_a_missing_one(
     assert [e["id"] for e in listing["items"]] == [own]
 
 
-def test_validation_errors_never_echo_values(client: TestClient, factory: sessionmaker[Session]) -> None:
+def test_validation_errors_never_echo_values(
+    client: TestClient, factory: sessionmaker[Session]
+) -> None:
     make_user(factory, "reg", Role.regulator)
     token = login(client, "reg")
     secret_like = "91110000600037341M"  # bad check character (the valid one ends in L)
-    r = client.post("/api/v1/enterprises", json={"uscc": secret_like, "name": "丙公司"},
-                    headers={"X-CSRF-Token": token})
+    r = client.post(
+        "/api/v1/enterprises",
+        json={"uscc": secret_like, "name": "丙公司"},
+        headers={"X-CSRF-Token": token},
+    )
     assert r.status_code == 422 and "校验位" in r.text and secret_like not in r.text
-    r = client.post("/api/v1/enterprises", json={"uscc": secret_like, "name": "丙", "established_on": "not-a-date-XYZ"},
-                    headers={"X-CSRF-Token": token})
+    r = client.post(
+        "/api/v1/enterprises",
+        json={"uscc": secret_like, "name": "丙", "established_on": "not-a-date-XYZ"},
+        headers={"X-CSRF-Token": token},
+    )
     assert r.status_code == 422 and "not-a-date-XYZ" not in r.text and secret_like not in r.text
     page = client.get("/login")
-    r = client.post("/login", data={"username": "reg", "password": "p" * 300,
-                                    "csrf_token": csrf_of(page.text)})
+    r = client.post(
+        "/login", data={"username": "reg", "password": "p" * 300, "csrf_token": csrf_of(page.text)}
+    )
     assert r.status_code == 422 and "p" * 300 not in r.text
 
 

@@ -72,8 +72,12 @@ def save_upload(upload: UploadFile) -> Path:
 
 def import_upload(
     request: Request, principal: Principal, *, kind: str, upload: UploadFile, channel: str
-) -> int:
-    """Run the import job on an uploaded file (the job owns its transactions); return the batch."""
+) -> tuple[int, service.ImportRefused | None]:
+    """Run the import job on an uploaded file (the job owns its transactions).
+
+    Returns the batch id, and the refusal when the file as a whole was refused (its batch is
+    recorded as failed either way).
+    """
     path = save_upload(upload)
     factory = request.app.state.sessionmaker
     try:
@@ -88,11 +92,9 @@ def import_upload(
                 user_id=principal.user_id,
                 tenant_id=principal.tenant_id,
             )
-            batch_id, outcome = summary.batch_id, "success"
+            batch_id, refused = summary.batch_id, None
         except service.ImportRefused as exc:
-            batch_id, outcome = exc.batch_id, "failure"
-            if batch_id is None:
-                raise
+            batch_id, refused = exc.batch_id, exc
         with unit_of_work(factory) as session:
             audit.record(
                 session,
@@ -100,10 +102,10 @@ def import_upload(
                 action="import",
                 object_type="import_batch",
                 object_id=batch_id,
-                outcome=outcome,
+                outcome="failure" if refused else "success",
                 detail={"kind": kind, "channel": channel},
             )
-        return batch_id
+        return batch_id, refused
     finally:
         path.unlink(missing_ok=True)
 
@@ -136,8 +138,6 @@ def template(
 
 def _report(db: DB, batch_id: int, limit: int = 1000) -> BatchReport:
     batch = service.get_batch(db, batch_id)
-    if batch is None:
-        raise NotFound()
     errors = service.batch_errors(db, batch_id, limit=limit, offset=0)
     return BatchReport(
         **BatchOut.model_validate(batch, from_attributes=True).model_dump(),
@@ -155,7 +155,9 @@ def upload(
     source_system: Annotated[str, Form(max_length=64)] = "",
 ) -> BatchReport:
     kind = kind_or_404(kind)
-    batch_id = import_upload(request, principal, kind=kind, upload=file, channel="api")
+    batch_id, refused = import_upload(request, principal, kind=kind, upload=file, channel="api")
+    if refused is not None:
+        raise refused
     return _report(db, batch_id)
 
 
@@ -168,8 +170,6 @@ def report(
 
 @router.get("/imports/{batch_id}/errors.xlsx")
 def errors_xlsx(batch_id: int, db: DB, principal: Importer) -> Response:
-    if service.get_batch(db, batch_id) is None:
-        raise NotFound()
     return Response(
         service.errors_xlsx(db, batch_id),
         media_type=XLSX,

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from zhixin.accounts.permissions import Permission, Principal
-from zhixin.errors import NotFound
 from zhixin.intake import service
 from zhixin.intake.endpoints import import_upload, kind_or_404
 from zhixin.intake.specs import import_kinds
@@ -37,15 +36,14 @@ def upload_form(
     file: Annotated[UploadFile, File()],
 ) -> Response:
     kind = kind_or_404(kind)
-    batch_id = import_upload(request, principal, kind=kind, upload=file, channel="web")
+    batch_id, _refused = import_upload(request, principal, kind=kind, upload=file, channel="web")
+    # A refused file still has a batch: its report page shows the reason.
     return RedirectResponse(f"/imports/{batch_id}", status_code=303)
 
 
 @router.get("/imports/{batch_id}", response_class=HTMLResponse)
 def report_page(request: Request, batch_id: int, db: DB, principal: Importer) -> Response:
     batch = service.get_batch(db, batch_id)
-    if batch is None:
-        raise NotFound()
     errors = service.batch_errors(db, batch_id, limit=2000, offset=0)
     return render(
         request, "import_report.html", batch=batch, errors=errors, kinds=dict(import_kinds())
