@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from zhixin.accounts.permissions import Permission, Principal
+from zhixin.errors import Invalid
 from zhixin.records import service
 from zhixin.records.rules import REPAIR_STATUSES
 from zhixin.web.deps import DB, require
@@ -53,7 +54,10 @@ def remove_form(
     principal: Annotated[Principal, Depends(require(Permission.record_write))],
     reason: Annotated[str, Form(max_length=1000)],
     enterprise_id: Annotated[int, Form()],
+    confirm: Annotated[str, Form()] = "",
 ) -> Response:
+    if confirm != "yes":
+        raise Invalid("删除前请勾选确认")
     service.remove(db, actor=principal, record_id=record_id, reason=reason)
     return RedirectResponse(f"/enterprises/{enterprise_id}", status_code=303)
 
