@@ -44,7 +44,6 @@ class Settings(BaseSettings):
     # Audit retention (days, China's Cybersecurity Law asks for at least 180)
     audit_retention_days: int = Field(default=365, ge=180)
 
-
     def check_startable(self) -> None:
         """Refuse to start in production with a missing or default secret."""
         if self.mode in (Mode.demo, Mode.development, Mode.test):

@@ -29,13 +29,17 @@ def test_password_is_stored_as_argon2id(factory: sessionmaker[Session]) -> None:
 def test_weak_password_refused_with_every_reason(factory: sessionmaker[Session]) -> None:
     from zhixin.accounts.rules import PasswordPolicy, TenantKind
 
-    with pytest.raises(Invalid) as info:
-        with unit_of_work(factory) as s:
-            t = accounts.create_tenant(s, code="r", name="r", kind=TenantKind.regulator)
-            accounts.create_user(
-                s, tenant=t, username="weak", display_name="w", password="short",
-                roles=[Role.regulator], policy=PasswordPolicy(),
-            )
+    with pytest.raises(Invalid) as info, unit_of_work(factory) as s:
+        t = accounts.create_tenant(s, code="r", name="r", kind=TenantKind.regulator)
+        accounts.create_user(
+            s,
+            tenant=t,
+            username="weak",
+            display_name="w",
+            password="short",
+            roles=[Role.regulator],
+            policy=PasswordPolicy(),
+        )
     assert "12" in info.value.message and "3 类" in info.value.message
     assert "short" not in info.value.message
 
@@ -46,18 +50,28 @@ def test_lockout_after_threshold_with_one_message(
     make_user(factory, "wang", Role.regulator)
     for _ in range(settings.lockout_threshold - 1):
         with unit_of_work(factory) as s:
-            assert accounts.authenticate(
-                s, username="wang", password="wrong-Password-1", settings=settings
-            ) is None
+            assert (
+                accounts.authenticate(
+                    s, username="wang", password="wrong-Password-1", settings=settings
+                )
+                is None
+            )
     with unit_of_work(factory) as s:  # below the threshold the right password still works
         assert accounts.authenticate(s, username="wang", password=PASSWORD, settings=settings)
     for _ in range(settings.lockout_threshold):
         with unit_of_work(factory) as s:
-            accounts.authenticate(s, username="wang", password="wrong-Password-1", settings=settings)
+            accounts.authenticate(
+                s, username="wang", password="wrong-Password-1", settings=settings
+            )
     # Locked now: even the right password fails, exactly as for an unknown user.
     with unit_of_work(factory) as s:
-        assert accounts.authenticate(s, username="wang", password=PASSWORD, settings=settings) is None
-        assert accounts.authenticate(s, username="nobody", password=PASSWORD, settings=settings) is None
+        assert (
+            accounts.authenticate(s, username="wang", password=PASSWORD, settings=settings) is None
+        )
+        assert (
+            accounts.authenticate(s, username="nobody", password=PASSWORD, settings=settings)
+            is None
+        )
     with unit_of_work(factory) as s:
         user = s.scalar(select(User).where(User.username == "wang"))
         assert user is not None and user.locked_until is not None
@@ -80,8 +94,9 @@ def test_session_idle_and_absolute_timeouts(
         now = web.created_at
     idle = timedelta(minutes=settings.session_idle_minutes)
     with unit_of_work(factory) as s:
-        assert accounts.resolve_session(s, raw_token=new.raw_token, settings=settings,
-                                        now=now + idle - timedelta(seconds=5))
+        assert accounts.resolve_session(
+            s, raw_token=new.raw_token, settings=settings, now=now + idle - timedelta(seconds=5)
+        )
     # Keep it alive every 20 minutes: still dead at the absolute limit.
     t = now
     alive_until = now + timedelta(hours=settings.session_absolute_hours)
@@ -90,9 +105,15 @@ def test_session_idle_and_absolute_timeouts(
         with unit_of_work(factory) as s:
             assert accounts.resolve_session(s, raw_token=new.raw_token, settings=settings, now=t)
     with unit_of_work(factory) as s:
-        assert accounts.resolve_session(
-            s, raw_token=new.raw_token, settings=settings, now=alive_until + timedelta(minutes=1)
-        ) is None
+        assert (
+            accounts.resolve_session(
+                s,
+                raw_token=new.raw_token,
+                settings=settings,
+                now=alive_until + timedelta(minutes=1),
+            )
+            is None
+        )
     with unit_of_work(factory) as s:
         assert s.scalar(select(WebSession)) is None  # expired sessions are deleted
 
@@ -105,7 +126,10 @@ def test_idle_session_expires(factory: sessionmaker[Session], settings: Settings
         new = accounts.start_session(s, user=user, ip=None, user_agent=None)
     with unit_of_work(factory) as s:
         later = utcnow() + timedelta(minutes=settings.session_idle_minutes, seconds=1)
-        assert accounts.resolve_session(s, raw_token=new.raw_token, settings=settings, now=later) is None
+        assert (
+            accounts.resolve_session(s, raw_token=new.raw_token, settings=settings, now=later)
+            is None
+        )
 
 
 def test_tokens_hashed_scoped_revocable_expiring(factory: sessionmaker[Session]) -> None:
@@ -115,7 +139,10 @@ def test_tokens_hashed_scoped_revocable_expiring(factory: sessionmaker[Session])
         assert user is not None
         new = accounts.create_token(s, user=user, name="信贷系统", scopes=["enterprise:read"])
         expired = accounts.create_token(
-            s, user=user, name="old", scopes=["enterprise:read"],
+            s,
+            user=user,
+            name="old",
+            scopes=["enterprise:read"],
             expires_at=utcnow() - timedelta(seconds=1),
         )
         with pytest.raises(Invalid, match="未知"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,8 +17,12 @@ def _write(factory: sessionmaker[Session], n: int) -> None:
     for i in range(n):
         with unit_of_work(factory) as s:
             audit.record(
-                s, actor=Actor(1, "张三", 1, "10.0.0.1"), action="record.remove",
-                object_type="quality_record", object_id=i, detail={"kind": "penalty", "i": i},
+                s,
+                actor=Actor(1, "张三", 1, "10.0.0.1"),
+                action="record.remove",
+                object_type="quality_record",
+                object_id=i,
+                detail={"kind": "penalty", "i": i},
             )
 
 
@@ -27,7 +33,7 @@ def test_chain_verifies_then_detects_alteration(factory: sessionmaker[Session]) 
         assert result.ok and result.checked == 6
         events = s.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
         assert events[0].prev_hash == "0" * 64
-        assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+        assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(events))
     with unit_of_work(factory) as s:
         s.execute(update(AuditEvent).where(AuditEvent.seq == 3).values(actor="李四"))
     with unit_of_work(factory) as s:

@@ -36,14 +36,27 @@ def world(factory: sessionmaker[Session]) -> dict[str, int]:
         s.add_all([firm, other])
         s.flush()
         penalty = QualityRecord(
-            enterprise_id=firm.id, kind="penalty", natural_key=f"{firm.uscc}|罚2024-1",
-            content_hash="a" * 32, ref="罚2024-1", subtype="产品质量", level="一般",
-            event_date=date(2024, 3, 1), source_system="test",
+            enterprise_id=firm.id,
+            kind="penalty",
+            natural_key=f"{firm.uscc}|罚2024-1",
+            content_hash="a" * 32,
+            ref="罚2024-1",
+            subtype="产品质量",
+            level="一般",
+            event_date=date(2024, 3, 1),
+            source_system="test",
         )
         cert = QualityRecord(
-            enterprise_id=firm.id, kind="certification", natural_key=f"{firm.uscc}|Q1",
-            content_hash="b" * 32, ref="Q1", subtype="ISO9001", status="有效",
-            valid_from=date(2023, 1, 1), valid_to=date(2026, 1, 1), source_system="test",
+            enterprise_id=firm.id,
+            kind="certification",
+            natural_key=f"{firm.uscc}|Q1",
+            content_hash="b" * 32,
+            ref="Q1",
+            subtype="ISO9001",
+            status="有效",
+            valid_from=date(2023, 1, 1),
+            valid_to=date(2026, 1, 1),
+            source_system="test",
         )
         s.add_all([penalty, cert])
         s.flush()
@@ -62,12 +75,20 @@ def test_repair_approved_ends_the_effect_and_keeps_the_record(
     reg = _principal(factory, world["reg"])
     with unit_of_work(factory) as s:
         req = records.request_repair(
-            s, actor=owner, record_id=world["penalty"], repair_date=date(2024, 9, 1),
+            s,
+            actor=owner,
+            record_id=world["penalty"],
+            repair_date=date(2024, 9, 1),
             reason="已整改并履行处罚决定",
         )
         with pytest.raises(Conflict):
-            records.request_repair(s, actor=owner, record_id=world["penalty"],
-                                   repair_date=date(2024, 9, 1), reason="again")
+            records.request_repair(
+                s,
+                actor=owner,
+                record_id=world["penalty"],
+                repair_date=date(2024, 9, 1),
+                reason="again",
+            )
     with unit_of_work(factory) as s:
         records.review_repair(s, actor=reg, repair_id=req.id, approve=True, note="材料齐全")
     with unit_of_work(factory) as s:
@@ -86,19 +107,31 @@ def test_repair_refusals(factory: sessionmaker[Session], world: dict[str, int]) 
     reg = _principal(factory, world["reg"])
     with unit_of_work(factory) as s:
         with pytest.raises(Invalid, match="负面记录"):
-            records.request_repair(s, actor=owner, record_id=world["cert"],
-                                   repair_date=date(2024, 9, 1), reason="x")
+            records.request_repair(
+                s, actor=owner, record_id=world["cert"], repair_date=date(2024, 9, 1), reason="x"
+            )
         with pytest.raises(Invalid, match="早于"):
-            records.request_repair(s, actor=owner, record_id=world["penalty"],
-                                   repair_date=date(2024, 1, 1), reason="x")
+            records.request_repair(
+                s, actor=owner, record_id=world["penalty"], repair_date=date(2024, 1, 1), reason="x"
+            )
         with pytest.raises(NotFound):
-            records.request_repair(s, actor=stranger, record_id=world["penalty"],
-                                   repair_date=date(2024, 9, 1), reason="x")
+            records.request_repair(
+                s,
+                actor=stranger,
+                record_id=world["penalty"],
+                repair_date=date(2024, 9, 1),
+                reason="x",
+            )
         with pytest.raises(Forbidden):
             records.review_repair(s, actor=owner, repair_id=1, approve=True, note="")
     with unit_of_work(factory) as s:
-        req = records.request_repair(s, actor=reg, record_id=world["penalty"],
-                                     repair_date=date(2024, 9, 1), reason="代为申请")
+        req = records.request_repair(
+            s,
+            actor=reg,
+            record_id=world["penalty"],
+            repair_date=date(2024, 9, 1),
+            reason="代为申请",
+        )
     with unit_of_work(factory) as s, pytest.raises(Forbidden, match="自己"):
         records.review_repair(s, actor=reg, repair_id=req.id, approve=True, note="")
     reg2 = _principal(factory, world["reg2"])
@@ -112,8 +145,9 @@ def test_removal_keeps_history(factory: sessionmaker[Session], world: dict[str, 
         records.remove(s, actor=reg, record_id=world["cert"], reason="证书信息录入错误")
     with unit_of_work(factory) as s:
         current = records.records_of(s, actor=reg, enterprise_id=world["firm"])
-        everything = records.records_of(s, actor=reg, enterprise_id=world["firm"],
-                                        include_history=True)
+        everything = records.records_of(
+            s, actor=reg, enterprise_id=world["firm"], include_history=True
+        )
         assert [r.kind for r in current] == ["penalty"]
         assert len(everything) == 2
         removed = next(r for r in everything if r.kind == "certification")

@@ -8,7 +8,7 @@ from zhixin.accounts import service as accounts
 from zhixin.accounts.rules import PasswordPolicy, Role, TenantKind
 from zhixin.kit.db import unit_of_work
 
-PASSWORD = "Test-Password-123"  # noqa: S105
+PASSWORD = "Test-Password-123"
 
 TENANT_FOR_ROLE = {
     Role.regulator: TenantKind.regulator,

@@ -33,7 +33,9 @@ def _grant(granter_roles: set[Role], role: Role, *, same: bool = False, target: 
         granter_roles=frozenset(granter_roles),
         target_id=1 if same else 2,
         target_roles=frozenset(target),
-        tenant_kind=TenantKind.platform if role in {Role.auditor, Role.sysadmin} else TenantKind.bank,
+        tenant_kind=TenantKind.platform
+        if role in {Role.auditor, Role.sysadmin}
+        else TenantKind.bank,
         role=role,
     )
 
@@ -70,12 +72,30 @@ def test_sysadmin_cannot_read_audit_or_grant_roles() -> None:
 
 
 def test_token_scopes_narrow_the_roles() -> None:
-    p = Principal(1, "bank", "bank", 1, TenantKind.bank, None, frozenset({Role.bank_officer}),
-                  scopes=frozenset({"record:read"}), via="token")
+    p = Principal(
+        1,
+        "bank",
+        "bank",
+        1,
+        TenantKind.bank,
+        None,
+        frozenset({Role.bank_officer}),
+        scopes=frozenset({"record:read"}),
+        via="token",
+    )
     assert not p.can(Permission.enterprise_read)  # role has it, scope does not
     assert not p.can(Permission.record_read)  # scope has it, role does not
-    p2 = Principal(1, "bank", "bank", 1, TenantKind.bank, None, frozenset({Role.bank_officer}),
-                   scopes=frozenset({"enterprise:read"}), via="token")
+    p2 = Principal(
+        1,
+        "bank",
+        "bank",
+        1,
+        TenantKind.bank,
+        None,
+        frozenset({Role.bank_officer}),
+        scopes=frozenset({"enterprise:read"}),
+        via="token",
+    )
     assert p2.can(Permission.enterprise_read)
 
 

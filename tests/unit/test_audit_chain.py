@@ -9,8 +9,16 @@ def _chain(n: int) -> list[ChainRow]:
     rows, prev = [], GENESIS
     for seq in range(1, n + 1):
         text = canonical(
-            seq=seq, at=datetime(2025, 1, 1, tzinfo=UTC), actor_id=1, actor="a", tenant_id=None,
-            action="login", object_type=None, object_id=None, ip="127.0.0.1", outcome="success",
+            seq=seq,
+            at=datetime(2025, 1, 1, tzinfo=UTC),
+            actor_id=1,
+            actor="a",
+            tenant_id=None,
+            action="login",
+            object_type=None,
+            object_id=None,
+            ip="127.0.0.1",
+            outcome="success",
             detail={"n": seq},
         )
         digest = chain_hash(prev, text)
@@ -26,7 +34,9 @@ def test_intact_chain_verifies() -> None:
 
 def test_altered_row_is_found() -> None:
     rows = _chain(5)
-    rows[2] = ChainRow(3, rows[2].prev_hash, rows[2].hash, rows[2].canonical.replace("login", "logout"))
+    rows[2] = ChainRow(
+        3, rows[2].prev_hash, rows[2].hash, rows[2].canonical.replace("login", "logout")
+    )
     findings = verify_chain(rows, head_seq=5, head_hash=rows[-1].hash)
     assert [f.seq for f in findings] == [3]
     assert "篡改" in findings[0].problem

@@ -18,7 +18,9 @@ class Permission(StrEnum):
     audit_read = "audit:read"
     user_manage = "user:manage"
     role_grant = "role:grant"
-    token_manage = "token:manage"
+    token_manage = "token:manage"  # noqa: S105 - a permission name, not a secret
+    evaluation_run = "evaluation:run"  # run evaluations (batch or on demand)
+    evaluation_read = "evaluation:read"  # runs, results, explanations (own only, for an enterprise)
 
 
 R = Role
@@ -31,18 +33,27 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.record_write,
             Permission.repair_request,
             Permission.repair_review,
+            Permission.evaluation_run,
+            Permission.evaluation_read,
         }
     ),
     # Banks read identity and (later) grades; detailed records only under the enterprise's
     # authorisation (授权), which the whitelist work adds.
-    R.bank_officer: frozenset({Permission.enterprise_read}),
-    R.bank_approver: frozenset({Permission.enterprise_read}),
+    R.bank_officer: frozenset({Permission.enterprise_read, Permission.evaluation_read}),
+    R.bank_approver: frozenset({Permission.enterprise_read, Permission.evaluation_read}),
     R.enterprise: frozenset(
-        {Permission.enterprise_read, Permission.record_read, Permission.repair_request}
+        {
+            Permission.enterprise_read,
+            Permission.record_read,
+            Permission.repair_request,
+            Permission.evaluation_read,
+        }
     ),
-    R.guarantor: frozenset({Permission.enterprise_read}),
-    R.finance_bureau: frozenset({Permission.enterprise_read}),
-    R.task_force: frozenset({Permission.enterprise_read, Permission.record_read}),
+    R.guarantor: frozenset({Permission.enterprise_read, Permission.evaluation_read}),
+    R.finance_bureau: frozenset({Permission.enterprise_read, Permission.evaluation_read}),
+    R.task_force: frozenset(
+        {Permission.enterprise_read, Permission.record_read, Permission.evaluation_read}
+    ),
     R.auditor: frozenset({Permission.audit_read}),
     # 三权分立: the administrator manages accounts and tokens but neither reads the audit log
     # nor grants roles; the security officer grants roles; the auditor reads the log.
@@ -55,6 +66,7 @@ TOKEN_SCOPES: dict[str, str] = {
     "enterprise:read": "读取经营主体基本信息",
     "record:read": "读取质量要素记录（须企业授权）",
     "record:write": "导入质量要素记录",
+    "evaluation:read": "读取质量信誉评价结果与解释",
 }
 
 

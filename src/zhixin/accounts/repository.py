@@ -36,7 +36,9 @@ def users(session: Session) -> Sequence[User]:
 
 def roles_of(session: Session, user_id: int) -> list[str]:
     return list(
-        session.scalars(select(UserRole.role).where(UserRole.user_id == user_id).order_by(UserRole.role))
+        session.scalars(
+            select(UserRole.role).where(UserRole.user_id == user_id).order_by(UserRole.role)
+        )
     )
 
 

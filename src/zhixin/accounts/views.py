@@ -80,12 +80,8 @@ def login(
     old = request.cookies.get(name)
     if old:
         service.end_session(db, raw_token=old)  # a new id at every login: no fixation
-    new = service.start_session(
-        db, user=user, ip=ip, user_agent=request.headers.get("user-agent")
-    )
-    audit.record(
-        db, actor=Actor(user.id, user.username, user.tenant_id, ip), action="login"
-    )
+    new = service.start_session(db, user=user, ip=ip, user_agent=request.headers.get("user-agent"))
+    audit.record(db, actor=Actor(user.id, user.username, user.tenant_id, ip), action="login")
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         name,
@@ -120,9 +116,9 @@ UserAdmin = Annotated[Principal, Depends(require(Permission.user_manage, Permiss
 @router.get("/admin/users", response_class=HTMLResponse)
 def users_page(request: Request, db: DB, principal: UserAdmin) -> Response:
     rows = service.list_users(db, actor=principal)
-    tokens = service.list_tokens(db, actor=principal) if principal.can(
-        Permission.token_manage
-    ) else []
+    tokens = (
+        service.list_tokens(db, actor=principal) if principal.can(Permission.token_manage) else []
+    )
     return render(
         request,
         "admin_users.html",

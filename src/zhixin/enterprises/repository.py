@@ -35,7 +35,9 @@ def search(
     stmt = select(Enterprise)
     if q:
         if q.isalnum() and q.isascii() and len(q) >= 2:
-            stmt = stmt.where(or_(Enterprise.uscc.startswith(q.upper()), Enterprise.name.contains(q)))
+            stmt = stmt.where(
+                or_(Enterprise.uscc.startswith(q.upper()), Enterprise.name.contains(q))
+            )
         else:
             stmt = stmt.where(Enterprise.name.contains(q, autoescape=True))
     if region_code:

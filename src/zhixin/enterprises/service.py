@@ -128,7 +128,10 @@ def create(
     session.add(ent)
     session.flush()
     audit.record(
-        session, actor=Actor.of(actor), action="enterprise.create", object_type="enterprise",
+        session,
+        actor=Actor.of(actor),
+        action="enterprise.create",
+        object_type="enterprise",
         object_id=ent.id,
     )
     return ent

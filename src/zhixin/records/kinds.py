@@ -221,7 +221,11 @@ AWARD = RecordKind(
             FieldType.choice,
             True,
             ("中国质量奖", "政府质量奖", "标准创新贡献奖", "专利奖", "其他质量荣誉"),
-            aliases={"质量奖": "政府质量奖", "市长质量奖": "政府质量奖", "省长质量奖": "政府质量奖"},
+            aliases={
+                "质量奖": "政府质量奖",
+                "市长质量奖": "政府质量奖",
+                "省长质量奖": "政府质量奖",
+            },
             column="subtype",
             example="政府质量奖",
         ),
@@ -317,7 +321,12 @@ STANDARD = RecordKind(
         ),
         Field("rank", "起草排名", FieldType.int, False, column="rank", example="1"),
         Field(
-            "event_date", "发布日期", FieldType.date, True, column="event_date", example="2024-05-01"
+            "event_date",
+            "发布日期",
+            FieldType.date,
+            True,
+            column="event_date",
+            example="2024-05-01",
         ),
     ),
     key_fields=("ref",),
@@ -350,7 +359,12 @@ PATENT = RecordKind(
             example="有效",
         ),
         Field(
-            "event_date", "授权日期", FieldType.date, True, column="event_date", example="2023-08-15"
+            "event_date",
+            "授权日期",
+            FieldType.date,
+            True,
+            column="event_date",
+            example="2023-08-15",
         ),
         Field("flag", "是否质押", FieldType.bool, False, column="flag", example="否"),
     ),
@@ -375,7 +389,12 @@ SPOT_CHECK = RecordKind(
     (
         _ref("抽查编号", "CC2024-0012"),
         Field(
-            "event_date", "抽查日期", FieldType.date, True, column="event_date", example="2024-09-10"
+            "event_date",
+            "抽查日期",
+            FieldType.date,
+            True,
+            column="event_date",
+            example="2024-09-10",
         ),
         Field("title", "产品名称", required=True, column="title", example="电线电缆"),
         _level("抽查级别"),
@@ -400,7 +419,12 @@ PENALTY = RecordKind(
     (
         _ref("处罚决定书文号", "厦市监处罚〔2024〕12号"),
         Field(
-            "event_date", "处罚日期", FieldType.date, True, column="event_date", example="2024-03-18"
+            "event_date",
+            "处罚日期",
+            FieldType.date,
+            True,
+            column="event_date",
+            example="2024-03-18",
         ),
         _issuer("处罚机关", True, "厦门市市场监督管理局"),
         Field(
@@ -408,7 +432,17 @@ PENALTY = RecordKind(
             "违法类别",
             FieldType.choice,
             True,
-            ("产品质量", "计量", "标准化", "认证认可", "特种设备", "食品安全", "广告", "价格", "其他"),
+            (
+                "产品质量",
+                "计量",
+                "标准化",
+                "认证认可",
+                "特种设备",
+                "食品安全",
+                "广告",
+                "价格",
+                "其他",
+            ),
             aliases={"质量": "产品质量", "产品质量类": "产品质量"},
             column="subtype",
             example="产品质量",

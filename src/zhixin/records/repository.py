@@ -45,7 +45,9 @@ def counts_by_kind(session: Session, enterprise_id: int) -> dict[str, int]:
 
 
 def total_current(session: Session) -> int:
-    stmt = select(func.count()).select_from(QualityRecord).where(QualityRecord.superseded_at.is_(None))
+    stmt = (
+        select(func.count()).select_from(QualityRecord).where(QualityRecord.superseded_at.is_(None))
+    )
     return int(session.scalar(stmt) or 0)
 
 

@@ -14,7 +14,12 @@ class RepairRefused(ValueError):
 
 
 def check_repair_request(
-    *, kind: str, is_current: bool, repaired_on: date | None, event_day: date | None, repair_date: date
+    *,
+    kind: str,
+    is_current: bool,
+    repaired_on: date | None,
+    event_day: date | None,
+    repair_date: date,
 ) -> None:
     """A repair applies to a current negative record, not already repaired, dated after it."""
     spec = RECORD_KINDS.get(kind)

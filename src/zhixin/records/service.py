@@ -69,8 +69,12 @@ def remove(session: Session, *, actor: Principal, record_id: int, reason: str) -
     rec.removal_reason = reason.strip()[:1000]
     session.flush()
     audit.record(
-        session, actor=Actor.of(actor), action="record.remove", object_type="quality_record",
-        object_id=rec.id, detail={"kind": rec.kind},
+        session,
+        actor=Actor.of(actor),
+        action="record.remove",
+        object_type="quality_record",
+        object_id=rec.id,
+        detail={"kind": rec.kind},
     )
     return rec
 
@@ -107,8 +111,12 @@ def request_repair(
     session.add(req)
     session.flush()
     audit.record(
-        session, actor=Actor.of(actor), action="repair.request", object_type="quality_record",
-        object_id=rec.id, detail={"repair_id": req.id, "repair_date": repair_date.isoformat()},
+        session,
+        actor=Actor.of(actor),
+        action="repair.request",
+        object_type="quality_record",
+        object_id=rec.id,
+        detail={"repair_id": req.id, "repair_date": repair_date.isoformat()},
     )
     return req
 
@@ -137,8 +145,12 @@ def review_repair(
         rec.repaired_on = req.repair_date
     session.flush()
     audit.record(
-        session, actor=Actor.of(actor), action="repair.review", object_type="credit_repair",
-        object_id=req.id, detail={"decision": req.status, "record_id": req.record_id},
+        session,
+        actor=Actor.of(actor),
+        action="repair.review",
+        object_type="credit_repair",
+        object_id=req.id,
+        detail={"decision": req.status, "record_id": req.record_id},
     )
     return req
 
