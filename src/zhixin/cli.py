@@ -81,12 +81,16 @@ def db_current() -> None:
 @users_app.command("create")
 def users_create(
     username: str,
-    tenant: Annotated[str, typer.Option(help="机构代码；不存在时用 --tenant-kind/--tenant-name 新建")],
+    tenant: Annotated[
+        str, typer.Option(help="机构代码；不存在时用 --tenant-kind/--tenant-name 新建")
+    ],
     role: Annotated[list[str], typer.Option(help="角色，可重复，如 regulator、bank_officer")],
     display_name: Annotated[str, typer.Option(help="姓名")] = "",
     tenant_kind: Annotated[str, typer.Option(help="机构类型（新建机构时）")] = "",
     tenant_name: Annotated[str, typer.Option(help="机构名称（新建机构时）")] = "",
-    service_account: Annotated[bool, typer.Option(help="服务账户（只用 API 令牌，不能登录）")] = False,
+    service_account: Annotated[
+        bool, typer.Option(help="服务账户（只用 API 令牌，不能登录）")
+    ] = False,
     password_env: Annotated[
         str, typer.Option(help="从该环境变量读取密码（用于脚本）；缺省时交互输入")
     ] = "",
@@ -118,7 +122,9 @@ def users_create(
             t = accounts_repo.tenant_by_code(session, tenant)
             if t is None:
                 if not tenant_kind or not tenant_name:
-                    raise _fail(f"机构 {tenant} 不存在；新建请同时给出 --tenant-kind 和 --tenant-name")
+                    raise _fail(
+                        f"机构 {tenant} 不存在；新建请同时给出 --tenant-kind 和 --tenant-name"
+                    )
                 t = accounts.create_tenant(
                     session, code=tenant, name=tenant_name, kind=TenantKind(tenant_kind)
                 )
@@ -165,7 +171,9 @@ def tokens_create(
             if u is None:
                 raise _fail("未找到该用户")
             expires = utcnow() + timedelta(days=expires_days) if expires_days > 0 else None
-            new = accounts.create_token(session, user=u, name=name, scopes=scope, expires_at=expires)
+            new = accounts.create_token(
+                session, user=u, name=name, scopes=scope, expires_at=expires
+            )
     except ZhixinError as exc:
         raise _fail(exc.message) from exc
     err.print("令牌只显示这一次，请妥善保存：")
@@ -303,12 +311,17 @@ def synth(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with Progress(
-        TextColumn("[bold]生成演示数据"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} 家"),
-        TimeElapsedColumn(), console=err,
+        TextColumn("[bold]生成演示数据"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} 家"),
+        TimeElapsedColumn(),
+        console=err,
     ) as progress:
         task = progress.add_task("synth", total=enterprises)
         summary = write_parquet(
-            out_dir, enterprises, seed=seed,
+            out_dir,
+            enterprises,
+            seed=seed,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
     out.print(
@@ -342,10 +355,14 @@ def serve(
 def demo(
     host: str = "127.0.0.1",
     port: int = 8000,
-    database: Annotated[Path, typer.Option(help="演示用 SQLite 文件")] = Path("zhixin-demo.sqlite3"),
+    database: Annotated[Path, typer.Option(help="演示用 SQLite 文件")] = Path(
+        "zhixin-demo.sqlite3"
+    ),
     enterprises: Annotated[int, typer.Option(help="合成经营主体数量")] = 3000,
     reset: Annotated[bool, typer.Option(help="删除已有演示库后重建")] = False,
-    serve_web: Annotated[bool, typer.Option("--serve/--no-serve", help="装载后启动 Web 服务")] = True,
+    serve_web: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="装载后启动 Web 服务")
+    ] = True,
 ) -> None:
     """建库、装载演示区域（演示数据），启动 http://127.0.0.1:8000 并打印演示账户。"""
     import uvicorn
@@ -370,7 +387,9 @@ def demo(
     upgrade(engine)
     started = datetime.now()
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
         console=err,
     ) as progress:
         task = progress.add_task("装载演示数据", total=enterprises)
