@@ -5,6 +5,7 @@ from __future__ import annotations
 from zhixin.accounts import models as accounts_models
 from zhixin.audit import models as audit_models
 from zhixin.enterprises import models as enterprises_models
+from zhixin.evaluation import models as evaluation_models
 from zhixin.intake import models as intake_models
 from zhixin.kit.db import Base
 from zhixin.records import models as records_models
@@ -15,6 +16,7 @@ __all__ = [
     "accounts_models",
     "audit_models",
     "enterprises_models",
+    "evaluation_models",
     "intake_models",
     "metadata",
     "records_models",

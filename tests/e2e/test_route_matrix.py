@@ -33,6 +33,7 @@ READ_ENTERPRISES = frozenset(
     }
 )
 READ_RECORDS = frozenset({R.regulator, R.enterprise, R.task_force})
+READ_EVALUATIONS = READ_ENTERPRISES
 
 MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/me"): ALL,
@@ -57,6 +58,11 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/imports/{kind}"): frozenset({R.regulator}),
     ("GET", "/api/v1/imports/{batch_id}"): frozenset({R.regulator}),
     ("GET", "/api/v1/imports/{batch_id}/errors.xlsx"): frozenset({R.regulator}),
+    ("GET", "/api/v1/evaluation/runs"): READ_EVALUATIONS,
+    ("GET", "/api/v1/evaluation/runs/{run_id}"): READ_EVALUATIONS,
+    ("GET", "/api/v1/evaluation/runs/{run_id}/results"): READ_EVALUATIONS,
+    ("GET", "/api/v1/evaluation/runs/{run_id}/enterprises/{enterprise_id}"): READ_EVALUATIONS,
+    ("POST", "/api/v1/evaluation/enterprises/{enterprise_id}/evaluate"): frozenset({R.regulator}),
 }
 PUBLIC: set[tuple[str, str]] = set()
 

@@ -51,3 +51,13 @@ def search(
 
 def count(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(Enterprise)) or 0)
+
+
+def names_by_ids(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """id → (uscc, name) for the given ids."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Enterprise.id, Enterprise.uscc, Enterprise.name).where(Enterprise.id.in_(ids))
+    )
+    return {i: (u, n) for i, u, n in rows}

@@ -139,3 +139,11 @@ def create(
 
 def count(session: Session) -> int:
     return repo.count(session)
+
+
+def names_by_ids(
+    session: Session, *, actor: Principal, ids: list[int]
+) -> dict[int, tuple[str, str]]:
+    """id → (uscc, name), limited to what the actor may see."""
+    _require(actor, Permission.enterprise_read)
+    return {i: v for i, v in repo.names_by_ids(session, ids).items() if actor.sees_enterprise(i)}

@@ -93,6 +93,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if url.startswith("mysql"):
         kwargs.setdefault("pool_recycle", 3600)
+        # READ COMMITTED like PostgreSQL's default: a request sees what a job committed after
+        # the request's transaction began (MariaDB's REPEATABLE READ would hide it).
+        kwargs.setdefault("isolation_level", "READ COMMITTED")
         if "charset=" not in url:
             url += ("&" if "?" in url else "?") + "charset=utf8mb4"
     return create_engine(url, pool_pre_ping=True, **kwargs)

@@ -91,6 +91,8 @@ def _include_routers(app: FastAPI) -> None:
     from zhixin.audit import views as audit_views
     from zhixin.enterprises import endpoints as enterprises_api
     from zhixin.enterprises import views as enterprises_views
+    from zhixin.evaluation import endpoints as evaluation_api
+    from zhixin.evaluation import views as evaluation_views
     from zhixin.intake import endpoints as intake_api
     from zhixin.intake import views as intake_views
     from zhixin.records import endpoints as records_api
@@ -99,6 +101,7 @@ def _include_routers(app: FastAPI) -> None:
 
     for module in (accounts_api, audit_api, enterprises_api, records_api, intake_api):
         app.include_router(module.router, prefix="/api/v1")
+    app.include_router(evaluation_api.router, prefix="/api/v1")
     for module in (
         pages,
         accounts_views,
@@ -106,6 +109,7 @@ def _include_routers(app: FastAPI) -> None:
         enterprises_views,
         records_views,
         intake_views,
+        evaluation_views,
     ):
         app.include_router(module.router)
 

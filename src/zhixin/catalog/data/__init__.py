@@ -1,0 +1,1 @@
+"""Bundled catalogs (YAML) and the published JSON Schema."""

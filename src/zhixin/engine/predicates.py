@@ -1,0 +1,117 @@
+"""Catalog rules as Ibis predicates over the quality-record table (pure; no storage).
+
+Window edges are computed here in Python (dates and years are literals), so no engine date
+arithmetic is needed and DuckDB and Spark see the same query.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from zhixin.catalog.schema import Rule, Window
+
+RECORD_COLUMNS: dict[str, str] = {
+    "record_id": "int64",
+    "enterprise_id": "int64",
+    "kind": "string",
+    "subtype": "string",
+    "ref": "string",
+    "title": "string",
+    "level": "string",
+    "status": "string",
+    "issuer": "string",
+    "event_date": "date",
+    "valid_from": "date",
+    "valid_to": "date",
+    "year": "int64",
+    "rank": "int64",
+    "passed": "boolean",
+    "flag": "boolean",
+    "repaired_on": "date",
+    "known_at": "timestamp('UTC')",
+    "superseded_at": "timestamp('UTC')",
+}
+BOOL_COLUMNS = frozenset({"passed", "flag"})
+
+
+def years_before(day: date, years: int) -> date:
+    """The same calendar day ``years`` earlier (29 February → 28 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def window_bounds(window: Window, as_of: date) -> tuple[Any, Any]:
+    """(exclusive lower, inclusive upper) for dates; (inclusive, inclusive) for years."""
+    if window.on == "year":
+        years = window.years or 1
+        return as_of.year - years + 1, as_of.year
+    if window.years is not None:
+        return years_before(as_of, window.years), as_of
+    return as_of - timedelta(days=window.days or 0), as_of
+
+
+def normalise(records: ir.Table) -> ir.Table:
+    """The columns the engine reads, with their types; absent ones (e.g. in a synth snapshot,
+    ``repaired_on`` and ``superseded_at``) become typed nulls."""
+    cols = {}
+    for name, dtype in RECORD_COLUMNS.items():
+        if name in records.columns:
+            cols[name] = records[name].cast(dtype)
+        else:
+            cols[name] = ibis.null().cast(dtype)
+    return records.select(**cols)
+
+
+def as_known(records: ir.Table, *, as_of: date, known_at: datetime | None) -> ir.Table:
+    """The versions in force for the evaluation, dated no later than the as-of date.
+
+    Without ``known_at``: current versions only. With it: what the platform knew then — known
+    no later than ``known_at`` and not yet superseded at that moment.
+    """
+    t = records
+    if known_at is None:
+        t = t.filter(t.superseded_at.isnull())
+    else:
+        k = ibis.literal(known_at, type="timestamp('UTC')")
+        t = t.filter(t.known_at <= k, t.superseded_at.isnull() | (t.superseded_at > k))
+    return t.filter(
+        t.event_date.isnull() | (t.event_date <= as_of),
+        t.valid_from.isnull() | (t.valid_from <= as_of),
+        t.year.isnull() | (t.year <= as_of.year),
+    )
+
+
+def rule_predicate(t: ir.Table, rule: Rule, as_of: date) -> ir.BooleanValue:
+    conds: list[ir.BooleanValue] = [t.kind == rule.kind]
+    for column, values in rule.where.items():
+        col = t[column]
+        if column in BOOL_COLUMNS:
+            wanted = {bool(v) for v in values}
+            conds.append(col.notnull() if len(wanted) == 2 else col == wanted.pop())
+        else:
+            conds.append(col.isin(list(values)))
+    if rule.valid_on_as_of:
+        conds.append(t.valid_from.isnull() | (t.valid_from <= as_of))
+        conds.append(t.valid_to.isnull() | (t.valid_to >= as_of))
+    if rule.window is not None:
+        lo, hi = window_bounds(rule.window, as_of)
+        col = t[rule.window.on]
+        if rule.window.on == "year":
+            conds.append(col.between(lo, hi))
+        else:
+            conds.append((col > lo) & (col <= hi))
+    out = conds[0]
+    for c in conds[1:]:
+        out = out & c
+    return out
+
+
+def in_effect(t: ir.Table, as_of: date) -> ir.BooleanValue:
+    """A negative record repaired on or before the as-of date has no effect."""
+    return t.repaired_on.isnull() | (t.repaired_on > as_of)

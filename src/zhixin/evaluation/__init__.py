@@ -1,0 +1,1 @@
+"""Evaluation runs: stored results, explanations, API."""

@@ -1,0 +1,489 @@
+"""Evaluation use cases: run (database or files), store in bulk, read back, explain, export.
+
+Services never commit: the CLI command or the request dependency owns the transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zhixin.accounts.permissions import Permission, Principal
+from zhixin.catalog import service as catalogs
+from zhixin.catalog.loader import LoadedCatalog
+from zhixin.catalog.schema import Catalog
+from zhixin.engine import io
+from zhixin.engine.evaluate import EvaluationOutput, evaluate
+from zhixin.engine.explain import (
+    EnterpriseRows,
+    Explanation,
+    HeldElement,
+    explain,
+    rows_from_output,
+)
+from zhixin.errors import Forbidden, Invalid, NotFound
+from zhixin.evaluation import repository as repo
+from zhixin.evaluation.models import (
+    EvaluationDimension,
+    EvaluationElement,
+    EvaluationGate,
+    EvaluationResult,
+    EvaluationRun,
+)
+from zhixin.evaluation.schemas import (
+    AdviceOut,
+    DimensionOut,
+    ElementOut,
+    ExplanationOut,
+    GateOut,
+    RecordBrief,
+    ResultOut,
+    ResultsPage,
+)
+from zhixin.kit.db import utcnow
+
+Progress = Callable[[str, int, int | None], None]
+
+
+@dataclass(frozen=True)
+class FileRunSummary:
+    catalog: str
+    catalog_sha256: str
+    enterprises: int
+    listed: int
+    entries: int
+    gated: int
+    seconds: float
+    files: list[Path]
+
+
+def _counts(output: EvaluationOutput) -> dict[str, int]:
+    r = output.results
+    return {
+        "enterprises": r.num_rows,
+        "listed": int(pc.sum(pc.cast(r["listed"], pa.int64())).as_py() or 0),
+        "entries": int(pc.sum(r["entries"]).as_py() or 0),
+        "gated": len(set(output.gates["enterprise_id"].to_pylist())),
+    }
+
+
+def _check_engine(engine: str) -> None:
+    if engine not in io.ENGINES:
+        raise Invalid(f"未知的计算引擎 '{engine}'（可选：{'、'.join(io.ENGINES)}）")
+
+
+def evaluate_files(
+    *,
+    loaded: LoadedCatalog,
+    source_dir: Path,
+    as_of: date,
+    known_at: datetime | None = None,
+    engine: str = "duckdb",
+    out_dir: Path,
+) -> FileRunSummary:
+    """Parquet in, Parquet out: no database involved."""
+    _check_engine(engine)
+    t0 = time.perf_counter()
+    backend = io.connect(engine)
+    inputs = io.read_parquet(backend, source_dir)
+    output = evaluate(
+        inputs.records, inputs.enterprises, loaded.catalog, as_of=as_of, known_at=known_at
+    )
+    files = io.write_output(output, out_dir)
+    c = _counts(output)
+    return FileRunSummary(
+        loaded.catalog.name,
+        loaded.sha256,
+        c["enterprises"],
+        c["listed"],
+        c["entries"],
+        c["gated"],
+        time.perf_counter() - t0,
+        files,
+    )
+
+
+def store_output(
+    session: Session,
+    *,
+    run: EvaluationRun,
+    output: EvaluationOutput,
+    progress: Progress | None = None,
+) -> None:
+    """Bulk-write a run's four result tables (Core executemany in large batches)."""
+    total = sum(
+        t.num_rows for t in (output.results, output.dimensions, output.elements, output.gates)
+    )
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress("写入结果", done, total)
+
+    repo.bulk_insert(session, EvaluationResult, output.results, run_id=run.id, progress=step)
+    repo.bulk_insert(session, EvaluationDimension, output.dimensions, run_id=run.id, progress=step)
+    repo.bulk_insert(session, EvaluationElement, output.elements, run_id=run.id, progress=step)
+    repo.bulk_insert(session, EvaluationGate, output.gates, run_id=run.id, progress=step)
+
+
+def evaluate_database(
+    session: Session,
+    *,
+    loaded: LoadedCatalog,
+    as_of: date,
+    known_at: datetime | None = None,
+    engine: str = "duckdb",
+    source_dir: Path | None = None,
+    actor_id: int | None = None,
+    progress: Progress | None = None,
+) -> EvaluationRun:
+    """Evaluate every enterprise (from the database, or from ``source_dir`` Parquet) and store
+    the run and its results in the database."""
+    _check_engine(engine)
+    t0 = time.perf_counter()
+    version = catalogs.register_version(session, loaded=loaded)
+    run = EvaluationRun(
+        catalog_version_id=version.id,
+        catalog_name=version.name,
+        catalog_version=version.version,
+        catalog_sha256=version.sha256,
+        as_of=as_of,
+        known_at=known_at,
+        engine=engine,
+        source="parquet" if source_dir else "database",
+        status="running",
+        started_at=utcnow(),
+        created_by_id=actor_id,
+    )
+    session.add(run)
+    session.flush()
+    if progress is not None:
+        progress("读取数据", 0, None)
+    backend = io.connect(engine)
+    if source_dir is not None:
+        inputs = io.read_parquet(backend, source_dir)
+    else:
+        inputs = io.read_database(backend, session.connection())
+    if progress is not None:
+        progress("评价", 0, None)
+    output = evaluate(
+        inputs.records, inputs.enterprises, loaded.catalog, as_of=as_of, known_at=known_at
+    )
+    store_output(session, run=run, output=output, progress=progress)
+    for key, value in _counts(output).items():
+        setattr(run, key, value)
+    run.status = "finished"
+    run.finished_at = utcnow()
+    run.duration_ms = int((time.perf_counter() - t0) * 1000)
+    session.flush()
+    return run
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def _require(actor: Principal, permission: Permission) -> None:
+    if not actor.can(permission):
+        raise Forbidden()
+
+
+def list_runs(
+    session: Session, *, actor: Principal, limit: int = 50, offset: int = 0
+) -> list[EvaluationRun]:
+    _require(actor, Permission.evaluation_read)
+    return list(repo.runs(session, limit=limit, offset=offset))
+
+
+def get_run(session: Session, *, actor: Principal, run_id: int) -> EvaluationRun:
+    _require(actor, Permission.evaluation_read)
+    run = repo.run_by_id(session, run_id)
+    if run is None:
+        raise NotFound("未找到该评价批次 / run not found")
+    return run
+
+
+def run_results(
+    session: Session,
+    *,
+    actor: Principal,
+    run_id: int,
+    page: int = 1,
+    per_page: int = 50,
+    listed: bool | None = None,
+) -> ResultsPage:
+    """One page of a run's results; an enterprise user sees only its own row."""
+    get_run(session, actor=actor, run_id=run_id)
+    own = actor.enterprise_id if not actor.sees_enterprise(-1) else None
+    if own is None and not actor.sees_enterprise(-1):
+        return ResultsPage(total=0, page=page, per_page=per_page, items=[])
+    total, rows = repo.results(
+        session,
+        run_id=run_id,
+        limit=per_page,
+        offset=(page - 1) * per_page,
+        listed=listed,
+        enterprise_id=own,
+    )
+    return ResultsPage(
+        total=total, page=page, per_page=per_page, items=[ResultOut.model_validate(r) for r in rows]
+    )
+
+
+def _stored_rows(session: Session, run_id: int, enterprise_id: int) -> EnterpriseRows | None:
+    _total, res = repo.results(
+        session, run_id=run_id, limit=1, offset=0, enterprise_id=enterprise_id
+    )
+    if not res:
+        return None
+    r = res[0]
+    return EnterpriseRows(
+        enterprise_id=enterprise_id,
+        total_score=Decimal(r.total_score),
+        overall_level=r.overall_level,
+        listed=r.listed,
+        entries=r.entries,
+        gates_failed=list(r.gates_failed),
+        dimensions={
+            d.dimension: (d.level, d.points, d.listed)
+            for d in repo.dimensions_of(session, run_id=run_id, enterprise_id=enterprise_id)
+        },
+        elements=[
+            HeldElement(e.element, e.level, e.points, e.measure, list(e.record_ids))
+            for e in repo.elements_of(session, run_id=run_id, enterprise_id=enterprise_id)
+        ],
+        gates={
+            g.gate: list(g.record_ids)
+            for g in repo.gates_of(session, run_id=run_id, enterprise_id=enterprise_id)
+        },
+    )
+
+
+def _briefs(session: Session, ids: list[int]) -> dict[int, RecordBrief]:
+    return {
+        r.id: RecordBrief(
+            id=r.id,
+            kind=r.kind,
+            subtype=r.subtype,
+            title=r.title,
+            ref=r.ref,
+            level=r.level,
+            event_date=r.event_date,
+            valid_from=r.valid_from,
+            valid_to=r.valid_to,
+            year=r.year,
+        )
+        for r in repo.records_by_ids(session, ids)
+    }
+
+
+def to_out(
+    session: Session | None,
+    ex: Explanation,
+    *,
+    catalog: Catalog,
+    run_id: int | None,
+    as_of: date,
+) -> ExplanationOut:
+    ids = [i for d in ex.dimensions for e in d.elements for i in e["record_ids"]]  # type: ignore[attr-defined]
+    ids += [i for g in ex.gates for i in g["record_ids"]]  # type: ignore[attr-defined]
+    briefs = _briefs(session, ids) if session is not None else {}
+
+    def recs(record_ids: Any) -> list[RecordBrief]:
+        return [briefs[i] for i in record_ids if i in briefs]
+
+    return ExplanationOut(
+        enterprise_id=ex.enterprise_id,
+        run_id=run_id,
+        catalog_name=catalog.name,
+        catalog_version=catalog.version,
+        as_of=as_of,
+        total_score=ex.total_score,
+        overall_level=ex.overall_level,
+        overall_level_name=ex.overall_level_name,
+        listed=ex.listed,
+        entries=ex.entries,
+        dimensions=[
+            DimensionOut(
+                code=d.code,
+                name=d.name,
+                weight=d.weight,
+                level=d.level,
+                level_name=d.level_name,
+                points=d.points,
+                listed=d.listed,
+                elements=[ElementOut(**e, records=recs(e["record_ids"])) for e in d.elements],
+                advice=(
+                    AdviceOut(
+                        from_level=d.advice.from_level,
+                        to_level=d.advice.to_level,
+                        needed=d.advice.needed,
+                        options=d.advice.options,
+                        text=d.advice.text,
+                    )
+                    if d.advice
+                    else None
+                ),
+            )
+            for d in ex.dimensions
+        ],
+        gates=[GateOut(**g, records=recs(g["record_ids"])) for g in ex.gates],
+        summary=ex.summary,
+    )
+
+
+def enterprise_result(
+    session: Session, *, actor: Principal, run_id: int, enterprise_id: int
+) -> ExplanationOut:
+    """A stored result with its explanation (another enterprise's result is a 404)."""
+    run = get_run(session, actor=actor, run_id=run_id)
+    if not actor.sees_enterprise(enterprise_id):
+        raise NotFound("未找到该经营主体的评价结果 / not found")
+    rows = _stored_rows(session, run_id, enterprise_id)
+    if rows is None:
+        raise NotFound("未找到该经营主体的评价结果 / not found")
+    version = repo.catalog_version_by_id(session, run.catalog_version_id)
+    assert version is not None
+    catalog = catalogs.catalog_of(version)
+    return to_out(session, explain(catalog, rows), catalog=catalog, run_id=run.id, as_of=run.as_of)
+
+
+def evaluate_enterprise(
+    session: Session,
+    *,
+    actor: Principal,
+    enterprise_id: int,
+    catalog_name: str,
+    as_of: date,
+    known_at: datetime | None = None,
+) -> ExplanationOut:
+    """Evaluate one enterprise now, from the database (same engine as the batch; not stored)."""
+    _require(actor, Permission.evaluation_read)
+    if not actor.sees_enterprise(enterprise_id):
+        raise NotFound("未找到该经营主体 / not found")
+    loaded = catalogs.get(catalog_name)
+    output = evaluate_one(
+        session, loaded=loaded, enterprise_id=enterprise_id, as_of=as_of, known_at=known_at
+    )
+    rows = rows_from_output(output, enterprise_id)
+    if rows is None:
+        raise NotFound("未找到该经营主体 / not found")
+    return to_out(
+        session, explain(loaded.catalog, rows), catalog=loaded.catalog, run_id=None, as_of=as_of
+    )
+
+
+def evaluate_one(
+    session: Session,
+    *,
+    loaded: LoadedCatalog,
+    enterprise_id: int,
+    as_of: date,
+    known_at: datetime | None = None,
+) -> EvaluationOutput:
+    backend = io.connect("duckdb")
+    inputs = io.read_database(backend, session.connection(), enterprise_ids=[enterprise_id])
+    return evaluate(
+        inputs.records,
+        inputs.enterprises,
+        loaded.catalog,
+        as_of=as_of,
+        known_at=known_at,
+        enterprise_ids=[enterprise_id],
+    )
+
+
+# -- export ----------------------------------------------------------------------------------
+
+
+def export_run(
+    session: Session, *, run_id: int, xlsx: Path | None = None, parquet: Path | None = None
+) -> int:
+    """Write a stored run's results (one row per enterprise, dimension levels as columns)."""
+    run = repo.run_by_id(session, run_id)
+    if run is None:
+        raise NotFound("未找到该评价批次 / run not found")
+    version = repo.catalog_version_by_id(session, run.catalog_version_id)
+    assert version is not None
+    catalog = catalogs.catalog_of(version)
+    dims = {d.code: d.name for d in catalog.dimensions}
+    per: dict[int, dict[str, Any]] = {}
+    for r in session.scalars(
+        select(EvaluationResult)
+        .where(EvaluationResult.run_id == run_id)
+        .order_by(EvaluationResult.enterprise_id)
+    ):
+        per[r.enterprise_id] = (
+            {
+                "enterprise_id": r.enterprise_id,
+                "total_score": r.total_score,
+                "overall_level": r.overall_level,
+                "listed": r.listed,
+                "entries": r.entries,
+                "gates_failed": ",".join(r.gates_failed),
+            }
+            | {f"{c}_level": None for c in dims}
+            | {f"{c}_points": 0 for c in dims}
+        )
+    for d in session.scalars(
+        select(EvaluationDimension).where(EvaluationDimension.run_id == run_id)
+    ):
+        row = per.get(d.enterprise_id)
+        if row is not None:
+            row[f"{d.dimension}_level"] = d.level
+            row[f"{d.dimension}_points"] = d.points
+    rows = list(per.values())
+    if parquet is not None:
+        fields = [
+            pa.field("enterprise_id", pa.int64()),
+            pa.field("total_score", pa.decimal128(12, 2)),
+            pa.field("overall_level", pa.string()),
+            pa.field("listed", pa.bool_()),
+            pa.field("entries", pa.int64()),
+            pa.field("gates_failed", pa.string()),
+        ]
+        for c in dims:
+            fields += [pa.field(f"{c}_level", pa.string()), pa.field(f"{c}_points", pa.int64())]
+        pq.write_table(pa.Table.from_pylist(rows, schema=pa.schema(fields)), parquet)
+    if xlsx is not None:
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("评价结果")
+        ws.append(
+            ["经营主体ID", "总分", "总体等级", "是否入白名单", "入选家次", "否决项"]
+            + [h for c, n in dims.items() for h in (f"{n}等级", f"{n}得分")]
+        )
+        for row in rows:
+            ws.append(
+                [
+                    row["enterprise_id"],
+                    row["total_score"],
+                    catalog.level_name(row["overall_level"]) if row["overall_level"] else "",
+                    "是" if row["listed"] else "否",
+                    row["entries"],
+                    row["gates_failed"],
+                ]
+                + [
+                    v
+                    for c in dims
+                    for v in (
+                        catalog.level_name(row[f"{c}_level"]) if row[f"{c}_level"] else "",
+                        row[f"{c}_points"],
+                    )
+                ]
+            )
+        wb.save(xlsx)
+    return len(rows)
