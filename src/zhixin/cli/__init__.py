@@ -1,0 +1,15 @@
+"""The ``zhixin`` command: thin commands over services, for operators and schedulers.
+
+Exit codes: 0 success; 1 refused or failed (message on stderr); 2 usage error;
+3 an import finished but some rows were rejected (see its report).
+
+The commands live in the modules of this package by subject; importing the package registers
+them all on :data:`app`.
+"""
+
+from __future__ import annotations
+
+from zhixin.cli import data, evaluation, operators, serving  # noqa: F401 - registers commands
+from zhixin.cli._app import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,198 @@
+"""Catalogs and evaluation runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from zhixin.cli._app import _factory, _fail, app, err, out
+from zhixin.errors import ZhixinError
+
+catalog_app = typer.Typer(help="指标目录 / indicator catalogs", no_args_is_help=True)
+evaluation_app = typer.Typer(help="评价批次 / evaluation runs", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(evaluation_app, name="evaluation")
+
+
+@catalog_app.command("list")
+def catalog_list() -> None:
+    """列出内置指标目录。"""
+    from zhixin.catalog import service as catalogs
+
+    table = Table("名称", "版本", "标题", "地区", "等级", "维度", "要素", "否决项", "sha256")
+    for c in catalogs.list_catalogs():
+        table.add_row(
+            c.name,
+            c.version,
+            c.title,
+            c.region,
+            str(c.levels),
+            str(c.dimensions),
+            str(c.elements),
+            str(c.gates),
+            c.sha256[:12],
+        )
+    out.print(table)
+
+
+@catalog_app.command("show")
+def catalog_show(
+    name: str, as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False
+) -> None:
+    """显示指标目录（中文摘要；--json 输出完整内容）。"""
+    import json
+
+    from zhixin.catalog import service as catalogs
+
+    try:
+        loaded = catalogs.get(name)
+    except ZhixinError as exc:
+        raise _fail(exc.message) from exc
+    if as_json:
+        print(json.dumps(loaded.body | {"sha256": loaded.sha256}, ensure_ascii=False, indent=2))
+        return
+    out.print(catalogs.describe(loaded.catalog), markup=False, highlight=False)
+    out.print(f"sha256：{loaded.sha256}")
+
+
+@catalog_app.command("validate")
+def catalog_validate(name_or_file: str) -> None:
+    """校验指标目录：逐条列出错误及其在文件中的位置；有误时退出码为 1。"""
+    from zhixin.catalog.loader import CatalogInvalid, load
+
+    try:
+        loaded = load(name_or_file)
+    except KeyError:
+        raise _fail(f"未找到指标目录或文件 '{name_or_file}'") from None
+    except CatalogInvalid as exc:
+        for e in exc.errors:
+            err.print(e, markup=False, highlight=False)
+        raise _fail(f"{exc.source}：共 {len(exc.errors)} 处错误") from None
+    c = loaded.catalog
+    out.print(
+        f"{c.name} {c.version} 有效：{len(c.elements)} 项要素、{len(c.dimensions)} 个维度、"
+        f"{len(c.levels)} 个等级、{len(c.gates)} 个否决项；sha256 {loaded.sha256}"
+    )
+
+
+def _parse_when(value: str | None) -> datetime | None:
+    from datetime import UTC
+
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"--known-at 不是 ISO 时间：{value}", 2) from None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    catalog: Annotated[str, typer.Option(help="指标目录名称或 YAML 文件")],
+    as_of: Annotated[str, typer.Option("--as-of", help="评价基准日，如 2025-06-30")],
+    known_at: Annotated[
+        str | None, typer.Option("--known-at", help="只用此时刻已知的记录（ISO 时间，缺省为 UTC）")
+    ] = None,
+    engine: Annotated[str, typer.Option(help="计算引擎：duckdb 或 spark")] = "duckdb",
+    from_parquet: Annotated[
+        Path | None,
+        typer.Option("--from-parquet", help="从 Parquet 目录读取（synth / export 的输出）"),
+    ] = None,
+    to_parquet: Annotated[
+        Path | None,
+        typer.Option("--to-parquet", help="结果只写入此目录的 Parquet 文件，不写数据库"),
+    ] = None,
+) -> None:
+    """按评价基准日评价全部经营主体；结果批量写回数据库（或 --to-parquet 写文件）。"""
+    from datetime import date
+
+    from zhixin.catalog import service as catalogs
+    from zhixin.evaluation import service as evaluation
+    from zhixin.kit.db import unit_of_work
+
+    try:
+        day = date.fromisoformat(as_of)
+    except ValueError:
+        raise _fail(f"--as-of 不是日期：{as_of}", 2) from None
+    when = _parse_when(known_at)
+    try:
+        loaded = catalogs.get(catalog)
+    except ZhixinError as exc:
+        raise _fail(exc.message) from exc
+    if to_parquet is not None:
+        if from_parquet is None:
+            raise _fail("--to-parquet 需要同时给出 --from-parquet（只读写文件）", 2)
+        with Progress(
+            TextColumn("[bold]评价中（{task.description}）"), TimeElapsedColumn(), console=err
+        ) as p:
+            p.add_task(engine, total=None)
+            s = evaluation.evaluate_files(
+                loaded=loaded,
+                source_dir=from_parquet,
+                as_of=day,
+                known_at=when,
+                engine=engine,
+                out_dir=to_parquet,
+            )
+        out.print(
+            f"{s.catalog}（{s.catalog_sha256[:12]}）评价 {s.enterprises:,} 家，"
+            f"入白名单 {s.listed:,} 家（{s.entries:,} 家次），触发否决 {s.gated:,} 家，"
+            f"用时 {s.seconds:.2f} 秒；结果写入 {to_parquet}"
+        )
+        return
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}"),
+        TimeElapsedColumn(),
+        console=err,
+    ) as progress:
+        task = progress.add_task("评价", total=None)
+
+        def report(stage: str, done: int, total: int | None) -> None:
+            progress.update(task, description=stage, completed=done, total=total)
+
+        try:
+            with unit_of_work(_factory()) as session:
+                run = evaluation.evaluate_database(
+                    session,
+                    loaded=loaded,
+                    as_of=day,
+                    known_at=when,
+                    engine=engine,
+                    source_dir=from_parquet,
+                    progress=report,
+                )
+        except (ZhixinError, FileNotFoundError, ValueError) as exc:
+            raise _fail(getattr(exc, "message", str(exc))) from exc
+    out.print(
+        f"评价批次 {run.id}：{run.catalog_name} {run.catalog_version}，基准日 {run.as_of}，"
+        f"评价 {run.enterprises:,} 家，入白名单 {run.listed:,} 家（{run.entries:,} 家次），"
+        f"触发否决 {run.gated:,} 家，用时 {run.duration_ms / 1000:.2f} 秒"
+    )
+
+
+@evaluation_app.command("export")
+def evaluation_export(
+    run_id: int,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="导出为 XLSX 文件")] = None,
+    parquet: Annotated[Path | None, typer.Option("--parquet", help="导出为 Parquet 文件")] = None,
+) -> None:
+    """导出一个评价批次的结果（每家一行，含各维度等级与得分）。"""
+    from zhixin.evaluation import service as evaluation
+    from zhixin.kit.db import unit_of_work
+
+    if xlsx is None and parquet is None:
+        raise _fail("请给出 --xlsx 或 --parquet", 2)
+    try:
+        with unit_of_work(_factory()) as session:
+            n = evaluation.export_run(session, run_id=run_id, xlsx=xlsx, parquet=parquet)
+    except ZhixinError as exc:
+        raise _fail(exc.message) from exc
+    out.print(f"已导出 {n:,} 家的评价结果到 {xlsx or ''} {parquet or ''}".rstrip())

@@ -1,0 +1,193 @@
+"""Operator commands: migrations, users, API tokens, the audit log."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from typing import Annotated
+
+import typer
+
+from zhixin.cli._app import _factory, _fail, _settings, app, err, out
+from zhixin.errors import ZhixinError
+
+db_app = typer.Typer(help="数据库迁移 / database migrations", no_args_is_help=True)
+users_app = typer.Typer(help="用户 / users", no_args_is_help=True)
+tokens_app = typer.Typer(help="银行系统 API 令牌 / API tokens", no_args_is_help=True)
+audit_app = typer.Typer(help="审计日志 / audit log", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(audit_app, name="audit")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """把数据库升级到最新结构 / migrate the database to the latest schema."""
+    from zhixin.kit.db import make_engine
+    from zhixin.kit.migrate import current, upgrade
+
+    engine = make_engine(_settings().database_url)
+    upgrade(engine, revision)
+    out.print(f"数据库已升级到 {current(engine)}")
+    engine.dispose()
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """显示数据库当前版本 / show the current revision."""
+    from zhixin.kit.db import make_engine
+    from zhixin.kit.migrate import current
+
+    out.print(current(make_engine(_settings().database_url)) or "（未初始化）")
+
+
+# -- users and tokens ----------------------------------------------------------------------
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    tenant: Annotated[
+        str, typer.Option(help="机构代码；不存在时用 --tenant-kind/--tenant-name 新建")
+    ],
+    role: Annotated[list[str], typer.Option(help="角色，可重复，如 regulator、bank_officer")],
+    display_name: Annotated[str, typer.Option(help="姓名")] = "",
+    tenant_kind: Annotated[str, typer.Option(help="机构类型（新建机构时）")] = "",
+    tenant_name: Annotated[str, typer.Option(help="机构名称（新建机构时）")] = "",
+    service_account: Annotated[
+        bool, typer.Option(help="服务账户（只用 API 令牌，不能登录）")
+    ] = False,
+    password_env: Annotated[
+        str, typer.Option(help="从该环境变量读取密码（用于脚本）；缺省时交互输入")
+    ] = "",
+) -> None:
+    """新建用户（初始角色由运维在命令行授予，此后由安全管理员在页面授予）。"""
+    from zhixin.accounts import repository as accounts_repo
+    from zhixin.accounts import service as accounts
+    from zhixin.accounts.passwords import new_secret
+    from zhixin.accounts.rules import Role, TenantKind
+    from zhixin.audit import service as audit
+    from zhixin.audit.service import Actor
+    from zhixin.kit.db import unit_of_work
+
+    settings = _settings()
+    try:
+        roles = [Role(r) for r in role]
+    except ValueError:
+        raise _fail("未知角色；可选：" + "、".join(r.value for r in Role), 2) from None
+    if service_account:
+        password = new_secret(32) + "aA1!"
+    elif password_env:
+        password = os.environ.get(password_env, "")
+    else:
+        password = getpass.getpass("密码：")
+        if getpass.getpass("再次输入密码：") != password:
+            raise _fail("两次输入的密码不一致", 2)
+    try:
+        with unit_of_work(_factory(settings)) as session:
+            t = accounts_repo.tenant_by_code(session, tenant)
+            if t is None:
+                if not tenant_kind or not tenant_name:
+                    raise _fail(
+                        f"机构 {tenant} 不存在；新建请同时给出 --tenant-kind 和 --tenant-name"
+                    )
+                t = accounts.create_tenant(
+                    session, code=tenant, name=tenant_name, kind=TenantKind(tenant_kind)
+                )
+            user = accounts.create_user(
+                session,
+                tenant=t,
+                username=username,
+                display_name=display_name or username,
+                password=password,
+                roles=roles,
+                policy=accounts.policy_from(settings),
+                is_service=service_account,
+            )
+            audit.record(
+                session,
+                actor=Actor.system("cli"),
+                action="user.create",
+                object_type="app_user",
+                object_id=user.id,
+                detail={"roles": [r.value for r in roles]},
+            )
+    except ZhixinError as exc:
+        raise _fail(exc.message) from exc
+    out.print(f"已创建用户 {username}（角色：{'、'.join(r.value for r in roles)}）")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    user: Annotated[str, typer.Option(help="令牌所属用户名（通常是银行的服务账户）")],
+    name: Annotated[str, typer.Option(help="令牌名称，如 “招商银行信贷系统”")],
+    scope: Annotated[list[str], typer.Option(help="权限范围，可重复，如 enterprise:read")],
+    expires_days: Annotated[int, typer.Option(help="有效天数，0 表示不过期")] = 365,
+) -> None:
+    """生成 API 令牌（只显示一次，平台只保存其哈希）。"""
+    from datetime import timedelta
+
+    from zhixin.accounts import repository as accounts_repo
+    from zhixin.accounts import service as accounts
+    from zhixin.kit.db import unit_of_work, utcnow
+
+    try:
+        with unit_of_work(_factory()) as session:
+            u = accounts_repo.user_by_username(session, user)
+            if u is None:
+                raise _fail("未找到该用户")
+            expires = utcnow() + timedelta(days=expires_days) if expires_days > 0 else None
+            new = accounts.create_token(
+                session, user=u, name=name, scopes=scope, expires_at=expires
+            )
+    except ZhixinError as exc:
+        raise _fail(exc.message) from exc
+    err.print("令牌只显示这一次，请妥善保存：")
+    print(new.raw)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: int) -> None:
+    """吊销 API 令牌。"""
+    from zhixin.accounts import repository as accounts_repo
+    from zhixin.audit import service as audit
+    from zhixin.audit.service import Actor
+    from zhixin.kit.db import unit_of_work, utcnow
+
+    with unit_of_work(_factory()) as session:
+        token = accounts_repo.token_by_id(session, token_id)
+        if token is None:
+            raise _fail("未找到该令牌")
+        if token.revoked_at is None:
+            token.revoked_at = utcnow()
+            audit.record(
+                session,
+                actor=Actor.system("cli"),
+                action="token.revoke",
+                object_type="api_token",
+                object_id=token.id,
+            )
+    out.print(f"令牌 {token_id} 已吊销")
+
+
+# -- audit ---------------------------------------------------------------------------------
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """校验审计日志哈希链：发现篡改或删除时退出码为 1。"""
+    from zhixin.audit import service as audit
+    from zhixin.kit.db import unit_of_work
+
+    with unit_of_work(_factory()) as session:
+        result = audit.verify(session)
+    if result.ok:
+        out.print(f"审计日志完整：已校验 {result.checked} 条记录，哈希链无断裂。")
+        return
+    for f in result.findings:
+        err.print(f"第 {f.seq} 条：{f.problem}")
+    raise _fail(f"审计日志校验失败：发现 {len(result.findings)} 处问题")
+
+
+# -- intake --------------------------------------------------------------------------------
