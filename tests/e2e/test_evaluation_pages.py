@@ -23,7 +23,7 @@ def _seed(factory: sessionmaker[Session]) -> tuple[int, int]:
     ids = []
     with unit_of_work(factory) as s:
         for n, name in enumerate(("甲精工有限公司", "乙材料有限公司")):
-            uscc = make_uscc(f"91350200MA2Y0{n:04d}0")
+            uscc = make_uscc(f"91350200MA2Y{n:04d}0")
             firm = Enterprise(uscc=uscc, name=name, kind="企业", status="存续")
             s.add(firm)
             s.flush()

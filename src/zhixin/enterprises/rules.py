@@ -42,4 +42,6 @@ def is_valid_industry(code: str) -> bool:
 
 def make_uscc(body17: str) -> str:
     """Append the GB 32100 check character to a 17-character body (used by synthetic data)."""
+    if len(body17) != 17:
+        raise ValueError("统一社会信用代码本体应为 17 位")
     return body17 + str(stdnum_uscc.calc_check_digit(body17))
