@@ -155,4 +155,10 @@ def load_demo(
             action="demo.load",
             detail={"enterprises": summary.enterprises, "records": summary.records},
         )
+        # A first evaluation, so the regulator's pages and the radar charts have something.
+        from zhixin.catalog import service as catalogs
+        from zhixin.demo.synth import AS_OF
+        from zhixin.evaluation import service as evaluation
+
+        evaluation.evaluate_database(session, loaded=catalogs.get("xiamen"), as_of=AS_OF)
         return DemoResult(True, summary.enterprises, summary.records, _logins(session))
