@@ -9,6 +9,7 @@ from zhixin.evaluation import models as evaluation_models
 from zhixin.intake import models as intake_models
 from zhixin.kit.db import Base
 from zhixin.records import models as records_models
+from zhixin.whitelist import models as whitelist_models
 
 metadata = Base.metadata
 
@@ -20,4 +21,5 @@ __all__ = [
     "intake_models",
     "metadata",
     "records_models",
+    "whitelist_models",
 ]

@@ -34,6 +34,9 @@ READ_ENTERPRISES = frozenset(
 )
 READ_RECORDS = frozenset({R.regulator, R.enterprise, R.task_force})
 READ_EVALUATIONS = READ_ENTERPRISES
+# The whitelist feed: regulators and the financial side; an enterprise user sees its own grade
+# through the evaluation routes (and later its own view), not the whole list.
+READ_WHITELIST = READ_ENTERPRISES - {R.enterprise}
 
 MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/me"): ALL,
@@ -63,6 +66,10 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/evaluation/runs/{run_id}/results"): READ_EVALUATIONS,
     ("GET", "/api/v1/evaluation/runs/{run_id}/enterprises/{enterprise_id}"): READ_EVALUATIONS,
     ("POST", "/api/v1/evaluation/enterprises/{enterprise_id}/evaluate"): frozenset({R.regulator}),
+    ("GET", "/api/v1/whitelist/versions"): READ_WHITELIST,
+    ("GET", "/api/v1/whitelist/versions/{version}/entries"): READ_WHITELIST,
+    ("GET", "/api/v1/whitelist/changes"): READ_WHITELIST,
+    ("GET", "/api/v1/whitelist/enterprises/{enterprise_id}/radar"): READ_WHITELIST,
 }
 PUBLIC: set[tuple[str, str]] = set()
 

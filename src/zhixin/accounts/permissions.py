@@ -21,6 +21,9 @@ class Permission(StrEnum):
     token_manage = "token:manage"  # noqa: S105 - a permission name, not a secret
     evaluation_run = "evaluation:run"  # run evaluations (batch or on demand)
     evaluation_read = "evaluation:read"  # runs, results, explanations (own only, for an enterprise)
+    whitelist_draft = "whitelist:draft"  # draft a publication, refresh (regulator)
+    whitelist_approve = "whitelist:approve"  # approve/reject another regulator's draft
+    whitelist_read = "whitelist:read"  # published versions, diffs, change feed, radar data
 
 
 R = Role
@@ -35,12 +38,19 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.repair_review,
             Permission.evaluation_run,
             Permission.evaluation_read,
+            Permission.whitelist_draft,
+            Permission.whitelist_approve,
+            Permission.whitelist_read,
         }
     ),
     # Banks read identity and (later) grades; detailed records only under the enterprise's
     # authorisation (授权), which the whitelist work adds.
-    R.bank_officer: frozenset({Permission.enterprise_read, Permission.evaluation_read}),
-    R.bank_approver: frozenset({Permission.enterprise_read, Permission.evaluation_read}),
+    R.bank_officer: frozenset(
+        {Permission.enterprise_read, Permission.evaluation_read, Permission.whitelist_read}
+    ),
+    R.bank_approver: frozenset(
+        {Permission.enterprise_read, Permission.evaluation_read, Permission.whitelist_read}
+    ),
     R.enterprise: frozenset(
         {
             Permission.enterprise_read,
@@ -49,10 +59,19 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.evaluation_read,
         }
     ),
-    R.guarantor: frozenset({Permission.enterprise_read, Permission.evaluation_read}),
-    R.finance_bureau: frozenset({Permission.enterprise_read, Permission.evaluation_read}),
+    R.guarantor: frozenset(
+        {Permission.enterprise_read, Permission.evaluation_read, Permission.whitelist_read}
+    ),
+    R.finance_bureau: frozenset(
+        {Permission.enterprise_read, Permission.evaluation_read, Permission.whitelist_read}
+    ),
     R.task_force: frozenset(
-        {Permission.enterprise_read, Permission.record_read, Permission.evaluation_read}
+        {
+            Permission.enterprise_read,
+            Permission.record_read,
+            Permission.evaluation_read,
+            Permission.whitelist_read,
+        }
     ),
     R.auditor: frozenset({Permission.audit_read}),
     # 三权分立: the administrator manages accounts and tokens but neither reads the audit log
@@ -67,6 +86,7 @@ TOKEN_SCOPES: dict[str, str] = {
     "record:read": "读取质量要素记录（须企业授权）",
     "record:write": "导入质量要素记录",
     "evaluation:read": "读取质量信誉评价结果与解释",
+    "whitelist:read": "读取白名单版本、条目、变更流与雷达图数据",
 }
 
 

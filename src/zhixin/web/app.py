@@ -98,10 +98,13 @@ def _include_routers(app: FastAPI) -> None:
     from zhixin.records import endpoints as records_api
     from zhixin.records import views as records_views
     from zhixin.web import pages
+    from zhixin.whitelist import endpoints as whitelist_api
+    from zhixin.whitelist import views as whitelist_views
 
     for module in (accounts_api, audit_api, enterprises_api, records_api, intake_api):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(evaluation_api.router, prefix="/api/v1")
+    app.include_router(whitelist_api.router, prefix="/api/v1")
     for module in (
         pages,
         accounts_views,
@@ -110,6 +113,7 @@ def _include_routers(app: FastAPI) -> None:
         records_views,
         intake_views,
         evaluation_views,
+        whitelist_views,
     ):
         app.include_router(module.router)
 

@@ -1,0 +1,48 @@
+"""JSON API for bank systems (bearer tokens with scope ``whitelist:read``): versions, a
+version's entries by cursor, the change feed, and radar data."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from zhixin.accounts.permissions import Permission, Principal
+from zhixin.web.deps import DB, require
+from zhixin.whitelist import service
+from zhixin.whitelist.schemas import ChangesPage, EntriesPage, RadarOut, VersionOut
+
+router = APIRouter(tags=["白名单 whitelist"])
+Reader = Annotated[Principal, Depends(require(Permission.whitelist_read))]
+
+
+@router.get("/whitelist/versions", response_model=list[VersionOut])
+def versions(db: DB, principal: Reader) -> list[VersionOut]:
+    rows = service.list_publications(db, actor=principal)
+    return [VersionOut.model_validate(p) for p in rows if p.status == "published"]
+
+
+@router.get("/whitelist/versions/{version}/entries", response_model=EntriesPage)
+def entries(
+    version: int,
+    db: DB,
+    principal: Reader,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> EntriesPage:
+    return service.entries_page(db, actor=principal, version=version, cursor=cursor, limit=limit)
+
+
+@router.get("/whitelist/changes", response_model=ChangesPage)
+def changes(
+    db: DB,
+    principal: Reader,
+    since: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> ChangesPage:
+    return service.changes_since(db, actor=principal, since=since, limit=limit)
+
+
+@router.get("/whitelist/enterprises/{enterprise_id}/radar", response_model=RadarOut)
+def radar(enterprise_id: int, db: DB, principal: Reader) -> RadarOut:
+    return service.radar(db, actor=principal, enterprise_id=enterprise_id)

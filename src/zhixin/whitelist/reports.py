@@ -1,0 +1,268 @@
+"""What a regulator files and compares: statistics, the diff between two publications with
+its reasons spelled out, and the XLSX exports. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from zhixin.accounts.permissions import Principal
+from zhixin.catalog.schema import Catalog
+from zhixin.errors import Invalid
+from zhixin.whitelist import repository as repo
+from zhixin.whitelist import rules, service
+from zhixin.whitelist.models import WhitelistPublication
+from zhixin.whitelist.schemas import DiffOut, DiffRowOut, StatRow
+
+STAT_KEYS = {
+    "level": "等级",
+    "dimension": "维度",
+    "region": "行政区划",
+    "industry": "行业门类",
+    "size": "规模",
+}
+EXPORT_BATCH = 5_000
+
+
+def statistics(
+    session: Session, *, actor: Principal, publication_id: int
+) -> dict[str, list[StatRow]]:
+    pub = service.get_publication(session, actor=actor, publication_id=publication_id)
+    catalog = service.catalog_of_publication(session, pub)
+    dims = {d.code: d.name for d in catalog.dimensions}
+    out: dict[str, list[StatRow]] = {}
+    for by in STAT_KEYS:
+        rows = repo.statistics(session, publication_id=pub.id, by=by)
+        if by == "level":
+            rows.sort(key=lambda r: service.ranks(catalog).get(r[0] or "", 99))
+        out[by] = [
+            StatRow(
+                key=k,
+                label=(
+                    catalog.level_name(k)
+                    if by == "level"
+                    else dims.get(k or "", k or "未知")
+                    if by == "dimension"
+                    else k or "未填报"
+                ),
+                entries=n,
+                enterprises=m,
+            )
+            for k, n, m in rows
+        ]
+    return out
+
+
+# -- diff ------------------------------------------------------------------------------------
+
+
+def _label(pub: WhitelistPublication) -> str:
+    if pub.version is not None:
+        return f"第 {pub.version} 版"
+    return f"草稿 #{pub.id}"
+
+
+def _diff_rows(
+    session: Session,
+    *,
+    catalog: Catalog,
+    old: WhitelistPublication,
+    new: WhitelistPublication,
+    rows: list[Any],
+) -> list[DiffRowOut]:
+    """Rows with their reasons spelled out: the gate and its records, or the lost elements."""
+    dims = {d.code: d.name for d in catalog.dimensions}
+    gate_names = {g.code: g.name for g in catalog.gates}
+    element_names = {e.code: e.name for e in catalog.elements}
+    element_dim = {e.code: e.dimension for e in catalog.elements}
+    removed = sorted({int(r.enterprise_id) for r in rows if r.change == "removed"})
+    gates: dict[int, list[tuple[str, list[int]]]] = {}
+    for g in repo.gates_of(session, run_id=new.run_id, enterprise_ids=removed):
+        gates.setdefault(g.enterprise_id, []).append(
+            (gate_names.get(g.gate, g.gate), list(g.record_ids))
+        )
+    expired = [int(r.enterprise_id) for r in rows if r.reason == "expired"]
+    runs = repo.entry_runs(session, publication_id=old.id, enterprise_ids=expired)
+    held: dict[tuple[int, int], set[str]] = {}
+    for run_id, eid, element in repo.elements_of(
+        session, run_ids=sorted({*runs.values(), new.run_id}), enterprise_ids=expired
+    ):
+        held.setdefault((run_id, eid), set()).add(element)
+    out = []
+    for r in rows:
+        eid = int(r.enterprise_id)
+        lost: list[str] = []
+        if r.reason == "expired":
+            before = held.get((runs.get((eid, r.dimension), -1), eid), set())
+            after = held.get((new.run_id, eid), set())
+            lost = [
+                element_names.get(e, e)
+                for e in sorted(before - after)
+                if element_dim.get(e) == r.dimension
+            ]
+        g = gates.get(eid, []) if r.reason == "gate" else []
+        out.append(
+            DiffRowOut(
+                enterprise_id=eid,
+                uscc=r.uscc,
+                name=r.name,
+                dimension=r.dimension,
+                dimension_name=dims.get(r.dimension, r.dimension),
+                change=r.change,
+                change_name=rules.CHANGE_NAMES.get(r.change, r.change),
+                old_level=r.old_level,
+                new_level=r.new_level,
+                reason=r.reason,
+                reason_text=rules.reason_text(r.reason, gates=g, lost=lost),
+                gates=[name for name, _ids in g],
+                record_ids=[i for _name, ids in g for i in ids],
+            )
+        )
+    return out
+
+
+def _pair(
+    session: Session, *, actor: Principal, old_id: int, new_id: int
+) -> tuple[WhitelistPublication, WhitelistPublication]:
+    old = service.get_publication(session, actor=actor, publication_id=old_id)
+    new = service.get_publication(session, actor=actor, publication_id=new_id)
+    if old.id == new.id:
+        raise Invalid("请选择两个不同的版本进行比较")
+    return old, new
+
+
+def diff(
+    session: Session,
+    *,
+    actor: Principal,
+    old_id: int,
+    new_id: int,
+    change: str | None = None,
+    page: int = 1,
+    per_page: int = 100,
+) -> DiffOut:
+    """What changed from one publication (usually a version) to another."""
+    if change is not None and change not in rules.CHANGE_NAMES:
+        raise Invalid("变更类型应为 added / removed / upgraded / downgraded")
+    old, new = _pair(session, actor=actor, old_id=old_id, new_id=new_id)
+    catalog = service.catalog_of_publication(session, new)
+    stmt = repo.diff_select(
+        old_id=old.id,
+        new_id=new.id,
+        new_run_id=new.run_id,
+        element_dims=service.element_dims(catalog),
+    )
+    counts = dict.fromkeys(rules.CHANGE_NAMES, 0)
+    reasons: dict[str, int] = {}
+    for ch, reason, n in repo.diff_counts(session, stmt):
+        counts[ch] = counts.get(ch, 0) + n
+        if ch == "removed" and reason:
+            reasons[reason] = reasons.get(reason, 0) + n
+    rows = repo.diff_rows(
+        session, stmt, change=change, limit=per_page, offset=(page - 1) * per_page
+    )
+    return DiffOut(
+        old_label=_label(old),
+        new_label=_label(new),
+        counts=counts,
+        reasons=reasons,
+        total=counts[change] if change else sum(counts.values()),
+        rows=_diff_rows(session, catalog=catalog, old=old, new=new, rows=rows),
+    )
+
+
+def _iter_diff(
+    session: Session, *, actor: Principal, old_id: int, new_id: int
+) -> Iterator[DiffRowOut]:
+    old, new = _pair(session, actor=actor, old_id=old_id, new_id=new_id)
+    catalog = service.catalog_of_publication(session, new)
+    stmt = repo.diff_select(
+        old_id=old.id,
+        new_id=new.id,
+        new_run_id=new.run_id,
+        element_dims=service.element_dims(catalog),
+    )
+    after: tuple[int, str] | None = None
+    while True:
+        rows = repo.diff_rows(session, stmt, change=None, limit=EXPORT_BATCH, after=after)
+        if not rows:
+            return
+        yield from _diff_rows(session, catalog=catalog, old=old, new=new, rows=rows)
+        after = (int(rows[-1].enterprise_id), str(rows[-1].dimension))
+
+
+def export_diff(session: Session, *, actor: Principal, old_id: int, new_id: int, xlsx: Path) -> int:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("版本差异")
+    ws.append(["序号", "统一社会信用代码", "名称", "维度", "变更", "原等级", "新等级", "原因"])
+    n = 0
+    for n, r in enumerate(_iter_diff(session, actor=actor, old_id=old_id, new_id=new_id), 1):
+        ws.append(
+            [
+                n,
+                r.uscc or "",
+                r.name or "",
+                r.dimension_name,
+                r.change_name,
+                r.old_level or "",
+                r.new_level or "",
+                r.reason_text,
+            ]
+        )
+    wb.save(xlsx)
+    return n
+
+
+SIZE_NAMES = {"大": "大型", "中": "中型", "小": "小型", "微": "微型"}
+
+
+def export_publication(
+    session: Session, *, actor: Principal, publication_id: int, xlsx: Path
+) -> int:
+    """The list as a regulator files it.
+
+    Columns: 序号, 统一社会信用代码, 名称, 维度, 等级, 行政区划, 行业, 规模.
+    """
+    from openpyxl import Workbook
+
+    pub = service.get_publication(session, actor=actor, publication_id=publication_id)
+    catalog = service.catalog_of_publication(session, pub)
+    dims = {d.code: d.name for d in catalog.dimensions}
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(f"白名单{_label(pub).replace(' ', '')}")
+    ws.append(
+        [
+            f"质量信誉经营主体白名单（{_label(pub)}，评价基准日 {pub.as_of}，"
+            f"指标目录 {pub.catalog_name} {pub.catalog_version}，"
+            f"{pub.enterprises} 家 / {pub.entries} 家次）"
+        ]
+    )
+    ws.append(["序号", "统一社会信用代码", "名称", "维度", "等级", "行政区划", "行业", "规模"])
+    after: tuple[int, str] | None = None
+    n = 0
+    while True:
+        rows = repo.entries_after(session, publication_id=pub.id, after=after, limit=EXPORT_BATCH)
+        if not rows:
+            break
+        for r in rows:
+            n += 1
+            ws.append(
+                [
+                    n,
+                    r.uscc or "",
+                    r.name or "",
+                    dims.get(r.dimension, r.dimension),
+                    catalog.level_name(r.level),
+                    r.region_code or "",
+                    r.industry_code or "",
+                    SIZE_NAMES.get(r.size_class or "", r.size_class or ""),
+                ]
+            )
+        after = (int(rows[-1].enterprise_id), str(rows[-1].dimension))
+    wb.save(xlsx)
+    return n

@@ -1,0 +1,497 @@
+"""Whitelist use cases: draft, review (maker-checker), publish, refresh, diff, statistics,
+exports and the bank feed. Never commits: the request dependency or the CLI unit of work does.
+
+Every publication appends its changes to ``whitelist_change`` (see :mod:`models`): that log is
+what the bank feed serves and what a later outbox (webhooks) will read.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from zhixin.accounts.permissions import Permission, Principal
+from zhixin.audit import service as audit
+from zhixin.audit.service import Actor
+from zhixin.catalog import service as catalogs
+from zhixin.catalog.schema import Catalog
+from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
+from zhixin.evaluation import service as evaluation
+from zhixin.evaluation.models import EvaluationRun
+from zhixin.kit.db import utcnow
+from zhixin.whitelist import repository as repo
+from zhixin.whitelist import rules
+from zhixin.whitelist.models import WhitelistPublication
+from zhixin.whitelist.schemas import (
+    ChangeOut,
+    ChangesPage,
+    EntriesPage,
+    EntryOut,
+    RadarAxisOut,
+    RadarOut,
+)
+
+
+def _require(actor: Principal, *permissions: Permission) -> None:
+    if not any(actor.can(p) for p in permissions):
+        raise Forbidden()
+
+
+def _refused(exc: rules.Refused) -> Conflict:
+    return Conflict(str(exc))
+
+
+# -- catalogs of runs and publications -------------------------------------------------------
+
+
+def _catalog_of_run(session: Session, run: EvaluationRun) -> Catalog:
+    row = repo.catalog_version(session, run.catalog_version_id)
+    if row is None:  # pragma: no cover - a foreign key guards it
+        raise NotFound("未找到评价批次所用的指标目录版本")
+    return catalogs.catalog_of(row)
+
+
+def catalog_of_publication(session: Session, pub: WhitelistPublication) -> Catalog:
+    run = repo.run_by_id(session, pub.run_id)
+    if run is None:  # pragma: no cover
+        raise NotFound("未找到该版本的评价批次")
+    return _catalog_of_run(session, run)
+
+
+def ranks(catalog: Catalog) -> dict[str, int]:
+    return {lv.code: i for i, lv in enumerate(catalog.levels)}
+
+
+def element_dims(catalog: Catalog) -> dict[str, list[str]]:
+    dims: dict[str, list[str]] = {d.code: [] for d in catalog.dimensions}
+    for e in catalog.elements:
+        dims.setdefault(e.dimension, []).append(e.code)
+    return dims
+
+
+# -- drafting and maker-checker --------------------------------------------------------------
+
+
+def _finish_draft(session: Session, pub: WhitelistPublication) -> None:
+    pub.enterprises, pub.entries = repo.entry_counts(session, pub.id)
+    session.flush()
+
+
+def draft_from_run(
+    session: Session, *, actor: Principal, run_id: int, note: str = ""
+) -> WhitelistPublication:
+    """A full draft: every listed dimension of a finished run (bulk ``INSERT ... SELECT``)."""
+    _require(actor, Permission.whitelist_draft)
+    run = repo.run_by_id(session, run_id)
+    if run is None:
+        raise NotFound("未找到该评价批次 / run not found")
+    if run.status != "finished":
+        raise Invalid("评价批次尚未完成，不能据此起草白名单")
+    catalog = _catalog_of_run(session, run)
+    pub = WhitelistPublication(
+        status=rules.Status.draft,
+        kind="full",
+        run_id=run.id,
+        catalog_name=run.catalog_name,
+        catalog_version=run.catalog_version,
+        catalog_sha256=run.catalog_sha256,
+        as_of=run.as_of,
+        basis_at=run.known_at or run.started_at,
+        note=note.strip()[:2000] or None,
+        drafted_by_id=actor.user_id,
+        drafted_at=utcnow(),
+    )
+    session.add(pub)
+    session.flush()
+    repo.insert_from_run(session, publication_id=pub.id, run_id=run.id, ranks=ranks(catalog))
+    _finish_draft(session, pub)
+    audit.record(
+        session,
+        actor=Actor.of(actor),
+        action="whitelist.draft",
+        object_type="whitelist_publication",
+        object_id=pub.id,
+        detail={"run_id": run.id, "entries": pub.entries, "enterprises": pub.enterprises},
+    )
+    return pub
+
+
+def _get(session: Session, publication_id: int) -> WhitelistPublication:
+    pub = repo.publication_by_id(session, publication_id)
+    if pub is None:
+        raise NotFound("未找到该白名单版本 / publication not found")
+    return pub
+
+
+def review(
+    session: Session, *, actor: Principal, publication_id: int, approve: bool, note: str = ""
+) -> WhitelistPublication:
+    """A second regulator approves (and the version is published at once) or rejects.
+
+    Maker-checker: the regulator who drafted cannot review (rules.check_review).
+    """
+    _require(actor, Permission.whitelist_approve)
+    pub = _get(session, publication_id)
+    try:
+        rules.check_review(
+            status=pub.status, drafted_by_id=pub.drafted_by_id, reviewer_id=actor.user_id
+        )
+    except rules.Refused as exc:
+        raise _refused(exc) from exc
+    if not approve and not note.strip():
+        raise Invalid("驳回须说明理由")
+    pub.reviewed_by_id = actor.user_id
+    pub.reviewed_at = utcnow()
+    pub.review_note = note.strip()[:2000] or None
+    pub.status = rules.Status.approved if approve else rules.Status.rejected
+    session.flush()
+    audit.record(
+        session,
+        actor=Actor.of(actor),
+        action="whitelist.review",
+        object_type="whitelist_publication",
+        object_id=pub.id,
+        detail={"decision": pub.status},
+    )
+    if approve:
+        publish(session, actor=actor, publication_id=pub.id)
+    return pub
+
+
+def publish(session: Session, *, actor: Principal, publication_id: int) -> WhitelistPublication:
+    """Number an approved publication and append its changes to the change log.
+
+    The head row is locked until commit, so versions and change sequence numbers are handed out
+    one publication at a time and commit in order (a poller never skips a late-committing seq).
+    """
+    _require(actor, Permission.whitelist_approve)
+    pub = _get(session, publication_id)
+    try:
+        rules.check_publish(status=pub.status)
+    except rules.Refused as exc:
+        raise _refused(exc) from exc
+    head = repo.head_for_update(session)
+    previous = repo.latest_published(session)
+    if pub.base_id is not None and (previous is None or previous.id != pub.base_id):
+        raise Conflict("该增量版本起草后已有新版本发布，请重新刷新起草")
+    version = rules.next_version(head.last_version)
+    catalog = catalog_of_publication(session, pub)
+    diff = repo.diff_select(
+        old_id=previous.id if previous else None,
+        new_id=pub.id,
+        new_run_id=pub.run_id,
+        element_dims=element_dims(catalog),
+    )
+    written = repo.write_changes(
+        session, diff, publication_id=pub.id, version=version, base_seq=head.last_seq
+    )
+    head.last_version = version
+    head.last_seq += written
+    pub.version = version
+    pub.status = rules.Status.published
+    pub.published_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        actor=Actor.of(actor),
+        action="whitelist.publish",
+        object_type="whitelist_publication",
+        object_id=pub.id,
+        detail={"version": version, "changes": written, "entries": pub.entries},
+    )
+    return pub
+
+
+# -- refresh: re-evaluate the touched enterprises and draft the delta ------------------------
+
+
+@dataclass(frozen=True)
+class RefreshOutcome:
+    publication: WhitelistPublication | None
+    touched: int
+    message: str
+
+
+def _evaluate_subset(
+    session: Session,
+    *,
+    catalog_name: str,
+    as_of: date,
+    enterprise_ids: list[int],
+    actor_id: int,
+) -> EvaluationRun:
+    """A stored run over only ``enterprise_ids`` (the same engine as the batch).
+
+    TODO(evaluation): belongs in ``evaluation.service.evaluate_database(enterprise_ids=...)``;
+    kept here until that module grows the parameter.
+    """
+    from zhixin.engine import io
+    from zhixin.engine.evaluate import evaluate
+
+    t0 = time.perf_counter()
+    loaded = catalogs.get(catalog_name)
+    version = catalogs.register_version(session, loaded=loaded)
+    run = EvaluationRun(
+        catalog_version_id=version.id,
+        catalog_name=version.name,
+        catalog_version=version.version,
+        catalog_sha256=version.sha256,
+        as_of=as_of,
+        engine="duckdb",
+        source="database",
+        status="running",
+        started_at=utcnow(),
+        created_by_id=actor_id,
+        message=f"白名单刷新：重新评价 {len(enterprise_ids)} 家",
+    )
+    session.add(run)
+    session.flush()
+    backend = io.connect("duckdb")
+    inputs = io.read_database(backend, session.connection(), enterprise_ids=enterprise_ids)
+    output = evaluate(
+        inputs.records,
+        inputs.enterprises,
+        loaded.catalog,
+        as_of=as_of,
+        enterprise_ids=enterprise_ids,
+    )
+    evaluation.store_output(session, run=run, output=output)
+    results = output.results
+    run.enterprises = results.num_rows
+    run.listed = sum(1 for v in results["listed"].to_pylist() if v)
+    run.entries = int(sum(results["entries"].to_pylist()))
+    run.gated = len(set(output.gates["enterprise_id"].to_pylist()))
+    run.status = "finished"
+    run.finished_at = utcnow()
+    run.duration_ms = int((time.perf_counter() - t0) * 1000)
+    session.flush()
+    return run
+
+
+def refresh(
+    session: Session,
+    *,
+    actor: Principal,
+    catalog_name: str,
+    as_of: date,
+    urgent: bool = False,
+    note: str = "",
+) -> RefreshOutcome:
+    """Re-evaluate the enterprises whose records became known (or were superseded) since the
+    last published version, and draft the delta: the previous entries with those enterprises
+    replaced.
+
+    ``urgent``: publish at once a small version that only removes the enterprises a gate
+    (否决项) now bars. Maker-checker is waived there on purpose: a gate is a negative fact that
+    another authority has already decided (a penalty decision, a list entry, a failed spot
+    check), the version can only remove entries, never add or raise one, and every hour the
+    entry stays listed banks may lend on it. The version records who published it and when
+    (``urgent``, ``drafted_by_id`` = ``reviewed_by_id``, audit event ``whitelist.urgent``); any
+    other change the new records cause is left for the ordinary reviewed delta (the urgent
+    version keeps the previous basis time, so the next refresh picks those records up again).
+    """
+    _require(actor, Permission.whitelist_draft)
+    previous = repo.latest_published(session)
+    if previous is None:
+        raise Invalid("尚无已发布的白名单版本：请先从评价批次起草并发布第一版")
+    if previous.catalog_name != catalog_name:
+        raise Invalid(
+            f"最新已发布版本使用指标目录 {previous.catalog_name}，不能用 {catalog_name} 刷新"
+        )
+    basis = utcnow()
+    touched = repo.touched_since(session, previous.basis_at)
+    if not touched:
+        return RefreshOutcome(
+            None, 0, f"自第 {previous.version} 版以来没有新增或更正的记录，无需刷新"
+        )
+    run = _evaluate_subset(
+        session,
+        catalog_name=catalog_name,
+        as_of=as_of,
+        enterprise_ids=touched,
+        actor_id=actor.user_id,
+    )
+    catalog = _catalog_of_run(session, run)
+    pub = WhitelistPublication(
+        status=rules.Status.draft,
+        kind="urgent" if urgent else "delta",
+        run_id=run.id,
+        base_id=previous.id,
+        catalog_name=run.catalog_name,
+        catalog_version=run.catalog_version,
+        catalog_sha256=run.catalog_sha256,
+        as_of=as_of,
+        basis_at=previous.basis_at if urgent else basis,
+        note=note.strip()[:2000] or None,
+        drafted_by_id=actor.user_id,
+        drafted_at=utcnow(),
+        urgent=urgent,
+    )
+    session.add(pub)
+    session.flush()
+    repo.insert_delta(
+        session,
+        publication_id=pub.id,
+        base_id=previous.id,
+        run_id=run.id,
+        ranks=ranks(catalog),
+        replace="gated" if urgent else "evaluated",
+    )
+    _finish_draft(session, pub)
+    if not urgent:
+        audit.record(
+            session,
+            actor=Actor.of(actor),
+            action="whitelist.refresh",
+            object_type="whitelist_publication",
+            object_id=pub.id,
+            detail={"run_id": run.id, "touched": len(touched), "base_version": previous.version},
+        )
+        return RefreshOutcome(
+            pub, len(touched), f"重新评价 {len(touched)} 家，已起草增量版本（待另一名监管人员复核）"
+        )
+    diff = repo.diff_select(
+        old_id=previous.id, new_id=pub.id, new_run_id=run.id, element_dims=element_dims(catalog)
+    )
+    counts: dict[str, int] = {}
+    for change, reason, n in repo.diff_counts(session, diff):
+        key = reason if change == "removed" and reason else change
+        counts[key] = counts.get(key, 0) + n
+    if not rules.only_gate_removals(counts):
+        raise Invalid("没有因否决项而须移出的白名单条目，不能紧急发布；请不加 --urgent 刷新")
+    _require(actor, Permission.whitelist_approve)
+    pub.status = rules.Status.approved
+    pub.reviewed_by_id = actor.user_id
+    pub.reviewed_at = utcnow()
+    pub.review_note = "紧急移出（否决项），免于双人复核"
+    session.flush()
+    audit.record(
+        session,
+        actor=Actor.of(actor),
+        action="whitelist.urgent",
+        object_type="whitelist_publication",
+        object_id=pub.id,
+        detail={"run_id": run.id, "removed": counts.get("gate", 0)},
+    )
+    publish(session, actor=actor, publication_id=pub.id)
+    return RefreshOutcome(
+        pub,
+        len(touched),
+        f"紧急发布第 {pub.version} 版：因否决项移出 {counts.get('gate', 0)} 个家次",
+    )
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def list_publications(session: Session, *, actor: Principal) -> list[WhitelistPublication]:
+    """Published versions for every reader; drafts too for the regulators."""
+    _require(actor, Permission.whitelist_read, Permission.whitelist_draft)
+    staff = actor.can(Permission.whitelist_draft) or actor.can(Permission.whitelist_approve)
+    return list(repo.publications(session, published_only=not staff))
+
+
+def get_publication(
+    session: Session, *, actor: Principal, publication_id: int
+) -> WhitelistPublication:
+    _require(actor, Permission.whitelist_read, Permission.whitelist_draft)
+    pub = _get(session, publication_id)
+    staff = actor.can(Permission.whitelist_draft) or actor.can(Permission.whitelist_approve)
+    if pub.status != rules.Status.published and not staff:
+        raise NotFound("未找到该白名单版本 / publication not found")
+    return pub
+
+
+def get_version(session: Session, *, actor: Principal, version: int) -> WhitelistPublication:
+    _require(actor, Permission.whitelist_read)
+    pub = repo.publication_by_version(session, version)
+    if pub is None:
+        raise NotFound(f"未找到第 {version} 版白名单 / version not found")
+    return pub
+
+
+def entries_page(
+    session: Session, *, actor: Principal, version: int, cursor: str | None, limit: int
+) -> EntriesPage:
+    pub = get_version(session, actor=actor, version=version)
+    try:
+        after = rules.entry_key(cursor, version=version)
+    except rules.BadCursor as exc:
+        raise Invalid(str(exc)) from exc
+    rows = repo.entries_after(session, publication_id=pub.id, after=after, limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [EntryOut.model_validate(r._asdict()) for r in rows]
+    last = items[-1] if items else None
+    return EntriesPage(
+        version=version,
+        items=items,
+        next_cursor=rules.entry_cursor(version, last.enterprise_id, last.dimension)
+        if more and last
+        else None,
+    )
+
+
+def changes_since(
+    session: Session, *, actor: Principal, since: str | None, limit: int
+) -> ChangesPage:
+    """The change feed: everything after the cursor, in sequence order."""
+    _require(actor, Permission.whitelist_read)
+    try:
+        seq = rules.change_seq(since)
+    except rules.BadCursor as exc:
+        raise Invalid(str(exc)) from exc
+    rows = list(repo.changes_after(session, seq=seq, limit=limit + 1))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1].seq if rows else seq
+    return ChangesPage(
+        items=[ChangeOut.model_validate(r) for r in rows],
+        next_cursor=rules.change_cursor(last),
+        has_more=more,
+    )
+
+
+def radar(session: Session, *, actor: Principal, enterprise_id: int) -> RadarOut:
+    """The latest published version's dimension levels and points of one listed enterprise."""
+    _require(actor, Permission.whitelist_read)
+    pub = repo.latest_published(session)
+    if pub is None:
+        raise NotFound("尚未发布白名单 / no published version")
+    entries = repo.entries_of(session, publication_id=pub.id, enterprise_id=enterprise_id)
+    if not entries or not actor.sees_enterprise(enterprise_id):
+        raise NotFound("该经营主体不在最新发布的白名单中 / not listed")
+    run = repo.run_by_id(session, entries[0].run_id)
+    if run is None:  # pragma: no cover
+        raise NotFound("未找到评价批次")
+    catalog = _catalog_of_run(session, run)
+    dims = {
+        d.dimension: d
+        for d in repo.dimensions_of(session, run_id=run.id, enterprise_id=enterprise_id)
+    }
+    axes = []
+    for d in catalog.dimensions:
+        row = dims.get(d.code)
+        axes.append(
+            RadarAxisOut(
+                code=d.code,
+                name=d.name,
+                level=row.level if row else None,
+                level_name=catalog.level_name(row.level) if row else "无",
+                points=row.points if row else 0,
+                cap=d.cap,
+                listed=bool(row and row.listed),
+            )
+        )
+    assert pub.version is not None
+    return RadarOut(
+        enterprise_id=enterprise_id,
+        version=pub.version,
+        as_of=pub.as_of,
+        catalog_name=pub.catalog_name,
+        catalog_version=pub.catalog_version,
+        dimensions=axes,
+    )

@@ -1,0 +1,163 @@
+"""Pages: versions and drafts (approve / reject), a version's entries with statistics, the diff
+between two publications, and the XLSX exports."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from zhixin.accounts.permissions import Permission, Principal
+from zhixin.evaluation import service as evaluation
+from zhixin.web.charts import bar_svg
+from zhixin.web.deps import DB, require
+from zhixin.web.templating import render
+from zhixin.whitelist import reports, rules, service
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[
+    Principal, Depends(require(Permission.whitelist_read, Permission.whitelist_draft))
+]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PER_PAGE = 100
+
+
+def _xlsx(data: bytes, name: str) -> Response:
+    return Response(
+        data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.get("/whitelist", response_class=HTMLResponse)
+def list_page(request: Request, db: DB, principal: Reader) -> Response:
+    pubs = service.list_publications(db, actor=principal)
+    runs = (
+        [r for r in evaluation.list_runs(db, actor=principal, limit=50) if r.status == "finished"]
+        if principal.can(Permission.whitelist_draft)
+        else []
+    )
+    return render(
+        request,
+        "whitelist_list.html",
+        pubs=pubs,
+        runs=runs,
+        statuses=rules.STATUS_NAMES,
+        kinds=rules.KIND_NAMES,
+    )
+
+
+@router.post("/whitelist/drafts")
+def draft_form(
+    db: DB,
+    principal: Annotated[Principal, Depends(require(Permission.whitelist_draft))],
+    run_id: Annotated[int, Form()],
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    pub = service.draft_from_run(db, actor=principal, run_id=run_id, note=note)
+    return RedirectResponse(f"/whitelist/publications/{pub.id}", status_code=303)
+
+
+@router.post("/whitelist/publications/{publication_id}/review")
+def review_form(
+    publication_id: int,
+    db: DB,
+    principal: Annotated[Principal, Depends(require(Permission.whitelist_approve))],
+    decision: Annotated[str, Form(pattern="^(approve|reject)$")],
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    service.review(
+        db,
+        actor=principal,
+        publication_id=publication_id,
+        approve=decision == "approve",
+        note=note,
+    )
+    return RedirectResponse(f"/whitelist/publications/{publication_id}", status_code=303)
+
+
+@router.get("/whitelist/publications/{publication_id}", response_class=HTMLResponse)
+def publication_page(
+    request: Request,
+    publication_id: int,
+    db: DB,
+    principal: Reader,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+) -> Response:
+    pub = service.get_publication(db, actor=principal, publication_id=publication_id)
+    stats = reports.statistics(db, actor=principal, publication_id=pub.id)
+    charts = {
+        by: bar_svg([(s.label, s.entries) for s in rows[:20]], title=f"按{label}（家次）")
+        for by, label in reports.STAT_KEYS.items()
+        if (rows := stats[by])
+    }
+    entries = (
+        service.entries_page(
+            db, actor=principal, version=pub.version, cursor=cursor, limit=PER_PAGE
+        )
+        if pub.version is not None
+        else None
+    )
+    return render(
+        request,
+        "whitelist_publication.html",
+        pub=pub,
+        stats=stats,
+        charts=charts,
+        stat_keys=reports.STAT_KEYS,
+        entries=entries,
+        statuses=rules.STATUS_NAMES,
+        kinds=rules.KIND_NAMES,
+    )
+
+
+@router.get("/whitelist/publications/{publication_id}/export.xlsx")
+def publication_export(publication_id: int, db: DB, principal: Reader) -> Response:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "whitelist.xlsx"
+        reports.export_publication(db, actor=principal, publication_id=publication_id, xlsx=path)
+        data = path.read_bytes()
+    return _xlsx(data, f"whitelist-{publication_id}.xlsx")
+
+
+@router.get("/whitelist/diff", response_class=HTMLResponse)
+def diff_page(
+    request: Request,
+    db: DB,
+    principal: Reader,
+    old: Annotated[int, Query(ge=1)],
+    new: Annotated[int, Query(ge=1)],
+    change: Annotated[str | None, Query(pattern="^(added|removed|upgraded|downgraded)$")] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    out = reports.diff(
+        db, actor=principal, old_id=old, new_id=new, change=change, page=page, per_page=PER_PAGE
+    )
+    return render(
+        request,
+        "whitelist_diff.html",
+        diff=out,
+        old=old,
+        new=new,
+        change=change,
+        page=page,
+        pages=max(1, -(-out.total // PER_PAGE)),
+        changes=rules.CHANGE_NAMES,
+        reasons=rules.REASON_NAMES,
+    )
+
+
+@router.get("/whitelist/diff/export.xlsx")
+def diff_export(
+    db: DB,
+    principal: Reader,
+    old: Annotated[int, Query(ge=1)],
+    new: Annotated[int, Query(ge=1)],
+) -> Response:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "diff.xlsx"
+        reports.export_diff(db, actor=principal, old_id=old, new_id=new, xlsx=path)
+        data = path.read_bytes()
+    return _xlsx(data, f"whitelist-diff-{old}-{new}.xlsx")
