@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     upload_dir: Path = Path("var/uploads")
     # Audit retention (days, China's Cybersecurity Law asks for at least 180)
     audit_retention_days: int = Field(default=365, ge=180)
+    # Webhooks: loopback/private targets only for tests; timeout per attempt; attempts per event
+    webhook_allow_loopback: bool = False
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50)
 
     def check_startable(self) -> None:
         """Refuse to start in production with a missing or default secret."""

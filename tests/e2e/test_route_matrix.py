@@ -32,11 +32,27 @@ READ_ENTERPRISES = frozenset(
         R.task_force,
     }
 )
-READ_RECORDS = frozenset({R.regulator, R.enterprise, R.task_force})
+# Banks hold record:read, but an enterprise's records answer 404 unless it authorised the bank.
+READ_RECORDS = frozenset({R.regulator, R.enterprise, R.task_force, R.bank_officer, R.bank_approver})
+# 质量画像: all who read grades (an enterprise its own only; evidence by consent).
+READ_PORTRAIT = frozenset(
+    {
+        R.regulator,
+        R.bank_officer,
+        R.bank_approver,
+        R.enterprise,
+        R.guarantor,
+        R.finance_bureau,
+        R.task_force,
+    }
+)
+MANAGE_CONSENTS = frozenset({R.enterprise})
 READ_EVALUATIONS = READ_ENTERPRISES
 # The whitelist feed: regulators and the financial side; an enterprise user sees its own grade
 # through the evaluation routes (and later its own view), not the whole list.
 READ_WHITELIST = READ_ENTERPRISES - {R.enterprise}
+# A bank manages its own tenant's webhook endpoints.
+MANAGE_WEBHOOKS = frozenset({R.bank_officer, R.bank_approver})
 
 MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/me"): ALL,
@@ -70,6 +86,17 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/whitelist/versions/{version}/entries"): READ_WHITELIST,
     ("GET", "/api/v1/whitelist/changes"): READ_WHITELIST,
     ("GET", "/api/v1/whitelist/enterprises/{enterprise_id}/radar"): READ_WHITELIST,
+    ("GET", "/api/v1/consents/banks"): MANAGE_CONSENTS,
+    ("GET", "/api/v1/enterprises/{enterprise_id}/consents"): MANAGE_CONSENTS,
+    ("POST", "/api/v1/enterprises/{enterprise_id}/consents"): MANAGE_CONSENTS,
+    ("POST", "/api/v1/consents/{consent_id}/revoke"): MANAGE_CONSENTS,
+    ("GET", "/api/v1/enterprises/{enterprise_id}/portrait"): READ_PORTRAIT,
+    ("GET", "/api/v1/enterprises/{enterprise_id}/portrait.pdf"): READ_PORTRAIT,
+    ("GET", "/api/v1/webhooks/endpoints"): MANAGE_WEBHOOKS,
+    ("POST", "/api/v1/webhooks/endpoints"): MANAGE_WEBHOOKS,
+    ("POST", "/api/v1/webhooks/endpoints/{endpoint_id}/rotate"): MANAGE_WEBHOOKS,
+    ("GET", "/api/v1/webhooks/endpoints/{endpoint_id}/deliveries"): MANAGE_WEBHOOKS,
+    ("POST", "/api/v1/webhooks/deliveries/{delivery_id}/resend"): MANAGE_WEBHOOKS,
 }
 PUBLIC: set[tuple[str, str]] = set()
 

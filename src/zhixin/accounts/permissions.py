@@ -24,6 +24,9 @@ class Permission(StrEnum):
     whitelist_draft = "whitelist:draft"  # draft a publication, refresh (regulator)
     whitelist_approve = "whitelist:approve"  # approve/reject another regulator's draft
     whitelist_read = "whitelist:read"  # published versions, diffs, change feed, radar data
+    consent_manage = "consent:manage"  # grant/revoke a bank's access to own records (enterprise)
+    portrait_read = "portrait:read"  # 质量画像 (own only, for an enterprise; evidence by consent)
+    webhook_manage = "webhook:manage"  # a bank's own webhook endpoints, secrets, deliveries
 
 
 R = Role
@@ -41,15 +44,31 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.whitelist_draft,
             Permission.whitelist_approve,
             Permission.whitelist_read,
+            Permission.portrait_read,
         }
     ),
-    # Banks read identity and (later) grades; detailed records only under the enterprise's
-    # authorisation (授权), which the whitelist work adds.
+    # Banks read identity, grades and portraits; detailed records (record:read) only where the
+    # enterprise has authorised the bank (授权, consent.service.bank_may_read_records): without an
+    # active consent the records answer 404, as for a missing enterprise.
     R.bank_officer: frozenset(
-        {Permission.enterprise_read, Permission.evaluation_read, Permission.whitelist_read}
+        {
+            Permission.enterprise_read,
+            Permission.record_read,
+            Permission.evaluation_read,
+            Permission.whitelist_read,
+            Permission.portrait_read,
+            Permission.webhook_manage,
+        }
     ),
     R.bank_approver: frozenset(
-        {Permission.enterprise_read, Permission.evaluation_read, Permission.whitelist_read}
+        {
+            Permission.enterprise_read,
+            Permission.record_read,
+            Permission.evaluation_read,
+            Permission.whitelist_read,
+            Permission.portrait_read,
+            Permission.webhook_manage,
+        }
     ),
     R.enterprise: frozenset(
         {
@@ -57,13 +76,25 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.record_read,
             Permission.repair_request,
             Permission.evaluation_read,
+            Permission.consent_manage,
+            Permission.portrait_read,
         }
     ),
     R.guarantor: frozenset(
-        {Permission.enterprise_read, Permission.evaluation_read, Permission.whitelist_read}
+        {
+            Permission.enterprise_read,
+            Permission.evaluation_read,
+            Permission.whitelist_read,
+            Permission.portrait_read,
+        }
     ),
     R.finance_bureau: frozenset(
-        {Permission.enterprise_read, Permission.evaluation_read, Permission.whitelist_read}
+        {
+            Permission.enterprise_read,
+            Permission.evaluation_read,
+            Permission.whitelist_read,
+            Permission.portrait_read,
+        }
     ),
     R.task_force: frozenset(
         {
@@ -71,6 +102,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.record_read,
             Permission.evaluation_read,
             Permission.whitelist_read,
+            Permission.portrait_read,
         }
     ),
     R.auditor: frozenset({Permission.audit_read}),
@@ -87,6 +119,8 @@ TOKEN_SCOPES: dict[str, str] = {
     "record:write": "导入质量要素记录",
     "evaluation:read": "读取质量信誉评价结果与解释",
     "whitelist:read": "读取白名单版本、条目、变更流与雷达图数据",
+    "portrait:read": "读取质量画像（证据部分须企业授权）",
+    "webhook:manage": "管理本行的 Webhook 推送端点、密钥与投递记录",
 }
 
 

@@ -9,7 +9,7 @@ them all on :data:`app`.
 
 from __future__ import annotations
 
-from zhixin.cli import data, evaluation, operators, serving, whitelist  # noqa: F401 - registers commands
+from zhixin.cli import data, evaluation, operators, serving, whitelist, worker  # noqa: F401 - registers commands
 from zhixin.cli._app import app, main
 
 __all__ = ["app", "main"]

@@ -43,7 +43,7 @@ def detail_page(
 ) -> Response:
     ent = service.get(db, actor=principal, enterprise_id=enterprise_id)
     grouped: dict[str, list[object]] = {}
-    can_read = principal.can(Permission.record_read)
+    can_read = records.may_read(db, actor=principal, enterprise_id=ent.id)
     if can_read:
         for rec in records.records_of(
             db, actor=principal, enterprise_id=ent.id, include_history=history

@@ -8,8 +8,10 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from zhixin.accounts.permissions import Permission, Principal
+from zhixin.accounts.rules import TenantKind
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
+from zhixin.consent import service as consents
 from zhixin.enterprises import service as enterprises
 from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
 from zhixin.kit.db import utcnow
@@ -24,9 +26,19 @@ def _require(actor: Principal, permission: Permission) -> None:
         raise Forbidden()
 
 
+def may_read(session: Session, *, actor: Principal, enterprise_id: int) -> bool:
+    """Whether ``actor`` may read the enterprise's detailed records: a bank only while the
+    enterprise's consent (授权) to that bank is in force; others by permission and tenant."""
+    if not actor.can(Permission.record_read):
+        return False
+    if actor.tenant_kind == TenantKind.bank:
+        return consents.bank_may_read_records(session, actor, enterprise_id)
+    return actor.sees_enterprise(enterprise_id)
+
+
 def _visible_record(session: Session, actor: Principal, record_id: int) -> QualityRecord:
     rec = repo.by_id(session, record_id)
-    if rec is None or not actor.sees_enterprise(rec.enterprise_id):
+    if rec is None or not may_read(session, actor=actor, enterprise_id=rec.enterprise_id):
         raise NotFound()
     return rec
 
@@ -41,6 +53,8 @@ def records_of(
 ) -> Sequence[QualityRecord]:
     _require(actor, Permission.record_read)
     enterprises.get(session, actor=actor, enterprise_id=enterprise_id)
+    if not may_read(session, actor=actor, enterprise_id=enterprise_id):
+        raise NotFound()  # no consent: exactly what a missing enterprise answers
     if kind and kind not in RECORD_KINDS:
         raise Invalid("未知的记录类型")
     return repo.of_enterprise(session, enterprise_id, kind=kind, include_history=include_history)
@@ -54,6 +68,8 @@ def history(session: Session, *, actor: Principal, record_id: int) -> Sequence[Q
 
 def counts_by_kind(session: Session, *, actor: Principal, enterprise_id: int) -> dict[str, int]:
     _require(actor, Permission.record_read)
+    if not may_read(session, actor=actor, enterprise_id=enterprise_id):
+        raise NotFound()
     return repo.counts_by_kind(session, enterprise_id)
 
 

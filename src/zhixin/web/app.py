@@ -89,15 +89,21 @@ def _include_routers(app: FastAPI) -> None:
     from zhixin.accounts import views as accounts_views
     from zhixin.audit import endpoints as audit_api
     from zhixin.audit import views as audit_views
+    from zhixin.consent import endpoints as consent_api
+    from zhixin.consent import views as consent_views
     from zhixin.enterprises import endpoints as enterprises_api
     from zhixin.enterprises import views as enterprises_views
     from zhixin.evaluation import endpoints as evaluation_api
     from zhixin.evaluation import views as evaluation_views
     from zhixin.intake import endpoints as intake_api
     from zhixin.intake import views as intake_views
+    from zhixin.portrait import endpoints as portrait_api
+    from zhixin.portrait import views as portrait_views
     from zhixin.records import endpoints as records_api
     from zhixin.records import views as records_views
     from zhixin.web import pages
+    from zhixin.webhooks import endpoints as webhooks_api
+    from zhixin.webhooks import views as webhooks_views
     from zhixin.whitelist import endpoints as whitelist_api
     from zhixin.whitelist import views as whitelist_views
 
@@ -105,6 +111,9 @@ def _include_routers(app: FastAPI) -> None:
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(evaluation_api.router, prefix="/api/v1")
     app.include_router(whitelist_api.router, prefix="/api/v1")
+    app.include_router(consent_api.router, prefix="/api/v1")
+    app.include_router(portrait_api.router, prefix="/api/v1")
+    app.include_router(webhooks_api.router, prefix="/api/v1")
     for module in (
         pages,
         accounts_views,
@@ -114,6 +123,9 @@ def _include_routers(app: FastAPI) -> None:
         intake_views,
         evaluation_views,
         whitelist_views,
+        consent_views,
+        portrait_views,
+        webhooks_views,
     ):
         app.include_router(module.router)
 

@@ -22,6 +22,7 @@ from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
 from zhixin.evaluation import service as evaluation
 from zhixin.evaluation.models import EvaluationRun
 from zhixin.kit.db import utcnow
+from zhixin.webhooks import service as webhooks
 from zhixin.whitelist import repository as repo
 from zhixin.whitelist import rules
 from zhixin.whitelist.models import WhitelistPublication
@@ -202,6 +203,7 @@ def publish(session: Session, *, actor: Principal, publication_id: int) -> White
         object_id=pub.id,
         detail={"version": version, "changes": written, "entries": pub.entries},
     )
+    webhooks.enqueue_publication(session, publication=pub)
     return pub
 
 

@@ -1,0 +1,42 @@
+"""``zhixin worker``: deliver the webhook outbox (loop, or ``--once`` for a scheduler)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Annotated
+
+import typer
+
+from zhixin.cli._app import _factory, _settings, app, err, out
+
+
+@app.command("worker")
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="投递当前到期的事件后退出")] = False,
+    idle: Annotated[float, typer.Option(help="无到期事件时的等待秒数")] = 5.0,
+) -> None:
+    """投递 Webhook 推送（发件箱）：签名、重试与投递记录；SIGINT/SIGTERM 时处理完当前批次后退出。"""
+    from zhixin.webhooks.worker import Summary, WorkerConfig, run_forever, run_once
+
+    settings = _settings()
+    factory = _factory(settings)
+    config = WorkerConfig.from_settings(settings)
+
+    def report(s: Summary) -> None:
+        out.print(f"投递 {s.claimed} 个：成功 {s.delivered}，待重试 {s.retrying}，失败 {s.failed}")
+
+    if once:
+        report(run_once(factory, config))
+        return
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: object) -> None:
+        err.print(f"收到信号 {signum}，处理完当前批次后退出……")
+        stop.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    out.print("Webhook 投递进程已启动（Ctrl+C 退出）")
+    total = run_forever(factory, config, stop=stop, idle_seconds=idle, on_summary=report)
+    out.print(f"已退出：共投递 {total.claimed} 次，成功 {total.delivered}")

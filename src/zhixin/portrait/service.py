@@ -1,0 +1,215 @@
+"""The quality portrait (质量画像) of one enterprise. Reading only; never commits.
+
+Who sees what: anyone holding ``portrait:read`` sees the grade parts (identity, levels per
+dimension, radar, elements held, trend, what would raise the grade) of an enterprise they may
+see; the evidence (record details) and the warnings drawn from records only where the reader
+may read the records — a bank only under the enterprise's consent with the "records+portrait"
+scope. An enterprise user sees its own portrait only; another's is a 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from zhixin.accounts.permissions import Permission, Principal
+from zhixin.accounts.rules import TenantKind
+from zhixin.catalog.schema import Catalog
+from zhixin.consent import service as consents
+from zhixin.consent.rules import SHANGHAI
+from zhixin.enterprises import service as enterprises
+from zhixin.errors import Forbidden
+from zhixin.evaluation import overview
+from zhixin.evaluation import service as evaluation
+from zhixin.evaluation.schemas import ExplanationOut
+from zhixin.kit.db import utcnow
+from zhixin.portrait import repository as repo
+from zhixin.portrait import rules
+from zhixin.portrait.rules import Alert, Fact
+from zhixin.records import service as records
+from zhixin.records.kinds import RECORD_KINDS
+
+
+@dataclass(frozen=True)
+class Identity:
+    id: int
+    name: str
+    uscc: str
+    kind: str
+    size_class: str | None
+    region_code: str | None
+    industry_code: str | None
+    status: str
+    established_on: date | None
+
+
+@dataclass(frozen=True)
+class DimensionLevel:
+    code: str
+    name: str
+    level: str | None
+    level_name: str
+    points: int
+    cap: int
+    listed: bool
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    run_id: int
+    as_of: date
+    catalog_name: str
+    total_score: Decimal
+    overall_level: str | None
+    overall_level_name: str
+    listed: bool
+
+
+@dataclass(frozen=True)
+class Portrait:
+    identity: Identity
+    today: date
+    result: ExplanationOut | None  # the latest run's; record briefs removed without evidence
+    dimensions: list[DimensionLevel]
+    trend: list[TrendPoint]  # oldest first, newest last
+    evidence: bool  # whether record details and record-based warnings are shown
+    warnings: list[Alert] = field(default_factory=list)
+    advice: list[str] = field(default_factory=list)
+
+    @property
+    def listed_dimensions(self) -> list[DimensionLevel]:
+        return [d for d in self.dimensions if d.listed]
+
+
+def may_see_evidence(session: Session, *, actor: Principal, enterprise_id: int) -> bool:
+    if actor.tenant_kind == TenantKind.bank:
+        return actor.can(Permission.record_read) and consents.bank_may(
+            session, actor, enterprise_id, "portrait"
+        )
+    return records.may_read(session, actor=actor, enterprise_id=enterprise_id)
+
+
+def _strip_evidence(ex: ExplanationOut) -> ExplanationOut:
+    return ex.model_copy(
+        update={
+            "dimensions": [
+                d.model_copy(
+                    update={
+                        "elements": [
+                            e.model_copy(update={"records": [], "record_ids": []})
+                            for e in d.elements
+                        ]
+                    }
+                )
+                for d in ex.dimensions
+            ],
+            "gates": [g.model_copy(update={"records": [], "record_ids": []}) for g in ex.gates],
+        }
+    )
+
+
+def _facts(session: Session, enterprise_id: int) -> list[Fact]:
+    out = []
+    for r in repo.current_records(session, enterprise_id):
+        spec = RECORD_KINDS.get(r.kind)
+        label = spec.label if spec else r.kind
+        out.append(
+            Fact(
+                id=r.id,
+                kind=r.kind,
+                kind_label=label,
+                name=r.subtype or r.title or r.ref or label,
+                valid_to=r.valid_to,
+                event_date=r.event_date,
+                repaired_on=r.repaired_on,
+            )
+        )
+    return out
+
+
+def warnings_of(session: Session, enterprise_id: int, today: date) -> list[Alert]:
+    facts = _facts(session, enterprise_id)
+    pending = [r.record_id for r in repo.pending_repairs(session, enterprise_id)]
+    return (
+        rules.expiring(facts, today)
+        + rules.recent_negative(facts, today)
+        + rules.repair_pending(pending)
+    )
+
+
+def trend_of(session: Session, enterprise_id: int) -> list[TrendPoint]:
+    catalogs: dict[int, Catalog] = {}
+    points = []
+    for run, res in repo.results_over_runs(session, enterprise_id):
+        if run.catalog_version_id not in catalogs:
+            catalogs[run.catalog_version_id] = overview.catalog_of_run(session, run)
+        catalog = catalogs[run.catalog_version_id]
+        points.append(
+            TrendPoint(
+                run_id=run.id,
+                as_of=run.as_of,
+                catalog_name=run.catalog_name,
+                total_score=Decimal(res.total_score),
+                overall_level=res.overall_level,
+                overall_level_name=catalog.level_name(res.overall_level)
+                if res.overall_level
+                else "未达等级",
+                listed=res.listed,
+            )
+        )
+    return points
+
+
+def _dimensions(session: Session, actor: Principal, ex: ExplanationOut) -> list[DimensionLevel]:
+    assert ex.run_id is not None
+    run = evaluation.get_run(session, actor=actor, run_id=ex.run_id)
+    caps = {d.code: d.cap for d in overview.catalog_of_run(session, run).dimensions}
+    return [
+        DimensionLevel(
+            code=d.code,
+            name=d.name,
+            level=d.level,
+            level_name=d.level_name if d.level else "未达等级",
+            points=d.points,
+            cap=caps.get(d.code, 100),
+            listed=d.listed,
+        )
+        for d in ex.dimensions
+    ]
+
+
+def build(
+    session: Session, *, actor: Principal, enterprise_id: int, today: date | None = None
+) -> Portrait:
+    """The portrait of one enterprise as ``actor`` may see it."""
+    if not actor.can(Permission.portrait_read):
+        raise Forbidden("无权查看质量画像")
+    ent = enterprises.get(session, actor=actor, enterprise_id=enterprise_id)  # 404 if not own
+    day = today or utcnow().astimezone(SHANGHAI).date()
+    evidence = may_see_evidence(session, actor=actor, enterprise_id=ent.id)
+    ex = overview.latest_result(session, actor=actor, enterprise_id=ent.id)
+    if ex is not None and not evidence:
+        ex = _strip_evidence(ex)
+    return Portrait(
+        identity=Identity(
+            id=ent.id,
+            name=ent.name,
+            uscc=ent.uscc,
+            kind=ent.kind,
+            size_class=ent.size_class,
+            region_code=ent.region_code,
+            industry_code=ent.industry_code,
+            status=ent.status,
+            established_on=ent.established_on,
+        ),
+        today=day,
+        result=ex,
+        dimensions=_dimensions(session, actor, ex) if ex is not None else [],
+        trend=trend_of(session, ent.id) if ex is not None else [],
+        evidence=evidence,
+        warnings=warnings_of(session, ent.id, day) if evidence else [],
+        advice=[d.advice.text for d in ex.dimensions if d.advice] if ex is not None else [],
+    )

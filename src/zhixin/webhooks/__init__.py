@@ -1,0 +1,1 @@
+"""Webhooks: signed notifications of whitelist publications to banks' endpoints, via an outbox."""

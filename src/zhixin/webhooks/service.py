@@ -1,0 +1,317 @@
+"""Webhook use cases: endpoints (register, list, rotate), the outbox (enqueue on publication,
+claim and record for the worker), the delivery log and manual re-sends. Never commits: the
+request dependency, the CLI or the worker's unit of work does.
+
+A bank manages its own tenant's endpoints only; another tenant's endpoint or delivery raises
+``NotFound`` exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from zhixin.accounts.permissions import Permission, Principal
+from zhixin.audit import service as audit
+from zhixin.audit.service import Actor
+from zhixin.errors import Forbidden, Invalid, NotFound
+from zhixin.kit.db import utcnow
+from zhixin.webhooks import repository as repo
+from zhixin.webhooks import rules
+from zhixin.webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookOutbox
+from zhixin.webhooks.schemas import AttemptOut, DeliveryOut
+from zhixin.whitelist import rules as whitelist_rules
+from zhixin.whitelist.models import WhitelistPublication
+
+EVENT_PUBLISHED = "whitelist.published"
+CHANGES_PATH = "/api/v1/whitelist/changes"
+LEASE_SECONDS = 120  # a claimed row is hidden this long; a crashed worker's row comes back
+
+
+def _require(actor: Principal) -> None:
+    if not actor.can(Permission.webhook_manage):
+        raise Forbidden()
+
+
+@dataclass(frozen=True)
+class Issued:
+    """An endpoint and its new secret: shown once (register, rotate)."""
+
+    endpoint: WebhookEndpoint
+    secret: str
+
+
+# -- endpoints -------------------------------------------------------------------------------
+
+
+def register(
+    session: Session,
+    *,
+    actor: Principal,
+    url: str,
+    description: str = "",
+    allow_loopback: bool = False,
+) -> Issued:
+    _require(actor)
+    try:
+        rules.check_url(url, allow_loopback=allow_loopback)
+    except rules.Refused as exc:
+        raise Invalid(str(exc)) from exc
+    secret = rules.new_secret()
+    endpoint = WebhookEndpoint(
+        tenant_id=actor.tenant_id,
+        url=url.strip(),
+        description=description.strip()[:200] or None,
+        secret=secret,
+        active=True,
+        created_by_id=actor.user_id,
+        created_at=utcnow(),
+    )
+    session.add(endpoint)
+    session.flush()
+    audit.record(
+        session,
+        actor=Actor.of(actor),
+        action="webhook.register",
+        object_type="webhook_endpoint",
+        object_id=endpoint.id,
+        detail={"url": endpoint.url},
+    )
+    return Issued(endpoint, secret)
+
+
+def list_endpoints(session: Session, *, actor: Principal) -> list[WebhookEndpoint]:
+    _require(actor)
+    return list(repo.endpoints_of_tenant(session, actor.tenant_id))
+
+
+def get_endpoint(session: Session, *, actor: Principal, endpoint_id: int) -> WebhookEndpoint:
+    _require(actor)
+    endpoint = repo.endpoint_of_tenant(session, endpoint_id=endpoint_id, tenant_id=actor.tenant_id)
+    if endpoint is None:
+        raise NotFound("未找到该推送端点 / endpoint not found")
+    return endpoint
+
+
+def rotate(session: Session, *, actor: Principal, endpoint_id: int) -> Issued:
+    """A new secret; the old one keeps signing (alongside) for ROTATION_OVERLAP_SECONDS."""
+    endpoint = get_endpoint(session, actor=actor, endpoint_id=endpoint_id)
+    now = utcnow()
+    secret = rules.new_secret()
+    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_expires_at = now + timedelta(seconds=rules.ROTATION_OVERLAP_SECONDS)
+    endpoint.secret = secret
+    endpoint.rotated_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor=Actor.of(actor),
+        action="webhook.rotate",
+        object_type="webhook_endpoint",
+        object_id=endpoint.id,
+        detail={"overlap_seconds": rules.ROTATION_OVERLAP_SECONDS},
+    )
+    return Issued(endpoint, secret)
+
+
+def signing_secrets(endpoint: WebhookEndpoint, *, now: datetime) -> tuple[str, ...]:
+    if (
+        endpoint.previous_secret
+        and endpoint.previous_expires_at is not None
+        and endpoint.previous_expires_at > now
+    ):
+        return (endpoint.secret, endpoint.previous_secret)
+    return (endpoint.secret,)
+
+
+# -- the outbox ------------------------------------------------------------------------------
+
+
+def publication_payload(session: Session, publication: WhitelistPublication) -> dict[str, object]:
+    """What a bank is told: the version, its basis and counts, and where its changes start."""
+    assert publication.version is not None, "only a published version is announced"
+    since = whitelist_rules.change_cursor(repo.changes_before_version(session, publication.version))
+    return {
+        "type": EVENT_PUBLISHED,
+        "timestamp": (publication.published_at or utcnow()).isoformat(),
+        "data": {
+            "publication_id": publication.id,
+            "version": publication.version,
+            "kind": publication.kind,
+            "urgent": publication.urgent,
+            "as_of": publication.as_of.isoformat(),
+            "catalog": {
+                "name": publication.catalog_name,
+                "version": publication.catalog_version,
+                "sha256": publication.catalog_sha256,
+            },
+            "counts": {
+                "enterprises": publication.enterprises,
+                "entries": publication.entries,
+                "changes": repo.changes_of_publication(session, publication.id),
+            },
+            "changes": {"since": since, "href": f"{CHANGES_PATH}?since={since}"},
+            "entries": {"href": f"/api/v1/whitelist/versions/{publication.version}/entries"},
+        },
+    }
+
+
+def enqueue_publication(session: Session, *, publication: WhitelistPublication) -> int:
+    """One outbox row per active endpoint, in the publishing transaction. Idempotent."""
+    endpoints = repo.active_endpoints(session)
+    if not endpoints:
+        return 0
+    body = json.dumps(
+        publication_payload(session, publication),
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    now = utcnow()
+    added = 0
+    for endpoint in endpoints:
+        eid = rules.event_id(endpoint_id=endpoint.id, publication_id=publication.id)
+        if repo.outbox_exists(session, endpoint_id=endpoint.id, event_id=eid):
+            continue
+        session.add(
+            WebhookOutbox(
+                endpoint_id=endpoint.id,
+                event_id=eid,
+                event_type=EVENT_PUBLISHED,
+                publication_id=publication.id,
+                body=body,
+                status=rules.Status.pending,
+                attempts=0,
+                resends=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+        added += 1
+    session.flush()
+    return added
+
+
+def deliveries(
+    session: Session, *, actor: Principal, endpoint_id: int, limit: int = 100
+) -> list[DeliveryOut]:
+    """The endpoint's recent events, each with its attempts (the delivery log)."""
+    endpoint = get_endpoint(session, actor=actor, endpoint_id=endpoint_id)
+    rows = repo.outbox_of_endpoint(session, endpoint.id, limit=limit)
+    log: dict[int, list[AttemptOut]] = {}
+    for a in repo.attempts_of(session, [r.id for r in rows]):
+        log.setdefault(a.outbox_id, []).append(AttemptOut.model_validate(a))
+    return [
+        DeliveryOut.model_validate(r).model_copy(update={"log": log.get(r.id, [])}) for r in rows
+    ]
+
+
+def resend(session: Session, *, actor: Principal, delivery_id: int) -> WebhookOutbox:
+    """Queue the event again, now, with the same event id and body (receivers dedupe)."""
+    _require(actor)
+    row = repo.outbox_of_tenant(session, outbox_id=delivery_id, tenant_id=actor.tenant_id)
+    if row is None:
+        raise NotFound("未找到该投递记录 / delivery not found")
+    previous = row.status
+    row.status = rules.Status.pending
+    row.attempts = 0
+    row.resends += 1
+    row.next_attempt_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        actor=Actor.of(actor),
+        action="webhook.resend",
+        object_type="webhook_outbox",
+        object_id=row.id,
+        detail={"event_id": row.event_id, "previous_status": previous},
+    )
+    return row
+
+
+# -- the worker's side -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Job:
+    """One claimed attempt, detached from the session: delivered outside any transaction."""
+
+    outbox_id: int
+    url: str
+    event_id: str
+    body: bytes
+    attempt: int
+    secrets: tuple[str, ...]
+    manual: bool
+
+
+def claim(
+    session: Session, *, now: datetime, limit: int = 50, lease_seconds: int = LEASE_SECONDS
+) -> list[Job]:
+    """Take due rows (FOR UPDATE SKIP LOCKED where the database has it) and lease them."""
+    lease_until = now + timedelta(seconds=lease_seconds)
+    jobs: list[Job] = []
+    for row in repo.claim_due(session, now=now, limit=limit):
+        endpoint = session.get(WebhookEndpoint, row.endpoint_id)
+        if endpoint is None:  # pragma: no cover - a cascading foreign key guards it
+            continue
+        if not repo.take(session, row, lease_until=lease_until):
+            continue
+        jobs.append(
+            Job(
+                outbox_id=row.id,
+                url=endpoint.url,
+                event_id=row.event_id,
+                body=row.body.encode("utf-8"),
+                attempt=row.attempts + 1,
+                secrets=signing_secrets(endpoint, now=now),
+                manual=row.resends > 0,
+            )
+        )
+    session.flush()
+    return jobs
+
+
+def record_attempt(
+    session: Session,
+    *,
+    job: Job,
+    result: rules.AttemptResult,
+    now: datetime,
+    max_attempts: int,
+    rand: Callable[[], float] = random.random,
+) -> str:
+    """Log the attempt and move the row on: delivered, retried later, or failed."""
+    session.add(
+        WebhookAttempt(
+            outbox_id=job.outbox_id,
+            attempt=job.attempt,
+            at=now,
+            status_code=result.status_code,
+            error=result.error[:500] if result.error else None,
+            duration_ms=result.duration_ms,
+            address=result.address,
+            manual=job.manual,
+        )
+    )
+    row = session.get(WebhookOutbox, job.outbox_id, populate_existing=True)
+    if row is None:  # pragma: no cover - deleted with its endpoint meanwhile
+        session.flush()
+        return rules.Status.failed
+    outcome = rules.after_attempt(
+        ok=result.ok, attempt=job.attempt, max_attempts=max_attempts, rand=rand
+    )
+    row.status = outcome.status
+    row.last_status_code = result.status_code
+    row.last_error = result.error[:500] if result.error else None
+    if outcome.status == rules.Status.delivered:
+        row.delivered_at = now
+    elif outcome.retry_in is not None:
+        row.next_attempt_at = now + timedelta(seconds=outcome.retry_in)
+    session.flush()
+    return outcome.status
