@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from zhixin.catalog.schema import Catalog
+from zhixin.catalog.schema import Catalog, Rule
 from zhixin.engine.predicates import as_known, in_effect, normalise, rule_predicate
 
 RESULT_SCHEMA = pa.schema(
@@ -78,37 +78,156 @@ def _union(parts: list[ir.Table]) -> ir.Table | None:
     return out
 
 
-def _tagged(base: ir.Table, tags: list[tuple[str, ir.BooleanValue]], *cols: str) -> ir.Table:
-    """One scan: each record gets the codes of the rules it matches (an array, unnested).
+def _int(value: int) -> ir.IntegerValue:
+    return ibis.literal(value, type="int64")
 
-    Cheaper than a union of one filter per rule, and it keeps the plan small enough for Spark.
+
+def _lit(value: int) -> ir.Value:
+    return ibis.literal(value, type="int64")
+
+
+@dataclass(frozen=True)
+class _Codes:
+    """Integer tags for the codes, numbered in the order of the codes themselves, so sorting by
+    the number sorts by the code; strings come back only when the Arrow output is built.
+
+    Tags: element ``i`` is ``i``, its *unless* rule ``E + i``, gate ``j`` is ``2E + j``.
     """
-    codes = ibis.array(
-        [ibis.ifelse(cond, ibis.literal(code), ibis.null().cast("string")) for code, cond in tags]
+
+    elements: list[str]
+    dimensions: list[str]
+    gates: list[str]
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> _Codes:
+        return cls(
+            sorted(e.code for e in catalog.elements),
+            sorted(d.code for d in catalog.dimensions),
+            sorted(g.code for g in catalog.gates),
+        )
+
+    def element(self, code: str) -> int:
+        return self.elements.index(code)
+
+    def unless(self, code: str) -> int:
+        return len(self.elements) + self.elements.index(code)
+
+    def gate(self, code: str) -> int:
+        return 2 * len(self.elements) + self.gates.index(code)
+
+    def dimension(self, code: str) -> int:
+        return self.dimensions.index(code)
+
+
+_BITS = 62  # rule tests per integer mask (a kind with more rules gets further masks)
+
+
+def _rules(catalog: Catalog, codes: _Codes) -> list[tuple[int, Rule, bool]]:
+    """(tag, rule, honour repair) for every element, *unless* and gate rule."""
+    out: list[tuple[int, Rule, bool]] = []
+    for e in catalog.elements:
+        out.append((codes.element(e.code), e.rule, False))
+        if e.unless is not None:
+            out.append((codes.unless(e.code), e.unless, False))
+    out += [(codes.gate(g.code), g.rule, g.honour_repair) for g in catalog.gates]
+    return out
+
+
+def _constant_table(source: ir.Table, columns: dict[str, list[int]]) -> ir.Table:
+    """A small table of integer constants, derived from one row of ``source`` (no memtable:
+    Ibis on Spark does not register those for a cached expression). Empty when ``source`` is,
+    which is harmless here: no records, no matches."""
+    names = list(columns)
+    rows = [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    struct = ", ".join(f"{n}: int64" for n in names)
+    spec = ibis.literal(rows, type=f"array<struct<{struct}>>")
+    one = source.limit(1).select(spec=spec)
+    one = one.select(row=one.spec.unnest())
+    return one.select(**{n: one.row[n] for n in names})
+
+
+def _tags(base: ir.Table, catalog: Catalog, codes: _Codes, as_of: date) -> ir.Table:
+    """One scan of the records: the tags of the element, *unless* and gate rules each matches
+    — (enterprise_id, record_id, year, tag), one row per record and rule matched.
+
+    A record is tested only against its own kind's rules, and the outcomes are packed as bits
+    of an integer (cheap, unlike building an array a record); a join with the small table of
+    (kind, mask, bit, tag) then spreads the records to one row per tag matched. Only the
+    columns the rules read are ever decoded.
+    """
+    rules = _rules(catalog, codes)
+    kinds = sorted({r.kind for _t, r, _h in rules})
+    # a cheap pre-filter (a hashed set lookup a record): the subtypes the rules ask for, unless
+    # a kind has a rule that does not
+    subtypes = sorted({str(v) for _t, r, _h in rules for v in r.where.get("subtype", [])})
+    open_kinds = sorted({r.kind for _t, r, _h in rules if "subtype" not in r.where})
+    keep = base.kind.isin(kinds)
+    if subtypes:
+        wanted = base.subtype.isin(subtypes)
+        keep = keep & ((base.kind.isin(open_kinds) | wanted) if open_kinds else wanted)
+    t = base.filter(keep)
+    t = t.mutate(kind_no=ibis.cases(*[(t.kind == k, _int(i)) for i, k in enumerate(kinds)]))
+
+    by_kind: dict[str, list[tuple[int, ir.BooleanValue]]] = {}
+    for tag, rule, honour_repair in rules:
+        cond = rule_predicate(t, rule, as_of, kind=False)
+        if honour_repair:
+            cond = cond & in_effect(t, as_of)
+        by_kind.setdefault(rule.kind, []).append((tag, cond))
+    n_masks = max((len(by_kind[k]) + _BITS - 1) // _BITS for k in kinds)
+    bits: dict[str, list[int]] = {"kind_no": [], "mask_no": [], "bit": [], "tag": []}
+    masks: dict[str, ir.Value] = {}
+    for m in range(n_masks):
+        branches = []
+        for k_no, kind in enumerate(kinds):
+            chunk = by_kind[kind][m * _BITS : (m + 1) * _BITS]
+            if not chunk:
+                continue
+            total: ir.IntegerValue | None = None
+            for b, (tag, cond) in enumerate(chunk):
+                bit = ibis.ifelse(cond, _int(1 << b), _int(0))
+                total = bit if total is None else total + bit
+                for key, value in (
+                    ("kind_no", k_no),
+                    ("mask_no", m),
+                    ("bit", 1 << b),
+                    ("tag", tag),
+                ):
+                    bits[key].append(value)
+            branches.append((t.kind_no == k_no, total))
+        masks[f"mask_{m}"] = ibis.cases(*branches, else_=_int(0))
+    cols = ("enterprise_id", "record_id", "year")
+    packed = t.select(*cols, "kind_no", **masks)
+    table = _constant_table(base, bits)
+    parts = []
+    for m in range(n_masks):
+        # no ``mask != 0`` filter before the join: DuckDB would push it below the projection
+        # and compute every mask twice; the join with the rules of the record's kind is cheap
+        tests = table.filter(table.mask_no == m)
+        j = packed.join(tests, packed.kind_no == tests.kind_no)
+        parts.append(j.filter((j[f"mask_{m}"] & j.bit) != 0).select(*cols, "tag"))
+    out = _union(parts)
+    assert out is not None
+    return out
+
+
+def _measures(hits: ir.Table, catalog: Catalog, codes: _Codes) -> ir.Table:
+    """Per enterprise × element: the matching records (sorted ids) and the measure — their
+    count, or the longest streak of consecutive years — less the elements an *unless* rule
+    voids."""
+    n_el = len(codes.elements)
+    streak = [codes.element(e.code) for e in catalog.elements if e.rule.streak is not None]
+    matches = hits.filter(hits.tag < n_el).rename(element="tag")
+    agg = matches.group_by(["enterprise_id", "element"]).aggregate(
+        n=matches.record_id.count(), record_ids=matches.record_id.collect().sort()
     )
-    any_match = tags[0][1]
-    for _code, cond in tags[1:]:
-        any_match = any_match | cond
-    t = base.filter(any_match).select(*cols, code=codes)
-    t = t.select(*cols, code=t.code.unnest())
-    return t.filter(t.code.notnull())
-
-
-def _element_matches(base: ir.Table, catalog: Catalog, as_of: date) -> ir.Table:
-    tags = [(e.code, rule_predicate(base, e.rule, as_of)) for e in catalog.elements]
-    t = _tagged(base, tags, "enterprise_id", "record_id", "year")
-    return t.rename(element="code")
-
-
-def _measures(matches: ir.Table, base: ir.Table, catalog: Catalog, as_of: date) -> ir.Table:
-    """Per enterprise × element: the count of matching records, or the longest streak."""
-    streak = [e.code for e in catalog.elements if e.rule.streak is not None]
-    counted = [e.code for e in catalog.elements if e.rule.streak is None]
     parts: list[ir.Table] = []
-    if counted:
-        m = matches.filter(matches.element.isin(counted))
+    if len(streak) < n_el:
+        counted = agg.filter(~agg.element.isin(streak)) if streak else agg
         parts.append(
-            m.group_by(["enterprise_id", "element"]).aggregate(measure=m.record_id.count())
+            counted.select(
+                "enterprise_id", "element", "record_ids", measure=counted.n.cast("int64")
+            )
         )
     if streak:
         years = (
@@ -122,18 +241,22 @@ def _measures(matches: ir.Table, base: ir.Table, catalog: Catalog, as_of: date) 
         # row_number() starts at 0; only the difference matters for gaps-and-islands
         years = years.mutate(grp=years.year - rn)
         runs = years.group_by(["enterprise_id", "element", "grp"]).aggregate(run=years.year.count())
-        parts.append(runs.group_by(["enterprise_id", "element"]).aggregate(measure=runs.run.max()))
+        longest = runs.group_by(["enterprise_id", "element"]).aggregate(
+            measure=runs.run.max().cast("int64")
+        )
+        streaked = agg.filter(agg.element.isin(streak))
+        parts.append(
+            streaked.join(longest, ["enterprise_id", "element"]).select(
+                "enterprise_id", "element", "record_ids", "measure"
+            )
+        )
     measures = _union(parts)
     assert measures is not None
-    measures = measures.mutate(measure=measures.measure.cast("int64"))
-    unless_tags = [
-        (e.code, rule_predicate(base, e.unless, as_of))
-        for e in catalog.elements
-        if e.unless is not None
-    ]
-    if unless_tags:
-        unless = _tagged(base, unless_tags, "enterprise_id").rename(element="code").distinct()
-        measures = measures.anti_join(unless, ["enterprise_id", "element"])
+    unless = [codes.unless(e.code) for e in catalog.elements if e.unless is not None]
+    if unless:
+        u = hits.filter(hits.tag.isin(unless))
+        u = u.select("enterprise_id", element=u.tag - n_el).distinct()
+        measures = measures.anti_join(u, ["enterprise_id", "element"])
     return measures
 
 
@@ -152,35 +275,29 @@ def _tiers(catalog: Catalog) -> list[tuple[str, str, int, int, int]]:
     return out
 
 
-def _lit(value: int) -> ir.Value:
-    return ibis.literal(value, type="int64")
-
-
-def _elements(base: ir.Table, catalog: Catalog, as_of: date) -> ir.Table:
-    matches = _element_matches(base, catalog, as_of).cache()
-    measures = _measures(matches, base, catalog, as_of)
+def _elements(hits: ir.Table, catalog: Catalog, codes: _Codes) -> ir.Table:
+    m = _measures(hits, catalog, codes)
     # the best tier reached: branches ordered best level first, so the first match wins
     tiers = sorted(_tiers(catalog), key=lambda t: t[3])
-    m = measures
     reached = [
-        ((m.element == code) & (m.measure >= n), (dim, rank, points))
-        for code, dim, n, rank, points in tiers
+        ((m.element == codes.element(code)) & (m.measure >= n), (rank, points))
+        for code, _dim, n, rank, points in tiers
     ]
-    rank = ibis.cases(*[(c, _lit(v[1])) for c, v in reached], else_=ibis.null().cast("int64"))
-    points = ibis.cases(*[(c, _lit(v[2])) for c, v in reached], else_=ibis.null().cast("int64"))
-    dims = {e.code: e.dimension for e in catalog.elements}
-    dimension = ibis.cases(*[(m.element == c, ibis.literal(d)) for c, d in dims.items()])
-    best = m.mutate(dimension=dimension, rank=rank, points=points)
-    best = best.filter(best["rank"].notnull())
-    ids = matches.group_by(["enterprise_id", "element"]).aggregate(
-        record_ids=matches.record_id.collect().sort()
+    rank = ibis.cases(*[(c, _lit(v[0])) for c, v in reached], else_=ibis.null().cast("int64"))
+    points = ibis.cases(*[(c, _lit(v[1])) for c, v in reached], else_=ibis.null().cast("int64"))
+    dimension = ibis.cases(
+        *[
+            (m.element == codes.element(e.code), _lit(codes.dimension(e.dimension)))
+            for e in catalog.elements
+        ]
     )
-    return best.join(ids, ["enterprise_id", "element"]).select(
+    best = m.mutate(dimension=dimension, rank=rank, points=points)
+    return best.filter(best["rank"].notnull()).select(
         "enterprise_id", "element", "dimension", "rank", "points", "measure", "record_ids"
     )
 
 
-def _dimensions(elements: ir.Table, catalog: Catalog) -> ir.Table:
+def _dimensions(elements: ir.Table, catalog: Catalog, codes: _Codes) -> ir.Table:
     at_ranks = sorted({catalog.level_rank(u.at_level) for u in catalog.uplifts})
     aggs: dict[str, ir.Value] = {
         "rank": elements["rank"].min(),
@@ -193,10 +310,11 @@ def _dimensions(elements: ir.Table, catalog: Catalog) -> ir.Table:
     for u in catalog.uplifts:
         cond = d[f"n_at_{catalog.level_rank(u.at_level)}"] >= u.count
         if u.dimension is not None:
-            cond = cond & (d.dimension == u.dimension)
+            cond = cond & (d.dimension == codes.dimension(u.dimension))
         rank = ibis.ifelse(cond, ibis.least(rank, catalog.level_rank(u.to_level)), rank)
-    cap = ibis.cases(*[(d.dimension == x.code, _lit(x.cap)) for x in catalog.dimensions])
-    weight = ibis.cases(*[(d.dimension == x.code, _lit(x.weight)) for x in catalog.dimensions])
+    by_dim = [(d.dimension == codes.dimension(x.code), x) for x in catalog.dimensions]
+    cap = ibis.cases(*[(c, _lit(x.cap)) for c, x in by_dim])
+    weight = ibis.cases(*[(c, _lit(x.weight)) for c, x in by_dim])
     points = ibis.least(d.raw_points.cast("int64"), cap).cast("int64")
     return d.select(
         "enterprise_id",
@@ -207,19 +325,12 @@ def _dimensions(elements: ir.Table, catalog: Catalog) -> ir.Table:
     )
 
 
-def _gates(base: ir.Table, catalog: Catalog, as_of: date) -> ir.Table | None:
-    tags = []
-    for g in catalog.gates:
-        cond = rule_predicate(base, g.rule, as_of)
-        if g.honour_repair:
-            cond = cond & in_effect(base, as_of)
-        tags.append((g.code, cond))
-    if not tags:
-        return None
-    hits = _tagged(base, tags, "enterprise_id", "record_id").rename(gate="code")
-    return hits.group_by(["enterprise_id", "gate"]).aggregate(
-        record_ids=hits.record_id.collect().sort()
-    )
+def _gates(hits: ir.Table, codes: _Codes) -> ir.Table:
+    first = 2 * len(codes.elements)
+    g = hits.filter(hits.tag >= first)
+    gate = ibis.cases(*[(g.tag == first + i, ibis.literal(c)) for i, c in enumerate(codes.gates)])
+    g = g.select("enterprise_id", "record_id", gate=gate)
+    return g.group_by(["enterprise_id", "gate"]).aggregate(record_ids=g.record_id.collect().sort())
 
 
 def _gate_effects(gates: ir.Table, catalog: Catalog) -> ir.Table:
@@ -244,7 +355,10 @@ def _results(
     need = sorted(
         {catalog.level_rank(o.dimension_level) for o in catalog.overall if o.dimension_level}
     )
-    aggs: dict[str, ir.Value] = {"total_x100": dims.weighted.sum().cast("int64")}
+    aggs: dict[str, ir.Value] = {
+        "total_x100": dims.weighted.sum().cast("int64"),
+        "n_wl": dims["rank"].isin(wl).cast("int64").sum(),
+    }
     for r in need:
         aggs[f"d_at_{r}"] = (dims["rank"] <= r).cast("int64").sum()
     per = dims.group_by("enterprise_id").aggregate(**aggs)
@@ -275,18 +389,19 @@ def _results(
         t.cap_rank.notnull() & overall.notnull(), ibis.greatest(overall, t.cap_rank), overall
     )
     barred = t.barred.fill_null(0) == 1
-    t = t.mutate(total_x100=total, overall_rank=overall.cast("int64"), is_barred=barred)
+    # a barred enterprise lists no dimension
+    n = ibis.ifelse(barred, _lit(0), t.n_wl.fill_null(0)).cast("int64")
+    t = t.mutate(
+        total_x100=total, overall_rank=overall.cast("int64"), is_barred=barred, entries=n
+    ).cache()
     dl = dims.join(t.select("e_id", "is_barred"), dims.enterprise_id == t.e_id)
     dl = dl.mutate(listed=dl["rank"].isin(wl) & ~dl.is_barred)
-    entries = dl.group_by("enterprise_id").aggregate(entries=dl.listed.cast("int64").sum())
-    t = t.left_join(entries, t.e_id == entries.enterprise_id).drop("enterprise_id")
-    n = t.entries.fill_null(0).cast("int64")
     results = t.select(
         enterprise_id="e_id",
         total_x100="total_x100",
         overall_rank="overall_rank",
-        listed=(n > 0),
-        entries=n,
+        listed=(t.entries > 0),
+        entries="entries",
         gates_failed="gates_failed",
     )
     return results, dl.select("enterprise_id", "dimension", "rank", "points", "listed")
@@ -306,9 +421,18 @@ def _hundredths(values: pa.ChunkedArray | pa.Array) -> pa.Array:
     return pa.Array.from_buffers(pa.decimal128(12, 2), len(arr), [None, pa.py_buffer(words)])
 
 
-def _finish(table: pa.Table, schema: pa.Schema, sort: list[str]) -> pa.Table:
-    table = table.select(schema.names).cast(schema)
-    return table.sort_by([(c, "ascending") for c in sort]).combine_chunks()
+def _names(index: pa.ChunkedArray | pa.Array, names: list[str]) -> pa.Array:
+    return pa.array(names, pa.string()).take(pc.cast(index, pa.int32()))
+
+
+def _sorted(table: ir.Table, keys: list[str]) -> pa.Table:
+    """Fetched sorted by enterprise and then by code (integer tags sort as their codes do);
+    the engine sorts in parallel."""
+    return table.order_by(keys).to_pyarrow()
+
+
+def _finish(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    return table.select(schema.names).cast(schema)
 
 
 def evaluate(
@@ -323,22 +447,24 @@ def evaluate(
     """Evaluate every enterprise in ``enterprises`` (or only ``enterprise_ids``) as of a date.
 
     ``records`` needs the columns of :data:`zhixin.engine.predicates.RECORD_COLUMNS` (the synth
-    and export layout; absent ``repaired_on`` / ``superseded_at`` are read as null).
+    and export layout; absent ``repaired_on`` / ``superseded_at`` are read as null). The records
+    are scanned once; only the (small) table of rule matches is cached.
     """
+    codes = _Codes.of(catalog)
     base = normalise(records)
     if enterprise_ids is not None:
         ids = [int(i) for i in enterprise_ids]
         base = base.filter(base.enterprise_id.isin(ids))
         enterprises = enterprises.filter(enterprises.enterprise_id.isin(ids))
-    base = as_known(base, as_of=as_of, known_at=known_at).cache()
-    elements = _elements(base, catalog, as_of).cache()
-    dims = _dimensions(elements, catalog).cache()
-    gates = _gates(base, catalog, as_of)
-    gates = gates.cache() if gates is not None else None
+    base = as_known(base, as_of=as_of, known_at=known_at)
+    hits = _tags(base, catalog, codes, as_of).cache()
+    elements = _elements(hits, catalog, codes).cache()
+    dims = _dimensions(elements, catalog, codes).cache()
+    gates = _gates(hits, codes).cache() if codes.gates else None
     effects = _gate_effects(gates, catalog) if gates is not None else None
     results, dim_out = _results(enterprises, dims, effects, catalog)
 
-    r = results.to_pyarrow()
+    r = _sorted(results, ["enterprise_id"])
     r = r.set_column(
         r.schema.get_field_index("total_x100"), "total_score", _hundredths(r["total_x100"])
     )
@@ -354,18 +480,24 @@ def evaluate(
         "gates_failed",
         pc.if_else(pc.is_null(gf), empty, gf),
     )
-    d = dim_out.to_pyarrow()
+    d = _sorted(dim_out, ["enterprise_id", "dimension"])
     d = d.set_column(d.schema.get_field_index("rank"), "level", _levels(d["rank"], catalog))
-    e = elements.to_pyarrow()
+    d = d.set_column(
+        d.schema.get_field_index("dimension"), "dimension", _names(d["dimension"], codes.dimensions)
+    )
+    e = _sorted(elements, ["enterprise_id", "element"])
     e = e.set_column(e.schema.get_field_index("rank"), "level", _levels(e["rank"], catalog))
+    e = e.set_column(
+        e.schema.get_field_index("element"), "element", _names(e["element"], codes.elements)
+    )
     g = (
-        gates.to_pyarrow()
+        _sorted(gates, ["enterprise_id", "gate"])
         if gates is not None
         else pa.table({"enterprise_id": [], "gate": [], "record_ids": []}, schema=GATE_SCHEMA)
     )
     return EvaluationOutput(
-        results=_finish(r, RESULT_SCHEMA, ["enterprise_id"]),
-        dimensions=_finish(d, DIMENSION_SCHEMA, ["enterprise_id", "dimension"]),
-        elements=_finish(e, ELEMENT_SCHEMA, ["enterprise_id", "element"]),
-        gates=_finish(g, GATE_SCHEMA, ["enterprise_id", "gate"]),
+        results=_finish(r, RESULT_SCHEMA),
+        dimensions=_finish(d, DIMENSION_SCHEMA),
+        elements=_finish(e, ELEMENT_SCHEMA),
+        gates=_finish(g, GATE_SCHEMA),
     )

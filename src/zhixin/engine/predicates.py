@@ -12,7 +12,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from zhixin.catalog.schema import Rule, Window
+from zhixin.catalog.schema import Catalog, Rule, Window
 
 RECORD_COLUMNS: dict[str, str] = {
     "record_id": "int64",
@@ -68,6 +68,24 @@ def normalise(records: ir.Table) -> ir.Table:
     return records.select(**cols)
 
 
+def rule_columns(catalog: Catalog) -> list[str]:
+    """The record columns an evaluation with ``catalog`` reads (in :data:`RECORD_COLUMNS` order),
+    ``known_at`` aside (read only for an evaluation as known at a past moment)."""
+    used = {"record_id", "enterprise_id", "kind", "event_date", "valid_from", "year"}
+    used.add("superseded_at")  # as_known: current versions only
+    rules = [e.rule for e in catalog.elements] + [e.unless for e in catalog.elements if e.unless]
+    rules += [g.rule for g in catalog.gates]
+    for rule in rules:
+        used.update(rule.where)
+        if rule.valid_on_as_of:
+            used.update(("valid_from", "valid_to"))
+        if rule.window is not None:
+            used.add(rule.window.on)
+    if any(g.honour_repair for g in catalog.gates):
+        used.add("repaired_on")
+    return [c for c in RECORD_COLUMNS if c in used]
+
+
 def as_known(records: ir.Table, *, as_of: date, known_at: datetime | None) -> ir.Table:
     """The versions in force for the evaluation, dated no later than the as-of date.
 
@@ -87,8 +105,10 @@ def as_known(records: ir.Table, *, as_of: date, known_at: datetime | None) -> ir
     )
 
 
-def rule_predicate(t: ir.Table, rule: Rule, as_of: date) -> ir.BooleanValue:
-    conds: list[ir.BooleanValue] = [t.kind == rule.kind]
+def rule_predicate(t: ir.Table, rule: Rule, as_of: date, *, kind: bool = True) -> ir.BooleanValue:
+    """The rule as a predicate; ``kind=False`` leaves out the test of the record kind (for a
+    caller that has already branched on it)."""
+    conds: list[ir.BooleanValue] = [t.kind == rule.kind] if kind else []
     for column, values in rule.where.items():
         col = t[column]
         if column in BOOL_COLUMNS:
@@ -106,6 +126,8 @@ def rule_predicate(t: ir.Table, rule: Rule, as_of: date) -> ir.BooleanValue:
             conds.append(col.between(lo, hi))
         else:
             conds.append((col > lo) & (col <= hi))
+    if not conds:
+        return ibis.literal(True)
     out = conds[0]
     for c in conds[1:]:
         out = out & c
