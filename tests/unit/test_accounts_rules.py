@@ -72,31 +72,26 @@ def test_sysadmin_cannot_read_audit_or_grant_roles() -> None:
 
 
 def test_token_scopes_narrow_the_roles() -> None:
-    p = Principal(
-        1,
-        "bank",
-        "bank",
-        1,
-        TenantKind.bank,
-        None,
-        frozenset({Role.bank_officer}),
-        scopes=frozenset({"record:read"}),
-        via="token",
-    )
-    assert not p.can(Permission.enterprise_read)  # role has it, scope does not
-    assert not p.can(Permission.record_read)  # scope has it, role does not
-    p2 = Principal(
-        1,
-        "bank",
-        "bank",
-        1,
-        TenantKind.bank,
-        None,
-        frozenset({Role.bank_officer}),
-        scopes=frozenset({"enterprise:read"}),
-        via="token",
-    )
-    assert p2.can(Permission.enterprise_read)
+    def token(role: Role, scopes: set[str]) -> Principal:
+        return Principal(
+            1,
+            "sys",
+            "sys",
+            1,
+            TenantKind.bank,
+            None,
+            frozenset({role}),
+            scopes=frozenset(scopes),
+            via="token",
+        )
+
+    # the role has it, the scope does not
+    assert not token(Role.bank_officer, {"record:read"}).can(Permission.enterprise_read)
+    # the scope has it, the role does not
+    assert not token(Role.guarantor, {"record:read"}).can(Permission.record_read)
+    assert token(Role.bank_officer, {"enterprise:read"}).can(Permission.enterprise_read)
+    # a bank's record:read is still subject to the enterprise's consent (records.service.may_read)
+    assert token(Role.bank_officer, {"record:read"}).can(Permission.record_read)
 
 
 def test_enterprise_user_sees_only_its_own() -> None:
