@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlalchemy import Connection, Engine, select
 
 from zhixin.demo.synth import ENTERPRISE_SCHEMA, RECORD_SCHEMA
 from zhixin.enterprises.models import Enterprise
-from zhixin.records.models import QualityRecord
+from zhixin.records.models import CreditRepair, QualityRecord
 
 ENGINES = ("duckdb", "spark")
 CHUNK = 100_000
@@ -95,11 +96,31 @@ def read_parquet(backend: Any, directory: Path) -> Inputs:
     return Inputs(backend, rec, ent)
 
 
-def _record_columns() -> list[Any]:
+def _record_columns(known_at: datetime | None = None) -> list[Any]:
+    """The record columns the engine reads.
+
+    With ``known_at``, ``repaired_on`` is what was known then: the repair date of a credit
+    repair approved at or before ``known_at`` (a repair approved later did not exist yet), so a
+    past evaluation is reproduced exactly as a bank saw it.
+    """
     t = QualityRecord.__table__
     cols: list[Any] = [t.c.id.label("record_id")]
     for field in EXPORT_RECORD_SCHEMA:
         if field.name in ("record_id", "uscc"):
+            continue
+        if field.name == "repaired_on" and known_at is not None:
+            cols.append(
+                select(CreditRepair.repair_date)
+                .where(
+                    CreditRepair.record_id == t.c.id,
+                    CreditRepair.status == "approved",
+                    CreditRepair.reviewed_at <= known_at,
+                )
+                .order_by(CreditRepair.reviewed_at.desc())
+                .limit(1)
+                .scalar_subquery()
+                .label("repaired_on")
+            )
             continue
         cols.append(t.c[field.name])
     return cols
@@ -137,10 +158,13 @@ def _enterprise_columns() -> list[Any]:
 
 
 def read_database_arrow(
-    engine: Engine | Connection, *, enterprise_ids: list[int] | None = None
+    engine: Engine | Connection,
+    *,
+    enterprise_ids: list[int] | None = None,
+    known_at: datetime | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     """Enterprises and every version of their quality records, read in chunks into Arrow."""
-    rec_stmt = select(*_record_columns()).order_by(QualityRecord.id)
+    rec_stmt = select(*_record_columns(known_at)).order_by(QualityRecord.id)
     ent_stmt = select(*_enterprise_columns()).order_by(Enterprise.id)
     if enterprise_ids is not None:
         rec_stmt = rec_stmt.where(QualityRecord.enterprise_id.in_(enterprise_ids))
@@ -157,9 +181,13 @@ def read_database_arrow(
 
 
 def read_database(
-    backend: Any, engine: Engine | Connection, *, enterprise_ids: list[int] | None = None
+    backend: Any,
+    engine: Engine | Connection,
+    *,
+    enterprise_ids: list[int] | None = None,
+    known_at: datetime | None = None,
 ) -> Inputs:
-    records, ents = read_database_arrow(engine, enterprise_ids=enterprise_ids)
+    records, ents = read_database_arrow(engine, enterprise_ids=enterprise_ids, known_at=known_at)
     return from_arrow(backend, records, ents)
 
 

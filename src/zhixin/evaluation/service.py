@@ -176,7 +176,7 @@ def evaluate_database(
     if source_dir is not None:
         inputs = io.read_parquet(backend, source_dir)
     else:
-        inputs = io.read_database(backend, session.connection())
+        inputs = io.read_database(backend, session.connection(), known_at=known_at)
     if progress is not None:
         progress("评价", 0, None)
     output = evaluate(
@@ -394,7 +394,9 @@ def evaluate_one(
     known_at: datetime | None = None,
 ) -> EvaluationOutput:
     backend = io.connect("duckdb")
-    inputs = io.read_database(backend, session.connection(), enterprise_ids=[enterprise_id])
+    inputs = io.read_database(
+        backend, session.connection(), enterprise_ids=[enterprise_id], known_at=known_at
+    )
     return evaluate(
         inputs.records,
         inputs.enterprises,
