@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     lockout_threshold: int = Field(default=5, ge=1)
     lockout_minutes: int = Field(default=15, ge=1)
     # Intake
-    import_batch_size: int = Field(default=5000, ge=100)
+    import_batch_size: int = Field(default=20000, ge=100)
     upload_dir: Path = Path("var/uploads")
     # Audit retention (days, China's Cybersecurity Law asks for at least 180)
     audit_retention_days: int = Field(default=365, ge=180)

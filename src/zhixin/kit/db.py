@@ -73,6 +73,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=10000")
+    # 64 MiB page cache (the default is 2 MiB): index pages of a million-row table stay in
+    # memory, which keeps bulk imports linear instead of slowing down as the table grows.
+    cur.execute("PRAGMA cache_size=-65536")
     cur.close()
 
 
