@@ -196,8 +196,11 @@ def entries_after(
     )
     if after is not None:
         eid, dim = after
+        # the redundant ``>=`` lets SQLite and PostgreSQL seek the primary key to the cursor
+        # instead of scanning the version from its first entry on every page
         stmt = stmt.where(
-            or_(e.enterprise_id > eid, and_(e.enterprise_id == eid, e.dimension > dim))
+            e.enterprise_id >= eid,
+            or_(e.enterprise_id > eid, and_(e.enterprise_id == eid, e.dimension > dim)),
         )
     return list(session.execute(stmt.order_by(e.enterprise_id, e.dimension).limit(limit)))
 
