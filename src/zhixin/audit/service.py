@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhixin.accounts.permissions import Permission, Principal
+from zhixin.audit import repository as repo
 from zhixin.audit.models import AuditEvent, AuditHead
 from zhixin.audit.rules import GENESIS, ChainRow, Finding, canonical, chain_hash, verify_chain
 from zhixin.errors import Forbidden
@@ -34,7 +34,7 @@ class Actor:
 
 
 def _head(session: Session) -> AuditHead:
-    head = session.scalar(select(AuditHead).where(AuditHead.id == 1).with_for_update())
+    head = repo.head_for_update(session)
     if head is None:
         head = AuditHead(id=1, last_seq=0, last_hash=GENESIS)
         session.add(head)
@@ -81,9 +81,7 @@ def record(
 def _rows(session: Session, batch: int = 5000) -> Iterator[ChainRow]:
     last = 0
     while True:
-        events = session.scalars(
-            select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
-        ).all()
+        events = repo.events_after(session, last, batch)
         if not events:
             return
         for e in events:
@@ -120,12 +118,11 @@ class VerifyResult:
 
 
 def verify(session: Session) -> VerifyResult:
-    head = session.get(AuditHead, 1)
+    head = repo.head(session)
     head_seq = head.last_seq if head else 0
     head_hash = head.last_hash if head else GENESIS
-    count = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
     findings = verify_chain(_rows(session), head_seq=head_seq, head_hash=head_hash)
-    return VerifyResult(int(count), findings)
+    return VerifyResult(repo.count(session), findings)
 
 
 def list_events(
@@ -138,9 +135,4 @@ def list_events(
 ) -> Sequence[AuditEvent]:
     if not actor.can(Permission.audit_read):
         raise Forbidden("只有审计员可以查看审计日志（三权分立）")
-    stmt = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(min(limit, 500))
-    if before_seq is not None:
-        stmt = stmt.where(AuditEvent.seq < before_seq)
-    if action:
-        stmt = stmt.where(AuditEvent.action == action)
-    return session.scalars(stmt).all()
+    return repo.latest(session, limit=min(limit, 500), before_seq=before_seq, action=action)

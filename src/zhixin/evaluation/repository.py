@@ -232,3 +232,21 @@ def latest_run_with(session: Session, *, enterprise_id: int) -> EvaluationRun | 
         .order_by(EvaluationRun.id.desc())
         .limit(1)
     )
+
+
+def all_results(session: Session, *, run_id: int) -> Iterator[EvaluationResult]:
+    """Every result of a run, by enterprise, streamed (an export of a million rows)."""
+    yield from session.scalars(
+        select(EvaluationResult)
+        .where(EvaluationResult.run_id == run_id)
+        .order_by(EvaluationResult.enterprise_id)
+        .execution_options(yield_per=10_000)
+    )
+
+
+def all_dimensions(session: Session, *, run_id: int) -> Iterator[EvaluationDimension]:
+    yield from session.scalars(
+        select(EvaluationDimension)
+        .where(EvaluationDimension.run_id == run_id)
+        .execution_options(yield_per=10_000)
+    )

@@ -16,7 +16,6 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhixin.accounts.permissions import Permission, Principal
@@ -422,11 +421,7 @@ def export_run(
     catalog = catalogs.catalog_of(version)
     dims = {d.code: d.name for d in catalog.dimensions}
     per: dict[int, dict[str, Any]] = {}
-    for r in session.scalars(
-        select(EvaluationResult)
-        .where(EvaluationResult.run_id == run_id)
-        .order_by(EvaluationResult.enterprise_id)
-    ):
+    for r in repo.all_results(session, run_id=run_id):
         per[r.enterprise_id] = (
             {
                 "enterprise_id": r.enterprise_id,
@@ -439,9 +434,7 @@ def export_run(
             | {f"{c}_level": None for c in dims}
             | {f"{c}_points": 0 for c in dims}
         )
-    for d in session.scalars(
-        select(EvaluationDimension).where(EvaluationDimension.run_id == run_id)
-    ):
+    for d in repo.all_dimensions(session, run_id=run_id):
         row = per.get(d.enterprise_id)
         if row is not None:
             row[f"{d.dimension}_level"] = d.level
