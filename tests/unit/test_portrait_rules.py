@@ -195,3 +195,21 @@ def test_pdf_is_one_page_with_extractable_chinese(tmp_path: Path) -> None:
 def test_pdf_stays_one_page_with_many_elements(tmp_path: Path) -> None:
     text = pdf_checks(pdf.render(_portrait(n_elements=40)), tmp_path)
     assert "另有" in text
+
+
+def test_font_found_when_matplotlibs_cache_predates_the_font_package(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """matplotlib caches its font list on first use; fonts-noto-cjk installed afterwards must
+    still be found (CI installs the package on a machine where matplotlib may already have run)."""
+    from matplotlib import font_manager
+
+    if not pdf._cjk_font_files():
+        pytest.skip("fonts-noto-cjk not installed: apt-get install fonts-noto-cjk")
+    stale = [f for f in font_manager.fontManager.ttflist if "CJK" not in f.name]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)
+    pdf.cjk_font.cache_clear()
+    try:
+        assert pdf.cjk_font() == "Noto Sans CJK SC"
+    finally:
+        pdf.cjk_font.cache_clear()

@@ -32,14 +32,34 @@ def cjk_font() -> str:
     """The family name of an installed CJK font; a clear error naming the package otherwise."""
     from matplotlib import font_manager
 
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    for name in CJK_FAMILIES:
-        if name in installed:
-            return name
+    for attempt in range(2):
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        for name in CJK_FAMILIES:
+            if name in installed:
+                return name
+        if attempt == 0:
+            # matplotlib keeps its font list in a cache (~/.cache/matplotlib) built the first time
+            # it ran; a font package installed after that is not in it. Add the files directly.
+            for path in _cjk_font_files():
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
     raise FontMissing(
         "生成 PDF 需要中文字体，但系统中未找到（Noto Sans CJK SC 等）。"
         "请安装 Debian 软件包 fonts-noto-cjk：apt-get install -y fonts-noto-cjk"
     )
+
+
+def _cjk_font_files() -> list[str]:
+    """CJK font files under the usual system font folders, Noto first."""
+    import glob
+
+    found: list[str] = []
+    for root in ("/usr/share/fonts", "/usr/local/share/fonts"):
+        for pattern in ("**/NotoSansCJK*.tt[cf]", "**/NotoSansSC*.[ot]tf", "**/wqy-zenhei*.tt[cf]"):
+            found.extend(sorted(glob.glob(f"{root}/{pattern}", recursive=True)))
+    return found
 
 
 def _width(text: str) -> float:
