@@ -1,0 +1,76 @@
+"""Every query of the operator's calendar."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from zhixin.accounts.models import User
+from zhixin.workdays.models import CalendarDay, CalendarYear
+
+
+def year_for_update(session: Session, year: int) -> CalendarYear | None:
+    """The entered year, locked until the transaction ends (two replacements go one by one)."""
+    return session.scalars(
+        select(CalendarYear).where(CalendarYear.year == year).with_for_update()
+    ).one_or_none()
+
+
+def year(session: Session, year: int) -> CalendarYear | None:
+    return session.get(CalendarYear, year)
+
+
+def years(session: Session) -> Sequence[CalendarYear]:
+    return session.scalars(select(CalendarYear).order_by(CalendarYear.year)).all()
+
+
+def days(session: Session, year: int | None = None) -> list[tuple[int, date, str, str]]:
+    """``(year, day, kind, name)`` of the entered days (plain rows: nothing kept in the session,
+    so a replacement in the same transaction meets no stale objects)."""
+    query = select(CalendarDay.year, CalendarDay.day, CalendarDay.kind, CalendarDay.name)
+    if year is not None:
+        query = query.where(CalendarDay.year == year)
+    rows = session.execute(query.order_by(CalendarDay.day))
+    return [(int(y), d, str(k), str(n)) for y, d, k, n in rows]
+
+
+def counts(session: Session, year: int) -> dict[str, int]:
+    """``{"休": n, "班": m}`` for an entered year."""
+    rows = session.execute(
+        select(CalendarDay.kind, func.count())
+        .where(CalendarDay.year == year)
+        .group_by(CalendarDay.kind)
+    )
+    return {str(kind): int(n) for kind, n in rows}
+
+
+def all_counts(session: Session) -> dict[int, dict[str, int]]:
+    rows = session.execute(
+        select(CalendarDay.year, CalendarDay.kind, func.count()).group_by(
+            CalendarDay.year, CalendarDay.kind
+        )
+    )
+    out: dict[int, dict[str, int]] = {}
+    for y, kind, n in rows:
+        out.setdefault(int(y), {})[str(kind)] = int(n)
+    return out
+
+
+def delete_days(session: Session, year: int) -> None:
+    session.execute(delete(CalendarDay).where(CalendarDay.year == year))
+
+
+def add_days(session: Session, year: int, rows: Sequence[tuple[date, str, str]]) -> None:
+    session.add_all(CalendarDay(day=d, year=year, kind=k, name=n) for d, k, n in rows)
+
+
+def user_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(User.id, User.display_name, User.username).where(User.id.in_(set(ids)))
+    )
+    return {int(i): f"{d}（{u}）" if d != u else str(u) for i, d, u in rows}
