@@ -1,0 +1,1 @@
+"""Shipped data of the LPR table (lpr_history.csv)."""
