@@ -1,0 +1,1 @@
+"""Shipped product configurations (YAML) and the published JSON Schema."""

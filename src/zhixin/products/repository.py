@@ -1,0 +1,29 @@
+"""Every query of products."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zhixin.products.models import ProductVersion
+
+
+def version_by_hash(session: Session, *, code: str, sha256: str) -> ProductVersion | None:
+    return session.scalars(
+        select(ProductVersion).where(ProductVersion.code == code, ProductVersion.sha256 == sha256)
+    ).one_or_none()
+
+
+def version_by_id(session: Session, version_id: int) -> ProductVersion | None:
+    return session.get(ProductVersion, version_id)
+
+
+def versions_of(session: Session, code: str) -> list[ProductVersion]:
+    """Every stored version of ``code``, newest first."""
+    return list(
+        session.scalars(
+            select(ProductVersion)
+            .where(ProductVersion.code == code)
+            .order_by(ProductVersion.id.desc())
+        )
+    )

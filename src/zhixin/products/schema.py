@@ -1,0 +1,400 @@
+"""A bank's 质量贷 product as a pydantic model: the file format, validated and published.
+
+A product is data owned by a bank (``bank_code`` is the bank's tenant code): who may borrow
+(eligibility), how much (limit), at what price (pricing), what extra credit milestones unlock
+(tranches), what the government adds (support), how it is served (service), the automatic rules
+it carries and an optional RAROC check. It names the indicator catalog whose grade it reads and
+refers to that catalog's classes by rank (``1`` = the best level) or by the level's name (``Ⅰ类``,
+``一级``). Cross-references (catalog, levels, dimensions, title and award subtypes, milestones)
+are checked by :mod:`.loader`; decisions over a product are in :mod:`.rules`.
+
+Money is ``Decimal`` yuan (``"500万"`` / ``"5亿"`` are accepted in files), rates are annual
+percentages with up to 4 decimals, spreads and discounts integer basis points.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from zhixin.products.terms import CollateralKind, Method
+
+# -- value types -------------------------------------------------------------------------------
+
+_UNITS = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
+_MONEY = re.compile(r"^\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(万|亿)?\s*元?\s*$")
+
+
+def _parse_money(value: Any) -> Any:
+    """``5000000`` / ``"500万"`` / ``"5亿元"`` / ``"1,200.50"`` → yuan; anything else unchanged."""
+    if isinstance(value, str):
+        found = _MONEY.match(value)
+        if found is None:
+            return value  # the Decimal validator reports it
+        try:
+            number = Decimal(found.group(1).replace(",", ""))
+        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+            return value
+        unit = found.group(2)
+        amount = number * _UNITS[unit] if unit else number
+        # one spelling per amount: 5000000, 1234.56 (never 1234.560000 or 5E+6)
+        return amount.quantize(Decimal(1)) if amount == amount.to_integral() else amount.normalize()
+    return value
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_parse_money),
+    Field(ge=0, decimal_places=2, description="金额（元）；文件中也可写作 “500万”“5亿”"),
+]
+Rate = Annotated[
+    Decimal, Field(ge=0, le=36, decimal_places=4, description="年利率（%），如 2.73 即 2.73%")
+]
+Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4, description="百分比（%）")]
+Bp = Annotated[int, Field(ge=0, le=2000, description="基点（bp，1bp = 0.01%）")]
+ClassRef = Annotated[
+    int | str,
+    Field(description="等级：名次（1 为最高）或所读指标目录中的等级名称，如 Ⅰ类、一级"),
+]
+Code = Annotated[str, Field(min_length=1, max_length=48, pattern=r"^[a-z][a-z0-9_-]*$")]
+
+SIZE_CLASSES = ("大", "中", "小", "微")
+Kind = Literal["纯信用", "质押", "保证担保", "组合"]
+Channel = Literal["online", "branch", "both"]
+Tenor = Literal["1y", "5y", "auto"]
+Cadence = Literal["monthly", "quarterly", "semiannual", "annual"]
+HolidayRule = Literal["none", "following", "preceding"]
+
+CHANNEL_LABELS: dict[str, str] = {"online": "线上", "branch": "线下网点", "both": "线上及线下网点"}
+CADENCE_LABELS: dict[str, str] = {
+    "monthly": "按月",
+    "quarterly": "按季",
+    "semiannual": "按半年",
+    "annual": "按年",
+}
+HOLIDAY_LABELS: dict[str, str] = {
+    "none": "不调整",
+    "following": "遇节假日顺延至下一工作日",
+    "preceding": "遇节假日提前至上一工作日",
+}
+TENOR_LABELS: dict[str, str] = {
+    "1y": "1年期 LPR",
+    "5y": "5年期以上 LPR",
+    "auto": "按期限：5 年以内用 1 年期 LPR，超过 5 年用 5 年期以上 LPR",
+}
+AUTO_TENOR_MONTHS = 60  # a term over 60 months prices on the 5-year LPR
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# -- provenance --------------------------------------------------------------------------------
+
+
+class Seed(_Model):
+    """One citation: which seed document, and what it says that this product relies on."""
+
+    file: str = Field(pattern=r"^\d{3}_[0-9a-f]{16}\.txt$", description="种子文件名，如 000_….txt")
+    says: str = Field(min_length=1, description="该文件说了什么（摘录或概述）")
+
+
+class Milestone(_Model):
+    """A named target the enterprise can reach (动态增信 / 成长型利率): unlocks a tranche or cut."""
+
+    code: Code
+    label: str = Field(min_length=1, description="如 核心产品检测精度由92%提升至98%以上")
+
+
+# -- eligibility -------------------------------------------------------------------------------
+
+
+class Region(_Model):
+    prefix: str = Field(pattern=r"^[0-9]{2,6}$", description="行政区划代码前缀，如 3502")
+    name: str = Field(min_length=1, description="如 厦门市")
+
+
+class DimensionLevel(_Model):
+    dimension: str = Field(min_length=1, description="维度代码，如 credit、innovation")
+    level: ClassRef
+
+
+class Grade(_Model):
+    """等级要求：总体等级不低于 ``overall``，或任一所列维度达到其等级。"""
+
+    overall: ClassRef | None = Field(None, description="总体等级不低于此级")
+    dimensions: list[DimensionLevel] = Field(
+        default_factory=list, description="或：任一所列维度的等级不低于所给等级"
+    )
+
+
+class Eligibility(_Model):
+    whitelisted: bool = Field(True, description="须列入质量信誉经营主体白名单")
+    grade: Grade | None = Field(None, description="等级要求；缺省为不限")
+    size_classes: list[Literal["大", "中", "小", "微"]] = Field(
+        default_factory=list, description="企业规模（大/中/小/微）；空为不限"
+    )
+    regions: list[Region] = Field(default_factory=list, description="注册地区划；空为不限")
+    min_age_months: int | None = Field(None, ge=0, le=600, description="成立满几个月")
+    max_quality_penalties_2y: int | None = Field(
+        None, ge=0, description="近两年质量类行政处罚不超过几次"
+    )
+    titles_any: list[str] = Field(
+        default_factory=list, description="须持有以下称号之一（称号认定的类别）；空为不限"
+    )
+
+
+class AmountRange(_Model):
+    min: Money = Field(description="起贷金额（元）")
+    max: Money = Field(description="单户最高金额（元），含动态增信")
+
+
+class TermRange(_Model):
+    min: int = Field(ge=1, le=360, description="最短期限（月）")
+    max: int = Field(ge=1, le=360, description="最长期限（月）")
+
+
+# -- conditions --------------------------------------------------------------------------------
+
+
+class Condition(_Model):
+    """触发条件：所给各项须同时满足（至少给出一项）。"""
+
+    class_at_least: ClassRef | None = Field(None, description="总体等级不低于此级")
+    class_in: list[ClassRef] = Field(default_factory=list, description="总体等级为其中之一")
+    whitelisted: bool | None = Field(None, description="true：须已列入白名单")
+    award_any: list[str] = Field(
+        default_factory=list, description="获以下奖项类别之一（近五年），如 政府质量奖"
+    )
+    title_any: list[str] = Field(
+        default_factory=list, description="持有以下称号之一，如 专精特新小巨人"
+    )
+    milestone: str | None = Field(None, description="已达成的里程碑代码")
+    total_score_above: Decimal | None = Field(
+        None, ge=0, le=100, description="质量信誉总分高于此值（不含）"
+    )
+    min_invention_patents: int | None = Field(None, ge=1, description="有效发明专利不少于几件")
+    quality_penalties_at_most: int | None = Field(
+        None, ge=0, description="近两年质量类行政处罚不超过几次（0 即无处罚）"
+    )
+    invoicing_growth_above: Decimal | None = Field(
+        None, description="季度开票额同比增长高于此百分比（不含）"
+    )
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Condition:
+        if not self.model_dump(exclude_defaults=True):
+            raise ValueError("触发条件至少给出一项")
+        return self
+
+
+# -- limit -------------------------------------------------------------------------------------
+
+
+class ClassAmount(_Model):
+    level: ClassRef
+    amount: Money
+
+
+class ClassFactor(_Model):
+    level: ClassRef
+    factor: Decimal = Field(gt=0, le=10, decimal_places=4, description="额度核定系数，如 1.2")
+
+
+class Base(_Model):
+    """基础额度：上年度销售收入 × 比例、固定金额，或按等级分档。"""
+
+    kind: Literal["sales", "fixed", "tier"]
+    sales_ratio: Percent | None = Field(None, description="kind=sales：销售收入的百分比")
+    amount: Money | None = Field(None, description="kind=fixed：固定金额（元）")
+    tiers: list[ClassAmount] = Field(
+        default_factory=list, description="kind=tier：每个等级的额度（须覆盖目录的全部等级）"
+    )
+
+
+class RaisedRate(_Model):
+    rate: Percent = Field(description="满足条件时的质押率（%）")
+    when: Condition
+
+
+class Pledge(_Model):
+    """一种押品的抵质押率；``raised`` 自上而下第一条满足的条件生效。"""
+
+    kind: CollateralKind = Field(description="押品类别")
+    rate: Percent = Field(description="常规抵质押率（%）")
+    raised: list[RaisedRate] = Field(default_factory=list, description="有条件的更高质押率")
+
+
+class Limit(_Model):
+    """额度 = min(基础额度 × 等级系数 + Σ 押品价值 × 抵质押率, 上限) + 已解锁的动态增信额度。"""
+
+    base: Base | None = Field(None, description="信用部分；质押类产品可不设")
+    coefficients: list[ClassFactor] = Field(
+        default_factory=list, description="额度核定系数（须覆盖目录的全部等级）；空为 ×1"
+    )
+    cap: Money | None = Field(None, description="基础授信上限（元）；缺省为单户最高金额")
+    collateral: list[Pledge] = Field(default_factory=list, description="接受的押品及抵质押率")
+
+
+# -- pricing -----------------------------------------------------------------------------------
+
+
+class Discount(_Model):
+    code: Code
+    label: str = Field(min_length=1)
+    when: Condition
+    bp: Bp = Field(description="优惠（bp）")
+
+
+class Pricing(_Model):
+    """执行利率 = LPR + 加点 − 优惠（按叠加规则，合计不超过上限），不低于下限、不高于上限。"""
+
+    lpr_tenor: Tenor = Field("1y", description="1y / 5y / auto（按期限）")
+    spread_bp: int = Field(ge=-1000, le=2000, description="在 LPR 基础上的加点（bp，可为负）")
+    discounts: list[Discount] = Field(default_factory=list)
+    stacking: Literal["sum", "max"] = Field("sum", description="sum 累加 / max 取最大一项")
+    max_discount_bp: Bp | None = Field(None, description="优惠合计上限（bp，含动态增信降息）")
+    floor: Rate | None = Field(None, description="最低执行利率（%）")
+    cap: Rate | None = Field(None, description="最高执行利率（%）")
+
+
+class TrancheSpec(_Model):
+    """基础授信 + 动态增信：达成里程碑后增加的额度与降息。"""
+
+    milestone: str = Field(min_length=1, description="里程碑代码")
+    amount: Money = Field(description="增信额度（元）")
+    rate_cut_bp: Bp = Field(0, description="配套降息（bp）")
+
+
+# -- support, service, automation, risk ---------------------------------------------------------
+
+
+class Guarantee(_Model):
+    guarantor: str = Field(min_length=1, description="担保机构")
+    coverage: Percent = Field(description="担保责任比例（%）")
+    fee_rate: Rate = Field(description="担保费率（% / 年），由借款人承担")
+
+
+class Subsidy(_Model):
+    points: Decimal = Field(gt=0, le=10, decimal_places=4, description="贴息（百分点 / 年）")
+    cap: Money | None = Field(None, description="贴息总额上限（元）")
+    months: int | None = Field(None, ge=1, le=120, description="贴息期限（月）")
+    payer: str = Field("", description="出资方，如 宁波市财政局")
+    condition: str = Field("", description="前提，如 按季核查资金用途达标")
+
+
+class Support(_Model):
+    guarantee: Guarantee | None = None
+    subsidy: Subsidy | None = None
+    fee_waivers: list[str] = Field(default_factory=list, description="减免的费用")
+    risk_compensation: str = Field("", description="风险补偿安排（说明）")
+
+
+class Covenant(_Model):
+    use: str = Field(min_length=1, description="资金用途，如 质量提升（设备更新、检验检测、认证）")
+    share: Percent = Field(description="不低于贷款金额的百分比")
+    cadence: Cadence = Field(description="检查频率")
+
+
+class Service(_Model):
+    fast_lane_days: int | None = Field(
+        None, ge=1, le=60, description="白名单企业绿色通道：审批放款时限（工作日）"
+    )
+    fast_lane_min_class: ClassRef | None = Field(
+        None, description="绿色通道仅限此等级及以上；缺省为全部白名单企业"
+    )
+    channel: Channel = Field("branch", description="online 线上 / branch 线下 / both")
+    covenant: Covenant | None = None
+    holiday_rule: HolidayRule = Field(
+        "following", description="还款日遇节假日：none / following / preceding"
+    )
+
+
+class AutoRule(_Model):
+    """自动规则：条件满足时把定价所用等级上调若干级。"""
+
+    code: Code
+    label: str = Field(min_length=1)
+    when: Condition
+    raise_notches: int = Field(1, ge=1, le=4, description="上调几级")
+
+
+class Raroc(_Model):
+    """RAROC 测算参数（风险调整后资本收益率），均为百分比。"""
+
+    pd: list[Percent] = Field(
+        min_length=2, description="各等级一年违约概率（由高到低，与目录等级一一对应）"
+    )
+    pd_unrated: Percent = Field(description="无等级时的违约概率")
+    lgd: Percent = Field(description="违约损失率")
+    funding_cost: Rate = Field(description="资金成本（% / 年）")
+    operating_cost: Rate = Field(description="运营成本（% / 年）")
+    capital_ratio: Percent = Field(gt=0, description="经济资本占用（%）")
+    hurdle: Percent = Field(description="门槛收益率（%）")
+
+    def pd_for(self, class_rank: int | None) -> Decimal:
+        """The PD of a class rank (1 = best); the unrated PD for none or an unknown rank."""
+        if class_rank is None or not 1 <= class_rank <= len(self.pd):
+            return self.pd_unrated
+        return self.pd[class_rank - 1]
+
+
+# -- the product -------------------------------------------------------------------------------
+
+
+class Product(_Model):
+    """一款质量贷产品的一个版本。"""
+
+    code: Code = Field(description="产品代码（ASCII），如 luzhidai")
+    name: str = Field(min_length=1, max_length=100, description="产品名称，如 鹭质贷")
+    bank_code: str = Field(
+        pattern=r"^[a-z][a-z0-9-]*$", max_length=64, description="银行的机构（租户）代码"
+    )
+    bank_name: str = Field(min_length=1, description="银行名称")
+    version: str = Field(min_length=1, max_length=32, description="版本号，如 2025.1")
+    kind: Kind = Field(description="纯信用 / 质押 / 保证担保 / 组合")
+    summary: str = Field(min_length=1, description="一句话介绍")
+    catalog: str = Field(description="采信哪套指标目录的等级，如 xiamen")
+    levels: list[str] = Field(
+        default_factory=list,
+        description="该目录的等级名称（由高到低）；缺省时校验程序从目录填入，给出时须与目录一致",
+    )
+    seeds: list[Seed] = Field(min_length=1, description="依据的种子文件")
+    proposals: list[str] = Field(
+        default_factory=list, description="哪些是本项目的建议（非来自公开资料）"
+    )
+    notes: str = Field("", description="其他说明")
+    milestones: list[Milestone] = Field(default_factory=list)
+    eligibility: Eligibility
+    amount: AmountRange
+    term_months: TermRange
+    methods: list[Method] = Field(min_length=1, description="可选还款方式")
+    limit: Limit
+    pricing: Pricing
+    tranches: list[TrancheSpec] = Field(default_factory=list, description="动态增信")
+    support: Support = Field(default_factory=Support)
+    service: Service = Field(default_factory=Service)
+    auto_rules: list[AutoRule] = Field(default_factory=list)
+    raroc: Raroc | None = None
+
+    def rank_of(self, ref: int | str) -> int | None:
+        """The rank (1 = best) a class reference means, or None when it names no level."""
+        if isinstance(ref, int):
+            return ref if 1 <= ref <= len(self.levels) else None
+        if ref in self.levels:
+            return self.levels.index(ref) + 1
+        return None
+
+    def level_name(self, rank: int | None) -> str | None:
+        if rank is None or not 1 <= rank <= len(self.levels):
+            return None
+        return self.levels[rank - 1]
+
+    def milestone_label(self, code: str) -> str:
+        for m in self.milestones:
+            if m.code == code:
+                return m.label
+        return code
