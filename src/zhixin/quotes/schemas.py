@@ -1,0 +1,203 @@
+"""API shapes of quotes (测算/报价).
+
+Money is yuan as a decimal string to the fen ("5000000.00"), rates are % p.a. with four
+decimals ("3.4500"); a request may send amounts as strings or numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from zhixin.products.terms import CollateralKind, Method
+
+Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2)]
+
+
+class CollateralIn(BaseModel):
+    kind: CollateralKind = Field(description="厂房 / 设备 / 存货 / 专利 / 商标 / 数据知识产权")
+    value: Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=2)] = Field(
+        description="评估价值（元）"
+    )
+
+
+class QuoteIn(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    product: str = Field(min_length=1, max_length=64, description="产品代码")
+    enterprise_id: int | None = Field(None, description="经营主体 ID（与 uscc 二选一）")
+    uscc: str | None = Field(None, max_length=32, description="统一社会信用代码（与 ID 二选一）")
+    amount: Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=2)] = Field(
+        description="申请金额（元）"
+    )
+    term_months: int = Field(ge=1, le=360, description="期限（月）")
+    method: Method = Field(
+        description="还款方式：等额本息 / 等额本金 / 按月付息到期还本 / 随借随还"
+    )
+    on: dt.date | None = Field(None, alias="date", description="测算日（默认今天，北京时间）")
+    annual_sales: Money | None = Field(None, description="上年度销售收入（元）")
+    collateral: list[CollateralIn] = Field(default_factory=list, max_length=20)
+    milestones_met: list[Annotated[str, Field(max_length=64)]] = Field(
+        default_factory=list, max_length=20, description="已达成的里程碑代码"
+    )
+    invoicing_growth: Annotated[Decimal, Field(ge=-100, le=10000, decimal_places=4)] | None = Field(
+        None, description="季度开票增长率（%）"
+    )
+
+
+class FactorOut(BaseModel):
+    code: str
+    label: str
+    value: str
+    reason: str
+    amount: Decimal | None = None
+
+
+class TrancheOut(BaseModel):
+    milestone: str
+    label: str
+    amount: Decimal
+    rate_cut_bp: int
+    met: bool
+
+
+class InstalmentOut(BaseModel):
+    number: int
+    due: dt.date
+    days: int
+    opening: Decimal
+    principal: Decimal
+    interest: Decimal
+    payment: Decimal
+    closing: Decimal
+
+
+class ScheduleOut(BaseModel):
+    amount: Decimal
+    method: str
+    rate: Decimal
+    start: dt.date
+    maturity: dt.date
+    holiday_rule: str
+    instalments: list[InstalmentOut]
+    total_principal: Decimal
+    total_interest: Decimal
+    total_payment: Decimal
+
+
+class PaymentOut(BaseModel):
+    number: int
+    on: dt.date
+    days: int
+    base: Decimal
+    amount: Decimal
+
+
+class CostOut(BaseModel):
+    """What the loan costs the borrower: interest, guarantee fee, less the subsidy."""
+
+    total_interest: Decimal
+    guarantee_fee: Decimal
+    subsidy: Decimal
+    effective_cost: Decimal  # interest + guarantee fee − subsidy
+    annualised_rate: Decimal  # 年化利率: interest and guarantee fee, before subsidy (% p.a.)
+    effective_annual_rate: Decimal  # the same after subsidy (% p.a.)
+    guarantee_fees: list[PaymentOut]
+    subsidies: list[PaymentOut]
+    factors: list[FactorOut]
+
+
+class RarocOut(BaseModel):
+    expected_loss: Decimal
+    risk_adjusted_return: Decimal
+    raroc: Decimal
+    hurdle: Decimal
+    clears: bool
+    factors: list[FactorOut]
+
+
+class EnterpriseRef(BaseModel):
+    id: int
+    uscc: str
+    name: str
+
+
+class ProductRef(BaseModel):
+    code: str
+    name: str
+    version_id: int
+    bank_code: str
+    bank_name: str
+
+
+class GradeOut(BaseModel):
+    """The facts the product read (as of the quote date)."""
+
+    listed: bool
+    whitelist_version: int | None
+    evaluation_run_id: int | None
+    catalog_name: str | None
+    overall_class: str | None
+    class_rank: int | None
+    effective_class: str | None
+    dimension_levels: dict[str, str]  # dimension code → level name
+    dimension_names: dict[str, str] = {}  # dimension code → its name in the catalog
+    total_score: Decimal | None
+    valid_invention_patents: int
+    titles: list[str]
+    awards: list[str]
+    quality_penalties_2y: int
+
+
+class RequestOut(BaseModel):
+    amount: Decimal
+    term_months: int
+    method: str
+    on: dt.date
+    annual_sales: Decimal | None
+    collateral: list[CollateralIn]
+    milestones_met: list[str]
+    invoicing_growth: Decimal | None
+
+
+class SupportOut(BaseModel):
+    guarantee_fee_rate: Decimal
+    subsidy_rate: Decimal
+    subsidy_cap: Decimal | None
+    subsidy_months: int | None
+    fee_waivers: list[str]
+
+
+class ServiceOut(BaseModel):
+    fast_lane_days: int | None
+    covenant: str | None
+    holiday_rule: str
+
+
+class QuoteOut(BaseModel):
+    id: int | None = None  # None only for a quote not stored
+    created_at: dt.datetime | None = None
+    enterprise: EnterpriseRef
+    product: ProductRef
+    request: RequestOut
+    grade: GradeOut
+    eligible: bool
+    reasons: list[str]
+    limit: Decimal
+    limit_factors: list[FactorOut]
+    lpr_tenor: str
+    lpr: Decimal
+    lpr_effective_on: dt.date
+    rate: Decimal
+    rate_components: list[FactorOut]
+    tranches: list[TrancheOut]
+    support: SupportOut
+    service: ServiceOut
+    auto_rules: list[FactorOut]
+    schedule: ScheduleOut | None  # None when not eligible
+    costs: CostOut | None
+    raroc: RarocOut | None
+    notes: list[str]

@@ -1,0 +1,629 @@
+"""Quotes (测算/报价): a product's decision for an enterprise on a date, priced and scheduled.
+
+``quote`` runs: the product's current version → the enterprise's facts under the product's
+catalog (:mod:`zhixin.quotes.facts`) → the LPR in force on the quote date → the product's
+decision (eligibility, limit, rate, support, service) → for an eligible enterprise the
+repayment schedule at the decided rate, the guarantee fee and the interest subsidy
+(:mod:`zhixin.quotes.rules`), the 年化利率 of the borrower's flows before subsidy and the
+effective annual cost after it → the optional RAROC check → one stored ``quote`` row, audited.
+
+Choices:
+- Not eligible: the reasons, the limit and the rate as the product worked them out are shown;
+  no schedule and no 年化利率 (nothing is offered).
+- Asking more than the limit: the product's rules refuse it (a reason names the limit); should
+  a product ever call such a request eligible, the schedule is drawn up for the limit and a note
+  says so.
+- Who may quote: an enterprise user for its own enterprise only (another enterprise is a 404,
+  as if it did not exist); bank users and the task force for any enterprise; a system process
+  (the CLI) as :data:`SYSTEM`. Who may read a stored quote: the enterprise it is for; the
+  tenant that made it; the bank whose product it prices; the task force; anyone else gets 404.
+- Holidays: a product whose ``holiday_rule`` moves due dates off non-working days uses the
+  working-day calendar; from the first year nobody has published (chinese-calendar and the
+  operator's calendar both silent) due dates stay unadjusted and the quote says so.
+
+Never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import lru_cache
+
+from sqlalchemy.orm import Session
+
+from zhixin.accounts.permissions import Permission, Principal
+from zhixin.accounts.rules import TenantKind
+from zhixin.audit import service as audit
+from zhixin.audit.service import Actor
+from zhixin.catalog import service as catalogs
+from zhixin.enterprises.rules import InvalidUSCC, normalise_uscc
+from zhixin.errors import Forbidden, Invalid, NotFound
+from zhixin.kit.db import utcnow
+from zhixin.lpr import service as lpr
+from zhixin.products import rules as product_rules
+from zhixin.products import service as products
+from zhixin.products.schema import Product
+from zhixin.products.terms import Collateral, Decision, Factor, Facts, QuoteRequest
+from zhixin.quotes import raroc as raroc_check
+from zhixin.quotes import repository as repo
+from zhixin.quotes import rules
+from zhixin.quotes import schedule as schedules
+from zhixin.quotes.facts import SHANGHAI, gather
+from zhixin.quotes.models import Quote
+from zhixin.quotes.schemas import (
+    CollateralIn,
+    CostOut,
+    EnterpriseRef,
+    FactorOut,
+    GradeOut,
+    InstalmentOut,
+    PaymentOut,
+    ProductRef,
+    QuoteIn,
+    QuoteOut,
+    RarocOut,
+    RequestOut,
+    ScheduleOut,
+    ServiceOut,
+    SupportOut,
+    TrancheOut,
+)
+from zhixin.workdays import service as workdays
+from zhixin.workdays.rules import UnknownYear
+
+NOT_FOUND = "未找到该测算记录 / quote not found"
+NOT_FOUND_ENTERPRISE = "未找到该经营主体 / enterprise not found"
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """A process acting for the operator (the ``zhixin quote`` command): no user, no tenant."""
+
+    name: str = "cli"
+
+
+SYSTEM = SystemActor()
+Requester = Principal | SystemActor
+
+
+def today() -> date:
+    return utcnow().astimezone(SHANGHAI).date()
+
+
+# -- who may quote and read ------------------------------------------------------------------
+
+
+def _may_quote(actor: Requester, enterprise_id: int) -> None:
+    if isinstance(actor, SystemActor):
+        return
+    if not actor.can(Permission.quote_run):
+        raise Forbidden("无权进行产品测算")
+    if actor.tenant_kind == TenantKind.enterprise and actor.enterprise_id != enterprise_id:
+        raise NotFound(NOT_FOUND_ENTERPRISE)
+
+
+def _may_read(session: Session, actor: Requester, q: Quote) -> bool:
+    if isinstance(actor, SystemActor):
+        return True
+    if not actor.can(Permission.quote_run):
+        raise Forbidden("无权查看测算结果")
+    kind = actor.tenant_kind
+    if kind == TenantKind.enterprise:
+        return actor.enterprise_id == q.enterprise_id
+    if kind == TenantKind.taskforce:
+        return True
+    if q.tenant_id == actor.tenant_id:
+        return True
+    return kind == TenantKind.bank and repo.tenant_code(session, actor.tenant_id) == q.bank_code
+
+
+def resolve_enterprise(session: Session, *, enterprise_id: int | None, uscc: str | None) -> int:
+    """The enterprise id of a request that names it by id or by 统一社会信用代码."""
+    uscc = (uscc or "").strip() or None
+    if enterprise_id is not None and uscc is not None:
+        raise Invalid("请只给出 enterprise_id 或 uscc 之一（经营主体 ID 或统一社会信用代码）")
+    if enterprise_id is not None:
+        return enterprise_id
+    if uscc is None:
+        raise Invalid("请给出 enterprise_id 或 uscc（经营主体 ID 或统一社会信用代码）")
+    try:
+        code = normalise_uscc(uscc)
+    except InvalidUSCC as exc:
+        raise Invalid(str(exc)) from exc
+    found = repo.enterprise_id_by_uscc(session, code)
+    if found is None:
+        raise NotFound(NOT_FOUND_ENTERPRISE)
+    return found
+
+
+# -- pieces of the output --------------------------------------------------------------------
+
+
+def _factor(f: Factor) -> FactorOut:
+    return FactorOut(code=f.code, label=f.label, value=f.value, reason=f.reason, amount=f.amount)
+
+
+def _factors(fs: tuple[Factor, ...] | list[Factor]) -> list[FactorOut]:
+    return [_factor(f) for f in fs]
+
+
+@lru_cache(maxsize=32)
+def _dimension_names(catalog: str) -> dict[str, str]:
+    try:
+        return {d.code: d.name for d in catalogs.get(catalog).catalog.dimensions}
+    except NotFound:  # a catalog no longer shipped: codes are shown as they are
+        return {}
+
+
+def _grade(facts: Facts, decision: Decision) -> GradeOut:
+    names = _dimension_names(facts.catalog_name) if facts.catalog_name else {}
+    return GradeOut(
+        dimension_names={d: names.get(d, d) for d in facts.dimension_levels},
+        listed=facts.listed,
+        whitelist_version=facts.whitelist_version,
+        evaluation_run_id=facts.evaluation_run_id,
+        catalog_name=facts.catalog_name,
+        overall_class=facts.overall_class,
+        class_rank=facts.class_rank,
+        effective_class=decision.effective_class,
+        dimension_levels=dict(facts.dimension_levels),
+        total_score=facts.total_score,
+        valid_invention_patents=facts.valid_invention_patents,
+        titles=sorted(facts.titles),
+        awards=sorted(facts.awards),
+        quality_penalties_2y=facts.quality_penalties_2y,
+    )
+
+
+def _request_out(request: QuoteRequest) -> RequestOut:
+    return RequestOut(
+        amount=request.amount,
+        term_months=request.term_months,
+        method=request.method.value,
+        on=request.on,
+        annual_sales=request.annual_sales,
+        collateral=[CollateralIn(kind=c.kind, value=c.value) for c in request.collateral],
+        milestones_met=sorted(request.milestones_met),
+        invoicing_growth=request.invoicing_growth,
+    )
+
+
+class _Workdays:
+    """The calendar's ``is_workday``, leaving dates of unpublished years unadjusted."""
+
+    def __init__(self, check: Callable[[date], bool]) -> None:
+        self._check = check
+        self.unknown_from: int | None = None
+
+    def __call__(self, day: date) -> bool:
+        try:
+            return self._check(day)
+        except UnknownYear:
+            if self.unknown_from is None or day.year < self.unknown_from:
+                self.unknown_from = day.year
+            return True  # treated as a working day: the due date stays where it falls
+
+
+def _schedule(
+    session: Session, product: Product, decision: Decision, amount: Decimal, request: QuoteRequest
+) -> tuple[schedules.Schedule, list[str]]:
+    notes: list[str] = []
+    workday: _Workdays | None = None
+    if decision.holiday_rule != "none":
+        workday = _Workdays(workdays.calendar(session).is_workday)
+    try:
+        sched = schedules.build(
+            request.method,
+            amount,
+            decision.rate,
+            request.term_months,
+            request.on,
+            holiday_rule=decision.holiday_rule,
+            is_workday=workday,
+        )
+    except ValueError as exc:  # the schedule's refusals are in Chinese
+        raise Invalid(f"无法生成还款计划：{exc}") from exc
+    if workday is not None and workday.unknown_from is not None:
+        notes.append(f"{workday.unknown_from} 年起节假日安排尚未公布，还款日未作顺延调整")
+    return sched, notes
+
+
+def _schedule_out(
+    sched: schedules.Schedule, request: QuoteRequest, rate: Decimal, rule: str
+) -> ScheduleOut:
+    items = [
+        InstalmentOut(
+            number=i.number,
+            due=i.due,
+            days=i.days,
+            opening=i.opening,
+            principal=i.principal,
+            interest=i.interest,
+            payment=i.payment,
+            closing=i.closing,
+        )
+        for i in sched.instalments
+    ]
+    return ScheduleOut(
+        amount=sum((i.principal for i in sched.instalments), Decimal(0)),
+        method=request.method.value,
+        rate=rate,
+        start=request.on,
+        maturity=items[-1].due if items else request.on,
+        holiday_rule=rule,
+        instalments=items,
+        total_principal=sched.total_principal,
+        total_interest=sched.total_interest,
+        total_payment=sched.total_payment,
+    )
+
+
+def _payments(ps: list[rules.Payment]) -> list[PaymentOut]:
+    return [
+        PaymentOut(number=p.number, on=p.on, days=p.days, base=p.base, amount=p.amount) for p in ps
+    ]
+
+
+def _costs(sched: schedules.Schedule, decision: Decision, amount: Decimal, start: date) -> CostOut:
+    periods = [
+        rules.Period(
+            number=i.number,
+            start=i.due - timedelta(days=i.days),
+            due=i.due,
+            days=i.days,
+            opening=i.opening,
+            interest=i.interest,
+        )
+        for i in sched.instalments
+    ]
+    maturity = periods[-1].due if periods else start
+    fees = rules.guarantee_fees(
+        amount=amount, fee_rate=decision.guarantee_fee_rate, start=start, maturity=maturity
+    )
+    subs = rules.subsidies(
+        periods,
+        points=decision.subsidy_rate,
+        start=start,
+        months=decision.subsidy_months,
+        cap=decision.subsidy_cap,
+    )
+    fee_total = sum((f.amount for f in fees), Decimal(0))
+    sub_total = sum((s.amount for s in subs), Decimal(0))
+    interest = sched.total_interest
+    before = schedules.flows_of(sched, fees=[(f.on, f.amount) for f in fees])
+    after = schedules.flows_of(
+        sched, fees=[(f.on, f.amount) for f in fees] + [(s.on, -s.amount) for s in subs]
+    )
+    apr = schedules.annualised_rate(before)
+    apr_after = schedules.annualised_rate(after) if subs else apr
+    effective = interest + fee_total - sub_total
+    factors = [
+        FactorOut(
+            code="interest",
+            label="利息合计",
+            value=rules.yuan_exact(interest),
+            reason=(
+                f"执行利率 {rules.pct(decision.rate)}，按实际天数/360 计息，共 {len(periods)} 期"
+            ),
+            amount=interest,
+        )
+    ]
+    if fees:
+        factors.append(
+            FactorOut(
+                code="guarantee_fee",
+                label="担保费",
+                value=rules.yuan_exact(fee_total),
+                reason=(
+                    f"担保费率 {rules.pct(decision.guarantee_fee_rate)}/年 × 贷款金额 "
+                    f"{rules.yuan(amount)} × 实际天数/360，每个担保年度初预付，共 {len(fees)} 次"
+                ),
+                amount=fee_total,
+            )
+        )
+    if subs:
+        span = f"放款后 {decision.subsidy_months} 个月内" if decision.subsidy_months else "贷款期内"
+        cap = (
+            f"，封顶 {rules.yuan(decision.subsidy_cap)}" if decision.subsidy_cap is not None else ""
+        )
+        factors.append(
+            FactorOut(
+                code="subsidy",
+                label="财政贴息",
+                value="−" + rules.yuan_exact(sub_total),
+                reason=(
+                    f"贴息 {rules.pct(decision.subsidy_rate)}（百分点）× 各期期初本金 × "
+                    f"{span}的实际天数/360，不超过当期利息{cap}；于各期还款日到账"
+                ),
+                amount=-sub_total,
+            )
+        )
+    factors.append(
+        FactorOut(
+            code="effective_cost",
+            label="综合融资成本",
+            value=rules.yuan_exact(effective),
+            reason="利息 + 担保费 − 财政贴息",
+            amount=effective,
+        )
+    )
+    factors.append(
+        FactorOut(
+            code="annualised_rate",
+            label="年化利率",
+            value=rules.pct(apr),
+            reason=(
+                "借款人实际现金流（放款、每期还本付息、担保费）的内部收益率，"
+                "按实际天数/360 年化，未扣除财政贴息"
+            ),
+            amount=apr,
+        )
+    )
+    if subs:
+        factors.append(
+            FactorOut(
+                code="effective_annual_rate",
+                label="贴息后年化综合成本",
+                value=rules.pct(apr_after),
+                reason="同上，并计入各期到账的财政贴息",
+                amount=apr_after,
+            )
+        )
+    return CostOut(
+        total_interest=interest,
+        guarantee_fee=fee_total,
+        subsidy=sub_total,
+        effective_cost=effective,
+        annualised_rate=apr,
+        effective_annual_rate=apr_after,
+        guarantee_fees=_payments(fees),
+        subsidies=_payments(subs),
+        factors=factors,
+    )
+
+
+def _raroc(product: Product, facts: Facts, decision: Decision) -> RarocOut | None:
+    config = product.raroc
+    if config is None:
+        return None
+    result = raroc_check.check(
+        raroc_check.RarocInput(
+            rate=decision.rate,
+            funding_cost=config.funding_cost,
+            operating_cost=config.operating_cost,
+            pd=config.pd_for(facts.class_rank),
+            lgd=config.lgd,
+            capital_ratio=config.capital_ratio,
+            hurdle=config.hurdle,
+        )
+    )
+    return RarocOut(
+        expected_loss=result.expected_loss,
+        risk_adjusted_return=result.risk_adjusted_return,
+        raroc=result.raroc,
+        hurdle=result.hurdle,
+        clears=result.clears,
+        factors=_factors(result.factors),
+    )
+
+
+# -- quoting ---------------------------------------------------------------------------------
+
+
+def quote(
+    session: Session,
+    *,
+    actor: Requester,
+    product_code: str,
+    enterprise_id: int,
+    request: QuoteRequest,
+    store: bool = True,
+) -> QuoteOut:
+    """Quote ``product_code`` for ``enterprise_id``; stored and audited unless ``store=False``."""
+    _may_quote(actor, enterprise_id)
+    request = replace(request, amount=rules.fen(request.amount))
+    version, product = products.current(session, product_code)
+    facts = gather(session, enterprise_id, request.on, product.catalog)
+    rates = lpr.rates_on(session, request.on)
+    decision = product_rules.decide(
+        product, facts, request, {"1y": rates.one_year, "5y": rates.five_year}
+    )
+    notes = list(decision.notes)
+    if rates.stale:
+        notes.append(
+            f"LPR 表最近一期为 {rates.effective_on.isoformat()}，可能尚未录入最新报价，请核对"
+        )
+    schedule_out: ScheduleOut | None = None
+    costs: CostOut | None = None
+    if decision.eligible:
+        amount = request.amount
+        if amount > decision.limit:
+            amount = decision.limit
+            notes.append(
+                f"申请金额 {rules.yuan(request.amount)} 超过可贷额度，还款计划按可贷额度 "
+                f"{rules.yuan(amount)} 测算"
+            )
+        if amount > 0:
+            sched, sched_notes = _schedule(session, product, decision, amount, request)
+            notes.extend(sched_notes)
+            schedule_out = _schedule_out(sched, request, decision.rate, decision.holiday_rule)
+            costs = _costs(sched, decision, amount, request.on)
+    out = QuoteOut(
+        enterprise=EnterpriseRef(id=facts.enterprise_id, uscc=facts.uscc, name=facts.name),
+        product=ProductRef(
+            code=product.code,
+            name=product.name,
+            version_id=version.id,
+            bank_code=product.bank_code,
+            bank_name=product.bank_name,
+        ),
+        request=_request_out(request),
+        grade=_grade(facts, decision),
+        eligible=decision.eligible,
+        reasons=list(decision.reasons),
+        limit=rules.fen(decision.limit),
+        limit_factors=_factors(decision.limit_factors),
+        lpr_tenor=decision.lpr_tenor,
+        lpr=decision.lpr,
+        lpr_effective_on=rates.effective_on,
+        rate=decision.rate,
+        rate_components=_factors(decision.rate_components),
+        tranches=[
+            TrancheOut(
+                milestone=t.milestone,
+                label=t.label,
+                amount=rules.fen(t.amount),
+                rate_cut_bp=t.rate_cut_bp,
+                met=t.met,
+            )
+            for t in decision.tranches
+        ],
+        support=SupportOut(
+            guarantee_fee_rate=decision.guarantee_fee_rate,
+            subsidy_rate=decision.subsidy_rate,
+            subsidy_cap=None if decision.subsidy_cap is None else rules.fen(decision.subsidy_cap),
+            subsidy_months=decision.subsidy_months,
+            fee_waivers=list(decision.fee_waivers),
+        ),
+        service=ServiceOut(
+            fast_lane_days=decision.fast_lane_days,
+            covenant=decision.covenant,
+            holiday_rule=decision.holiday_rule,
+        ),
+        auto_rules=_factors(decision.auto_rules),
+        schedule=schedule_out,
+        costs=costs,
+        raroc=_raroc(product, facts, decision),
+        notes=notes,
+    )
+    if not store:
+        return out
+    return _store(session, actor, out, version_id=version.id)
+
+
+def _store(session: Session, actor: Requester, out: QuoteOut, *, version_id: int) -> QuoteOut:
+    principal = actor if isinstance(actor, Principal) else None
+    created_at = utcnow()
+    quote_id = repo.add_quote(
+        session,
+        {
+            "enterprise_id": out.enterprise.id,
+            "product_code": out.product.code,
+            "product_version_id": version_id,
+            "bank_code": out.product.bank_code,
+            "quoted_on": out.request.on,
+            "amount": out.request.amount,
+            "term_months": out.request.term_months,
+            "method": out.request.method,
+            "eligible": out.eligible,
+            "limit_amount": out.limit,
+            "rate": out.rate,
+            "annualised_rate": out.costs.annualised_rate if out.costs else None,
+            "evaluation_run_id": out.grade.evaluation_run_id,
+            "whitelist_version": out.grade.whitelist_version,
+            "body": out.model_dump(mode="json", exclude={"id", "created_at"}),
+            "created_by_id": principal.user_id if principal else None,
+            "tenant_id": principal.tenant_id if principal else None,
+            "created_at": created_at,
+        },
+    )
+    audit.record(
+        session,
+        actor=Actor.of(principal) if principal else Actor.system(SYSTEM.name),
+        action="quote.create",
+        object_type="quote",
+        object_id=quote_id,
+        detail={
+            "enterprise_id": out.enterprise.id,
+            "product": out.product.code,
+            "product_version_id": version_id,
+            "amount": str(out.request.amount),
+            "term_months": out.request.term_months,
+            "eligible": out.eligible,
+        },
+    )
+    return out.model_copy(update={"id": quote_id, "created_at": created_at})
+
+
+def to_out(row: Quote) -> QuoteOut:
+    return QuoteOut.model_validate({**row.body, "id": row.id, "created_at": row.created_at})
+
+
+def get(session: Session, *, actor: Requester, quote_id: int) -> QuoteOut:
+    """A stored quote exactly as it was shown; one the actor may not read is a 404."""
+    row = repo.quote_by_id(session, quote_id)
+    if row is None:
+        if isinstance(actor, Principal) and not actor.can(Permission.quote_run):
+            raise Forbidden("无权查看测算结果")
+        raise NotFound(NOT_FOUND)
+    if not _may_read(session, actor, row):
+        raise NotFound(NOT_FOUND)
+    return to_out(row)
+
+
+def get_row(session: Session, *, actor: Requester, quote_id: int) -> Quote:
+    """The stored row (for the schedule download and for applications freezing a quote)."""
+    row = repo.quote_by_id(session, quote_id)
+    if row is None or not _may_read(session, actor, row):
+        raise NotFound(NOT_FOUND)
+    return row
+
+
+def request_of(body: QuoteIn) -> QuoteRequest:
+    """The product's view of an API / page / CLI request (the date defaults to today)."""
+    return QuoteRequest(
+        amount=body.amount,
+        term_months=body.term_months,
+        method=body.method,
+        on=body.on or today(),
+        annual_sales=body.annual_sales,
+        collateral=tuple(Collateral(kind=c.kind, value=c.value) for c in body.collateral),
+        milestones_met=frozenset(m.strip() for m in body.milestones_met if m.strip()),
+        invoicing_growth=body.invoicing_growth,
+    )
+
+
+# -- what the form offers --------------------------------------------------------------------
+
+
+def enterprise_brief(session: Session, *, enterprise_id: int) -> EnterpriseRef | None:
+    ent = repo.enterprise(session, enterprise_id)
+    if ent is None:
+        return None
+    return EnterpriseRef(id=ent.id, uscc=ent.uscc, name=ent.name)
+
+
+@dataclass(frozen=True)
+class ProductChoice:
+    code: str
+    name: str
+    bank_code: str
+    bank_name: str
+    kind: str
+    amounts: str
+    terms: str
+    methods: list[str]
+    milestones: list[tuple[str, str]]
+
+
+def product_choices(session: Session) -> list[ProductChoice]:
+    """The products the form offers, each with its bank, range and milestones."""
+    out = []
+    for _row, p in products.all_current(session):
+        out.append(
+            ProductChoice(
+                code=p.code,
+                name=p.name,
+                bank_code=p.bank_code,
+                bank_name=p.bank_name,
+                kind=p.kind,
+                amounts=f"{rules.yuan(p.amount.min)}–{rules.yuan(p.amount.max)}",
+                terms=f"{p.term_months.min}–{p.term_months.max} 个月",
+                methods=[m.value for m in p.methods],
+                milestones=[(m.code, m.label) for m in p.milestones],
+            )
+        )
+    return out
