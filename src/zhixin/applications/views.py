@@ -1,0 +1,450 @@
+"""Pages: apply, track and answer material requests (enterprise); the queue by deadline and the
+one-screen review (officer); approve or reject (approver); the consultation queue and plan
+(task force). The same service calls as the API.
+
+A refused action (a missing reason, materials not in, someone else got there first) shows the
+application again with the message: the failed transaction is rolled back first, so the page
+reads what is really stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from zhixin.accounts.permissions import Permission, Principal
+from zhixin.accounts.rules import TenantKind
+from zhixin.applications import checks, consultation, reading, service, workflow
+from zhixin.applications.rules import MATERIALS, REJECT_REASONS, STATE_LABELS, checklist
+from zhixin.applications.schemas import ApplicationIn
+from zhixin.consent import rules as consent_rules
+from zhixin.errors import Conflict, Invalid, NotFound, ZhixinError
+from zhixin.evaluation import service as evaluation
+from zhixin.products import service as products
+from zhixin.products.terms import Method
+from zhixin.web.deps import DB, require
+from zhixin.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[Principal, Depends(require(Permission.application_read))]
+Submitter = Annotated[Principal, Depends(require(Permission.application_submit))]
+Actor = Annotated[
+    Principal,
+    Depends(
+        require(
+            Permission.application_submit,
+            Permission.application_review,
+            Permission.application_approve,
+        )
+    ),
+]
+TaskForce = Annotated[Principal, Depends(require(Permission.consultation_manage))]
+WAN = Decimal(10000)
+
+
+# -- the list and the form -----------------------------------------------------------------
+
+
+@router.get("/applications", response_class=HTMLResponse)
+def list_page(
+    request: Request, db: DB, principal: Reader, state: str = "", overdue: bool = False
+) -> Response:
+    q = reading.queue(db, actor=principal, states=[state] if state else None, overdue_only=overdue)
+    return render(
+        request,
+        "applications.html",
+        q=q,
+        states=STATE_LABELS,
+        state=state,
+        overdue=overdue,
+        may_apply=principal.can(Permission.application_submit),
+    )
+
+
+def _choices(principal: Principal, db: DB) -> list[tuple[str, str, str, str]]:
+    """(code, name, bank, kind) of the products this actor may apply for."""
+    own_bank = None
+    if principal.tenant_kind == TenantKind.bank:
+        own_bank = service.bank_code_of(db, principal.tenant_id)
+    return [
+        (p.code, p.name, p.bank_name, p.kind)
+        for _v, p in products.all_current(db)
+        if own_bank is None or p.bank_code == own_bank
+    ]
+
+
+def _form(
+    request: Request,
+    db: DB,
+    principal: Principal,
+    values: dict[str, Any],
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    today = service.today()
+    return render(
+        request,
+        "application_new.html",
+        status_code=status_code,
+        products=_choices(principal, db),
+        methods=list(Method),
+        materials=checklist(
+            "组合", by_officer=principal.tenant_kind == TenantKind.bank, invoicing_rule=True
+        ),
+        scopes=consent_rules.SCOPES,
+        default_expiry=consent_rules.default_expiry(today).isoformat(),
+        max_expiry=consent_rules.add_years(today, consent_rules.MAX_YEARS).isoformat(),
+        by_officer=principal.tenant_kind == TenantKind.bank,
+        values=values,
+        error=error,
+    )
+
+
+@router.get("/applications/new", response_class=HTMLResponse)
+def new_page(
+    request: Request,
+    db: DB,
+    principal: Submitter,
+    product: str = "",
+    enterprise_id: int | None = None,
+    resubmission_of: int | None = None,
+    amount: str = "",
+    term: int | None = None,
+    method: str = "",
+) -> Response:
+    # amount (万元), term and method prefill the form when coming from a quote ("按此测算申请")
+    values: dict[str, Any] = {
+        "product": product,
+        "enterprise_id": enterprise_id or "",
+        "resubmission_of": resubmission_of or "",
+        "amount": amount[:20],
+        "term": term or 12,
+        "method": method,
+        "materials": [],
+    }
+    if resubmission_of is not None:
+        original = reading.detail(db, actor=principal, application_id=resubmission_of)
+        values |= {
+            "amount": str((original.amount / WAN).normalize()),
+            "term": original.term_months,
+            "method": original.method,
+            "purpose": original.purpose,
+            "use_of_funds": original.use_of_funds,
+            "enterprise_id": original.enterprise_id,
+        }
+    return _form(request, db, principal, values)
+
+
+@dataclass(frozen=True)
+class Posted:
+    values: dict[str, str]
+    materials: list[str]
+    codes: list[str]
+    provided: list[str]
+
+
+async def _posted(request: Request) -> Posted:
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+
+    def many(name: str) -> list[str]:
+        return [v for v in form.getlist(name) if isinstance(v, str)]
+
+    return Posted(values, many("materials"), many("codes"), many("provided"))
+
+
+def _wan(text: str, what: str) -> Decimal | None:
+    text = text.strip().replace(",", "").replace("，", "")
+    if not text:
+        return None
+    try:
+        value = Decimal(text) * WAN
+    except InvalidOperation:
+        raise Invalid(f"{what}不是数字：{text}") from None
+    if not value.is_finite():
+        raise Invalid(f"{what}不是数字：{text}")
+    return value.quantize(Decimal("0.01"))
+
+
+LABELS = {
+    "product_code": "产品",
+    "enterprise_id": "申请企业",
+    "amount": "申请金额",
+    "term_months": "期限",
+    "method": "还款方式",
+    "purpose": "借款用途",
+    "use_of_funds": "资金使用计划",
+    "annual_sales": "上年度销售收入",
+    "invoicing_growth": "季度开票增长率",
+    "consent_expires_on": "授权截止日",
+}
+
+
+def _form_in(p: Posted, enterprise_id: int | None) -> ApplicationIn:
+    v = p.values
+    data: dict[str, Any] = {
+        "product_code": v.get("product", ""),
+        "enterprise_id": enterprise_id,
+        "amount": _wan(v.get("amount", ""), "申请金额"),
+        "term_months": v.get("term", ""),
+        "method": v.get("method", ""),
+        "purpose": v.get("purpose", ""),
+        "use_of_funds": v.get("use_of_funds", ""),
+        "annual_sales": _wan(v.get("annual_sales", ""), "上年度销售收入"),
+        "invoicing_growth": v.get("invoicing_growth", "").strip() or None,
+        "consent_scope": v.get("consent_scope", "records"),
+        "consent_expires_on": v.get("consent_expires_on") or None,
+        "authorisation_attested": v.get("authorisation_attested") == "yes",
+        "materials": p.materials,
+        "material_notes": {c: v[f"note_{c}"] for c in MATERIALS if v.get(f"note_{c}", "").strip()},
+        "resubmission_of": v.get("resubmission_of") or None,
+    }
+    if data["amount"] is None:
+        raise Invalid("请填写申请金额（万元）")
+    try:
+        return ApplicationIn.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for e in exc.errors():
+            where = str(e["loc"][0]) if e["loc"] else ""
+            problems.append(f"{LABELS.get(where, where)}：{e['msg'].removeprefix('Value error, ')}")
+        raise Invalid("请检查填写内容：" + "；".join(problems)) from None
+
+
+@router.post("/applications/new")
+def submit_form(
+    request: Request, db: DB, principal: Submitter, posted: Annotated[Posted, Depends(_posted)]
+) -> Response:
+    values: dict[str, Any] = dict(posted.values) | {"materials": posted.materials}
+    try:
+        enterprise_id = None
+        if principal.tenant_kind != TenantKind.enterprise:
+            raw = posted.values.get("enterprise_id", "").strip()
+            enterprise_id = service.resolve_enterprise(
+                db,
+                enterprise_id=int(raw) if raw.isdigit() else None,
+                uscc=posted.values.get("uscc", "").strip() or None,
+            )
+        app = service.submit(db, actor=principal, form=_form_in(posted, enterprise_id))
+    except (Invalid, Conflict, NotFound) as exc:
+        db.rollback()
+        return _form(request, db, principal, values, error=exc.message, status_code=exc.status)
+    return RedirectResponse(f"/applications/{app.id}", status_code=303)
+
+
+# -- one application -----------------------------------------------------------------------
+
+
+def _evaluation(db: DB, principal: Principal, run_id: int | None, enterprise_id: int) -> Any:
+    if run_id is None or not principal.can(Permission.evaluation_read):
+        return None
+    try:
+        return evaluation.enterprise_result(
+            db, actor=principal, run_id=run_id, enterprise_id=enterprise_id
+        )
+    except ZhixinError:
+        return None
+
+
+def _page(
+    request: Request,
+    db: DB,
+    principal: Principal,
+    application_id: int,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    a = reading.detail(db, actor=principal, application_id=application_id)
+    return render(
+        request,
+        "application.html",
+        status_code=status_code,
+        a=a,
+        ex=_evaluation(db, principal, a.evaluation_run_id, a.enterprise_id),
+        reasons=REJECT_REASONS,
+        scopes=consent_rules.SCOPES,
+        error=error,
+    )
+
+
+@router.get("/applications/{application_id}", response_class=HTMLResponse)
+def show(request: Request, application_id: int, db: DB, principal: Reader) -> Response:
+    return _page(request, db, principal, application_id)
+
+
+def _version(p: Posted) -> int | None:
+    raw = p.values.get("version", "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def _amount(p: Posted) -> Decimal | None:
+    return _wan(p.values.get("amount", ""), "批准金额")
+
+
+ACTIONS: dict[str, Callable[[DB, Principal, int, Posted], object]] = {
+    "accept": lambda db, pr, i, p: workflow.accept(
+        db, actor=pr, application_id=i, version=_version(p), note=p.values.get("note", "")
+    ),
+    "request_materials": lambda db, pr, i, p: workflow.request_materials(
+        db,
+        actor=pr,
+        application_id=i,
+        codes=p.codes,
+        note=p.values.get("note", ""),
+        version=_version(p),
+    ),
+    "respond_materials": lambda db, pr, i, p: workflow.respond_materials(
+        db,
+        actor=pr,
+        application_id=i,
+        provided=p.provided,
+        notes={
+            c: p.values[f"note_{c}"] for c in MATERIALS if p.values.get(f"note_{c}", "").strip()
+        },
+        note=p.values.get("note", ""),
+        version=_version(p),
+    ),
+    "start_review": lambda db, pr, i, p: workflow.start_review(
+        db, actor=pr, application_id=i, version=_version(p)
+    ),
+    "attest": lambda db, pr, i, p: checks.attest(
+        db,
+        actor=pr,
+        application_id=i,
+        code=p.values.get("code", ""),
+        passed=p.values.get("passed") == "yes",
+        note=p.values.get("note", ""),
+        version=_version(p),
+    ),
+    "recheck": lambda db, pr, i, p: checks.recheck(
+        db, actor=pr, application_id=i, version=_version(p)
+    ),
+    "submit_for_approval": lambda db, pr, i, p: workflow.submit_for_approval(
+        db,
+        actor=pr,
+        application_id=i,
+        recommendation=p.values.get("recommendation", ""),
+        note=p.values.get("note", ""),
+        version=_version(p),
+    ),
+    "approve": lambda db, pr, i, p: workflow.approve(
+        db,
+        actor=pr,
+        application_id=i,
+        amount=_amount(p),
+        note=p.values.get("note", ""),
+        version=_version(p),
+    ),
+    "reject": lambda db, pr, i, p: workflow.reject(
+        db,
+        actor=pr,
+        application_id=i,
+        codes=p.codes,
+        note=p.values.get("note", ""),
+        version=_version(p),
+    ),
+    "return_for_review": lambda db, pr, i, p: workflow.return_for_review(
+        db, actor=pr, application_id=i, note=p.values.get("note", ""), version=_version(p)
+    ),
+    "withdraw": lambda db, pr, i, p: workflow.withdraw(
+        db, actor=pr, application_id=i, note=p.values.get("note", ""), version=_version(p)
+    ),
+    "contract": lambda db, pr, i, p: workflow.contract(
+        db, actor=pr, application_id=i, note=p.values.get("note", ""), version=_version(p)
+    ),
+}
+CONFIRM = {"reject": "拒绝", "withdraw": "撤回申请"}
+
+
+@router.post("/applications/{application_id}/act/{action}")
+def act(
+    request: Request,
+    application_id: int,
+    action: str,
+    db: DB,
+    principal: Actor,
+    posted: Annotated[Posted, Depends(_posted)],
+) -> Response:
+    run = ACTIONS.get(action)
+    if run is None:
+        raise NotFound("未知的操作")
+    try:
+        if action in CONFIRM and posted.values.get("confirm") != "yes":
+            raise Invalid(f"请勾选确认后再{CONFIRM[action]}")
+        run(db, principal, application_id, posted)
+    except (Invalid, Conflict) as exc:
+        db.rollback()
+        return _page(
+            request, db, principal, application_id, error=exc.message, status_code=exc.status
+        )
+    return RedirectResponse(f"/applications/{application_id}", status_code=303)
+
+
+# -- consultations -------------------------------------------------------------------------
+
+
+@router.get("/consultations", response_class=HTMLResponse)
+def consultations_page(
+    request: Request, db: DB, principal: TaskForce, status: str = ""
+) -> Response:
+    q = consultation.queue(db, actor=principal, status=status or None)
+    return render(
+        request, "consultations.html", q=q, status=status, labels=service.CONSULTATION_LABELS
+    )
+
+
+def _consultation_page(
+    request: Request,
+    db: DB,
+    principal: Principal,
+    consultation_id: int,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    c = consultation.detail(db, actor=principal, consultation_id=consultation_id)
+    return render(request, "consultation.html", c=c, error=error, status_code=status_code)
+
+
+@router.get("/consultations/{consultation_id}", response_class=HTMLResponse)
+def consultation_page(
+    request: Request, consultation_id: int, db: DB, principal: TaskForce
+) -> Response:
+    return _consultation_page(request, db, principal, consultation_id)
+
+
+@router.post("/consultations/{consultation_id}/{action}")
+def consultation_act(
+    request: Request,
+    consultation_id: int,
+    action: str,
+    db: DB,
+    principal: TaskForce,
+    plan: Annotated[str, Form(max_length=4000)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        if action == "plan":
+            consultation.record_plan(
+                db, actor=principal, consultation_id=consultation_id, plan=plan
+            )
+        elif action == "recompute":
+            consultation.recompute(db, actor=principal, consultation_id=consultation_id)
+        elif action == "close":
+            if confirm != "yes":
+                raise Invalid("请勾选确认后再结案")
+            consultation.close(db, actor=principal, consultation_id=consultation_id, note=note)
+        else:
+            raise NotFound("未知的操作")
+    except (Invalid, Conflict) as exc:
+        db.rollback()
+        return _consultation_page(
+            request, db, principal, consultation_id, error=exc.message, status_code=exc.status
+        )
+    return RedirectResponse(f"/consultations/{consultation_id}", status_code=303)

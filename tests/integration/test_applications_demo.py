@@ -1,0 +1,28 @@
+"""The demo region comes with applications in different states and one consultation."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from zhixin.applications import reading
+from zhixin.applications.models import Consultation
+from zhixin.demo.loader import load_demo
+from zhixin.kit.db import unit_of_work
+
+
+def test_the_demo_has_applications_in_three_states(factory: sessionmaker[Session]) -> None:
+    assert load_demo(factory, enterprises=200).loaded
+    with unit_of_work(factory) as s:
+        q = reading.operator_queue(s)
+        assert sorted(i.state for i in q.items) == ["rejected", "submitted", "under_review"]
+        assert {i.bank_code for i in q.items} == {"bank-xmrcb", "bank-icbc-xm"}
+        refused = next(i for i in q.items if i.state == "rejected")
+        assert refused.reject_labels == ["不符合产品准入条件"]
+        cons = s.scalars(select(Consultation)).all()
+        assert [c.application_id for c in cons] == [refused.id]
+        assert cons[0].status == "open"
+    # a second load only lists the logins and adds nothing
+    assert not load_demo(factory, enterprises=200).loaded
+    with unit_of_work(factory) as s:
+        assert reading.operator_queue(s).total == 3
