@@ -3,27 +3,37 @@
 from __future__ import annotations
 
 from zhixin.accounts import models as accounts_models
+from zhixin.applications import models as applications_models
 from zhixin.audit import models as audit_models
 from zhixin.consent import models as consent_models
 from zhixin.enterprises import models as enterprises_models
 from zhixin.evaluation import models as evaluation_models
 from zhixin.intake import models as intake_models
 from zhixin.kit.db import Base
+from zhixin.lpr import models as lpr_models
+from zhixin.products import models as products_models
+from zhixin.quotes import models as quotes_models
 from zhixin.records import models as records_models
 from zhixin.webhooks import models as webhooks_models
 from zhixin.whitelist import models as whitelist_models
+from zhixin.workdays import models as workdays_models
 
 metadata = Base.metadata
 
 __all__ = [
     "accounts_models",
+    "applications_models",
     "audit_models",
     "consent_models",
     "enterprises_models",
     "evaluation_models",
     "intake_models",
+    "lpr_models",
     "metadata",
+    "products_models",
+    "quotes_models",
     "records_models",
     "webhooks_models",
     "whitelist_models",
+    "workdays_models",
 ]

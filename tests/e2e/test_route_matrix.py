@@ -53,6 +53,13 @@ READ_EVALUATIONS = READ_ENTERPRISES
 READ_WHITELIST = READ_ENTERPRISES - {R.enterprise}
 # A bank manages its own tenant's webhook endpoints.
 MANAGE_WEBHOOKS = frozenset({R.bank_officer, R.bank_approver})
+# Products, the LPR table and the working-day calendar: everyone on the business side.
+READ_PRODUCTS = READ_ENTERPRISES
+RUN_QUOTES = frozenset({R.bank_officer, R.bank_approver, R.enterprise, R.task_force})
+SUBMIT_APPLICATIONS = frozenset({R.bank_officer, R.enterprise})
+READ_APPLICATIONS = frozenset(
+    {R.regulator, R.bank_officer, R.bank_approver, R.enterprise, R.task_force}
+)
 
 MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/me"): ALL,
@@ -97,6 +104,44 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/webhooks/endpoints/{endpoint_id}/rotate"): MANAGE_WEBHOOKS,
     ("GET", "/api/v1/webhooks/endpoints/{endpoint_id}/deliveries"): MANAGE_WEBHOOKS,
     ("POST", "/api/v1/webhooks/deliveries/{delivery_id}/resend"): MANAGE_WEBHOOKS,
+    # -- working-day calendar (workdays) --
+    ("GET", "/api/v1/calendar/deadline"): READ_PRODUCTS,
+    ("GET", "/api/v1/calendar/{year}"): READ_PRODUCTS,
+    ("PUT", "/api/v1/calendar/{year}"): frozenset({R.regulator}),
+    # -- LPR (lpr) --
+    ("GET", "/api/v1/lpr"): READ_PRODUCTS,
+    ("GET", "/api/v1/lpr/on/{day}"): READ_PRODUCTS,
+    ("PUT", "/api/v1/lpr/{day}"): frozenset({R.regulator}),
+    ("DELETE", "/api/v1/lpr/{day}"): frozenset({R.regulator}),
+    # -- products (products) --
+    ("GET", "/api/v1/products"): READ_PRODUCTS,
+    ("GET", "/api/v1/products/{code}"): READ_PRODUCTS,
+    # -- quotes (quotes) --
+    ("POST", "/api/v1/quotes"): RUN_QUOTES,
+    ("GET", "/api/v1/quotes/{quote_id}"): RUN_QUOTES,
+    # -- applications and consultations (applications) --
+    ("GET", "/api/v1/applications"): READ_APPLICATIONS,
+    ("POST", "/api/v1/applications"): SUBMIT_APPLICATIONS,
+    ("GET", "/api/v1/applications/{application_id}"): READ_APPLICATIONS,
+    ("POST", "/api/v1/applications/{application_id}/accept"): frozenset({R.bank_officer}),
+    ("POST", "/api/v1/applications/{application_id}/materials/request"): frozenset(
+        {R.bank_officer}
+    ),
+    ("POST", "/api/v1/applications/{application_id}/materials/respond"): SUBMIT_APPLICATIONS,
+    ("POST", "/api/v1/applications/{application_id}/review/start"): frozenset({R.bank_officer}),
+    ("POST", "/api/v1/applications/{application_id}/checks/attest"): frozenset({R.bank_officer}),
+    ("POST", "/api/v1/applications/{application_id}/checks/rerun"): frozenset({R.bank_officer}),
+    ("POST", "/api/v1/applications/{application_id}/review"): frozenset({R.bank_officer}),
+    ("POST", "/api/v1/applications/{application_id}/approve"): frozenset({R.bank_approver}),
+    ("POST", "/api/v1/applications/{application_id}/reject"): frozenset({R.bank_approver}),
+    ("POST", "/api/v1/applications/{application_id}/return"): frozenset({R.bank_approver}),
+    ("POST", "/api/v1/applications/{application_id}/withdraw"): SUBMIT_APPLICATIONS,
+    ("POST", "/api/v1/applications/{application_id}/contract"): frozenset({R.bank_officer}),
+    ("GET", "/api/v1/consultations"): frozenset({R.task_force}),
+    ("GET", "/api/v1/consultations/{consultation_id}"): frozenset({R.task_force}),
+    ("POST", "/api/v1/consultations/{consultation_id}/plan"): frozenset({R.task_force}),
+    ("POST", "/api/v1/consultations/{consultation_id}/recompute"): frozenset({R.task_force}),
+    ("POST", "/api/v1/consultations/{consultation_id}/close"): frozenset({R.task_force}),
 }
 PUBLIC: set[tuple[str, str]] = set()
 

@@ -201,3 +201,15 @@ def test_pages_need_login_and_carry_security_headers(client: TestClient) -> None
     assert "default-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["x-frame-options"] == "DENY"
     assert "http://" not in r.text.replace("http://127.0.0.1", "") and "https://" not in r.text
+
+
+def test_private_pages_are_never_cached(client: TestClient, factory: sessionmaker[Session]) -> None:
+    """Loan, quote and consultation pages carry no-store, so a shared browser or proxy keeps none
+    of them; the login page and static files may be cached."""
+    make_user(factory, "tf", Role.task_force)
+    login(client, "tf")
+    for path in ("/consultations", "/applications", "/quotes/new", "/api/v1/me", "/enterprises"):
+        r = client.get(path)
+        assert r.status_code == 200, (path, r.status_code)
+        assert r.headers.get("cache-control") == "no-store", path
+    assert "cache-control" not in client.get("/login").headers

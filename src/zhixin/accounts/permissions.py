@@ -27,6 +27,15 @@ class Permission(StrEnum):
     consent_manage = "consent:manage"  # grant/revoke a bank's access to own records (enterprise)
     portrait_read = "portrait:read"  # 质量画像 (own only, for an enterprise; evidence by consent)
     webhook_manage = "webhook:manage"  # a bank's own webhook endpoints, secrets, deliveries
+    calendar_manage = "calendar:manage"  # enter a year's official holidays and make-up workdays
+    lpr_manage = "lpr:manage"  # maintain the dated LPR table
+    product_read = "product:read"  # products, the LPR table, the working-day calendar
+    quote_run = "quote:run"  # 测算/报价 (an enterprise for itself; others on its behalf)
+    application_submit = "application:submit"  # 贷款申请 (an enterprise, or an officer for it)
+    application_read = "application:read"  # own applications (enterprise), own bank's (bank)
+    application_review = "application:review"  # accept, check, review (bank officer)
+    application_approve = "application:approve"  # approve / reject (bank approver)
+    consultation_manage = "consultation:manage"  # 联合会诊 queue and plans (task force)
 
 
 R = Role
@@ -45,6 +54,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.whitelist_approve,
             Permission.whitelist_read,
             Permission.portrait_read,
+            Permission.calendar_manage,
+            Permission.lpr_manage,
+            Permission.product_read,
+            Permission.application_read,
         }
     ),
     # Banks read identity, grades and portraits; detailed records (record:read) only where the
@@ -58,6 +71,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.whitelist_read,
             Permission.portrait_read,
             Permission.webhook_manage,
+            Permission.product_read,
+            Permission.quote_run,
+            Permission.application_submit,
+            Permission.application_read,
+            Permission.application_review,
         }
     ),
     R.bank_approver: frozenset(
@@ -68,6 +86,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.whitelist_read,
             Permission.portrait_read,
             Permission.webhook_manage,
+            Permission.product_read,
+            Permission.quote_run,
+            Permission.application_read,
+            Permission.application_approve,
         }
     ),
     R.enterprise: frozenset(
@@ -78,6 +100,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.evaluation_read,
             Permission.consent_manage,
             Permission.portrait_read,
+            Permission.product_read,
+            Permission.quote_run,
+            Permission.application_submit,
+            Permission.application_read,
         }
     ),
     R.guarantor: frozenset(
@@ -86,6 +112,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.evaluation_read,
             Permission.whitelist_read,
             Permission.portrait_read,
+            Permission.product_read,
         }
     ),
     R.finance_bureau: frozenset(
@@ -94,6 +121,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.evaluation_read,
             Permission.whitelist_read,
             Permission.portrait_read,
+            Permission.product_read,
         }
     ),
     R.task_force: frozenset(
@@ -103,6 +131,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.evaluation_read,
             Permission.whitelist_read,
             Permission.portrait_read,
+            Permission.product_read,
+            Permission.quote_run,
+            Permission.application_read,
+            Permission.consultation_manage,
         }
     ),
     R.auditor: frozenset({Permission.audit_read}),
@@ -121,6 +153,10 @@ TOKEN_SCOPES: dict[str, str] = {
     "whitelist:read": "读取白名单版本、条目、变更流与雷达图数据",
     "portrait:read": "读取质量画像（证据部分须企业授权）",
     "webhook:manage": "管理本行的 Webhook 推送端点、密钥与投递记录",
+    "product:read": "读取产品配置、LPR 与工作日历",
+    "quote:run": "为企业测算额度、利率与还款计划",
+    "application:submit": "代企业提交贷款申请",
+    "application:read": "读取本行的贷款申请与审批结论",
 }
 
 

@@ -9,7 +9,19 @@ them all on :data:`app`.
 
 from __future__ import annotations
 
-from zhixin.cli import data, evaluation, operators, serving, whitelist, worker  # noqa: F401 - registers commands
+from zhixin.cli import (  # noqa: F401 - registers commands
+    applications,
+    data,
+    evaluation,
+    lpr,
+    operators,
+    products,
+    quotes,
+    serving,
+    whitelist,
+    workdays,
+    worker,
+)
 from zhixin.cli._app import app, main
 
 __all__ = ["app", "main"]

@@ -160,5 +160,39 @@ def load_demo(
         from zhixin.demo.synth import AS_OF
         from zhixin.evaluation import service as evaluation
 
-        evaluation.evaluate_database(session, loaded=catalogs.get("xiamen"), as_of=AS_OF)
-        return DemoResult(True, summary.enterprises, summary.records, _logins(session))
+        run = evaluation.evaluate_database(session, loaded=catalogs.get("xiamen"), as_of=AS_OF)
+        _publish_whitelist(session, run.id)
+        result = DemoResult(True, summary.enterprises, summary.records, _logins(session))
+    _demo_applications(factory)
+    return result
+
+
+def _publish_whitelist(session: Session, run_id: int) -> None:
+    """Whitelist version 1 from the first run — drafted by one demo regulator, approved by the
+    other — so banks see published grades and the listed enterprises can be quoted (a quote
+    reads the grade of the version in force, never an unpublished run)."""
+    from zhixin.whitelist import service as whitelist
+
+    maker = accounts_repo.user_by_username(session, "regulator")
+    checker = accounts_repo.user_by_username(session, "regulator2")
+    if maker is None or checker is None:  # pragma: no cover - created above
+        return
+    pub = whitelist.draft_from_run(
+        session, actor=accounts.principal_for(session, maker), run_id=run_id, note="演示数据"
+    )
+    whitelist.review(
+        session, actor=accounts.principal_for(session, checker), publication_id=pub.id, approve=True
+    )
+
+
+def _demo_applications(factory: sessionmaker[Session]) -> None:
+    """A few loan applications in different states (submitted, under review, refused and in
+    the consultation queue); the demo region works without them if the data does not allow."""
+    from zhixin.applications import demo as applications_demo
+    from zhixin.errors import ZhixinError
+
+    try:
+        with unit_of_work(factory) as session:
+            applications_demo.load(session)
+    except ZhixinError:
+        return

@@ -73,7 +73,17 @@ def create_app(
         response: Response = await call_next(request)
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
-        if request.url.path.startswith(("/api/", "/enterprises", "/imports", "/audit")):
+        if request.url.path.startswith(
+            (
+                "/api/",
+                "/enterprises",
+                "/imports",
+                "/audit",
+                "/quotes",
+                "/applications",
+                "/consultations",
+            )
+        ):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
@@ -87,6 +97,8 @@ def _include_routers(app: FastAPI) -> None:
     import zhixin.models  # noqa: F401 - every mapper configured before the first request
     from zhixin.accounts import endpoints as accounts_api
     from zhixin.accounts import views as accounts_views
+    from zhixin.applications import endpoints as applications_api
+    from zhixin.applications import views as applications_views
     from zhixin.audit import endpoints as audit_api
     from zhixin.audit import views as audit_views
     from zhixin.consent import endpoints as consent_api
@@ -97,8 +109,14 @@ def _include_routers(app: FastAPI) -> None:
     from zhixin.evaluation import views as evaluation_views
     from zhixin.intake import endpoints as intake_api
     from zhixin.intake import views as intake_views
+    from zhixin.lpr import endpoints as lpr_api
+    from zhixin.lpr import views as lpr_views
     from zhixin.portrait import endpoints as portrait_api
     from zhixin.portrait import views as portrait_views
+    from zhixin.products import endpoints as products_api
+    from zhixin.products import views as products_views
+    from zhixin.quotes import endpoints as quotes_api
+    from zhixin.quotes import views as quotes_views
     from zhixin.records import endpoints as records_api
     from zhixin.records import views as records_views
     from zhixin.web import pages
@@ -106,6 +124,8 @@ def _include_routers(app: FastAPI) -> None:
     from zhixin.webhooks import views as webhooks_views
     from zhixin.whitelist import endpoints as whitelist_api
     from zhixin.whitelist import views as whitelist_views
+    from zhixin.workdays import endpoints as workdays_api
+    from zhixin.workdays import views as workdays_views
 
     for module in (accounts_api, audit_api, enterprises_api, records_api, intake_api):
         app.include_router(module.router, prefix="/api/v1")
@@ -114,6 +134,8 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(consent_api.router, prefix="/api/v1")
     app.include_router(portrait_api.router, prefix="/api/v1")
     app.include_router(webhooks_api.router, prefix="/api/v1")
+    for module in (workdays_api, lpr_api, products_api, quotes_api, applications_api):
+        app.include_router(module.router, prefix="/api/v1")
     for module in (
         pages,
         accounts_views,
@@ -126,6 +148,11 @@ def _include_routers(app: FastAPI) -> None:
         consent_views,
         portrait_views,
         webhooks_views,
+        workdays_views,
+        lpr_views,
+        products_views,
+        quotes_views,
+        applications_views,
     ):
         app.include_router(module.router)
 
