@@ -385,6 +385,8 @@ def test_the_subsidy_stops_at_its_cap(
     assert len(q.costs.subsidies) == 8
     assert q.costs.effective_cost == q.costs.total_interest - D("1000000.00")
     assert q.service.covenant is not None and "30%" in q.service.covenant
+    assert q.support.subsidy_payer == "宁波市财政" and "30%" in (q.support.subsidy_condition or "")
+    assert q.support.guarantor is None
 
 
 def test_guarantee_years_and_the_unpublished_holiday_years(
@@ -401,6 +403,7 @@ def test_guarantee_years_and_the_unpublished_holiday_years(
         (date(2027, 7, 15), 366, D("5083.33")),
     ]
     assert q.costs.guarantee_fee == D("15222.21")
+    assert q.support.guarantor == "绍兴市融资担保有限公司" and q.support.guarantee_coverage == 80
     assert q.costs.annualised_rate > q.rate  # the fee raises the 年化利率 above 4.00 %
     # chinese-calendar knows 2026 but not 2027: from 2027 on due dates stay where they fall
     assert "2027 年起节假日安排尚未公布，还款日未作顺延调整" in q.notes

@@ -144,7 +144,7 @@ def load_demo(
                 session,
                 tenant=tenant,
                 username=f"enterprise{i}",
-                display_name=f"{firm.name}（企业用户）",
+                display_name=firm.name,
                 password=DEMO_PASSWORD,
                 roles=[Role.enterprise],
                 policy=policy,

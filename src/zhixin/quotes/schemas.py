@@ -169,6 +169,11 @@ class SupportOut(BaseModel):
     subsidy_cap: Decimal | None
     subsidy_months: int | None
     fee_waivers: list[str]
+    # who stands behind the support, from the product version (None where the product has none)
+    guarantor: str | None = None
+    guarantee_coverage: Decimal | None = None  # % of the loan the guarantor covers
+    subsidy_payer: str | None = None
+    subsidy_condition: str | None = None
 
 
 class ServiceOut(BaseModel):

@@ -487,6 +487,16 @@ def quote(
             subsidy_cap=None if decision.subsidy_cap is None else rules.fen(decision.subsidy_cap),
             subsidy_months=decision.subsidy_months,
             fee_waivers=list(decision.fee_waivers),
+            guarantor=product.support.guarantee.guarantor if product.support.guarantee else None,
+            guarantee_coverage=(
+                product.support.guarantee.coverage if product.support.guarantee else None
+            ),
+            subsidy_payer=(product.support.subsidy.payer or None)
+            if product.support.subsidy
+            else None,
+            subsidy_condition=(
+                (product.support.subsidy.condition or None) if product.support.subsidy else None
+            ),
         ),
         service=ServiceOut(
             fast_lane_days=decision.fast_lane_days,
