@@ -140,6 +140,25 @@ def test_set_year_then_show_then_replace(
         ]
 
 
+def test_set_year_exactly_as_the_issue_names_it_records_the_cli_actor(
+    run: Run, regulator: str, tmp_path: Path, factory: sessionmaker[Session]
+) -> None:
+    """``zhixin calendar set-year 2027 FILE``: no --by, as ``zhixin lpr set``; audited as cli."""
+    lines = tmp_path / "2027.csv"
+    lines.write_text(LINES_2027, encoding="utf-8")
+    done = run("set-year", "2027", str(lines))
+    assert done.returncode == 0, done.stderr
+    assert "已保存 2027 年的工作日历" in done.stdout
+    assert run("deadline", "2026-12-29", "7").stdout == "2027-01-09\n"
+    assert "录入：cli（命令行）" in run("show", "2027").stdout
+    again = run("set-year", "2027", str(lines), stdin="n\n")  # replacing still asks
+    assert again.returncode == 1 and "将整体替换" in again.stdout
+    with unit_of_work(factory) as s:
+        events = s.scalars(select(AuditEvent).where(AuditEvent.action == "calendar.set_year")).all()
+        assert [(e.actor, e.detail["holidays"]) for e in events] == [("cli", 2)]
+        assert workdays.describe_year(s, 2027).entered_by == "cli（命令行）"
+
+
 def test_set_year_lists_every_error_and_stores_nothing(
     run: Run, regulator: str, tmp_path: Path, factory: sessionmaker[Session]
 ) -> None:

@@ -21,7 +21,8 @@ class CalendarYear(Base):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     source: Mapped[str] = mapped_column(String(200))  # the notice, e.g. 国办发明电〔2026〕N号
-    entered_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    # None: entered on the command line without naming a user (audited as the actor "cli")
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -36,6 +36,7 @@ from zhixin.workdays.schemas import (
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_DEADLINE_DAYS = 1000
 DEFAULT_SOURCE = "运营人员录入"
+CLI_ACTOR = "cli"  # who entered a year on the command line without naming a user
 CANNOT_MANAGE = "只有监管人员可以录入工作日历（法定节假日与调休安排）"
 CANNOT_READ = "无权查看工作日历"
 
@@ -87,18 +88,24 @@ def _days_out(schedule: YearSchedule, days: frozenset[date]) -> list[DayOut]:
     ]
 
 
+def _who(names: dict[int, str], user_id: int | None) -> str:
+    if user_id is None:
+        return f"{CLI_ACTOR}（命令行）"
+    return names.get(user_id, f"用户 {user_id}")
+
+
 def describe_year(session: Session, year: int) -> YearOut:
     """The year's holidays and make-up workdays and where they come from (no permission check)."""
     entered = repo.year(session, year)
     if entered is not None:
         schedule = operator_years(session)[year]
-        names = repo.user_names(session, [entered.entered_by_id])
+        names = repo.user_names(session, [i for i in [entered.entered_by_id] if i is not None])
         return YearOut(
             year=year,
             origin=rules.OPERATOR,
             origin_label=rules.ORIGIN_LABELS[rules.OPERATOR],
             source=entered.source,
-            entered_by=names.get(entered.entered_by_id, f"用户 {entered.entered_by_id}"),
+            entered_by=_who(names, entered.entered_by_id),
             entered_at=entered.entered_at,
             holidays=_days_out(schedule, schedule.holidays),
             workdays=_days_out(schedule, schedule.workdays),
@@ -134,13 +141,13 @@ def list_years(session: Session, *, actor: Principal) -> list[YearSummary]:
     """The years a regulator entered, with who, when and how many days."""
     _may_read(actor)
     entered = repo.years(session)
-    names = repo.user_names(session, [y.entered_by_id for y in entered])
+    names = repo.user_names(session, [y.entered_by_id for y in entered if y.entered_by_id])
     counts = repo.all_counts(session)
     return [
         YearSummary(
             year=y.year,
             source=y.source,
-            entered_by=names.get(y.entered_by_id, f"用户 {y.entered_by_id}"),
+            entered_by=_who(names, y.entered_by_id),
             entered_at=y.entered_at,
             holidays=counts.get(y.year, {}).get(HOLIDAY, 0),
             workdays=counts.get(y.year, {}).get(WORKDAY, 0),
@@ -185,6 +192,11 @@ def check(session: Session, *, actor: Principal, year: int, schedule: YearSchedu
     """What :func:`set_year` would do with ``schedule``: every refusal, every warning, and
     whether it replaces a year already entered (the page's preview, the CLI's summary)."""
     _may_manage(actor)
+    return preview(session, year=year, schedule=schedule)
+
+
+def preview(session: Session, *, year: int, schedule: YearSchedule) -> CheckOut:
+    """:func:`check` without a permission check (the command line's operator)."""
     previous = repo.counts(session, year) if repo.year(session, year) is not None else None
     return CheckOut(
         year=year,
@@ -206,6 +218,18 @@ def set_year(session: Session, *, actor: Principal, year: int, schedule: YearSch
     ``detail`` holds the list).
     """
     _may_manage(actor)
+    _set_year(session, by=Actor.of(actor), user_id=actor.user_id, year=year, schedule=schedule)
+
+
+def set_year_as_operator(session: Session, *, year: int, schedule: YearSchedule) -> None:
+    """The command line's entry without a named user (as ``zhixin lpr set``): whoever runs
+    ``zhixin`` on the server already holds the database; the audit log records the actor ``cli``."""
+    _set_year(session, by=Actor.system(CLI_ACTOR), user_id=None, year=year, schedule=schedule)
+
+
+def _set_year(
+    session: Session, *, by: Actor, user_id: int | None, year: int, schedule: YearSchedule
+) -> None:
     found = rules.problems(year, schedule)
     if found:
         raise Invalid(
@@ -217,16 +241,14 @@ def set_year(session: Session, *, actor: Principal, year: int, schedule: YearSch
     previous = repo.counts(session, year) if existing is not None else {}
     now = utcnow()
     if existing is None:
-        session.add(
-            CalendarYear(year=year, source=source, entered_by_id=actor.user_id, entered_at=now)
-        )
+        session.add(CalendarYear(year=year, source=source, entered_by_id=user_id, entered_at=now))
         try:
             session.flush()
         except IntegrityError as exc:
             raise Conflict(f"{year} 年的工作日历刚被其他人录入，请刷新后重试") from exc
     else:
         existing.source = source
-        existing.entered_by_id = actor.user_id
+        existing.entered_by_id = user_id
         existing.entered_at = now
         repo.delete_days(session, year)
     rows = [(d, HOLIDAY, schedule.name_of(d)) for d in sorted(schedule.holidays)]
@@ -236,7 +258,7 @@ def set_year(session: Session, *, actor: Principal, year: int, schedule: YearSch
     package = rules.package_schedule(year)
     audit.record(
         session,
-        actor=Actor.of(actor),
+        actor=by,
         action="calendar.set_year",
         object_type="calendar_year",
         object_id=year,

@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("source", sa.String(length=200), nullable=False),
         sa.Column(
-            "entered_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+            "entered_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
         sa.Column("entered_at", zhixin.kit.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
