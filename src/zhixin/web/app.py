@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zhixin import __version__
@@ -176,8 +177,8 @@ def _audit_denied(request: Request, message: str) -> None:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ZhixinError)
     async def zhixin_error(request: Request, exc: ZhixinError) -> Response:
-        if isinstance(exc, Forbidden):
-            _audit_denied(request, exc.message)
+        if isinstance(exc, Forbidden):  # a database write: off the event loop
+            await run_in_threadpool(_audit_denied, request, exc.message)
         if _wants_json(request):
             body: dict[str, Any] = {"error": exc.message}
             if exc.detail is not None:
