@@ -1,7 +1,9 @@
 """The evaluation, written once with Ibis: records → elements → dimensions → results.
 
 Set-based from end to end (filters, unions, group-bys, windows, joins); no Python loop over
-enterprises. Levels travel as integer ranks (0 = best), points and scores as integers: the
+enterprises. The last, cheap step — each enterprise's total, overall class and listing from its
+dimensions and gates — runs on the fetched Arrow tables (vectorised numpy), so the engine never
+joins every enterprise. Levels travel as integer ranks (0 = best), points and scores as integers: the
 total score is kept as hundredths (Σ dimension score × weight) and becomes a Decimal with two
 places only when the Arrow output is built, so DuckDB and Spark give identical numbers.
 """
@@ -348,63 +350,139 @@ def _gate_effects(gates: ir.Table, catalog: Catalog) -> ir.Table:
     )
 
 
+class _Ids:
+    """Sorted enterprise ids, and values keyed by (sorted, unique) enterprise ids spread onto
+    them: a scatter when the ids are unique (a plain offset when they are consecutive, as
+    numbered by the database), a search for each id otherwise."""
+
+    def __init__(self, ids: np.ndarray) -> None:
+        self.ids = ids
+        self.unique = bool(np.all(ids[1:] > ids[:-1]))
+        self.consecutive = self.unique and (len(ids) == 0 or ids[-1] - ids[0] == len(ids) - 1)
+
+    def find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where each key is among the (unique) ids, and whether it is there."""
+        if len(self.ids) == 0:
+            return np.zeros(len(keys), dtype=np.int64), np.zeros(len(keys), dtype=bool)
+        if self.consecutive:
+            pos = keys - self.ids[0]
+            found = (pos >= 0) & (pos < len(self.ids))
+            return np.where(found, pos, 0), found
+        pos = np.minimum(np.searchsorted(self.ids, keys), len(self.ids) - 1)
+        return pos, self.ids[pos] == keys
+
+    def count(self, keys: np.ndarray) -> np.ndarray:
+        """How many times each key is among the ids."""
+        if self.unique:
+            return self.find(keys)[1].astype(np.int64)
+        return np.searchsorted(self.ids, keys, "right") - np.searchsorted(self.ids, keys, "left")
+
+    def spread(self, keys: np.ndarray, values: np.ndarray, fill: int) -> np.ndarray:
+        """``values`` (one per key) aligned with the ids; ``fill`` where an id has none."""
+        if self.unique:
+            pos, found = self.find(keys)
+            out = np.full(len(self.ids), fill, dtype=np.int64)
+            out[pos[found]] = values[found]
+            return out
+        if len(keys) == 0:
+            return np.full(len(self.ids), fill, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(keys, self.ids), len(keys) - 1)
+        return np.where(keys[pos] == self.ids, values[pos], fill)
+
+
+def _ints(column: pa.ChunkedArray | pa.Array, null: int = 0) -> np.ndarray:
+    values = pc.fill_null(pc.cast(column, pa.int64()), null)
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
 def _results(
-    enterprises: ir.Table, dims: ir.Table, effects: ir.Table | None, catalog: Catalog
-) -> tuple[ir.Table, ir.Table]:
+    ent_ids: pa.ChunkedArray, dims: pa.Table, effects: pa.Table | None, catalog: Catalog
+) -> tuple[pa.Table, pa.Table]:
+    """The per-enterprise result of every enterprise, and the dimensions' ``listed``, in Arrow.
+
+    ``dims`` is the fetched dimension table, sorted by enterprise then dimension; ``effects``
+    the gates' effect per enterprise, sorted by enterprise. Most enterprises hold nothing, so
+    this cheap last step is a scatter of the few that do onto the enterprise ids (vectorised
+    numpy, the same for every backend) rather than a join of every enterprise in the engine.
+    """
     wl = [catalog.level_rank(c) for c in catalog.whitelist_levels]
+    ents = ent_ids.combine_chunks()
+    n_null = ents.null_count
+    if n_null or not bool(np.all(np.diff(_ints(ents)) > 0)):
+        ents = ents.take(pc.array_sort_indices(ents, null_placement="at_end"))
+    ids = _Ids(_ints(ents)[: len(ents) - n_null])
+    # the dimensions of an enterprise absent from ``enterprises`` are dropped, those of a
+    # repeated one repeated (as a join with the enterprises would)
+    d_null = np.asarray(pc.is_null(dims["enterprise_id"]).to_numpy(zero_copy_only=False))
+    d_ids = _ints(dims["enterprise_id"])
+    times = np.where(d_null, 0, ids.count(d_ids))
+    d_rank = _ints(dims["rank"])
+    d_wl = np.isin(d_rank, wl)
+
+    # per enterprise: Σ weighted score, dimensions in the whitelist levels, dimensions at a level
+    held = times > 0
+    p_ids, p_rank = d_ids[held], d_rank[held]
+    starts = np.flatnonzero(np.r_[True, p_ids[1:] != p_ids[:-1]]) if len(p_ids) else p_ids
+    keys = p_ids[starts]
+
+    def per(values: np.ndarray) -> np.ndarray:
+        sums = np.add.reduceat(values.astype(np.int64), starts) if len(starts) else starts
+        return ids.spread(keys, sums, 0)
+
+    total = per(_ints(dims["weighted"])[held])
+    n_wl = per(d_wl[held])
     need = sorted(
         {catalog.level_rank(o.dimension_level) for o in catalog.overall if o.dimension_level}
     )
-    aggs: dict[str, ir.Value] = {
-        "total_x100": dims.weighted.sum().cast("int64"),
-        "n_wl": dims["rank"].isin(wl).cast("int64").sum(),
-    }
-    for r in need:
-        aggs[f"d_at_{r}"] = (dims["rank"] <= r).cast("int64").sum()
-    per = dims.group_by("enterprise_id").aggregate(**aggs)
-    ents = enterprises.select(e_id=enterprises.enterprise_id.cast("int64"))
-    t = ents.left_join(per, ents.e_id == per.enterprise_id).drop("enterprise_id")
-    if effects is not None:
-        t = t.left_join(effects, t.e_id == effects.enterprise_id).drop("enterprise_id")
+    d_at = {r: per(p_rank <= r) for r in need}
+    if not np.all(times == 1):
+        take = np.repeat(np.arange(len(d_ids)), times)
+        dims, d_ids, d_wl = dims.take(take), d_ids[take], d_wl[take]
+
+    n = len(ids.ids)
+    if effects is not None and effects.num_rows:
+        e_ids = _ints(effects["enterprise_id"])
+        e_barred = _ints(effects["barred"]) == 1
+        at = ids.spread(e_ids, np.arange(len(e_ids)), -1)
+        gated = at >= 0
+        barred = gated & e_barred[at]
+        cap = _ints(effects["cap_rank"], null=-1)[at]
+        has_cap = gated & (cap >= 0)
+        failed = effects["gates_failed"].combine_chunks().take(pa.array(at, mask=~gated))
+        d_pos = np.minimum(np.searchsorted(e_ids, d_ids), len(e_ids) - 1)
+        d_barred = (e_ids[d_pos] == d_ids) & e_barred[d_pos]
     else:
-        t = t.mutate(
-            barred=ibis.null().cast("int64"),
-            cap_rank=ibis.null().cast("int64"),
-            gates_failed=ibis.null().cast("array<string>"),
-        )
-    total = t.total_x100.fill_null(0)
-    branches = []
-    for o in catalog.overall:
+        barred = has_cap = np.zeros(n, dtype=bool)
+        cap = np.zeros(n, dtype=np.int64)
+        failed = pa.nulls(n, pa.list_(pa.string()))
+        d_barred = np.zeros(len(d_ids), dtype=bool)
+
+    # the overall class: the first class whose score (and dimensions at a level) is reached
+    overall = np.full(n, -1, dtype=np.int64)
+    for o in reversed(catalog.overall):
         cond = total >= o.min_score * 100
         if o.min_dimensions and o.dimension_level is not None:
-            n = t[f"d_at_{catalog.level_rank(o.dimension_level)}"].fill_null(0)
-            cond = cond & (n >= o.min_dimensions)
-        branches.append((cond, ibis.literal(catalog.level_rank(o.level), type="int64")))
-    overall = (
-        ibis.cases(*branches, else_=ibis.null().cast("int64"))
-        if branches
-        else ibis.null().cast("int64")
-    )
-    overall = ibis.ifelse(
-        t.cap_rank.notnull() & overall.notnull(), ibis.greatest(overall, t.cap_rank), overall
-    )
-    barred = t.barred.fill_null(0) == 1
+            cond &= d_at[catalog.level_rank(o.dimension_level)] >= o.min_dimensions
+        overall = np.where(cond, catalog.level_rank(o.level), overall)
+    overall = np.where(has_cap & (overall >= 0), np.maximum(overall, cap), overall)
     # a barred enterprise lists no dimension
-    n = ibis.ifelse(barred, _lit(0), t.n_wl.fill_null(0)).cast("int64")
-    t = t.mutate(
-        total_x100=total, overall_rank=overall.cast("int64"), is_barred=barred, entries=n
-    ).cache()
-    dl = dims.join(t.select("e_id", "is_barred"), dims.enterprise_id == t.e_id)
-    dl = dl.mutate(listed=dl["rank"].isin(wl) & ~dl.is_barred)
-    results = t.select(
-        enterprise_id="e_id",
-        total_x100="total_x100",
-        overall_rank="overall_rank",
-        listed=(t.entries > 0),
-        entries="entries",
-        gates_failed="gates_failed",
+    entries = np.where(barred, 0, n_wl)
+
+    def padded(values: np.ndarray, pad: object, mask: np.ndarray | None = None) -> pa.Array:
+        out = pa.array(values, mask=mask)
+        return pa.concat_arrays([out, pa.array([pad] * n_null, out.type)]) if n_null else out
+
+    results = pa.table(
+        {
+            "enterprise_id": ents,
+            "total_x100": padded(total, 0),
+            "overall_rank": padded(overall, None, mask=overall < 0),
+            "listed": padded(entries > 0, False),
+            "entries": padded(entries, 0),
+            "gates_failed": pa.concat_arrays([failed, pa.nulls(n_null, failed.type)]),
+        }
     )
-    return results, dl.select("enterprise_id", "dimension", "rank", "points", "listed")
+    return results, dims.append_column("listed", pa.array(d_wl & ~d_barred))
 
 
 def _levels(ranks: pa.ChunkedArray | pa.Array, catalog: Catalog) -> pa.Array:
@@ -459,12 +537,14 @@ def evaluate(
     base = as_known(base, as_of=as_of, known_at=known_at)
     hits = _tags(base, catalog, codes, as_of).cache()
     elements = _elements(hits, catalog, codes).cache()
-    dims = _dimensions(elements, catalog, codes).cache()
     gates = _gates(hits, codes).cache() if codes.gates else None
-    effects = _gate_effects(gates, catalog) if gates is not None else None
-    results, dim_out = _results(enterprises, dims, effects, catalog)
+    effects = (
+        _sorted(_gate_effects(gates, catalog), ["enterprise_id"]) if gates is not None else None
+    )
+    d = _sorted(_dimensions(elements, catalog, codes), ["enterprise_id", "dimension"])
+    ent_ids = enterprises.select(enterprise_id=enterprises.enterprise_id.cast("int64"))
+    r, d = _results(ent_ids.to_pyarrow()["enterprise_id"], d, effects, catalog)
 
-    r = _sorted(results, ["enterprise_id"])
     r = r.set_column(
         r.schema.get_field_index("total_x100"), "total_score", _hundredths(r["total_x100"])
     )
@@ -480,7 +560,6 @@ def evaluate(
         "gates_failed",
         pc.if_else(pc.is_null(gf), empty, gf),
     )
-    d = _sorted(dim_out, ["enterprise_id", "dimension"])
     d = d.set_column(d.schema.get_field_index("rank"), "level", _levels(d["rank"], catalog))
     d = d.set_column(
         d.schema.get_field_index("dimension"), "dimension", _names(d["dimension"], codes.dimensions)
