@@ -3,10 +3,10 @@
 Set-based from end to end (filters, unions, group-bys, windows, joins); no Python loop over
 enterprises. The last, cheap step — each enterprise's total, overall class and listing from its
 dimensions and gates — runs on the fetched Arrow tables (vectorised numpy), so the engine never
-joins every enterprise. Levels travel as integer ranks (0 = best), points and scores as integers: the
-total score is kept as hundredths (Σ dimension score × weight) and becomes a Decimal with two
-places only when the Arrow output is built, so DuckDB and Spark give identical numbers.
-"""
+joins every enterprise. Levels travel as integer ranks (0 = best), points and scores as
+integers: the total score is kept as hundredths (Σ dimension score × weight) and becomes a
+Decimal with two places only when the Arrow output is built, so DuckDB and Spark give identical
+numbers."""
 
 from __future__ import annotations
 
@@ -216,50 +216,46 @@ def _tags(base: ir.Table, catalog: Catalog, codes: _Codes, as_of: date) -> ir.Ta
 def _measures(hits: ir.Table, catalog: Catalog, codes: _Codes) -> ir.Table:
     """Per enterprise × element: the matching records (sorted ids) and the measure — their
     count, or the longest streak of consecutive years — less the elements an *unless* rule
-    voids."""
+    voids.
+
+    One aggregation over the element and *unless* tags (an *unless* tag is counted with its
+    element: the group is void if it has one), so no anti-join with the voiding records.
+    """
     n_el = len(codes.elements)
     streak = [codes.element(e.code) for e in catalog.elements if e.rule.streak is not None]
-    matches = hits.filter(hits.tag < n_el).rename(element="tag")
-    agg = matches.group_by(["enterprise_id", "element"]).aggregate(
-        n=matches.record_id.count(), record_ids=matches.record_id.collect().sort()
-    )
-    parts: list[ir.Table] = []
-    if len(streak) < n_el:
-        counted = agg.filter(~agg.element.isin(streak)) if streak else agg
-        parts.append(
-            counted.select(
-                "enterprise_id", "element", "record_ids", measure=counted.n.cast("int64")
-            )
-        )
-    if streak:
-        years = (
-            matches.filter(matches.element.isin(streak) & matches.year.notnull())
-            .select("enterprise_id", "element", "year")
-            .distinct()
-        )
-        rn = ibis.row_number().over(
-            group_by=[years.enterprise_id, years.element], order_by=years.year
-        )
-        # row_number() starts at 0; only the difference matters for gaps-and-islands
-        years = years.mutate(grp=years.year - rn)
-        runs = years.group_by(["enterprise_id", "element", "grp"]).aggregate(run=years.year.count())
-        longest = runs.group_by(["enterprise_id", "element"]).aggregate(
-            measure=runs.run.max().cast("int64")
-        )
-        streaked = agg.filter(agg.element.isin(streak))
-        parts.append(
-            streaked.join(longest, ["enterprise_id", "element"]).select(
-                "enterprise_id", "element", "record_ids", "measure"
-            )
-        )
-    measures = _union(parts)
-    assert measures is not None
     unless = [codes.unless(e.code) for e in catalog.elements if e.unless is not None]
+    t = hits.filter(hits.tag < (2 * n_el if unless else n_el))
     if unless:
-        u = hits.filter(hits.tag.isin(unless))
-        u = u.select("enterprise_id", element=u.tag - n_el).distinct()
-        measures = measures.anti_join(u, ["enterprise_id", "element"])
-    return measures
+        voids = t.tag >= n_el
+        t = t.mutate(element=ibis.ifelse(voids, t.tag - n_el, t.tag), voids=voids)
+    else:
+        t = t.mutate(element=t.tag, voids=ibis.literal(False))
+    match = ~t.voids
+    agg = t.group_by(["enterprise_id", "element"]).aggregate(
+        n=match.cast("int64").sum(),
+        voided=t.voids.any(),
+        record_ids=t.record_id.collect(where=match).sort(),
+    )
+    agg = agg.filter((agg.n > 0) & ~agg.voided)
+    if not streak:
+        return agg.select("enterprise_id", "element", "record_ids", measure=agg.n.cast("int64"))
+    years = (
+        t.filter(match & t.element.isin(streak) & t.year.notnull())
+        .select("enterprise_id", "element", "year")
+        .distinct()
+    )
+    rn = ibis.row_number().over(group_by=[years.enterprise_id, years.element], order_by=years.year)
+    # row_number() starts at 0; only the difference matters for gaps-and-islands
+    years = years.mutate(grp=years.year - rn)
+    runs = years.group_by(["enterprise_id", "element", "grp"]).aggregate(run=years.year.count())
+    longest = runs.group_by(["enterprise_id", "element"]).aggregate(
+        streak=runs.run.max().cast("int64")
+    )
+    # a streak element without a dated record has no measure (and no row)
+    j = agg.left_join(longest, ["enterprise_id", "element"])
+    j = j.filter(~j.element.isin(streak) | j.streak.notnull())
+    measure = ibis.ifelse(j.element.isin(streak), j.streak, j.n).cast("int64")
+    return j.select("enterprise_id", "element", "record_ids", measure=measure)
 
 
 def _tiers(catalog: Catalog) -> list[tuple[str, str, int, int, int]]:
@@ -279,22 +275,32 @@ def _tiers(catalog: Catalog) -> list[tuple[str, str, int, int, int]]:
 
 def _elements(hits: ir.Table, catalog: Catalog, codes: _Codes) -> ir.Table:
     m = _measures(hits, catalog, codes)
-    # the best tier reached: branches ordered best level first, so the first match wins
-    tiers = sorted(_tiers(catalog), key=lambda t: t[3])
-    reached = [
-        ((m.element == codes.element(code)) & (m.measure >= n), (rank, points))
-        for code, _dim, n, rank, points in tiers
-    ]
-    rank = ibis.cases(*[(c, _lit(v[0])) for c, v in reached], else_=ibis.null().cast("int64"))
-    points = ibis.cases(*[(c, _lit(v[1])) for c, v in reached], else_=ibis.null().cast("int64"))
+    # the best tier reached: per element, its tiers best level first, so the first match wins
+    by_element: dict[int, list[tuple[int, int, int]]] = {}
+    for code, _dim, n, rank, points in sorted(_tiers(catalog), key=lambda t: t[3]):
+        by_element.setdefault(codes.element(code), []).append((n, rank, points))
+    none = ibis.null().cast("int64")
+
+    def best(at: int) -> ir.Value:
+        return ibis.cases(
+            *[
+                (
+                    m.element == el,
+                    ibis.cases(*[(m.measure >= n, _lit(t[at])) for n, *t in tiers], else_=none),
+                )
+                for el, tiers in by_element.items()
+            ],
+            else_=none,
+        )
+
     dimension = ibis.cases(
         *[
             (m.element == codes.element(e.code), _lit(codes.dimension(e.dimension)))
             for e in catalog.elements
         ]
     )
-    best = m.mutate(dimension=dimension, rank=rank, points=points)
-    return best.filter(best["rank"].notnull()).select(
+    best_ = m.mutate(dimension=dimension, rank=best(0), points=best(1))
+    return best_.filter(best_["rank"].notnull()).select(
         "enterprise_id", "element", "dimension", "rank", "points", "measure", "record_ids"
     )
 
