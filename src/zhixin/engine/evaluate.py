@@ -401,6 +401,23 @@ def _ints(column: pa.ChunkedArray | pa.Array, null: int = 0) -> np.ndarray:
     return np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
+def _sorted_ids(ent_ids: pa.ChunkedArray | pa.Array) -> tuple[pa.Array, int]:
+    """The enterprise ids sorted (nulls last), and how many are null. Ids that are a range
+    (each id of min..max once, in any order: the database's numbering) need no sort."""
+    ents = pc.cast(ent_ids, pa.int64())
+    ents = ents.combine_chunks() if isinstance(ents, pa.ChunkedArray) else ents
+    n_null = ents.null_count
+    if not n_null and len(ents):
+        ids = np.asarray(ents.to_numpy(zero_copy_only=False), dtype=np.int64)
+        lo, hi = int(ids.min()), int(ids.max())
+        if hi - lo + 1 == len(ids):
+            seen = np.zeros(len(ids), dtype=bool)
+            seen[ids - lo] = True
+            if seen.all():
+                return pa.array(np.arange(lo, hi + 1, dtype=np.int64)), 0
+    return ents.take(pc.array_sort_indices(ents, null_placement="at_end")), n_null
+
+
 def _results(
     ent_ids: pa.ChunkedArray, dims: pa.Table, effects: pa.Table | None, catalog: Catalog
 ) -> tuple[pa.Table, pa.Table]:
@@ -412,11 +429,9 @@ def _results(
     numpy, the same for every backend) rather than a join of every enterprise in the engine.
     """
     wl = [catalog.level_rank(c) for c in catalog.whitelist_levels]
-    ents = ent_ids.combine_chunks()
-    n_null = ents.null_count
-    if n_null or not bool(np.all(np.diff(_ints(ents)) > 0)):
-        ents = ents.take(pc.array_sort_indices(ents, null_placement="at_end"))
+    ents, n_null = _sorted_ids(ent_ids)
     ids = _Ids(_ints(ents)[: len(ents) - n_null])
+    n = len(ids.ids)
     # the dimensions of an enterprise absent from ``enterprises`` are dropped, those of a
     # repeated one repeated (as a join with the enterprises would)
     d_null = np.asarray(pc.is_null(dims["enterprise_id"]).to_numpy(zero_copy_only=False))
@@ -445,32 +460,31 @@ def _results(
         take = np.repeat(np.arange(len(d_ids)), times)
         dims, d_ids, d_wl = dims.take(take), d_ids[take], d_wl[take]
 
-    n = len(ids.ids)
-    if effects is not None and effects.num_rows:
-        e_ids = _ints(effects["enterprise_id"])
-        e_barred = _ints(effects["barred"]) == 1
-        at = ids.spread(e_ids, np.arange(len(e_ids)), -1)
-        gated = at >= 0
-        barred = gated & e_barred[at]
-        cap = _ints(effects["cap_rank"], null=-1)[at]
-        has_cap = gated & (cap >= 0)
-        failed = effects["gates_failed"].combine_chunks().take(pa.array(at, mask=~gated))
-        d_pos = np.minimum(np.searchsorted(e_ids, d_ids), len(e_ids) - 1)
-        d_barred = (e_ids[d_pos] == d_ids) & e_barred[d_pos]
-    else:
-        barred = has_cap = np.zeros(n, dtype=bool)
-        cap = np.zeros(n, dtype=np.int64)
-        failed = pa.nulls(n, pa.list_(pa.string()))
-        d_barred = np.zeros(len(d_ids), dtype=bool)
-
     # the overall class: the first class whose score (and dimensions at a level) is reached
     overall = np.full(n, -1, dtype=np.int64)
     for o in reversed(catalog.overall):
         cond = total >= o.min_score * 100
         if o.min_dimensions and o.dimension_level is not None:
             cond &= d_at[catalog.level_rank(o.dimension_level)] >= o.min_dimensions
-        overall = np.where(cond, catalog.level_rank(o.level), overall)
-    overall = np.where(has_cap & (overall >= 0), np.maximum(overall, cap), overall)
+        overall[cond] = catalog.level_rank(o.level)
+
+    if effects is not None and effects.num_rows:
+        e_ids = _ints(effects["enterprise_id"])
+        e_barred = _ints(effects["barred"]) == 1
+        at = ids.spread(e_ids, np.arange(len(e_ids)), -1)
+        gated = at >= 0
+        barred = gated & e_barred[at]
+        # a cap lowers the class (a higher rank) of a classed enterprise
+        cap = np.where(gated, _ints(effects["cap_rank"], null=-1)[at], -1)
+        capped = (cap >= 0) & (overall >= 0)
+        overall[capped] = np.maximum(overall[capped], cap[capped])
+        lists = effects["gates_failed"].combine_chunks()
+        failed = lists.take(pa.array(at, mask=~gated))
+        d_pos, d_found = ids.find(d_ids)
+        d_barred = d_found & barred[d_pos] if n else d_found
+    else:
+        failed = pa.nulls(n, pa.list_(pa.string()))
+        barred, d_barred = np.zeros(n, dtype=bool), np.zeros(len(d_ids), dtype=bool)
     # a barred enterprise lists no dimension
     entries = np.where(barred, 0, n_wl)
 
