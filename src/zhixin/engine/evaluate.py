@@ -383,17 +383,19 @@ class _Ids:
             return self.find(keys)[1].astype(np.int64)
         return np.searchsorted(self.ids, keys, "right") - np.searchsorted(self.ids, keys, "left")
 
-    def spread(self, keys: np.ndarray, values: np.ndarray, fill: int) -> np.ndarray:
+    def spread(
+        self, keys: np.ndarray, values: np.ndarray, fill: int, dtype: type = np.int64
+    ) -> np.ndarray:
         """``values`` (one per key) aligned with the ids; ``fill`` where an id has none."""
         if self.unique:
             pos, found = self.find(keys)
-            out = np.full(len(self.ids), fill, dtype=np.int64)
+            out: np.ndarray = np.full(len(self.ids), fill, dtype=dtype)
             out[pos[found]] = values[found]
             return out
         if len(keys) == 0:
-            return np.full(len(self.ids), fill, dtype=np.int64)
+            return np.full(len(self.ids), fill, dtype=dtype)
         pos = np.minimum(np.searchsorted(keys, self.ids), len(keys) - 1)
-        return np.where(keys[pos] == self.ids, values[pos], fill)
+        return np.where(keys[pos] == self.ids, values[pos], fill).astype(dtype)
 
 
 def _ints(column: pa.ChunkedArray | pa.Array, null: int = 0) -> np.ndarray:
@@ -446,47 +448,62 @@ def _results(
     starts = np.flatnonzero(np.r_[True, p_ids[1:] != p_ids[:-1]]) if len(p_ids) else p_ids
     keys = p_ids[starts]
 
-    def per(values: np.ndarray) -> np.ndarray:
+    # (fresh memory is dear on a virtual machine: arrays of every enterprise are kept few and
+    # narrow)
+    def per(values: np.ndarray, dtype: type = np.int64) -> np.ndarray:
         sums = np.add.reduceat(values.astype(np.int64), starts) if len(starts) else starts
-        return ids.spread(keys, sums, 0)
+        return ids.spread(keys, sums, 0, dtype)
 
     total = per(_ints(dims["weighted"])[held])
     n_wl = per(d_wl[held])
     need = sorted(
         {catalog.level_rank(o.dimension_level) for o in catalog.overall if o.dimension_level}
     )
-    d_at = {r: per(p_rank <= r) for r in need}
+    d_at = {r: per(p_rank <= r, np.int32) for r in need}
     if not np.all(times == 1):
         take = np.repeat(np.arange(len(d_ids)), times)
         dims, d_ids, d_wl = dims.take(take), d_ids[take], d_wl[take]
 
     # the overall class: the first class whose score (and dimensions at a level) is reached
-    overall = np.full(n, -1, dtype=np.int64)
+    overall = np.full(n, -1, dtype=np.int32)
     for o in reversed(catalog.overall):
         cond = total >= o.min_score * 100
         if o.min_dimensions and o.dimension_level is not None:
             cond &= d_at[catalog.level_rank(o.dimension_level)] >= o.min_dimensions
         overall[cond] = catalog.level_rank(o.level)
 
-    if effects is not None and effects.num_rows:
+    barred = np.zeros(n, dtype=bool)
+    failed: pa.Array = pa.nulls(n, pa.list_(pa.string()))
+    if effects is not None and effects.num_rows and n:
         e_ids = _ints(effects["enterprise_id"])
         e_barred = _ints(effects["barred"]) == 1
-        at = ids.spread(e_ids, np.arange(len(e_ids)), -1)
-        gated = at >= 0
-        barred = gated & e_barred[at]
-        # a cap lowers the class (a higher rank) of a classed enterprise
-        cap = np.where(gated, _ints(effects["cap_rank"], null=-1)[at], -1)
-        capped = (cap >= 0) & (overall >= 0)
-        overall[capped] = np.maximum(overall[capped], cap[capped])
+        e_cap = _ints(effects["cap_rank"], null=-1)
         lists = effects["gates_failed"].combine_chunks()
-        failed = lists.take(pa.array(at, mask=~gated))
-        d_pos, d_found = ids.find(d_ids)
-        d_barred = d_found & barred[d_pos] if n else d_found
-    else:
-        failed = pa.nulls(n, pa.list_(pa.string()))
-        barred, d_barred = np.zeros(n, dtype=bool), np.zeros(len(d_ids), dtype=bool)
+        if ids.unique:  # the gated enterprises' positions (increasing)
+            e_pos, e_found = ids.find(e_ids)
+            at = e_pos[e_found]
+            barred[at[e_barred[e_found]]] = True
+            cap = e_cap[e_found]
+            lengths = np.zeros(n + 1, dtype=np.int32)
+            lengths[at + 1] = pc.list_value_length(lists.filter(e_found)).to_numpy()
+            failed = pa.ListArray.from_arrays(
+                pa.array(np.cumsum(lengths, dtype=np.int32)),
+                pc.list_flatten(lists.filter(e_found)),
+            )
+        else:
+            every = ids.spread(e_ids, np.arange(len(e_ids)), -1)
+            at = np.flatnonzero(every >= 0)
+            barred[at] = e_barred[every[at]]
+            cap = e_cap[every[at]]
+            failed = lists.take(pa.array(every, mask=every < 0))
+        # a cap lowers the class (a higher rank) of a classed enterprise
+        capped = (cap >= 0) & (overall[at] >= 0)
+        overall[at[capped]] = np.maximum(overall[at[capped]], cap[capped])
+    d_pos, d_found = ids.find(d_ids)
+    d_barred = d_found & barred[d_pos] if n else d_found
     # a barred enterprise lists no dimension
-    entries = np.where(barred, 0, n_wl)
+    entries = n_wl
+    entries[barred] = 0
 
     def padded(values: np.ndarray, pad: object, mask: np.ndarray | None = None) -> pa.Array:
         out = pa.array(values, mask=mask)
@@ -574,12 +591,13 @@ def evaluate(
         _levels(r["overall_rank"], catalog),
     )
     gf = r["gates_failed"].cast(pa.list_(pa.string()))
-    empty = pa.scalar([], pa.list_(pa.string()))
-    r = r.set_column(
-        r.schema.get_field_index("gates_failed"),
-        "gates_failed",
-        pc.if_else(pc.is_null(gf), empty, gf),
-    )
+    if gf.null_count:
+        empty = pa.scalar([], pa.list_(pa.string()))
+        r = r.set_column(
+            r.schema.get_field_index("gates_failed"),
+            "gates_failed",
+            pc.if_else(pc.is_null(gf), empty, gf),
+        )
     d = d.set_column(d.schema.get_field_index("rank"), "level", _levels(d["rank"], catalog))
     d = d.set_column(
         d.schema.get_field_index("dimension"), "dimension", _names(d["dimension"], codes.dimensions)
