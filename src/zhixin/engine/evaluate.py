@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from zhixin.catalog.schema import Catalog, Rule
-from zhixin.engine.predicates import as_known, in_effect, normalise, rule_predicate
+from zhixin.engine.predicates import as_known, conjunction, in_effect, normalise, rule_conditions
 
 RESULT_SCHEMA = pa.schema(
     [
@@ -148,6 +148,10 @@ def _constant_table(source: ir.Table, columns: dict[str, list[int]]) -> ir.Table
     return one.select(**{n: one.row[n] for n in names})
 
 
+def _has(conds: list[ir.BooleanValue], cond: ir.BooleanValue) -> bool:
+    return any(c.equals(cond) for c in conds)
+
+
 def _tags(base: ir.Table, catalog: Catalog, codes: _Codes, as_of: date) -> ir.Table:
     """One scan of the records: the tags of the element, *unless* and gate rules each matches
     — (enterprise_id, record_id, year, tag), one row per record and rule matched.
@@ -170,12 +174,12 @@ def _tags(base: ir.Table, catalog: Catalog, codes: _Codes, as_of: date) -> ir.Ta
     t = base.filter(keep)
     t = t.mutate(kind_no=ibis.cases(*[(t.kind == k, _int(i)) for i, k in enumerate(kinds)]))
 
-    by_kind: dict[str, list[tuple[int, ir.BooleanValue]]] = {}
+    by_kind: dict[str, list[tuple[int, list[ir.BooleanValue]]]] = {}
     for tag, rule, honour_repair in rules:
-        cond = rule_predicate(t, rule, as_of, kind=False)
+        conds = rule_conditions(t, rule, as_of, kind=False)
         if honour_repair:
-            cond = cond & in_effect(t, as_of)
-        by_kind.setdefault(rule.kind, []).append((tag, cond))
+            conds.append(in_effect(t, as_of))
+        by_kind.setdefault(rule.kind, []).append((tag, conds))
     n_masks = max((len(by_kind[k]) + _BITS - 1) // _BITS for k in kinds)
     bits: dict[str, list[int]] = {"kind_no": [], "mask_no": [], "bit": [], "tag": []}
     masks: dict[str, ir.Value] = {}
@@ -185,9 +189,12 @@ def _tags(base: ir.Table, catalog: Catalog, codes: _Codes, as_of: date) -> ir.Ta
             chunk = by_kind[kind][m * _BITS : (m + 1) * _BITS]
             if not chunk:
                 continue
+            # a test every rule of the chunk makes (a validity window, say) is made once
+            shared = [c for c in chunk[0][1] if all(_has(conds, c) for _t, conds in chunk)]
             total: ir.IntegerValue | None = None
-            for b, (tag, cond) in enumerate(chunk):
-                bit = ibis.ifelse(cond, _int(1 << b), _int(0))
+            for b, (tag, conds) in enumerate(chunk):
+                own = conjunction([c for c in conds if not _has(shared, c)])
+                bit = ibis.ifelse(own, _int(1 << b), _int(0))
                 total = bit if total is None else total + bit
                 for key, value in (
                     ("kind_no", k_no),
@@ -196,6 +203,9 @@ def _tags(base: ir.Table, catalog: Catalog, codes: _Codes, as_of: date) -> ir.Ta
                     ("tag", tag),
                 ):
                     bits[key].append(value)
+            assert total is not None
+            if shared:
+                total = ibis.ifelse(conjunction(shared), total, _int(0))
             branches.append((t.kind_no == k_no, total))
         masks[f"mask_{m}"] = ibis.cases(*branches, else_=_int(0))
     cols = ("enterprise_id", "record_id", "year")

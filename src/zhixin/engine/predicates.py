@@ -114,6 +114,22 @@ def _or_null(column: ir.Value, passing: Any) -> ir.Value:
 def rule_predicate(t: ir.Table, rule: Rule, as_of: date, *, kind: bool = True) -> ir.BooleanValue:
     """The rule as a predicate; ``kind=False`` leaves out the test of the record kind (for a
     caller that has already branched on it)."""
+    return conjunction(rule_conditions(t, rule, as_of, kind=kind))
+
+
+def conjunction(conds: list[ir.BooleanValue]) -> ir.BooleanValue:
+    if not conds:
+        return ibis.literal(True)
+    out = conds[0]
+    for c in conds[1:]:
+        out = out & c
+    return out
+
+
+def rule_conditions(
+    t: ir.Table, rule: Rule, as_of: date, *, kind: bool = True
+) -> list[ir.BooleanValue]:
+    """The tests of :func:`rule_predicate`, each on its own (all must hold)."""
     conds: list[ir.BooleanValue] = [t.kind == rule.kind] if kind else []
     for column, values in rule.where.items():
         col = t[column]
@@ -132,12 +148,7 @@ def rule_predicate(t: ir.Table, rule: Rule, as_of: date, *, kind: bool = True) -
             conds.append(col.between(lo, hi))
         else:
             conds.append((col > lo) & (col <= hi))
-    if not conds:
-        return ibis.literal(True)
-    out = conds[0]
-    for c in conds[1:]:
-        out = out & c
-    return out
+    return conds
 
 
 def in_effect(t: ir.Table, as_of: date) -> ir.BooleanValue:
