@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from zhixin.products.models import ProductVersion
@@ -26,4 +27,16 @@ def versions_of(session: Session, code: str) -> list[ProductVersion]:
             .where(ProductVersion.code == code)
             .order_by(ProductVersion.id.desc())
         )
+    )
+
+
+def insert_version_if_absent(
+    session: Session, *, code: str, version: str, sha256: str, bank_code: str, body: object
+) -> None:
+    """SQLite only: store the version unless (code, sha256) is there; a concurrent writer's row
+    is waited for (busy timeout) and kept, without failing this session's transaction."""
+    session.execute(
+        sqlite_insert(ProductVersion)
+        .values(code=code, version=version, sha256=sha256, bank_code=bank_code, body=body)
+        .on_conflict_do_nothing(index_elements=["code", "sha256"])
     )

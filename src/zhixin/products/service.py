@@ -8,7 +8,6 @@ exactly the terms they were made under.
 
 from __future__ import annotations
 
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,6 +43,22 @@ def register(session: Session, *, loaded: LoadedProduct) -> ProductVersion:
     found = repo.version_by_hash(session, code=p.code, sha256=loaded.sha256)
     if found is not None:
         return found
+    if session.get_bind().dialect.name == "sqlite":
+        # pysqlite's SAVEPOINT would commit the outer transaction early, so no begin_nested here:
+        # INSERT .. ON CONFLICT DO NOTHING waits for a concurrent writer (busy timeout) and then
+        # skips the row it stored, without failing this session's transaction.
+        repo.insert_version_if_absent(
+            session,
+            code=p.code,
+            version=p.version,
+            sha256=loaded.sha256,
+            bank_code=p.bank_code,
+            body=loaded.body,
+        )
+        stored = repo.version_by_hash(session, code=p.code, sha256=loaded.sha256)
+        if stored is None:  # pragma: no cover - inserted or already there
+            raise ZhixinError("产品版本未能保存 / product version not stored")
+        return stored
     row = ProductVersion(
         code=p.code,
         version=p.version,
@@ -51,25 +66,6 @@ def register(session: Session, *, loaded: LoadedProduct) -> ProductVersion:
         bank_code=p.bank_code,
         body=loaded.body,
     )
-    if session.get_bind().dialect.name == "sqlite":
-        # pysqlite's SAVEPOINT would commit the outer transaction early, so no begin_nested here:
-        # INSERT .. ON CONFLICT DO NOTHING waits for a concurrent writer (busy timeout) and then
-        # skips the row it stored, without failing this session's transaction.
-        session.execute(
-            sqlite_insert(ProductVersion)
-            .values(
-                code=p.code,
-                version=p.version,
-                sha256=loaded.sha256,
-                bank_code=p.bank_code,
-                body=loaded.body,
-            )
-            .on_conflict_do_nothing(index_elements=["code", "sha256"])
-        )
-        stored = repo.version_by_hash(session, code=p.code, sha256=loaded.sha256)
-        if stored is None:  # pragma: no cover - inserted or already there
-            raise ZhixinError("产品版本未能保存 / product version not stored")
-        return stored
     try:
         with session.begin_nested():
             session.add(row)
