@@ -66,6 +66,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 
 from zhixin.products.terms import Method
+from zhixin.workdays.rules import UnknownYear
 
 FEN = Decimal("0.01")
 RATE_PLACES = Decimal("0.0001")
@@ -170,6 +171,24 @@ def due_dates(
         dues.append(due)
         previous = due
     return dues
+
+
+class LenientWorkdays:
+    """A calendar's ``is_workday`` for quotes: a year nobody has published yet (``UnknownYear``)
+    counts as all working days, so its due dates stay where they fall, never guessed; the first
+    such year is kept in ``unknown_from`` for the quote to say so."""
+
+    def __init__(self, check: Callable[[date], bool]) -> None:
+        self._check = check
+        self.unknown_from: int | None = None
+
+    def __call__(self, day: date) -> bool:
+        try:
+            return self._check(day)
+        except UnknownYear:
+            if self.unknown_from is None or day.year < self.unknown_from:
+                self.unknown_from = day.year
+            return True  # treated as a working day: the due date stays where it falls
 
 
 # -- the schedule ----------------------------------------------------------------------------
