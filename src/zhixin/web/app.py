@@ -13,7 +13,9 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhixin import __version__
 from zhixin.audit import service as audit
@@ -34,6 +36,48 @@ SECURITY_HEADERS = {
         "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
     ),
 }
+
+
+NO_STORE_PREFIXES = (
+    "/api/",
+    "/enterprises",
+    "/imports",
+    "/audit",
+    "/quotes",
+    "/applications",
+    "/consultations",
+)
+
+
+class SecurityHeaders:
+    """Adds :data:`SECURITY_HEADERS` to every response, and ``Cache-Control: no-store`` to the
+    API and to pages that show loans, quotes or people, where the handler set none.
+
+    Plain ASGI rather than ``@app.middleware("http")``: Starlette's ``BaseHTTPMiddleware`` runs
+    each request through an extra task and a memory stream, which cost more than the /healthz
+    handler itself (bench/quotes.py).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        no_store = scope["path"].startswith(NO_STORE_PREFIXES)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for key, value in SECURITY_HEADERS.items():
+                    if key not in headers:
+                        headers[key] = value
+                if no_store and "cache-control" not in headers:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def _wants_json(request: Request) -> bool:
@@ -69,25 +113,7 @@ def create_app(
     if session_factory is not None:
         app.state.sessionmaker = session_factory
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        if request.url.path.startswith(
-            (
-                "/api/",
-                "/enterprises",
-                "/imports",
-                "/audit",
-                "/quotes",
-                "/applications",
-                "/consultations",
-            )
-        ):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
+    app.add_middleware(SecurityHeaders)
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     _include_routers(app)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -25,7 +25,11 @@ def cookie_name(request: Request, settings: Settings) -> str:
     return "__Host-zhixin_sid" if secure else "zhixin_sid"
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` dependency in the
+# thread pool, a hand-off that costs more than the dependency's work.
+
+
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -116,7 +120,7 @@ def _session_principal(
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 
-def current_principal(principal: OptionalPrincipal) -> Principal:
+async def current_principal(principal: OptionalPrincipal) -> Principal:
     if principal is None:
         raise Unauthenticated()
     return principal
@@ -125,10 +129,10 @@ def current_principal(principal: OptionalPrincipal) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require(*permissions: Permission) -> Callable[[Principal], Principal]:
+def require(*permissions: Permission) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets the call through when the principal holds any of ``permissions``."""
 
-    def dependency(principal: CurrentPrincipal) -> Principal:
+    async def dependency(principal: CurrentPrincipal) -> Principal:
         if not any(principal.can(p) for p in permissions):
             raise Forbidden()
         return principal
