@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(default=30, ge=1)
     session_absolute_hours: int = Field(default=12, ge=1)
     https: bool = False  # set true behind TLS: cookies get Secure and the __Host- prefix
+    # Request handlers that touch the database run in at most this many threads per process;
+    # more requests wait their turn. Python runs one thread at a time, so more threads only
+    # slow the one holding SQLite's write turn (bench/quotes.py: 4 against anyio's default 40).
+    request_threads: int = Field(default=4, ge=1, le=256)
+    # Database connections each server process keeps; at most this many requests hold a
+    # session at once, the others wait for one without holding a thread (web/deps.get_db).
+    db_connections: int = Field(default=15, ge=1, le=1000)
     # Password policy
     password_min_length: int = Field(default=12, ge=8)
     password_min_classes: int = Field(default=3, ge=1, le=4)

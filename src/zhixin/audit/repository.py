@@ -8,11 +8,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhixin.audit.models import AuditEvent, AuditHead
+from zhixin.kit.db import begin_write
 
 
 def head_for_update(session: Session) -> AuditHead | None:
-    """The chain's head row, locked until the transaction ends (serialises appenders)."""
-    return session.scalar(select(AuditHead).where(AuditHead.id == 1).with_for_update())
+    """The chain's head row, locked until the transaction ends (serialises appenders).
+
+    SQLite has no row locks: the transaction is opened for writing first (:func:`begin_write`),
+    so no other writer can move the head between this read and the append.
+    """
+    begin_write(session)
+    stmt = select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    return session.scalar(stmt.execution_options(populate_existing=True))
 
 
 def head(session: Session) -> AuditHead | None:

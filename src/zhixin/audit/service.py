@@ -12,7 +12,7 @@ from zhixin.audit import repository as repo
 from zhixin.audit.models import AuditEvent, AuditHead
 from zhixin.audit.rules import GENESIS, ChainRow, Finding, canonical, chain_hash, verify_chain
 from zhixin.errors import Forbidden
-from zhixin.kit.db import utcnow
+from zhixin.kit.db import insert_if_absent, utcnow
 
 
 @dataclass(frozen=True)
@@ -35,10 +35,10 @@ class Actor:
 
 def _head(session: Session) -> AuditHead:
     head = repo.head_for_update(session)
-    if head is None:
-        head = AuditHead(id=1, last_seq=0, last_hash=GENESIS)
-        session.add(head)
-        session.flush()
+    if head is None:  # the first append: several writers may get here at once
+        insert_if_absent(session, AuditHead, {"id": 1, "last_seq": 0, "last_hash": GENESIS})
+        head = repo.head_for_update(session)
+        assert head is not None
     return head
 
 

@@ -6,6 +6,12 @@ each CLI command / job) commits once at the end or rolls back on error.
 
 from __future__ import annotations
 
+import fcntl
+import os
+import re
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -13,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, create_engine, event
 from sqlalchemy.dialects import mysql, postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -72,11 +78,163 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     # 64 MiB page cache (the default is 2 MiB): index pages of a million-row table stay in
     # memory, which keeps bulk imports linear instead of slowing down as the table grows.
     cur.execute("PRAGMA cache_size=-65536")
     cur.close()
+
+
+# -- SQLite: one writer at a time, woken when the last one ends ------------------------------
+#
+# SQLite lets one transaction write at a time; a writer that finds the lock taken sleeps in
+# sqlite3's busy handler (1, 2, 5, … up to 100 ms between tries) and is not woken when the lock
+# comes free. Under many concurrent requests that turned into seconds of p99 latency and, past
+# ``busy_timeout``, "database is locked" errors (bench/quotes.py at 32 in flight). So writers
+# queue first on a lock that wakes the next one at once: a thread lock inside the process, then
+# an advisory ``flock`` on ``<database>-writer.lock`` between processes (server workers, CLI
+# jobs). Written by hand: neither SQLAlchemy nor sqlite3 offers a waking writer queue. A
+# transaction takes its place in the queue just before its first INSERT/UPDATE/DELETE (the
+# statement on which sqlite3 opens it) or in :func:`begin_write`, and leaves it when it commits
+# or rolls back. Waiting is bounded by the same ``busy_timeout``; past it the statement goes
+# ahead and SQLite's own lock decides, as before. Readers (WAL) never queue.
+
+BUSY_TIMEOUT_MS = 10_000
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+class _WriterQueue:
+    """The queue of writers of one SQLite file, in this process and across processes."""
+
+    def __init__(self, path: str) -> None:
+        self.lock_path = path + "-writer.lock"
+        self.local = threading.Lock()
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _file(self) -> int:
+        if self._fd is None or self._pid != os.getpid():  # a forked child needs its own
+            self._fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    def acquire(self) -> bool:
+        """Wait for this file's turn to write; False when ``busy_timeout`` passed first."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        if self._pid and self._pid != os.getpid():  # forked while another thread held it
+            self.local, self._fd = threading.Lock(), None
+        if not self.local.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+            return False
+        try:
+            fd = self._file()
+            pause = 0.0002
+            while True:  # only one thread per process polls, so the polling costs little
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        self.local.release()
+                        return False
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.002)
+        except OSError:  # a read-only folder: no queue, SQLite's own lock still holds
+            self.local.release()
+            return False
+
+    def release(self) -> None:
+        if self._fd is not None and self._pid == os.getpid():
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self.local.release()
+
+
+class _QueuedConnection(sqlite3.Connection):
+    """A sqlite3 connection that leaves the writer queue when its transaction ends."""
+
+    zx_queue: _WriterQueue | None = None
+    zx_queued = False
+
+    def zx_enter(self) -> None:
+        if self.zx_queue is not None and not self.zx_queued and not self.in_transaction:
+            self.zx_queued = self.zx_queue.acquire()
+
+    def zx_leave_unless_open(self) -> None:
+        """After a statement: an autocommit write, or a failed first write, ended already."""
+        if self.zx_queued and not self.in_transaction:
+            self._zx_leave()
+
+    def _zx_leave(self) -> None:
+        if self.zx_queued:
+            self.zx_queued = False
+            assert self.zx_queue is not None
+            self.zx_queue.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            if not self.in_transaction:
+                self._zx_leave()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._zx_leave()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._zx_leave()
+
+
+def _queue_writes(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    dbapi = conn.connection.dbapi_connection
+    if isinstance(dbapi, _QueuedConnection) and _WRITE.match(statement):
+        dbapi.zx_enter()
+
+
+def _left_queue_unless_open(conn: Any, *_args: Any) -> None:
+    dbapi = conn.connection.dbapi_connection
+    if isinstance(dbapi, _QueuedConnection):
+        dbapi.zx_leave_unless_open()
+
+
+def _left_queue_on_error(context: Any) -> None:
+    conn = context.connection
+    if conn is not None and not conn.closed:
+        _left_queue_unless_open(conn)
+
+
+def begin_write(session: Session) -> None:
+    """Open the session's transaction for writing now (SQLite: ``BEGIN IMMEDIATE``, in the
+    writer queue), so that what it reads next cannot be changed by another writer before it
+    writes. PostgreSQL and MariaDB use ``SELECT … FOR UPDATE`` instead; this does nothing there.
+    """
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return
+    dbapi = conn.connection.dbapi_connection
+    if dbapi is None or dbapi.in_transaction:
+        return
+    if isinstance(dbapi, _QueuedConnection):
+        dbapi.zx_enter()
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def insert_if_absent(session: Session, table: Any, values: dict[str, Any]) -> None:
+    """``INSERT`` a row unless its key is taken, waiting for a concurrent inserter to finish
+    instead of failing (PostgreSQL/SQLite ``ON CONFLICT DO NOTHING``, MariaDB ``INSERT IGNORE``):
+    for rows several writers may be the first to need, such as a chain's head."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(table).values(values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(table).values(values).on_conflict_do_nothing()
+    else:
+        stmt = mysql.insert(table).values(values).prefix_with("IGNORE")
+    session.execute(stmt)
 
 
 def normalise_url(url: str) -> str:
@@ -91,8 +249,22 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        connect_args: dict[str, Any] = {"check_same_thread": False}
+        path = make_url(url).database
+        queue = _WriterQueue(os.path.abspath(path)) if path and path != ":memory:" else None
+        if queue is not None:
+            connect_args["factory"] = _QueuedConnection
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if queue is not None:
+
+            def _join_queue(dbapi_conn: Any, _record: Any) -> None:
+                dbapi_conn.zx_queue = queue
+
+            event.listen(engine, "connect", _join_queue)
+            event.listen(engine, "before_cursor_execute", _queue_writes)
+            event.listen(engine, "after_cursor_execute", _left_queue_unless_open)
+            event.listen(engine, "handle_error", _left_queue_on_error)
         return engine
     if url.startswith("mysql"):
         kwargs.setdefault("pool_recycle", 3600)

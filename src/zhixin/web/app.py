@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -92,9 +95,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         engine = None
         if session_factory is None:
-            engine = make_engine(settings.database_url)
+            # a few connections beyond the request gate for work that opens its own session
+            # (an import started from a page, the audit of a refusal)
+            engine = make_engine(
+                settings.database_url, pool_size=settings.db_connections, max_overflow=5
+            )
             app.state.sessionmaker = make_sessionmaker(engine)
         yield
         if engine is not None:
@@ -110,6 +118,8 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.db_gate = asyncio.Semaphore(settings.db_connections)
+    app.state.db_closer = anyio.CapacityLimiter(settings.db_connections)
     if session_factory is not None:
         app.state.sessionmaker = session_factory
 

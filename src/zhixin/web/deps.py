@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -14,7 +16,6 @@ from zhixin.accounts import service as accounts
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.config import Settings
 from zhixin.errors import Forbidden, Unauthenticated, ZhixinError
-from zhixin.kit.db import unit_of_work
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -34,10 +35,32 @@ async def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, rolled back on error."""
-    with unit_of_work(request.app.state.sessionmaker) as session:
-        yield session
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back on error.
+
+    The same unit of work as :func:`zhixin.kit.db.unit_of_work`, with two guards for a server
+    under load. At most ``db_connections`` requests hold a session at once and the rest wait
+    here, on the event loop, holding nothing: a request that held a thread while waiting for a
+    pooled connection, with every connection held by requests waiting for a thread, stalled the
+    server for the pool's 30-second timeout. Commit, rollback and close run on threads of their
+    own (``db_closer``), never queued behind handlers that may be waiting for this very
+    transaction to end (SQLite's writer queue), and are shielded from cancellation so a
+    dropped client never leaves a transaction open.
+    """
+    state = request.app.state
+    async with state.db_gate:
+        session = state.sessionmaker()
+        try:
+            yield session
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(session.commit, limiter=state.db_closer)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(session.rollback, limiter=state.db_closer)
+            raise
+        finally:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(session.close, limiter=state.db_closer)
 
 
 DB = Annotated[Session, Depends(get_db)]

@@ -34,6 +34,7 @@ from zhixin.evaluation.models import (
     EvaluationResult,
     EvaluationRun,
 )
+from zhixin.kit.db import begin_write, insert_if_absent
 from zhixin.records.models import QualityRecord
 from zhixin.whitelist.models import (
     WhitelistChange,
@@ -51,11 +52,13 @@ ENTRY_COLUMNS = ["publication_id", "enterprise_id", "dimension", "level", "level
 
 def head_for_update(session: Session) -> WhitelistHead:
     """The single head row, locked until commit: publications are numbered one at a time."""
-    head = session.scalar(select(WhitelistHead).where(WhitelistHead.id == 1).with_for_update())
-    if head is None:
-        head = WhitelistHead(id=1, last_version=0, last_seq=0)
-        session.add(head)
-        session.flush()
+    begin_write(session)  # SQLite: no row locks, the transaction writes from here
+    stmt = select(WhitelistHead).where(WhitelistHead.id == 1).with_for_update()
+    head = session.scalar(stmt.execution_options(populate_existing=True))
+    if head is None:  # the first publication: two publishers may get here at once
+        insert_if_absent(session, WhitelistHead, {"id": 1, "last_version": 0, "last_seq": 0})
+        head = session.scalar(stmt.execution_options(populate_existing=True))
+        assert head is not None
     return head
 
 

@@ -9,11 +9,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from zhixin.accounts.models import User
+from zhixin.kit.db import begin_write
 from zhixin.workdays.models import CalendarDay, CalendarYear
 
 
 def year_for_update(session: Session, year: int) -> CalendarYear | None:
     """The entered year, locked until the transaction ends (two replacements go one by one)."""
+    begin_write(session)  # SQLite: no row locks, the transaction writes from here
     return session.scalars(
         select(CalendarYear).where(CalendarYear.year == year).with_for_update()
     ).one_or_none()
