@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.support.people import PASSWORD, make_user
+from zhixin.accounts import repository as repo
 from zhixin.accounts import service as accounts
 from zhixin.accounts.models import ApiToken, User, WebSession
 from zhixin.accounts.rules import Role
@@ -150,9 +151,31 @@ def test_tokens_hashed_scoped_revocable_expiring(factory: sessionmaker[Session])
     with unit_of_work(factory) as s:
         stored = s.get(ApiToken, new.token.id)
         assert stored is not None and new.raw not in (stored.token_hash, stored.prefix)
-        assert accounts.resolve_token(s, raw=new.raw) is not None
-        assert accounts.resolve_token(s, raw=expired.raw) is None
-        assert accounts.resolve_token(s, raw=new.raw + "x") is None
+        assert stored.last_used_at is None
+        caller = accounts.principal_for_token(s, raw=new.raw, ip="10.0.0.7")
+        assert caller is not None
+        assert (caller.user_id, caller.username, caller.via, caller.ip) == (
+            user.id,
+            user.username,
+            "token",
+            "10.0.0.7",
+        )
+        assert caller.scopes == frozenset({"enterprise:read"})
+        assert caller.tenant_id == user.tenant_id
+        assert caller.roles == frozenset(Role(r) for r in repo.roles_of(s, user.id))
+        assert accounts.principal_for_token(s, raw=expired.raw) is None
+        assert accounts.principal_for_token(s, raw=new.raw + "x") is None
+    with unit_of_work(factory) as s:
+        stored = s.get(ApiToken, new.token.id)
+        assert stored is not None and stored.last_used_at is not None  # written with the call
+        holder = s.get(User, user.id)
+        assert holder is not None
+        holder.is_active = False
+    with unit_of_work(factory) as s:
+        assert accounts.principal_for_token(s, raw=new.raw) is None  # a disabled user's token
+        holder = s.get(User, user.id)
+        assert holder is not None
+        holder.is_active = True
     admin = make_user(factory, "admin", Role.sysadmin)
     with unit_of_work(factory) as s:
         admin_user = s.get(User, admin)
@@ -160,7 +183,7 @@ def test_tokens_hashed_scoped_revocable_expiring(factory: sessionmaker[Session])
         actor = accounts.principal_for(s, admin_user)
         accounts.revoke_token(s, actor=actor, token_id=new.token.id)
     with unit_of_work(factory) as s:
-        assert accounts.resolve_token(s, raw=new.raw) is None
+        assert accounts.principal_for_token(s, raw=new.raw) is None
 
 
 def test_security_officer_grants_but_not_to_self(factory: sessionmaker[Session]) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Row, delete, select
 from sqlalchemy.orm import Session
 
 from zhixin.accounts.models import ApiToken, Tenant, User, UserRole, WebSession
@@ -56,6 +57,31 @@ def delete_sessions_of(session: Session, user_id: int) -> None:
 
 def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
     return session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
+
+
+def token_with_holder(session: Session, token_hash: str) -> Row[*tuple[Any, ...]] | None:
+    """The token and what a principal needs of its user and tenant, in one statement (every
+    API call pays for it)."""
+    stmt = (
+        select(
+            ApiToken.id,
+            ApiToken.scopes,
+            ApiToken.expires_at,
+            ApiToken.revoked_at,
+            ApiToken.last_used_at,
+            User.id.label("user_id"),
+            User.username,
+            User.display_name,
+            User.is_active,
+            Tenant.id.label("tenant_id"),
+            Tenant.kind.label("tenant_kind"),
+            Tenant.enterprise_id,
+        )
+        .join(User, User.id == ApiToken.user_id)
+        .join(Tenant, Tenant.id == User.tenant_id)
+        .where(ApiToken.token_hash == token_hash)
+    )
+    return session.execute(stmt).one_or_none()
 
 
 def token_by_id(session: Session, token_id: int) -> ApiToken | None:

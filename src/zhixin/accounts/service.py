@@ -276,19 +276,33 @@ def create_token(
     return NewToken(token, raw)
 
 
-def resolve_token(session: Session, *, raw: str) -> tuple[ApiToken, User] | None:
-    token = repo.token_by_hash(session, sha256_hex(raw))
+def principal_for_token(session: Session, *, raw: str, ip: str | None = None) -> Principal | None:
+    """Who calls with this bearer token: None when it is unknown, revoked, expired, or its user
+    is disabled. Two statements (token with user and tenant, then roles): every API call pays
+    for this. ``last_used_at`` is written at most once a minute, with the request's
+    transaction."""
+    row = repo.token_with_holder(session, sha256_hex(raw))
     now = utcnow()
-    if token is None or token.revoked_at is not None:
+    if row is None or row.revoked_at is not None or not row.is_active:
         return None
-    if token.expires_at is not None and token.expires_at <= now:
+    if row.expires_at is not None and row.expires_at <= now:
         return None
-    user = repo.user_by_id(session, token.user_id)
-    if user is None or not user.is_active:
-        return None
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        token.last_used_at = now
-    return token, user
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+        token = repo.token_by_id(session, row.id)  # written with the request's transaction
+        if token is not None:
+            token.last_used_at = now
+    return Principal(
+        user_id=row.user_id,
+        username=row.username,
+        display_name=row.display_name,
+        tenant_id=row.tenant_id,
+        tenant_kind=TenantKind(row.tenant_kind),
+        enterprise_id=row.enterprise_id,
+        roles=frozenset(Role(r) for r in repo.roles_of(session, row.user_id)),
+        scopes=frozenset(row.scopes),
+        via="token",
+        ip=ip,
+    )
 
 
 def revoke_token(session: Session, *, actor: Principal, token_id: int) -> ApiToken:

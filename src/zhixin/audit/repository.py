@@ -4,22 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from zhixin.audit.models import AuditEvent, AuditHead
 from zhixin.kit.db import begin_write
 
 
-def head_for_update(session: Session) -> AuditHead | None:
-    """The chain's head row, locked until the transaction ends (serialises appenders).
+def head_for_update(session: Session) -> tuple[int, str] | None:
+    """The chain's last seq and hash, locked until the transaction ends (serialises appenders).
 
     SQLite has no row locks: the transaction is opened for writing first (:func:`begin_write`),
     so no other writer can move the head between this read and the append.
     """
     begin_write(session)
-    stmt = select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    return session.scalar(stmt.execution_options(populate_existing=True))
+    stmt = select(AuditHead.last_seq, AuditHead.last_hash).where(AuditHead.id == 1)
+    row = session.execute(stmt.with_for_update()).one_or_none()
+    return None if row is None else (int(row.last_seq), str(row.last_hash))
+
+
+def append(session: Session, event: dict[str, object]) -> None:
+    """Store one event and move the head to it (Core statements: the ORM's unit of work cost
+    more than the rest of an append, and every audited write pays for it)."""
+    session.execute(insert(AuditEvent).values(event))
+    session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(last_seq=event["seq"], last_hash=event["hash"])
+    )
 
 
 def head(session: Session) -> AuditHead | None:

@@ -33,7 +33,7 @@ class Actor:
         return cls(None, name)
 
 
-def _head(session: Session) -> AuditHead:
+def _head(session: Session) -> tuple[int, str]:
     head = repo.head_for_update(session)
     if head is None:  # the first append: several writers may get here at once
         insert_if_absent(session, AuditHead, {"id": 1, "last_seq": 0, "last_hash": GENESIS})
@@ -51,14 +51,15 @@ def record(
     object_id: object = None,
     outcome: str = "success",
     detail: dict[str, object] | None = None,
-) -> AuditEvent:
-    """Append one event. The head row is locked FOR UPDATE, so writers chain one at a time."""
-    head = _head(session)
-    seq = head.last_seq + 1
-    at = utcnow()
+) -> int:
+    """Append one event; returns its seq. The head row is locked FOR UPDATE, so writers chain
+    one at a time. What the caller changed in ``session`` is written first."""
+    session.flush()
+    last_seq, last_hash = _head(session)
+    seq = last_seq + 1
     fields = {
         "seq": seq,
-        "at": at,
+        "at": utcnow(),
         "actor_id": actor.id,
         "actor": actor.name,
         "tenant_id": actor.tenant_id,
@@ -69,13 +70,9 @@ def record(
         "outcome": outcome,
         "detail": detail or {},
     }
-    digest = chain_hash(head.last_hash, canonical(**fields))  # type: ignore[arg-type]
-    event = AuditEvent(prev_hash=head.last_hash, hash=digest, **fields)
-    session.add(event)
-    head.last_seq = seq
-    head.last_hash = digest
-    session.flush()
-    return event
+    digest = chain_hash(last_hash, canonical(**fields))  # type: ignore[arg-type]
+    repo.append(session, {**fields, "prev_hash": last_hash, "hash": digest})
+    return seq
 
 
 def _rows(session: Session, batch: int = 5000) -> Iterator[ChainRow]:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from zhixin.products.models import ProductVersion
 
 
 def version_by_hash(session: Session, *, code: str, sha256: str) -> ProductVersion | None:
+    """The stored row of this body; the body itself (the caller has it) is loaded only if read."""
     return session.scalars(
-        select(ProductVersion).where(ProductVersion.code == code, ProductVersion.sha256 == sha256)
+        select(ProductVersion)
+        .options(defer(ProductVersion.body))
+        .where(ProductVersion.code == code, ProductVersion.sha256 == sha256)
     ).one_or_none()
 
 

@@ -123,11 +123,10 @@ async def optional_principal(request: Request, db: DB, settings: AppSettings) ->
 
 
 def _token_principal(db: Session, raw: str, ip: str | None) -> Principal:
-    found = accounts.resolve_token(db, raw=raw)
-    if found is None:
+    principal = accounts.principal_for_token(db, raw=raw, ip=ip)
+    if principal is None:
         raise Unauthenticated("API 令牌无效、已过期或已吊销 / invalid token")
-    token, user = found
-    return accounts.principal_for(db, user, scopes=frozenset(token.scopes), via="token", ip=ip)
+    return principal
 
 
 def _session_principal(
