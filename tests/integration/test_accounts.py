@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.support.people import PASSWORD, make_user
 from zhixin.accounts import repository as repo
 from zhixin.accounts import service as accounts
-from zhixin.accounts.models import ApiToken, User, WebSession
+from zhixin.accounts.models import ApiToken, User, UserRole, WebSession
 from zhixin.accounts.rules import Role
 from zhixin.config import Settings
 from zhixin.errors import Forbidden, Invalid
@@ -162,7 +162,12 @@ def test_tokens_hashed_scoped_revocable_expiring(factory: sessionmaker[Session])
         )
         assert caller.scopes == frozenset({"enterprise:read"})
         assert caller.tenant_id == user.tenant_id
-        assert caller.roles == frozenset(Role(r) for r in repo.roles_of(s, user.id))
+        assert caller.roles == frozenset({Role.bank_officer})
+        s.add(UserRole(user_id=user.id, role=Role.bank_approver.value))
+        s.flush()
+        both = accounts.principal_for_token(s, raw=new.raw)
+        assert both is not None and both.roles == {Role.bank_officer, Role.bank_approver}
+        assert both.roles == frozenset(Role(r) for r in repo.roles_of(s, user.id))
         assert accounts.principal_for_token(s, raw=expired.raw) is None
         assert accounts.principal_for_token(s, raw=new.raw + "x") is None
     with unit_of_work(factory) as s:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, select
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.orm import Session
 
 from zhixin.accounts.models import ApiToken, Tenant, User, UserRole, WebSession
@@ -60,8 +60,8 @@ def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
 
 
 def token_with_holder(session: Session, token_hash: str) -> Row[*tuple[Any, ...]] | None:
-    """The token and what a principal needs of its user and tenant, in one statement (every
-    API call pays for it)."""
+    """The token and what a principal needs of its user (roles comma-joined) and tenant, in one
+    statement: every API call pays for it."""
     stmt = (
         select(
             ApiToken.id,
@@ -76,6 +76,10 @@ def token_with_holder(session: Session, token_hash: str) -> Row[*tuple[Any, ...]
             Tenant.id.label("tenant_id"),
             Tenant.kind.label("tenant_kind"),
             Tenant.enterprise_id,
+            select(func.aggregate_strings(UserRole.role, ","))
+            .where(UserRole.user_id == User.id)
+            .scalar_subquery()
+            .label("roles"),
         )
         .join(User, User.id == ApiToken.user_id)
         .join(Tenant, Tenant.id == User.tenant_id)
