@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, create_engine, event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -225,7 +226,8 @@ def begin_write(session: Session) -> None:
 
 def insert_if_absent(session: Session, table: Any, values: dict[str, Any]) -> None:
     """``INSERT`` a row unless its key is taken, waiting for a concurrent inserter to finish
-    instead of failing (PostgreSQL/SQLite ``ON CONFLICT DO NOTHING``, MariaDB ``INSERT IGNORE``):
+    instead of failing (PostgreSQL/SQLite ``ON CONFLICT DO NOTHING``, MariaDB ``ON DUPLICATE KEY
+    UPDATE`` of the key to itself):
     for rows several writers may be the first to need, such as a chain's head."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -233,7 +235,11 @@ def insert_if_absent(session: Session, table: Any, values: dict[str, Any]) -> No
     elif dialect == "sqlite":
         stmt = sqlite.insert(table).values(values).on_conflict_do_nothing()
     else:
-        stmt = mysql.insert(table).values(values).prefix_with("IGNORE")
+        # not INSERT IGNORE: a duplicate there takes a shared lock, and two waiters that then
+        # lock the row FOR UPDATE deadlock; ON DUPLICATE KEY UPDATE takes an exclusive one
+        key = sa_inspect(table).primary_key[0].name
+        ins = mysql.insert(table).values(values)
+        stmt = ins.on_duplicate_key_update({key: ins.inserted[key]})
     session.execute(stmt)
 
 
