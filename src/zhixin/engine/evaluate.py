@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -71,20 +72,7 @@ class EvaluationOutput:
     gates: pa.Table
 
 
-def _union(parts: list[ir.Table]) -> ir.Table | None:
-    if not parts:
-        return None
-    out = parts[0]
-    for p in parts[1:]:
-        out = out.union(p, distinct=False)
-    return out
-
-
 def _int(value: int) -> ir.IntegerValue:
-    return ibis.literal(value, type="int64")
-
-
-def _lit(value: int) -> ir.Value:
     return ibis.literal(value, type="int64")
 
 
@@ -121,9 +109,6 @@ class _Codes:
         return self.dimensions.index(code)
 
 
-_BITS = 62  # rule tests per integer mask (a kind with more rules gets further masks)
-
-
 def _rules(catalog: Catalog, codes: _Codes) -> list[tuple[int, Rule, bool]]:
     """(tag, rule, honour repair) for every element, *unless* and gate rule."""
     out: list[tuple[int, Rule, bool]] = []
@@ -135,92 +120,76 @@ def _rules(catalog: Catalog, codes: _Codes) -> list[tuple[int, Rule, bool]]:
     return out
 
 
-def _constant_table(source: ir.Table, columns: dict[str, list[int]]) -> ir.Table:
-    """A small table of integer constants, derived from one row of ``source`` (no memtable:
-    Ibis on Spark does not register those for a cached expression). Empty when ``source`` is,
-    which is harmless here: no records, no matches."""
+def _constant_table(source: ir.Table, columns: dict[str, tuple[str, list[Any]]]) -> ir.Table:
+    """A small table of constants (column → (type, values)), derived from one row of
+    ``source`` (no memtable: Ibis on Spark does not register those for a cached expression).
+    Empty when ``source`` is, which is harmless here: no records, no matches."""
     names = list(columns)
-    rows = [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
-    struct = ", ".join(f"{n}: int64" for n in names)
+    values = [v for _type, v in columns.values()]
+    rows = [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+    struct = ", ".join(f"{n}: {dtype}" for n, (dtype, _v) in columns.items())
     spec = ibis.literal(rows, type=f"array<struct<{struct}>>")
     one = source.limit(1).select(spec=spec)
     one = one.select(row=one.spec.unnest())
     return one.select(**{n: one.row[n] for n in names})
 
 
-def _has(conds: list[ir.BooleanValue], cond: ir.BooleanValue) -> bool:
-    return any(c.equals(cond) for c in conds)
-
-
 def _tags(base: ir.Table, catalog: Catalog, codes: _Codes, as_of: date) -> ir.Table:
     """One scan of the records: the tags of the element, *unless* and gate rules each matches
     — (enterprise_id, record_id, year, tag), one row per record and rule matched.
 
-    A record is tested only against its own kind's rules, and the outcomes are packed as bits
-    of an integer (cheap, unlike building an array a record); a join with the small table of
-    (kind, mask, bit, tag) then spreads the records to one row per tag matched. Only the
-    columns the rules read are ever decoded.
+    A hash join with the small table of rules, on the record's kind and subtype, brings each
+    record only the rules that could match it (a kind with a rule open to every subtype joins
+    on the kind alone, and its rules test the subtype afterwards). The rest of a rule's tests
+    (other columns, validity, window, credit repair) are then one test a row, picked by the
+    rule's *residual*: the distinct sets of remaining tests are few, and rules that share one
+    share its number. Only the columns the rules read are ever decoded.
     """
     rules = _rules(catalog, codes)
-    kinds = sorted({r.kind for _t, r, _h in rules})
-    # a cheap pre-filter (a hashed set lookup a record): the subtypes the rules ask for, unless
-    # a kind has a rule that does not
-    subtypes = sorted({str(v) for _t, r, _h in rules for v in r.where.get("subtype", [])})
+    # the kinds with a rule open to every subtype join on the kind alone ('' as the key)
     open_kinds = sorted({r.kind for _t, r, _h in rules if "subtype" not in r.where})
-    keep = base.kind.isin(kinds)
-    if subtypes:
-        wanted = base.subtype.isin(subtypes)
-        keep = keep & ((base.kind.isin(open_kinds) | wanted) if open_kinds else wanted)
-    t = base.filter(keep)
-    t = t.mutate(kind_no=ibis.cases(*[(t.kind == k, _int(i)) for i, k in enumerate(kinds)]))
+    t = base
+    if open_kinds:
+        t = t.mutate(key=ibis.ifelse(t.kind.isin(open_kinds), ibis.literal(""), t.subtype))
+    else:
+        t = t.mutate(key=t.subtype)
+    residuals: list[list[ir.BooleanValue]] = []
 
-    by_kind: dict[str, list[tuple[int, list[ir.BooleanValue]]]] = {}
+    def residual(conds: list[ir.BooleanValue]) -> int:
+        for i, known in enumerate(residuals):
+            if len(known) == len(conds) and all(any(c.equals(k) for k in known) for c in conds):
+                return i
+        residuals.append(conds)
+        return len(residuals) - 1
+
+    table: dict[str, tuple[str, list[Any]]] = {
+        "r_kind": ("string", []),
+        "r_key": ("string", []),
+        "tag": ("int64", []),
+        "resid": ("int64", []),
+    }
     for tag, rule, honour_repair in rules:
         conds = rule_conditions(t, rule, as_of, kind=False)
         if honour_repair:
             conds.append(in_effect(t, as_of))
-        by_kind.setdefault(rule.kind, []).append((tag, conds))
-    n_masks = max((len(by_kind[k]) + _BITS - 1) // _BITS for k in kinds)
-    bits: dict[str, list[int]] = {"kind_no": [], "mask_no": [], "bit": [], "tag": []}
-    masks: dict[str, ir.Value] = {}
-    for m in range(n_masks):
-        branches = []
-        for k_no, kind in enumerate(kinds):
-            chunk = by_kind[kind][m * _BITS : (m + 1) * _BITS]
-            if not chunk:
-                continue
-            # a test every rule of the chunk makes (a validity window, say) is made once
-            shared = [c for c in chunk[0][1] if all(_has(conds, c) for _t, conds in chunk)]
-            total: ir.IntegerValue | None = None
-            for b, (tag, conds) in enumerate(chunk):
-                own = conjunction([c for c in conds if not _has(shared, c)])
-                bit = ibis.ifelse(own, _int(1 << b), _int(0))
-                total = bit if total is None else total + bit
-                for key, value in (
-                    ("kind_no", k_no),
-                    ("mask_no", m),
-                    ("bit", 1 << b),
-                    ("tag", tag),
-                ):
-                    bits[key].append(value)
-            assert total is not None
-            if shared:
-                total = ibis.ifelse(conjunction(shared), total, _int(0))
-            branches.append((t.kind_no == k_no, total))
-        masks[f"mask_{m}"] = ibis.cases(*branches, else_=_int(0))
-    cols = ("enterprise_id", "record_id", "year")
-    packed = t.select(*cols, "kind_no", **masks)
-    table = _constant_table(base, bits)
-    parts = []
-    for m in range(n_masks):
-        # no ``mask != 0`` filter before the join: DuckDB would push it below the projection
-        # and compute every mask twice; the join with the rules of the record's kind is cheap
-        tests = table.filter(table.mask_no == m)
-        j = packed.join(tests, packed.kind_no == tests.kind_no)
-        parts.append(j.filter((j[f"mask_{m}"] & j.bit) != 0).select(*cols, "tag"))
-    out = _union(parts)
-    assert out is not None
-    return out
+        if rule.kind in open_kinds:
+            keys = [""]
+        else:  # the join tests the subtype
+            keys = sorted({str(v) for v in rule.where["subtype"]})
+            by_key = t.subtype.isin(list(rule.where["subtype"]))
+            conds = [c for c in conds if not c.equals(by_key)]
+        number = residual(conds)
+        for key in keys:
+            for column, value in (("r_kind", rule.kind), ("r_key", key), ("tag", tag)):
+                table[column][1].append(value)
+            table["resid"][1].append(number)
+    rule_table = _constant_table(base, table)
+    j = t.join(rule_table, [t.kind == rule_table.r_kind, t.key == rule_table.r_key])
+    passes = ibis.cases(
+        *[(j.resid == i, conjunction(conds)) for i, conds in enumerate(residuals)],
+        else_=ibis.literal(False),
+    )
+    return j.filter(passes).select("enterprise_id", "record_id", "year", "tag")
 
 
 def _measures(hits: ir.Table, catalog: Catalog, codes: _Codes) -> ir.Table:
@@ -296,7 +265,7 @@ def _elements(hits: ir.Table, catalog: Catalog, codes: _Codes) -> ir.Table:
             *[
                 (
                     m.element == el,
-                    ibis.cases(*[(m.measure >= n, _lit(t[at])) for n, *t in tiers], else_=none),
+                    ibis.cases(*[(m.measure >= n, _int(t[at])) for n, *t in tiers], else_=none),
                 )
                 for el, tiers in by_element.items()
             ],
@@ -305,7 +274,7 @@ def _elements(hits: ir.Table, catalog: Catalog, codes: _Codes) -> ir.Table:
 
     dimension = ibis.cases(
         *[
-            (m.element == codes.element(e.code), _lit(codes.dimension(e.dimension)))
+            (m.element == codes.element(e.code), _int(codes.dimension(e.dimension)))
             for e in catalog.elements
         ]
     )
@@ -331,8 +300,8 @@ def _dimensions(elements: ir.Table, catalog: Catalog, codes: _Codes) -> ir.Table
             cond = cond & (d.dimension == codes.dimension(u.dimension))
         rank = ibis.ifelse(cond, ibis.least(rank, catalog.level_rank(u.to_level)), rank)
     by_dim = [(d.dimension == codes.dimension(x.code), x) for x in catalog.dimensions]
-    cap = ibis.cases(*[(c, _lit(x.cap)) for c, x in by_dim])
-    weight = ibis.cases(*[(c, _lit(x.weight)) for c, x in by_dim])
+    cap = ibis.cases(*[(c, _int(x.cap)) for c, x in by_dim])
+    weight = ibis.cases(*[(c, _int(x.weight)) for c, x in by_dim])
     points = ibis.least(d.raw_points.cast("int64"), cap).cast("int64")
     return d.select(
         "enterprise_id",
@@ -354,9 +323,9 @@ def _gates(hits: ir.Table, codes: _Codes) -> ir.Table:
 def _gate_effects(gates: ir.Table, catalog: Catalog) -> ir.Table:
     bars = [g.code for g in catalog.gates if g.effect == "bar"]
     caps = [(g.code, catalog.level_rank(g.cap_level)) for g in catalog.gates if g.cap_level]
-    bar = ibis.ifelse(gates.gate.isin(bars), _lit(1), _lit(0)) if bars else _lit(0)
+    bar = ibis.ifelse(gates.gate.isin(bars), _int(1), _int(0)) if bars else _int(0)
     cap = (
-        ibis.cases(*[(gates.gate == c, _lit(r)) for c, r in caps], else_=ibis.null().cast("int64"))
+        ibis.cases(*[(gates.gate == c, _int(r)) for c, r in caps], else_=ibis.null().cast("int64"))
         if caps
         else ibis.null().cast("int64")
     )
