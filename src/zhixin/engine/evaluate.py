@@ -230,11 +230,15 @@ def _measures(hits: ir.Table, catalog: Catalog, codes: _Codes) -> ir.Table:
     longest = runs.group_by(["enterprise_id", "element"]).aggregate(
         streak=runs.run.max().cast("int64")
     )
-    # a streak element without a dated record has no measure (and no row)
-    j = agg.left_join(longest, ["enterprise_id", "element"])
-    j = j.filter(~j.element.isin(streak) | j.streak.notnull())
-    measure = ibis.ifelse(j.element.isin(streak), j.streak, j.n).cast("int64")
-    return j.select("enterprise_id", "element", "record_ids", measure=measure)
+    # only the streak elements' rows meet the streaks (an inner join: a streak element without
+    # a dated record has no measure, and no row); the rest keep their count
+    counted = agg.filter(~agg.element.isin(streak))
+    counted = counted.select(
+        "enterprise_id", "element", "record_ids", measure=counted.n.cast("int64")
+    )
+    j = agg.filter(agg.element.isin(streak)).join(longest, ["enterprise_id", "element"])
+    streaks = j.select("enterprise_id", "element", "record_ids", measure=j.streak)
+    return counted.union(streaks, distinct=False)
 
 
 def _tiers(catalog: Catalog) -> list[tuple[str, str, int, int, int]]:
@@ -258,27 +262,32 @@ def _elements(hits: ir.Table, catalog: Catalog, codes: _Codes) -> ir.Table:
     by_element: dict[int, list[tuple[int, int, int]]] = {}
     for code, _dim, n, rank, points in sorted(_tiers(catalog), key=lambda t: t[3]):
         by_element.setdefault(codes.element(code), []).append((n, rank, points))
+    # each element's tiers as constant arrays indexed by the element's number (one lookup a
+    # row, not a branch for every element); an element with fewer tiers pads with a threshold
+    # no measure reaches
+    depth = max(len(tiers) for tiers in by_element.values())
+    never = 2**62
+    n_el = len(codes.elements)
+
+    def column(p: int, at: int) -> ir.Value:
+        """Tier ``p`` of each element: its threshold (``at`` 0), rank (1) or points (2)."""
+        values = [
+            (tiers[p][at] if p < len(tiers) else (never if at == 0 else 0))
+            for tiers in (by_element.get(el, []) for el in range(n_el))
+        ]
+        return ibis.literal(values, type="array<int64>")[m.element]
+
     none = ibis.null().cast("int64")
 
     def best(at: int) -> ir.Value:
         return ibis.cases(
-            *[
-                (
-                    m.element == el,
-                    ibis.cases(*[(m.measure >= n, _int(t[at])) for n, *t in tiers], else_=none),
-                )
-                for el, tiers in by_element.items()
-            ],
-            else_=none,
+            *[(m.measure >= column(p, 0), column(p, at)) for p in range(depth)], else_=none
         )
 
-    dimension = ibis.cases(
-        *[
-            (m.element == codes.element(e.code), _int(codes.dimension(e.dimension)))
-            for e in catalog.elements
-        ]
-    )
-    best_ = m.mutate(dimension=dimension, rank=best(0), points=best(1))
+    dimension_of = {e.code: codes.dimension(e.dimension) for e in catalog.elements}
+    dims = [dimension_of[code] for code in codes.elements]
+    dimension = ibis.literal(dims, type="array<int64>")[m.element]
+    best_ = m.mutate(dimension=dimension, rank=best(1), points=best(2))
     return best_.filter(best_["rank"].notnull()).select(
         "enterprise_id", "element", "dimension", "rank", "points", "measure", "record_ids"
     )
