@@ -28,6 +28,8 @@ class _Ids:
             return np.zeros(len(keys), dtype=np.int64), np.zeros(len(keys), dtype=bool)
         if self.consecutive:
             pos = keys - self.ids[0]
+            if len(keys) == 0 or (pos.min() >= 0 and pos.max() < len(self.ids)):
+                return pos, np.ones(len(keys), dtype=bool)  # every key is an id (the rule)
             found = (pos >= 0) & (pos < len(self.ids))
             return np.where(found, pos, 0), found
         pos = np.minimum(np.searchsorted(self.ids, keys), len(self.ids) - 1)
@@ -55,7 +57,10 @@ class _Ids:
 
 
 def _ints(column: pa.ChunkedArray | pa.Array, null: int = 0) -> np.ndarray:
-    values = pc.fill_null(pc.cast(column, pa.int64()), null)
+    # (no cast or fill that would copy a column already of int64 without nulls)
+    values = column if column.type == pa.int64() else pc.cast(column, pa.int64())
+    if values.null_count:
+        values = pc.fill_null(values, null)
     return np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
@@ -68,6 +73,8 @@ def _sorted_ids(ent_ids: pa.ChunkedArray | pa.Array) -> tuple[pa.Array, int]:
     if not n_null and len(ents):
         ids = np.asarray(ents.to_numpy(zero_copy_only=False), dtype=np.int64)
         lo, hi = int(ids.min()), int(ids.max())
+        if hi - lo + 1 == len(ids) and ids[0] == lo and bool(np.all(ids[1:] > ids[:-1])):
+            return ents, 0  # already the range, in order (as read back from a snapshot)
         if hi - lo + 1 == len(ids):
             seen = np.zeros(len(ids), dtype=bool)
             seen[ids - lo] = True
@@ -96,7 +103,9 @@ def per_enterprise(
     d_ids = _ints(dims["enterprise_id"])
     times = np.where(d_null, 0, ids.count(d_ids))
     d_rank = _ints(dims["rank"])
-    d_wl = np.isin(d_rank, wl)
+    listed_rank = np.zeros(len(catalog.levels), dtype=bool)  # ranks are 0 … levels − 1
+    listed_rank[wl] = True
+    d_wl = listed_rank[d_rank]
 
     # per enterprise: Σ weighted score, dimensions in the whitelist levels, dimensions at a level
     held = times > 0
