@@ -357,3 +357,48 @@ def test_one_enterprise_on_demand_equals_the_batch(synth_dir: Path) -> None:
         for name in ("results", "dimensions", "elements", "gates"):
             whole = getattr(batch, name)
             assert getattr(one, name).equals(whole.filter(pc.equal(whole["enterprise_id"], eid)))
+
+
+def test_files_written_while_evaluating_equal_the_output(synth_dir: Path, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    inputs = io.read_parquet(io.connect("duckdb"), synth_dir)
+    writer = io.OutputWriter(tmp_path / "out")
+    handed: list[str] = []
+
+    def on_table(name: str, table: pa.Table) -> None:
+        handed.append(name)
+        writer(name, table)
+
+    out = evaluate(inputs.records, inputs.enterprises, XIAMEN, as_of=AS_OF, on_table=on_table)
+    paths = writer.finish()
+    # the element and gate tables go first, to be written while the rest is computed
+    assert handed == ["elements", "gates", "dimensions", "results"]
+    assert [p.name for p in paths] == [f"{n}.parquet" for n in io.OUTPUT_NAMES]
+    for name, path in zip(io.OUTPUT_NAMES, paths, strict=True):
+        assert pq.read_table(path).equals(getattr(out, name)), name
+    assert out.elements.num_rows > 1000
+
+
+def test_a_failed_evaluation_leaves_no_half_written_files(synth_dir: Path, tmp_path: Path) -> None:
+    inputs = io.read_parquet(io.connect("duckdb"), synth_dir)
+    writer = io.OutputWriter(tmp_path / "out")
+
+    def fail_after_two(name: str, table: pa.Table) -> None:
+        writer(name, table)
+        if name == "gates":
+            raise RuntimeError("磁盘已满")
+
+    with pytest.raises(RuntimeError, match="磁盘已满"):
+        try:
+            evaluate(
+                inputs.records, inputs.enterprises, XIAMEN, as_of=AS_OF, on_table=fail_after_two
+            )
+        except BaseException:
+            writer.abandon()
+            raise
+    assert list((tmp_path / "out").iterdir()) == []
+    unfinished = io.OutputWriter(tmp_path / "again")
+    unfinished("elements", pa.table({"x": [1]}))
+    with pytest.raises(RuntimeError, match="结果表 'results' 未写出"):
+        unfinished.finish()

@@ -10,7 +10,7 @@ numbers."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -362,12 +362,17 @@ def evaluate(
     as_of: date,
     known_at: datetime | None = None,
     enterprise_ids: Sequence[int] | None = None,
+    on_table: Callable[[str, pa.Table], None] | None = None,
 ) -> EvaluationOutput:
     """Evaluate every enterprise in ``enterprises`` (or only ``enterprise_ids``) as of a date.
 
     ``records`` needs the columns of :data:`zhixin.engine.predicates.RECORD_COLUMNS` (the synth
     and export layout; absent ``repaired_on`` / ``superseded_at`` are read as null). The records
     are scanned once; only the (small) table of rule matches is cached.
+
+    ``on_table(name, table)``, when given, receives each of the four output tables as soon as
+    it is final (``elements`` and ``gates`` first), so a caller can write them while the rest
+    is computed.
     """
     codes = _Codes.of(catalog)
     base = normalise(records)
@@ -379,6 +384,22 @@ def evaluate(
     hits = _tags(base, catalog, codes, as_of).cache()
     elements = _elements(hits, catalog, codes).cache()
     gates = _gates(hits, codes).cache() if codes.gates else None
+
+    e = _sorted(elements, ["enterprise_id", "element"])
+    e = e.set_column(e.schema.get_field_index("rank"), "level", results.levels(e["rank"], catalog))
+    e = e.set_column(
+        e.schema.get_field_index("element"), "element", results.names(e["element"], codes.elements)
+    )
+    e = _finish(e, ELEMENT_SCHEMA)
+    g = (
+        _finish(_sorted(gates, ["enterprise_id", "gate"]), GATE_SCHEMA)
+        if gates is not None
+        else pa.table({"enterprise_id": [], "gate": [], "record_ids": []}, schema=GATE_SCHEMA)
+    )
+    if on_table is not None:
+        on_table("elements", e)
+        on_table("gates", g)
+
     effects = (
         _sorted(_gate_effects(gates, catalog), ["enterprise_id"]) if gates is not None else None
     )
@@ -408,19 +429,8 @@ def evaluate(
         "dimension",
         results.names(d["dimension"], codes.dimensions),
     )
-    e = _sorted(elements, ["enterprise_id", "element"])
-    e = e.set_column(e.schema.get_field_index("rank"), "level", results.levels(e["rank"], catalog))
-    e = e.set_column(
-        e.schema.get_field_index("element"), "element", results.names(e["element"], codes.elements)
-    )
-    g = (
-        _sorted(gates, ["enterprise_id", "gate"])
-        if gates is not None
-        else pa.table({"enterprise_id": [], "gate": [], "record_ids": []}, schema=GATE_SCHEMA)
-    )
-    return EvaluationOutput(
-        results=_finish(r, RESULT_SCHEMA),
-        dimensions=_finish(d, DIMENSION_SCHEMA),
-        elements=_finish(e, ELEMENT_SCHEMA),
-        gates=_finish(g, GATE_SCHEMA),
-    )
+    r, d = _finish(r, RESULT_SCHEMA), _finish(d, DIMENSION_SCHEMA)
+    if on_table is not None:
+        on_table("dimensions", d)
+        on_table("results", r)
+    return EvaluationOutput(results=r, dimensions=d, elements=e, gates=g)

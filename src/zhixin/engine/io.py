@@ -228,17 +228,49 @@ def _two_columns(engine: Engine, stmt: Any) -> tuple[list[Any], list[Any]]:
     return [r[0] for r in rows], [r[1] for r in rows]
 
 
+OUTPUT_NAMES = ("results", "dimensions", "elements", "gates")
+
+
+class OutputWriter:
+    """Writes an evaluation's output tables as Parquet files, each on a thread of its own as
+    soon as it is handed over (pyarrow releases the GIL while encoding and compressing), so
+    writing overlaps the rest of the evaluation. Use as ``on_table`` of
+    :func:`zhixin.engine.evaluate.evaluate`, then :meth:`finish`."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = Path(out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._pool = ThreadPoolExecutor(max_workers=len(OUTPUT_NAMES))
+        self._pending: dict[str, Any] = {}
+
+    def __call__(self, name: str, table: pa.Table) -> None:
+        if name not in OUTPUT_NAMES:
+            raise ValueError(f"未知的结果表 '{name}'")
+        path = self.out_dir / f"{name}.parquet"
+        self._pending[name] = self._pool.submit(pq.write_table, table, path)
+
+    def finish(self) -> list[Path]:
+        """Wait for every file (raising the first failure); the paths in the usual order."""
+        try:
+            for name in OUTPUT_NAMES:
+                if name not in self._pending:
+                    raise RuntimeError(f"结果表 '{name}' 未写出")
+                self._pending[name].result()
+        finally:
+            self._pool.shutdown(wait=True)
+        return [self.out_dir / f"{name}.parquet" for name in OUTPUT_NAMES]
+
+    def abandon(self) -> None:
+        """After a failed evaluation: wait for the writes begun, then remove their files (no
+        half a result left behind to be mistaken for a whole one)."""
+        self._pool.shutdown(wait=True)
+        for name in self._pending:
+            (self.out_dir / f"{name}.parquet").unlink(missing_ok=True)
+
+
 def write_output(output: Any, out_dir: Path) -> list[Path]:
     """Write an :class:`~zhixin.engine.evaluate.EvaluationOutput` as four Parquet files."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    names = ("results", "dimensions", "elements", "gates")
-    paths = [out_dir / f"{name}.parquet" for name in names]
-    # pyarrow releases the GIL while encoding and compressing: the files are written at once
-    with ThreadPoolExecutor(max_workers=len(names)) as pool:
-        for done in [
-            pool.submit(pq.write_table, getattr(output, name), path)
-            for name, path in zip(names, paths, strict=True)
-        ]:
-            done.result()
-    return paths
+    writer = OutputWriter(out_dir)
+    for name in OUTPUT_NAMES:
+        writer(name, getattr(output, name))
+    return writer.finish()

@@ -96,10 +96,20 @@ def evaluate_files(
     t0 = time.perf_counter()
     backend = io.connect(engine)
     inputs = io.read_parquet(backend, source_dir)
-    output = evaluate(
-        inputs.records, inputs.enterprises, loaded.catalog, as_of=as_of, known_at=known_at
-    )
-    files = io.write_output(output, out_dir)
+    writer = io.OutputWriter(out_dir)  # each file is written as soon as its table is final
+    try:
+        output = evaluate(
+            inputs.records,
+            inputs.enterprises,
+            loaded.catalog,
+            as_of=as_of,
+            known_at=known_at,
+            on_table=writer,
+        )
+    except BaseException:
+        writer.abandon()
+        raise
+    files = writer.finish()
     c = _counts(output)
     return FileRunSummary(
         loaded.catalog.name,
