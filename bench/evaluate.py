@@ -1,6 +1,7 @@
 """Benchmark: evaluate a province's enterprises from Parquet, and store a run in PostgreSQL.
 
     python bench/evaluate.py --sizes 1000000 5000000 [--skip-postgres] [--data-dir DIR]
+                             [--repeat N]
 
 For each size, synthetic data come from ``zhixin synth`` into ``DATA_DIR/e{N}`` (reused when
 already there, generated only when missing). Then, each in a fresh child process (so the peak
@@ -16,6 +17,11 @@ RSS, ``ru_maxrss``, is that run's own):
   forces every value of every column to be decoded, and nothing is materialised: it is what
   any evaluation must pay before computing anything, so it is the fair floor (a pyarrow
   ``read_table`` would also build Arrow tables in memory, which the engine never does).
+
+With ``--repeat N`` each size is evaluated and read N times, alternately, and the table shows
+the medians (every run is listed below it): this virtual machine's speed varies by tens of per
+cent from minute to minute. The 15-second target is judged on ``process s``, the whole
+``zhixin evaluate`` process.
 
 Then the results of the first size (1,000,000 by default) are stored in PostgreSQL
 (``ZHIXIN_BENCH_POSTGRES_URL``, default ``postgresql+psycopg://postgres@127.0.0.1:5432/
@@ -37,6 +43,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -253,6 +260,12 @@ def main() -> None:
     ap.add_argument("--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "zx-bench-eval")
     ap.add_argument("--skip-postgres", action="store_true")
     ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs of each evaluation and read (alternated); the table shows the medians",
+    )
+    ap.add_argument(
         "--postgres-url", default=os.environ.get("ZHIXIN_BENCH_POSTGRES_URL", PG_DEFAULT)
     )
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
@@ -283,26 +296,40 @@ def main() -> None:
     for n, folder in folders.items():
         out = args.data_dir / f"out{n}"
         shutil.rmtree(out, ignore_errors=True)
-        ev, ev_wall = _child("evaluate", str(folder), str(out))
-        rd, _ = _child("read", str(folder))
-        seconds, read_s = float(ev["seconds"]), float(rd["seconds"])  # type: ignore[arg-type]
+        evs, walls, rds = [], [], []
+        for _ in range(args.repeat):  # alternated, so a slow spell of the machine hits both
+            ev, ev_wall = _child("evaluate", str(folder), str(out))
+            rd, _ = _child("read", str(folder))
+            evs.append(ev)
+            walls.append(ev_wall)
+            rds.append(rd)
+        times = [float(e["seconds"]) for e in evs]  # type: ignore[arg-type]
+        reads = [float(r["seconds"]) for r in rds]  # type: ignore[arg-type]
+        seconds, read_s, ev_wall = median(times), median(reads), median(walls)
         row = {
             "n": n,
-            "records": rd["records"],
+            "records": rds[0]["records"],
             "seconds": seconds,
             "process": ev_wall,
             "read": read_s,
             "ratio": seconds / read_s,
-            "rss": float(ev["peak_rss_mib"]),  # type: ignore[arg-type]
-            "read_rss": float(rd["peak_rss_mib"]),  # type: ignore[arg-type]
+            "rss": max(float(e["peak_rss_mib"]) for e in evs),  # type: ignore[arg-type]
+            "read_rss": max(float(r["peak_rss_mib"]) for r in rds),  # type: ignore[arg-type]
         }
-        rows.append((row, ev, rd))
+        rows.append((row, evs[-1], rds[-1]))
         print(
             f"{n:>12,} {row['records']:>12,} {seconds:>7.2f} {ev_wall:>9.2f} {read_s:>7.2f} "
             f"{row['ratio']:>5.2f}x {row['rss']:>9.0f} {row['read_rss']:>9.0f} "
             f"{n / seconds:>10,.0f}",
             flush=True,
         )
+        if args.repeat > 1:
+            print(
+                f"{'':>12} runs: eval {', '.join(f'{t:.2f}' for t in times)} s; process "
+                f"{', '.join(f'{t:.2f}' for t in walls)} s; read "
+                f"{', '.join(f'{t:.2f}' for t in reads)} s",
+                flush=True,
+            )
     print()
     for row, ev, _rd in rows:
         print(
@@ -328,10 +355,11 @@ def main() -> None:
 
     print("\ntargets:")
     for row, _ev, _rd in rows:
-        if row["n"] == 5_000_000:
+        if row["n"] == 5_000_000:  # end to end: the whole process, start and imports included
             print(
-                f"  5,000,000 end to end {row['seconds']:.2f} s <= {TARGETS['seconds_5m']:.0f} s: "
-                f"{'met' if row['seconds'] <= TARGETS['seconds_5m'] else 'MISSED'}"
+                f"  5,000,000 end to end (process) {row['process']:.2f} s <= "
+                f"{TARGETS['seconds_5m']:.0f} s: "
+                f"{'met' if row['process'] <= TARGETS['seconds_5m'] else 'MISSED'}"
             )
         print(
             f"  {row['n']:,}: {row['ratio']:.2f}x read <= {TARGETS['ratio']:.0f}x: "
