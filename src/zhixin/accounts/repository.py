@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select
+from sqlalchemy import Row, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from zhixin.accounts.models import ApiToken, Tenant, User, UserRole, WebSession
@@ -59,33 +59,38 @@ def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
     return session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
 
 
+_TOKEN_WITH_HOLDER = (
+    select(
+        ApiToken.id,
+        ApiToken.scopes,
+        ApiToken.expires_at,
+        ApiToken.revoked_at,
+        ApiToken.last_used_at,
+        User.id.label("user_id"),
+        User.username,
+        User.display_name,
+        User.is_active,
+        Tenant.id.label("tenant_id"),
+        Tenant.kind.label("tenant_kind"),
+        Tenant.enterprise_id,
+        select(func.aggregate_strings(UserRole.role, ","))
+        .where(UserRole.user_id == User.id)
+        .scalar_subquery()
+        .label("roles"),
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .join(Tenant, Tenant.id == User.tenant_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def token_with_holder(session: Session, token_hash: str) -> Row[*tuple[Any, ...]] | None:
     """The token and what a principal needs of its user (roles comma-joined) and tenant, in one
-    statement: every API call pays for it."""
-    stmt = (
-        select(
-            ApiToken.id,
-            ApiToken.scopes,
-            ApiToken.expires_at,
-            ApiToken.revoked_at,
-            ApiToken.last_used_at,
-            User.id.label("user_id"),
-            User.username,
-            User.display_name,
-            User.is_active,
-            Tenant.id.label("tenant_id"),
-            Tenant.kind.label("tenant_kind"),
-            Tenant.enterprise_id,
-            select(func.aggregate_strings(UserRole.role, ","))
-            .where(UserRole.user_id == User.id)
-            .scalar_subquery()
-            .label("roles"),
-        )
-        .join(User, User.id == ApiToken.user_id)
-        .join(Tenant, Tenant.id == User.tenant_id)
-        .where(ApiToken.token_hash == token_hash)
+    statement: every API call pays for it, so the statement is built once and runs on the
+    session's connection (plain rows, no ORM layer)."""
+    return (
+        session.connection().execute(_TOKEN_WITH_HOLDER, {"token_hash": token_hash}).one_or_none()
     )
-    return session.execute(stmt).one_or_none()
 
 
 def token_by_id(session: Session, token_id: int) -> ApiToken | None:

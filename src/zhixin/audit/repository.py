@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from zhixin.audit.models import AuditEvent, AuditHead
 from zhixin.kit.db import begin_write
+
+# Every audited write runs these three, so they are built once: plain Core statements on the
+# tables, their values bound at execution (no statement built, no cache key computed, no ORM
+# layer per append).
+_EVENTS = cast(Table, AuditEvent.__table__)
+_HEADS = cast(Table, AuditHead.__table__)
+_HEAD_FOR_UPDATE = (
+    select(_HEADS.c.last_seq, _HEADS.c.last_hash).where(_HEADS.c.id == 1).with_for_update()
+)
+_INSERT_EVENT = insert(_EVENTS)
+_MOVE_HEAD = (
+    update(_HEADS)
+    .where(_HEADS.c.id == 1)
+    .values(last_seq=bindparam("new_seq"), last_hash=bindparam("new_hash"))
+)
 
 
 def head_for_update(session: Session) -> tuple[int, str] | None:
@@ -18,20 +34,16 @@ def head_for_update(session: Session) -> tuple[int, str] | None:
     so no other writer can move the head between this read and the append.
     """
     begin_write(session)
-    stmt = select(AuditHead.last_seq, AuditHead.last_hash).where(AuditHead.id == 1)
-    row = session.execute(stmt.with_for_update()).one_or_none()
+    row = session.connection().execute(_HEAD_FOR_UPDATE).one_or_none()
     return None if row is None else (int(row.last_seq), str(row.last_hash))
 
 
 def append(session: Session, event: dict[str, object]) -> None:
     """Store one event and move the head to it (Core statements: the ORM's unit of work cost
     more than the rest of an append, and every audited write pays for it)."""
-    session.execute(insert(AuditEvent).values(event))
-    session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(last_seq=event["seq"], last_hash=event["hash"])
-    )
+    conn = session.connection()
+    conn.execute(_INSERT_EVENT, event)
+    conn.execute(_MOVE_HEAD, {"new_seq": event["seq"], "new_hash": event["hash"]})
 
 
 def head(session: Session) -> AuditHead | None:

@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 from zhixin.accounts.models import User
 from zhixin.lpr.models import LprRate
 
+_ALL_ROWS = select(LprRate).order_by(LprRate.effective_on)  # every quote reads it: built once
+
 
 def all_rows(session: Session) -> Sequence[LprRate]:
-    return session.scalars(select(LprRate).order_by(LprRate.effective_on)).all()
+    return session.scalars(_ALL_ROWS).all()
 
 
 def by_day(session: Session, day: date) -> LprRate | None:

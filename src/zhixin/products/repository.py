@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, defer
 
 from zhixin.products.models import ProductVersion
 
+# every quote looks its product's version up: the statement is built once
+_VERSION_BY_HASH = (
+    select(ProductVersion)
+    .options(defer(ProductVersion.body))
+    .where(ProductVersion.code == bindparam("code"), ProductVersion.sha256 == bindparam("sha256"))
+)
+
 
 def version_by_hash(session: Session, *, code: str, sha256: str) -> ProductVersion | None:
     """The stored row of this body; the body itself (the caller has it) is loaded only if read."""
-    return session.scalars(
-        select(ProductVersion)
-        .options(defer(ProductVersion.body))
-        .where(ProductVersion.code == code, ProductVersion.sha256 == sha256)
-    ).one_or_none()
+    return session.scalars(_VERSION_BY_HASH, {"code": code, "sha256": sha256}).one_or_none()
 
 
 def version_by_id(session: Session, version_id: int) -> ProductVersion | None:

@@ -25,16 +25,19 @@ def year(session: Session, year: int) -> CalendarYear | None:
     return session.get(CalendarYear, year)
 
 
+# the calendar is read by every quote and working-day count: these statements are built once
+_YEARS = select(CalendarYear).order_by(CalendarYear.year)
+_DAYS = select(CalendarDay.year, CalendarDay.day, CalendarDay.kind, CalendarDay.name)
+
+
 def years(session: Session) -> Sequence[CalendarYear]:
-    return session.scalars(select(CalendarYear).order_by(CalendarYear.year)).all()
+    return session.scalars(_YEARS).all()
 
 
 def days(session: Session, year: int | None = None) -> list[tuple[int, date, str, str]]:
     """``(year, day, kind, name)`` of the entered days (plain rows: nothing kept in the session,
     so a replacement in the same transaction meets no stale objects)."""
-    query = select(CalendarDay.year, CalendarDay.day, CalendarDay.kind, CalendarDay.name)
-    if year is not None:
-        query = query.where(CalendarDay.year == year)
+    query = _DAYS if year is None else _DAYS.where(CalendarDay.year == year)
     rows = session.execute(query.order_by(CalendarDay.day))
     return [(int(y), d, str(k), str(n)) for y, d, k, n in rows]
 
