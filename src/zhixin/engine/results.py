@@ -73,9 +73,9 @@ def _sorted_ids(ent_ids: pa.ChunkedArray | pa.Array) -> tuple[pa.Array, int]:
     if not n_null and len(ents):
         ids = np.asarray(ents.to_numpy(zero_copy_only=False), dtype=np.int64)
         lo, hi = int(ids.min()), int(ids.max())
-        if hi - lo + 1 == len(ids) and ids[0] == lo and bool(np.all(ids[1:] > ids[:-1])):
-            return ents, 0  # already the range, in order (as read back from a snapshot)
         if hi - lo + 1 == len(ids):
+            if ids[0] == lo and bool(np.all(ids[1:] > ids[:-1])):
+                return ents, 0  # already the range, in order (as read back from a snapshot)
             seen = np.zeros(len(ids), dtype=bool)
             seen[ids - lo] = True
             if seen.all():

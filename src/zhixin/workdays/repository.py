@@ -27,7 +27,9 @@ def year(session: Session, year: int) -> CalendarYear | None:
 
 # the calendar is read by every quote and working-day count: these statements are built once
 _YEARS = select(CalendarYear).order_by(CalendarYear.year)
-_DAYS = select(CalendarDay.year, CalendarDay.day, CalendarDay.kind, CalendarDay.name)
+_DAYS = select(CalendarDay.year, CalendarDay.day, CalendarDay.kind, CalendarDay.name).order_by(
+    CalendarDay.day
+)
 
 
 def years(session: Session) -> Sequence[CalendarYear]:
@@ -38,7 +40,7 @@ def days(session: Session, year: int | None = None) -> list[tuple[int, date, str
     """``(year, day, kind, name)`` of the entered days (plain rows: nothing kept in the session,
     so a replacement in the same transaction meets no stale objects)."""
     query = _DAYS if year is None else _DAYS.where(CalendarDay.year == year)
-    rows = session.execute(query.order_by(CalendarDay.day))
+    rows = session.execute(query)
     return [(int(y), d, str(k), str(n)) for y, d, k, n in rows]
 
 
