@@ -36,11 +36,6 @@ def create_quote(body: QuoteIn, db: DB, principal: Quoter) -> Response:
         enterprise_id=enterprise_id,
         request=service.request_of(body),
     )
-    # the quote and its audit event are written: end the write transaction here, on this
-    # thread, rather than after the handler returns (get_db's commit then has nothing to do).
-    # On SQLite every writer waits for this one, and the commit would otherwise come only after
-    # a hop to the event loop and another thread.
-    db.commit()
     return _json(out, 201)
 
 
