@@ -27,7 +27,8 @@ from zhixin.enterprises.rules import (
     make_uscc,
     normalise_uscc,
 )
-from zhixin.records.kinds import RECORD_KINDS, SHARED_COLUMNS
+from zhixin.records.fields import SHARED_COLUMNS
+from zhixin.records.kinds import RECORD_KINDS
 
 N = 12_000
 

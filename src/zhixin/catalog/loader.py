@@ -17,7 +17,8 @@ import yaml
 from pydantic import ValidationError
 
 from zhixin.catalog.schema import Catalog, Rule
-from zhixin.records.kinds import RECORD_KINDS, FieldType
+from zhixin.records.fields import FieldType
+from zhixin.records.kinds import RECORD_KINDS
 
 DATA_PACKAGE = "zhixin.catalog.data"
 SCHEMA_FILE = "catalog.schema.json"

@@ -21,7 +21,8 @@ from zhixin.demo.reference import (
     _PRODUCTS,
     _render,
 )
-from zhixin.records.kinds import CERT_STATUS, LEVELS_GOV, RECORD_KINDS
+from zhixin.records.fields import CERT_STATUS, LEVELS_GOV
+from zhixin.records.kinds import RECORD_KINDS
 
 
 def _choices(kind: str, key: str) -> pa.Array:

@@ -34,7 +34,7 @@ from zhixin.enterprises.rules import InvalidUSCC, is_valid_industry, is_valid_re
 from zhixin.intake.specs import ENTERPRISE, ImportSpec, get_spec
 from zhixin.kit.dates import DateParseError, parse_date, parse_year
 from zhixin.kit.text import clean
-from zhixin.records.kinds import USCC_HEADER, Field, FieldType
+from zhixin.records.fields import USCC_HEADER, Field, FieldType
 
 NATURAL_KEY_MAX = 191
 FALSE_WORDS = (

@@ -50,7 +50,7 @@ from zhixin.intake.rows import (
 )
 from zhixin.intake.specs import ImportSpec, UnknownKind, get_spec, import_kinds
 from zhixin.kit.db import utcnow
-from zhixin.records.kinds import USCC_HEADER
+from zhixin.records.fields import USCC_HEADER
 
 SUMMARY_ERRORS = 100
 ANALYZE_FIRST = 5_000  # rows written before the planner statistics are first refreshed

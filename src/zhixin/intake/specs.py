@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from zhixin.enterprises.rules import KINDS, SIZE_ALIASES, SIZE_CLASSES, STATUSES
-from zhixin.records.kinds import RECORD_KINDS, USCC_HEADER, Field, FieldType
+from zhixin.records.fields import USCC_HEADER, Field, FieldType
+from zhixin.records.kinds import RECORD_KINDS
 
 ENTERPRISE = "enterprise"
 ENTERPRISE_LABEL = "经营主体"

@@ -13,7 +13,7 @@ import csv
 import io
 
 from zhixin.intake.specs import ImportSpec, example_value, get_spec
-from zhixin.records.kinds import Field, FieldType
+from zhixin.records.fields import Field, FieldType
 
 REQUIRED_MARK = "*"
 _TYPE_NOTES = {

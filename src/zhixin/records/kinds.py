@@ -2,111 +2,22 @@
 
 Import templates, row validation, the API schema and the record pages all read this table.
 Each field either lands in a shared column of ``quality_record`` (so the evaluation engine can
-filter on it) or in the record's ``extra`` JSON.
+filter on it) or in the record's ``extra`` JSON (see :mod:`zhixin.records.fields`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import StrEnum
-
-
-class FieldType(StrEnum):
-    text = "text"
-    choice = "choice"
-    date = "date"
-    year = "year"
-    money = "money"
-    int = "int"
-    bool = "bool"
-
-
-@dataclass(frozen=True)
-class Field:
-    key: str
-    header: str
-    type: FieldType = FieldType.text
-    required: bool = False
-    choices: tuple[str, ...] = ()
-    aliases: dict[str, str] = field(default_factory=dict)
-    column: str | None = None  # shared column of quality_record; None → extra
-    max_len: int = 200
-    example: str = ""
-    true_words: tuple[str, ...] = ("是", "Y", "y", "1", "true", "True", "已质押")
-
-    @property
-    def target(self) -> str:
-        return self.column or self.key
-
-
-@dataclass(frozen=True)
-class RecordKind:
-    code: str
-    label: str
-    fields: tuple[Field, ...]
-    key_fields: tuple[str, ...]  # with the USCC, what identifies one fact across re-imports
-    negative: bool = False  # a negative record may be credit-repaired
-    description: str = ""
-
-    def field_by_key(self, key: str) -> Field:
-        for f in self.fields:
-            if f.key == key:
-                return f
-        raise KeyError(key)
-
-    @property
-    def headers(self) -> list[str]:
-        return [USCC_HEADER] + [f.header for f in self.fields]
-
-
-USCC_HEADER = "统一社会信用代码"
-LEVELS_GOV = ("国家级", "省级", "市级", "县级")
-LEVEL_ALIASES = {
-    "国家": "国家级",
-    "全国": "国家级",
-    "省": "省级",
-    "省部级": "省级",
-    "市": "市级",
-    "地市级": "市级",
-    "区县级": "县级",
-    "县": "县级",
-    "区级": "县级",
-}
-CERT_STATUS = ("有效", "暂停", "撤销", "注销", "过期")
-
-
-def _ref(header: str, example: str) -> Field:
-    return Field("ref", header, required=True, column="ref", max_len=128, example=example)
-
-
-def _valid_from(header: str = "发证日期", required: bool = True) -> Field:
-    return Field(
-        "valid_from", header, FieldType.date, required, column="valid_from", example="2023-03-01"
-    )
-
-
-def _valid_to(header: str = "有效期至", required: bool = True) -> Field:
-    return Field(
-        "valid_to", header, FieldType.date, required, column="valid_to", example="2026-02-28"
-    )
-
-
-def _issuer(header: str, required: bool = False, example: str = "") -> Field:
-    return Field("issuer", header, column="issuer", required=required, example=example)
-
-
-def _level(header: str = "级别", choices: tuple[str, ...] = LEVELS_GOV) -> Field:
-    return Field(
-        "level",
-        header,
-        FieldType.choice,
-        True,
-        choices,
-        aliases=LEVEL_ALIASES,
-        column="level",
-        example=choices[0],
-    )
-
+from zhixin.records.fields import (
+    CERT_STATUS,
+    Field,
+    FieldType,
+    RecordKind,
+    issuer_field,
+    level_field,
+    ref_field,
+    valid_from_field,
+    valid_to_field,
+)
 
 CERTIFICATION = RecordKind(
     "certification",
@@ -145,10 +56,10 @@ CERTIFICATION = RecordKind(
             column="subtype",
             example="ISO9001",
         ),
-        _ref("证书编号", "00123Q45678R0M"),
-        _issuer("认证机构", True, "中国质量认证中心"),
-        _valid_from(),
-        _valid_to(),
+        ref_field("证书编号", "00123Q45678R0M"),
+        issuer_field("认证机构", True, "中国质量认证中心"),
+        valid_from_field(),
+        valid_to_field(),
         Field(
             "status",
             "证书状态",
@@ -177,11 +88,11 @@ PRODUCT_CERTIFICATION = RecordKind(
             column="subtype",
             example="CCC",
         ),
-        _ref("证书编号", "2023010101234567"),
+        ref_field("证书编号", "2023010101234567"),
         Field("title", "产品或服务名称", required=True, column="title", example="电动自行车"),
-        _issuer("认证机构", False, "中国质量认证中心"),
-        _valid_from(),
-        _valid_to(),
+        issuer_field("认证机构", False, "中国质量认证中心"),
+        valid_from_field(),
+        valid_to_field(),
         Field("status", "证书状态", FieldType.choice, True, CERT_STATUS, column="status"),
     ),
     key_fields=("ref",),
@@ -202,10 +113,10 @@ ACCREDITATION = RecordKind(
             column="subtype",
             example="CNAS",
         ),
-        _ref("证书编号", "CNAS L12345"),
-        _issuer("发证机关", False, "中国合格评定国家认可委员会"),
-        _valid_from(),
-        _valid_to(),
+        ref_field("证书编号", "CNAS L12345"),
+        issuer_field("发证机关", False, "中国合格评定国家认可委员会"),
+        valid_from_field(),
+        valid_to_field(),
         Field("status", "状态", FieldType.choice, True, CERT_STATUS, column="status"),
     ),
     key_fields=("ref",),
@@ -230,12 +141,12 @@ AWARD = RecordKind(
             example="政府质量奖",
         ),
         Field("title", "奖项名称", required=True, column="title", example="厦门市市长质量奖"),
-        _level(),
+        level_field(),
         Field("year", "获奖年度", FieldType.year, True, column="year", example="2024"),
         Field(
             "rank", "名次或等次", FieldType.text, False, column=None, max_len=32, example="提名奖"
         ),
-        _issuer("授予机关", False, "厦门市人民政府"),
+        issuer_field("授予机关", False, "厦门市人民政府"),
     ),
     key_fields=("title", "year"),
 )
@@ -276,11 +187,11 @@ TITLE = RecordKind(
             example="专精特新中小企业",
         ),
         Field("title", "称号名称", required=False, column="title", example="品字标浙江制造"),
-        _level(),
+        level_field(),
         Field("ref", "证书或文号", column="ref", max_len=128, example="GR202335000123"),
-        _valid_from("认定日期"),
-        _valid_to("有效期至", required=False),
-        _issuer("认定机关", False, "福建省工业和信息化厅"),
+        valid_from_field("认定日期"),
+        valid_to_field("有效期至", required=False),
+        issuer_field("认定机关", False, "福建省工业和信息化厅"),
     ),
     key_fields=("subtype", "title", "valid_from"),
     description="专精特新、小巨人、高新技术企业、首席质量官、区域品牌（品字标、好品山东、鹭品…）等",
@@ -290,7 +201,7 @@ STANDARD = RecordKind(
     "standard",
     "主导或参与制定标准",
     (
-        _ref("标准编号", "GB/T 12345-2024"),
+        ref_field("标准编号", "GB/T 12345-2024"),
         Field("title", "标准名称", required=True, column="title", example="电动自行车用锂电池"),
         Field(
             "level",
@@ -336,7 +247,7 @@ PATENT = RecordKind(
     "patent",
     "专利",
     (
-        _ref("专利号", "ZL202310123456.7"),
+        ref_field("专利号", "ZL202310123456.7"),
         Field(
             "subtype",
             "专利类型",
@@ -376,8 +287,8 @@ CONTRACT_CREDIT = RecordKind(
     "守合同重信用公示",
     (
         Field("year", "公示年度", FieldType.year, True, column="year", example="2024"),
-        _level("公示级别"),
-        _issuer("公示机关", False, "福建省市场监督管理局"),
+        level_field("公示级别"),
+        issuer_field("公示机关", False, "福建省市场监督管理局"),
     ),
     key_fields=("year", "level"),
     description="“守合同重信用”企业公示",
@@ -387,7 +298,7 @@ SPOT_CHECK = RecordKind(
     "spot_check",
     "监督抽查",
     (
-        _ref("抽查编号", "CC2024-0012"),
+        ref_field("抽查编号", "CC2024-0012"),
         Field(
             "event_date",
             "抽查日期",
@@ -397,7 +308,7 @@ SPOT_CHECK = RecordKind(
             example="2024-09-10",
         ),
         Field("title", "产品名称", required=True, column="title", example="电线电缆"),
-        _level("抽查级别"),
+        level_field("抽查级别"),
         Field(
             "passed",
             "抽查结果",
@@ -407,7 +318,7 @@ SPOT_CHECK = RecordKind(
             example="合格",
             true_words=("合格", "通过", "是"),
         ),
-        _issuer("组织机关", False, "厦门市市场监督管理局"),
+        issuer_field("组织机关", False, "厦门市市场监督管理局"),
     ),
     key_fields=("ref",),
     negative=True,
@@ -417,7 +328,7 @@ PENALTY = RecordKind(
     "penalty",
     "行政处罚",
     (
-        _ref("处罚决定书文号", "厦市监处罚〔2024〕12号"),
+        ref_field("处罚决定书文号", "厦市监处罚〔2024〕12号"),
         Field(
             "event_date",
             "处罚日期",
@@ -426,7 +337,7 @@ PENALTY = RecordKind(
             column="event_date",
             example="2024-03-18",
         ),
-        _issuer("处罚机关", True, "厦门市市场监督管理局"),
+        issuer_field("处罚机关", True, "厦门市市场监督管理局"),
         Field(
             "subtype",
             "违法类别",
@@ -477,10 +388,10 @@ LIST_ENTRY = RecordKind(
             column="subtype",
             example="经营异常名录",
         ),
-        _valid_from("列入日期"),
-        _valid_to("移出日期", required=False),
+        valid_from_field("列入日期"),
+        valid_to_field("移出日期", required=False),
         Field("title", "列入原因", required=True, column="title", example="未按规定报送年度报告"),
-        _issuer("作出决定机关", False, "厦门市市场监督管理局"),
+        issuer_field("作出决定机关", False, "厦门市市场监督管理局"),
     ),
     key_fields=("subtype", "valid_from"),
     negative=True,
@@ -502,23 +413,3 @@ RECORD_KINDS: dict[str, RecordKind] = {
         LIST_ENTRY,
     )
 }
-
-# Shared columns a field may target; anything else lands in ``extra``.
-SHARED_COLUMNS = frozenset(
-    {
-        "subtype",
-        "ref",
-        "title",
-        "level",
-        "status",
-        "issuer",
-        "event_date",
-        "valid_from",
-        "valid_to",
-        "year",
-        "amount",
-        "rank",
-        "passed",
-        "flag",
-    }
-)
