@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from zhixin.intake.headers import match_headers
 from zhixin.intake.readers import FileRefused, TableReader, detect_encoding, file_format, iter_rows
-from zhixin.intake.rows import ParsedRow, match_headers, parse_row
+from zhixin.intake.rows import ParsedRow, parse_row
 from zhixin.intake.specs import import_kinds
 from zhixin.intake.templates import example_row, headers, template_csv, template_xlsx
 

@@ -10,15 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zhixin.enterprises.rules import make_uscc
-from zhixin.intake.rows import (
-    HeaderError,
-    HeaderMap,
-    ParsedRow,
-    RowError,
-    match_headers,
-    parse_money,
-    parse_row,
-)
+from zhixin.intake.headers import HeaderError, HeaderMap, match_headers
+from zhixin.intake.rows import ParsedRow, RowError, parse_money, parse_row
 from zhixin.intake.specs import ENTERPRISE, example_value, get_spec, import_kinds
 from zhixin.intake.templates import example_row, headers
 from zhixin.records.kinds import RECORD_KINDS

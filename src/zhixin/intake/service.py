@@ -37,17 +37,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from zhixin.config import get_settings
 from zhixin.errors import NotFound, ZhixinError
 from zhixin.intake import repository as repo
+from zhixin.intake.headers import HeaderError, HeaderMap, match_headers
 from zhixin.intake.models import ImportBatch, ImportRowError
 from zhixin.intake.readers import FileRefused, TableReader, sha256_of
-from zhixin.intake.rows import (
-    HeaderError,
-    HeaderMap,
-    ParsedRow,
-    RowError,
-    is_blank,
-    match_headers,
-    parse_row,
-)
+from zhixin.intake.rows import ParsedRow, RowError, is_blank, parse_row
 from zhixin.intake.specs import ImportSpec, UnknownKind, get_spec, import_kinds
 from zhixin.kit.db import utcnow
 from zhixin.records.fields import USCC_HEADER
