@@ -10,9 +10,9 @@ from zhixin.accounts import service
 from zhixin.accounts.models import ApiToken
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.accounts.schemas import GrantIn, MeOut, NewTokenOut, TokenIn, TokenOut, UserOut
-from zhixin.web.deps import DB, CurrentPrincipal, require
+from zhixin.web.deps import DB, CurrentPrincipal, UnitOfWorkRoute, require
 
-router = APIRouter(tags=["账户 accounts"])
+router = APIRouter(tags=["账户 accounts"], route_class=UnitOfWorkRoute)
 
 
 @router.get("/me", response_model=MeOut)

@@ -14,10 +14,18 @@ from zhixin.accounts.permissions import TOKEN_SCOPES, Permission, Principal
 from zhixin.accounts.rules import Role
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
-from zhixin.web.deps import DB, AppSettings, CurrentPrincipal, client_ip, cookie_name, require
+from zhixin.web.deps import (
+    DB,
+    AppSettings,
+    CurrentPrincipal,
+    UnitOfWorkRoute,
+    client_ip,
+    cookie_name,
+    require,
+)
 from zhixin.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 LOGIN_CSRF_COOKIE = "zhixin_login_csrf"
 
 

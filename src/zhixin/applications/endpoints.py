@@ -32,9 +32,9 @@ from zhixin.applications.schemas import (
     RejectIn,
     ReviewIn,
 )
-from zhixin.web.deps import DB, require
+from zhixin.web.deps import DB, UnitOfWorkRoute, require
 
-router = APIRouter(tags=["贷款申请 applications"])
+router = APIRouter(tags=["贷款申请 applications"], route_class=UnitOfWorkRoute)
 Reader = Annotated[Principal, Depends(require(Permission.application_read))]
 Submitter = Annotated[Principal, Depends(require(Permission.application_submit))]
 Officer = Annotated[Principal, Depends(require(Permission.application_review))]

@@ -28,10 +28,10 @@ from zhixin.errors import Conflict, Invalid, NotFound, ZhixinError
 from zhixin.evaluation import service as evaluation
 from zhixin.products import service as products
 from zhixin.products.terms import Method
-from zhixin.web.deps import DB, require
+from zhixin.web.deps import DB, UnitOfWorkRoute, require
 from zhixin.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 Reader = Annotated[Principal, Depends(require(Permission.application_read))]
 Submitter = Annotated[Principal, Depends(require(Permission.application_submit))]
 Actor = Annotated[

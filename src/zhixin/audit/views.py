@@ -9,10 +9,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.audit import service
-from zhixin.web.deps import DB, require
+from zhixin.web.deps import DB, UnitOfWorkRoute, require
 from zhixin.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 
 
 @router.get("/audit", response_class=HTMLResponse)

@@ -11,10 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.consent import rules, service
 from zhixin.enterprises import service as enterprises
-from zhixin.web.deps import DB, require
+from zhixin.web.deps import DB, UnitOfWorkRoute, require
 from zhixin.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 Manager = Annotated[Principal, Depends(require(Permission.consent_manage))]
 
 

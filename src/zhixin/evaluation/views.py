@@ -16,10 +16,10 @@ from zhixin.enterprises import service as enterprises
 from zhixin.evaluation import overview, service
 from zhixin.evaluation.schemas import ExplanationOut
 from zhixin.web.charts import Axis, bar_svg, radar_svg
-from zhixin.web.deps import DB, require
+from zhixin.web.deps import DB, UnitOfWorkRoute, require
 from zhixin.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 Reader = Annotated[Principal, Depends(require(Permission.evaluation_read))]
 Runner = Annotated[Principal, Depends(require(Permission.evaluation_run))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -18,9 +18,9 @@ from zhixin.errors import Invalid, NotFound
 from zhixin.intake import service, templates
 from zhixin.intake.specs import import_kinds
 from zhixin.kit.db import unit_of_work
-from zhixin.web.deps import DB, require
+from zhixin.web.deps import DB, UnitOfWorkRoute, require
 
-router = APIRouter(tags=["数据导入 imports"])
+router = APIRouter(tags=["数据导入 imports"], route_class=UnitOfWorkRoute)
 Importer = Annotated[Principal, Depends(require(Permission.record_write))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -12,10 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.errors import Invalid, ZhixinError
 from zhixin.lpr import rules, service
-from zhixin.web.deps import DB, require
+from zhixin.web.deps import DB, UnitOfWorkRoute, require
 from zhixin.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 Reader = Annotated[Principal, Depends(require(Permission.product_read))]
 Manager = Annotated[Principal, Depends(require(Permission.lpr_manage))]
 

@@ -10,9 +10,9 @@ from fastapi.responses import Response
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.portrait import pdf, service
-from zhixin.web.deps import DB, require
+from zhixin.web.deps import DB, UnitOfWorkRoute, require
 
-router = APIRouter(tags=["质量画像 portrait"])
+router = APIRouter(tags=["质量画像 portrait"], route_class=UnitOfWorkRoute)
 Reader = Annotated[Principal, Depends(require(Permission.portrait_read))]
 
 

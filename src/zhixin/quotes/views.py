@@ -18,10 +18,10 @@ from zhixin.errors import Conflict, Invalid, NotFound
 from zhixin.products.terms import CollateralKind, Method
 from zhixin.quotes import export, service
 from zhixin.quotes.schemas import QuoteIn
-from zhixin.web.deps import DB, require
+from zhixin.web.deps import DB, UnitOfWorkRoute, require
 from zhixin.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 Quoter = Annotated[Principal, Depends(require(Permission.quote_run))]
 WAN = Decimal(10000)
 COLLATERAL_ROWS = 3

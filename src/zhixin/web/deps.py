@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio
 import anyio.to_thread
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -38,29 +41,73 @@ async def get_settings_dep(request: Request) -> Settings:
 async def get_db(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed when the handler returns, rolled back on error.
 
-    The same unit of work as :func:`zhixin.kit.db.unit_of_work`, with two guards for a server
+    The same unit of work as :func:`zhixin.kit.db.unit_of_work`, with three guards for a server
     under load. At most ``db_connections`` requests hold a session at once and the rest wait
     here, on the event loop, holding nothing: a request that held a thread while waiting for a
     pooled connection, with every connection held by requests waiting for a thread, stalled the
-    server for the pool's 30-second timeout. Commit, rollback and close run on threads of their
+    server for the pool's 30-second timeout. A plain ``def`` handler's transaction is committed
+    on the handler's own thread as it returns (:class:`UnitOfWorkRoute`), so a transaction that
+    wrote holds SQLite's writer lock (or PostgreSQL's row locks) for no hop through the event
+    loop. What is left to end here (an ``async def`` handler, an error) ends on threads of its
     own (``db_closer``), never queued behind handlers that may be waiting for this very
-    transaction to end (SQLite's writer queue), and are shielded from cancellation so a
-    dropped client never leaves a transaction open.
+    transaction to end (SQLite's writer queue), and shielded from cancellation so a dropped
+    client never leaves a transaction open.
     """
     state = request.app.state
     async with state.db_gate:
         session = state.sessionmaker()
+        session.info[_REQUEST_UNIT] = True
         try:
             yield session
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(session.commit, limiter=state.db_closer)
+            if session.in_transaction():
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(session.commit, limiter=state.db_closer)
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(session.rollback, limiter=state.db_closer)
             raise
         finally:
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(session.close, limiter=state.db_closer)
+            if session.in_transaction():
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(session.close, limiter=state.db_closer)
+            else:  # no connection held: closing only forgets the loaded objects, no I/O
+                session.close()
+
+
+_REQUEST_UNIT = "zhixin.request_unit_of_work"
+
+
+def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)
+    def handler(*args: Any, **kwargs: Any) -> Any:
+        result = endpoint(*args, **kwargs)
+        for value in kwargs.values():
+            if isinstance(value, Session) and value.info.get(_REQUEST_UNIT):
+                value.commit()
+        return result
+
+    return handler
+
+
+class UnitOfWorkRoute(APIRoute):
+    """A route whose plain ``def`` handler commits the request's unit of work (:func:`get_db`)
+    on the handler's thread, as soon as it returns without error.
+
+    FastAPI runs a ``def`` handler in the thread pool and the code after a dependency's
+    ``yield`` on the event loop; committing there meant a hop from the handler's thread to the
+    loop and on to a ``db_closer`` thread while the transaction still held its locks. Under 32
+    quotes in flight that hop, queued behind the loop's other work, held SQLite's single writer
+    lock, so the other server process waited too. The wrapper keeps the handler's signature
+    (``functools.wraps``; FastAPI reads the unwrapped function), so its parameters, dependencies
+    and OpenAPI entry are unchanged. An error raised by the handler or by the commit reaches
+    :func:`get_db`, which rolls back. ``async def`` handlers are left as they are: they run on
+    the loop, where a commit must not block, and :func:`get_db` commits for them.
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(inspect.unwrap(endpoint)):
+            endpoint = _committing(endpoint)
+        super().__init__(path, endpoint, **kwargs)
 
 
 DB = Annotated[Session, Depends(get_db)]

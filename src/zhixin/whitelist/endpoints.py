@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from zhixin.accounts.permissions import Permission, Principal
-from zhixin.web.deps import DB, require
+from zhixin.web.deps import DB, UnitOfWorkRoute, require
 from zhixin.whitelist import service
 from zhixin.whitelist.schemas import ChangesPage, EntriesPage, RadarOut, VersionOut
 
-router = APIRouter(tags=["白名单 whitelist"])
+router = APIRouter(tags=["白名单 whitelist"], route_class=UnitOfWorkRoute)
 Reader = Annotated[Principal, Depends(require(Permission.whitelist_read))]
 
 
