@@ -25,23 +25,25 @@ def year(session: Session, year: int) -> CalendarYear | None:
     return session.get(CalendarYear, year)
 
 
-# the calendar is read by every quote and working-day count: these statements are built once
-_YEARS = select(CalendarYear).order_by(CalendarYear.year)
-_DAYS = select(CalendarDay.year, CalendarDay.day, CalendarDay.kind, CalendarDay.name).order_by(
-    CalendarDay.day
+def years(session: Session) -> Sequence[CalendarYear]:
+    return session.scalars(select(CalendarYear).order_by(CalendarYear.year)).all()
+
+
+# every quote and working-day count reads the whole entered calendar: one statement, built once
+_year, _day = CalendarYear.__table__, CalendarDay.__table__
+_YEAR_DAYS = (
+    select(_year.c.year, _year.c.source, _day.c.day, _day.c.kind, _day.c.name)
+    .select_from(_year.outerjoin(_day, _day.c.year == _year.c.year))
+    .order_by(_year.c.year, _day.c.day)
 )
 
 
-def years(session: Session) -> Sequence[CalendarYear]:
-    return session.scalars(_YEARS).all()
-
-
-def days(session: Session, year: int | None = None) -> list[tuple[int, date, str, str]]:
-    """``(year, day, kind, name)`` of the entered days (plain rows: nothing kept in the session,
-    so a replacement in the same transaction meets no stale objects)."""
-    query = _DAYS if year is None else _DAYS.where(CalendarDay.year == year)
-    rows = session.execute(query)
-    return [(int(y), d, str(k), str(n)) for y, d, k, n in rows]
+def year_days(session: Session) -> list[tuple[int, str, date | None, str, str]]:
+    """``(year, source, day, kind, name)`` of every entered year and its listed days; a year
+    with no listed day comes once, with ``day`` None. Plain rows: nothing kept in the session,
+    so a replacement in the same transaction meets no stale objects."""
+    rows = session.execute(_YEAR_DAYS)
+    return [(int(y), str(s), d, str(k or ""), str(n or "")) for y, s, d, k, n in rows]
 
 
 def counts(session: Session, year: int) -> dict[str, int]:

@@ -61,11 +61,13 @@ def today() -> date:
 
 def operator_years(session: Session) -> dict[int, YearSchedule]:
     """Every year a regulator entered, as schedules."""
-    sources = {y.year: y.source for y in repo.years(session)}
+    sources: dict[int, str] = {}
     holidays: dict[int, dict[date, str]] = defaultdict(dict)
     workdays: dict[int, dict[date, str]] = defaultdict(dict)
-    for year, day, kind, name in repo.days(session):
-        (holidays if kind == HOLIDAY else workdays)[year][day] = name
+    for year, source, day, kind, name in repo.year_days(session):
+        sources[year] = source
+        if day is not None:
+            (holidays if kind == HOLIDAY else workdays)[year][day] = name
     return {
         year: rules.schedule_of(year, holidays[year], workdays[year], source)
         for year, source in sources.items()
