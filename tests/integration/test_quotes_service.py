@@ -241,6 +241,10 @@ def test_the_stored_row_and_the_audit_event(
         assert row.annualised_rate == q.costs.annualised_rate  # type: ignore[union-attr]
         assert (row.whitelist_version, row.evaluation_run_id) == (1, q.grade.evaluation_run_id)
         assert (row.created_by_id, row.tenant_id) == (officer.user_id, officer.tenant_id)
+        # the body is stored from pydantic's JSON as it is (kit.db.RawJSON): a JSON object
+        # equal to what was shown, not a JSON string holding it
+        assert row.body == q.model_dump(mode="json", exclude={"id", "created_at"})
+        assert service.to_out(row) == q
         event = s.scalars(select(AuditEvent).where(AuditEvent.action == "quote.create")).one()
         assert (event.object_type, event.object_id, event.actor_id) == (
             "quote",

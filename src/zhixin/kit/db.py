@@ -7,6 +7,7 @@ each CLI command / job) commits once at the end or rolls back on error.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import re
 import sqlite3
@@ -40,6 +41,16 @@ JSONType = (
     .with_variant(mysql.JSON(), "mysql", "mariadb")
     .with_variant(sqlite.JSON(), "sqlite")
 )
+
+
+class RawJSON(str):
+    """A JSON document already serialised (pydantic's ``model_dump_json``), stored in a JSON
+    column as it is; any other value is serialised with ``json.dumps`` as before. A quote's
+    36-row body was built as a dict only to be dumped once more by the driver."""
+
+
+def _json_dumps(value: Any) -> str:
+    return value if isinstance(value, RawJSON) else json.dumps(value)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -254,6 +265,7 @@ def normalise_url(url: str) -> str:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
+    kwargs.setdefault("json_serializer", _json_dumps)
     if url.startswith("sqlite"):
         connect_args: dict[str, Any] = {"check_same_thread": False}
         path = make_url(url).database

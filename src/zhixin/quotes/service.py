@@ -38,7 +38,7 @@ from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
 from zhixin.enterprises.rules import InvalidUSCC, normalise_uscc
 from zhixin.errors import Forbidden, Invalid, NotFound
-from zhixin.kit.db import utcnow
+from zhixin.kit.db import RawJSON, utcnow
 from zhixin.lpr import service as lpr
 from zhixin.products import rules as product_rules
 from zhixin.products import service as products
@@ -280,7 +280,7 @@ def _store(session: Session, actor: Requester, out: QuoteOut, *, version_id: int
             "annualised_rate": out.costs.annualised_rate if out.costs else None,
             "evaluation_run_id": out.grade.evaluation_run_id,
             "whitelist_version": out.grade.whitelist_version,
-            "body": out.model_dump(mode="json", exclude={"id", "created_at"}),
+            "body": RawJSON(out.model_dump_json(exclude={"id", "created_at"})),
             "created_by_id": principal.user_id if principal else None,
             "tenant_id": principal.tenant_id if principal else None,
             "created_at": created_at,
