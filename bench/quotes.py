@@ -437,9 +437,14 @@ def main() -> None:
             fresh_postgres(url)
         t0 = time.perf_counter()
         ids, token = setup(url, args.enterprises)
+        from zhixin.config import Settings
+
+        served = Settings(database_url=url)  # what the server processes read from the environment
         print(
             f"set-up: {len(ids):,} listed enterprises, token of scope quote:run "
-            f"({time.perf_counter() - t0:.1f} s); server: {args.workers} uvicorn processes; "
+            f"({time.perf_counter() - t0:.1f} s); server: {args.workers} uvicorn processes, "
+            f"each with ZHIXIN_REQUEST_THREADS={served.request_threads} and "
+            f"ZHIXIN_DB_CONNECTIONS={served.db_connections}; "
             f"load: {args.clients} client processes, {args.concurrency} in flight",
             flush=True,
         )
