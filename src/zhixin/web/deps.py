@@ -102,6 +102,11 @@ class UnitOfWorkRoute(APIRoute):
     and OpenAPI entry are unchanged. An error raised by the handler or by the commit reaches
     :func:`get_db`, which rolls back. ``async def`` handlers are left as they are: they run on
     the loop, where a commit must not block, and :func:`get_db` commits for them.
+
+    The commit now comes before FastAPI validates and serialises a returned model (the handlers
+    that return a ``Response`` are serialised already): a handler whose return value fails its
+    ``response_model`` (a programming error) answers 500 for a change that was saved, where
+    before it was rolled back.
     """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
