@@ -1,12 +1,17 @@
-"""The evaluation, written once with Ibis: records → elements → dimensions → results.
+"""The evaluation: records → rule matches (Ibis, on DuckDB or Spark) → elements, dimensions
+and gates (:mod:`zhixin.engine.fold`) → results (:mod:`zhixin.engine.results`).
 
-Set-based from end to end (filters, unions, group-bys, windows, joins); no Python loop over
-enterprises. The last, cheap step — each enterprise's total, overall class and listing from its
-dimensions and gates — runs on the fetched Arrow tables (vectorised numpy), so the engine never
-joins every enterprise. Levels travel as integer ranks (0 = best), points and scores as
-integers: the total score is kept as hundredths (Σ dimension score × weight) and becomes a
-Decimal with two places only when the Arrow output is built, so DuckDB and Spark give identical
-numbers."""
+The work on the records is set-based and written once with Ibis: one scan, a hash join with
+the small table of rules, one filter; no Python loop over enterprises. Its output, the rule
+matches (about one row for each enterprise), comes back sorted by enterprise, rule and record,
+and the folds that follow are vectorised numpy over those sorted runs — the same code after
+either backend, so DuckDB and Spark end identically, and no group-by over millions of groups in
+the engine. Levels travel as integer ranks (0 = best), points and scores as integers: the total
+score is kept as hundredths (Σ dimension score × weight) and becomes a Decimal with two places
+only when the Arrow output is built.
+
+The Ibis formulation of the folds that this replaced is kept as the tests' oracle
+(``tests/support/engine_reference.py``): the two agree on every catalog."""
 
 from __future__ import annotations
 
@@ -21,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from zhixin.catalog.schema import Catalog, Rule
-from zhixin.engine import results
+from zhixin.engine import fold, results
 from zhixin.engine.predicates import as_known, conjunction, in_effect, normalise, rule_conditions
 
 RESULT_SCHEMA = pa.schema(
@@ -70,10 +75,6 @@ class EvaluationOutput:
     dimensions: pa.Table
     elements: pa.Table
     gates: pa.Table
-
-
-def _int(value: int) -> ir.IntegerValue:
-    return ibis.literal(value, type="int64")
 
 
 @dataclass(frozen=True)
@@ -192,164 +193,6 @@ def _tags(base: ir.Table, catalog: Catalog, codes: _Codes, as_of: date) -> ir.Ta
     return j.filter(passes).select("enterprise_id", "record_id", "year", "tag")
 
 
-def _measures(hits: ir.Table, catalog: Catalog, codes: _Codes) -> ir.Table:
-    """Per enterprise × element: the matching records (sorted ids) and the measure — their
-    count, or the longest streak of consecutive years — less the elements an *unless* rule
-    voids.
-
-    One aggregation over the element and *unless* tags (an *unless* tag is counted with its
-    element: the group is void if it has one), so no anti-join with the voiding records.
-    """
-    n_el = len(codes.elements)
-    streak = [codes.element(e.code) for e in catalog.elements if e.rule.streak is not None]
-    unless = [codes.unless(e.code) for e in catalog.elements if e.unless is not None]
-    t = hits.filter(hits.tag < (2 * n_el if unless else n_el))
-    if unless:
-        voids = t.tag >= n_el
-        t = t.mutate(element=ibis.ifelse(voids, t.tag - n_el, t.tag), voids=voids)
-    else:
-        t = t.mutate(element=t.tag, voids=ibis.literal(False))
-    match = ~t.voids
-    agg = t.group_by(["enterprise_id", "element"]).aggregate(
-        n=match.cast("int64").sum(),
-        voided=t.voids.any(),
-        record_ids=t.record_id.collect(where=match).sort(),
-    )
-    agg = agg.filter((agg.n > 0) & ~agg.voided)
-    if not streak:
-        return agg.select("enterprise_id", "element", "record_ids", measure=agg.n.cast("int64"))
-    years = (
-        t.filter(match & t.element.isin(streak) & t.year.notnull())
-        .select("enterprise_id", "element", "year")
-        .distinct()
-    )
-    rn = ibis.row_number().over(group_by=[years.enterprise_id, years.element], order_by=years.year)
-    # row_number() starts at 0; only the difference matters for gaps-and-islands
-    years = years.mutate(grp=years.year - rn)
-    runs = years.group_by(["enterprise_id", "element", "grp"]).aggregate(run=years.year.count())
-    longest = runs.group_by(["enterprise_id", "element"]).aggregate(
-        streak=runs.run.max().cast("int64")
-    )
-    # only the streak elements' rows meet the streaks (an inner join: a streak element without
-    # a dated record has no measure, and no row); the rest keep their count
-    counted = agg.filter(~agg.element.isin(streak))
-    counted = counted.select(
-        "enterprise_id", "element", "record_ids", measure=counted.n.cast("int64")
-    )
-    j = agg.filter(agg.element.isin(streak)).join(longest, ["enterprise_id", "element"])
-    streaks = j.select("enterprise_id", "element", "record_ids", measure=j.streak)
-    return counted.union(streaks, distinct=False)
-
-
-def _tiers(catalog: Catalog) -> list[tuple[str, str, int, int, int]]:
-    """(element, dimension, min measure, level rank, points) for every way to hold an element."""
-    out = []
-    for e in catalog.elements:
-        if e.tiers:
-            for t in e.tiers:
-                points = e.points if t.points is None else t.points
-                out.append((e.code, e.dimension, t.min_count, catalog.level_rank(t.level), points))
-        else:
-            assert e.level is not None
-            n = e.rule.streak.consecutive if e.rule.streak else e.rule.min_count
-            out.append((e.code, e.dimension, n, catalog.level_rank(e.level), e.points))
-    return out
-
-
-def _elements(hits: ir.Table, catalog: Catalog, codes: _Codes) -> ir.Table:
-    m = _measures(hits, catalog, codes)
-    # the best tier reached: per element, its tiers best level first, so the first match wins
-    by_element: dict[int, list[tuple[int, int, int]]] = {}
-    for code, _dim, n, rank, points in sorted(_tiers(catalog), key=lambda t: t[3]):
-        by_element.setdefault(codes.element(code), []).append((n, rank, points))
-    # each element's tiers as constant arrays indexed by the element's number (one lookup a
-    # row, not a branch for every element); an element with fewer tiers pads with a threshold
-    # no measure reaches
-    depth = max(len(tiers) for tiers in by_element.values())
-    never = 2**62
-    n_el = len(codes.elements)
-
-    def column(p: int, at: int) -> ir.Value:
-        """Tier ``p`` of each element: its threshold (``at`` 0), rank (1) or points (2)."""
-        values = [
-            (tiers[p][at] if p < len(tiers) else (never if at == 0 else 0))
-            for tiers in (by_element.get(el, []) for el in range(n_el))
-        ]
-        return ibis.literal(values, type="array<int64>")[m.element]
-
-    none = ibis.null().cast("int64")
-
-    def best(at: int) -> ir.Value:
-        return ibis.cases(
-            *[(m.measure >= column(p, 0), column(p, at)) for p in range(depth)], else_=none
-        )
-
-    dimension_of = {e.code: codes.dimension(e.dimension) for e in catalog.elements}
-    dims = [dimension_of[code] for code in codes.elements]
-    dimension = ibis.literal(dims, type="array<int64>")[m.element]
-    best_ = m.mutate(dimension=dimension, rank=best(1), points=best(2))
-    return best_.filter(best_["rank"].notnull()).select(
-        "enterprise_id", "element", "dimension", "rank", "points", "measure", "record_ids"
-    )
-
-
-def _dimensions(elements: ir.Table, catalog: Catalog, codes: _Codes) -> ir.Table:
-    at_ranks = sorted({catalog.level_rank(u.at_level) for u in catalog.uplifts})
-    aggs: dict[str, ir.Value] = {
-        "rank": elements["rank"].min(),
-        "raw_points": elements.points.sum(),
-    }
-    for r in at_ranks:
-        aggs[f"n_at_{r}"] = (elements["rank"] <= r).cast("int64").sum()
-    d = elements.group_by(["enterprise_id", "dimension"]).aggregate(**aggs)
-    rank = d["rank"]
-    for u in catalog.uplifts:
-        cond = d[f"n_at_{catalog.level_rank(u.at_level)}"] >= u.count
-        if u.dimension is not None:
-            cond = cond & (d.dimension == codes.dimension(u.dimension))
-        rank = ibis.ifelse(cond, ibis.least(rank, catalog.level_rank(u.to_level)), rank)
-    by_dim = [(d.dimension == codes.dimension(x.code), x) for x in catalog.dimensions]
-    cap = ibis.cases(*[(c, _int(x.cap)) for c, x in by_dim])
-    weight = ibis.cases(*[(c, _int(x.weight)) for c, x in by_dim])
-    points = ibis.least(d.raw_points.cast("int64"), cap).cast("int64")
-    return d.select(
-        "enterprise_id",
-        "dimension",
-        rank=rank.cast("int64"),
-        points=points,
-        weighted=(points * weight).cast("int64"),
-    )
-
-
-def _gates(hits: ir.Table, codes: _Codes) -> ir.Table:
-    first = 2 * len(codes.elements)
-    g = hits.filter(hits.tag >= first)
-    gate = ibis.cases(*[(g.tag == first + i, ibis.literal(c)) for i, c in enumerate(codes.gates)])
-    g = g.select("enterprise_id", "record_id", gate=gate)
-    return g.group_by(["enterprise_id", "gate"]).aggregate(record_ids=g.record_id.collect().sort())
-
-
-def _gate_effects(gates: ir.Table, catalog: Catalog) -> ir.Table:
-    bars = [g.code for g in catalog.gates if g.effect == "bar"]
-    caps = [(g.code, catalog.level_rank(g.cap_level)) for g in catalog.gates if g.cap_level]
-    bar = ibis.ifelse(gates.gate.isin(bars), _int(1), _int(0)) if bars else _int(0)
-    cap = (
-        ibis.cases(*[(gates.gate == c, _int(r)) for c, r in caps], else_=ibis.null().cast("int64"))
-        if caps
-        else ibis.null().cast("int64")
-    )
-    j = gates.mutate(g_bar=bar, g_cap=cap)
-    return j.group_by("enterprise_id").aggregate(
-        barred=j.g_bar.max(), cap_rank=j.g_cap.max(), gates_failed=j.gate.collect().sort()
-    )
-
-
-def _sorted(table: ir.Table, keys: list[str]) -> pa.Table:
-    """Fetched sorted by enterprise and then by code (integer tags sort as their codes do);
-    the engine sorts in parallel."""
-    return table.order_by(keys).to_pyarrow()
-
-
 def _finish(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return table.select(schema.names).cast(schema)
 
@@ -368,7 +211,7 @@ def evaluate(
 
     ``records`` needs the columns of :data:`zhixin.engine.predicates.RECORD_COLUMNS` (the synth
     and export layout; absent ``repaired_on`` / ``superseded_at`` are read as null). The records
-    are scanned once; only the (small) table of rule matches is cached.
+    are scanned once; the rule matches are fetched once, sorted, and folded in numpy.
 
     ``on_table(name, table)``, when given, receives each of the four output tables as soon as
     it is final (``elements`` and ``gates`` first), so a caller can write them while the rest
@@ -381,29 +224,28 @@ def evaluate(
         base = base.filter(base.enterprise_id.isin(ids))
         enterprises = enterprises.filter(enterprises.enterprise_id.isin(ids))
     base = as_known(base, as_of=as_of, known_at=known_at)
-    hits = _tags(base, catalog, codes, as_of).cache()
-    elements = _elements(hits, catalog, codes).cache()
-    gates = _gates(hits, codes).cache() if codes.gates else None
+    hits = _tags(base, catalog, codes, as_of)
+    hits = hits.filter(hits.enterprise_id.notnull())
+    # the one fetch of the engine's work: the rule matches, sorted (the engine sorts in
+    # parallel); the rest is the fold's (numpy, the same for every backend)
+    matched = hits.order_by(list(fold.HIT_COLUMNS_ORDER)).to_pyarrow()
+    shape = fold.shape(catalog, codes.elements, codes.dimensions, codes.gates)
+    elements, gates, effects = fold.fold_elements_and_gates(matched, shape)
+    del matched
 
-    e = _sorted(elements, ["enterprise_id", "element"])
-    e = e.set_column(e.schema.get_field_index("rank"), "level", results.levels(e["rank"], catalog))
+    e = elements.set_column(
+        elements.schema.get_field_index("rank"), "level", results.levels(elements["rank"], catalog)
+    )
     e = e.set_column(
         e.schema.get_field_index("element"), "element", results.names(e["element"], codes.elements)
     )
     e = _finish(e, ELEMENT_SCHEMA)
-    g = (
-        _finish(_sorted(gates, ["enterprise_id", "gate"]), GATE_SCHEMA)
-        if gates is not None
-        else pa.table({"enterprise_id": [], "gate": [], "record_ids": []}, schema=GATE_SCHEMA)
-    )
+    g = _finish(gates, GATE_SCHEMA)
     if on_table is not None:
         on_table("elements", e)
         on_table("gates", g)
 
-    effects = (
-        _sorted(_gate_effects(gates, catalog), ["enterprise_id"]) if gates is not None else None
-    )
-    d = _sorted(_dimensions(elements, catalog, codes), ["enterprise_id", "dimension"])
+    d = fold.fold_dimensions(elements, shape)
     ent_ids = enterprises.select(enterprise_id=enterprises.enterprise_id.cast("int64"))
     r, d = results.per_enterprise(ent_ids.to_pyarrow()["enterprise_id"], d, effects, catalog)
 
