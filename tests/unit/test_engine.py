@@ -378,6 +378,23 @@ def test_files_written_while_evaluating_equal_the_output(synth_dir: Path, tmp_pa
     for name, path in zip(io.OUTPUT_NAMES, paths, strict=True):
         assert pq.read_table(path).equals(getattr(out, name)), name
     assert out.elements.num_rows > 1000
+    # codes, levels and points dictionary-encoded; the ids (nearly all distinct) plain
+    meta = pq.ParquetFile(paths[io.OUTPUT_NAMES.index("elements")]).metadata.row_group(0)
+    encodings = {
+        meta.column(i).path_in_schema.split(".")[0]: set(meta.column(i).encodings)
+        for i in range(meta.num_columns)
+    }
+    assert set(encodings) == {
+        "enterprise_id",
+        "element",
+        "level",
+        "points",
+        "measure",
+        "record_ids",
+    }
+    for column, used in encodings.items():
+        dictionary = "RLE_DICTIONARY" in used
+        assert dictionary == (column not in ("enterprise_id", "record_ids")), (column, used)
 
 
 def test_a_failed_evaluation_leaves_no_half_written_files(synth_dir: Path, tmp_path: Path) -> None:
