@@ -21,6 +21,7 @@ from zhixin.accounts.rules import Role
 from zhixin.enterprises.models import Enterprise
 from zhixin.enterprises.rules import make_uscc
 from zhixin.kit.db import unit_of_work
+from zhixin.quotes.schemas import QuoteOut
 from zhixin.records.models import QualityRecord
 
 D = Decimal
@@ -132,6 +133,11 @@ def test_a_bank_officer_quotes_and_reads_it_back(client: TestClient, ids: dict[s
     got = client.get(f"/api/v1/quotes/{q['id']}")
     assert got.status_code == 200
     assert got.json() == q
+    # the answer is the stored text with the id and time put in front: byte for byte the
+    # model's own rendering, and what reading the quote back renders
+    assert resp.content == QuoteOut.model_validate_json(resp.content).model_dump_json().encode()
+    assert resp.content == got.content
+    assert list(q)[:3] == ["id", "created_at", "enterprise"]
 
 
 def test_tokens_need_the_quote_scope(

@@ -1,8 +1,9 @@
 """JSON API: quotes (测算/报价) — quote a product for an enterprise; read a stored quote.
 
-The handlers return the quote already serialised (``QuoteOut.model_dump_json``): the service
-built and validated it, and a 36-row schedule is worth not validating a second time on the way
-out. ``response_model`` still declares the shape for the OpenAPI document.
+The handlers return the quote already serialised (``QuoteOut.model_dump_json``; a new quote
+as the text the service stored, :func:`~zhixin.quotes.service.quote_json`): the service built
+and validated it, and a 36-row schedule is worth not validating a second time on the way out.
+``response_model`` still declares the shape for the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -29,14 +30,14 @@ def _json(out: QuoteOut, status: int = 200) -> Response:
 def create_quote(body: QuoteIn, db: DB, principal: Quoter) -> Response:
     """测算：资格（不符合时给出原因）、额度及各因子、利率及各组成、还款计划、担保费、贴息与年化利率。"""
     enterprise_id = service.resolve_enterprise(db, enterprise_id=body.enterprise_id, uscc=body.uscc)
-    out = service.quote(
+    text = service.quote_json(
         db,
         actor=principal,
         product_code=body.product,
         enterprise_id=enterprise_id,
         request=service.request_of(body),
     )
-    return _json(out, 201)
+    return Response(text, status_code=201, media_type="application/json")
 
 
 @router.get("/quotes/{quote_id}", response_model=QuoteOut)

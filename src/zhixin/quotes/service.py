@@ -27,9 +27,10 @@ Never commits.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from zhixin.accounts.permissions import Permission, Principal
@@ -167,6 +168,52 @@ def quote(
     store: bool = True,
 ) -> QuoteOut:
     """Quote ``product_code`` for ``enterprise_id``; stored and audited unless ``store=False``."""
+    out, version_id = _quote(
+        session,
+        actor=actor,
+        product_code=product_code,
+        enterprise_id=enterprise_id,
+        request=request,
+    )
+    if not store:
+        return out
+    return _store(session, actor, out, version_id=version_id)[0]
+
+
+def quote_json(
+    session: Session,
+    *,
+    actor: Requester,
+    product_code: str,
+    enterprise_id: int,
+    request: QuoteRequest,
+) -> str:
+    """Quote and store, as :func:`quote`; the stored quote as JSON (what the API answers).
+
+    The text is the one stored, with the new id and time put in front: the same text as
+    ``model_dump_json`` of :func:`quote`'s answer (``id`` and ``created_at`` are the model's
+    first fields), rendered once instead of twice — and not while the transaction holds the
+    database's write lock, as rendering it in the handler did.
+    """
+    out, version_id = _quote(
+        session,
+        actor=actor,
+        product_code=product_code,
+        enterprise_id=enterprise_id,
+        request=request,
+    )
+    return _store(session, actor, out, version_id=version_id)[1]
+
+
+def _quote(
+    session: Session,
+    *,
+    actor: Requester,
+    product_code: str,
+    enterprise_id: int,
+    request: QuoteRequest,
+) -> tuple[QuoteOut, int]:
+    """The quote, not stored, and the id of the product version it was made under."""
     _may_quote(actor, enterprise_id)
     request = replace(request, amount=rules.fen(request.amount))
     version, product = products.current(session, product_code)
@@ -255,14 +302,23 @@ def quote(
         raroc=breakdown.raroc(product, facts, decision),
         notes=notes,
     )
-    if not store:
-        return out
-    return _store(session, actor, out, version_id=version.id)
+    return out, version.id
 
 
-def _store(session: Session, actor: Requester, out: QuoteOut, *, version_id: int) -> QuoteOut:
+class _Key(BaseModel):
+    """The two fields a stored quote adds in front of its body (as :class:`QuoteOut` has them)."""
+
+    id: int
+    created_at: datetime
+
+
+def _store(
+    session: Session, actor: Requester, out: QuoteOut, *, version_id: int
+) -> tuple[QuoteOut, str]:
+    """Store and audit ``out``: the stored quote, and as JSON."""
     principal = actor if isinstance(actor, Principal) else None
     created_at = utcnow()
+    body = out.model_dump_json(exclude={"id", "created_at"})
     quote_id = repo.add_quote(
         session,
         {
@@ -280,7 +336,7 @@ def _store(session: Session, actor: Requester, out: QuoteOut, *, version_id: int
             "annualised_rate": out.costs.annualised_rate if out.costs else None,
             "evaluation_run_id": out.grade.evaluation_run_id,
             "whitelist_version": out.grade.whitelist_version,
-            "body": RawJSON(out.model_dump_json(exclude={"id", "created_at"})),
+            "body": RawJSON(body),
             "created_by_id": principal.user_id if principal else None,
             "tenant_id": principal.tenant_id if principal else None,
             "created_at": created_at,
@@ -301,7 +357,9 @@ def _store(session: Session, actor: Requester, out: QuoteOut, *, version_id: int
             "eligible": out.eligible,
         },
     )
-    return out.model_copy(update={"id": quote_id, "created_at": created_at})
+    key = _Key(id=quote_id, created_at=created_at).model_dump_json()
+    stored = out.model_copy(update={"id": quote_id, "created_at": created_at})
+    return stored, f"{key[:-1]},{body[1:]}"
 
 
 def to_out(row: Quote) -> QuoteOut:
