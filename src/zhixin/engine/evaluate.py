@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from zhixin.catalog.schema import Catalog, Rule
-from zhixin.engine import fold, results
+from zhixin.engine import fold, memory, results
 from zhixin.engine.predicates import as_known, conjunction, in_effect, normalise, rule_conditions
 
 RESULT_SCHEMA = pa.schema(
@@ -217,6 +217,28 @@ def evaluate(
     it is final (``elements`` and ``gates`` first), so a caller can write them while the rest
     is computed.
     """
+    with memory.large_arrays():
+        return _evaluate(
+            records,
+            enterprises,
+            catalog,
+            as_of=as_of,
+            known_at=known_at,
+            enterprise_ids=enterprise_ids,
+            on_table=on_table,
+        )
+
+
+def _evaluate(
+    records: ir.Table,
+    enterprises: ir.Table,
+    catalog: Catalog,
+    *,
+    as_of: date,
+    known_at: datetime | None,
+    enterprise_ids: Sequence[int] | None,
+    on_table: Callable[[str, pa.Table], None] | None,
+) -> EvaluationOutput:
     codes = _Codes.of(catalog)
     base = normalise(records)
     if enterprise_ids is not None:
