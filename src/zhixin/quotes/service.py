@@ -168,13 +168,7 @@ def quote(
     store: bool = True,
 ) -> QuoteOut:
     """Quote ``product_code`` for ``enterprise_id``; stored and audited unless ``store=False``."""
-    out, version_id = _quote(
-        session,
-        actor=actor,
-        product_code=product_code,
-        enterprise_id=enterprise_id,
-        request=request,
-    )
+    out, version_id = _quote(session, actor, product_code, enterprise_id, request)
     if not store:
         return out
     return _store(session, actor, out, version_id=version_id)[0]
@@ -195,19 +189,12 @@ def quote_json(
     first fields), rendered once instead of twice — and not while the transaction holds the
     database's write lock, as rendering it in the handler did.
     """
-    out, version_id = _quote(
-        session,
-        actor=actor,
-        product_code=product_code,
-        enterprise_id=enterprise_id,
-        request=request,
-    )
+    out, version_id = _quote(session, actor, product_code, enterprise_id, request)
     return _store(session, actor, out, version_id=version_id)[1]
 
 
 def _quote(
     session: Session,
-    *,
     actor: Requester,
     product_code: str,
     enterprise_id: int,
