@@ -185,3 +185,41 @@ def test_helpers() -> None:
     assert shown("invention_patents", 7.0) == "7"
     assert shown("inflow_cv", None) == "缺失"
     assert all(f.name and f.source for f in FEATURES.values())
+
+
+def test_registry_facts_from_records() -> None:
+    from dataclasses import dataclass
+
+    from zhixin.risk.features import registry_facts
+
+    @dataclass
+    class Rec:
+        kind: str
+        subtype: str | None
+        status: str | None = None
+        event_date: date | None = None
+        valid_from: date | None = None
+        valid_to: date | None = None
+        repaired_on: date | None = None
+
+    on = date(2025, 6, 30)
+    recs = [
+        Rec("patent", "发明", "有效", date(2020, 1, 1)),
+        Rec("patent", "发明", "有效", date(2025, 7, 1)),  # granted after the date
+        Rec("patent", "发明", "失效", date(2019, 1, 1)),  # lapsed
+        Rec("patent", "实用新型", "有效", date(2019, 1, 1)),  # not an invention
+        Rec("title", "专精特新小巨人", valid_from=date(2023, 1, 1), valid_to=date(2025, 12, 31)),
+        Rec("title", "高新技术企业", valid_from=date(2020, 1, 1), valid_to=date(2022, 12, 31)),
+        Rec("standard", "主导", event_date=date(2020, 7, 1)),  # within five years
+        Rec("standard", "主导", event_date=date(2020, 6, 30)),  # exactly five years: out
+        Rec("standard", "参与", event_date=date(2024, 1, 1)),  # took part only
+        Rec("penalty", "产品质量", event_date=date(2024, 1, 1)),
+        Rec("penalty", "计量", event_date=date(2024, 1, 1), repaired_on=date(2025, 1, 1)),
+        Rec("penalty", "价格", event_date=date(2024, 1, 1)),  # not a quality penalty
+        Rec("penalty", "产品质量", event_date=date(2023, 6, 30)),  # two years ago: out
+    ]
+    r = registry_facts(recs, as_of=on, established_on=date(2010, 1, 1))
+    assert r.invention_patents == 1
+    assert r.titles == frozenset({"专精特新小巨人"})
+    assert r.standards_led == 1
+    assert r.quality_penalties_2y == 1

@@ -311,3 +311,27 @@ def numeric_labels(splits: Sequence[float], unit: str = "") -> list[str]:
     labels += [f"[{fmt(a, unit)}, {fmt(b, unit)})" for a, b in itertools.pairwise(splits)]
     labels.append(f"≥ {fmt(splits[-1], unit)}")
     return labels
+
+
+def with_baseline(card: Card, columns: Mapping[str, Any], bands: int = 10) -> Card:
+    """``card`` with the PSI/CSI baseline taken from a population (the training sample, or for an
+    expert card a reference population): score bands of equal size and each bin's share."""
+    from dataclasses import replace
+
+    from zhixin.risk import metrics
+
+    scores, _ = card.score_table(columns)
+    edges = metrics.score_edges(scores, bands)
+    shares = metrics.shares(metrics.band_index(scores, edges), len(edges) + 1)
+    idx = card.indexes(columns)
+    features = tuple(
+        replace(
+            f,
+            bins=tuple(
+                replace(b, share=s)
+                for b, s in zip(f.bins, metrics.shares(idx[f.code], len(f.bins)), strict=True)
+            ),
+        )
+        for f in card.features
+    )
+    return replace(card, features=features, score_edges=tuple(edges), score_shares=tuple(shares))

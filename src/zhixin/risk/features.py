@@ -63,6 +63,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Protocol
 
 MONTHS = 12
 
@@ -335,6 +336,75 @@ def quality_features(q: QualityFacts | None) -> dict[str, float | None]:
 
 
 ZJTX_LEVELS = {"专精特新中小企业": 1, "专精特新小巨人": 2}
+# the penalty subtypes that are quality penalties (the same list 众商贷's rule reads in quotes)
+QUALITY_PENALTY_SUBTYPES = frozenset(
+    {"产品质量", "计量", "标准化", "认证认可", "特种设备", "食品安全"}
+)
+STANDARD_YEARS = 5
+PENALTY_YEARS = 2
+
+
+class RecordLike(Protocol):
+    """The fields of a quality record the registry facts read (a ``QualityRecord`` has them)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def subtype(self) -> str | None: ...
+    @property
+    def status(self) -> str | None: ...
+    @property
+    def event_date(self) -> date | None: ...
+    @property
+    def valid_from(self) -> date | None: ...
+    @property
+    def valid_to(self) -> date | None: ...
+    @property
+    def repaired_on(self) -> date | None: ...
+
+
+def _years_before(on: date, years: int) -> date:
+    try:
+        return on.replace(year=on.year - years)
+    except ValueError:  # 29 February
+        return on.replace(year=on.year - years, day=28)
+
+
+def registry_facts(
+    records: Iterable[RecordLike], *, as_of: date, established_on: date | None
+) -> RegistryFacts:
+    """From an enterprise's current quality records, as of ``as_of``:
+
+    - invention patents (发明) in force (有效) granted on or before ``as_of``;
+    - titles whose validity covers ``as_of``;
+    - standards it led (主导) published in the five years up to ``as_of``;
+    - quality penalties dated in the two years up to ``as_of`` and not credit-repaired by then.
+    """
+    patents = standards = penalties = 0
+    titles: set[str] = set()
+    five, two = _years_before(as_of, STANDARD_YEARS), _years_before(as_of, PENALTY_YEARS)
+    for r in records:
+        day = r.event_date
+        if r.kind == "patent":
+            patents += (
+                r.subtype == "发明" and r.status == "有效" and day is not None and day <= as_of
+            )
+        elif r.kind == "title" and r.subtype:
+            starts_ok = r.valid_from is None or r.valid_from <= as_of
+            if starts_ok and (r.valid_to is None or as_of <= r.valid_to):
+                titles.add(r.subtype)
+        elif r.kind == "standard":
+            standards += r.subtype == "主导" and day is not None and five < day <= as_of
+        elif r.kind == "penalty" and r.subtype in QUALITY_PENALTY_SUBTYPES:
+            repaired = r.repaired_on is not None and r.repaired_on <= as_of
+            penalties += day is not None and two < day <= as_of and not repaired
+    return RegistryFacts(
+        established_on=established_on,
+        invention_patents=patents,
+        titles=frozenset(titles),
+        standards_led=standards,
+        quality_penalties_2y=penalties,
+    )
 
 
 def registry_features(r: RegistryFacts, as_of: date) -> dict[str, float | None]:

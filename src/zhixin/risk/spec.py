@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -230,6 +231,16 @@ def compile_expert(card: ExpertCard) -> Card:
 def expert_inputs(card: ExpertCard, features: dict[str, float | None]) -> dict[str, float | None]:
     """The card's inputs keyed by indicator code, from enterprise features keyed by feature."""
     return {i.code: features.get(i.feature) for g in card.groups for i in g.indicators}
+
+
+def expert_inputs_table(card: ExpertCard, columns: Mapping[str, Any]) -> dict[str, Any]:
+    """The same for a table given as columns: indicator code → the feature's column."""
+    return {
+        i.code: columns[i.feature]
+        for g in card.groups
+        for i in g.indicators
+        if i.feature in columns
+    }
 
 
 # -- loading ----------------------------------------------------------------------------------

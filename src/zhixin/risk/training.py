@@ -29,7 +29,15 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import numpy as np
 
 from zhixin.risk import metrics
-from zhixin.risk.card import CATEGORICAL, NUMERICAL, Bin, Card, CardFeature, numeric_labels
+from zhixin.risk.card import (
+    CATEGORICAL,
+    NUMERICAL,
+    Bin,
+    Card,
+    CardFeature,
+    numeric_labels,
+    with_baseline,
+)
 from zhixin.risk.spec import ModelSpec
 
 if TYPE_CHECKING:
@@ -190,10 +198,8 @@ def freeze(spec: ModelSpec, scorecard: Any, sample: pd.DataFrame) -> Card:
         intercept=float(scorecard.estimator_.intercept_[0]),
         scaling={"pdo": spec.scaling.pdo, "odds": spec.scaling.odds, "points": spec.scaling.points},
     )
-    scores, _ = card.score_table(columns_of(sample))
-    edges = metrics.score_edges(scores)
-    shares = metrics.shares(metrics.band_index(scores, edges), len(edges) + 1)
-    return Card(**{**card.__dict__, "score_edges": tuple(edges), "score_shares": tuple(shares)})
+    # the bins' shares are optbinning's training counts already; this adds the score bands
+    return with_baseline(card, columns_of(sample))
 
 
 def columns_of(frame: pd.DataFrame) -> dict[str, Any]:
