@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
@@ -59,15 +59,15 @@ def champions(session: Session, code: str) -> Sequence[RiskModel]:
 
 # The one statement a quote runs to find the champion: built once, bound per call.
 _CHAMPION_ID = (
-    select(RiskModel.id, RiskModel.version)
+    select(RiskModel.id, RiskModel.version, RiskModel.created_at)
     .where(RiskModel.code == bindparam("code"), RiskModel.status == CHAMPION)
     .limit(1)
 )
 
 
-def champion_id(session: Session, code: str) -> tuple[int, int] | None:
+def champion_id(session: Session, code: str) -> tuple[int, int, datetime] | None:
     row = session.execute(_CHAMPION_ID, {"code": code}).first()
-    return None if row is None else (int(row[0]), int(row[1]))
+    return None if row is None else (int(row[0]), int(row[1]), row[2])
 
 
 def monitors(session: Session, model_id: int, limit: int = 50) -> Sequence[RiskMonitor]:

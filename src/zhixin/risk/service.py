@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +43,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 NOT_FOUND = "未找到该模型版本 / model not found"
-_CARDS: dict[int, Card] = {}
+# loaded cards by (row id, creation time): a row's card never changes; the time guards against
+# a database rebuilt with the same ids (tests, a restored backup)
+_CARDS: dict[tuple[int, datetime], Card] = {}
 
 
 def _require(actor: Principal, permission: Permission) -> None:
@@ -51,10 +54,11 @@ def _require(actor: Principal, permission: Permission) -> None:
 
 
 def card_of(model: RiskModel) -> Card:
-    found = _CARDS.get(model.id)
+    key = (model.id, model.created_at)
+    found = _CARDS.get(key)
     if found is None:
         found = Card.from_dict(model.card)
-        _CARDS[model.id] = found
+        _CARDS[key] = found
     return found
 
 
@@ -407,8 +411,7 @@ def champion(session: Session, code: str) -> tuple[RiskModel, Card] | None:
     found = repo.champion_id(session, code)
     if found is None:
         return None
-    model_id, _version = found
-    model = repo.model(session, model_id)
+    model = repo.model(session, found[0])
     assert model is not None
     return model, card_of(model)
 
@@ -423,8 +426,8 @@ def model_pd(session: Session, *, model_code: str, features: Mapping[str, Any]) 
     found = repo.champion_id(session, model_code)
     if found is None:
         raise Invalid(f"模型“{model_code}”没有在用版本：须先训练并经另一人批准上线")
-    model_id, version = found
-    card = _CARDS.get(model_id)
+    model_id, version, created_at = found
+    card = _CARDS.get((model_id, created_at))
     if card is None:
         model = repo.model(session, model_id)
         assert model is not None

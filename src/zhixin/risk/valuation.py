@@ -100,7 +100,7 @@ def override(
 ) -> PatentValuation:
     """Set the value an officer stands behind instead of the method's, with the reason."""
     row = get(session, actor=actor, valuation_id=valuation_id)
-    reason = clean(reason)
+    reason = reason.strip()  # free text: kept as typed (no full-width folding)
     if len(reason) < 5:
         raise Invalid("调整估值须写明理由（至少 5 个字）")
     if value < 0:
