@@ -37,6 +37,14 @@ NO_CONSENT = (
 )
 
 
+class NoConsent(Forbidden):
+    """403 with the stable code ``no_consent`` a bank's system can branch on."""
+
+    def __init__(self) -> None:
+        super().__init__(NO_CONSENT)
+        self.detail = {"code": "no_consent"}
+
+
 @dataclass(frozen=True)
 class Gathered:
     values: dict[str, float | None]
@@ -62,7 +70,7 @@ def features_of(
         raise Forbidden()
     ent = enterprises.get(session, actor=actor, enterprise_id=enterprise_id)
     if not records.may_read(session, actor=actor, enterprise_id=enterprise_id):
-        raise Forbidden(NO_CONSENT)
+        raise NoConsent()
     since = _first_month(as_of)
     lines = [
         feats.BankLine(r.booked_on, r.amount, r.counterparty)

@@ -196,7 +196,8 @@ def promote(session: Session, *, actor: Principal, model_id: int) -> RiskModel:
             status=model.status, trained_by=model.trained_by_id, approver=actor.user_id
         )
     except rules.PromoteRefused as exc:
-        raise Conflict(str(exc)) from exc
+        code = "not_challenger" if model.status != rules.CHALLENGER else "maker_checker"
+        raise Conflict(str(exc), detail={"code": code}) from exc
     now = utcnow()
     retired = []
     for old in repo.champions(session, model.code):
@@ -239,7 +240,8 @@ def monitor(
     if not card.score_shares:
         raise Invalid(
             "该模型版本没有基准分布（专家评分卡登记时未给参考总体），无法计算 PSI："
-            "请以 zhixin models register --reference FILE 重新登记"
+            "请以 zhixin models register --reference FILE 重新登记",
+            detail={"code": "no_baseline"},
         )
     if card.kind == "expert":
         spec = _spec(card.code)
@@ -425,7 +427,10 @@ def model_pd(session: Session, *, model_code: str, features: Mapping[str, Any]) 
     """
     found = repo.champion_id(session, model_code)
     if found is None:
-        raise Invalid(f"模型“{model_code}”没有在用版本：须先训练并经另一人批准上线")
+        raise Invalid(
+            f"模型“{model_code}”没有在用版本：须先训练并经另一人批准上线",
+            detail={"code": "no_champion"},
+        )
     model_id, version, created_at = found
     card = _CARDS.get((model_id, created_at))
     if card is None:
