@@ -257,7 +257,10 @@ def test_scoring_reads_the_data_only_under_consent_and_gives_reasons(
     assert f["inflow_cv"] == pytest.approx(1.0)
     assert f["top_counterparty_share"] == pytest.approx(0.5)
     assert f["net_inflow_ratio"] == pytest.approx(0.75)
-    assert f["quality_penalties_2y"] is not None
+    # the seeded penalty is dated 100 days before today, after the scoring date: not counted
+    assert f["quality_penalties_2y"] == 0.0
+    # the evaluation engine ran for the firm on the date (xiamen catalog): quality is not missing
+    assert f["quality_elements_held"] is not None and f["quality_gates_failed"] == 0.0
     assert f["tax_burden"] == pytest.approx(0.03)
     assert out.model_code == "enterprise" and out.model_version == 1  # type: ignore[attr-defined]
     assert Decimal(0) < out.pd < Decimal(1)  # type: ignore[attr-defined]
