@@ -14,6 +14,7 @@ from zhixin.lpr import models as lpr_models
 from zhixin.products import models as products_models
 from zhixin.quotes import models as quotes_models
 from zhixin.records import models as records_models
+from zhixin.risk import models as risk_models
 from zhixin.webhooks import models as webhooks_models
 from zhixin.whitelist import models as whitelist_models
 from zhixin.workdays import models as workdays_models
@@ -33,6 +34,7 @@ __all__ = [
     "products_models",
     "quotes_models",
     "records_models",
+    "risk_models",
     "webhooks_models",
     "whitelist_models",
     "workdays_models",

@@ -60,6 +60,11 @@ SUBMIT_APPLICATIONS = frozenset({R.bank_officer, R.enterprise})
 READ_APPLICATIONS = frozenset(
     {R.regulator, R.bank_officer, R.bank_approver, R.enterprise, R.task_force}
 )
+# Risk models: the registry is read by regulators and bank risk users; regulators train and
+# approve (maker-checker); banks score under consent, an enterprise itself; banks value patents.
+READ_MODELS = frozenset({R.regulator, R.bank_officer, R.bank_approver})
+SCORE_RISK = frozenset({R.bank_officer, R.bank_approver, R.enterprise})
+VALUE_PATENTS = frozenset({R.bank_officer, R.bank_approver})
 
 MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/me"): ALL,
@@ -142,6 +147,14 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/consultations/{consultation_id}/plan"): frozenset({R.task_force}),
     ("POST", "/api/v1/consultations/{consultation_id}/recompute"): frozenset({R.task_force}),
     ("POST", "/api/v1/consultations/{consultation_id}/close"): frozenset({R.task_force}),
+    # -- risk models (risk) --
+    ("GET", "/api/v1/risk/models"): READ_MODELS,
+    ("GET", "/api/v1/risk/models/{model_id}"): READ_MODELS,
+    ("POST", "/api/v1/risk/models/{model_id}/promote"): frozenset({R.regulator}),
+    ("POST", "/api/v1/risk/score"): SCORE_RISK,
+    ("POST", "/api/v1/risk/patents/valuations"): VALUE_PATENTS,
+    ("GET", "/api/v1/risk/patents/valuations/{valuation_id}"): VALUE_PATENTS,
+    ("POST", "/api/v1/risk/patents/valuations/{valuation_id}/override"): VALUE_PATENTS,
 }
 PUBLIC: set[tuple[str, str]] = set()
 

@@ -36,6 +36,12 @@ class Permission(StrEnum):
     application_review = "application:review"  # accept, check, review (bank officer)
     application_approve = "application:approve"  # approve / reject (bank approver)
     consultation_manage = "consultation:manage"  # 联合会诊 queue and plans (task force)
+    model_read = "model:read"  # the risk-model registry: versions, metrics, calibration, drift
+    model_manage = "model:manage"  # train/register model versions, run PSI (maker)
+    model_approve = "model:approve"  # promote a challenger to champion (checker, not the trainer)
+    risk_score = "risk:score"  # score an enterprise (a bank under consent; an enterprise itself)
+    risk_data_load = "risk_data:load"  # load financials, invoicing/tax, bank statements
+    patent_value = "patent:value"  # 知识产权估值 and the officer's override
 
 
 R = Role
@@ -58,6 +64,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.lpr_manage,
             Permission.product_read,
             Permission.application_read,
+            Permission.model_read,
+            Permission.model_manage,
+            Permission.model_approve,
+            Permission.risk_data_load,
         }
     ),
     # Banks read identity, grades and portraits; detailed records (record:read) only where the
@@ -76,6 +86,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.application_submit,
             Permission.application_read,
             Permission.application_review,
+            Permission.model_read,
+            Permission.risk_score,
+            Permission.patent_value,
         }
     ),
     R.bank_approver: frozenset(
@@ -90,6 +103,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.quote_run,
             Permission.application_read,
             Permission.application_approve,
+            Permission.model_read,
+            Permission.risk_score,
+            Permission.patent_value,
         }
     ),
     R.enterprise: frozenset(
@@ -104,6 +120,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.quote_run,
             Permission.application_submit,
             Permission.application_read,
+            Permission.risk_score,
         }
     ),
     R.guarantor: frozenset(
@@ -157,6 +174,9 @@ TOKEN_SCOPES: dict[str, str] = {
     "quote:run": "为企业测算额度、利率与还款计划",
     "application:submit": "代企业提交贷款申请",
     "application:read": "读取本行的贷款申请与审批结论",
+    "model:read": "读取风险模型注册表（版本、指标、校准、稳定性）",
+    "risk:score": "为企业计算模型评分、违约概率与原因（须企业授权）",
+    "patent:value": "专利估值及客户经理调整",
 }
 
 

@@ -14,6 +14,7 @@ from zhixin.cli import (  # noqa: F401 - registers commands
     data,
     evaluation,
     lpr,
+    models,
     operators,
     products,
     quotes,

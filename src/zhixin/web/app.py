@@ -156,6 +156,8 @@ def _include_routers(app: FastAPI) -> None:
     from zhixin.quotes import views as quotes_views
     from zhixin.records import endpoints as records_api
     from zhixin.records import views as records_views
+    from zhixin.risk import endpoints as risk_api
+    from zhixin.risk import views as risk_views
     from zhixin.web import pages
     from zhixin.webhooks import endpoints as webhooks_api
     from zhixin.webhooks import views as webhooks_views
@@ -173,6 +175,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(webhooks_api.router, prefix="/api/v1")
     for module in (workdays_api, lpr_api, products_api, quotes_api, applications_api):
         app.include_router(module.router, prefix="/api/v1")
+    app.include_router(risk_api.router, prefix="/api/v1")
     for module in (
         pages,
         accounts_views,
@@ -190,6 +193,7 @@ def _include_routers(app: FastAPI) -> None:
         products_views,
         quotes_views,
         applications_views,
+        risk_views,
     ):
         app.include_router(module.router)
 

@@ -1,0 +1,163 @@
+"""Scoring one enterprise: gather its features under its consent, then score with a champion.
+
+Reads, as of the date:
+
+- its bank-statement lines (the window and the year before: 24 months), invoicing/tax months
+  and annual statements (``risk_*`` tables);
+- its quality grade, by running the evaluation engine for it on ``catalog``
+  (``evaluation.service.evaluate_enterprise``: elements, dimension levels, gates as of the date);
+- its registry facts from its current quality records (``records.service.records_of``).
+
+A bank reads them only while the enterprise's consent (授权) to it is in force
+(``records.service.may_read``); otherwise the request is refused with a Chinese message saying
+so. An enterprise may score itself; a regulator may not (it prices no loans).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from zhixin.accounts.permissions import Permission, Principal
+from zhixin.catalog import service as catalogs
+from zhixin.enterprises import service as enterprises
+from zhixin.errors import Forbidden, NotFound
+from zhixin.evaluation import service as evaluation
+from zhixin.records import service as records
+from zhixin.risk import features as feats
+from zhixin.risk import repository as repo
+from zhixin.risk import service
+from zhixin.risk.schemas import ScoreOut
+
+NO_CONSENT = (
+    "该企业尚未授权贵行读取其明细数据（质量要素记录、财务、开票纳税与银行流水），"
+    "不能计算模型评分；请企业在“授权管理”中向贵行授权后再试"
+)
+
+
+class NoConsent(Forbidden):
+    """403 with the stable code ``no_consent`` a bank's system can branch on."""
+
+    def __init__(self) -> None:
+        super().__init__(NO_CONSENT)
+        self.detail = {"code": "no_consent"}
+
+
+@dataclass(frozen=True)
+class Gathered:
+    values: dict[str, float | None]
+    sources: dict[str, int]  # rows read per source, for the page
+
+
+def _first_month(as_of: date) -> date:
+    first, _ = feats.window(as_of)
+    first -= feats.MONTHS  # the previous window too (growth, seasonality)
+    return date(first // 12, first % 12 + 1, 1)
+
+
+def features_of(
+    session: Session,
+    *,
+    actor: Principal,
+    enterprise_id: int,
+    as_of: date,
+    catalog: str | None = None,
+) -> Gathered:
+    """Every feature of the enterprise on ``as_of`` (refused without consent)."""
+    if not actor.can(Permission.risk_score):
+        raise Forbidden()
+    ent = enterprises.get(session, actor=actor, enterprise_id=enterprise_id)
+    if not records.may_read(session, actor=actor, enterprise_id=enterprise_id):
+        raise NoConsent()
+    since = _first_month(as_of)
+    lines = [
+        feats.BankLine(r.booked_on, r.amount, r.counterparty)
+        for r in repo.bank_lines(session, enterprise_id, since)
+    ]
+    invoices = [
+        feats.InvoiceMonth(r.month, r.invoiced, r.tax_paid)
+        for r in repo.invoice_months(session, enterprise_id, since)
+    ]
+    years = [
+        feats.FinancialYear(
+            r.year,
+            r.revenue,
+            r.net_profit,
+            r.total_assets,
+            r.total_liabilities,
+            r.current_assets,
+            r.current_liabilities,
+            r.rd_expense,
+        )
+        for r in repo.financial_years(session, enterprise_id)
+    ]
+    quality = None
+    if catalog:
+        try:
+            ex = evaluation.evaluate_enterprise(
+                session,
+                actor=actor,
+                enterprise_id=enterprise_id,
+                catalog_name=catalog,
+                as_of=as_of,
+            )
+        except NotFound:
+            ex = None
+        if ex is not None:
+            quality = feats.QualityFacts(
+                class_rank=_rank(catalog, ex.overall_level),
+                total_score=ex.total_score,
+                dimensions_graded=sum(1 for d in ex.dimensions if d.level),
+                elements_held=sum(len(d.elements) for d in ex.dimensions),
+                gates_failed=len(ex.gates),
+            )
+    recs = records.records_of(session, actor=actor, enterprise_id=enterprise_id)
+    registry = feats.registry_facts(recs, as_of=as_of, established_on=ent.established_on)
+    values = feats.all_features(
+        as_of=as_of,
+        lines=lines,
+        invoices=invoices,
+        financials=years,
+        quality=quality,
+        registry=registry,
+    )
+    return Gathered(
+        values,
+        {"bank_lines": len(lines), "invoice_months": len(invoices), "financial_years": len(years)},
+    )
+
+
+def _rank(catalog: str, overall: str | None) -> int | None:
+    """The overall class's rank in the catalog (1 = its best level; None when not graded)."""
+    if overall is None:
+        return None
+    return catalogs.get(catalog).catalog.level_rank(overall) + 1
+
+
+def score(
+    session: Session,
+    *,
+    actor: Principal,
+    enterprise_id: int,
+    model_code: str,
+    as_of: date,
+    catalog: str | None = None,
+) -> ScoreOut:
+    """Score an enterprise with the champion of ``model_code``: score, PD and reason codes."""
+    gathered = features_of(
+        session, actor=actor, enterprise_id=enterprise_id, as_of=as_of, catalog=catalog
+    )
+    result = service.model_pd(session, model_code=model_code, features=gathered.values)
+    return ScoreOut(
+        enterprise_id=enterprise_id,
+        model_code=model_code,
+        model_id=result.model_id,
+        model_version=result.model_version,
+        as_of=as_of,
+        score=result.score,
+        pd=result.pd,
+        reasons=list(result.reasons),
+        features=gathered.values,
+    )
