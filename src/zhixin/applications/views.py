@@ -26,6 +26,7 @@ from zhixin.applications.schemas import ApplicationIn
 from zhixin.consent import rules as consent_rules
 from zhixin.errors import Conflict, Invalid, NotFound, ZhixinError
 from zhixin.evaluation import service as evaluation
+from zhixin.kit import clock
 from zhixin.products import service as products
 from zhixin.products.terms import Method
 from zhixin.web.deps import DB, UnitOfWorkRoute, require
@@ -87,7 +88,7 @@ def _form(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    today = service.today()
+    today = clock.today()
     return render(
         request,
         "application_new.html",

@@ -31,11 +31,11 @@ from zhixin.applications.service import (
     get,
     limit_of,
     rerun_checks,
-    today,
 )
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
 from zhixin.errors import Conflict, Forbidden, Invalid, ZhixinError
+from zhixin.kit import clock
 from zhixin.kit.db import utcnow
 from zhixin.workdays import service as workdays
 from zhixin.workdays.rules import UnknownYear
@@ -90,7 +90,7 @@ def _move(
     """The one path of every transition: load (visibility), check (state machine), change
     (``prepare``), save (optimistic lock), then record (event, audit) and follow up (``after``)."""
     app = load(session, actor, application_id, version)
-    day = on or today()
+    day = on or clock.today()
     current = State(app.state)
     try:
         target = rules.next_state(

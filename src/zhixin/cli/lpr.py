@@ -11,6 +11,7 @@ from rich.table import Table
 
 from zhixin.cli._app import _factory, _fail, app, err, out
 from zhixin.errors import ZhixinError
+from zhixin.kit import clock
 
 lpr_app = typer.Typer(help="LPR 贷款市场报价利率 / loan prime rate table", no_args_is_help=True)
 app.add_typer(lpr_app, name="lpr")
@@ -117,7 +118,7 @@ def lpr_list() -> None:
 
     with unit_of_work(_factory()) as session:
         points = lpr.history(session)
-        stale = rules.is_stale(points, lpr.today())
+        stale = rules.is_stale(points, clock.today())
     table = Table("生效日", "1 年期 %", "5 年期以上 %", "来源")
     for p in reversed(points):
         table.add_row(p.effective_on.isoformat(), str(p.one_year), str(p.five_year), p.source)

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from zhixin.cli._app import _factory, _fail, app, err, out
 from zhixin.errors import ZhixinError
+from zhixin.kit import clock
 
 calendar_app = typer.Typer(
     help="工作日历：法定节假日与调休安排 / working-day calendar", no_args_is_help=True
@@ -115,7 +116,7 @@ def show(year: Annotated[int, typer.Argument(help="年份，如 2026")]) -> None
         return
     out.print(f"说明：{year_out.source}")
     if year_out.entered_by and year_out.entered_at:
-        at = year_out.entered_at.astimezone(workdays.SHANGHAI)
+        at = year_out.entered_at.astimezone(clock.SHANGHAI)
         out.print(f"录入：{year_out.entered_by} {at:%Y-%m-%d %H:%M}（北京时间）")
     out.print(f"全年工作日：{year_out.working_days} 天")
     for title, days in (("休假日", year_out.holidays), ("调休上班日", year_out.workdays)):

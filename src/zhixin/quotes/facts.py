@@ -22,31 +22,24 @@ published, never on a draft or a run nobody approved.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from zhixin.catalog import loader
 from zhixin.catalog.schema import Level
 from zhixin.errors import NotFound
+from zhixin.kit import clock
 from zhixin.products.terms import Facts
 from zhixin.quotes import repository as repo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 AWARD_YEARS = 5  # an award counts in the year given and the four before (as the catalogs do)
 PENALTY_YEARS = 2  # 众商贷's rule: no quality penalty in the two years before the quote
 QUALITY_PENALTY_SUBTYPES = repo.QUALITY_PENALTY_SUBTYPES
 
 # Levels of each catalog body seen, by content hash (a body never changes under its hash).
 _LEVELS: dict[str, tuple[Level, ...]] = {}
-
-
-def end_of_day(on: date) -> datetime:
-    """The first moment after ``on`` in Beijing time, in UTC (publication times are UTC)."""
-    start_next = datetime.combine(on + timedelta(days=1), time(0), tzinfo=SHANGHAI)
-    return start_next.astimezone(UTC)
 
 
 def years_before(on: date, years: int) -> date:
@@ -84,7 +77,7 @@ class _Grade:
 
 
 def _grade(session: Session, enterprise_id: int, on: date, catalog: str) -> _Grade:
-    pub = repo.publication_in_force(session, catalog=catalog, published_before=end_of_day(on))
+    pub = repo.publication_in_force(session, catalog=catalog, published_before=clock.end_of_day(on))
     if pub is None:
         return _Grade()
     g = repo.graded(

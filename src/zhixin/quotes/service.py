@@ -27,7 +27,7 @@ Never commits.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from pydantic import BaseModel
@@ -39,6 +39,7 @@ from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
 from zhixin.enterprises.rules import InvalidUSCC, normalise_uscc
 from zhixin.errors import Forbidden, Invalid, NotFound
+from zhixin.kit import clock
 from zhixin.kit.db import RawJSON, utcnow
 from zhixin.lpr import service as lpr
 from zhixin.products import rules as product_rules
@@ -48,7 +49,7 @@ from zhixin.products.terms import Collateral, Decision, QuoteRequest
 from zhixin.quotes import breakdown, rules
 from zhixin.quotes import repository as repo
 from zhixin.quotes import schedule as schedules
-from zhixin.quotes.facts import SHANGHAI, gather
+from zhixin.quotes.facts import gather
 from zhixin.quotes.models import Quote
 from zhixin.quotes.schemas import (
     CostOut,
@@ -76,10 +77,6 @@ class SystemActor:
 
 SYSTEM = SystemActor()
 Requester = Principal | SystemActor
-
-
-def today() -> date:
-    return utcnow().astimezone(SHANGHAI).date()
 
 
 # -- who may quote and read ------------------------------------------------------------------
@@ -379,7 +376,7 @@ def request_of(body: QuoteIn) -> QuoteRequest:
         amount=body.amount,
         term_months=body.term_months,
         method=body.method,
-        on=body.on or today(),
+        on=body.on or clock.today(),
         annual_sales=body.annual_sales,
         collateral=tuple(Collateral(kind=c.kind, value=c.value) for c in body.collateral),
         milestones_met=frozenset(m.strip() for m in body.milestones_met if m.strip()),
