@@ -492,3 +492,12 @@ def export_run(
             )
         wb.save(xlsx)
     return len(rows)
+
+
+# -- for other domains' services (no permission check: the caller has made it) ---------------
+
+# The run's catalog and what it says of one enterprise (result, dimensions, elements): one
+# round trip (a quote reads it).
+grade = repo.grade
+# A stored catalog version's body (the catalog as the run used it).
+catalog_body = repo.catalog_body

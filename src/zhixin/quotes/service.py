@@ -33,10 +33,12 @@ from decimal import Decimal
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from zhixin.accounts import service as accounts
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.accounts.rules import TenantKind
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
+from zhixin.enterprises import service as enterprises
 from zhixin.enterprises.rules import InvalidUSCC, normalise_uscc
 from zhixin.errors import Forbidden, Invalid, NotFound
 from zhixin.kit import clock
@@ -103,7 +105,7 @@ def _may_read(session: Session, actor: Requester, q: Quote) -> bool:
         return True
     if q.tenant_id == actor.tenant_id:
         return True
-    return kind == TenantKind.bank and repo.tenant_code(session, actor.tenant_id) == q.bank_code
+    return kind == TenantKind.bank and accounts.tenant_code(session, actor.tenant_id) == q.bank_code
 
 
 def resolve_enterprise(session: Session, *, enterprise_id: int | None, uscc: str | None) -> int:
@@ -119,7 +121,7 @@ def resolve_enterprise(session: Session, *, enterprise_id: int | None, uscc: str
         code = normalise_uscc(uscc)
     except InvalidUSCC as exc:
         raise Invalid(str(exc)) from exc
-    found = repo.enterprise_id_by_uscc(session, code)
+    found = enterprises.id_by_uscc(session, code)
     if found is None:
         raise NotFound(NOT_FOUND_ENTERPRISE)
     return found
@@ -388,7 +390,7 @@ def request_of(body: QuoteIn) -> QuoteRequest:
 
 
 def enterprise_brief(session: Session, *, enterprise_id: int) -> EnterpriseRef | None:
-    ent = repo.enterprise(session, enterprise_id)
+    ent = enterprises.identity(session, enterprise_id)
     if ent is None:
         return None
     return EnterpriseRef(id=ent.id, uscc=ent.uscc, name=ent.name)

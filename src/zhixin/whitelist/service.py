@@ -497,3 +497,10 @@ def radar(session: Session, *, actor: Principal, enterprise_id: int) -> RadarOut
         catalog_version=pub.catalog_version,
         dimensions=axes,
     )
+
+
+# -- for other domains' services (no permission check: the caller has made it) ---------------
+
+# The version of a catalog in force at a moment and the enterprise's entries in it: one round
+# trip (a quote reads it).
+standing = repo.standing
