@@ -53,6 +53,7 @@ from zhixin.evaluation.schemas import (
 from zhixin.kit.db import utcnow
 
 Progress = Callable[[str, int, int | None], None]
+Run = EvaluationRun  # a stored run, as other domains' services name it
 
 
 @dataclass(frozen=True)
@@ -156,11 +157,14 @@ def evaluate_database(
     known_at: datetime | None = None,
     engine: str = "duckdb",
     source_dir: Path | None = None,
+    enterprise_ids: list[int] | None = None,
     actor_id: int | None = None,
+    message: str | None = None,
     progress: Progress | None = None,
 ) -> EvaluationRun:
-    """Evaluate every enterprise (from the database, or from ``source_dir`` Parquet) and store
-    the run and its results in the database."""
+    """Evaluate every enterprise (from the database, or from ``source_dir`` Parquet), or only
+    ``enterprise_ids`` (from the database: a whitelist refresh), and store the run — its
+    bookkeeping: catalog version, as-of, engine, counts, timing — and its results."""
     _check_engine(engine)
     t0 = time.perf_counter()
     version = catalogs.register_version(session, loaded=loaded)
@@ -176,6 +180,7 @@ def evaluate_database(
         status="running",
         started_at=utcnow(),
         created_by_id=actor_id,
+        message=message,
     )
     session.add(run)
     session.flush()
@@ -185,11 +190,18 @@ def evaluate_database(
     if source_dir is not None:
         inputs = io.read_parquet(backend, source_dir)
     else:
-        inputs = io.read_database(backend, session.connection(), known_at=known_at)
+        inputs = io.read_database(
+            backend, session.connection(), known_at=known_at, enterprise_ids=enterprise_ids
+        )
     if progress is not None:
         progress("评价", 0, None)
     output = evaluate(
-        inputs.records, inputs.enterprises, loaded.catalog, as_of=as_of, known_at=known_at
+        inputs.records,
+        inputs.enterprises,
+        loaded.catalog,
+        as_of=as_of,
+        known_at=known_at,
+        enterprise_ids=enterprise_ids,
     )
     store_output(session, run=run, output=output, progress=progress)
     for key, value in _counts(output).items():
