@@ -407,7 +407,11 @@ def list_users_unchecked(session: Session) -> list[tuple[User, Tenant, list[str]
     return [(u, tenants[u.tenant_id], repo.roles_of(session, u.id)) for u in repo.users(session)]
 
 
-# -- for other domains' services (no permission check: the caller has made it) ---------------
+# -- for other domains' services and the CLI (no permission check: the caller has made it) ----
+
+user_by_username = repo.user_by_username
+tenant_by_code = repo.tenant_by_code
+token_by_id = repo.token_by_id
 
 
 def tenant_code(session: Session, tenant_id: int) -> str | None:

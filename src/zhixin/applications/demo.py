@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from zhixin.accounts import repository as accounts_repo
 from zhixin.accounts import service as accounts
 from zhixin.accounts.permissions import Principal
 from zhixin.applications import checks, service, workflow
@@ -19,7 +18,7 @@ COMMON = ["licence", "financials", "use_proof", "legal_rep_id", "premises"]
 
 
 def _who(session: Session, username: str) -> Principal | None:
-    user = accounts_repo.user_by_username(session, username)
+    user = accounts.user_by_username(session, username)
     return accounts.principal_for(session, user) if user is not None else None
 
 

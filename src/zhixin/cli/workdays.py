@@ -48,7 +48,6 @@ def set_year(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="替换已录入的年份时不再询问")] = False,
 ) -> None:
     """录入（或整体替换）某年的法定节假日与调休上班日；此后该年以录入为准。"""
-    from zhixin.accounts import repository as accounts_repo
     from zhixin.accounts import service as accounts
     from zhixin.kit.db import unit_of_work
     from zhixin.workdays import files
@@ -67,7 +66,7 @@ def set_year(
         with unit_of_work(_factory()) as session:
             actor = None
             if by is not None:
-                user = accounts_repo.user_by_username(session, by)
+                user = accounts.user_by_username(session, by)
                 if user is None:
                     raise _fail(f"未找到用户 {by}")
                 actor = accounts.principal_for(session, user, via="cli")
