@@ -19,6 +19,7 @@ from tests.integration.test_applications import ALL_MATERIALS, build_world, form
 from tests.support.web import login
 from zhixin.applications import service, workflow
 from zhixin.applications.models import Application, ApplicationEvent
+from zhixin.applications.rules import Action
 from zhixin.kit import clock
 from zhixin.kit.db import unit_of_work
 
@@ -190,7 +191,9 @@ def test_cli_lists_the_queue_shows_one_and_exports(
     w = build_world(factory)
     with unit_of_work(factory) as s:
         app_id = service.submit(s, actor=w.who("owner-a"), form=form(), on=date(2025, 1, 20)).id
-        workflow.accept(s, actor=w.who("officer"), application_id=app_id, on=date(2025, 1, 20))
+        workflow.move(
+            s, Action.accept, actor=w.who("officer"), application_id=app_id, on=date(2025, 1, 20)
+        )
     env = {
         **os.environ,
         "ZHIXIN_DATABASE_URL": settings.database_url,  # type: ignore[attr-defined]
