@@ -10,8 +10,8 @@ the engine. Levels travel as integer ranks (0 = best), points and scores as inte
 score is kept as hundredths (Σ dimension score × weight) and becomes a Decimal with two places
 only when the Arrow output is built.
 
-The Ibis formulation of the folds that this replaced is kept as the tests' oracle
-(``tests/support/engine_reference.py``): the two agree on every catalog."""
+The folds written as Ibis group-bys are the tests' oracle (``tests/support/engine_reference.py``):
+the two agree on every catalog."""
 
 from __future__ import annotations
 

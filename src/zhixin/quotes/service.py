@@ -185,8 +185,7 @@ def quote_json(
 
     The text is the one stored, with the new id and time put in front: the same text as
     ``model_dump_json`` of :func:`quote`'s answer (``id`` and ``created_at`` are the model's
-    first fields), rendered once instead of twice — and not while the transaction holds the
-    database's write lock, as rendering it in the handler did.
+    first fields), rendered once, before the insert takes the database's write lock.
     """
     out, version_id = _quote(session, actor, product_code, enterprise_id, request)
     return _store(session, actor, out, version_id=version_id)[1]
