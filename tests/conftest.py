@@ -1,13 +1,24 @@
 """Shared fixtures: real databases (SQLite always; PostgreSQL / MariaDB when configured).
 
+Which databases a test runs on: a test that uses a database runs on SQLite; it also runs on
+PostgreSQL and MariaDB (each when its URL is set) when its SQL can differ there — every test
+under ``tests/integration`` (repositories, services, migrations, concurrency) and any test
+marked ``databases``. The HTTP, page, CLI and browser tests of ``tests/e2e`` exercise the same
+services through adapters whose SQL does not depend on the server: SQLite only.
+
+A server variant whose URL is not set is skipped, and all of them are reported as one line.
 With ``ZHIXIN_FORBID_SKIPS=1`` (set by .ci/run) any skipped test fails the run, so nothing that
 needs PostgreSQL, MariaDB or Chromium is silently left out there.
+
+The tests run in parallel (``-n auto`` in pyproject.toml): each xdist worker migrates its own
+database per backend (named after the worker, see tests/support/databases.py).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -15,7 +26,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.support.databases import BACKENDS, fresh_database, skip_reason, wipe
+from tests.support.databases import (
+    BACKENDS,
+    SKIPPED_SERVERS,
+    fresh_database,
+    skip_reason,
+    wipe,
+)
 from zhixin.config import Mode, Settings
 from zhixin.kit.db import make_sessionmaker
 from zhixin.kit.migrate import upgrade
@@ -34,8 +51,37 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
+_BACKEND_LINE = next(
+    n
+    for n, line in enumerate(Path(__file__).read_text(encoding="utf-8").splitlines(), 1)
+    if line.startswith("def backend(")
+)
+
+
+def _every_backend(item: pytest.Function | pytest.FunctionDefinition) -> bool:
+    """Does this test's SQL differ by database? Integration tests and ``databases``-marked."""
+    return "integration" in item.path.parts or item.get_closest_marker("databases") is not None
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        backends = BACKENDS if _every_backend(metafunc.definition) else ("sqlite",)
+        metafunc.parametrize("backend", backends, indirect=True, scope="session")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report: pytest.TestReport = yield
+    if report.skipped and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+        if reason in SKIPPED_SERVERS.values():
+            # one location and reason for every server variant: -ra folds them into one line
+            report.longrepr = (__file__, _BACKEND_LINE, SKIPPED_SERVERS["summary"])
+    return report
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> str:  # _BACKEND_LINE points here
     reason = skip_reason(request.param)
     if reason:
         pytest.skip(reason)

@@ -35,10 +35,8 @@ class Settings(BaseSettings):
     https: bool = False  # set true behind TLS: cookies get Secure and the __Host- prefix
     # Request handlers that touch the database run in at most this many threads per process;
     # more requests wait their turn. Python runs one thread at a time, so more threads only
-    # slow the one holding SQLite's write turn: bench/quotes.py, 2 processes, 8 in flight,
-    # quotes/s (p99 ms) with 1/2/4 threads: 387 (40) / 369 (45) / 301 (64); on PostgreSQL on
-    # the same 2 cores 2 and 4 threads gave 177 and 172. Two, not one, so that one slow request
-    # (a PDF, an export) does not stop every other request of its process.
+    # slow the one holding SQLite's write turn (figures: docs/performance.md). Two, not one, so
+    # that one slow request (a PDF, an export) does not stop every other request of its process.
     request_threads: int = Field(default=2, ge=1, le=256)
     # Database connections each server process keeps; at most this many requests hold a
     # session at once, the others wait for one without holding a thread (web/deps.get_db).

@@ -19,6 +19,8 @@ from tests.integration.test_applications import ALL_MATERIALS, build_world, form
 from tests.support.web import login
 from zhixin.applications import service, workflow
 from zhixin.applications.models import Application, ApplicationEvent
+from zhixin.applications.rules import Action
+from zhixin.kit import clock
 from zhixin.kit.db import unit_of_work
 
 BODY = {
@@ -119,7 +121,7 @@ def test_the_api_whole_way_with_idempotency_keys(
     )
     assert late.status_code == 409 and "版本已变化" in late.json()["error"]
     detail = owner.get(f"/api/v1/applications/{app_id}", headers=oh).json()
-    assert detail["decided_on"] == service.today().isoformat()
+    assert detail["decided_on"] == clock.today().isoformat()
     assert detail["decision_days"] == 0 and detail["on_time"] is True
     assert [e["action"] for e in detail["events"]][-1] == "approve"
     assert detail["terms"]["eligible"] is True and len(detail["checks"]) == 5
@@ -189,7 +191,9 @@ def test_cli_lists_the_queue_shows_one_and_exports(
     w = build_world(factory)
     with unit_of_work(factory) as s:
         app_id = service.submit(s, actor=w.who("owner-a"), form=form(), on=date(2025, 1, 20)).id
-        workflow.accept(s, actor=w.who("officer"), application_id=app_id, on=date(2025, 1, 20))
+        workflow.move(
+            s, Action.accept, actor=w.who("officer"), application_id=app_id, on=date(2025, 1, 20)
+        )
     env = {
         **os.environ,
         "ZHIXIN_DATABASE_URL": settings.database_url,  # type: ignore[attr-defined]

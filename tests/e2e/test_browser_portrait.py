@@ -11,7 +11,7 @@ from tests.e2e.browser import browser_skip_reason, chromium_page, live_server
 from tests.integration.test_portrait import FIRM, run, seed
 from tests.support.people import PASSWORD
 from tests.unit.test_portrait_rules import pdf_checks
-from zhixin.consent import service as consents
+from zhixin.kit import clock
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,7 @@ def test_enterprise_authorises_a_bank_and_downloads_its_portrait(tmp_path: Path)
     with live_server(tmp_path) as server:
         w = seed(server.factory)
         firm = w["firm"]
-        run(server.factory, consents.today())
+        run(server.factory, clock.today())
         with chromium_page() as page:
 
             def log_in(username: str) -> None:

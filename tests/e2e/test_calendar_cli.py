@@ -1,7 +1,7 @@
 """``zhixin calendar`` run as an operator or a scheduler runs it: a subprocess and its exit code.
 
-The commands run against the test session's database (SQLite, and PostgreSQL / MariaDB when
-configured), so what the CLI stores is what the services read.
+The commands run against the test session's database, so what the CLI stores is what the
+services read (SQLite: the services' SQL on every server is tested in tests/integration).
 """
 
 from __future__ import annotations

@@ -26,6 +26,8 @@ from zhixin.accounts.rules import Role
 from zhixin.config import Settings
 from zhixin.kit.db import make_engine, make_sessionmaker, unit_of_work
 
+pytestmark = pytest.mark.databases  # the commit and the pool behave per server
+
 BURST = 12
 
 

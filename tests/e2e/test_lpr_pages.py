@@ -14,6 +14,7 @@ from tests.e2e.test_cli import zhixin
 from tests.support.people import PASSWORD, make_user
 from tests.support.web import login
 from zhixin.accounts.rules import Role
+from zhixin.kit import clock
 from zhixin.lpr import rules
 from zhixin.lpr import service as lpr
 
@@ -37,7 +38,7 @@ def test_a_reader_sees_the_table_with_sources_and_the_stale_warning(
     assert "4.25%" in first and "4.85%" in first and "随软件发布" in first
     assert html.index('id="lpr-2025-05-20"') < html.index('id="lpr-2019-08-20"')  # newest first
     # the shipped history ends 2025-05-20; today is later than the following 20th
-    assert lpr.rules.is_stale(list(lpr.shipped()), lpr.today())
+    assert lpr.rules.is_stale(list(lpr.shipped()), clock.today())
     assert "LPR 表可能未更新" in html
     assert 'id="lpr-form"' not in html and "/delete" not in html  # no forms for a reader
     assert client.post("/lpr", data={}).status_code == 403  # and no way around them
@@ -58,7 +59,7 @@ def test_a_regulator_adds_replaces_with_confirmation_and_deletes(
 ) -> None:
     make_user(factory, "reg-page", Role.regulator)
     csrf = login(client, "reg-page")
-    day = rules.last_publication_day(lpr.today()).isoformat()  # the latest publication day
+    day = rules.last_publication_day(clock.today()).isoformat()  # the latest publication day
     form = {"csrf_token": csrf, "effective_on": day, "one_year": "3.00", "five_year": "3.50"}
     saved = client.post("/lpr", data=form | {"note": "维持不变"})
     assert saved.status_code == 200 and saved.url.path == "/lpr"  # after the 303
@@ -177,7 +178,7 @@ def test_browser_regulator_enters_and_replaces_an_lpr(tmp_path: Path) -> None:
         pytest.skip(reason)
     with live_server(tmp_path) as server:
         make_user(server.factory, "reg-browser", Role.regulator)
-        day = rules.last_publication_day(lpr.today()).isoformat()
+        day = rules.last_publication_day(clock.today()).isoformat()
         with chromium_page() as page:
             page.goto(server.url + "/login")
             page.fill("input[name=username]", "reg-browser")

@@ -12,12 +12,13 @@ from tests.integration.test_portrait import FIRM, run, seed
 from tests.support.web import login
 from tests.unit.test_portrait_rules import pdf_checks
 from zhixin.consent import service as consents
+from zhixin.kit import clock
 
 
 def test_consent_changes_what_the_bank_reads(app: FastAPI, factory: sessionmaker[Session]) -> None:
     w = seed(factory)
     firm = w["firm"]
-    run(factory, consents.today())
+    run(factory, clock.today())
     with TestClient(app) as bank, TestClient(app) as owner:
         login(bank, "bank")
         csrf = login(owner, "owner")
@@ -36,7 +37,7 @@ def test_consent_changes_what_the_bank_reads(app: FastAPI, factory: sessionmaker
         assert granted.status_code == 201, granted.text
         body = granted.json()
         assert body["state"] == "active" and body["bank_name"]
-        assert body["expires_on"] == consents.rules.default_expiry(consents.today()).isoformat()
+        assert body["expires_on"] == consents.rules.default_expiry(clock.today()).isoformat()
         during = bank.get(records)
         assert during.status_code == 200
         assert len(during.json()) == 5
@@ -61,7 +62,7 @@ def test_enterprise_sees_only_itself(
 ) -> None:
     w = seed(factory)
     firm, other = w["firm"], w["other"]
-    run(factory, consents.today())
+    run(factory, clock.today())
     with TestClient(app) as c:
         login(c, "stranger")  # the user of 乙公司
         for path in (

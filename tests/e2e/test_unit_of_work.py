@@ -27,6 +27,8 @@ from zhixin.errors import Conflict
 from zhixin.lpr.models import LprRate
 from zhixin.web.deps import DB, UnitOfWorkRoute
 
+pytestmark = pytest.mark.databases  # the commit and the pool behave per server
+
 DAY = {"sync": date(1991, 1, 1), "fails": date(1991, 1, 2), "async": date(1991, 1, 3)}
 
 

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -22,9 +23,11 @@ from zhixin.accounts import repository as accounts_repo
 from zhixin.accounts import service as accounts
 from zhixin.accounts.permissions import Principal
 from zhixin.accounts.rules import PasswordPolicy, Role, TenantKind
-from zhixin.applications import checks, reading, service, workflow
+from zhixin.applications import acts, reading, service
 from zhixin.applications.models import Application, ApplicationEvent
+from zhixin.applications.rules import Action
 from zhixin.applications.schemas import ApplicationIn
+from zhixin.applications.workflow import Inputs
 from zhixin.audit.models import AuditEvent
 from zhixin.consent.models import Consent
 from zhixin.enterprises.models import Enterprise
@@ -136,22 +139,26 @@ def submit(w: World, user: str, on: date, f: ApplicationIn | None = None) -> int
         return service.submit(s, actor=w.who(user), form=f or form(), on=on).id
 
 
-def run(w: World, fn, user: str, app_id: int, **kw: object) -> Application:  # type: ignore[no-untyped-def]
+def run(
+    w: World, act: str, user: str, app_id: int, on: date | None = None, **kw: Any
+) -> Application:
+    """Do ``act`` (an :data:`~zhixin.applications.acts.ACTS` name) as ``user``, committed."""
     with unit_of_work(w.factory) as s:
-        result: Application = fn(s, actor=w.who(user), application_id=app_id, **kw)
-        return result
+        return acts.perform(
+            s, act, actor=w.who(user), application_id=app_id, inputs=Inputs(**kw), on=on
+        )
 
 
 def attest_all(w: World, app_id: int, user: str = "officer", on: date | None = None) -> None:
     for code in ("fixed_premises", "real_need", "lawful_use"):
-        run(w, checks.attest, user, app_id, code=code, passed=True, note="已实地走访核实", on=on)
+        run(w, "attest", user, app_id, code=code, passed=True, note="已实地走访核实", on=on)
 
 
 def to_pending_approval(w: World, app_id: int, day: date, officer: str = "officer") -> None:
-    run(w, workflow.accept, officer, app_id, on=day)
-    run(w, workflow.start_review, officer, app_id, on=day)
+    run(w, Action.accept, officer, app_id, on=day)
+    run(w, Action.start_review, officer, app_id, on=day)
     attest_all(w, app_id, officer, day)
-    run(w, workflow.submit_for_approval, officer, app_id, recommendation="approve", on=day)
+    run(w, Action.submit_for_approval, officer, app_id, recommendation="approve", on=day)
 
 
 def detail(w: World, user: str, app_id: int, on: date | None = None):  # type: ignore[no-untyped-def]
@@ -264,10 +271,10 @@ def test_missing_material_is_requested_and_answered_not_silently_accepted(world:
     with pytest.raises(
         Invalid, match="材料不全，不能受理：缺少近一年财务报表、法定代表人身份证明、经营场所证明"
     ):
-        run(world, workflow.accept, "officer", app_id, on=date(2025, 1, 24))
+        run(world, Action.accept, "officer", app_id, on=date(2025, 1, 24))
     run(
         world,
-        workflow.request_materials,
+        Action.request_materials,
         "officer",
         app_id,
         codes=["financials", "legal_rep_id", "premises"],
@@ -278,7 +285,7 @@ def test_missing_material_is_requested_and_answered_not_silently_accepted(world:
     with pytest.raises(Invalid, match="仍缺少要求补充的材料：经营场所证明"):
         run(
             world,
-            workflow.respond_materials,
+            Action.respond_materials,
             "owner-a",
             app_id,
             provided=["financials", "legal_rep_id"],
@@ -286,10 +293,10 @@ def test_missing_material_is_requested_and_answered_not_silently_accepted(world:
         )
     # another enterprise cannot answer for it
     with pytest.raises(NotFound):
-        run(world, workflow.respond_materials, "owner-b", app_id, provided=["premises"])
+        run(world, Action.respond_materials, "owner-b", app_id, provided=["premises"])
     run(
         world,
-        workflow.respond_materials,
+        Action.respond_materials,
         "owner-a",
         app_id,
         provided=["financials", "legal_rep_id", "premises"],
@@ -301,7 +308,7 @@ def test_missing_material_is_requested_and_answered_not_silently_accepted(world:
     assert {m.code: m.status for m in d.materials}["premises"] == "provided"
     premises = next(c for c in d.checks if c.code == "fixed_premises")
     assert "企业已提交经营场所证明" in premises.evidence
-    run(world, workflow.accept, "officer", app_id, on=date(2025, 1, 27))
+    run(world, Action.accept, "officer", app_id, on=date(2025, 1, 27))
     assert detail(world, "officer", app_id).state == "accepted"
 
 
@@ -310,23 +317,23 @@ def test_missing_material_is_requested_and_answered_not_silently_accepted(world:
 
 def test_the_whole_way_with_events_audit_and_measured_days(world: World) -> None:
     app_id = submit(world, "owner-a", date(2025, 1, 23))
-    run(world, workflow.accept, "officer", app_id, on=date(2025, 1, 24))
-    run(world, workflow.start_review, "officer", app_id, on=date(2025, 1, 24))
+    run(world, Action.accept, "officer", app_id, on=date(2025, 1, 24))
+    run(world, Action.start_review, "officer", app_id, on=date(2025, 1, 24))
     with pytest.raises(
         Invalid, match="五项标准尚未全部核实（固定经营场所、真实融资需求、贷款用途合法合规）"
     ):
-        run(world, workflow.submit_for_approval, "officer", app_id, recommendation="approve")
+        run(world, Action.submit_for_approval, "officer", app_id, recommendation="approve")
     attest_all(world, app_id, "officer", date(2025, 1, 26))
     run(
         world,
-        workflow.submit_for_approval,
+        Action.submit_for_approval,
         "officer",
         app_id,
         recommendation="approve",
         note="五项标准均通过",
         on=date(2025, 1, 27),
     )
-    run(world, workflow.approve, "approver", app_id, on=date(2025, 2, 5))
+    run(world, Action.approve, "approver", app_id, on=date(2025, 2, 5))
     d = detail(world, "owner-a", app_id)
     assert d.state == "approved"
     assert d.approved_amount == Decimal("3000000.00") and d.approved_rate == Decimal("5.0000")
@@ -346,7 +353,7 @@ def test_the_whole_way_with_events_audit_and_measured_days(world: World) -> None
         "approve",
     ]
     assert d.events[-1].actor_name == "approver" and d.events[-1].to_label == "已批准"
-    run(world, workflow.contract, "officer", app_id, note="合同 XMRCB-2025-77")
+    run(world, Action.contract, "officer", app_id, note="合同 XMRCB-2025-77")
     assert detail(world, "officer", app_id).state == "contracted"
     with unit_of_work(world.factory) as s:
         actions = s.scalars(
@@ -361,12 +368,12 @@ def test_maker_checker_even_for_a_user_holding_both_roles(world: World) -> None:
     app_id = submit(world, "owner-a", date(2025, 1, 23))
     to_pending_approval(world, app_id, date(2025, 1, 24), officer="both")
     with pytest.raises(Forbidden, match="审贷分离"):
-        run(world, workflow.approve, "both", app_id)
+        run(world, Action.approve, "both", app_id)
     with pytest.raises(Forbidden, match="审贷分离"):
-        run(world, workflow.reject, "both", app_id, codes=["other"], note="x")
+        run(world, Action.reject, "both", app_id, codes=["other"], note="x")
     left = detail(world, "both", app_id).actions
     assert "approve" not in left and "reject" not in left and "return_for_review" not in left
-    run(world, workflow.approve, "approver", app_id, on=date(2025, 1, 27))
+    run(world, Action.approve, "approver", app_id, on=date(2025, 1, 27))
     assert detail(world, "both", app_id).state == "approved"
 
 
@@ -377,13 +384,13 @@ def test_approval_refuses_what_the_quote_did_not_support(world: World) -> None:
     with pytest.raises(
         Invalid, match=re.escape("不符合准入条件（申请金额 400.00万元 超过可贷额度 300.00万元）")
     ):
-        run(world, workflow.approve, "approver", over)
+        run(world, Action.approve, "approver", over)
     # an eligible application may be approved for less than asked, never for more
     fits = submit(world, "owner-a", date(2025, 1, 23))
     to_pending_approval(world, fits, date(2025, 1, 24))
     with pytest.raises(Invalid, match="批准金额不能超过申请金额"):
-        run(world, workflow.approve, "approver", fits, amount=Decimal("3000000.01"))
-    run(world, workflow.approve, "approver", fits, amount=Decimal("2500000.00"))
+        run(world, Action.approve, "approver", fits, amount=Decimal("3000000.01"))
+    run(world, Action.approve, "approver", fits, amount=Decimal("2500000.00"))
     assert detail(world, "owner-a", fits).approved_amount == Decimal("2500000.00")
 
 
@@ -395,20 +402,20 @@ def test_a_bank_sees_only_its_own_and_an_enterprise_only_its_own(world: World) -
         with unit_of_work(world.factory) as s:
             assert reading.queue(s, actor=world.who(user)).total == 0
     with pytest.raises(NotFound):
-        run(world, workflow.accept, "icbc-officer", app_id)
+        run(world, Action.accept, "icbc-officer", app_id)
     with pytest.raises(Forbidden):
         detail(world, "guarantor", app_id)
     for user in ("officer", "approver", "owner-a", "regulator", "taskforce"):
         assert detail(world, user, app_id).id == app_id
     with pytest.raises(Forbidden):  # the regulator reads, it does not act
-        run(world, workflow.accept, "regulator", app_id)
+        run(world, Action.accept, "regulator", app_id)
 
 
 def test_withdrawal_and_what_cannot_follow_it(world: World) -> None:
     app_id = submit(world, "owner-a", date(2025, 1, 23))
-    run(world, workflow.withdraw, "owner-a", app_id, note="资金需求已通过其他渠道解决")
+    run(world, Action.withdraw, "owner-a", app_id, note="资金需求已通过其他渠道解决")
     with pytest.raises(Conflict, match="已撤回"):
-        run(world, workflow.accept, "officer", app_id)
+        run(world, Action.accept, "officer", app_id)
     d = detail(world, "owner-a", app_id)
     assert d.state == "withdrawn" and d.decided_on is None and d.actions == []
 
@@ -433,16 +440,16 @@ def test_the_deadline_counts_china_working_days(
     world: World, accepted: date, deadline: date
 ) -> None:
     app_id = submit(world, "owner-a", accepted)
-    run(world, workflow.accept, "officer", app_id, on=accepted)
+    run(world, Action.accept, "officer", app_id, on=accepted)
     assert detail(world, "officer", app_id, on=accepted).deadline == deadline
 
 
 def test_waiting_for_materials_moves_the_deadline(world: World) -> None:
     app_id = submit(world, "owner-a", date(2025, 9, 24))
-    run(world, workflow.accept, "officer", app_id, on=date(2025, 9, 26))  # due Thu 9 Oct
+    run(world, Action.accept, "officer", app_id, on=date(2025, 9, 26))  # due Thu 9 Oct
     run(
         world,
-        workflow.request_materials,
+        Action.request_materials,
         "officer",
         app_id,
         codes=["financials"],
@@ -453,7 +460,7 @@ def test_waiting_for_materials_moves_the_deadline(world: World) -> None:
     # so Thu 9 Oct + 2 = Sat 11 Oct (make-up workday)
     run(
         world,
-        workflow.respond_materials,
+        Action.respond_materials,
         "owner-a",
         app_id,
         provided=["financials"],
@@ -469,7 +476,7 @@ def test_an_unknown_year_is_said_plainly(world: World) -> None:
     # Accepted Mon 28 Dec 2026: 29, 30, 31 Dec are working days; the 4th falls in 2027, a year
     # neither chinese-calendar nor the operator's calendar knows.
     app_id = submit(world, "owner-a", date(2026, 12, 28))
-    run(world, workflow.accept, "officer", app_id, on=date(2026, 12, 28))
+    run(world, Action.accept, "officer", app_id, on=date(2026, 12, 28))
     d = detail(world, "officer", app_id, on=date(2026, 12, 28))
     assert d.deadline is None
     assert d.deadline_note is not None and "2027" in d.deadline_note
@@ -478,9 +485,9 @@ def test_an_unknown_year_is_said_plainly(world: World) -> None:
 
 def test_the_queue_runs_by_working_days_left_and_counts_the_overdue(world: World) -> None:
     first = submit(world, "owner-a", date(2025, 1, 20))
-    run(world, workflow.accept, "officer", first, on=date(2025, 1, 20))  # due Fri 24 Jan
+    run(world, Action.accept, "officer", first, on=date(2025, 1, 20))  # due Fri 24 Jan
     second = submit(world, "owner-b", date(2025, 1, 23))
-    run(world, workflow.accept, "officer", second, on=date(2025, 1, 24))  # due Thu 6 Feb
+    run(world, Action.accept, "officer", second, on=date(2025, 1, 24))  # due Thu 6 Feb
     third = submit(world, "owner-c", date(2025, 1, 23), form(amount="500000.00"))  # no lane
     with unit_of_work(world.factory) as s:
         q = reading.queue(s, actor=world.who("officer"), on=date(2025, 1, 27))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.integration.test_applications import build_world, run, submit, to_pending_approval
 from zhixin.applications import service, workflow
 from zhixin.applications.models import Application, ApplicationEvent
+from zhixin.applications.rules import Action
 from zhixin.applications.workflow import STALE
 from zhixin.audit.models import AuditEvent
 from zhixin.errors import Conflict
@@ -37,7 +38,13 @@ def test_two_approvals_at_once_yield_one_approval_and_one_409(
                 seen = service.get(s, actor=people[user], application_id=app_id)
                 assert seen.state == "pending_approval"
                 both_read.wait()
-                workflow.approve(s, actor=people[user], application_id=app_id, on=date(2025, 1, 27))
+                workflow.move(
+                    s,
+                    Action.approve,
+                    actor=people[user],
+                    application_id=app_id,
+                    on=date(2025, 1, 27),
+                )
             outcome[user] = "approved"
         except Conflict as exc:
             outcome[user] = exc.message
@@ -71,9 +78,9 @@ def test_a_late_second_approval_is_refused_by_the_state(factory: sessionmaker[Se
     w = build_world(factory)
     app_id = submit(w, "owner-a", date(2025, 1, 23))
     to_pending_approval(w, app_id, date(2025, 1, 24))
-    run(w, workflow.approve, "approver", app_id)
+    run(w, Action.approve, "approver", app_id)
     with pytest.raises(Conflict, match="该申请已处于「已批准」状态，不能再批准"):
-        run(w, workflow.approve, "approver2", app_id)
+        run(w, Action.approve, "approver2", app_id)
     # a page that still shows the old version is told so before anything is tried
     with pytest.raises(Conflict, match="版本已变化"):
-        run(w, workflow.contract, "officer", app_id, version=1)
+        run(w, Action.contract, "officer", app_id, version=1)

@@ -23,8 +23,9 @@ from tests.integration.test_applications import (
 from tests.support.grades import Grade, publish_grades
 from tests.support.people import make_user
 from zhixin.accounts.rules import Role
-from zhixin.applications import consultation, workflow
+from zhixin.applications import consultation
 from zhixin.applications.models import Consultation
+from zhixin.applications.rules import Action
 from zhixin.enterprises.models import Enterprise
 from zhixin.enterprises.rules import make_uscc
 from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
@@ -38,13 +39,13 @@ def world(factory: sessionmaker[Session]) -> World:
 
 
 def refuse(w: World, app_id: int, day: date, officer: str, approver: str, codes: list[str]) -> None:
-    run(w, workflow.accept, officer, app_id, on=day)
-    run(w, workflow.start_review, officer, app_id, on=day)
+    run(w, Action.accept, officer, app_id, on=day)
+    run(w, Action.start_review, officer, app_id, on=day)
     attest_all(w, app_id, officer, day)
-    run(w, workflow.submit_for_approval, officer, app_id, recommendation="reject", on=day)
+    run(w, Action.submit_for_approval, officer, app_id, recommendation="reject", on=day)
     run(
         w,
-        workflow.reject,
+        Action.reject,
         approver,
         app_id,
         codes=codes,
@@ -66,7 +67,7 @@ def test_a_refusal_is_planned_resubmitted_approved_and_resolved(world: World) ->
         refuse(world, original, date(2025, 3, 3), "icbc-officer", "icbc-approver", [])
     run(
         world,
-        workflow.reject,
+        Action.reject,
         "icbc-approver",
         original,
         codes=["not_eligible", "low_grade"],
@@ -112,7 +113,7 @@ def test_a_refusal_is_planned_resubmitted_approved_and_resolved(world: World) ->
         world, "owner-b", date(2025, 3, 5), form(amount="2000000.00", resubmission_of=original)
     )
     to_pending_approval(world, again, date(2025, 3, 6))
-    run(world, workflow.approve, "approver", again, on=date(2025, 3, 7))
+    run(world, Action.approve, "approver", again, on=date(2025, 3, 7))
     assert detail(world, "owner-b", original).resubmissions == [again]
     assert detail(world, "owner-b", again).resubmission_of_id == original
 

@@ -13,6 +13,7 @@ from zhixin.audit.models import AuditEvent
 from zhixin.consent import service as consents
 from zhixin.consent.models import Consent
 from zhixin.errors import Forbidden, Invalid, NotFound
+from zhixin.kit import clock
 from zhixin.kit.db import unit_of_work, utcnow
 from zhixin.records import service as records
 
@@ -46,7 +47,7 @@ def test_grant_revoke_and_expiry_decide_what_a_bank_reads(
     with unit_of_work(factory) as s:
         listed = consents.list_for_enterprise(s, actor=owner, enterprise_id=firm)
         assert [(x.id, x.state, x.expires_on) for x in listed] == [
-            (cid, "active", consents.rules.default_expiry(consents.today()))
+            (cid, "active", consents.rules.default_expiry(clock.today()))
         ]
         consents.revoke(s, actor=owner, consent_id=cid)
     with pytest.raises(NotFound):
@@ -58,7 +59,7 @@ def test_grant_revoke_and_expiry_decide_what_a_bank_reads(
             actor=owner,
             enterprise_id=firm,
             tenant_id=world["bank_tenant"],
-            expires_on=consents.today() + timedelta(days=10),
+            expires_on=clock.today() + timedelta(days=10),
         )
         cid2 = c2.id
     assert _read(factory, world["bank"], firm) == 5

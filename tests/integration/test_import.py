@@ -23,6 +23,7 @@ import zhixin.audit.models
 import zhixin.enterprises.models
 import zhixin.intake.models
 import zhixin.records.models  # noqa: F401 - every table, so foreign keys resolve
+from tests.support.databases import SKIPPED_SERVERS
 from zhixin.config import get_settings
 from zhixin.enterprises.models import Enterprise
 from zhixin.enterprises.rules import make_uscc
@@ -52,7 +53,7 @@ def _server_urls() -> list[object]:
         ("ZHIXIN_TEST_MYSQL_URL", "mysql"),
     ):
         url = os.environ.get(env)
-        mark = pytest.mark.skipif(not url, reason=f"{env} is not set")
+        mark = pytest.mark.skipif(not url, reason=SKIPPED_SERVERS[name])
         params.append(pytest.param(url or "", id=name, marks=mark))
     return params
 

@@ -19,6 +19,7 @@ from zhixin.enterprises.models import Enterprise
 from zhixin.errors import NotFound
 from zhixin.evaluation import service as evaluation
 from zhixin.evaluation.models import EvaluationResult
+from zhixin.kit import clock
 from zhixin.kit.db import unit_of_work, utcnow
 from zhixin.portrait import service as portraits
 from zhixin.records.models import CreditRepair, QualityRecord
@@ -48,7 +49,7 @@ def _rec(firm: Enterprise, kind: str, key: str, **fields: object) -> QualityReco
 def seed(factory: sessionmaker[Session], today: date | None = None) -> dict[str, int]:
     """A firm with credit 2023/2024, an ISO 9001 certificate lapsing in 30 days, an ISO 14001
     one lapsing in 200 days, a penalty 100 days ago; another firm; users of every side."""
-    today = today or consents.today()
+    today = today or clock.today()
     with unit_of_work(factory) as s:
         firm = Enterprise(
             uscc="91350200MA2Y00770J",
@@ -144,7 +145,7 @@ def world(factory: sessionmaker[Session]) -> dict[str, int]:
 def test_warnings_name_the_certificate_within_90_days_only(
     factory: sessionmaker[Session], world: dict[str, int]
 ) -> None:
-    run(factory, consents.today())
+    run(factory, clock.today())
     owner = principal(factory, world["owner"])
     with unit_of_work(factory) as s:
         p = portraits.build(s, actor=owner, enterprise_id=world["firm"])
@@ -161,7 +162,7 @@ def test_warnings_name_the_certificate_within_90_days_only(
             CreditRepair(
                 record_id=world["penalty"],
                 enterprise_id=world["firm"],
-                repair_date=consents.today(),
+                repair_date=clock.today(),
                 reason="已整改",
                 requested_by_id=world["owner"],
             )
@@ -178,7 +179,7 @@ def test_trend_lists_runs_by_as_of_date_newest_last(
 ) -> None:
     second = run(factory, date(2025, 6, 30))
     first = run(factory, date(2024, 6, 30))  # evaluated later, but as of an earlier date
-    third = run(factory, consents.today())
+    third = run(factory, clock.today())
     with unit_of_work(factory) as s:
         totals = {
             r.run_id: r.total_score
@@ -190,7 +191,7 @@ def test_trend_lists_runs_by_as_of_date_newest_last(
             s, actor=principal(factory, world["regulator"]), enterprise_id=world["firm"]
         )
     assert [t.run_id for t in p.trend] == [first, second, third]
-    assert [t.as_of for t in p.trend] == [date(2024, 6, 30), date(2025, 6, 30), consents.today()]
+    assert [t.as_of for t in p.trend] == [date(2024, 6, 30), date(2025, 6, 30), clock.today()]
     assert [t.total_score for t in p.trend] == [totals[first], totals[second], totals[third]]
     assert p.result is not None and p.result.run_id == third
     assert len(p.dimensions) == 5
@@ -200,7 +201,7 @@ def test_trend_lists_runs_by_as_of_date_newest_last(
 def test_evidence_only_with_consent_and_enterprise_sees_only_itself(
     factory: sessionmaker[Session], world: dict[str, int]
 ) -> None:
-    run(factory, consents.today())
+    run(factory, clock.today())
     bank = principal(factory, world["bank"])
     guarantor = principal(factory, world["guarantor"])
     with unit_of_work(factory) as s:

@@ -14,6 +14,7 @@ from tests.integration.test_portrait import principal
 from tests.support.people import make_user
 from zhixin.accounts.rules import Role
 from zhixin.errors import Forbidden, NotFound
+from zhixin.kit import clock
 from zhixin.kit.db import unit_of_work
 from zhixin.lpr import service as lpr
 from zhixin.products import loader
@@ -89,7 +90,7 @@ def test_list_and_get_for_readers_with_the_lowest_rate_on_todays_lpr(
         listed = products.list_products(s, actor=officer)
         assert [p.code for p in listed] == loader.shipped()
         lu = next(p for p in listed if p.code == "luzhidai")
-        today = lpr.rates_on(s, lpr.today())
+        today = lpr.rates_on(s, clock.today())
         # best case: LPR + 240bp − 120bp (the discount cap), never below the 2.73 % floor
         expected = max(today.one_year + Decimal("1.20"), Decimal("2.73"))
         assert lu.rate_from == expected and lu.lpr_on == today.effective_on

@@ -18,6 +18,13 @@ from zhixin.kit.db import make_engine, normalise_url
 
 BACKENDS = ("sqlite", "postgresql", "mysql")
 ENV = {"postgresql": "ZHIXIN_TEST_POSTGRES_URL", "mysql": "ZHIXIN_TEST_MYSQL_URL"}
+# the skip reason of a server variant without its URL, and the one line that reports them all
+SKIPPED_SERVERS = {
+    backend: f"{backend}: set {variable} to run on it" for backend, variable in ENV.items()
+} | {
+    "summary": "PostgreSQL / MariaDB variants of the database tests: set "
+    "ZHIXIN_TEST_POSTGRES_URL and ZHIXIN_TEST_MYSQL_URL to run them",
+}
 
 
 def server_url(backend: str) -> str | None:
@@ -28,7 +35,7 @@ def skip_reason(backend: str) -> str | None:
     if backend == "sqlite":
         return None
     if not server_url(backend):
-        return f"{backend}: set {ENV[backend]} to run on it"
+        return SKIPPED_SERVERS[backend]
     return None
 
 

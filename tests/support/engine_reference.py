@@ -12,14 +12,14 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from zhixin.catalog.schema import Catalog
-from zhixin.engine.evaluate import _Codes
+from zhixin.engine.tags import Tags
 
 
 def _int(value: int) -> ir.IntegerValue:
     return ibis.literal(value, type="int64")
 
 
-def _measures(hits: ir.Table, catalog: Catalog, codes: _Codes) -> ir.Table:
+def _measures(hits: ir.Table, catalog: Catalog, codes: Tags) -> ir.Table:
     """Per enterprise × element: the matching records (sorted ids) and the measure — their
     count, or the longest streak of consecutive years — less the elements an *unless* rule
     voids.
@@ -27,10 +27,10 @@ def _measures(hits: ir.Table, catalog: Catalog, codes: _Codes) -> ir.Table:
     One aggregation over the element and *unless* tags (an *unless* tag is counted with its
     element: the group is void if it has one), so no anti-join with the voiding records.
     """
-    n_el = len(codes.elements)
+    n_el = codes.first_unless
     streak = [codes.element(e.code) for e in catalog.elements if e.rule.streak is not None]
     unless = [codes.unless(e.code) for e in catalog.elements if e.unless is not None]
-    t = hits.filter(hits.tag < (2 * n_el if unless else n_el))
+    t = hits.filter(hits.tag < (codes.first_gate if unless else n_el))
     if unless:
         voids = t.tag >= n_el
         t = t.mutate(element=ibis.ifelse(voids, t.tag - n_el, t.tag), voids=voids)
@@ -83,7 +83,7 @@ def _tiers(catalog: Catalog) -> list[tuple[str, str, int, int, int]]:
     return out
 
 
-def _elements(hits: ir.Table, catalog: Catalog, codes: _Codes) -> ir.Table:
+def _elements(hits: ir.Table, catalog: Catalog, codes: Tags) -> ir.Table:
     m = _measures(hits, catalog, codes)
     # the best tier reached: per element, its tiers best level first, so the first match wins
     by_element: dict[int, list[tuple[int, int, int]]] = {}
@@ -120,7 +120,7 @@ def _elements(hits: ir.Table, catalog: Catalog, codes: _Codes) -> ir.Table:
     )
 
 
-def _dimensions(elements: ir.Table, catalog: Catalog, codes: _Codes) -> ir.Table:
+def _dimensions(elements: ir.Table, catalog: Catalog, codes: Tags) -> ir.Table:
     at_ranks = sorted({catalog.level_rank(u.at_level) for u in catalog.uplifts})
     aggs: dict[str, ir.Value] = {
         "rank": elements["rank"].min(),
@@ -148,8 +148,8 @@ def _dimensions(elements: ir.Table, catalog: Catalog, codes: _Codes) -> ir.Table
     )
 
 
-def _gates(hits: ir.Table, codes: _Codes) -> ir.Table:
-    first = 2 * len(codes.elements)
+def _gates(hits: ir.Table, codes: Tags) -> ir.Table:
+    first = codes.first_gate
     g = hits.filter(hits.tag >= first)
     gate = ibis.cases(*[(g.tag == first + i, ibis.literal(c)) for i, c in enumerate(codes.gates)])
     g = g.select("enterprise_id", "record_id", gate=gate)
@@ -178,7 +178,7 @@ def _sorted(table: ir.Table, keys: list[str]) -> pa.Table:
 
 
 def ibis_folds(
-    hits: ir.Table, catalog: Catalog, codes: _Codes
+    hits: ir.Table, catalog: Catalog, codes: Tags
 ) -> tuple[pa.Table, pa.Table, pa.Table | None, pa.Table]:
     """(elements, gates, effects, dimensions) of the rule matches ``hits``, by the backend."""
     elements = _elements(hits, catalog, codes).cache()

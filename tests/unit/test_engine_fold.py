@@ -17,8 +17,9 @@ from tests.support.engine_reference import ibis_folds
 from zhixin.catalog.loader import load
 from zhixin.demo.synth import write_parquet
 from zhixin.engine import fold, io
-from zhixin.engine.evaluate import _Codes, _tags, evaluate
+from zhixin.engine.evaluate import evaluate, match_rules
 from zhixin.engine.predicates import as_known, normalise
+from zhixin.engine.tags import Tags
 
 from .test_engine import SCHEMA, XIAMEN, cc, iso, penalty, rec
 
@@ -47,12 +48,12 @@ def test_the_fold_equals_the_ibis_oracle_on_every_catalog(
 ) -> None:
     catalog = load(name).catalog
     inputs = io.read_parquet(io.connect("duckdb"), synth_dir)
-    codes = _Codes.of(catalog)
-    hits = _tags(
+    codes = Tags.of(catalog)
+    hits = match_rules(
         as_known(normalise(inputs.records), as_of=as_of, known_at=None), catalog, codes, as_of
     )
     matched = hits.order_by(list(fold.HIT_COLUMNS_ORDER)).to_pyarrow()
-    shape = fold.shape(catalog, codes.elements, codes.dimensions, codes.gates)
+    shape = fold.shape(catalog, codes)
     elements, gates, effects = fold.fold_elements_and_gates(matched, shape)
     dims = fold.fold_dimensions(elements, shape)
 
@@ -180,12 +181,12 @@ def test_the_fold_equals_the_oracle_on_crowded_records(
     as_of = date(2025, 6, 30)
     for name in ("xiamen", "shandong"):
         catalog = load(name).catalog
-        codes = _Codes.of(catalog)
-        hits = _tags(
+        codes = Tags.of(catalog)
+        hits = match_rules(
             as_known(normalise(inputs.records), as_of=as_of, known_at=None), catalog, codes, as_of
         )
         matched = hits.order_by(list(fold.HIT_COLUMNS_ORDER)).to_pyarrow()
-        shape = fold.shape(catalog, codes.elements, codes.dimensions, codes.gates)
+        shape = fold.shape(catalog, codes)
         elements, gates, effects = fold.fold_elements_and_gates(matched, shape)
         o_elements, o_gates, o_effects, o_dims = ibis_folds(hits, catalog, codes)
         _same(elements, o_elements)

@@ -405,3 +405,15 @@ def list_users_unchecked(session: Session) -> list[tuple[User, Tenant, list[str]
     """Every user with tenant and roles, for operator commands run on the server itself."""
     tenants = {t.id: t for t in repo.tenants(session)}
     return [(u, tenants[u.tenant_id], repo.roles_of(session, u.id)) for u in repo.users(session)]
+
+
+# -- for other domains' services and the CLI (no permission check: the caller has made it) ----
+
+user_by_username = repo.user_by_username
+tenant_by_code = repo.tenant_by_code
+token_by_id = repo.token_by_id
+
+
+def tenant_code(session: Session, tenant_id: int) -> str | None:
+    tenant = repo.tenant_by_id(session, tenant_id)
+    return tenant.code if tenant is not None else None

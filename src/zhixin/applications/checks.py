@@ -13,11 +13,12 @@ from zhixin.applications import repository as repo
 from zhixin.applications import rules, standards
 from zhixin.applications.models import Application
 from zhixin.applications.rules import State
-from zhixin.applications.service import add_event, checks_of, rerun_checks, today
+from zhixin.applications.service import add_event, checks_of, rerun_checks
 from zhixin.applications.workflow import load, save
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
 from zhixin.errors import Conflict, Forbidden, Invalid
+from zhixin.kit import clock
 from zhixin.kit.db import utcnow
 
 REVIEWING = frozenset({State.accepted, State.under_review})
@@ -58,7 +59,7 @@ def attest(
     row.status, row.source, row.note = done.status.value, done.source.value, done.note
     row.decided_by_id, row.decided_at = actor.user_id, utcnow()
     save(session, app)
-    day = on or today()
+    day = on or clock.today()
     state = State(app.state)
     result = standards.STATUS_LABELS[done.status]
     add_event(
@@ -94,7 +95,7 @@ def recheck(
     """Run the five standards again from the records (after a list entry was lifted, say)."""
     app = load(session, actor, application_id, version)
     _reviewable(actor, app)
-    day = on or today()
+    day = on or clock.today()
     provided = {m.code for m in repo.materials(session, app.id) if m.status == "provided"}
     rerun_checks(session, app, day, provided)
     save(session, app)

@@ -23,11 +23,12 @@ from zhixin.applications import repository as repo
 from zhixin.applications.models import Application, Consultation
 from zhixin.applications.rules import REJECT_REASONS
 from zhixin.applications.schemas import ConsultationOut, ConsultationQueueOut, SuggestionOut
-from zhixin.applications.service import CONSULTATION_LABELS, today
+from zhixin.applications.service import CONSULTATION_LABELS
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
 from zhixin.errors import Conflict, Forbidden, Invalid, NotFound, ZhixinError
 from zhixin.evaluation import service as evaluation
+from zhixin.kit import clock
 from zhixin.kit.db import utcnow
 from zhixin.lpr import service as lpr
 from zhixin.products import rules as product_rules
@@ -315,7 +316,7 @@ def recompute(
     cons = _get(session, actor, consultation_id)
     app = repo.by_id(session, cons.application_id)
     assert app is not None
-    cons.remedies = compute(session, actor, app, on or today())
+    cons.remedies = compute(session, actor, app, on or clock.today())
     session.flush()
     return cons
 

@@ -7,11 +7,12 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from zhixin.accounts import repository as accounts_repo
 from zhixin.accounts import service as accounts
 from zhixin.accounts.permissions import Principal
 from zhixin.applications import checks, service, workflow
+from zhixin.applications.rules import Action
 from zhixin.applications.schemas import ApplicationIn
+from zhixin.applications.workflow import Inputs
 from zhixin.errors import ZhixinError
 from zhixin.products.terms import Method
 
@@ -19,7 +20,7 @@ COMMON = ["licence", "financials", "use_proof", "legal_rep_id", "premises"]
 
 
 def _who(session: Session, username: str) -> Principal | None:
-    user = accounts_repo.user_by_username(session, username)
+    user = accounts.user_by_username(session, username)
     return accounts.principal_for(session, user) if user is not None else None
 
 
@@ -55,18 +56,24 @@ def load(session: Session) -> list[str]:
     b = service.submit(
         session, actor=p["enterprise2"], form=_form("luzhidai", "1500000", COMMON[:3])
     )
-    workflow.request_materials(
+    workflow.move(
         session,
+        Action.request_materials,
         actor=p["xmrcb-officer"],
         application_id=b.id,
-        codes=["legal_rep_id", "premises"],
-        note="请补充法定代表人身份证明和厂房租赁合同",
+        inputs=Inputs(
+            codes=["legal_rep_id", "premises"], note="请补充法定代表人身份证明和厂房租赁合同"
+        ),
     )
-    workflow.respond_materials(
-        session, actor=p["enterprise2"], application_id=b.id, provided=["legal_rep_id", "premises"]
+    workflow.move(
+        session,
+        Action.respond_materials,
+        actor=p["enterprise2"],
+        application_id=b.id,
+        inputs=Inputs(provided=["legal_rep_id", "premises"]),
     )
-    workflow.accept(session, actor=p["xmrcb-officer"], application_id=b.id)
-    workflow.start_review(session, actor=p["xmrcb-officer"], application_id=b.id)
+    workflow.move(session, Action.accept, actor=p["xmrcb-officer"], application_id=b.id)
+    workflow.move(session, Action.start_review, actor=p["xmrcb-officer"], application_id=b.id)
     made.append(f"申请 #{b.id}：审查中（已补充材料）")
     c = service.submit(
         session,
@@ -74,8 +81,8 @@ def load(session: Session) -> list[str]:
         form=_form("zhuanjingtexin-edai", "3000000", [*COMMON, "tax"]),
     )
     officer = p["icbc-officer"]
-    workflow.accept(session, actor=officer, application_id=c.id)
-    workflow.start_review(session, actor=officer, application_id=c.id)
+    workflow.move(session, Action.accept, actor=officer, application_id=c.id)
+    workflow.move(session, Action.start_review, actor=officer, application_id=c.id)
     for code in ("fixed_premises", "real_need", "lawful_use"):
         try:
             checks.attest(
@@ -88,15 +95,19 @@ def load(session: Session) -> list[str]:
             )
         except ZhixinError:
             continue  # decided by the records already
-    workflow.submit_for_approval(
-        session, actor=officer, application_id=c.id, recommendation="reject", note="不符合准入条件"
-    )
-    workflow.reject(
+    workflow.move(
         session,
+        Action.submit_for_approval,
+        actor=officer,
+        application_id=c.id,
+        inputs=Inputs(recommendation="reject", note="不符合准入条件"),
+    )
+    workflow.move(
+        session,
+        Action.reject,
         actor=p["icbc-approver"],
         application_id=c.id,
-        codes=["not_eligible"],
-        note="演示：不符合本产品准入条件，转联合会诊",
+        inputs=Inputs(codes=["not_eligible"], note="演示：不符合本产品准入条件，转联合会诊"),
     )
     made.append(f"申请 #{c.id}：已拒绝，已进入联合会诊")
     return made

@@ -7,6 +7,7 @@ nothing again; with a different request it is refused with 422.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Annotated
 
@@ -15,30 +16,22 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from zhixin.accounts.permissions import Permission, Principal
-from zhixin.applications import checks, consultation, idempotency, reading, service, workflow
+from zhixin.applications import acts, consultation, idempotency, reading, service
 from zhixin.applications.schemas import (
     ActIn,
     ApplicationDetail,
     ApplicationIn,
-    ApproveIn,
-    AttestIn,
     CloseIn,
     ConsultationOut,
     ConsultationQueueOut,
-    MaterialRequestIn,
-    MaterialResponseIn,
     PlanIn,
     QueueOut,
-    RejectIn,
-    ReviewIn,
 )
 from zhixin.web.deps import DB, UnitOfWorkRoute, require
 
 router = APIRouter(tags=["贷款申请 applications"], route_class=UnitOfWorkRoute)
 Reader = Annotated[Principal, Depends(require(Permission.application_read))]
 Submitter = Annotated[Principal, Depends(require(Permission.application_submit))]
-Officer = Annotated[Principal, Depends(require(Permission.application_review))]
-Approver = Annotated[Principal, Depends(require(Permission.application_approve))]
 TaskForce = Annotated[Principal, Depends(require(Permission.consultation_manage))]
 IdemKey = Annotated[
     str | None,
@@ -105,250 +98,54 @@ def get_application(application_id: int, db: DB, principal: Reader) -> Applicati
     return _detail(db, principal, application_id)
 
 
-@router.post("/applications/{application_id}/accept", response_model=ApplicationDetail)
-def accept(
-    application_id: int,
-    body: ActIn,
-    request: Request,
-    db: DB,
-    principal: Officer,
-    key: IdemKey = None,
-) -> JSONResponse:
-    def run() -> ApplicationDetail:
-        workflow.accept(
-            db, actor=principal, application_id=application_id, version=body.version, note=body.note
-        )
-        return _detail(db, principal, application_id)
-
-    return _once(db, principal, request, key, body, run)
+# -- what a person does to an application: one route per act, from the table ---------------
 
 
-@router.post("/applications/{application_id}/materials/request", response_model=ApplicationDetail)
-def request_materials(
-    application_id: int,
-    body: MaterialRequestIn,
-    request: Request,
-    db: DB,
-    principal: Officer,
-    key: IdemKey = None,
-) -> JSONResponse:
-    def run() -> ApplicationDetail:
-        workflow.request_materials(
-            db,
-            actor=principal,
-            application_id=application_id,
-            codes=body.codes,
-            note=body.note,
-            version=body.version,
-        )
-        return _detail(db, principal, application_id)
+def _act_route(act: acts.Act) -> None:
+    """``POST /applications/{id}/{act.path}``: the act's permission checked before the body is
+    read, the body validated as ``act.body``, the act done, the application answered."""
 
-    return _once(db, principal, request, key, body, run)
+    def endpoint(
+        application_id: int,
+        body: ActIn,
+        request: Request,
+        db: DB,
+        principal: Principal,
+        key: IdemKey = None,
+    ) -> JSONResponse:
+        def run() -> ApplicationDetail:
+            acts.perform(
+                db,
+                act.name,
+                actor=principal,
+                application_id=application_id,
+                inputs=acts.inputs_of(body),
+            )
+            return _detail(db, principal, application_id)
 
+        return _once(db, principal, request, key, body, run)
 
-@router.post("/applications/{application_id}/materials/respond", response_model=ApplicationDetail)
-def respond_materials(
-    application_id: int,
-    body: MaterialResponseIn,
-    request: Request,
-    db: DB,
-    principal: Submitter,
-    key: IdemKey = None,
-) -> JSONResponse:
-    def run() -> ApplicationDetail:
-        workflow.respond_materials(
-            db,
-            actor=principal,
-            application_id=application_id,
-            provided=body.provided,
-            notes=body.notes,
-            note=body.note,
-            version=body.version,
-        )
-        return _detail(db, principal, application_id)
-
-    return _once(db, principal, request, key, body, run)
+    # the body's model and the permission are the act's: FastAPI reads them from the signature
+    typed = {"body": act.body, "principal": Annotated[Principal, Depends(require(act.permission))]}
+    signature = inspect.signature(endpoint)
+    endpoint.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[
+            p.replace(annotation=typed.get(p.name, p.annotation))
+            for p in signature.parameters.values()
+        ]
+    )
+    router.add_api_route(
+        f"/applications/{{application_id}}/{act.path}",
+        endpoint,
+        methods=["POST"],
+        name=act.name,
+        summary=act.label,
+        response_model=ApplicationDetail,
+    )
 
 
-@router.post("/applications/{application_id}/review/start", response_model=ApplicationDetail)
-def start_review(
-    application_id: int,
-    body: ActIn,
-    request: Request,
-    db: DB,
-    principal: Officer,
-    key: IdemKey = None,
-) -> JSONResponse:
-    def run() -> ApplicationDetail:
-        workflow.start_review(
-            db, actor=principal, application_id=application_id, version=body.version, note=body.note
-        )
-        return _detail(db, principal, application_id)
-
-    return _once(db, principal, request, key, body, run)
-
-
-@router.post("/applications/{application_id}/checks/attest", response_model=ApplicationDetail)
-def attest(
-    application_id: int,
-    body: AttestIn,
-    request: Request,
-    db: DB,
-    principal: Officer,
-    key: IdemKey = None,
-) -> JSONResponse:
-    def run() -> ApplicationDetail:
-        checks.attest(
-            db,
-            actor=principal,
-            application_id=application_id,
-            code=body.code,
-            passed=body.passed,
-            note=body.note,
-            version=body.version,
-        )
-        return _detail(db, principal, application_id)
-
-    return _once(db, principal, request, key, body, run)
-
-
-@router.post("/applications/{application_id}/checks/rerun", response_model=ApplicationDetail)
-def recheck(
-    application_id: int,
-    body: ActIn,
-    request: Request,
-    db: DB,
-    principal: Officer,
-    key: IdemKey = None,
-) -> JSONResponse:
-    def run() -> ApplicationDetail:
-        checks.recheck(db, actor=principal, application_id=application_id, version=body.version)
-        return _detail(db, principal, application_id)
-
-    return _once(db, principal, request, key, body, run)
-
-
-@router.post("/applications/{application_id}/review", response_model=ApplicationDetail)
-def submit_for_approval(
-    application_id: int,
-    body: ReviewIn,
-    request: Request,
-    db: DB,
-    principal: Officer,
-    key: IdemKey = None,
-) -> JSONResponse:
-    def run() -> ApplicationDetail:
-        workflow.submit_for_approval(
-            db,
-            actor=principal,
-            application_id=application_id,
-            recommendation=body.recommendation,
-            note=body.note,
-            version=body.version,
-        )
-        return _detail(db, principal, application_id)
-
-    return _once(db, principal, request, key, body, run)
-
-
-@router.post("/applications/{application_id}/approve", response_model=ApplicationDetail)
-def approve(
-    application_id: int,
-    body: ApproveIn,
-    request: Request,
-    db: DB,
-    principal: Approver,
-    key: IdemKey = None,
-) -> JSONResponse:
-    def run() -> ApplicationDetail:
-        workflow.approve(
-            db,
-            actor=principal,
-            application_id=application_id,
-            amount=body.amount,
-            note=body.note,
-            version=body.version,
-        )
-        return _detail(db, principal, application_id)
-
-    return _once(db, principal, request, key, body, run)
-
-
-@router.post("/applications/{application_id}/reject", response_model=ApplicationDetail)
-def reject(
-    application_id: int,
-    body: RejectIn,
-    request: Request,
-    db: DB,
-    principal: Approver,
-    key: IdemKey = None,
-) -> JSONResponse:
-    def run() -> ApplicationDetail:
-        workflow.reject(
-            db,
-            actor=principal,
-            application_id=application_id,
-            codes=body.codes,
-            note=body.note,
-            version=body.version,
-        )
-        return _detail(db, principal, application_id)
-
-    return _once(db, principal, request, key, body, run)
-
-
-@router.post("/applications/{application_id}/return", response_model=ApplicationDetail)
-def return_for_review(
-    application_id: int,
-    body: ActIn,
-    request: Request,
-    db: DB,
-    principal: Approver,
-    key: IdemKey = None,
-) -> JSONResponse:
-    def run() -> ApplicationDetail:
-        workflow.return_for_review(
-            db, actor=principal, application_id=application_id, note=body.note, version=body.version
-        )
-        return _detail(db, principal, application_id)
-
-    return _once(db, principal, request, key, body, run)
-
-
-@router.post("/applications/{application_id}/withdraw", response_model=ApplicationDetail)
-def withdraw(
-    application_id: int,
-    body: ActIn,
-    request: Request,
-    db: DB,
-    principal: Submitter,
-    key: IdemKey = None,
-) -> JSONResponse:
-    def run() -> ApplicationDetail:
-        workflow.withdraw(
-            db, actor=principal, application_id=application_id, note=body.note, version=body.version
-        )
-        return _detail(db, principal, application_id)
-
-    return _once(db, principal, request, key, body, run)
-
-
-@router.post("/applications/{application_id}/contract", response_model=ApplicationDetail)
-def contract(
-    application_id: int,
-    body: ActIn,
-    request: Request,
-    db: DB,
-    principal: Officer,
-    key: IdemKey = None,
-) -> JSONResponse:
-    def run() -> ApplicationDetail:
-        workflow.contract(
-            db, actor=principal, application_id=application_id, note=body.note, version=body.version
-        )
-        return _detail(db, principal, application_id)
-
-    return _once(db, principal, request, key, body, run)
+for _act in acts.ACTS.values():
+    _act_route(_act)
 
 
 # -- consultations -------------------------------------------------------------------------

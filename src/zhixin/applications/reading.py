@@ -33,9 +33,9 @@ from zhixin.applications.service import (
     get,
     may_see,
     scope_of,
-    today,
 )
 from zhixin.errors import Invalid, NotFound
+from zhixin.kit import clock
 from zhixin.workdays import service as workdays
 from zhixin.workdays.rules import UnknownYear
 
@@ -153,7 +153,7 @@ def _queue(
     overdue_only: bool,
     limit: int,
 ) -> QueueOut:
-    day = on or today()
+    day = on or clock.today()
     unknown = [s for s in states or () if s not in STATE_LABELS]
     if unknown:
         raise Invalid(f"未知的申请状态：{'、'.join(unknown)}（可选：{'、'.join(STATE_LABELS)}）")
@@ -193,7 +193,7 @@ def detail(
     session: Session, *, actor: Principal, application_id: int, on: date | None = None
 ) -> ApplicationDetail:
     app = get(session, actor=actor, application_id=application_id)
-    return _detail(session, app, actor, on or today())
+    return _detail(session, app, actor, on or clock.today())
 
 
 def operator_detail(session: Session, *, application_id: int) -> ApplicationDetail:
@@ -201,7 +201,7 @@ def operator_detail(session: Session, *, application_id: int) -> ApplicationDeta
     app = repo.by_id(session, application_id)
     if app is None:
         raise NotFound(NOT_FOUND)
-    return _detail(session, app, None, today())
+    return _detail(session, app, None, clock.today())
 
 
 def _detail(

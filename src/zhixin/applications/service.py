@@ -44,6 +44,7 @@ from zhixin.audit.service import Actor
 from zhixin.consent import rules as consent_rules
 from zhixin.consent import service as consents
 from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
+from zhixin.kit import clock
 from zhixin.kit.db import utcnow
 from zhixin.products import service as products
 from zhixin.products.terms import Collateral, CollateralKind, QuoteRequest
@@ -57,10 +58,6 @@ CONSULTATION_LABELS = {
     "resolved": "已解决",
     "closed": "已结案",
 }
-
-
-def today() -> date:
-    return utcnow().astimezone(consent_rules.SHANGHAI).date()
 
 
 # -- who sees what -------------------------------------------------------------------------
@@ -233,7 +230,7 @@ def submit(
     standards run, the authorisation granted or attested."""
     if not actor.can(Permission.application_submit):
         raise Forbidden("您的角色不能提交贷款申请")
-    day = on or today()
+    day = on or clock.today()
     enterprise_id = _applicant(actor, form)
     if repo.enterprise(session, enterprise_id) is None:
         raise NotFound("未找到该经营主体 / not found")

@@ -9,7 +9,6 @@ reads what is really stored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -20,12 +19,14 @@ from pydantic import ValidationError
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.accounts.rules import TenantKind
-from zhixin.applications import checks, consultation, reading, service, workflow
+from zhixin.applications import acts, consultation, reading, service
 from zhixin.applications.rules import MATERIALS, REJECT_REASONS, STATE_LABELS, checklist
 from zhixin.applications.schemas import ApplicationIn
+from zhixin.applications.workflow import Inputs
 from zhixin.consent import rules as consent_rules
 from zhixin.errors import Conflict, Invalid, NotFound, ZhixinError
 from zhixin.evaluation import service as evaluation
+from zhixin.kit import clock
 from zhixin.products import service as products
 from zhixin.products.terms import Method
 from zhixin.web.deps import DB, UnitOfWorkRoute, require
@@ -87,7 +88,7 @@ def _form(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    today = service.today()
+    today = clock.today()
     return render(
         request,
         "application_new.html",
@@ -267,6 +268,7 @@ def _page(
         status_code=status_code,
         a=a,
         ex=_evaluation(db, principal, a.evaluation_run_id, a.enterprise_id),
+        acts=acts.ACTS,
         reasons=REJECT_REASONS,
         scopes=consent_rules.SCOPES,
         error=error,
@@ -278,88 +280,22 @@ def show(request: Request, application_id: int, db: DB, principal: Reader) -> Re
     return _page(request, db, principal, application_id)
 
 
-def _version(p: Posted) -> int | None:
-    raw = p.values.get("version", "").strip()
-    return int(raw) if raw.isdigit() else None
-
-
-def _amount(p: Posted) -> Decimal | None:
-    return _wan(p.values.get("amount", ""), "批准金额")
-
-
-ACTIONS: dict[str, Callable[[DB, Principal, int, Posted], object]] = {
-    "accept": lambda db, pr, i, p: workflow.accept(
-        db, actor=pr, application_id=i, version=_version(p), note=p.values.get("note", "")
-    ),
-    "request_materials": lambda db, pr, i, p: workflow.request_materials(
-        db,
-        actor=pr,
-        application_id=i,
+def _inputs(p: Posted) -> Inputs:
+    """The posted form as an act's inputs: every act's fields, each act reads its own (the
+    approved amount is typed in 万元)."""
+    v = p.values
+    raw = v.get("version", "").strip()
+    return Inputs(
+        version=int(raw) if raw.isdigit() else None,
+        note=v.get("note", ""),
         codes=p.codes,
-        note=p.values.get("note", ""),
-        version=_version(p),
-    ),
-    "respond_materials": lambda db, pr, i, p: workflow.respond_materials(
-        db,
-        actor=pr,
-        application_id=i,
         provided=p.provided,
-        notes={
-            c: p.values[f"note_{c}"] for c in MATERIALS if p.values.get(f"note_{c}", "").strip()
-        },
-        note=p.values.get("note", ""),
-        version=_version(p),
-    ),
-    "start_review": lambda db, pr, i, p: workflow.start_review(
-        db, actor=pr, application_id=i, version=_version(p)
-    ),
-    "attest": lambda db, pr, i, p: checks.attest(
-        db,
-        actor=pr,
-        application_id=i,
-        code=p.values.get("code", ""),
-        passed=p.values.get("passed") == "yes",
-        note=p.values.get("note", ""),
-        version=_version(p),
-    ),
-    "recheck": lambda db, pr, i, p: checks.recheck(
-        db, actor=pr, application_id=i, version=_version(p)
-    ),
-    "submit_for_approval": lambda db, pr, i, p: workflow.submit_for_approval(
-        db,
-        actor=pr,
-        application_id=i,
-        recommendation=p.values.get("recommendation", ""),
-        note=p.values.get("note", ""),
-        version=_version(p),
-    ),
-    "approve": lambda db, pr, i, p: workflow.approve(
-        db,
-        actor=pr,
-        application_id=i,
-        amount=_amount(p),
-        note=p.values.get("note", ""),
-        version=_version(p),
-    ),
-    "reject": lambda db, pr, i, p: workflow.reject(
-        db,
-        actor=pr,
-        application_id=i,
-        codes=p.codes,
-        note=p.values.get("note", ""),
-        version=_version(p),
-    ),
-    "return_for_review": lambda db, pr, i, p: workflow.return_for_review(
-        db, actor=pr, application_id=i, note=p.values.get("note", ""), version=_version(p)
-    ),
-    "withdraw": lambda db, pr, i, p: workflow.withdraw(
-        db, actor=pr, application_id=i, note=p.values.get("note", ""), version=_version(p)
-    ),
-    "contract": lambda db, pr, i, p: workflow.contract(
-        db, actor=pr, application_id=i, note=p.values.get("note", ""), version=_version(p)
-    ),
-}
-CONFIRM = {"reject": "拒绝", "withdraw": "撤回申请"}
+        notes={c: v[f"note_{c}"] for c in MATERIALS if v.get(f"note_{c}", "").strip()},
+        recommendation=v.get("recommendation", ""),
+        amount=_wan(v.get("amount", ""), "批准金额"),
+        code=v.get("code", ""),
+        passed=v.get("passed") == "yes",
+    )
 
 
 @router.post("/applications/{application_id}/act/{action}")
@@ -371,13 +307,16 @@ def act(
     principal: Actor,
     posted: Annotated[Posted, Depends(_posted)],
 ) -> Response:
-    run = ACTIONS.get(action)
-    if run is None:
+    """Any act of :data:`acts.ACTS` from the page; a refusal shows the page with the message."""
+    found = acts.ACTS.get(action)
+    if found is None:
         raise NotFound("未知的操作")
     try:
-        if action in CONFIRM and posted.values.get("confirm") != "yes":
-            raise Invalid(f"请勾选确认后再{CONFIRM[action]}")
-        run(db, principal, application_id, posted)
+        if found.confirm and posted.values.get("confirm") != "yes":
+            raise Invalid(f"请勾选确认后再{found.confirm}")
+        acts.perform(
+            db, action, actor=principal, application_id=application_id, inputs=_inputs(posted)
+        )
     except (Invalid, Conflict) as exc:
         db.rollback()
         return _page(

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from zhixin.cli._app import _factory, _fail, app, err, out
 from zhixin.errors import ZhixinError
+from zhixin.kit import clock
 
 lpr_app = typer.Typer(help="LPR 贷款市场报价利率 / loan prime rate table", no_args_is_help=True)
 app.add_typer(lpr_app, name="lpr")
@@ -45,7 +46,6 @@ def lpr_set(
     ] = None,
 ) -> None:
     """录入（或替换）某一公告日的 LPR；记入审计日志。"""
-    from zhixin.accounts import repository as accounts_repo
     from zhixin.accounts import service as accounts
     from zhixin.kit.db import unit_of_work
     from zhixin.lpr import service as lpr
@@ -59,7 +59,7 @@ def lpr_set(
                     session, effective_on=effective_on, one_year=one, five_year=five, note=note
                 )
             else:
-                user = accounts_repo.user_by_username(session, by)
+                user = accounts.user_by_username(session, by)
                 if user is None:
                     raise _fail(f"未找到用户 {by}")
                 lpr.set_rate(
@@ -87,7 +87,6 @@ def lpr_delete(
     ] = None,
 ) -> None:
     """删除操作员录入的一行（随软件发布的公告数据不能删除）。"""
-    from zhixin.accounts import repository as accounts_repo
     from zhixin.accounts import service as accounts
     from zhixin.kit.db import unit_of_work
     from zhixin.lpr import service as lpr
@@ -98,7 +97,7 @@ def lpr_delete(
             if by is None:
                 lpr.delete_rate_as_operator(session, effective_on=effective_on)
             else:
-                user = accounts_repo.user_by_username(session, by)
+                user = accounts.user_by_username(session, by)
                 if user is None:
                     raise _fail(f"未找到用户 {by}")
                 actor = accounts.principal_for(session, user, via="cli")
@@ -117,7 +116,7 @@ def lpr_list() -> None:
 
     with unit_of_work(_factory()) as session:
         points = lpr.history(session)
-        stale = rules.is_stale(points, lpr.today())
+        stale = rules.is_stale(points, clock.today())
     table = Table("生效日", "1 年期 %", "5 年期以上 %", "来源")
     for p in reversed(points):
         table.add_row(p.effective_on.isoformat(), str(p.one_year), str(p.five_year), p.source)

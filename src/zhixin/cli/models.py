@@ -31,10 +31,9 @@ By = Annotated[str, typer.Option("--by", help="以哪位用户的名义操作（
 
 
 def _principal(session: Session, username: str) -> Principal:
-    from zhixin.accounts import repository as accounts_repo
     from zhixin.accounts import service as accounts
 
-    user = accounts_repo.user_by_username(session, username)
+    user = accounts.user_by_username(session, username)
     if user is None:
         raise _fail(f"未找到用户 {username}")
     return accounts.principal_for(session, user, via="cli")

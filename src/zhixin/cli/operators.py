@@ -63,7 +63,6 @@ def users_create(
     ] = "",
 ) -> None:
     """新建用户（初始角色由运维在命令行授予，此后由安全管理员在页面授予）。"""
-    from zhixin.accounts import repository as accounts_repo
     from zhixin.accounts import service as accounts
     from zhixin.accounts.passwords import new_secret
     from zhixin.accounts.rules import Role, TenantKind
@@ -86,7 +85,7 @@ def users_create(
             raise _fail("两次输入的密码不一致", 2)
     try:
         with unit_of_work(_factory(settings)) as session:
-            t = accounts_repo.tenant_by_code(session, tenant)
+            t = accounts.tenant_by_code(session, tenant)
             if t is None:
                 if not tenant_kind or not tenant_name:
                     raise _fail(
@@ -128,13 +127,12 @@ def tokens_create(
     """生成 API 令牌（只显示一次，平台只保存其哈希）。"""
     from datetime import timedelta
 
-    from zhixin.accounts import repository as accounts_repo
     from zhixin.accounts import service as accounts
     from zhixin.kit.db import unit_of_work, utcnow
 
     try:
         with unit_of_work(_factory()) as session:
-            u = accounts_repo.user_by_username(session, user)
+            u = accounts.user_by_username(session, user)
             if u is None:
                 raise _fail("未找到该用户")
             expires = utcnow() + timedelta(days=expires_days) if expires_days > 0 else None
@@ -150,13 +148,13 @@ def tokens_create(
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: int) -> None:
     """吊销 API 令牌。"""
-    from zhixin.accounts import repository as accounts_repo
+    from zhixin.accounts import service as accounts
     from zhixin.audit import service as audit
     from zhixin.audit.service import Actor
     from zhixin.kit.db import unit_of_work, utcnow
 
     with unit_of_work(_factory()) as session:
-        token = accounts_repo.token_by_id(session, token_id)
+        token = accounts.token_by_id(session, token_id)
         if token is None:
             raise _fail("未找到该令牌")
         if token.revoked_at is None:

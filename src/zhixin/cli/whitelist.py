@@ -26,7 +26,6 @@ def whitelist_refresh(
     """重新评价自上一版以来有新记录（或记录被更正、删除）的经营主体，起草增量版本。"""
     from datetime import date
 
-    from zhixin.accounts import repository as accounts_repo
     from zhixin.accounts import service as accounts
     from zhixin.kit.db import unit_of_work
     from zhixin.whitelist import service as whitelist
@@ -37,7 +36,7 @@ def whitelist_refresh(
         raise _fail(f"--as-of 不是日期：{as_of}", 2) from None
     try:
         with unit_of_work(_factory()) as session:
-            user = accounts_repo.user_by_username(session, by)
+            user = accounts.user_by_username(session, by)
             if user is None:
                 raise _fail(f"未找到用户 {by}")
             actor = accounts.principal_for(session, user)

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from zhixin.cli._app import _factory, _fail, app, err, out
 from zhixin.errors import ZhixinError
+from zhixin.kit import clock
 
 calendar_app = typer.Typer(
     help="工作日历：法定节假日与调休安排 / working-day calendar", no_args_is_help=True
@@ -47,7 +48,6 @@ def set_year(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="替换已录入的年份时不再询问")] = False,
 ) -> None:
     """录入（或整体替换）某年的法定节假日与调休上班日；此后该年以录入为准。"""
-    from zhixin.accounts import repository as accounts_repo
     from zhixin.accounts import service as accounts
     from zhixin.kit.db import unit_of_work
     from zhixin.workdays import files
@@ -66,7 +66,7 @@ def set_year(
         with unit_of_work(_factory()) as session:
             actor = None
             if by is not None:
-                user = accounts_repo.user_by_username(session, by)
+                user = accounts.user_by_username(session, by)
                 if user is None:
                     raise _fail(f"未找到用户 {by}")
                 actor = accounts.principal_for(session, user, via="cli")
@@ -115,7 +115,7 @@ def show(year: Annotated[int, typer.Argument(help="年份，如 2026")]) -> None
         return
     out.print(f"说明：{year_out.source}")
     if year_out.entered_by and year_out.entered_at:
-        at = year_out.entered_at.astimezone(workdays.SHANGHAI)
+        at = year_out.entered_at.astimezone(clock.SHANGHAI)
         out.print(f"录入：{year_out.entered_by} {at:%Y-%m-%d %H:%M}（北京时间）")
     out.print(f"全年工作日：{year_out.working_days} 天")
     for title, days in (("休假日", year_out.holidays), ("调休上班日", year_out.workdays)):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from zhixin.kit import clock
 
 # What each scope lets the bank read beyond grades and radar charts (which it always sees).
 SCOPES: dict[str, str] = {
@@ -66,14 +65,13 @@ def check_grant(*, scope: str, today: date, expires_on: date) -> None:
 
 def end_of(expires_on: date) -> datetime:
     """A grant "until 2026-05-01" holds through that day in Beijing time (stored in UTC)."""
-    start_next = datetime.combine(expires_on + timedelta(days=1), time(0), tzinfo=SHANGHAI)
-    return start_next.astimezone(UTC)
+    return clock.end_of_day(expires_on)
 
 
 def expiry_day(expires_at: datetime) -> date:
     """The last day (Beijing time) on which a grant holds: the inverse of :func:`end_of`."""
     aware = expires_at if expires_at.tzinfo else expires_at.replace(tzinfo=UTC)
-    return (aware.astimezone(SHANGHAI) - timedelta(microseconds=1)).date()
+    return (aware.astimezone(clock.SHANGHAI) - timedelta(microseconds=1)).date()
 
 
 def _aware(moment: datetime) -> datetime:

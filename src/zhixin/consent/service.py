@@ -20,6 +20,7 @@ from zhixin.consent import rules
 from zhixin.consent.models import Consent
 from zhixin.consent.schemas import BankOut, ConsentOut
 from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
+from zhixin.kit import clock
 from zhixin.kit.db import utcnow
 
 NOT_FOUND = "未找到该经营主体的授权记录 / not found"
@@ -31,10 +32,6 @@ def _own_enterprise(actor: Principal, enterprise_id: int) -> None:
         raise Forbidden("只有企业本身可以管理授权")
     if actor.tenant_kind != TenantKind.enterprise or actor.enterprise_id != enterprise_id:
         raise NotFound(NOT_FOUND)
-
-
-def today() -> date:
-    return utcnow().astimezone(rules.SHANGHAI).date()
 
 
 def banks(session: Session, *, actor: Principal) -> list[BankOut]:
@@ -93,7 +90,7 @@ def grant(
     bank = repo.tenant(session, tenant_id)
     if bank is None or bank.kind != TenantKind.bank:
         raise Invalid("只能向银行机构授权：未找到该银行")
-    day = on or today()
+    day = on or clock.today()
     until = expires_on or rules.default_expiry(day)
     try:
         rules.check_grant(scope=scope, today=day, expires_on=until)

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.consent import rules, service
 from zhixin.enterprises import service as enterprises
+from zhixin.kit import clock
 from zhixin.web.deps import DB, UnitOfWorkRoute, require
 from zhixin.web.templating import render
 
@@ -22,7 +23,7 @@ Manager = Annotated[Principal, Depends(require(Permission.consent_manage))]
 def consents_page(request: Request, enterprise_id: int, db: DB, principal: Manager) -> Response:
     rows = service.list_for_enterprise(db, actor=principal, enterprise_id=enterprise_id)
     ent = enterprises.get(db, actor=principal, enterprise_id=enterprise_id)
-    today = service.today()
+    today = clock.today()
     return render(
         request,
         "consents.html",

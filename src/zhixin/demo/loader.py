@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from zhixin.accounts import repository as accounts_repo
 from zhixin.accounts import service as accounts
 from zhixin.accounts.rules import PasswordPolicy, Role, TenantKind
 from zhixin.audit import service as audit
@@ -110,7 +109,7 @@ def load_demo(
     from zhixin.demo.synth import load_into_database
 
     with unit_of_work(factory) as session:
-        if accounts_repo.tenant_by_code(session, "amr-xm") is not None:
+        if accounts.tenant_by_code(session, "amr-xm") is not None:
             return DemoResult(False, 0, 0, _logins(session))
         summary = load_into_database(session, enterprises, seed=seed, progress=progress)
         policy = PasswordPolicy()
@@ -173,8 +172,8 @@ def _publish_whitelist(session: Session, run_id: int) -> None:
     reads the grade of the version in force, never an unpublished run)."""
     from zhixin.whitelist import service as whitelist
 
-    maker = accounts_repo.user_by_username(session, "regulator")
-    checker = accounts_repo.user_by_username(session, "regulator2")
+    maker = accounts.user_by_username(session, "regulator")
+    checker = accounts.user_by_username(session, "regulator2")
     if maker is None or checker is None:  # pragma: no cover - created above
         return
     pub = whitelist.draft_from_run(

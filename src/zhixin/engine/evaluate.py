@@ -10,8 +10,8 @@ the engine. Levels travel as integer ranks (0 = best), points and scores as inte
 score is kept as hundredths (Σ dimension score × weight) and becomes a Decimal with two places
 only when the Arrow output is built.
 
-The Ibis formulation of the folds that this replaced is kept as the tests' oracle
-(``tests/support/engine_reference.py``): the two agree on every catalog."""
+The folds written as Ibis group-bys are the tests' oracle (``tests/support/engine_reference.py``):
+the two agree on every catalog."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 from zhixin.catalog.schema import Catalog, Rule
 from zhixin.engine import fold, memory, results
 from zhixin.engine.predicates import as_known, conjunction, in_effect, normalise, rule_conditions
+from zhixin.engine.tags import Tags
 
 RESULT_SCHEMA = pa.schema(
     [
@@ -77,47 +78,14 @@ class EvaluationOutput:
     gates: pa.Table
 
 
-@dataclass(frozen=True)
-class _Codes:
-    """Integer tags for the codes, numbered in the order of the codes themselves, so sorting by
-    the number sorts by the code; strings come back only when the Arrow output is built.
-
-    Tags: element ``i`` is ``i``, its *unless* rule ``E + i``, gate ``j`` is ``2E + j``.
-    """
-
-    elements: list[str]
-    dimensions: list[str]
-    gates: list[str]
-
-    @classmethod
-    def of(cls, catalog: Catalog) -> _Codes:
-        return cls(
-            sorted(e.code for e in catalog.elements),
-            sorted(d.code for d in catalog.dimensions),
-            sorted(g.code for g in catalog.gates),
-        )
-
-    def element(self, code: str) -> int:
-        return self.elements.index(code)
-
-    def unless(self, code: str) -> int:
-        return len(self.elements) + self.elements.index(code)
-
-    def gate(self, code: str) -> int:
-        return 2 * len(self.elements) + self.gates.index(code)
-
-    def dimension(self, code: str) -> int:
-        return self.dimensions.index(code)
-
-
-def _rules(catalog: Catalog, codes: _Codes) -> list[tuple[int, Rule, bool]]:
+def _rules(catalog: Catalog, tags: Tags) -> list[tuple[int, Rule, bool]]:
     """(tag, rule, honour repair) for every element, *unless* and gate rule."""
     out: list[tuple[int, Rule, bool]] = []
     for e in catalog.elements:
-        out.append((codes.element(e.code), e.rule, False))
+        out.append((tags.element(e.code), e.rule, False))
         if e.unless is not None:
-            out.append((codes.unless(e.code), e.unless, False))
-    out += [(codes.gate(g.code), g.rule, g.honour_repair) for g in catalog.gates]
+            out.append((tags.unless(e.code), e.unless, False))
+    out += [(tags.gate(g.code), g.rule, g.honour_repair) for g in catalog.gates]
     return out
 
 
@@ -135,7 +103,7 @@ def _constant_table(source: ir.Table, columns: dict[str, tuple[str, list[Any]]])
     return one.select(**{n: one.row[n] for n in names})
 
 
-def _tags(base: ir.Table, catalog: Catalog, codes: _Codes, as_of: date) -> ir.Table:
+def match_rules(base: ir.Table, catalog: Catalog, tags: Tags, as_of: date) -> ir.Table:
     """One scan of the records: the tags of the element, *unless* and gate rules each matches
     — (enterprise_id, record_id, year, tag), one row per record and rule matched.
 
@@ -146,7 +114,7 @@ def _tags(base: ir.Table, catalog: Catalog, codes: _Codes, as_of: date) -> ir.Ta
     rule's *residual*: the distinct sets of remaining tests are few, and rules that share one
     share its number. Only the columns the rules read are ever decoded.
     """
-    rules = _rules(catalog, codes)
+    rules = _rules(catalog, tags)
     # the kinds with a rule open to every subtype join on the kind alone ('' as the key)
     open_kinds = sorted({r.kind for _t, r, _h in rules if "subtype" not in r.where})
     t = base
@@ -239,19 +207,19 @@ def _evaluate(
     enterprise_ids: Sequence[int] | None,
     on_table: Callable[[str, pa.Table], None] | None,
 ) -> EvaluationOutput:
-    codes = _Codes.of(catalog)
+    tags = Tags.of(catalog)
     base = normalise(records)
     if enterprise_ids is not None:
         ids = [int(i) for i in enterprise_ids]
         base = base.filter(base.enterprise_id.isin(ids))
         enterprises = enterprises.filter(enterprises.enterprise_id.isin(ids))
     base = as_known(base, as_of=as_of, known_at=known_at)
-    hits = _tags(base, catalog, codes, as_of)
+    hits = match_rules(base, catalog, tags, as_of)
     hits = hits.filter(hits.enterprise_id.notnull())
     # the one fetch of the engine's work: the rule matches, sorted (the engine sorts in
     # parallel); the rest is the fold's (numpy, the same for every backend)
     matched = hits.order_by(list(fold.HIT_COLUMNS_ORDER)).to_pyarrow()
-    shape = fold.shape(catalog, codes.elements, codes.dimensions, codes.gates)
+    shape = fold.shape(catalog, tags)
     elements, gates, effects = fold.fold_elements_and_gates(matched, shape)
     del matched
 
@@ -259,7 +227,7 @@ def _evaluate(
         elements.schema.get_field_index("rank"), "level", results.levels(elements["rank"], catalog)
     )
     e = e.set_column(
-        e.schema.get_field_index("element"), "element", results.names(e["element"], codes.elements)
+        e.schema.get_field_index("element"), "element", results.names(e["element"], tags.elements)
     )
     e = _finish(e, ELEMENT_SCHEMA)
     g = _finish(gates, GATE_SCHEMA)
@@ -291,7 +259,7 @@ def _evaluate(
     d = d.set_column(
         d.schema.get_field_index("dimension"),
         "dimension",
-        results.names(d["dimension"], codes.dimensions),
+        results.names(d["dimension"], tags.dimensions),
     )
     r, d = _finish(r, RESULT_SCHEMA), _finish(d, DIMENSION_SCHEMA)
     if on_table is not None:

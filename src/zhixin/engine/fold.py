@@ -1,10 +1,10 @@
 """From rule matches to elements, dimensions and gates: one sorted pass in numpy.
 
-The engine's set-based work on the records — the scan, the match of every record against every
-rule — is Ibis (:mod:`zhixin.engine.evaluate`), on DuckDB or Spark. What it yields is small: one
-row per record and rule matched, ``(enterprise_id, record_id, year, tag)``, about one row for
-each enterprise. The engine returns those rows sorted by (enterprise, tag, record); everything
-after is groups of *consecutive* rows, which numpy folds with ``reduceat`` and offsets:
+The set-based work on the records — the scan, the match of every record against every rule — is
+Ibis (:mod:`zhixin.engine.evaluate`), on DuckDB or Spark. It yields one row per record and rule
+matched, ``(enterprise_id, record_id, year, tag)`` (tags: :mod:`zhixin.engine.tags`), sorted by
+enterprise, tag and record. Everything after is groups of *consecutive* rows, which numpy folds
+with ``reduceat`` and offsets:
 
 * an element is held by an enterprise when its tag's group is there and not voided by an
   *unless* match, with its measure (the count of matching records, or the longest streak of
@@ -14,15 +14,9 @@ after is groups of *consecutive* rows, which numpy folds with ``reduceat`` and o
 * a gate's records, and per enterprise the gates' effects (bar, cap, the codes failed).
 
 Written by hand because no library folds sorted groups into Arrow lists without a second hash
-aggregation: done in the engine, the group-bys over millions of groups (element, dimension) and
-their sorted lists of record ids cost more than the scan of the records. Measured with the
-engine's probes on the 2-core machine at 5,000,000 enterprises (5.2 million matches): the Ibis
-group-bys took 4.2 s (elements) and 1.7 s (dimensions); this fold takes about 2 s for all of
-it. It is backend-free, so DuckDB and Spark end identically.
-
-Tags (:class:`zhixin.engine.evaluate._Codes`): element ``i`` is ``i``, its *unless* rule
-``E + i``, gate ``j`` is ``2E + j``; numbered in the order of the codes, so the sort by tag is
-the sort by code.
+aggregation, and those group-bys over millions of groups cost more than the scan itself
+(docs/performance.md). It is backend-free, so DuckDB and Spark end identically; the Ibis
+formulation is the tests' oracle (``tests/support/engine_reference.py``).
 """
 
 from __future__ import annotations
@@ -34,33 +28,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from zhixin.catalog.schema import Catalog
+from zhixin.engine.tags import Tags
 
 # the order the engine returns the rule matches in
 HIT_COLUMNS_ORDER = ("enterprise_id", "tag", "record_id")
 
 
 @dataclass(frozen=True)
-class Folded:
-    """The engine's tables before names and levels are put in (integer codes and ranks):
-
-    ``elements`` (enterprise_id, element, dimension, rank, points, measure, record_ids),
-    ``gates`` (enterprise_id, gate, record_ids), ``effects`` (enterprise_id, barred, cap_rank,
-    gates_failed) and ``dimensions`` (enterprise_id, dimension, rank, points, weighted); each
-    sorted by enterprise and then code.
-    """
-
-    elements: pa.Table
-    gates: pa.Table
-    effects: pa.Table | None
-    dimensions: pa.Table
-
-
-@dataclass(frozen=True)
 class Shape:
     """What the fold needs of a catalog, as arrays indexed by element or dimension number."""
 
-    n_elements: int
-    gates: list[str]
+    tags: Tags
     streak: np.ndarray  # bool per element: measured by the longest streak of years
     dimension: np.ndarray  # per element: its dimension's number
     tiers: list[tuple[np.ndarray, np.ndarray, np.ndarray]]  # per depth: threshold, rank, points
@@ -71,11 +49,10 @@ class Shape:
     caps: np.ndarray  # per gate: the rank it caps the class at, or -1
 
 
-def shape(catalog: Catalog, elements: list[str], dimensions: list[str], gates: list[str]) -> Shape:
-    """The catalog's rules by number: ``elements``, ``dimensions`` and ``gates`` are the codes in
-    the order of their numbers (tags)."""
+def shape(catalog: Catalog, tags: Tags) -> Shape:
+    """The catalog's rules by number, in the order of ``tags``."""
+    elements, dimensions, gates = tags.elements, tags.dimensions, tags.gates
     by_code = {e.code: e for e in catalog.elements}
-    n_el = len(elements)
     never = np.int64(2**62)  # a threshold no measure reaches (an element with fewer tiers)
     ways: list[list[tuple[int, int, int]]] = []
     for code in elements:
@@ -104,8 +81,7 @@ def shape(catalog: Catalog, elements: list[str], dimensions: list[str], gates: l
     dims = {d.code: d for d in catalog.dimensions}
     gate_of = {g.code: g for g in catalog.gates}
     return Shape(
-        n_elements=n_el,
-        gates=gates,
+        tags=tags,
         streak=np.array([by_code[c].rule.streak is not None for c in elements], dtype=bool),
         dimension=np.array(
             [dimensions.index(by_code[c].dimension) for c in elements], dtype=np.int64
@@ -217,15 +193,15 @@ class _Groups:
 def _elements(
     g: _Groups, rid: np.ndarray, year_col: pa.ChunkedArray | pa.Array, s: Shape
 ) -> pa.Table:
-    n_el = s.n_elements
-    el = np.flatnonzero(g.tag < n_el)  # the element groups (numbers of groups)
+    first_unless, first_gate = s.tags.first_unless, s.tags.first_gate
+    el = np.flatnonzero(g.tag < first_unless)  # the element groups (numbers of groups)
     g_el = g.tag[el]
     keep = np.ones(len(el), dtype=bool)
-    # an *unless* match voids its element's group (same enterprise, tag − E: an earlier key)
-    unless = np.flatnonzero((g.tag >= n_el) & (g.tag < 2 * n_el))
+    # an *unless* match voids its element's group (same enterprise, an earlier key)
+    unless = np.flatnonzero((g.tag >= first_unless) & (g.tag < first_gate))
     if len(unless) and len(el):
         el_key = g.key[el]
-        voided = g.key[unless] - n_el
+        voided = g.key[unless] - first_unless
         pos = np.minimum(np.searchsorted(el_key, voided), len(el) - 1)
         keep[pos[el_key[pos] == voided]] = False
     measure = g.lengths[el].copy()
@@ -304,10 +280,10 @@ def _dimensions(elements: pa.Table, s: Shape) -> pa.Table:
 
 
 def _gates(g: _Groups, rid: np.ndarray, s: Shape) -> tuple[pa.Table, pa.Table | None]:
-    first = 2 * s.n_elements
+    first = s.tags.first_gate
     at = np.flatnonzero(g.tag >= first)
     k_eid, k_no, count = g.eid[at], g.tag[at] - first, g.lengths[at]
-    codes = pa.array(s.gates, pa.string())
+    codes = pa.array(s.tags.gates, pa.string())
     names = codes.take(pa.array(k_no))
     gates = pa.table(
         {
@@ -316,7 +292,7 @@ def _gates(g: _Groups, rid: np.ndarray, s: Shape) -> tuple[pa.Table, pa.Table | 
             "record_ids": _lists(rid[_rows_of(g.starts[at], count)], count, pa.int64()),
         }
     )
-    if not s.gates:
+    if not s.tags.gates:
         return gates, None
     # per enterprise: barred by any gate, the lowest cap, and the codes of the gates failed
     per = _starts(k_eid)
@@ -343,7 +319,7 @@ def fold_elements_and_gates(hits: pa.Table, s: Shape) -> tuple[pa.Table, pa.Tabl
     """(elements, gates, effects) of ``hits``: the rule matches, sorted by enterprise, tag and
     record, with no null enterprise or record."""
     eid = _ints(hits["enterprise_id"])
-    groups = _Groups.of(eid, _ints(hits["tag"]), 2 * s.n_elements + len(s.gates))
+    groups = _Groups.of(eid, _ints(hits["tag"]), s.tags.width)
     del eid
     rid = _ints(hits["record_id"])
     elements = _elements(groups, rid, hits["year"], s)

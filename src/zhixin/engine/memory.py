@@ -1,17 +1,14 @@
 """Memory settings for the engine's large numpy arrays, held while an evaluation runs.
 
-At 5,000,000 enterprises the fold's arrays are tens of MiB each (5M rule matches × 8 bytes),
-above glibc's largest threshold for serving an allocation from the heap (32 MiB): each one was
-a fresh ``mmap``, faulted in page by page and unmapped when freed, and numpy asked for
-transparent huge pages for each. On this project's 2-core VM the kernel's time faulting those
-pages in was most of the fold (measured 2026-12-04: the fold took 2.0–2.9 s of which 0.3 s was
-numpy's own work). With :func:`large_arrays` held, allocations of any size come from the heap
-and a freed array's pages are kept for the next one, and numpy asks for no huge pages: a whole
-5M evaluation went from 8.0 to 6.9 s (median of six alternated runs each, system time 3.6 →
-2.3 s), at about 170 MiB more peak memory. On leaving, glibc's initial thresholds are put back
-(fixed from then on: its adaptive threshold cannot be switched back on) and the freed heap is
-handed back to the system (``malloc_trim``), so a long-lived process (the web server runs
-evaluations too) does not keep an evaluation's peak.
+The fold's arrays reach tens of MiB each (5M rule matches × 8 bytes), above glibc's largest
+threshold for serving an allocation from the heap (32 MiB): each would be a fresh ``mmap``,
+faulted in page by page and unmapped when freed, with numpy asking for transparent huge pages —
+on a small VM the kernel's faulting costs more than numpy's work. With :func:`large_arrays` held,
+allocations of any size come from the heap, a freed array's pages are kept for the next one, and
+numpy asks for no huge pages (the figures: docs/performance.md). On leaving, glibc's initial
+thresholds are put back (fixed from then on: its adaptive threshold cannot be switched back on)
+and the freed heap is handed back to the system (``malloc_trim``), so a long-lived process (the
+web server runs evaluations too) does not keep an evaluation's peak.
 
 Written by hand: neither numpy nor the standard library exposes ``mallopt``; glibc's is called
 through :mod:`ctypes`. Elsewhere (musl, macOS, Windows) this does nothing.

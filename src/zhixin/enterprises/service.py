@@ -147,3 +147,11 @@ def names_by_ids(
     """id → (uscc, name), limited to what the actor may see."""
     _require(actor, Permission.enterprise_read)
     return {i: v for i, v in repo.names_by_ids(session, ids).items() if actor.sees_enterprise(i)}
+
+
+# -- for other domains' services (no permission check: the caller has made it) ---------------
+
+# The identity a price reads (id, USCC, name, size, region, founding date), or None.
+identity = repo.identity
+# The id of the enterprise with this (normalised) USCC, or None.
+id_by_uscc = repo.id_by_uscc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +11,19 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy import JSON, func, insert, select
+from sqlalchemy import (
+    JSON,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from zhixin.evaluation.models import (
@@ -250,3 +263,75 @@ def all_dimensions(session: Session, *, run_id: int) -> Iterator[EvaluationDimen
         .where(EvaluationDimension.run_id == run_id)
         .execution_options(yield_per=10_000)
     )
+
+
+# -- an enterprise's grade in a run: one round trip, its statement built once ----------------
+# A quote reads it (a hot path, bench/quotes.py): built at import with bound values, so
+# SQLAlchemy neither builds it nor computes its cache key per call.
+
+_run = EvaluationRun.__table__
+_res = EvaluationResult.__table__
+_dim = EvaluationDimension.__table__
+_el = EvaluationElement.__table__
+_RUN, _EID = bindparam("run", type_=Integer), bindparam("eid", type_=Integer)
+_GRADE = union_all(
+    select(
+        literal("run", String).label("kind"),
+        _run.c.catalog_name.label("a"),
+        _run.c.catalog_sha256.label("b"),
+        cast(_run.c.catalog_version_id, String).label("c"),
+    ).where(_run.c.id == _RUN),
+    select(
+        literal("result", String),
+        _res.c.overall_level,
+        cast(_res.c.total_score, String),
+        cast(null(), String),
+    ).where(_res.c.run_id == _RUN, _res.c.enterprise_id == _EID),
+    select(
+        literal("dimension", String), _dim.c.dimension, _dim.c.level, cast(null(), String)
+    ).where(_dim.c.run_id == _RUN, _dim.c.enterprise_id == _EID),
+    select(literal("element", String), _el.c.element, _el.c.level, cast(null(), String)).where(
+        _el.c.run_id == _RUN, _el.c.enterprise_id == _EID
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Grade:
+    """What a run says of an enterprise, with the run's catalog."""
+
+    run_id: int
+    catalog_name: str | None = None
+    catalog_sha256: str | None = None
+    catalog_version_id: int | None = None
+    evaluated: bool = False  # the run has a result for the enterprise
+    total_score: Decimal | None = None
+    overall_level: str | None = None
+    dimensions: dict[str, str] = field(default_factory=dict)  # dimension → level code
+    elements: frozenset[str] = frozenset()
+
+
+def grade(session: Session, *, run_id: int, enterprise_id: int) -> Grade:
+    """The run's catalog, and the enterprise's result, dimension levels and elements held."""
+    rows = session.execute(_GRADE, {"run": run_id, "eid": enterprise_id}).all()
+    dims: dict[str, str] = {}
+    elements: set[str] = set()
+    found: dict[str, Any] = {}
+    for kind, a, b, c in rows:
+        if kind == "run":
+            found.update(catalog_name=a, catalog_sha256=b, catalog_version_id=int(c))
+        elif kind == "result":
+            score = None if b is None else Decimal(str(b)).quantize(Decimal("0.01"))
+            found.update(evaluated=True, overall_level=a, total_score=score)
+        elif kind == "dimension" and b:
+            dims[str(a)] = str(b)
+        elif kind == "element":
+            elements.add(str(a))
+    return Grade(run_id=run_id, dimensions=dims, elements=frozenset(elements), **found)
+
+
+def catalog_body(session: Session, catalog_version_id: int) -> dict[str, object] | None:
+    body = session.scalar(
+        select(CatalogVersion.body).where(CatalogVersion.id == catalog_version_id)
+    )
+    return dict(body) if body is not None else None

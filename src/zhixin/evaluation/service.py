@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -22,8 +22,6 @@ from zhixin.accounts.permissions import Permission, Principal
 from zhixin.catalog import service as catalogs
 from zhixin.catalog.loader import LoadedCatalog
 from zhixin.catalog.schema import Catalog
-from zhixin.engine import io
-from zhixin.engine.evaluate import EvaluationOutput, evaluate
 from zhixin.engine.explain import (
     EnterpriseRows,
     Explanation,
@@ -52,7 +50,14 @@ from zhixin.evaluation.schemas import (
 )
 from zhixin.kit.db import utcnow
 
+if TYPE_CHECKING:
+    from zhixin.engine.evaluate import EvaluationOutput
+
+# The engine (Ibis, DuckDB) is imported by the functions that run an evaluation, not here: the
+# services that only read runs (a quote's grade, the whitelist) stay quick to import.
+
 Progress = Callable[[str, int, int | None], None]
+Run = EvaluationRun  # a stored run, as other domains' services name it
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,8 @@ def _counts(output: EvaluationOutput) -> dict[str, int]:
 
 
 def _check_engine(engine: str) -> None:
+    from zhixin.engine import io
+
     if engine not in io.ENGINES:
         raise Invalid(f"未知的计算引擎 '{engine}'（可选：{'、'.join(io.ENGINES)}）")
 
@@ -92,6 +99,9 @@ def evaluate_files(
     out_dir: Path,
 ) -> FileRunSummary:
     """Parquet in, Parquet out: no database involved."""
+    from zhixin.engine import io
+    from zhixin.engine.evaluate import evaluate
+
     _check_engine(engine)
     t0 = time.perf_counter()
     backend = io.connect(engine)
@@ -156,11 +166,17 @@ def evaluate_database(
     known_at: datetime | None = None,
     engine: str = "duckdb",
     source_dir: Path | None = None,
+    enterprise_ids: list[int] | None = None,
     actor_id: int | None = None,
+    message: str | None = None,
     progress: Progress | None = None,
 ) -> EvaluationRun:
-    """Evaluate every enterprise (from the database, or from ``source_dir`` Parquet) and store
-    the run and its results in the database."""
+    """Evaluate every enterprise (from the database, or from ``source_dir`` Parquet), or only
+    ``enterprise_ids`` (from the database: a whitelist refresh), and store the run — its
+    bookkeeping: catalog version, as-of, engine, counts, timing — and its results."""
+    from zhixin.engine import io
+    from zhixin.engine.evaluate import evaluate
+
     _check_engine(engine)
     t0 = time.perf_counter()
     version = catalogs.register_version(session, loaded=loaded)
@@ -176,6 +192,7 @@ def evaluate_database(
         status="running",
         started_at=utcnow(),
         created_by_id=actor_id,
+        message=message,
     )
     session.add(run)
     session.flush()
@@ -185,11 +202,18 @@ def evaluate_database(
     if source_dir is not None:
         inputs = io.read_parquet(backend, source_dir)
     else:
-        inputs = io.read_database(backend, session.connection(), known_at=known_at)
+        inputs = io.read_database(
+            backend, session.connection(), known_at=known_at, enterprise_ids=enterprise_ids
+        )
     if progress is not None:
         progress("评价", 0, None)
     output = evaluate(
-        inputs.records, inputs.enterprises, loaded.catalog, as_of=as_of, known_at=known_at
+        inputs.records,
+        inputs.enterprises,
+        loaded.catalog,
+        as_of=as_of,
+        known_at=known_at,
+        enterprise_ids=enterprise_ids,
     )
     store_output(session, run=run, output=output, progress=progress)
     for key, value in _counts(output).items():
@@ -402,6 +426,9 @@ def evaluate_one(
     as_of: date,
     known_at: datetime | None = None,
 ) -> EvaluationOutput:
+    from zhixin.engine import io
+    from zhixin.engine.evaluate import evaluate
+
     backend = io.connect("duckdb")
     inputs = io.read_database(
         backend, session.connection(), enterprise_ids=[enterprise_id], known_at=known_at
@@ -492,3 +519,12 @@ def export_run(
             )
         wb.save(xlsx)
     return len(rows)
+
+
+# -- for other domains' services (no permission check: the caller has made it) ---------------
+
+# The run's catalog and what it says of one enterprise (result, dimensions, elements): one
+# round trip (a quote reads it).
+grade = repo.grade
+# A stored catalog version's body (the catalog as the run used it).
+catalog_body = repo.catalog_body

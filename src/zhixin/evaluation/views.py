@@ -15,6 +15,7 @@ from zhixin.catalog import service as catalogs
 from zhixin.enterprises import service as enterprises
 from zhixin.evaluation import overview, service
 from zhixin.evaluation.schemas import ExplanationOut
+from zhixin.kit import clock
 from zhixin.web.charts import Axis, bar_svg, radar_svg
 from zhixin.web.deps import DB, UnitOfWorkRoute, require
 from zhixin.web.templating import render
@@ -43,7 +44,7 @@ def runs_page(request: Request, db: DB, principal: Reader) -> Response:
         "evaluation_runs.html",
         runs=service.list_runs(db, actor=principal, limit=100),
         catalogs=catalogs.list_catalogs(),
-        today=date.today().isoformat(),
+        today=clock.today().isoformat(),
     )
 
 

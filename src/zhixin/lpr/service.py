@@ -11,7 +11,6 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +18,7 @@ from zhixin.accounts.permissions import Permission, Principal
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
 from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
+from zhixin.kit import clock
 from zhixin.kit.db import utcnow
 from zhixin.lpr import repository as repo
 from zhixin.lpr import rules
@@ -37,18 +37,11 @@ __all__ = [
     "set_rate_as_operator",
     "shipped",
     "table",
-    "today",
 ]
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 DATA_PACKAGE = "zhixin.lpr.data"
 HISTORY_FILE = "lpr_history.csv"
 CLI_ACTOR = "cli"
-
-
-def today() -> date:
-    """Today in Beijing time (the LPR is published at 9:30 Beijing time)."""
-    return utcnow().astimezone(SHANGHAI).date()
 
 
 @lru_cache(maxsize=1)
@@ -164,7 +157,10 @@ def _set(
 ) -> LprRate:
     try:
         one, five = rules.check_entry(
-            effective_on=effective_on, one_year=one_year, five_year=five_year, today=on or today()
+            effective_on=effective_on,
+            one_year=one_year,
+            five_year=five_year,
+            today=on or clock.today(),
         )
         cleaned = rules.check_note(note)
     except LprRefused as exc:

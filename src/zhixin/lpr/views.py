@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.errors import Invalid, ZhixinError
+from zhixin.kit import clock
 from zhixin.lpr import rules, service
 from zhixin.web.deps import DB, UnitOfWorkRoute, require
 from zhixin.web.templating import render
@@ -38,7 +39,7 @@ def _page(
     pending: dict[str, object] | None = None,
     message: str = "",
 ) -> Response:
-    today = service.today()
+    today = clock.today()
     try:
         current: service.LprOn | None = service.rates_on(db, today)
     except ZhixinError:

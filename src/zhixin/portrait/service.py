@@ -19,13 +19,12 @@ from zhixin.accounts.permissions import Permission, Principal
 from zhixin.accounts.rules import TenantKind
 from zhixin.catalog.schema import Catalog
 from zhixin.consent import service as consents
-from zhixin.consent.rules import SHANGHAI
 from zhixin.enterprises import service as enterprises
 from zhixin.errors import Forbidden
 from zhixin.evaluation import overview
 from zhixin.evaluation import service as evaluation
 from zhixin.evaluation.schemas import ExplanationOut
-from zhixin.kit.db import utcnow
+from zhixin.kit import clock
 from zhixin.portrait import repository as repo
 from zhixin.portrait import rules
 from zhixin.portrait.rules import Alert, Fact
@@ -188,7 +187,7 @@ def build(
     if not actor.can(Permission.portrait_read):
         raise Forbidden("无权查看质量画像")
     ent = enterprises.get(session, actor=actor, enterprise_id=enterprise_id)  # 404 if not own
-    day = today or utcnow().astimezone(SHANGHAI).date()
+    day = today or clock.today()
     evidence = may_see_evidence(session, actor=actor, enterprise_id=ent.id)
     ex = overview.latest_result(session, actor=actor, enterprise_id=ent.id)
     if ex is not None and not evidence:

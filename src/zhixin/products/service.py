@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.errors import Forbidden, Invalid, NotFound, ZhixinError
+from zhixin.kit import clock
 from zhixin.lpr import service as lpr
 from zhixin.products import describe, loader
 from zhixin.products import repository as repo
@@ -111,7 +112,7 @@ def _can_read(actor: Principal) -> None:
 def _lpr_today(session: Session) -> lpr.LprOn | None:
     """Today's LPR, or None when the table cannot say (the pages then say so)."""
     try:
-        return lpr.rates_on(session, lpr.today())
+        return lpr.rates_on(session, clock.today())
     except ZhixinError:
         return None
 

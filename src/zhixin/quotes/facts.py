@@ -16,37 +16,34 @@
   and including ``on``) that were not credit-repaired by then.
 
 Grades come only from a published whitelist version: a bank prices on what the regulator
-published, never on a draft or a run nobody approved.
+published, never on a draft or a run nobody approved. Each fact is read by the domain that owns
+it, through its service, in one indexed round trip each (four in all): enterprises, records,
+whitelist, evaluation.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from zhixin.catalog import loader
 from zhixin.catalog.schema import Level
+from zhixin.enterprises import service as enterprises
 from zhixin.errors import NotFound
+from zhixin.evaluation import service as evaluation
+from zhixin.kit import clock
 from zhixin.products.terms import Facts
-from zhixin.quotes import repository as repo
+from zhixin.records import service as records
+from zhixin.whitelist import service as whitelist
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 AWARD_YEARS = 5  # an award counts in the year given and the four before (as the catalogs do)
 PENALTY_YEARS = 2  # 众商贷's rule: no quality penalty in the two years before the quote
-QUALITY_PENALTY_SUBTYPES = repo.QUALITY_PENALTY_SUBTYPES
 
 # Levels of each catalog body seen, by content hash (a body never changes under its hash).
 _LEVELS: dict[str, tuple[Level, ...]] = {}
-
-
-def end_of_day(on: date) -> datetime:
-    """The first moment after ``on`` in Beijing time, in UTC (publication times are UTC)."""
-    start_next = datetime.combine(on + timedelta(days=1), time(0), tzinfo=SHANGHAI)
-    return start_next.astimezone(UTC)
 
 
 def years_before(on: date, years: int) -> date:
@@ -56,13 +53,12 @@ def years_before(on: date, years: int) -> date:
         return on.replace(year=on.year - years, day=28)
 
 
-def _levels(session: Session, graded: repo.Graded) -> tuple[Level, ...]:
-    sha, version_id = graded.catalog_sha256, graded.catalog_version_id
+def _levels(session: Session, sha: str | None, version_id: int | None) -> tuple[Level, ...]:
     if sha is None or version_id is None:  # pragma: no cover - a run always has its catalog
         return ()
     found = _LEVELS.get(sha)
     if found is None:
-        body = repo.catalog_body(session, version_id)
+        body = evaluation.catalog_body(session, version_id)
         if body is None:  # pragma: no cover - a foreign key guards it
             return ()
         found = tuple(loader.parse(body, f"catalog_version {version_id}").catalog.levels)
@@ -84,22 +80,25 @@ class _Grade:
 
 
 def _grade(session: Session, enterprise_id: int, on: date, catalog: str) -> _Grade:
-    pub = repo.publication_in_force(session, catalog=catalog, published_before=end_of_day(on))
-    if pub is None:
-        return _Grade()
-    g = repo.graded(
-        session, publication_id=pub.id, publication_run_id=pub.run_id, enterprise_id=enterprise_id
+    st = whitelist.standing(
+        session,
+        catalog=catalog,
+        published_before=clock.end_of_day(on),
+        enterprise_id=enterprise_id,
     )
-    if not g.entries and not g.evaluated:
+    if st is None:
+        return _Grade()
+    g = evaluation.grade(session, run_id=st.run_id, enterprise_id=enterprise_id)
+    if not st.entries and not g.evaluated:
         # not evaluated for this version: the whitelist says nothing about the enterprise
-        return _Grade(whitelist_version=pub.version, catalog_name=catalog)
-    levels = _levels(session, g)
+        return _Grade(whitelist_version=st.version, catalog_name=catalog)
+    levels = _levels(session, g.catalog_sha256, g.catalog_version_id)
     names = {lv.code: lv.name for lv in levels}
     ranks = {lv.code: i + 1 for i, lv in enumerate(levels)}
     overall = g.overall_level
     return _Grade(
-        listed=bool(g.entries),
-        whitelist_version=pub.version,
+        listed=bool(st.entries),
+        whitelist_version=st.version,
         evaluation_run_id=g.run_id,
         catalog_name=g.catalog_name,
         overall_class=names.get(overall) if overall else None,
@@ -112,10 +111,10 @@ def _grade(session: Session, enterprise_id: int, on: date, catalog: str) -> _Gra
 
 def gather(session: Session, enterprise_id: int, on: date, catalog: str) -> Facts:
     """The facts of ``enterprise_id`` on ``on``, graded under ``catalog`` (the product's)."""
-    ent = repo.enterprise(session, enterprise_id)
+    ent = enterprises.identity(session, enterprise_id)
     if ent is None:
         raise NotFound("未找到该经营主体 / enterprise not found")
-    counts = repo.record_counts(
+    counts = records.pricing_counts(
         session,
         enterprise_id=enterprise_id,
         on=on,

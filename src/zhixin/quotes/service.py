@@ -27,18 +27,21 @@ Never commits.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from zhixin.accounts import service as accounts
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.accounts.rules import TenantKind
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
+from zhixin.enterprises import service as enterprises
 from zhixin.enterprises.rules import InvalidUSCC, normalise_uscc
 from zhixin.errors import Forbidden, Invalid, NotFound
+from zhixin.kit import clock
 from zhixin.kit.db import RawJSON, utcnow
 from zhixin.lpr import service as lpr
 from zhixin.products import rules as product_rules
@@ -48,7 +51,7 @@ from zhixin.products.terms import Collateral, Decision, QuoteRequest
 from zhixin.quotes import breakdown, rules
 from zhixin.quotes import repository as repo
 from zhixin.quotes import schedule as schedules
-from zhixin.quotes.facts import SHANGHAI, gather
+from zhixin.quotes.facts import gather
 from zhixin.quotes.models import Quote
 from zhixin.quotes.schemas import (
     CostOut,
@@ -78,10 +81,6 @@ SYSTEM = SystemActor()
 Requester = Principal | SystemActor
 
 
-def today() -> date:
-    return utcnow().astimezone(SHANGHAI).date()
-
-
 # -- who may quote and read ------------------------------------------------------------------
 
 
@@ -106,7 +105,7 @@ def _may_read(session: Session, actor: Requester, q: Quote) -> bool:
         return True
     if q.tenant_id == actor.tenant_id:
         return True
-    return kind == TenantKind.bank and repo.tenant_code(session, actor.tenant_id) == q.bank_code
+    return kind == TenantKind.bank and accounts.tenant_code(session, actor.tenant_id) == q.bank_code
 
 
 def resolve_enterprise(session: Session, *, enterprise_id: int | None, uscc: str | None) -> int:
@@ -122,7 +121,7 @@ def resolve_enterprise(session: Session, *, enterprise_id: int | None, uscc: str
         code = normalise_uscc(uscc)
     except InvalidUSCC as exc:
         raise Invalid(str(exc)) from exc
-    found = repo.enterprise_id_by_uscc(session, code)
+    found = enterprises.id_by_uscc(session, code)
     if found is None:
         raise NotFound(NOT_FOUND_ENTERPRISE)
     return found
@@ -186,8 +185,7 @@ def quote_json(
 
     The text is the one stored, with the new id and time put in front: the same text as
     ``model_dump_json`` of :func:`quote`'s answer (``id`` and ``created_at`` are the model's
-    first fields), rendered once instead of twice — and not while the transaction holds the
-    database's write lock, as rendering it in the handler did.
+    first fields), rendered once, before the insert takes the database's write lock.
     """
     out, version_id = _quote(session, actor, product_code, enterprise_id, request)
     return _store(session, actor, out, version_id=version_id)[1]
@@ -379,7 +377,7 @@ def request_of(body: QuoteIn) -> QuoteRequest:
         amount=body.amount,
         term_months=body.term_months,
         method=body.method,
-        on=body.on or today(),
+        on=body.on or clock.today(),
         annual_sales=body.annual_sales,
         collateral=tuple(Collateral(kind=c.kind, value=c.value) for c in body.collateral),
         milestones_met=frozenset(m.strip() for m in body.milestones_met if m.strip()),
@@ -391,7 +389,7 @@ def request_of(body: QuoteIn) -> QuoteRequest:
 
 
 def enterprise_brief(session: Session, *, enterprise_id: int) -> EnterpriseRef | None:
-    ent = repo.enterprise(session, enterprise_id)
+    ent = enterprises.identity(session, enterprise_id)
     if ent is None:
         return None
     return EnterpriseRef(id=ent.id, uscc=ent.uscc, name=ent.name)

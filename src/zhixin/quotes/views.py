@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.accounts.rules import TenantKind
 from zhixin.errors import Conflict, Invalid, NotFound
+from zhixin.kit import clock
 from zhixin.products.terms import CollateralKind, Method
 from zhixin.quotes import export, service
 from zhixin.quotes.schemas import QuoteIn
@@ -52,7 +53,7 @@ def _form_page(
         fixed=fixed,
         values=values,
         error=error,
-        today=service.today().isoformat(),
+        today=clock.today().isoformat(),
     )
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, Integer, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from zhixin.records.models import CreditRepair, QualityRecord
+from zhixin.records.rules import QUALITY_PENALTY_SUBTYPES
 
 
 def by_id(session: Session, record_id: int) -> QualityRecord | None:
@@ -72,3 +75,90 @@ def pending_repair_for(session: Session, record_id: int) -> CreditRepair | None:
             CreditRepair.record_id == record_id, CreditRepair.status == "pending"
         )
     )
+
+
+# -- what a price reads: one grouped query, built once ---------------------------------------
+# A quote is a hot path (bench/quotes.py): the statement is built at import with bound values,
+# so SQLAlchemy neither builds it nor computes its cache key per call.
+
+_q = QualityRecord.__table__
+_ON = bindparam("on", type_=Date)
+_PRICING_COUNTS = (
+    select(_q.c.kind, _q.c.subtype, func.count())
+    .where(
+        _q.c.enterprise_id == bindparam("eid", type_=Integer),
+        _q.c.kind.in_(("patent", "title", "award", "penalty")),
+        _q.c.superseded_at.is_(None),
+        or_(
+            and_(
+                _q.c.kind == "patent",
+                _q.c.subtype == "发明",
+                _q.c.status == "有效",
+                or_(_q.c.event_date.is_(None), _q.c.event_date <= _ON),
+            ),
+            and_(
+                _q.c.kind == "title",
+                or_(_q.c.valid_from.is_(None), _q.c.valid_from <= _ON),
+                or_(_q.c.valid_to.is_(None), _q.c.valid_to >= _ON),
+            ),
+            and_(
+                _q.c.kind == "award",
+                _q.c.year >= bindparam("award_from", type_=Integer),
+                _q.c.year <= bindparam("award_to", type_=Integer),
+            ),
+            and_(
+                _q.c.kind == "penalty",
+                _q.c.subtype.in_(QUALITY_PENALTY_SUBTYPES),
+                _q.c.event_date > bindparam("penalty_after", type_=Date),
+                _q.c.event_date <= _ON,
+                or_(_q.c.repaired_on.is_(None), _q.c.repaired_on > _ON),
+            ),
+        ),
+    )
+    .group_by(_q.c.kind, _q.c.subtype)
+)
+
+
+@dataclass(frozen=True)
+class PricingCounts:
+    valid_invention_patents: int
+    titles: frozenset[str]
+    awards: frozenset[str]
+    quality_penalties: int
+
+
+def pricing_counts(
+    session: Session, *, enterprise_id: int, on: date, award_from_year: int, penalty_after: date
+) -> PricingCounts:
+    """One grouped query over the enterprise's current records (superseded and removed rows
+    excluded) of four kinds, each with its own as-of condition:
+
+    - ``patent``: invention patents (发明) in force (有效) granted on or before ``on``;
+    - ``title``: titles whose validity covers ``on`` (an open end is unlimited);
+    - ``award``: awards of the years ``award_from_year`` … ``on.year``;
+    - ``penalty``: quality penalties (:data:`~zhixin.records.rules.QUALITY_PENALTY_SUBTYPES`)
+      dated in (``penalty_after``, ``on``] and not credit-repaired by ``on``.
+    """
+    rows = session.execute(
+        _PRICING_COUNTS,
+        {
+            "eid": enterprise_id,
+            "on": on,
+            "award_from": award_from_year,
+            "award_to": on.year,
+            "penalty_after": penalty_after,
+        },
+    ).all()
+    patents = penalties = 0
+    titles: set[str] = set()
+    awards: set[str] = set()
+    for kind, subtype, n in rows:
+        if kind == "patent":
+            patents += int(n)
+        elif kind == "penalty":
+            penalties += int(n)
+        elif kind == "title" and subtype:
+            titles.add(str(subtype))
+        elif kind == "award" and subtype:
+            awards.add(str(subtype))
+    return PricingCounts(patents, frozenset(titles), frozenset(awards), penalties)

@@ -46,3 +46,8 @@ def in_force(
     if valid_to is not None and on > valid_to:
         return False
     return not (repaired_on is not None and on >= repaired_on)
+
+
+# Quality penalties (质量类行政处罚): the penalty categories that are about quality; advertising,
+# pricing and "other" penalties are not.
+QUALITY_PENALTY_SUBTYPES = ("产品质量", "计量", "标准化", "认证认可", "特种设备", "食品安全")

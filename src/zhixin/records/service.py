@@ -178,3 +178,9 @@ def list_repairs(
         return repo.repairs(session, status=status, enterprise_id=None)
     _require(actor, Permission.repair_request)
     return repo.repairs(session, status=status, enterprise_id=actor.enterprise_id or -1)
+
+
+# -- for other domains' services (no permission check: the caller has made it) ---------------
+
+# What a product's conditions read from the records on a day: one indexed round trip.
+pricing_counts = repo.pricing_counts

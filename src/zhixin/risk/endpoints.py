@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from zhixin.accounts.permissions import Permission, Principal
-from zhixin.consent.service import today
+from zhixin.kit.clock import today
 from zhixin.risk import scoring, service, valuation
 from zhixin.risk.schemas import (
     ModelBrief,

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
-from zhixin.consent import service as consents
 from zhixin.enterprises import service as enterprises
 from zhixin.errors import Forbidden, Invalid, NotFound
+from zhixin.kit.clock import today
 from zhixin.kit.db import utcnow
 from zhixin.kit.text import clean
 from zhixin.risk import patent
@@ -49,7 +49,7 @@ def value_patent(session: Session, *, actor: Principal, body: PatentIn) -> Paten
         licensing_income=body.licensing_income,
         citations=body.citations,
         family_size=body.family_size,
-        valuation_date=body.valuation_date or consents.today(),
+        valuation_date=body.valuation_date or today(),
     )
     try:
         v = patent.value(inputs)

@@ -6,7 +6,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -14,14 +13,14 @@ from fastapi.templating import Jinja2Templates
 
 from zhixin.accounts.permissions import Permission
 from zhixin.accounts.rules import ROLE_LABELS
+from zhixin.kit import clock
 from zhixin.kit.text import mask
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-_CN = ZoneInfo("Asia/Shanghai")
 
 
 def _dt(value: datetime | None) -> str:
-    return value.astimezone(_CN).strftime("%Y-%m-%d %H:%M") if value else ""
+    return value.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def _d(value: date | None) -> str:

@@ -4,15 +4,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Integer,
     Select,
+    String,
     and_,
+    bindparam,
     case,
+    cast,
     exists,
     false,
     func,
@@ -484,3 +489,74 @@ def gated_in_run(session: Session, *, run_id: int) -> int:
         )
         or 0
     )
+
+
+# -- an enterprise's standing in the version in force: one round trip, built once ------------
+# A quote reads it (a hot path, bench/quotes.py): built at import with bound values, so
+# SQLAlchemy neither builds it nor computes its cache key per call.
+
+_pub = WhitelistPublication.__table__
+_we = WhitelistEntry.__table__
+_IN_FORCE = (
+    select(_pub.c.id)
+    .where(
+        _pub.c.status == "published",
+        _pub.c.catalog_name == bindparam("catalog", type_=String),
+        _pub.c.published_at < bindparam("before", type_=_pub.c.published_at.type),
+    )
+    .order_by(_pub.c.version.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_STANDING = union_all(
+    select(
+        literal("version", String).label("kind"),
+        _pub.c.version.label("n"),
+        _pub.c.run_id.label("run_id"),
+        cast(null(), String).label("dimension"),
+        cast(null(), String).label("level"),
+        _pub.c.id.label("pub_id"),
+    ).where(_pub.c.id == _IN_FORCE),
+    select(
+        literal("entry", String),
+        cast(null(), Integer),
+        _we.c.run_id,
+        _we.c.dimension,
+        _we.c.level,
+        _we.c.publication_id,
+    ).where(_we.c.publication_id == _IN_FORCE, _we.c.enterprise_id == bindparam("eid", Integer)),
+)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The version of a catalog in force at a moment, and an enterprise's entries in it."""
+
+    publication_id: int
+    version: int
+    run_id: int  # the run that evaluated the enterprise for this version (see ``standing``)
+    entries: dict[str, str]  # dimension → level code
+
+
+def standing(
+    session: Session, *, catalog: str, published_before: datetime, enterprise_id: int
+) -> Standing | None:
+    """The newest published version of ``catalog`` published before the moment, with the
+    enterprise's entries in it; None when nothing was published by then. The run named is the
+    one its entries came from (a delta version mixes runs), else the version's own run."""
+    rows = session.execute(
+        _STANDING, {"catalog": catalog, "before": published_before, "eid": enterprise_id}
+    ).all()
+    version = pub_id = run_id = None
+    entries: dict[str, str] = {}
+    entry_runs: list[int] = []
+    for kind, n, run, dimension, level, publication in rows:
+        if kind == "version":
+            version, run_id, pub_id = n, run, publication
+        else:
+            entries[str(dimension)] = str(level)
+            entry_runs.append(int(run))
+    if version is None or pub_id is None or run_id is None:
+        return None
+    run_of = max(entry_runs) if entry_runs else int(run_id)
+    return Standing(int(pub_id), int(version), run_of, entries)

@@ -7,7 +7,6 @@ what the bank feed serves and what a later outbox (webhooks) will read.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,7 +19,6 @@ from zhixin.catalog import service as catalogs
 from zhixin.catalog.schema import Catalog
 from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
 from zhixin.evaluation import service as evaluation
-from zhixin.evaluation.models import EvaluationRun
 from zhixin.kit.db import utcnow
 from zhixin.webhooks import service as webhooks
 from zhixin.whitelist import repository as repo
@@ -48,7 +46,7 @@ def _refused(exc: rules.Refused) -> Conflict:
 # -- catalogs of runs and publications -------------------------------------------------------
 
 
-def _catalog_of_run(session: Session, run: EvaluationRun) -> Catalog:
+def _catalog_of_run(session: Session, run: evaluation.Run) -> Catalog:
     row = repo.catalog_version(session, run.catalog_version_id)
     if row is None:  # pragma: no cover - a foreign key guards it
         raise NotFound("未找到评价批次所用的指标目录版本")
@@ -224,53 +222,16 @@ def _evaluate_subset(
     as_of: date,
     enterprise_ids: list[int],
     actor_id: int,
-) -> EvaluationRun:
-    """A stored run over only ``enterprise_ids`` (the same engine as the batch).
-
-    TODO(evaluation): belongs in ``evaluation.service.evaluate_database(enterprise_ids=...)``;
-    kept here until that module grows the parameter.
-    """
-    from zhixin.engine import io
-    from zhixin.engine.evaluate import evaluate
-
-    t0 = time.perf_counter()
-    loaded = catalogs.get(catalog_name)
-    version = catalogs.register_version(session, loaded=loaded)
-    run = EvaluationRun(
-        catalog_version_id=version.id,
-        catalog_name=version.name,
-        catalog_version=version.version,
-        catalog_sha256=version.sha256,
-        as_of=as_of,
-        engine="duckdb",
-        source="database",
-        status="running",
-        started_at=utcnow(),
-        created_by_id=actor_id,
-        message=f"白名单刷新：重新评价 {len(enterprise_ids)} 家",
-    )
-    session.add(run)
-    session.flush()
-    backend = io.connect("duckdb")
-    inputs = io.read_database(backend, session.connection(), enterprise_ids=enterprise_ids)
-    output = evaluate(
-        inputs.records,
-        inputs.enterprises,
-        loaded.catalog,
+) -> evaluation.Run:
+    """A stored run over only ``enterprise_ids`` (the same engine and bookkeeping as the batch)."""
+    return evaluation.evaluate_database(
+        session,
+        loaded=catalogs.get(catalog_name),
         as_of=as_of,
         enterprise_ids=enterprise_ids,
+        actor_id=actor_id,
+        message=f"白名单刷新：重新评价 {len(enterprise_ids)} 家",
     )
-    evaluation.store_output(session, run=run, output=output)
-    results = output.results
-    run.enterprises = results.num_rows
-    run.listed = sum(1 for v in results["listed"].to_pylist() if v)
-    run.entries = int(sum(results["entries"].to_pylist()))
-    run.gated = len(set(output.gates["enterprise_id"].to_pylist()))
-    run.status = "finished"
-    run.finished_at = utcnow()
-    run.duration_ms = int((time.perf_counter() - t0) * 1000)
-    session.flush()
-    return run
 
 
 def refresh(
@@ -497,3 +458,10 @@ def radar(session: Session, *, actor: Principal, enterprise_id: int) -> RadarOut
         catalog_version=pub.catalog_version,
         dimensions=axes,
     )
+
+
+# -- for other domains' services (no permission check: the caller has made it) ---------------
+
+# The version of a catalog in force at a moment and the enterprise's entries in it: one round
+# trip (a quote reads it).
+standing = repo.standing

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -33,7 +32,6 @@ from zhixin.workdays.schemas import (
     YearSummary,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_DEADLINE_DAYS = 1000
 DEFAULT_SOURCE = "运营人员录入"
 CLI_ACTOR = "cli"  # who entered a year on the command line without naming a user
@@ -49,11 +47,6 @@ def _may_read(actor: Principal) -> None:
 def _may_manage(actor: Principal) -> None:
     if not actor.can(Permission.calendar_manage):
         raise Forbidden(CANNOT_MANAGE)
-
-
-def today() -> date:
-    """Today in Beijing time."""
-    return utcnow().astimezone(SHANGHAI).date()
 
 
 # -- reading -------------------------------------------------------------------------------

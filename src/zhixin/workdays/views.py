@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.errors import Invalid, ZhixinError
+from zhixin.kit import clock
 from zhixin.web.deps import DB, UnitOfWorkRoute, require
 from zhixin.web.templating import render
 from zhixin.workdays import files, rules, service
@@ -93,7 +94,7 @@ def _page(
         grid=month_grid(out) if out.origin != rules.UNKNOWN else [],
         entered=service.list_years(db, actor=principal),
         span=span,
-        today=service.today(),
+        today=clock.today(),
         start=start,
         days=days,
         result=result,
@@ -113,7 +114,7 @@ def calendar_page(
     start: Annotated[date | None, Query()] = None,
     days: Annotated[int | None, Query(ge=0, le=service.MAX_DEADLINE_DAYS)] = None,
 ) -> Response:
-    year = start.year if start is not None else service.today().year
+    year = start.year if start is not None else clock.today().year
     return _page(request, db, principal, year, start=start, days=days)
 
 
