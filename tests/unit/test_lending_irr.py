@@ -90,6 +90,14 @@ def test_a_flow_between_grid_dates_counts_the_fraction_of_its_month() -> None:
     assert annualised_rate(flows) == D("9.0701")
 
 
+def test_a_root_exactly_halfway_rounds_half_up() -> None:
+    """8,000,000,000 lent, 8,006,667,000.00 back a month later: i = 0.000833375 exactly, so
+    × 1200 = 1.00005 % — on the boundary between 1.0000 and 1.0001; the NPV there is exactly 0
+    (decided in Decimal: no float can tell), and the answer rounds half-up."""
+    flows = [(date(2025, 1, 15), D("-8000000000")), (date(2025, 2, 15), D("8006667000.00"))]
+    assert annualised_rate(flows) == D("1.0001")
+
+
 def test_refusals() -> None:
     with pytest.raises(ValueError, match="两个不同日期"):
         annualised_rate([(date(2025, 1, 1), D("-100"))])

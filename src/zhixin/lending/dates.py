@@ -43,22 +43,26 @@ class WorkdayCalendar(Protocol):
     def is_workday(self, day: date, /) -> bool: ...
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def add_months(day: date, months: int) -> date:
     """``day`` plus ``months`` months on the same day of month, clamped to the month's end."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     if not 1 <= year <= 9999:
         raise ValueError("日期超出可表示的范围")
-    return date(year, month, min(day.day, _calendar.monthrange(year, month)[1]))
+    last = 29 if month == 2 and _calendar.isleap(year) else _MONTH_DAYS[month - 1]
+    return date(year, month, min(day.day, last))
 
 
 def months_between(start: date, day: date) -> int:
     """The whole months from ``start`` to ``day`` on ``start``'s monthly grid (``day`` ≥ start):
     the largest m with ``add_months(start, m) <= day``."""
     m = (day.year - start.year) * 12 + day.month - start.month
-    while m > 0 and add_months(start, m) > day:
-        m -= 1
-    return m
+    if m > 0 and add_months(start, m) > day:
+        m -= 1  # day falls before the start's day in its month (never more than one back)
+    return max(m, 0)
 
 
 class DueDateCalendar:

@@ -20,9 +20,12 @@ So a fee-free 等额本息 or 等额本金 schedule (charged at rate / 12 a mont
 dates gives back its contract rate, up to the fen roundings; interest charged on actual days over
 360 (按月付息到期还本, 随借随还) shows its true cost, about rate × 365 / 360; a fee raises it.
 
-The root is found by a safeguarded Newton iteration in floating point and checked in ``Decimal``:
-the returned annual rate r̂ (in % to 4 decimals) is such that the exact NPV changes sign between
-r̂ − 0.00005 and r̂ + 0.00005, i.e. the true root rounds to r̂.
+The root is found by a safeguarded Newton iteration in floating point and then checked: the
+returned annual rate r̂ (in % to 4 decimals) is such that the NPV changes sign between
+r̂ − 0.00005 and r̂ + 0.00005, i.e. the true root rounds to r̂. Each sign is taken in floating
+point where that cannot be wrong (the NPV is more than 1e-9 of the sum of the discounted flows'
+sizes away from zero, a thousand times any rounding error of the sum), else in 40-digit
+``Decimal``.
 """
 
 from __future__ import annotations
@@ -89,9 +92,13 @@ def _prepare(flows: Sequence[CashFlow]) -> _Flows:
     whole, part = [], []
     for day, _ in ordered:
         m = months_between(first, day)
-        lo, hi = add_months(first, m), add_months(first, m + 1)
+        lo = add_months(first, m)
         whole.append(m)
-        part.append(Fraction((day - lo).days, (hi - lo).days))
+        if lo == day:
+            part.append(Fraction(0))
+        else:
+            hi = add_months(first, m + 1)
+            part.append(Fraction((day - lo).days, (hi - lo).days))
     return _Flows(whole, part, [v for _, v in ordered])
 
 
@@ -104,6 +111,21 @@ def _npv_float(i: float, times: list[float], values: list[float]) -> tuple[float
         npv += v * d
         slope -= t * v * d / (1 + i)
     return npv, slope
+
+
+def _sign_at(annual: Decimal, f: _Flows, times: list[float], values: list[float]) -> int:
+    """The sign of the NPV at ``annual`` (% p.a., monthly × 12): in floating point where its
+    error (under 1e-12 of Σ|flow × discount|) cannot flip it, else exactly in Decimal."""
+    i = float(annual) / 1200
+    log_base = math.log1p(i)
+    npv = scale = 0.0
+    for t, v in zip(times, values, strict=True):
+        term = v * math.exp(-t * log_base)
+        npv += term
+        scale += abs(term)
+    if abs(npv) > 1e-9 * scale:
+        return _sign(npv)
+    return _sign(_npv(annual / 1200, f))
 
 
 def _npv(i: Decimal, f: _Flows) -> Decimal:
@@ -159,10 +181,11 @@ def irr(flows: Sequence[CashFlow]) -> Irr:
     """The IRR of ``flows``, monthly and annualised (see the module's docstring)."""
     f = _prepare(flows)
     monthly, s_lo = _root(f)
+    times, values = f.times, [float(v) for v in f.values]
     r = (Decimal(repr(monthly)) * 1200).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
     for _ in range(1000):
-        below = _sign(_npv((r - _HALF) / 1200, f))
-        above = _sign(_npv((r + _HALF) / 1200, f))
+        below = _sign_at(r - _HALF, f, times, values)
+        above = _sign_at(r + _HALF, f, times, values)
         if below in (s_lo, 0) and above == -s_lo:
             break
         r += RATE_PLACES if above in (s_lo, 0) else -RATE_PLACES
