@@ -150,7 +150,6 @@ def _support(p: Product) -> list[str]:
             f"担保：{g.guarantor}，担保比例 {text.pct(g.coverage)}，"
             f"担保费率 {text.pct(g.fee_rate)}/年（借款人承担），按{base}的"
             f"{FEE_BALANCE_LABELS[g.fee_balance]}计，{FEE_PERIOD_LABELS[g.fee_period]}"
-            "（实际天数/360）"
         )
     if s.subsidy is not None:
         sub = s.subsidy

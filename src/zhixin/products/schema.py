@@ -85,8 +85,8 @@ RATE_TYPE_LABELS: dict[str, str] = {"fixed": "固定利率", "floating": "浮动
 FEE_BASE_LABELS: dict[str, str] = {"loan": "贷款金额", "guaranteed": "担保责任部分"}
 FEE_BALANCE_LABELS: dict[str, str] = {"original": "原始金额", "outstanding": "未偿本金"}
 FEE_PERIOD_LABELS: dict[str, str] = {
-    "yearly": "每个担保年度初按该年度实际天数预收",
-    "upfront": "放款时按全期实际天数一次收取",
+    "yearly": "每个担保年度初按该年度实际天数/360 预收",
+    "upfront": "放款时按全期实际天数/360 一次收取",
 }
 TENOR_LABELS: dict[str, str] = {
     "1y": "1年期 LPR",
