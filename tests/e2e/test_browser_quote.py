@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from fractions import Fraction
 from io import BytesIO
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.e2e.browser import browser_skip_reason, chromium_page, live_server
+from tests.support import irr
 from tests.support.grades import Grade, publish_grades
 from tests.support.people import PASSWORD, make_user
 from zhixin.accounts.rules import Role
@@ -101,14 +103,20 @@ def test_a_bank_officer_walks_a_quote(tmp_path: Path) -> None:
             assert "政府质量奖" in page.inner_text("#rate-components-discount\\:quality-award")
             apr = page.inner_text("#annualised-rate h1").strip()
             assert apr.endswith("%")
-            # 等额本息 with no fee: the 年化利率 is the contract rate up to fen roundings
-            assert abs(Decimal(apr[:-1]) - Decimal("4.20")) <= Decimal("0.001")
             assert page.inner_text("#limit strong").strip() == "700.00 万元"  # 500万 + 200万
             rows = page.locator("#schedule tbody tr")
             assert rows.count() == 12
-            first = rows.nth(0).inner_text().split("\t")
-            assert first[:3] == ["1", "2025-08-15", "31"]
-            assert first[5] == "3,616.67"  # 1,000,000 × 4.20 % × 31 / 360
+            cells = [rows.nth(k).inner_text().split("\t") for k in range(12)]
+            assert cells[0][:3] == ["1", "2025-08-15", "31"]
+            assert cells[0][5] == "3,500.00"  # 1,000,000 × 4.20 % / 12: a month at rate / 12
+            # 等额本息 with no fee: the monthly IRR × 12 of its flows, by the tests' own IRR at
+            # the due dates' times on the loan's monthly grid (11-17, 02-24 and 03-16 come a
+            # little later than a month's multiple: tests/support/irr.py)
+            pays = [Decimal(c[6].replace(",", "")) for c in cells]
+            months = irr.MONTHS_FROM_2025_07_15
+            flows = [(Fraction(0), Decimal(-1000000)), *zip(months, pays, strict=True)]
+            assert abs(Decimal(apr[:-1]) - irr.annual(flows)) <= Decimal("0.00005")
+            assert "测算结果，不构成要约" in page.inner_text("#disclaimer")
             with page.expect_download() as info:
                 page.click("#schedule-xlsx")
             saved = tmp_path / "schedule.xlsx"

@@ -168,6 +168,7 @@ def test_tokens_need_the_quote_scope(
         ({"product": "nope"}, 404, "未找到产品"),
         ({"date": "2019-01-02"}, 422, "早于 LPR 表"),
         ({"collateral": [{"kind": "股票", "value": "1"}]}, 422, "collateral"),
+        ({"milestones_met": ["nope"]}, 422, "「鹭质贷」没有里程碑 nope；本产品的里程碑"),
     ],
 )
 def test_what_the_api_refuses(
@@ -177,6 +178,18 @@ def test_what_the_api_refuses(
     resp = client.post("/api/v1/quotes", json=_body(**change), headers={"X-CSRF-Token": csrf})
     assert resp.status_code == status, resp.text
     assert fragment in resp.text
+
+
+def test_validation_messages_are_chinese(client: TestClient, ids: dict[str, int]) -> None:
+    csrf = login(client, "officer")
+    bad = {"amount": "-5", "term_months": 0, "method": "x", "date": "2025-13-01"}
+    resp = client.post("/api/v1/quotes", json=_body(**bad), headers={"X-CSRF-Token": csrf})
+    assert resp.status_code == 422
+    detail = resp.json()["detail"]
+    assert [d["loc"][-1] for d in detail] == ["amount", "term_months", "method", "date"]
+    for d in detail:  # a machine branches on loc; a person reads msg, in Chinese
+        assert any("\u4e00" <= c <= "\u9fff" for c in d["msg"]), d
+        assert not any(w in d["msg"].lower() for w in ("input", "should", "valid", "greater")), d
 
 
 def test_an_enterprise_quotes_only_for_itself(client: TestClient, ids: dict[str, int]) -> None:

@@ -87,8 +87,12 @@ def test_json_for_scripts(db: Path) -> None:
     # 二级: 3.00 + 90bp − 20bp = 3.70 %
     assert q["rate"] == "3.7000"
     first = q["schedule"]["instalments"][0]
-    # 45,000,000 × 3.70 % × 31 / 360 = 143,375.00 of interest in the first 31 days
-    assert (first["due"], first["interest"]) == ("2025-08-15", "143375.00")
+    # 等额本息 charges a month at 3.70 % / 12: 45,000,000 × 3.70 / 1200 = 138,750.00 (the old
+    # 143,375.00 charged the month's 31 days over 360)
+    assert (first["due"], first["interest"]) == ("2025-08-15", "138750.00")
+    payments = [Decimal(i["payment"]) for i in q["schedule"]["instalments"]]
+    assert len(set(payments[:-1])) == 1 and abs(payments[-1] - payments[0]) < 1
+    assert q["offer"]["rate_type"] == "floating" and q["disclaimer"] == "测算结果，不构成要约"
     principal = sum(Decimal(i["principal"]) for i in q["schedule"]["instalments"])
     assert principal == Decimal("45000000")
     # stored and audited as the command-line system actor
@@ -128,3 +132,32 @@ def test_errors_exit_nonzero_with_a_chinese_message(db: Path) -> None:
     assert bad.returncode == 2 and "种类=评估价值" in bad.stderr
     early = zhixin(*[a if a != "2025-07-15" else "2019-01-02" for a in _args()], db=db)
     assert early.returncode == 1 and "早于 LPR 表" in early.stderr
+
+
+def _flat(text: str) -> str:
+    return "".join(text.split())  # the console wraps long lines
+
+
+def test_input_errors_are_chinese_and_exit_as_the_readme_says(db: Path) -> None:
+    """1: the quote could not be made (an invalid value, an unknown milestone); 2: usage."""
+    bad = zhixin(
+        *[{"45000000": "-5", "12": "0", "等额本息": "气球贷"}.get(a, a) for a in _args()], db=db
+    )
+    assert bad.returncode == 1
+    assert _flat("参数有误：申请金额：应大于 0；期限（月）：应不小于 1；还款方式：不是可选值") in (
+        _flat(bad.stderr)
+    )
+    assert "greater" not in bad.stderr and "Input should" not in bad.stderr
+    date = zhixin(*[a if a != "2025-07-15" else "2025-13-01" for a in _args()], db=db)
+    assert date.returncode == 1 and "测算日：日期格式应为2025-07-01" in _flat(date.stderr)
+    term = zhixin(*[a if a != "12" else "twelve" for a in _args()], db=db)
+    assert term.returncode == 1 and "--term 应为整数个月：twelve" in term.stderr
+    milestone = zhixin(*_args("--milestone", "no-such"), db=db)
+    assert milestone.returncode == 1
+    assert "没有里程碑no-such；本产品未设里程碑" in _flat(milestone.stderr)
+    missing = zhixin("quote", "--product", "quzhou-zuhedai", db=db)
+    assert missing.returncode == 2 and "缺少必填选项 --enterprise" in missing.stderr
+    assert "Missing option" not in missing.stderr
+    unknown = zhixin(*_args("--amout", "1"), db=db)
+    assert unknown.returncode == 2 and "没有选项 --amout" in unknown.stderr
+    assert "No such option" not in unknown.stderr

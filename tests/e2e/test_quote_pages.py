@@ -122,7 +122,22 @@ def test_a_quote_from_the_form_shows_every_part(client: TestClient, ids: dict[st
     limit = {row[0]: row[1] for row in _cells(html, "limit-factors")}
     assert limit["可贷额度"] == "500.00万元"
     apr = re.search(r'id="annualised-rate">.*?<h1 class="apr">([0-9.]+)%</h1>', html, re.S)
-    assert apr and abs(Decimal(apr.group(1)) - Decimal("4.90")) <= Decimal("0.001")
+    # interest-only at 4.90 % on actual days / 360 costs about 4.90 × 365 / 360 = 4.968 % a
+    # year as the monthly IRR × 12 — the figure the API stored, shown as it is
+    assert apr and abs(Decimal(apr.group(1)) - Decimal("4.90") * 365 / 360) <= Decimal("0.005")
+    stored = client.get(f"/api/v1/quotes/{quote_id}").json()
+    assert apr.group(1) == stored["costs"]["annualised_rate"]
+    # the terms an offer must state, and that it is not one
+    assert "测算结果，不构成要约" in html
+    offer = re.search(r'<dl class="facts" id="offer">(.*?)</dl>', html, re.S)
+    assert offer, "the quote shows its offer terms"
+    terms = offer.group(1)
+    assert "浮动利率" in terms and "本笔期限内不重定价" in terms  # 12 months: no repricing date
+    assert "罚息利率 7.3500%/年" in terms  # 4.90 % × (1 + 50 %)
+    assert "允许提前还款，须提前 5 个工作日申请，不收违约金" in terms
+    assert "除利息外不收取其他费用" in terms
+    assert "15 天，至 2025-07-29（含）" in terms
+    assert "按月付息到期还本：利息 = 期初本金 × 年利率 ÷ 360 × 实际天数" in html
     rows = _cells(html, "schedule")
     assert len(rows) == 12
     # 期数, 还款日, 天数, 期初本金, 本金, 利息, 还款额, 期末本金: 1,000,000 × 4.90 % × 31/360
@@ -204,9 +219,13 @@ def test_the_schedule_downloads_as_xlsx(client: TestClient, ids: dict[str, int])
     )
     lines = rows[header + 1 : header + 13]
     assert [r[0] for r in lines] == list(range(1, 13))
-    # 等额本金: 1,200,000 / 12 = 100,000.00 a month; 31 days on 1,200,000 at 4.90 % = 5,063.33
+    # 等额本金: 1,200,000 / 12 = 100,000.00 a month; a month's interest at 4.90 % / 12 on
+    # 1,200,000 = 4,900.00 (the old 5,063.33 charged its 31 days over 360: not how 等额本金 is)
     assert Decimal(str(lines[0][4])) == Decimal("100000")
-    assert Decimal(str(lines[0][5])) == Decimal("5063.33")
+    assert Decimal(str(lines[0][5])) == Decimal("4900")
+    terms = {r[0]: r[1] for r in rows[:header] if r and r[0]}
+    assert terms["说明"] == "测算结果，不构成要约"
+    assert terms["逾期罚息利率（%）"] == 7.35 and terms["有效期至"] == "2025-07-29"
     total = rows[header + 13]
     assert total[0] == "合计" and Decimal(str(total[4])) == Decimal("1200000")
     # another enterprise cannot read it

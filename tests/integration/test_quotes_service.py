@@ -409,9 +409,17 @@ def test_guarantee_years_and_the_unpublished_holiday_years(
     assert q.costs.guarantee_fee == D("15222.21")
     assert q.support.guarantor == "绍兴市融资担保有限公司" and q.support.guarantee_coverage == 80
     assert q.costs.annualised_rate > q.rate  # the fee raises the 年化利率 above 4.00 %
-    # chinese-calendar knows 2026 but not 2027: from 2027 on due dates stay where they fall
-    assert "2027 年起节假日安排尚未公布，还款日未作顺延调整" in q.notes
+    # chinese-calendar knows 2026 but not 2027: from 2027 on due dates avoid weekends only,
+    # and the quote says so
+    assert (
+        "2027 年起节假日安排尚未公布，该部分还款日只避开周末（遇周六、周日调整），未考虑法定节假日"
+        in (q.notes)
+    )
     dues = [i.due for i in q.schedule.instalments]
     assert date(2026, 2, 24) in dues  # 2026-02-15 moved past the Spring Festival
-    assert date(2027, 2, 15) in dues and date(2027, 5, 15) in dues  # a Saturday, not moved
-    assert dues[-1] == date(2028, 7, 15)
+    assert all(d.weekday() < 5 for d in dues)  # never a weekend, known year or not
+    assert date(2027, 2, 15) in dues  # a Monday (the holidays of 2027 are not known)
+    assert date(2027, 5, 17) in dues  # 2027-05-15 is a Saturday: the Monday after
+    assert dues[-1] == date(2028, 7, 17)  # 2028-07-15 is a Saturday
+    # the guarantee years follow the contract's term (to 2028-07-15), not the moved last date
+    assert q.schedule.weekends_only == [2027, 2028]

@@ -181,7 +181,14 @@ def test_unknown_catalog_and_kind_rules() -> None:
     data["limit"]["collateral"] = data["limit"]["collateral"][:1]
     assert _errors(data) == ["limit: 组合贷款至少由两部分组成（信用额度与押品，或两类以上押品）"]
     data = _raw("luzhidai")
-    data["support"]["guarantee"] = {"guarantor": "某担保", "coverage": 80, "fee_rate": 1}
+    data["support"]["guarantee"] = {
+        "guarantor": "某担保",
+        "coverage": 80,
+        "fee_rate": 1,
+        "fee_base": "loan",
+        "fee_balance": "original",
+        "fee_period": "yearly",
+    }
     assert _errors(data) == ["support.guarantee: 只有保证担保或组合类产品可设担保"]
     data = _raw("zhichanzhixin")
     data["limit"]["collateral"][0]["raised"][0]["rate"] = 20
@@ -225,7 +232,20 @@ def test_a_file_that_does_not_exist_or_is_not_yaml(tmp_path: Path) -> None:
 def test_sections_say_everything_in_chinese() -> None:
     p = loader.load("zhichanzhixin")
     by_code = {s.code: s for s in describe.sections(p)}
-    assert list(by_code) == ["basics", "eligibility", "terms", "limit", "pricing", "service"]
+    assert list(by_code) == [
+        "basics",
+        "eligibility",
+        "terms",
+        "limit",
+        "pricing",
+        "service",
+        "offer",
+    ]
+    assert by_code["offer"].lines[0] == "利率类型：浮动利率"
+    assert "逾期罚息：执行利率上浮 50%；不能按期支付的利息按罚息利率计收复利" in (
+        by_code["offer"].lines
+    )
+    assert "其他费用：不收取其他费用" in by_code["offer"].lines
     assert by_code["limit"].lines[0] == (
         "专利：评估价值 × 抵质押率 30%；"
         "质量信誉总分高于 80 分，且有效发明专利不少于 3 件时提高到 60%"
@@ -257,3 +277,73 @@ def test_best_rate_is_the_lowest_the_product_can_give() -> None:
     assert describe.best_rate(p, {"1y": Decimal("1.00"), "5y": Decimal("1.50")}, on) == Decimal(
         "2.73"
     )
+
+
+def test_the_offer_terms_are_required_and_consistent() -> None:
+    data = _raw("luzhidai")
+    del data["offer"]
+    assert _errors(data) == [
+        "offer: 须给出报价条款：利率类型、重定价、计息规则、逾期罚息、提前还款、其他费用、"
+        "报价有效期（随借随还产品另给预计使用率）"
+    ]
+    data = _raw("luzhidai")
+    del data["offer"]["repricing"]
+    del data["offer"]["expected_utilisation"]
+    data["offer"]["fees"] = [
+        {"code": "mgmt", "label": "账户管理费", "basis": "fixed", "rate": 1},
+        {"code": "mgmt", "label": "承诺费", "basis": "yearly"},
+    ]
+    assert _errors(data) == [
+        "offer.repricing: 浮动利率须给出重定价周期与重定价日",
+        "offer.expected_utilisation: 提供随借随还的产品须给出预计平均使用率（%）",
+        "offer.fees[1]: 费用代码 'mgmt' 重复",
+        "offer.fees[0]: 固定金额的费用（basis: fixed）只给出大于 0 的 amount",
+        "offer.fees[1]: 按比例收取的费用（basis: once / yearly）只给出大于 0 的 rate",
+    ]
+    data = _raw("quzhou-zuhedai")  # no 随借随还
+    data["offer"]["repricing"] = {"cycle_months": 6, "anchor": "january_1"}
+    data["offer"]["expected_utilisation"] = 50
+    assert _errors(data) == [
+        "offer.repricing.cycle_months: 每年 1 月 1 日重定价须配合 12 个月的周期",
+        "offer.expected_utilisation: 只有提供随借随还的产品才给出预计使用率",
+    ]
+    data = _raw("zhongshangdai")  # fixed
+    data["offer"]["repricing"] = {"cycle_months": 12, "anchor": "anniversary"}
+    assert _errors(data) == ["offer.repricing: 固定利率不重定价，请删去 repricing"]
+    # the schema bounds what a file may state: 罚息 30–50 %, one convention per method family
+    data = _raw("luzhidai")
+    data["offer"]["overdue"]["markup"] = 60
+    data["offer"]["interest"]["amortising"] = "act_360"
+    data["service"]["holiday_rule"] = "none"
+    errors = _errors(data)
+    assert [e.split(":")[0] for e in errors] == [
+        "service.holiday_rule",
+        "offer.interest.amortising",
+        "offer.overdue.markup",
+    ]
+
+
+def test_the_guarantee_fee_basis_is_stated_in_the_file() -> None:
+    data = _raw("xingbaodai")
+    for name in ("fee_base", "fee_balance", "fee_period"):
+        del data["support"]["guarantee"][name]
+    assert _errors(data) == [
+        "support.guarantee.fee_base: "
+        "须写明担保费的计费金额：loan 贷款全额 / guaranteed 担保责任部分",
+        "support.guarantee.fee_balance: "
+        "须写明担保费按 original 原始金额 / outstanding 未偿本金 计收",
+        "support.guarantee.fee_period: 须写明担保费 yearly 每年预收 / upfront 放款时一次收取",
+    ]
+    # a stored version from before the basis was stated still reads (as the old convention)
+    body = copy.deepcopy(loader.load_full("xingbaodai").body)
+    del body["offer"]
+    for name in ("fee_base", "fee_balance", "fee_period"):
+        del body["support"]["guarantee"][name]
+    old = loader.from_body(body)
+    g = old.support.guarantee
+    assert g is not None and (g.fee_base, g.fee_balance, g.fee_period) == (
+        "loan",
+        "original",
+        "yearly",
+    )
+    assert old.offer is None

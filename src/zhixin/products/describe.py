@@ -10,9 +10,15 @@ from zhixin.products import text
 from zhixin.products.pricing import compute_rate
 from zhixin.products.schema import (
     CHANNEL_LABELS,
+    FEE_BALANCE_LABELS,
+    FEE_BASE_LABELS,
+    FEE_PERIOD_LABELS,
     HOLIDAY_LABELS,
+    RATE_TYPE_LABELS,
     TENOR_LABELS,
     Base,
+    Fee,
+    Offer,
     Product,
 )
 from zhixin.products.terms import Facts, Method, QuoteRequest
@@ -137,9 +143,13 @@ def _support(p: Product) -> list[str]:
     lines = []
     if s.guarantee is not None:
         g = s.guarantee
+        base = FEE_BASE_LABELS[g.fee_base]
+        if g.fee_base == "guaranteed":
+            base += f"（贷款金额 × {text.pct(g.coverage)}）"
         lines.append(
             f"担保：{g.guarantor}，担保比例 {text.pct(g.coverage)}，"
-            f"担保费率 {text.pct(g.fee_rate)}/年（借款人承担）"
+            f"担保费率 {text.pct(g.fee_rate)}/年（借款人承担），按{base}的"
+            f"{FEE_BALANCE_LABELS[g.fee_balance]}计，{FEE_PERIOD_LABELS[g.fee_period]}"
         )
     if s.subsidy is not None:
         sub = s.subsidy
@@ -171,6 +181,48 @@ def _service(p: Product) -> list[str]:
     if s.covenant is not None:
         lines.append("资金用途约定：" + text.covenant(s.covenant))
     lines.append(f"还款日规则：{HOLIDAY_LABELS[s.holiday_rule]}")
+    return lines
+
+
+def _fee(fee: Fee) -> str:
+    if fee.basis == "fixed":
+        return f"{fee.label}：放款时收取 {text.wan_short(fee.amount or Decimal(0))}"
+    when = "放款时一次" if fee.basis == "once" else "每年（实际天数/360）"
+    return f"{fee.label}：贷款金额的 {text.pct(fee.rate or Decimal(0))}，{when}收取"
+
+
+def _offer(p: Product) -> list[str]:
+    o: Offer | None = p.offer
+    if o is None:
+        return []
+    lines = [f"利率类型：{RATE_TYPE_LABELS[o.rate_type]}"]
+    if o.repricing is not None:
+        r = o.repricing
+        day = "放款日在每个周期的对应日" if r.anchor == "anniversary" else "每年 1 月 1 日"
+        lines.append(
+            f"重定价：每 {r.cycle_months} 个月，重定价日为{day}，执行当日适用的 LPR + 合同加点"
+            "（合同加点 = 放款时执行利率 − 放款时 LPR，合同期内不变）"
+        )
+    lines += [
+        "计息：等额本息、等额本金按月利率（年利率 ÷ 12）× 期初本金；按月付息到期还本、"
+        "随借随还、逾期及不足整月的期间按日利率（年利率 ÷ 360）× 实际天数",
+        f"逾期罚息：执行利率上浮 {text.pct(o.overdue.markup)}"
+        + ("；不能按期支付的利息按罚息利率计收复利" if o.overdue.compound else "；不计复利"),
+    ]
+    pre = o.prepayment
+    if not pre.allowed:
+        lines.append("提前还款：不允许")
+    else:
+        fee = "不收违约金" if pre.fee_rate == 0 else f"违约金 {text.pct(pre.fee_rate)}"
+        if pre.fee_rate and pre.fee_free_after_months:
+            fee += f"（放款满 {pre.fee_free_after_months} 个月后免收）"
+        lines.append(f"提前还款：允许，提前 {pre.notice_days} 个工作日申请，{fee}")
+    lines.append(
+        "其他费用：" + ("；".join(_fee(f) for f in o.fees) if o.fees else "不收取其他费用")
+    )
+    if o.expected_utilisation is not None:
+        lines.append(f"随借随还按预计平均使用率 {text.pct(o.expected_utilisation)} 测算利息")
+    lines.append(f"测算结果有效期：{o.validity_days} 天；测算结果不构成要约")
     return lines
 
 
@@ -214,7 +266,8 @@ def sections(p: Product) -> list[Section]:
         Section("support", "政策支持", _support(p)),
         Section("service", "服务", _service(p)),
         Section("auto_rules", "自动规则", auto),
-        Section("raroc", "RAROC 测算参数", _raroc(p)),
+        Section("offer", "报价条款", _offer(p)),
+        Section("raroc", "RAROC 测算参数（银行内部）", _raroc(p)),
     ]
     return [s for s in found if s.lines]
 

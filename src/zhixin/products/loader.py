@@ -24,9 +24,15 @@ from pydantic import ValidationError
 from zhixin.catalog import loader as catalogs
 from zhixin.catalog.schema import Catalog
 from zhixin.products.schema import ClassRef, Condition, Product
+from zhixin.products.terms import Method
 from zhixin.records.kinds import AWARD, TITLE
 
 DATA_PACKAGE = "zhixin.products.data"
+GUARANTEE_BASIS_MISSING = {
+    "fee_base": "须写明担保费的计费金额：loan 贷款全额 / guaranteed 担保责任部分",
+    "fee_balance": "须写明担保费按 original 原始金额 / outstanding 未偿本金 计收",
+    "fee_period": "须写明担保费 yearly 每年预收 / upfront 放款时一次收取",
+}
 SCHEMA_FILE = "product.schema.json"
 
 
@@ -162,6 +168,7 @@ class _Checker:
         self._pricing()
         self._tranches()
         self._support_service()
+        self._offer()
         self.unique([r.code for r in p.auto_rules], "auto_rules", "规则代码")
         for i, rule in enumerate(p.auto_rules):
             self.condition(rule.when, f"auto_rules[{i}].when")
@@ -266,6 +273,41 @@ class _Checker:
         if s.fast_lane_min_class is not None and s.fast_lane_days is None:
             self.err("service.fast_lane_min_class", "未设绿色通道时限（fast_lane_days）")
         self.unique(self.p.support.fee_waivers, "support.fee_waivers", "减免项目")
+        g = self.p.support.guarantee
+        if g is not None:
+            for name in ("fee_base", "fee_balance", "fee_period"):
+                if name not in g.model_fields_set:
+                    self.err(f"support.guarantee.{name}", GUARANTEE_BASIS_MISSING[name])
+
+    def _offer(self) -> None:
+        p, o = self.p, self.p.offer
+        if o is None:
+            self.err(
+                "offer",
+                "须给出报价条款：利率类型、重定价、计息规则、逾期罚息、提前还款、其他费用、"
+                "报价有效期（随借随还产品另给预计使用率）",
+            )
+            return
+        if o.rate_type == "floating" and o.repricing is None:
+            self.err("offer.repricing", "浮动利率须给出重定价周期与重定价日")
+        if o.rate_type == "fixed" and o.repricing is not None:
+            self.err("offer.repricing", "固定利率不重定价，请删去 repricing")
+        r = o.repricing
+        if r is not None and r.anchor == "january_1" and r.cycle_months != 12:
+            self.err("offer.repricing.cycle_months", "每年 1 月 1 日重定价须配合 12 个月的周期")
+        revolving = Method.revolving in p.methods
+        if revolving and o.expected_utilisation is None:
+            self.err("offer.expected_utilisation", "提供随借随还的产品须给出预计平均使用率（%）")
+        if not revolving and o.expected_utilisation is not None:
+            self.err("offer.expected_utilisation", "只有提供随借随还的产品才给出预计使用率")
+        self.unique([f.code for f in o.fees], "offer.fees", "费用代码")
+        for i, fee in enumerate(o.fees):
+            at = f"offer.fees[{i}]"
+            if fee.basis == "fixed":
+                if not fee.amount or fee.rate is not None:
+                    self.err(at, "固定金额的费用（basis: fixed）只给出大于 0 的 amount")
+            elif not fee.rate or fee.amount is not None:
+                self.err(at, "按比例收取的费用（basis: once / yearly）只给出大于 0 的 rate")
 
 
 def check(product: Product) -> list[str]:

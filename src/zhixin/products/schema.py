@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from zhixin.lending.dates import HOLIDAY_RULE_LABELS
 from zhixin.products.terms import CollateralKind, Method
 
 # -- value types -------------------------------------------------------------------------------
@@ -66,7 +67,11 @@ Kind = Literal["纯信用", "质押", "保证担保", "组合"]
 Channel = Literal["online", "branch", "both"]
 Tenor = Literal["1y", "5y", "auto"]
 Cadence = Literal["monthly", "quarterly", "semiannual", "annual"]
-HolidayRule = Literal["none", "following", "preceding"]
+HolidayRule = Literal["following", "preceding"]  # a due date never stays on a non-working day
+RateType = Literal["fixed", "floating"]
+FeeBase = Literal["loan", "guaranteed"]
+FeeBalance = Literal["original", "outstanding"]
+FeePeriod = Literal["yearly", "upfront"]
 
 CHANNEL_LABELS: dict[str, str] = {"online": "线上", "branch": "线下网点", "both": "线上及线下网点"}
 CADENCE_LABELS: dict[str, str] = {
@@ -75,10 +80,13 @@ CADENCE_LABELS: dict[str, str] = {
     "semiannual": "按半年",
     "annual": "按年",
 }
-HOLIDAY_LABELS: dict[str, str] = {
-    "none": "不调整",
-    "following": "遇节假日顺延至下一工作日",
-    "preceding": "遇节假日提前至上一工作日",
+HOLIDAY_LABELS: dict[str, str] = HOLIDAY_RULE_LABELS
+RATE_TYPE_LABELS: dict[str, str] = {"fixed": "固定利率", "floating": "浮动利率"}
+FEE_BASE_LABELS: dict[str, str] = {"loan": "贷款金额", "guaranteed": "担保责任部分"}
+FEE_BALANCE_LABELS: dict[str, str] = {"original": "原始金额", "outstanding": "未偿本金"}
+FEE_PERIOD_LABELS: dict[str, str] = {
+    "yearly": "每个担保年度初按该年度实际天数/360 预收",
+    "upfront": "放款时按全期实际天数/360 一次收取",
 }
 TENOR_LABELS: dict[str, str] = {
     "1y": "1年期 LPR",
@@ -273,9 +281,27 @@ class TrancheSpec(_Model):
 
 
 class Guarantee(_Model):
+    """担保及担保费。担保费 = 费率 × 计费基数 × 实际天数 / 360（基数四舍五入到分）；计费基数与
+    收取方式由下列三项说明（产品文件须写明；缺省值只为读取早期版本）。"""
+
     guarantor: str = Field(min_length=1, description="担保机构")
     coverage: Percent = Field(description="担保责任比例（%）")
     fee_rate: Rate = Field(description="担保费率（% / 年），由借款人承担")
+    fee_base: FeeBase = Field(
+        "loan",
+        description="计费金额：loan 贷款全额；guaranteed 仅担保责任部分（金额 × coverage）",
+    )
+    fee_balance: FeeBalance = Field(
+        "original",
+        description="original 按原始贷款金额；outstanding 按每个担保年度初的未偿本金",
+    )
+    fee_period: FeePeriod = Field(
+        "yearly",
+        description=(
+            "yearly 每个担保年度（自放款日起每 12 个月，最后一年至到期日）初按该年度实际天数预收；"
+            "upfront 放款时按全期实际天数一次收取"
+        ),
+    )
 
 
 class Subsidy(_Model):
@@ -309,7 +335,11 @@ class Service(_Model):
     channel: Channel = Field("branch", description="online 线上 / branch 线下 / both")
     covenant: Covenant | None = None
     holiday_rule: HolidayRule = Field(
-        "following", description="还款日遇节假日：none / following / preceding"
+        "following",
+        description=(
+            "还款日遇非工作日：following 顺延至下一工作日 / preceding 提前至上一工作日。"
+            "按国家法定节假日与调休安排判断；尚未公布节假日安排的年份只避开周末，测算结果注明"
+        ),
     )
 
 
@@ -340,6 +370,98 @@ class Raroc(_Model):
         if class_rank is None or not 1 <= class_rank <= len(self.pd):
             return self.pd_unrated
         return self.pd[class_rank - 1]
+
+
+# -- the offer: what a bank's quote must state --------------------------------------------------
+
+
+class InterestBasis(_Model):
+    """计息规则（还款计划按此计算，测算结果逐条列明）。"""
+
+    amortising: Literal["monthly_rate"] = Field(
+        description=(
+            "等额本息、等额本金：每期利息 = 期初本金 × 月利率（年利率 ÷ 12），与当月天数无关；"
+            "还款日遇节假日调整只改变日期，不改变当期利息，故每期还款额相等（末期含分位尾差）"
+        )
+    )
+    daily: Literal["act_360"] = Field(
+        description=(
+            "按月付息到期还本、随借随还、逾期罚息与复利、不足整月的期间："
+            "利息 = 本金 × 年利率 ÷ 360 × 实际天数（算头不算尾）"
+        )
+    )
+
+
+class Repricing(_Model):
+    """浮动利率的重定价：重定价日起执行 重定价日适用的 LPR（最近一次公布）+ 合同加点；合同加点 =
+    放款时执行利率 − 放款时 LPR，在合同期内固定不变。"""
+
+    cycle_months: Literal[1, 3, 6, 12] = Field(description="重定价周期（月）")
+    anchor: Literal["anniversary", "january_1"] = Field(
+        description=(
+            "重定价日：anniversary 放款日在每个周期的对应日；january_1 每年 1 月 1 日"
+            "（须配合 12 个月的周期）"
+        )
+    )
+
+
+class Overdue(_Model):
+    """逾期：罚息与复利（按日利率，实际天数 / 360）。"""
+
+    markup: Annotated[Decimal, Field(ge=30, le=50, decimal_places=4)] = Field(
+        description="罚息利率 = 执行利率 × (1 + 上浮比例)；上浮比例（%），30–50"
+    )
+    compound: bool = Field(
+        description="true：对不能按期支付的利息按罚息利率计收复利（人民银行《人民币利率管理规定》）"
+    )
+
+
+class Prepayment(_Model):
+    """提前还款。"""
+
+    allowed: bool = Field(description="是否允许提前还款")
+    notice_days: int = Field(ge=0, le=90, description="须提前几个工作日申请")
+    fee_rate: Percent = Field(description="提前还款违约金：占提前偿还本金的百分比（%）；0 为不收")
+    fee_free_after_months: int | None = Field(
+        None, ge=1, le=360, description="放款满几个月后提前还款不收违约金；缺省为按 fee_rate 收取"
+    )
+
+
+class Fee(_Model):
+    """除利息、担保费外由借款人承担的一项费用（计入年化利率）。"""
+
+    code: Code
+    label: str = Field(min_length=1, description="如 账户管理费")
+    basis: Literal["once", "yearly", "fixed"] = Field(
+        description=(
+            "once 放款时按贷款金额的百分比一次收取；"
+            "yearly 每年初按 贷款金额 × 费率 × 实际天数 / 360 收取；fixed 放款时收取固定金额"
+        )
+    )
+    rate: Percent | None = Field(None, description="basis 为 once / yearly 时的费率（%）")
+    amount: Money | None = Field(None, description="basis 为 fixed 时的金额（元）")
+
+
+class Offer(_Model):
+    """报价条款：银行报价须向借款人列明的条款，测算结果逐条展示（产品文件须写明；缺省只为读取早期版本）。"""
+
+    rate_type: RateType = Field(description="fixed 固定利率 / floating 浮动利率（按 LPR 重定价）")
+    repricing: Repricing | None = Field(None, description="浮动利率的重定价周期与重定价日")
+    interest: InterestBasis
+    overdue: Overdue
+    prepayment: Prepayment
+    fees: list[Fee] = Field(
+        description="其他费用（除利息与担保费外由借款人承担的费用）；不收取任何其他费用时写 []"
+    )
+    validity_days: int = Field(ge=1, le=90, description="测算结果的有效期（自测算日起的自然日）")
+    expected_utilisation: Percent | None = Field(
+        None,
+        gt=0,
+        description=(
+            "随借随还：预计平均使用率（%）。测算按 额度 × 使用率 的平均占用全期按日计息；"
+            "产品提供随借随还时必填"
+        ),
+    )
 
 
 # -- the product -------------------------------------------------------------------------------
@@ -378,7 +500,10 @@ class Product(_Model):
     support: Support = Field(default_factory=Support)
     service: Service = Field(default_factory=Service)
     auto_rules: list[AutoRule] = Field(default_factory=list)
-    raroc: Raroc | None = None
+    offer: Offer | None = Field(
+        None, description="报价条款（产品文件必填；校验程序要求给出，缺省只为读取早期版本）"
+    )
+    raroc: Raroc | None = Field(None, description="RAROC 测算参数（银行内部，不向企业展示）")
 
     def rank_of(self, ref: int | str) -> int | None:
         """The rank (1 = best) a class reference means, or None when it names no level."""

@@ -18,14 +18,8 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-
-class Method(StrEnum):
-    """Repayment methods (还款方式); the value is what users see and type."""
-
-    equal_instalment = "等额本息"
-    equal_principal = "等额本金"
-    interest_monthly = "按月付息到期还本"
-    revolving = "随借随还"
+# the repayment methods are the lending core's, re-exported for products and their callers
+from zhixin.lending.schedule import Method as Method
 
 
 class CollateralKind(StrEnum):
@@ -129,7 +123,7 @@ class Decision:
     fee_waivers: tuple[str, ...] = ()
     fast_lane_days: int | None = None  # SLA in working days when the enterprise is listed
     covenant: str | None = None  # e.g. "贷款资金不低于30%用于质量提升，按季检查"
-    holiday_rule: str = "none"  # none / following / preceding (due dates on non-working days)
+    holiday_rule: str = "following"  # following / preceding: due dates off non-working days
     # automatic rules the product carries, each with its outcome (众商贷: no quality penalty in
     # two years and invoicing growth > 15% → class raised one notch); shown on quotes and checks
     auto_rules: tuple[Factor, ...] = ()

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+# the one place money and rates are rounded is the lending core's; re-exported for products
+from zhixin.lending.money import FEN as FEN
+from zhixin.lending.money import HUNDRED as HUNDRED
+from zhixin.lending.money import fen as fen
+from zhixin.lending.money import q4 as q4
 from zhixin.products.schema import CADENCE_LABELS, Condition, Covenant, Product
 
-FEN = Decimal("0.01")
-RATE_PLACES = Decimal("0.0001")
 WAN = Decimal(10_000)
-HUNDRED = Decimal(100)
-
-
-def fen(value: Decimal) -> Decimal:
-    """Half-up to the fen: the one place a money amount is rounded."""
-    return value.quantize(FEN, rounding=ROUND_HALF_UP)
-
-
-def q4(value: Decimal) -> Decimal:
-    return value.quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
 
 
 def plain(value: Decimal) -> str:

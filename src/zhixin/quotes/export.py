@@ -1,4 +1,6 @@
-"""A quote's repayment schedule as an XLSX workbook (还款计划), from the stored quote."""
+"""A quote's repayment schedule as an XLSX workbook (还款计划), from the stored quote as the
+reader may see it (what a borrower is shown: no RAROC inputs — the service strips them for
+everyone but bank users before this runs, and nothing here writes them)."""
 
 from __future__ import annotations
 
@@ -22,25 +24,44 @@ def schedule_xlsx(quote: QuoteOut) -> bytes:
     sched = quote.schedule
     bold = Font(bold=True)
     head: list[tuple[str, str | int | Decimal]] = [
+        ("说明", quote.disclaimer),
         ("经营主体", f"{quote.enterprise.name}（{quote.enterprise.uscc}）"),
         ("产品", f"{quote.product.name}（{quote.product.bank_name}）"),
         ("测算日", quote.request.on.isoformat()),
         ("测算编号", str(quote.id or "")),
     ]
     if sched is not None:
+        if sched.line_amount is not None and sched.utilisation is not None:
+            head += [
+                ("额度（元）", sched.line_amount),
+                ("预计平均使用率（%）", sched.utilisation),
+                ("测算占用本金（元）", sched.amount),
+            ]
+        else:
+            head.append(("贷款金额（元）", sched.amount))
         head += [
-            ("贷款金额（元）", sched.amount),
             ("期限（月）", quote.request.term_months),
             ("还款方式", sched.method),
             ("执行年利率（%）", sched.rate),
         ]
         if quote.costs is not None:
             head.append(("年化利率（%）", quote.costs.annualised_rate))
+        head += [("计息规则", line) for line in sched.conventions]
+    if quote.offer is not None:
+        o = quote.offer
+        head += [
+            ("利率类型", f"{o.rate_type_label}；{o.repricing or '合同期内执行利率不变'}"),
+            ("逾期罚息利率（%）", o.penalty_rate),
+            ("逾期罚息与复利", o.overdue),
+            ("提前还款", o.prepayment),
+            ("其他费用", "；".join(o.fees) or "无"),
+            ("有效期至", o.valid_until.isoformat()),
+        ]
     for label, value in head:
         ws.append([label, value])
         ws.cell(ws.max_row, 1).font = bold
         if isinstance(value, Decimal):
-            ws.cell(ws.max_row, 2).number_format = MONEY if "元" in label else "0.0000"
+            ws.cell(ws.max_row, 2).number_format = MONEY if "元" in label else "0.0000##"
     ws.append([])
     if sched is None:
         ws.append(["不符合该产品条件，未生成还款计划"])

@@ -17,12 +17,10 @@ the quantized RAROC with the hurdle, so the verdict agrees with the figures show
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from zhixin.lending.money import HUNDRED, q4
 from zhixin.products.terms import Factor
-
-PLACES = Decimal("0.0001")
-HUNDRED = Decimal(100)
 
 
 @dataclass(frozen=True)
@@ -45,10 +43,6 @@ class RarocResult:
     hurdle: Decimal
     clears: bool
     factors: tuple[Factor, ...]
-
-
-def q4(value: Decimal) -> Decimal:
-    return value.quantize(PLACES, rounding=ROUND_HALF_UP)
 
 
 def _pct(value: Decimal) -> str:

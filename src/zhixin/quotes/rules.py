@@ -1,47 +1,30 @@
-"""Pure arithmetic of a quote beyond the schedule: guarantee fee, interest subsidy (贴息), and
-how money is written on a quote. No database, no web.
+"""What a quote says beyond the numbers (pure): money as people read it, the offer's terms and
+the conventions it was computed under. The arithmetic itself is the lending core's
+(:mod:`zhixin.lending`); this module only words it and picks dates.
 
-Conventions (the same as the schedule's, see DESIGN.md): day counts are actual days over a
-360-day year; every amount is rounded half-up to the fen once, where it is computed (each fee,
-each subsidy payment), and totals are sums of the rounded amounts.
-
-- **Guarantee fee (担保费)**: ``fee rate % p.a. × loan amount × days / 360`` for each guarantee
-  year, paid by the borrower upfront at the start of that year; the guarantee years run from
-  the loan's start in steps of twelve months, the last one ending at maturity (so a 36-month
-  loan pays three times, an 18-month loan once for twelve months and once for six). The fee is
-  on the loan amount (the guarantee covers the amount lent), not on the falling balance.
-- **Interest subsidy (贴息)**: the finance bureau pays ``subsidy points × the period's opening
-  balance × subsidised days / 360`` for each repayment period, for the days of the period that
-  fall within the subsidy months from the loan's start; never more than that period's interest
-  (a subsidy pays interest, it does not pay the borrower), and in all no more than the cap.
-  It is counted as received on the period's due date. The balance is the one the interest is
-  computed on, so an amortising loan is subsidised on what is still owed — for an
-  interest-only loan that is the whole amount.
+- Money is written with thousands separators, in 万元 from ten thousand yuan up.
+- A quote is valid for the product's ``validity_days`` calendar days, the quote date being the
+  first (15 days from 2025-07-15: through 2025-07-29).
+- A floating rate reprices every ``cycle_months`` months on the start's day (``anniversary``) or
+  on every 1 January (``january_1``); only the dates before maturity are listed.
 """
 
 from __future__ import annotations
 
-import calendar
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date, timedelta
+from decimal import Decimal
 
-FEN = Decimal("0.01")
-HUNDRED = Decimal(100)
-YEAR_DAYS = Decimal(360)
+from zhixin.lending.dates import HOLIDAY_RULE_LABELS, add_months
+from zhixin.lending.money import fen, q4
+from zhixin.lending.schedule import MONTHLY_RATE_METHODS, Method
+
+DISCLAIMER = "测算结果，不构成要约"
 WAN = Decimal(10000)
-
-
-def fen(value: Decimal) -> Decimal:
-    return value.quantize(FEN, rounding=ROUND_HALF_UP)
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later, clamped to the end of a shorter month."""
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+IRR_METHOD = (
+    "借款人全部现金流（放款、每期还本付息、担保费及其他费用）的内部收益率："
+    "按月计算的内部收益率 × 12（中国人民银行公告〔2021〕第3号所述的内部收益率法，名义年化），"
+    "现金流按实际发生日计时"
+)
 
 
 def yuan(value: Decimal) -> str:
@@ -60,82 +43,50 @@ def yuan_exact(value: Decimal) -> str:
 
 
 def pct(value: Decimal) -> str:
-    return f"{value.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP)}%"
+    return f"{q4(value)}%"
 
 
-@dataclass(frozen=True)
-class Period:
-    """One repayment period of a schedule: from ``start`` to ``due``, on ``opening`` balance."""
-
-    number: int
-    start: date
-    due: date
-    days: int
-    opening: Decimal
-    interest: Decimal
+def valid_until(on: date, days: int) -> date:
+    """The last day a quote made on ``on`` is valid, ``on`` counted as the first of ``days``."""
+    return on + timedelta(days=days - 1)
 
 
-@dataclass(frozen=True)
-class Payment:
-    """A fee paid by the borrower, or a subsidy paid to the borrower, on a date."""
-
-    number: int
-    on: date
-    days: int
-    base: Decimal  # the amount it is computed on
-    amount: Decimal
-
-
-def guarantee_fees(
-    *, amount: Decimal, fee_rate: Decimal, start: date, maturity: date
-) -> list[Payment]:
-    """One fee per guarantee year, paid at the start of that year (see the module's note)."""
-    if fee_rate <= 0 or amount <= 0 or maturity <= start:
-        return []
-    out: list[Payment] = []
-    year = 0
-    begin = start
-    while begin < maturity:
-        end = min(add_months(start, 12 * (year + 1)), maturity)
-        days = (end - begin).days
-        out.append(
-            Payment(
-                number=year + 1,
-                on=begin,
-                days=days,
-                base=amount,
-                amount=fen(amount * fee_rate / HUNDRED * days / YEAR_DAYS),
-            )
-        )
-        year += 1
-        begin = end
+def repricing_dates(*, start: date, maturity: date, cycle_months: int, anchor: str) -> list[date]:
+    """The repricing dates after ``start`` and before ``maturity``."""
+    out: list[date] = []
+    if anchor == "january_1":
+        year = start.year + 1
+        while (day := date(year, 1, 1)) < maturity:
+            out.append(day)
+            year += 1
+        return out
+    k = 1
+    while (day := add_months(start, k * cycle_months)) < maturity:
+        out.append(day)
+        k += 1
     return out
 
 
-def subsidies(
-    periods: Sequence[Period],
-    *,
-    points: Decimal,
-    start: date,
-    months: int | None,
-    cap: Decimal | None,
-) -> list[Payment]:
-    """The subsidy of each period within the subsidy months, capped (see the module's note)."""
-    if points <= 0:
-        return []
-    end = add_months(start, months) if months is not None else None
-    out: list[Payment] = []
-    paid = Decimal(0)
-    for p in periods:
-        last = p.due if end is None else min(p.due, end)
-        days = max(0, (last - p.start).days)
-        if days == 0:
-            continue
-        amount = min(fen(p.opening * points / HUNDRED * days / YEAR_DAYS), p.interest)
-        if cap is not None:
-            amount = min(amount, cap - paid)
-        if amount <= 0:
-            break
-        paid += amount
-        out.append(Payment(number=p.number, on=p.due, days=days, base=p.opening, amount=amount))
-    return out
+def conventions(
+    method: Method, holiday_rule: str, weekends_only: list[int] | tuple[int, ...]
+) -> list[str]:
+    """The conventions a schedule was computed under, one line each, in Chinese."""
+    if method in MONTHLY_RATE_METHODS:
+        lines = [
+            f"{method.value}：每期利息 = 期初本金 × 月利率（年利率 ÷ 12），与当月天数无关；"
+            "还款日遇节假日调整不改变当期利息，每期还款额相等（末期含分位尾差）"
+        ]
+    else:
+        lines = [
+            f"{method.value}：利息 = 期初本金 × 年利率 ÷ 360 × 实际天数（算头不算尾），"
+            "按月付息，本金到期一次归还"
+        ]
+    lines.append("逾期本金与不足整月的期间按日计息（年利率 ÷ 360 × 实际天数）")
+    rule = HOLIDAY_RULE_LABELS.get(holiday_rule, holiday_rule)
+    line = f"还款日为放款日每月对应日（月末顺延至当月最后一天），{rule}"
+    if weekends_only:
+        first = min(weekends_only)
+        line += f"；{first} 年起的节假日安排尚未公布，该部分还款日只避开周末"
+    lines.append(line)
+    lines.append("金额逐项四舍五入到分，本金合计等于贷款金额")
+    return lines

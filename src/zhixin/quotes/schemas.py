@@ -10,9 +10,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from zhixin.products.terms import CollateralKind, Method
+from zhixin.quotes.rules import DISCLAIMER
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2)]
 
@@ -68,6 +69,7 @@ class InstalmentOut(BaseModel):
     number: int
     due: dt.date
     days: int
+    basis: str | None = None  # "monthly" (rate / 12) or "daily" (rate / 360 × days); None: old
     opening: Decimal
     principal: Decimal
     interest: Decimal
@@ -86,6 +88,11 @@ class ScheduleOut(BaseModel):
     total_principal: Decimal
     total_interest: Decimal
     total_payment: Decimal
+    # 随借随还: the line and the product's expected utilisation the schedule is drawn on
+    line_amount: Decimal | None = None
+    utilisation: Decimal | None = None
+    conventions: list[str] = Field(default_factory=list)  # how it was computed, in Chinese
+    weekends_only: list[int] = Field(default_factory=list)  # years whose holidays are unknown
 
 
 class PaymentOut(BaseModel):
@@ -96,18 +103,45 @@ class PaymentOut(BaseModel):
     amount: Decimal
 
 
+class FeeOut(PaymentOut):
+    code: str
+    label: str
+
+
 class CostOut(BaseModel):
-    """What the loan costs the borrower: interest, guarantee fee, less the subsidy."""
+    """What the loan costs the borrower: interest, guarantee fee and other fees, less subsidy."""
 
     total_interest: Decimal
     guarantee_fee: Decimal
     subsidy: Decimal
-    effective_cost: Decimal  # interest + guarantee fee − subsidy
-    annualised_rate: Decimal  # 年化利率: interest and guarantee fee, before subsidy (% p.a.)
+    effective_cost: Decimal  # interest + guarantee fee + other fees − subsidy
+    # 年化利率 (% p.a.): monthly IRR × 12 of the borrower's flows with every fee, before subsidy
+    annualised_rate: Decimal
     effective_annual_rate: Decimal  # the same after subsidy (% p.a.)
     guarantee_fees: list[PaymentOut]
     subsidies: list[PaymentOut]
     factors: list[FactorOut]
+    other_fee: Decimal = Decimal(0)  # the product's other fees, in all
+    other_fees: list[FeeOut] = Field(default_factory=list)
+    compound_annual_rate: Decimal | None = None  # (1 + monthly IRR)^12 − 1, for comparison
+    annualised_method: str | None = None  # how the 年化利率 is computed, in Chinese
+
+
+class OfferOut(BaseModel):
+    """The terms a bank's offer must state (银行报价须列明的条款), from the product version."""
+
+    rate_type: str  # fixed / floating
+    rate_type_label: str
+    spread_bp: Decimal  # executed rate − LPR, in bp: the contract spread a floating rate keeps
+    repricing: str | None  # the repricing rule (floating), in Chinese
+    repricing_dates: list[dt.date]  # the repricing dates within the term
+    penalty_markup: Decimal  # 罚息: % above the contract rate
+    penalty_rate: Decimal  # 罚息利率, % p.a. (exact)
+    overdue: str  # 罚息 and 复利, in Chinese
+    prepayment: str
+    fees: list[str]  # other fees, in Chinese; empty: none
+    validity_days: int
+    valid_until: dt.date
 
 
 class RarocOut(BaseModel):
@@ -204,5 +238,85 @@ class QuoteOut(BaseModel):
     auto_rules: list[FactorOut]
     schedule: ScheduleOut | None  # None when not eligible
     costs: CostOut | None
+    # the bank's internal pricing check: only bank users see it (None for everyone else)
     raroc: RarocOut | None
     notes: list[str]
+    offer: OfferOut | None = None  # None when not eligible (nothing is offered)
+    disclaimer: str = DISCLAIMER
+
+
+# -- input errors in Chinese ---------------------------------------------------------------
+
+FIELD_LABELS = {
+    "product": "产品",
+    "enterprise_id": "经营主体",
+    "uscc": "统一社会信用代码",
+    "amount": "申请金额",
+    "term_months": "期限（月）",
+    "method": "还款方式",
+    "date": "测算日",
+    "on": "测算日",
+    "annual_sales": "上年度销售收入",
+    "collateral": "抵质押物",
+    "kind": "种类",
+    "value": "评估价值",
+    "milestones_met": "里程碑",
+    "invoicing_growth": "季度开票增长率",
+}
+
+
+def _reason(err: dict[str, object]) -> str:
+    kind = str(err.get("type", ""))
+    ctx = err.get("ctx") if isinstance(err.get("ctx"), dict) else {}
+    assert isinstance(ctx, dict)
+    bound = next((ctx[k] for k in ("gt", "ge", "lt", "le") if k in ctx), None)
+    texts = {
+        "missing": "必填",
+        "int_parsing": "应为整数",
+        "int_from_float": "应为整数",
+        "int_type": "应为整数",
+        "decimal_parsing": "应为数字",
+        "decimal_type": "应为数字",
+        "finite_number": "应为有限的数字",
+        "decimal_max_places": f"最多 {ctx.get('decimal_places', 2)} 位小数",
+        "decimal_max_digits": "数字位数过多",
+        "decimal_whole_digits": "数字位数过多",
+        "greater_than": f"应大于 {bound}",
+        "greater_than_equal": f"应不小于 {bound}",
+        "less_than": f"应小于 {bound}",
+        "less_than_equal": f"应不大于 {bound}",
+        "enum": "不是可选值（可选："
+        + str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ").replace(", ", "、")
+        + "）",
+        "date_from_datetime_parsing": "日期格式应为 2025-07-01",
+        "date_parsing": "日期格式应为 2025-07-01",
+        "date_type": "日期格式应为 2025-07-01",
+        "string_too_long": f"过长（最多 {ctx.get('max_length')} 个字符）",
+        "string_too_short": "不能为空",
+        "string_type": "应为文本",
+        "too_long": f"过多（最多 {ctx.get('max_length')} 项）",
+        "list_type": "应为列表",
+        "model_type": "格式有误",
+        "model_attributes_type": "格式有误",
+        "dict_type": "格式有误",
+        "json_invalid": "JSON 格式错误",
+    }
+    return texts.get(kind, "取值无效")
+
+
+def _where(loc: tuple[object, ...]) -> str:
+    parts = [p for p in loc if p != "body"]
+    out = []
+    for p in parts:
+        if isinstance(p, int):
+            out.append(f"第 {p + 1} 项")
+        else:
+            out.append(FIELD_LABELS.get(str(p), str(p)))
+    return "".join(out) or "请求"
+
+
+def input_problems(exc: ValidationError) -> str:
+    """A :class:`QuoteIn` validation error as one Chinese line: 申请金额：应大于 0；期限（月）：…
+
+    Never pydantic's English, never the value submitted."""
+    return "；".join(f"{_where(tuple(e['loc']))}：{_reason(dict(e))}" for e in exc.errors())

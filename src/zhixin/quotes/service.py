@@ -3,23 +3,30 @@
 ``quote`` runs: the product's current version → the enterprise's facts under the product's
 catalog (:mod:`zhixin.quotes.facts`) → the LPR in force on the quote date → the product's
 decision (eligibility, limit, rate, support, service) → for an eligible enterprise the
-repayment schedule at the decided rate, the guarantee fee and the interest subsidy
-(:mod:`zhixin.quotes.rules`), the 年化利率 of the borrower's flows before subsidy and the
-effective annual cost after it → the optional RAROC check → one stored ``quote`` row, audited.
+repayment schedule at the decided rate, the guarantee fee, the other fees and the interest
+subsidy (the lending core, :mod:`zhixin.lending`), the 年化利率 of the borrower's flows before
+subsidy and after it, and the offer's terms (:mod:`zhixin.quotes.breakdown`) → the optional
+RAROC check → one stored ``quote`` row, audited.
 
 Choices:
 - Not eligible: the reasons, the limit and the rate as the product worked them out are shown;
-  no schedule and no 年化利率 (nothing is offered).
+  no schedule, no 年化利率 and no offer terms (nothing is offered).
 - Asking more than the limit: the product's rules refuse it (a reason names the limit); should
   a product ever call such a request eligible, the schedule is drawn up for the limit and a note
   says so.
+- 随借随还: the line is the amount asked; the schedule and the cost are on the line × the
+  product's expected utilisation, drawn for the whole term.
+- A milestone the product does not define is an error (``Invalid``), not silently ignored.
 - Who may quote: an enterprise user for its own enterprise only (another enterprise is a 404,
   as if it did not exist); bank users and the task force for any enterprise; a system process
   (the CLI) as :data:`SYSTEM`. Who may read a stored quote: the enterprise it is for; the
   tenant that made it; the bank whose product it prices; the task force; anyone else gets 404.
-- Holidays: a product whose ``holiday_rule`` moves due dates off non-working days uses the
-  working-day calendar; from the first year nobody has published (chinese-calendar and the
-  operator's calendar both silent) due dates stay unadjusted and the quote says so.
+- Internal pricing stays internal: the RAROC check (PD, LGD, funding cost, hurdle) is stored
+  with the quote but shown only to bank users and the CLI (:func:`view_for`); an enterprise —
+  and the task force — see what a borrower is shown, on every path (API, page, XLSX).
+- Holidays: due dates move off non-working days by the product's rule on the working-day
+  calendar; from the first year nobody has published (chinese-calendar and the operator's
+  calendar both silent) they avoid weekends only, and the quote says so.
 
 Never commits.
 """
@@ -43,19 +50,21 @@ from zhixin.enterprises.rules import InvalidUSCC, normalise_uscc
 from zhixin.errors import Forbidden, Invalid, NotFound
 from zhixin.kit import clock
 from zhixin.kit.db import RawJSON, utcnow
+from zhixin.lending.money import fen
+from zhixin.lending.schedule import build_schedule
 from zhixin.lpr import service as lpr
 from zhixin.products import rules as product_rules
 from zhixin.products import service as products
 from zhixin.products.schema import Product
-from zhixin.products.terms import Collateral, Decision, QuoteRequest
+from zhixin.products.terms import Collateral, Decision, Method, QuoteRequest
 from zhixin.quotes import breakdown, rules
 from zhixin.quotes import repository as repo
-from zhixin.quotes import schedule as schedules
 from zhixin.quotes.facts import gather
 from zhixin.quotes.models import Quote
 from zhixin.quotes.schemas import (
     CostOut,
     EnterpriseRef,
+    OfferOut,
     ProductRef,
     QuoteIn,
     QuoteOut,
@@ -130,28 +139,80 @@ def resolve_enterprise(session: Session, *, enterprise_id: int | None, uscc: str
 # -- the schedule ------------------------------------------------------------------------
 
 
-def _schedule(
+@dataclass(frozen=True)
+class _Priced:
+    schedule: ScheduleOut
+    costs: CostOut
+    offer: OfferOut | None
+    notes: list[str]
+
+
+def _price(
     session: Session, product: Product, decision: Decision, amount: Decimal, request: QuoteRequest
-) -> tuple[schedules.Schedule, list[str]]:
-    notes: list[str] = []
-    workday: schedules.LenientWorkdays | None = None
-    if decision.holiday_rule != "none":
-        workday = schedules.LenientWorkdays(workdays.calendar(session).is_workday)
+) -> _Priced:
+    """The schedule at the decided rate and what it costs; a revolving line is scheduled on
+    the principal the product expects to be drawn (line × expected utilisation)."""
+    line = utilisation = None
+    principal = amount
+    if request.method == Method.revolving:
+        utilisation = breakdown.utilisation_of(product) or Decimal(100)
+        line, principal = amount, fen(amount * utilisation / 100)
     try:
-        sched = schedules.build(
-            request.method,
-            amount,
-            decision.rate,
-            request.term_months,
-            request.on,
-            holiday_rule=decision.holiday_rule,
-            is_workday=workday,
+        sched = build_schedule(
+            principal=principal,
+            annual_rate=decision.rate,
+            start=request.on,
+            term_months=request.term_months,
+            method=request.method,
+            holiday_rule="preceding" if decision.holiday_rule == "preceding" else "following",
+            calendar=workdays.calendar(session),
         )
-    except ValueError as exc:  # the schedule's refusals are in Chinese
+    except ValueError as exc:  # the lending core's refusals are in Chinese
         raise Invalid(f"无法生成还款计划：{exc}") from exc
-    if workday is not None and workday.unknown_from is not None:
-        notes.append(f"{workday.unknown_from} 年起节假日安排尚未公布，还款日未作顺延调整")
-    return sched, notes
+    notes = []
+    if sched.weekends_only:
+        notes.append(
+            f"{min(sched.weekends_only)} 年起节假日安排尚未公布，该部分还款日只避开周末"
+            "（遇周六、周日调整），未考虑法定节假日"
+        )
+    return _Priced(
+        schedule=breakdown.schedule_out(sched, line_amount=line, utilisation=utilisation),
+        costs=breakdown.costs(
+            product, decision, sched, amount, line_amount=line, utilisation=utilisation
+        ),
+        offer=breakdown.offer(product, decision, sched, request.on),
+        notes=notes,
+    )
+
+
+def _check_milestones(product: Product, request: QuoteRequest) -> None:
+    known = {m.code for m in product.milestones}
+    unknown = sorted(request.milestones_met - known)
+    if unknown:
+        offered = "、".join(f"{m.code}（{m.label}）" for m in product.milestones)
+        raise Invalid(
+            f"「{product.name}」没有里程碑 {'、'.join(unknown)}"
+            + (f"；本产品的里程碑：{offered}" if offered else "；本产品未设里程碑")
+        )
+
+
+# -- who sees internal pricing ---------------------------------------------------------------
+
+
+def sees_internal_pricing(actor: Requester) -> bool:
+    """Whether ``actor`` may see the bank's RAROC check (PD, LGD, funding cost, hurdle): bank
+    users and the operator's processes; an enterprise — and everyone else — sees what a
+    borrower is shown."""
+    if isinstance(actor, SystemActor):
+        return True
+    return actor.tenant_kind == TenantKind.bank
+
+
+def view_for(actor: Requester, out: QuoteOut) -> QuoteOut:
+    """``out`` as ``actor`` may see it (without the RAROC check unless a bank's user)."""
+    if out.raroc is None or sees_internal_pricing(actor):
+        return out
+    return out.model_copy(update={"raroc": None})
 
 
 # -- quoting ---------------------------------------------------------------------------------
@@ -168,9 +229,9 @@ def quote(
 ) -> QuoteOut:
     """Quote ``product_code`` for ``enterprise_id``; stored and audited unless ``store=False``."""
     out, version_id = _quote(session, actor, product_code, enterprise_id, request)
-    if not store:
-        return out
-    return _store(session, actor, out, version_id=version_id)[0]
+    if store:
+        out = _store(session, actor, out, version_id=version_id)[0]
+    return view_for(actor, out)
 
 
 def quote_json(
@@ -188,7 +249,10 @@ def quote_json(
     first fields), rendered once, before the insert takes the database's write lock.
     """
     out, version_id = _quote(session, actor, product_code, enterprise_id, request)
-    return _store(session, actor, out, version_id=version_id)[1]
+    stored, body = _store(session, actor, out, version_id=version_id)
+    if sees_internal_pricing(actor) or stored.raroc is None:
+        return body
+    return view_for(actor, stored).model_dump_json()
 
 
 def _quote(
@@ -200,8 +264,9 @@ def _quote(
 ) -> tuple[QuoteOut, int]:
     """The quote, not stored, and the id of the product version it was made under."""
     _may_quote(actor, enterprise_id)
-    request = replace(request, amount=rules.fen(request.amount))
+    request = replace(request, amount=fen(request.amount))
     version, product = products.current(session, product_code)
+    _check_milestones(product, request)
     facts = gather(session, enterprise_id, request.on, product.catalog)
     rates = lpr.rates_on(session, request.on)
     decision = product_rules.decide(
@@ -212,8 +277,7 @@ def _quote(
         notes.append(
             f"LPR 表最近一期为 {rates.effective_on.isoformat()}，可能尚未录入最新报价，请核对"
         )
-    schedule_out: ScheduleOut | None = None
-    costs: CostOut | None = None
+    priced: _Priced | None = None
     if decision.eligible:
         amount = request.amount
         if amount > decision.limit:
@@ -223,12 +287,8 @@ def _quote(
                 f"{rules.yuan(amount)} 测算"
             )
         if amount > 0:
-            sched, sched_notes = _schedule(session, product, decision, amount, request)
-            notes.extend(sched_notes)
-            schedule_out = breakdown.schedule_out(
-                sched, request, decision.rate, decision.holiday_rule
-            )
-            costs = breakdown.costs(sched, decision, amount, request.on)
+            priced = _price(session, product, decision, amount, request)
+            notes.extend(priced.notes)
     out = QuoteOut(
         enterprise=EnterpriseRef(id=facts.enterprise_id, uscc=facts.uscc, name=facts.name),
         product=ProductRef(
@@ -242,7 +302,7 @@ def _quote(
         grade=breakdown.grade(facts, decision),
         eligible=decision.eligible,
         reasons=list(decision.reasons),
-        limit=rules.fen(decision.limit),
+        limit=fen(decision.limit),
         limit_factors=breakdown.factors(decision.limit_factors),
         lpr_tenor=decision.lpr_tenor,
         lpr=decision.lpr,
@@ -253,7 +313,7 @@ def _quote(
             TrancheOut(
                 milestone=t.milestone,
                 label=t.label,
-                amount=rules.fen(t.amount),
+                amount=fen(t.amount),
                 rate_cut_bp=t.rate_cut_bp,
                 met=t.met,
             )
@@ -262,7 +322,7 @@ def _quote(
         support=SupportOut(
             guarantee_fee_rate=decision.guarantee_fee_rate,
             subsidy_rate=decision.subsidy_rate,
-            subsidy_cap=None if decision.subsidy_cap is None else rules.fen(decision.subsidy_cap),
+            subsidy_cap=None if decision.subsidy_cap is None else fen(decision.subsidy_cap),
             subsidy_months=decision.subsidy_months,
             fee_waivers=list(decision.fee_waivers),
             guarantor=product.support.guarantee.guarantor if product.support.guarantee else None,
@@ -282,10 +342,11 @@ def _quote(
             holiday_rule=decision.holiday_rule,
         ),
         auto_rules=breakdown.factors(decision.auto_rules),
-        schedule=schedule_out,
-        costs=costs,
+        schedule=priced.schedule if priced else None,
+        costs=priced.costs if priced else None,
         raroc=breakdown.raroc(product, facts, decision),
         notes=notes,
+        offer=priced.offer if priced else None,
     )
     return out, version.id
 
@@ -352,7 +413,8 @@ def to_out(row: Quote) -> QuoteOut:
 
 
 def get(session: Session, *, actor: Requester, quote_id: int) -> QuoteOut:
-    """A stored quote exactly as it was shown; one the actor may not read is a 404."""
+    """A stored quote exactly as it was shown (to ``actor``: :func:`view_for`); one the actor
+    may not read is a 404."""
     row = repo.quote_by_id(session, quote_id)
     if row is None:
         if isinstance(actor, Principal) and not actor.can(Permission.quote_run):
@@ -360,7 +422,7 @@ def get(session: Session, *, actor: Requester, quote_id: int) -> QuoteOut:
         raise NotFound(NOT_FOUND)
     if not _may_read(session, actor, row):
         raise NotFound(NOT_FOUND)
-    return to_out(row)
+    return view_for(actor, to_out(row))
 
 
 def get_row(session: Session, *, actor: Requester, quote_id: int) -> Quote:

@@ -18,7 +18,7 @@ from zhixin.errors import Conflict, Invalid, NotFound
 from zhixin.kit import clock
 from zhixin.products.terms import CollateralKind, Method
 from zhixin.quotes import export, service
-from zhixin.quotes.schemas import QuoteIn
+from zhixin.quotes.schemas import QuoteIn, input_problems
 from zhixin.web.deps import DB, UnitOfWorkRoute, require
 from zhixin.web.templating import render
 
@@ -158,41 +158,7 @@ def _body_of(values: dict[str, str], milestones: list[str], principal: Principal
     try:
         return QuoteIn.model_validate(data)
     except ValidationError as exc:
-        raise Invalid("请求参数有误：" + "；".join(_problem(e) for e in exc.errors())) from None
-
-
-FIELD_LABELS = {
-    "product": "产品",
-    "amount": "申请金额",
-    "term_months": "期限（月）",
-    "method": "还款方式",
-    "date": "测算日",
-    "annual_sales": "上年度销售收入",
-    "collateral": "抵质押物",
-    "invoicing_growth": "季度开票增长率",
-    "enterprise_id": "经营主体",
-    "uscc": "统一社会信用代码",
-}
-
-
-def _problem(err: object) -> str:
-    e = err if isinstance(err, dict) else {}
-    loc = [str(p) for p in e.get("loc", ())]
-    where = FIELD_LABELS.get(loc[0], loc[0]) if loc else "经营主体"
-    kind = str(e.get("type", ""))
-    text = {
-        "missing": "必填",
-        "int_parsing": "应为整数",
-        "decimal_parsing": "应为数字",
-        "enum": "不是可选值",
-        "date_from_datetime_parsing": "日期格式应为 2025-07-01",
-        "date_parsing": "日期格式应为 2025-07-01",
-        "greater_than": "应大于 0",
-        "greater_than_equal": "超出范围",
-        "less_than_equal": "超出范围",
-        "decimal_max_places": "最多两位小数（精确到分）",
-    }.get(kind, str(e.get("msg", "有误")).removeprefix("Value error, "))
-    return f"{where}：{text}"
+        raise Invalid("请求参数有误：" + input_problems(exc)) from None
 
 
 @router.get("/quotes/{quote_id}", response_class=HTMLResponse)
