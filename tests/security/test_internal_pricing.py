@@ -114,3 +114,21 @@ def test_the_bank_sees_the_raroc_check_the_enterprise_does_not(
     seen = firm.get(f"/api/v1/quotes/{q['id']}")
     assert seen.status_code == 200
     _assert_borrower_view(firm, q["id"], seen.json())
+
+
+def test_the_product_page_and_api_keep_the_raroc_inputs_for_banks(
+    client: TestClient, ids: dict[str, int]
+) -> None:
+    login(client, "firm")
+    api = client.get("/api/v1/products/luzhidai")
+    assert api.status_code == 200
+    assert api.json()["config"]["raroc"] is None
+    listed = client.get("/api/v1/products").json()
+    assert all(p["config"]["raroc"] is None for p in listed)
+    page = client.get("/products/luzhidai").text
+    for word in INTERNAL[1:]:  # the inputs; the file's list of proposals may name "RAROC 参数"
+        assert word not in page, word
+    bank = TestClient(client.app)
+    login(bank, "officer")
+    assert bank.get("/api/v1/products/luzhidai").json()["config"]["raroc"]["hurdle"] == "12"
+    assert "门槛收益率" in bank.get("/products/luzhidai").text

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
+from zhixin.accounts.rules import TenantKind
 from zhixin.products import text
 from zhixin.products.conditions import Check, evaluate
 from zhixin.products.limits import compute_limit, pledge_rate
@@ -243,3 +244,11 @@ def decide(
         effective_class=product.level_name(rank),
         notes=tuple(notes),
     )
+
+
+def sees_internal_pricing(tenant_kind: TenantKind | None) -> bool:
+    """Whether a user of ``tenant_kind`` may see a product's RAROC inputs (PD, LGD, funding and
+    operating cost, capital, hurdle): a bank's users only (``None``: the operator's own
+    processes, the CLI). An enterprise — and every other tenant — sees what a borrower is shown,
+    on the product and on every quote (issue 15, item 10)."""
+    return tenant_kind is None or tenant_kind == TenantKind.bank

@@ -15,7 +15,7 @@ from zhixin.accounts.permissions import Permission, Principal
 from zhixin.errors import Forbidden, Invalid, NotFound, ZhixinError
 from zhixin.kit import clock
 from zhixin.lpr import service as lpr
-from zhixin.products import describe, loader
+from zhixin.products import describe, loader, rules
 from zhixin.products import repository as repo
 from zhixin.products.loader import LoadedProduct, ProductInvalid
 from zhixin.products.models import ProductVersion
@@ -122,7 +122,11 @@ def _out(
     p: Product,
     rates: lpr.LprOn | None,
     versions: list[VersionOut] | None = None,
+    *,
+    actor: Principal,
 ) -> ProductOut:
+    if p.raroc is not None and not rules.sees_internal_pricing(actor.tenant_kind):
+        p = p.model_copy(update={"raroc": None})  # a borrower's view: no RAROC inputs
     rate = None
     if rates is not None:
         table = {"1y": rates.one_year, "5y": rates.five_year}
@@ -156,7 +160,7 @@ def list_products(session: Session, *, actor: Principal) -> list[ProductOut]:
     """Every shipped product's current version (product_read)."""
     _can_read(actor)
     rates = _lpr_today(session)
-    return [_out(row, p, rates) for row, p in all_current(session)]
+    return [_out(row, p, rates, actor=actor) for row, p in all_current(session)]
 
 
 def get(session: Session, *, actor: Principal, code: str) -> ProductOut:
@@ -167,4 +171,4 @@ def get(session: Session, *, actor: Principal, code: str) -> ProductOut:
         VersionOut(id=v.id, version=v.version, sha256=v.sha256, loaded_at=v.loaded_at)
         for v in repo.versions_of(session, code)
     ]
-    return _out(row, p, _lpr_today(session), versions)
+    return _out(row, p, _lpr_today(session), versions, actor=actor)

@@ -203,9 +203,9 @@ def sees_internal_pricing(actor: Requester) -> bool:
     """Whether ``actor`` may see the bank's RAROC check (PD, LGD, funding cost, hurdle): bank
     users and the operator's processes; an enterprise — and everyone else — sees what a
     borrower is shown."""
-    if isinstance(actor, SystemActor):
-        return True
-    return actor.tenant_kind == TenantKind.bank
+    return product_rules.sees_internal_pricing(
+        None if isinstance(actor, SystemActor) else actor.tenant_kind
+    )
 
 
 def view_for(actor: Requester, out: QuoteOut) -> QuoteOut:
