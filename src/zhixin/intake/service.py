@@ -24,7 +24,6 @@ batch is marked failed — re-running it completes the work.
 from __future__ import annotations
 
 import gc
-import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from zhixin.intake.readers import FileRefused, TableReader, sha256_of
 from zhixin.intake.rows import ParsedRow, RowError, is_blank, parse_row
 from zhixin.intake.specs import ImportSpec, UnknownKind, get_spec, import_kinds
 from zhixin.kit.db import utcnow
+from zhixin.kit.sheets import Book
 from zhixin.records.fields import USCC_HEADER
 
 SUMMARY_ERRORS = 100
@@ -448,18 +448,14 @@ def batch_errors(
 
 def errors_xlsx(session: Session, batch_id: int) -> bytes:
     """The batch's row errors as an Excel workbook: 行号, 字段, 原因."""
-    from openpyxl import Workbook
-
     batch = get_batch(session, batch_id)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("错误明细")
+    book = Book(streaming=True)
+    ws = book.sheet("错误明细")
     ws.append(["行号", "字段", "原因"])
     for line, field_name, reason in repo.iter_batch_errors(session, batch_id):
         ws.append([line, field_name, reason])
-    info = wb.create_sheet("批次")
+    info = book.sheet("批次")
     info.append(["批次号", batch.id])
     info.append(["文件名", batch.filename])
     info.append(["结果", batch.message or ""])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return book.to_bytes()
