@@ -27,7 +27,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
-from zhixin.enterprises.rules import InvalidUSCC, is_valid_industry, is_valid_region, normalise_uscc
+from zhixin.enterprises.rules import (
+    InvalidUSCC,
+    is_valid_industry,
+    is_valid_region,
+    name_problem,
+    normalise_uscc,
+)
 from zhixin.intake.headers import SPACES, HeaderMap
 from zhixin.intake.specs import ENTERPRISE, ImportSpec, get_spec
 from zhixin.kit.dates import DateParseError, parse_date, parse_year
@@ -191,6 +197,18 @@ def _text_conv(f: Field) -> Converter:
     return conv
 
 
+def _name_conv(f: Field) -> Converter:
+    text_conv = _text_conv(f)
+
+    def conv(raw: object, text: str) -> Any:
+        reason = name_problem(text)
+        if reason is not None:
+            raise ValueError(reason)
+        return text_conv(raw, text)
+
+    return conv
+
+
 def _code_conv(f: Field, valid: Callable[[str], bool], reason: str) -> Converter:
     def conv(raw: object, text: str) -> Any:
         code = text.upper()
@@ -252,6 +270,8 @@ def _converter(kind: str, f: Field) -> Converter:
         return _code_conv(f, is_valid_region, "行政区划代码应为 6 位数字")
     if f.key == "industry_code" and kind == ENTERPRISE:
         return _code_conv(f, is_valid_industry, "行业代码应为 GB/T 4754 代码，如 C、C38 或 C3825")
+    if f.key == "name" and kind == ENTERPRISE:
+        return _name_conv(f)
     if t == FieldType.choice:
         return _choice_conv(kind, f)
     if t == FieldType.date:
