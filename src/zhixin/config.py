@@ -51,6 +51,23 @@ class Settings(BaseSettings):
     # Intake
     import_batch_size: int = Field(default=20000, ge=100)
     upload_dir: Path = Path("var/uploads")
+    # Uploads and imports (docs/architecture.md, "Abuse limits"): a request body's bytes,
+    # counted while it streams (413); what an .xlsx may expand to, read from its zip directory
+    # before it is opened (zip bombs); data rows per file, counted before anything is written;
+    # a running import whose process is gone, or whose heartbeat is older, is "interrupted".
+    upload_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    xlsx_max_uncompressed_bytes: int = Field(default=512 * 1024 * 1024, ge=1 << 20)
+    xlsx_max_shared_strings_bytes: int = Field(default=64 * 1024 * 1024, ge=1 << 16)
+    xlsx_max_ratio: int = Field(default=200, ge=10)
+    import_max_rows: int = Field(default=2_000_000, ge=1)
+    import_stale_minutes: int = Field(default=10, ge=1)
+    # Expensive requests (portrait PDFs, exports, evaluation pages, uploads): at most
+    # heavy_per_user in flight per account (429 beyond), at most heavy_total at once in a
+    # process (0: request_threads - 1, at least 1, so one thread stays free for the rest);
+    # a request waits up to heavy_wait_seconds for a free slot, holding no thread, then 429.
+    heavy_per_user: int = Field(default=2, ge=1, le=100)
+    heavy_total: int = Field(default=0, ge=0, le=256)
+    heavy_wait_seconds: float = Field(default=15.0, ge=0, le=300)
     # Audit retention (days, China's Cybersecurity Law asks for at least 180)
     audit_retention_days: int = Field(default=365, ge=180)
     # Webhooks: loopback/private targets only for tests; timeout per attempt; attempts per event

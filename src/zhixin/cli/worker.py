@@ -16,7 +16,10 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="投递当前到期的事件后退出")] = False,
     idle: Annotated[float, typer.Option(help="无到期事件时的等待秒数")] = 5.0,
 ) -> None:
-    """投递 Webhook 推送（发件箱）：签名、重试与投递记录；SIGINT/SIGTERM 时处理完当前批次后退出。"""
+    """投递 Webhook 推送（发件箱）：签名、重试与投递记录；SIGINT/SIGTERM 时处理完当前批次后退出。
+
+    每分钟还把进程已退出的导入批次标记为“已中断”。"""
+    from zhixin.intake import service as intake
     from zhixin.webhooks.worker import Summary, WorkerConfig, run_forever, run_once
 
     settings = _settings()
@@ -26,6 +29,14 @@ def worker(
     def report(s: Summary) -> None:
         out.print(f"投递 {s.claimed} 个：成功 {s.delivered}，待重试 {s.retrying}，失败 {s.failed}")
 
+    def housekeeping() -> None:
+        stale_after = intake.ImportLimits.of(settings).stale_after
+        for batch_id in intake.recover_interrupted(factory, stale_after=stale_after):
+            out.print(
+                f"导入批次 {batch_id} 的进程已不在运行：已标记为“已中断”，重新导入该文件即可补齐"
+            )
+
+    housekeeping()
     if once:
         report(run_once(factory, config))
         return
@@ -38,5 +49,12 @@ def worker(
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     out.print("Webhook 投递进程已启动（Ctrl+C 退出）")
-    total = run_forever(factory, config, stop=stop, idle_seconds=idle, on_summary=report)
+    total = run_forever(
+        factory,
+        config,
+        stop=stop,
+        idle_seconds=idle,
+        on_summary=report,
+        housekeeping=housekeeping,
+    )
     out.print(f"已退出：共投递 {total.claimed} 次，成功 {total.delivered}")

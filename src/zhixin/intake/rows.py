@@ -303,6 +303,44 @@ def _plan(header_map: HeaderMap) -> _Plan:
     return _Plan(present.get("uscc", -1), fields, header_map.width)
 
 
+@cache
+def _key_plan(header_map: HeaderMap) -> tuple[int, tuple[tuple[Field, int, Converter], ...]]:
+    """The USCC's cell index and (field, cell index, converter) of the kind's key fields."""
+    plan = _plan(header_map)
+    by_key = {f.key: (f, idx, conv) for f, idx, conv in plan.fields}
+    return plan.uscc_index, tuple(by_key[k] for k in get_spec(header_map.kind).key_fields)
+
+
+def row_key(kind: str, header_map: HeaderMap, cells: Sequence[object]) -> str | None:
+    """The natural key :func:`parse_row` gives this row when the row is valid, read from the
+    key columns only (the USCC and the kind's key fields, converted the same way) — cheap
+    enough for a first pass over a file. None when the key cannot be read (the row is blank,
+    or :func:`parse_row` refuses it for its USCC or a key field)."""
+    uscc_index, fields = _key_plan(header_map)
+    n = len(cells)
+    uscc_text = _text(cells[uscc_index]) if 0 <= uscc_index < n else ""
+    if not uscc_text:
+        return None
+    ok, uscc = _check_uscc(uscc_text)
+    if not ok:
+        return None
+    if kind == ENTERPRISE:
+        return uscc
+    parts: list[str] = []
+    for _f, idx, conv in fields:
+        raw = cells[idx] if 0 <= idx < n else None
+        text = _text(raw)
+        if not text and not isinstance(raw, date):
+            parts.append("")
+            continue
+        try:
+            value = conv(raw, text)
+        except ValueError:
+            return None
+        parts.append(value if type(value) is str else _canonical(value))
+    return make_natural_key(uscc, parts)
+
+
 def is_blank(cells: Sequence[object]) -> bool:
     """True when every cell is empty once cleaned (None, "", spaces, full-width spaces)."""
     return not any(_text(c) for c in cells)
