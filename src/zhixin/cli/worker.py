@@ -23,6 +23,7 @@ def worker(
     from zhixin.webhooks.worker import Summary, WorkerConfig, run_forever, run_once
 
     settings = _settings()
+    settings.check_data_key()  # the worker decrypts the signing secrets
     factory = _factory(settings)
     config = WorkerConfig.from_settings(settings)
 
@@ -58,3 +59,23 @@ def worker(
         housekeeping=housekeeping,
     )
     out.print(f"已退出：共投递 {total.claimed} 次，成功 {total.delivered}")
+
+
+webhooks_app = typer.Typer(help="Webhook 推送 / webhooks", no_args_is_help=True)
+app.add_typer(webhooks_app, name="webhooks")
+
+
+@webhooks_app.command("reencrypt")
+def reencrypt() -> None:
+    """用最新的数据加密密钥（ZHIXIN_DATA_KEY 的第一个）重新加密全部推送签名密钥。
+
+    密钥轮换：把新密钥放在最前（保留旧密钥）→ 重启服务与投递进程 → 运行本命令 → 删去旧密钥。
+    升级前明文保存的密钥也由本命令加密。可重复运行。"""
+    from zhixin.kit.db import unit_of_work
+    from zhixin.webhooks import service
+
+    settings = _settings()
+    settings.check_data_key()
+    with unit_of_work(_factory(settings)) as session:
+        done = service.reencrypt(session)
+    out.print(f"推送端点 {done.endpoints} 个：重新加密密钥 {done.values} 个")

@@ -41,8 +41,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Encrypted secrets do not fit 100 characters: run `zhixin webhooks reencrypt --plain`
-    # first, or they are cut (and every delivery is then signed wrongly).
+    # Encrypted secrets (about 164 characters) do not fit 100: PostgreSQL and MariaDB refuse
+    # this downgrade while any is stored; rotate the endpoints' secrets after downgrading.
     with op.batch_alter_table("webhook_endpoint") as batch:
         batch.alter_column(
             "previous_secret",
