@@ -38,6 +38,14 @@ def normalise_uscc(value: str) -> str:
         raise InvalidUSCC("统一社会信用代码格式不正确") from exc
 
 
+def compact_uscc(value: str) -> str:
+    """The form :func:`normalise_uscc` returns for a valid code, without validating it (cheap
+    for plain ASCII input, which is every code a file normally holds)."""
+    if value.isascii() and value.isalnum():
+        return value.upper()
+    return str(stdnum_uscc.compact(value))
+
+
 def name_problem(name: str) -> str | None:
     """Why ``name`` cannot be an enterprise's name (in Chinese), or None when it can."""
     if _NAME_CONTROLS.search(name):

@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 
 from zhixin.enterprises.rules import (
     InvalidUSCC,
+    compact_uscc,
     is_valid_industry,
     is_valid_region,
     name_problem,
@@ -315,15 +316,15 @@ def row_key(kind: str, header_map: HeaderMap, cells: Sequence[object]) -> str | 
     """The natural key :func:`parse_row` gives this row when the row is valid, read from the
     key columns only (the USCC and the kind's key fields, converted the same way) — cheap
     enough for a first pass over a file. None when the key cannot be read (the row is blank,
-    or :func:`parse_row` refuses it for its USCC or a key field)."""
+    or a key field cannot be converted; :func:`parse_row` refuses such a row)."""
     uscc_index, fields = _key_plan(header_map)
     n = len(cells)
     uscc_text = _text(cells[uscc_index]) if 0 <= uscc_index < n else ""
     if not uscc_text:
         return None
-    ok, uscc = _check_uscc(uscc_text)
-    if not ok:
-        return None
+    # the code as parse_row keeps it when valid (no checksum here: an invalid code's row is
+    # refused by parse_row, whatever key this gives it)
+    uscc = compact_uscc(uscc_text)
     if kind == ENTERPRISE:
         return uscc
     parts: list[str] = []
