@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.integration.test_import import CERT_HEADER, USCCS, cert, register, write_csv
 from zhixin.config import get_settings
-from zhixin.intake import service
+from zhixin.intake import service, templates
 from zhixin.intake.headers import match_headers
-from zhixin.intake.rows import ParsedRow, parse_row
+from zhixin.intake.rows import ParsedRow, parse_row, row_key
+from zhixin.intake.specs import get_spec, import_kinds
+from zhixin.records.fields import FieldType
 from zhixin.records.models import QualityRecord
 
 
@@ -126,3 +128,33 @@ def test_an_import_that_dies_midway_and_is_rerun_ends_as_a_clean_import(
     assert all(version == 1 for _, _, version, *_ in settled)  # no key was ever flipped
     again = service.run_import(factory, kind="certification", path=path, filename="c.csv")
     assert (again.inserted, again.corrected) == (0, 0) and _snapshot(factory) == settled
+
+
+@pytest.mark.parametrize("code", [c for c, _ in import_kinds()])
+def test_the_first_pass_key_is_the_key_the_row_is_stored_under(code: str) -> None:
+    """The first pass reads only key columns: for every valid row it must give the natural key
+    parse_row gives, however the cells are written (case, spaces, full-width forms, aliases)."""
+    hmap = match_headers(code, templates.headers(code))
+    example = templates.example_row(code)
+    spellings = [
+        example,
+        [example[0].lower(), *example[1:]],
+        [" " + example[0][:4] + " " + example[0][4:] + " ", *example[1:]],
+        ["".join(chr(ord(ch) + 0xFEE0) for ch in example[0]), *example[1:]],  # full-width
+        [example[0], *(f"　{v}　" if v else v for v in example[1:])],  # ideographic spaces
+    ]
+    spec = get_spec(code)
+    for i, f in enumerate(spec.fields):
+        if f.key not in spec.key_fields:
+            continue
+        alias = next((a for a, c in f.aliases.items() if c == example[i]), None)
+        if alias is not None:
+            spellings.append([*example[:i], alias.lower(), *example[i + 1 :]])
+        if f.type == FieldType.date:
+            y, m, d = (int(x) for x in example[i].split("-"))
+            spellings.append([*example[:i], f"{y}年{m}月{d}日", *example[i + 1 :]])
+            spellings.append([*example[:i], f"{y}/{m}/{d}", *example[i + 1 :]])
+    for cells in spellings:
+        parsed = parse_row(code, hmap, cells, 2)
+        assert isinstance(parsed, ParsedRow), (cells, parsed)
+        assert row_key(code, hmap, cells) == parsed.natural_key
