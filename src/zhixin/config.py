@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -10,6 +11,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me"  # noqa: S105 - the sentinel that production refuses
+# The data key of demo, development and test modes: published here, so refused in production.
+DEV_DATA_KEY = "Qdn8UwGf2Don1g8T9q_BtfU_AIuFueOXm6s7CM84gKs="
 
 
 class Mode(StrEnum):
@@ -49,15 +52,35 @@ class Settings(BaseSettings):
     # Intake
     import_batch_size: int = Field(default=20000, ge=100)
     upload_dir: Path = Path("var/uploads")
+    # Uploads and imports (docs/architecture.md, "Abuse limits"): a request body's bytes,
+    # counted while it streams (413); what an .xlsx may expand to, read from its zip directory
+    # before it is opened (zip bombs); data rows per file, counted before anything is written;
+    # a running import whose process is gone, or whose heartbeat is older, is "interrupted".
+    upload_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    xlsx_max_uncompressed_bytes: int = Field(default=512 * 1024 * 1024, ge=1 << 20)
+    xlsx_max_shared_strings_bytes: int = Field(default=64 * 1024 * 1024, ge=1 << 16)
+    xlsx_max_ratio: int = Field(default=200, ge=10)
+    import_max_rows: int = Field(default=2_000_000, ge=1)
+    import_stale_minutes: int = Field(default=10, ge=1)
+    # Expensive requests (portrait PDFs, exports, evaluation pages, uploads): at most
+    # heavy_per_user in flight per account (429 beyond), at most heavy_total at once in a
+    # process (0: request_threads - 1, at least 1, so one thread stays free for the rest);
+    # a request waits up to heavy_wait_seconds for a free slot, holding no thread, then 429.
+    heavy_per_user: int = Field(default=2, ge=1, le=100)
+    heavy_total: int = Field(default=0, ge=0, le=256)
+    heavy_wait_seconds: float = Field(default=15.0, ge=0, le=300)
     # Audit retention (days, China's Cybersecurity Law asks for at least 180)
     audit_retention_days: int = Field(default=365, ge=180)
     # Webhooks: loopback/private targets only for tests; timeout per attempt; attempts per event
     webhook_allow_loopback: bool = False
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     webhook_max_attempts: int = Field(default=8, ge=1, le=50)
+    # Data key: Fernet keys, comma-separated, newest first (kit/crypto.py: rotation); webhook
+    # secrets are stored encrypted with it. Required in production.
+    data_key: str = Field(default="", repr=False)
 
     def check_startable(self) -> None:
-        """Refuse to start in production with a missing or default secret."""
+        """Refuse to start in production with a missing or default secret or data key."""
         if self.mode in (Mode.demo, Mode.development, Mode.test):
             return
         if not self.secret_key or self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
@@ -67,10 +90,37 @@ class Settings(BaseSettings):
                 " / ZHIXIN_SECRET_KEY is missing or default; set a random value of 32+ characters"
                 " or run with ZHIXIN_MODE=development."
             )
+        self.check_data_key()
+
+    def check_data_key(self) -> None:
+        """Refuse production without a data key of its own (server and worker)."""
+        if self.mode != Mode.production:
+            return
+        keys = [k.strip() for k in self.data_key.split(",") if k.strip()]
+        if not keys or DEV_DATA_KEY in keys or not all(_is_fernet_key(k) for k in keys):
+            raise ConfigError(
+                "未配置数据加密密钥：生产模式下必须设置 ZHIXIN_DATA_KEY（一个或多个 Fernet 密钥，"
+                "逗号分隔、新的在前；生成：`python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'`）。 / ZHIXIN_DATA_KEY is missing, the "
+                "published development key, or not a Fernet key."
+            )
+
+    @property
+    def data_keys(self) -> tuple[str, ...]:
+        """The data keys, newest first; the published development key outside production."""
+        keys = tuple(k.strip() for k in self.data_key.split(",") if k.strip())
+        return keys or (DEV_DATA_KEY,)
 
     @property
     def is_demo(self) -> bool:
         return self.mode == Mode.demo
+
+
+def _is_fernet_key(key: str) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+    except (ValueError, UnicodeError):
+        return False
 
 
 @lru_cache(maxsize=1)

@@ -199,17 +199,20 @@ def test_unregistered_enterprise_and_in_file_repeats(
         CERT_HEADER,
         cert(USCCS[0], "A"),
         cert(UNREGISTERED, "X"),
-        cert(USCCS[0], "A"),  # identical repeat → duplicate
-        cert(USCCS[0], "A", status="暂停"),  # different repeat → refused
+        cert(USCCS[0], "A"),  # identical repeat
+        cert(USCCS[0], "A", status="暂停"),  # different repeat: the last line for a key wins
     ]
     s = run_import(
         factory, kind="certification", path=write_csv(tmp_path / "r.csv", rows), filename="r.csv"
     )
-    assert (s.inserted, s.duplicates, s.rejected) == (1, 1, 2)
+    assert (s.inserted, s.duplicates, s.replaced, s.rejected) == (1, 2, 2, 1)
     assert [(e.line, e.field, e.reason) for e in s.errors] == [
         (3, "统一社会信用代码", NOT_REGISTERED),
-        (5, "证书编号", "与第 2 行重复（同一记录内容不同）"),
     ]
+    assert "重复 2（其中 2 行被文件中后面的同一记录取代）" in s.message
+    with factory() as sess:
+        (rec,) = sess.scalars(select(QualityRecord).where(QualityRecord.ref == "A")).all()
+        assert (rec.version, rec.status, rec.source_ref) == (1, "暂停", "r.csv:5")
 
 
 def test_in_file_repeat_across_chunks(
@@ -232,9 +235,12 @@ def test_in_file_repeat_across_chunks(
         )
     finally:
         get_settings.cache_clear()
-    assert (s.inserted, s.corrected, s.duplicates, s.rejected) == (150, 0, 1, 1)
-    assert s.errors[0].reason == "与第 3 行重复（同一记录内容不同）"
+    # lines 2 and 3 are replaced by lines 152 and 153, in the next chunk
+    assert (s.inserted, s.corrected, s.duplicates, s.replaced, s.rejected) == (150, 0, 2, 2, 0)
     assert seen[0][0] == 100 and seen[-1] == (152, 152)
+    with factory() as sess:
+        c1 = sess.scalars(select(QualityRecord).where(QualityRecord.ref == "C1")).one()
+        assert (c1.version, c1.status, c1.source_ref) == (1, "注销", "c.csv:153")
 
 
 def test_enterprise_upsert(factory: sessionmaker[Session], tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 Every POST takes an optional ``Idempotency-Key`` header: the same key from the same user with
 the same request returns the first response (header ``Idempotency-Replayed: true``) and does
-nothing again; with a different request it is refused with 422.
+nothing again — also when the duplicates arrive while the first is still running: they wait for
+its outcome (``applications.idempotency``); with a different request it is refused with 422.
 """
 
 from __future__ import annotations
@@ -53,15 +54,13 @@ def _once(
     print_ = idempotency.fingerprint(
         request.method, request.url.path, body.model_dump_json() if body is not None else ""
     )
-    seen = idempotency.replay(db, user_id=principal.user_id, key=key, print_=print_)
+    seen = idempotency.claim(db, user_id=principal.user_id, key=key, print_=print_)
     if seen is not None:
         return JSONResponse(
             seen.response, status_code=seen.status_code, headers={"Idempotency-Replayed": "true"}
         )
     payload = run().model_dump(mode="json")
-    idempotency.remember(
-        db, user_id=principal.user_id, key=key, print_=print_, status=status, response=payload
-    )
+    idempotency.complete(db, user_id=principal.user_id, key=key, status=status, response=payload)
     return JSONResponse(payload, status_code=status)
 
 

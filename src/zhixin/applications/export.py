@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from zhixin.applications.schemas import QueueOut
+from zhixin.kit.sheets import Book
 
 HEADERS = (
     "编号",
@@ -32,15 +32,14 @@ HEADERS = (
 
 
 def queue_xlsx(q: QueueOut, path: Path) -> None:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "申请队列"
-    ws.append(list(HEADERS))
+    book = Book()
+    sheet = book.sheet("申请队列")
+    ws = sheet.ws
+    sheet.append(list(HEADERS))
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for a in q.items:
-        ws.append(
+        sheet.append(
             [
                 a.id,
                 a.enterprise_name,
@@ -68,10 +67,10 @@ def queue_xlsx(q: QueueOut, path: Path) -> None:
     for col in ("I", "J", "L", "O"):
         for cell in ws[col][1:]:
             cell.number_format = "yyyy-mm-dd"
-    summary = wb.create_sheet("汇总")
+    summary = book.sheet("汇总")
     summary.append(["统计日", q.today])
     summary.append(["申请笔数", q.total])
     summary.append(["逾期", q.overdue])
     summary.append(["今日到期", q.due_today])
     summary.append(["在办快速通道", q.fast_lane])
-    wb.save(path)
+    book.save(path)

@@ -196,7 +196,10 @@ class Consultation(Base):
 
 class IdempotencyKey(Base):
     """An API POST's ``Idempotency-Key``: the same key from the same user gets the same answer
-    and no second effect; the same key with a different request is refused."""
+    and no second effect; the same key with a different request is refused.
+
+    Inserted first, with ``status_code`` 0 (in progress), in the request's own transaction, and
+    completed in it: a committed row always holds the answer (``applications.idempotency``)."""
 
     __tablename__ = "idempotency_key"
     __table_args__ = (UniqueConstraint("user_id", "idem_key"),)

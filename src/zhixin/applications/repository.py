@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Table, func, select, update
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from zhixin.accounts.models import Tenant, User
@@ -181,7 +183,35 @@ def resolved_since(session: Session, since: date | None) -> Sequence[Consultatio
 
 def idempotency_key(session: Session, user_id: int, key: str) -> IdempotencyKey | None:
     return session.scalars(
-        select(IdempotencyKey).where(
-            IdempotencyKey.user_id == user_id, IdempotencyKey.idem_key == key
-        )
+        select(IdempotencyKey)
+        .where(IdempotencyKey.user_id == user_id, IdempotencyKey.idem_key == key)
+        .execution_options(populate_existing=True)
     ).first()
+
+
+def insert_idempotency_key_if_absent(session: Session, values: dict[str, Any]) -> None:
+    """``INSERT`` the key unless (user, key) is taken. While another transaction holds an
+    uncommitted row for the same key, the database makes this statement wait for it to end
+    (PostgreSQL's and SQLite's ``ON CONFLICT DO NOTHING``; MariaDB's ``ON DUPLICATE KEY
+    UPDATE`` of the key to itself, which takes an exclusive lock, so waiters cannot deadlock)."""
+    table: Table = IdempotencyKey.__table__  # type: ignore[assignment]
+    dialect = session.get_bind().dialect.name
+    stmt: Any
+    if dialect == "postgresql":
+        stmt = postgresql.insert(table).values(values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(table).values(values).on_conflict_do_nothing()
+    else:
+        ins = mysql.insert(table).values(values)
+        stmt = ins.on_duplicate_key_update(idem_key=ins.inserted.idem_key)
+    session.execute(stmt)
+
+
+def complete_idempotency_key(
+    session: Session, *, user_id: int, key: str, status: int, response: dict[str, Any]
+) -> None:
+    session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.user_id == user_id, IdempotencyKey.idem_key == key)
+        .values(status_code=status, response=response)
+    )

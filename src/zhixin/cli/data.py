@@ -53,6 +53,8 @@ def import_file(
             )
         except ZhixinError as exc:
             raise _fail(exc.message) from exc
+    for batch_id in summary.recovered:
+        err.print(f"批次 {batch_id} 上次导入中断，已标记为“已中断”（重新导入该文件即可补齐）")
     out.print(
         f"批次 {summary.batch_id}：共 {summary.total_rows} 行，新增 {summary.inserted}，"
         f"更正 {summary.corrected}，重复 {summary.duplicates}，有误 {summary.rejected}"

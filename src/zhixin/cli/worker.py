@@ -16,16 +16,28 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="投递当前到期的事件后退出")] = False,
     idle: Annotated[float, typer.Option(help="无到期事件时的等待秒数")] = 5.0,
 ) -> None:
-    """投递 Webhook 推送（发件箱）：签名、重试与投递记录；SIGINT/SIGTERM 时处理完当前批次后退出。"""
+    """投递 Webhook 推送（发件箱）：签名、重试与投递记录；SIGINT/SIGTERM 时处理完当前批次后退出。
+
+    每分钟还把进程已退出的导入批次标记为“已中断”。"""
+    from zhixin.intake import service as intake
     from zhixin.webhooks.worker import Summary, WorkerConfig, run_forever, run_once
 
     settings = _settings()
+    settings.check_data_key()  # the worker decrypts the signing secrets
     factory = _factory(settings)
     config = WorkerConfig.from_settings(settings)
 
     def report(s: Summary) -> None:
         out.print(f"投递 {s.claimed} 个：成功 {s.delivered}，待重试 {s.retrying}，失败 {s.failed}")
 
+    def housekeeping() -> None:
+        stale_after = intake.ImportLimits.of(settings).stale_after
+        for batch_id in intake.recover_interrupted(factory, stale_after=stale_after):
+            out.print(
+                f"导入批次 {batch_id} 的进程已不在运行：已标记为“已中断”，重新导入该文件即可补齐"
+            )
+
+    housekeeping()
     if once:
         report(run_once(factory, config))
         return
@@ -38,5 +50,32 @@ def worker(
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     out.print("Webhook 投递进程已启动（Ctrl+C 退出）")
-    total = run_forever(factory, config, stop=stop, idle_seconds=idle, on_summary=report)
+    total = run_forever(
+        factory,
+        config,
+        stop=stop,
+        idle_seconds=idle,
+        on_summary=report,
+        housekeeping=housekeeping,
+    )
     out.print(f"已退出：共投递 {total.claimed} 次，成功 {total.delivered}")
+
+
+webhooks_app = typer.Typer(help="Webhook 推送 / webhooks", no_args_is_help=True)
+app.add_typer(webhooks_app, name="webhooks")
+
+
+@webhooks_app.command("reencrypt")
+def reencrypt() -> None:
+    """用最新的数据加密密钥（ZHIXIN_DATA_KEY 的第一个）重新加密全部推送签名密钥。
+
+    密钥轮换：把新密钥放在最前（保留旧密钥）→ 重启服务与投递进程 → 运行本命令 → 删去旧密钥。
+    升级前明文保存的密钥也由本命令加密。可重复运行。"""
+    from zhixin.kit.db import unit_of_work
+    from zhixin.webhooks import service
+
+    settings = _settings()
+    settings.check_data_key()
+    with unit_of_work(_factory(settings)) as session:
+        done = service.reencrypt(session)
+    out.print(f"推送端点 {done.endpoints} 个：重新加密密钥 {done.values} 个")

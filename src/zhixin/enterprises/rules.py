@@ -14,6 +14,12 @@ _REGION = re.compile(r"^[1-8]\d{5}$")
 # GB/T 4754-2017: section letter A–T, optionally followed by 2–4 digits (e.g. C, C13, C1391).
 _INDUSTRY = re.compile(r"^[A-T](\d{2}(\d{1,2})?)?$")
 SIZE_ALIASES = {"大型": "大", "中型": "中", "小型": "小", "微型": "微"}
+# Refused in a name: NUL and the other C0/C1 control characters (a NUL cuts the name short in
+# C-based systems downstream: PDF, a bank's core), and the Unicode bidirectional controls
+# (U+200E/U+200F marks, U+202A–U+202E embeddings and overrides, U+2066–U+2069 isolates, U+061C),
+# which make a name display as something other than what it is ("Trojan Source").
+_NAME_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+NAME_CONTROL_REASON = "名称含有不可见的控制字符（如空字符或文字方向控制符），请删除后重新填写"
 
 
 class InvalidUSCC(ValueError):
@@ -30,6 +36,21 @@ def normalise_uscc(value: str) -> str:
         raise InvalidUSCC("统一社会信用代码应为 18 位") from exc
     except (InvalidFormat, InvalidComponent) as exc:
         raise InvalidUSCC("统一社会信用代码格式不正确") from exc
+
+
+def compact_uscc(value: str) -> str:
+    """The form :func:`normalise_uscc` returns for a valid code, without validating it (cheap
+    for plain ASCII input, which is every code a file normally holds)."""
+    if value.isascii() and value.isalnum():
+        return value.upper()
+    return str(stdnum_uscc.compact(value))
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be an enterprise's name (in Chinese), or None when it can."""
+    if _NAME_CONTROLS.search(name):
+        return NAME_CONTROL_REASON
+    return None
 
 
 def is_valid_region(code: str) -> bool:

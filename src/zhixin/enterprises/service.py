@@ -19,6 +19,7 @@ from zhixin.enterprises.rules import (
     InvalidUSCC,
     is_valid_industry,
     is_valid_region,
+    name_problem,
     normalise_uscc,
 )
 from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
@@ -98,6 +99,8 @@ def create(
     name = clean(name)
     if not name:
         problems["name"] = "名称不能为空"
+    elif (reason := name_problem(name)) is not None:
+        problems["name"] = reason
     if kind not in KINDS:
         problems["kind"] = "主体类型应为：" + "、".join(KINDS)
     if size_class is not None and size_class not in SIZE_CLASSES:

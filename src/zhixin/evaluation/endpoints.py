@@ -10,6 +10,7 @@ from zhixin.accounts.permissions import Permission, Principal
 from zhixin.evaluation import service
 from zhixin.evaluation.schemas import EvaluateIn, ExplanationOut, ResultsPage, RunOut
 from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.limits import Heavy
 
 router = APIRouter(tags=["质量信誉评价 evaluation"], route_class=UnitOfWorkRoute)
 Reader = Annotated[Principal, Depends(require(Permission.evaluation_read))]
@@ -52,7 +53,11 @@ def enterprise_result(run_id: int, enterprise_id: int, db: DB, principal: Reader
     )
 
 
-@router.post("/evaluation/enterprises/{enterprise_id}/evaluate", response_model=ExplanationOut)
+@router.post(
+    "/evaluation/enterprises/{enterprise_id}/evaluate",
+    response_model=ExplanationOut,
+    dependencies=[Heavy],
+)
 def evaluate_now(
     enterprise_id: int,
     body: EvaluateIn,

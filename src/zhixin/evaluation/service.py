@@ -490,10 +490,10 @@ def export_run(
             fields += [pa.field(f"{c}_level", pa.string()), pa.field(f"{c}_points", pa.int64())]
         pq.write_table(pa.Table.from_pylist(rows, schema=pa.schema(fields)), parquet)
     if xlsx is not None:
-        from openpyxl import Workbook
+        from zhixin.kit.sheets import Book
 
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("评价结果")
+        book = Book(streaming=True)
+        ws = book.sheet("评价结果")
         ws.append(
             ["经营主体ID", "总分", "总体等级", "是否入白名单", "入选家次", "否决项"]
             + [h for c, n in dims.items() for h in (f"{n}等级", f"{n}得分")]
@@ -517,7 +517,7 @@ def export_run(
                     )
                 ]
             )
-        wb.save(xlsx)
+        book.save(xlsx)
     return len(rows)
 
 

@@ -18,6 +18,7 @@ from zhixin.evaluation.schemas import ExplanationOut
 from zhixin.kit import clock
 from zhixin.web.charts import Axis, bar_svg, radar_svg
 from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.limits import Heavy
 from zhixin.web.templating import render
 
 router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
@@ -59,7 +60,7 @@ def run_form(
     return RedirectResponse(f"/evaluation/runs/{run.id}", status_code=303)
 
 
-@router.get("/evaluation/runs/{run_id}", response_class=HTMLResponse)
+@router.get("/evaluation/runs/{run_id}", response_class=HTMLResponse, dependencies=[Heavy])
 def run_page(
     request: Request,
     run_id: int,
@@ -97,7 +98,7 @@ def run_page(
     )
 
 
-@router.get("/evaluation/runs/{run_id}/export.xlsx")
+@router.get("/evaluation/runs/{run_id}/export.xlsx", dependencies=[Heavy])
 def run_export(run_id: int, db: DB, principal: Reader) -> Response:
     overview.run_overview(db, actor=principal, run_id=run_id)  # permission and existence
     with tempfile.TemporaryDirectory() as tmp:
@@ -111,7 +112,11 @@ def run_export(run_id: int, db: DB, principal: Reader) -> Response:
     )
 
 
-@router.get("/evaluation/runs/{run_id}/enterprises/{enterprise_id}", response_class=HTMLResponse)
+@router.get(
+    "/evaluation/runs/{run_id}/enterprises/{enterprise_id}",
+    response_class=HTMLResponse,
+    dependencies=[Heavy],
+)
 def result_page(
     request: Request, run_id: int, enterprise_id: int, db: DB, principal: Reader
 ) -> Response:
@@ -132,7 +137,7 @@ def radar_file(run_id: int, enterprise_id: int, db: DB, principal: Reader) -> Re
     )
 
 
-@router.get("/evaluation/runs/{run_id}/enterprises/{enterprise_id}/radar.png")
+@router.get("/evaluation/runs/{run_id}/enterprises/{enterprise_id}/radar.png", dependencies=[Heavy])
 def radar_png(run_id: int, enterprise_id: int, db: DB, principal: Reader) -> Response:
     from zhixin.web.chart_png import radar_png as draw
 

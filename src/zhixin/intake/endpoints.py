@@ -12,13 +12,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from zhixin.accounts.permissions import Permission, Principal
-from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
 from zhixin.errors import Invalid, NotFound
 from zhixin.intake import service, templates
 from zhixin.intake.specs import import_kinds
-from zhixin.kit.db import unit_of_work
 from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.limits import Heavy
 
 router = APIRouter(tags=["数据导入 imports"], route_class=UnitOfWorkRoute)
 Importer = Annotated[Principal, Depends(require(Permission.record_write))]
@@ -91,20 +90,11 @@ def import_upload(
                 channel=channel,
                 user_id=principal.user_id,
                 tenant_id=principal.tenant_id,
+                actor=Actor.of(principal),
             )
             batch_id, refused = summary.batch_id, None
         except service.ImportRefused as exc:
             batch_id, refused = exc.batch_id, exc
-        with unit_of_work(factory) as session:
-            audit.record(
-                session,
-                actor=Actor.of(principal),
-                action="import",
-                object_type="import_batch",
-                object_id=batch_id,
-                outcome="failure" if refused else "success",
-                detail={"kind": kind, "channel": channel},
-            )
         return batch_id, refused
     finally:
         path.unlink(missing_ok=True)
@@ -145,7 +135,7 @@ def _report(db: DB, batch_id: int, limit: int = 1000) -> BatchReport:
     )
 
 
-@router.post("/imports/{kind}", response_model=BatchReport, status_code=201)
+@router.post("/imports/{kind}", response_model=BatchReport, status_code=201, dependencies=[Heavy])
 def upload(
     request: Request,
     kind: str,
@@ -168,7 +158,7 @@ def report(
     return _report(db, batch_id, limit)
 
 
-@router.get("/imports/{batch_id}/errors.xlsx")
+@router.get("/imports/{batch_id}/errors.xlsx", dependencies=[Heavy])
 def errors_xlsx(batch_id: int, db: DB, principal: Importer) -> Response:
     return Response(
         service.errors_xlsx(db, batch_id),

@@ -19,7 +19,8 @@ class ImportBatch(Base):
     file_sha256: Mapped[str] = mapped_column(String(64), index=True)
     source_system: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(16))  # cli / web / api
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running/done/failed
+    # running / done / failed / interrupted (its process died: intake.service.recover_interrupted)
+    status: Mapped[str] = mapped_column(String(16), default="running")
     total_rows: Mapped[int] = mapped_column(Integer, default=0)
     inserted: Mapped[int] = mapped_column(Integer, default=0)
     corrected: Mapped[int] = mapped_column(Integer, default=0)
@@ -30,6 +31,9 @@ class ImportBatch(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # who runs it ("host:pid") and when it last made progress, while it runs
+    worker: Mapped[str | None] = mapped_column(String(80))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ImportRowError(Base):

@@ -6,6 +6,15 @@ through openpyxl's read-only mode. Line numbers are what a person sees: the spre
 
 CSV encoding: a BOM means UTF-8; otherwise the first 1 MiB is tried as strict UTF-8, falling
 back to GB18030 (a superset of GBK and GB2312, what Excel on a Chinese Windows writes).
+
+XLSX and zip bombs: an .xlsx is a zip archive, and openpyxl loads its shared strings into memory
+whole — a 1 MB upload can expand to gigabytes. :func:`check_xlsx` reads only the archive's
+central directory and refuses, before openpyxl opens anything, an archive whose members add up
+to more than :attr:`XlsxLimits.max_uncompressed`, whose shared-strings part is larger than
+:attr:`XlsxLimits.max_shared_strings`, or whose members compress more than
+:attr:`XlsxLimits.max_ratio` to one. The directory could lie about the sizes; Python's zipfile
+never inflates a member past the size its directory declares (it stops there and reports the
+archive as corrupt), so what openpyxl can be made to hold is bounded by the checked sizes.
 """
 
 from __future__ import annotations
@@ -14,20 +23,68 @@ import codecs
 import csv
 import hashlib
 import io
+import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 SNIFF_BYTES = 1 << 20
 FORMATS = (".csv", ".xlsx")
+MIB = 1 << 20
+SHARED_STRINGS = "xl/sharedStrings.xml"
+RATIO_FLOOR = MIB  # members smaller than this are not held to the ratio (tiny parts compress well)
 
 
 class FileRefused(ValueError):
-    """The file as a whole cannot be read; ``message`` is Chinese and actionable."""
+    """The file as a whole cannot be read; ``message`` is Chinese and actionable.
 
-    def __init__(self, message: str) -> None:
+    ``status`` is 413 when the file is too large (bytes, expanded size, rows), else 422.
+    """
+
+    def __init__(self, message: str, *, status: int = 422) -> None:
         super().__init__(message)
         self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class XlsxLimits:
+    """What an .xlsx may expand to (bytes of its members as its zip directory declares them)."""
+
+    max_uncompressed: int = 512 * MIB
+    max_shared_strings: int = 64 * MIB
+    max_ratio: int = 200
+
+
+def check_xlsx(path: Path, limits: XlsxLimits) -> None:
+    """Refuse a zip bomb from the archive's directory alone (nothing is inflated)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            members = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileRefused("无法读取该 Excel 文件：文件已损坏或不是 .xlsx 格式") from exc
+    total = 0
+    for m in members:
+        total += m.file_size
+        if m.filename == SHARED_STRINGS and m.file_size > limits.max_shared_strings:
+            raise FileRefused(
+                f"该 Excel 文件的文本内容解压后超过 {limits.max_shared_strings // MIB} MB 上限，"
+                "请拆分成几个文件，或另存为 CSV 后上传",
+                status=413,
+            )
+        if m.file_size > RATIO_FLOOR and m.file_size > limits.max_ratio * max(m.compress_size, 1):
+            raise FileRefused(
+                f"该 Excel 文件的压缩比异常（超过 {limits.max_ratio} 倍），疑似“压缩炸弹”，已拒绝；"
+                "请用 Excel 重新另存后上传",
+                status=413,
+            )
+    if total > limits.max_uncompressed:
+        raise FileRefused(
+            f"该 Excel 文件解压后超过 {limits.max_uncompressed // MIB} MB 上限，"
+            "请拆分成几个文件，或另存为 CSV 后上传",
+            status=413,
+        )
 
 
 def detect_encoding(head: bytes) -> str:
@@ -59,12 +116,16 @@ class TableReader:
     unknown), for a progress estimate.
     """
 
-    def __init__(self, path: Path, filename: str | None = None) -> None:
+    def __init__(
+        self, path: Path, filename: str | None = None, *, xlsx_limits: XlsxLimits | None = None
+    ) -> None:
         self.path = path
         self.format = file_format(filename or path.name)
         self.size = path.stat().st_size
         if self.size == 0:
             raise FileRefused("文件为空")
+        if self.format == "xlsx":
+            check_xlsx(path, xlsx_limits or XlsxLimits())
         self._raw: IO[bytes] | None = None
         self._rows_hint: int | None = None
 
@@ -112,18 +173,27 @@ class TableReader:
                 wb = load_workbook(raw, read_only=True, data_only=True)
             except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException…
                 raise FileRefused("无法读取该 Excel 文件：文件已损坏或不是 .xlsx 格式") from exc
+            n = 0
             try:
                 ws = wb.worksheets[0]
                 self._rows_hint = ws.max_row if isinstance(ws.max_row, int) else None
                 for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
                     yield n, list(values)
+            except (zipfile.BadZipFile, EOFError, ValueError, KeyError, SyntaxError) as exc:
+                # a member cut short at its declared size (a lying zip), broken XML (ParseError
+                # is a SyntaxError), a bad cell: the file, not the platform, is at fault
+                raise FileRefused(
+                    f"Excel 文件内容已损坏（第 {n + 1} 行附近），请用 Excel 重新另存后上传"
+                ) from exc
             finally:
                 wb.close()
 
 
-def iter_rows(path: Path, filename: str | None = None) -> Iterator[tuple[int, list[Any]]]:
+def iter_rows(
+    path: Path, filename: str | None = None, *, xlsx_limits: XlsxLimits | None = None
+) -> Iterator[tuple[int, list[Any]]]:
     """Every row of ``path`` (the header included) as ``(line, cells)``."""
-    return iter(TableReader(path, filename))
+    return iter(TableReader(path, filename, xlsx_limits=xlsx_limits))
 
 
 def sha256_of(path: Path) -> str:

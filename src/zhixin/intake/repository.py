@@ -217,6 +217,22 @@ def update_batch(session: Session, batch_id: int, **values: Any) -> None:
     session.execute(update(BATCH).where(BATCH.c.id == batch_id).values(**values))
 
 
+def running_batches(session: Session) -> list[ImportBatch]:
+    stmt = select(ImportBatch).where(ImportBatch.status == "running").order_by(ImportBatch.id)
+    return list(session.scalars(stmt))
+
+
+def mark_interrupted(session: Session, batch_id: int, *, message: str, at: datetime) -> bool:
+    """``running`` → ``interrupted``; False when the batch is no longer running (it finished,
+    or another process marked it first)."""
+    result = session.execute(
+        update(BATCH)
+        .where(BATCH.c.id == batch_id, BATCH.c.status == "running")
+        .values(status="interrupted", message=message, finished_at=at, heartbeat_at=None)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def list_batches(
     session: Session, limit: int = 50, *, tenant_id: int | None = None
 ) -> list[ImportBatch]:

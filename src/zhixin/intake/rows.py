@@ -27,7 +27,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
-from zhixin.enterprises.rules import InvalidUSCC, is_valid_industry, is_valid_region, normalise_uscc
+from zhixin.enterprises.rules import (
+    InvalidUSCC,
+    compact_uscc,
+    is_valid_industry,
+    is_valid_region,
+    name_problem,
+    normalise_uscc,
+)
 from zhixin.intake.headers import SPACES, HeaderMap
 from zhixin.intake.specs import ENTERPRISE, ImportSpec, get_spec
 from zhixin.kit.dates import DateParseError, parse_date, parse_year
@@ -191,6 +198,18 @@ def _text_conv(f: Field) -> Converter:
     return conv
 
 
+def _name_conv(f: Field) -> Converter:
+    text_conv = _text_conv(f)
+
+    def conv(raw: object, text: str) -> Any:
+        reason = name_problem(text)
+        if reason is not None:
+            raise ValueError(reason)
+        return text_conv(raw, text)
+
+    return conv
+
+
 def _code_conv(f: Field, valid: Callable[[str], bool], reason: str) -> Converter:
     def conv(raw: object, text: str) -> Any:
         code = text.upper()
@@ -252,6 +271,8 @@ def _converter(kind: str, f: Field) -> Converter:
         return _code_conv(f, is_valid_region, "行政区划代码应为 6 位数字")
     if f.key == "industry_code" and kind == ENTERPRISE:
         return _code_conv(f, is_valid_industry, "行业代码应为 GB/T 4754 代码，如 C、C38 或 C3825")
+    if f.key == "name" and kind == ENTERPRISE:
+        return _name_conv(f)
     if t == FieldType.choice:
         return _choice_conv(kind, f)
     if t == FieldType.date:
@@ -281,6 +302,44 @@ def _plan(header_map: HeaderMap) -> _Plan:
     present = dict(header_map.columns)
     fields = tuple((f, present.get(f.key, -1), _converter(spec.code, f)) for f in spec.fields[1:])
     return _Plan(present.get("uscc", -1), fields, header_map.width)
+
+
+@cache
+def _key_plan(header_map: HeaderMap) -> tuple[int, tuple[tuple[Field, int, Converter], ...]]:
+    """The USCC's cell index and (field, cell index, converter) of the kind's key fields."""
+    plan = _plan(header_map)
+    by_key = {f.key: (f, idx, conv) for f, idx, conv in plan.fields}
+    return plan.uscc_index, tuple(by_key[k] for k in get_spec(header_map.kind).key_fields)
+
+
+def row_key(kind: str, header_map: HeaderMap, cells: Sequence[object]) -> str | None:
+    """The natural key :func:`parse_row` gives this row when the row is valid, read from the
+    key columns only (the USCC and the kind's key fields, converted the same way) — cheap
+    enough for a first pass over a file. None when the key cannot be read (the row is blank,
+    or a key field cannot be converted; :func:`parse_row` refuses such a row)."""
+    uscc_index, fields = _key_plan(header_map)
+    n = len(cells)
+    uscc_text = _text(cells[uscc_index]) if 0 <= uscc_index < n else ""
+    if not uscc_text:
+        return None
+    # the code as parse_row keeps it when valid (no checksum here: an invalid code's row is
+    # refused by parse_row, whatever key this gives it)
+    uscc = compact_uscc(uscc_text)
+    if kind == ENTERPRISE:
+        return uscc
+    parts: list[str] = []
+    for _f, idx, conv in fields:
+        raw = cells[idx] if 0 <= idx < n else None
+        text = _text(raw)
+        if not text and not isinstance(raw, date):
+            parts.append("")
+            continue
+        try:
+            value = conv(raw, text)
+        except ValueError:
+            return None
+        parts.append(value if type(value) is str else _canonical(value))
+    return make_natural_key(uscc, parts)
 
 
 def is_blank(cells: Sequence[object]) -> bool:

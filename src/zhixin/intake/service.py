@@ -5,16 +5,35 @@ over one bad line: good rows are kept, every bad row is reported (line, field, r
 the value) in ``import_row_error``, and the person fixes and re-imports only what was refused.
 Re-running is safe because every row has a natural key and a content hash: an identical row is
 counted as a duplicate and adds nothing, a changed row becomes a correction (a new version that
-supersedes the old one), so importing the same file twice changes nothing the second time.
+supersedes the old one).
+
+**Within one file, the last row for a key wins.** When a natural key appears on several lines
+(an export that lists a certificate once per branch, a corrected line appended at the end), the
+*last* such line is the file's word on it: the earlier ones are counted as duplicates (the
+report says how many were replaced by a later line) and never written. A first pass over the
+file reads only each row's key (:func:`zhixin.intake.rows.row_key`) and finds the keys that
+repeat and their last line, holding 24 bytes per row (two 64-bit hashes and the line), before
+anything is written. So a file always stores the same thing, whatever its chunking, however
+often it is re-run: importing the same file twice changes nothing the second time, and a run
+interrupted midway and re-run ends as a clean run would. (Were the last line for a key refused
+— a bad date, say — the earlier lines still count as replaced: fix that line and re-import.)
+
+**Bounded before parsing.** The upload's bytes are bounded while it streams (web), an .xlsx by
+its zip directory before openpyxl opens it (:func:`zhixin.intake.readers.check_xlsx`), and the
+first pass counts the rows and refuses a file over ``import_max_rows`` before a row is written
+(413, like a file too large).
 
 **The job owns its transactions.** Services elsewhere never commit (the unit of work does);
 this import job is the documented exception, like polar's job wrapper: it commits the batch row
 first, then once per chunk of ``import_batch_size`` rows. Memory stays flat in the file's size,
 a crash loses at most the chunk in flight, and a re-run completes it without duplicates.
 
-Within one file, the first occurrence of a natural key wins; a later identical row is a
-duplicate and a later *different* row is refused ("与第 N 行重复"), also across chunks (the live
-version carries this batch's id and its source line).
+**A killed import is found and said so.** The batch row records the process running it
+(``host:pid``) and a heartbeat moved at every chunk. Every import, and ``zhixin worker``, first
+marks ``interrupted`` any ``running`` batch whose process is gone or whose heartbeat is older
+than ``import_stale_minutes`` (:func:`recover_interrupted`), with how to resume: re-run the
+same file. Every import — upload, API or ``zhixin import`` — is audited (``import``, with its
+channel, counts and the file's SHA-256), and so is the marking of an interrupted one.
 
 Concurrency: two imports writing the same natural key at the same moment may both try to
 write version n+1; the unique (kind, natural_key, version) constraint refuses one chunk and the
@@ -24,29 +43,37 @@ batch is marked failed — re-running it completes the work.
 from __future__ import annotations
 
 import gc
-import io
+import os
+import socket
+from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
-from zhixin.config import get_settings
+from zhixin.audit import service as audit
+from zhixin.audit.service import Actor
+from zhixin.config import Settings, get_settings
 from zhixin.errors import NotFound, ZhixinError
 from zhixin.intake import repository as repo
+from zhixin.intake import rules
 from zhixin.intake.headers import HeaderError, HeaderMap, match_headers
 from zhixin.intake.models import ImportBatch, ImportRowError
-from zhixin.intake.readers import FileRefused, TableReader, sha256_of
-from zhixin.intake.rows import ParsedRow, RowError, is_blank, parse_row
+from zhixin.intake.readers import FileRefused, TableReader, XlsxLimits, sha256_of
+from zhixin.intake.rows import ParsedRow, RowError, is_blank, parse_row, row_key
 from zhixin.intake.specs import ImportSpec, UnknownKind, get_spec, import_kinds
-from zhixin.kit.db import utcnow
+from zhixin.kit.db import unit_of_work, utcnow
+from zhixin.kit.sheets import Book
 from zhixin.records.fields import USCC_HEADER
 
 SUMMARY_ERRORS = 100
 ANALYZE_FIRST = 5_000  # rows written before the planner statistics are first refreshed
+SCAN_HEARTBEAT = 50_000  # rows of the first pass between two heartbeats
 NOT_REGISTERED = "该统一社会信用代码尚未登记为经营主体，请先导入经营主体"
 HEADER_ONLY = "文件只有表头，没有数据行"
 
@@ -54,16 +81,36 @@ Progress = Callable[[int, int | None], None]
 
 
 class ImportRefused(ZhixinError):
-    """The file as a whole was refused (empty, unknown format, wrong header): 422.
-
-    ``batch_id`` is the failed batch recorded before raising.
+    """The file as a whole was refused (empty, unknown format, wrong header: 422; too large:
+    413). ``batch_id`` is the failed batch recorded before raising.
     """
 
     status = 422
 
-    def __init__(self, message: str, *, batch_id: int) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, batch_id: int, status: int = 422) -> None:
+        super().__init__(message, status=status)
         self.batch_id = batch_id
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """What a file may hold (from the settings)."""
+
+    xlsx: XlsxLimits = field(default_factory=XlsxLimits)
+    max_rows: int = 2_000_000
+    stale_after: timedelta = timedelta(minutes=10)
+
+    @classmethod
+    def of(cls, settings: Settings) -> ImportLimits:
+        return cls(
+            XlsxLimits(
+                max_uncompressed=settings.xlsx_max_uncompressed_bytes,
+                max_shared_strings=settings.xlsx_max_shared_strings_bytes,
+                max_ratio=settings.xlsx_max_ratio,
+            ),
+            settings.import_max_rows,
+            timedelta(minutes=settings.import_stale_minutes),
+        )
 
 
 @dataclass(frozen=True)
@@ -76,6 +123,8 @@ class ImportSummary:
     rejected: int
     errors: list[RowError]
     message: str
+    replaced: int = 0  # of the duplicates: earlier lines whose key a later line of the file has
+    recovered: tuple[int, ...] = ()  # batches found abandoned and marked interrupted first
 
 
 @dataclass
@@ -84,6 +133,7 @@ class _Tally:
     inserted: int = 0
     corrected: int = 0
     duplicates: int = 0
+    replaced: int = 0
     rejected: int = 0
     errors: list[RowError] = field(default_factory=list)
     next_analyze: int = ANALYZE_FIRST
@@ -106,9 +156,10 @@ class _Tally:
     def message(self) -> str:
         if self.total_rows == 0:
             return HEADER_ONLY
+        replaced = f"（其中 {self.replaced} 行被文件中后面的同一记录取代）" if self.replaced else ""
         return (
             f"共 {self.total_rows} 行：新增 {self.inserted}，更正 {self.corrected}，"
-            f"重复 {self.duplicates}，拒绝 {self.rejected}"
+            f"重复 {self.duplicates}{replaced}，拒绝 {self.rejected}"
         )
 
 
@@ -120,6 +171,19 @@ class _Context:
     source_system: str
     user_id: int | None
     started: datetime
+
+
+# Keys that occur on more than one line of the file → the last such line; by two 64-bit hashes
+# of the key (Python's, salted per process), so the table is small and needs no key strings.
+_Repeats = dict[tuple[int, int], int]
+
+
+def _key_hash(key: str) -> tuple[int, int]:
+    return hash(key), hash(key + "\x1f")
+
+
+def _here() -> rules.Worker:
+    return rules.Worker(socket.gethostname()[:60], os.getpid())
 
 
 # --------------------------------------------------------------------------- entry point
@@ -135,13 +199,19 @@ def run_import(
     channel: str = "cli",
     user_id: int | None = None,
     tenant_id: int | None = None,
+    actor: Actor | None = None,
+    limits: ImportLimits | None = None,
     progress: Progress | None = None,
 ) -> ImportSummary:
     """Import ``path`` as rows of ``kind``; see the module docstring for the semantics.
 
+    ``actor`` is who the audit names (default: the system actor named after the channel).
     Raises :class:`ImportRefused` (after recording the failed batch) when the file as a whole
     cannot be used.
     """
+    limits = limits or ImportLimits.of(get_settings())
+    actor = actor or Actor.system(channel)
+    recovered = tuple(recover_interrupted(session_factory, stale_after=limits.stale_after))
     started = utcnow()
     batch = ImportBatch(
         kind=kind[:32],
@@ -153,20 +223,29 @@ def run_import(
         tenant_id=tenant_id,
         created_by_id=user_id,
         started_at=started,
+        worker=str(_here()),
+        heartbeat_at=started,
     )
     session = session_factory()
+    outcome = "failure"
+    detail: dict[str, Any] = {"kind": kind, "channel": channel, "sha256": batch.file_sha256}
     try:
         session.add(batch)
         session.commit()
         batch_id = batch.id
         try:
             spec = get_spec(kind)
-            reader = TableReader(path, filename)
+            reader = TableReader(path, filename, xlsx_limits=limits.xlsx)
             rows = iter(reader)
             hmap = _read_header(kind, rows)
+            repeats = _scan(session, batch_id, kind, hmap, rows, limits.max_rows)
+            reader = TableReader(path, filename, xlsx_limits=limits.xlsx)
+            rows = iter(reader)
+            _read_header(kind, rows)
         except (FileRefused, HeaderError) as exc:
+            status = exc.status if isinstance(exc, FileRefused) else 422
             _finish(session, batch_id, _Tally(), "failed", exc.message)
-            raise ImportRefused(exc.message, batch_id=batch_id) from exc
+            raise ImportRefused(exc.message, batch_id=batch_id, status=status) from exc
         except UnknownKind as exc:
             message = f"未知的导入类型：{kind}（可选：{'、'.join(c for c, _ in import_kinds())}）"
             _finish(session, batch_id, _Tally(), "failed", message)
@@ -175,21 +254,55 @@ def run_import(
         tally = _Tally()
         try:
             with _gc_per_chunk():
-                _run_chunks(session, ctx, hmap, reader, rows, tally, progress)
+                _run_chunks(session, ctx, hmap, reader, rows, repeats, tally, progress)
         except FileRefused as exc:  # an encoding or quoting error found midway
             session.rollback()
             _finish(session, batch_id, tally, "failed", f"{exc.message}（已导入的部分保留）")
-            raise ImportRefused(exc.message, batch_id=batch_id) from exc
+            raise ImportRefused(exc.message, batch_id=batch_id, status=exc.status) from exc
         except BaseException as exc:
             session.rollback()
-            reason = f"导入中断：{type(exc).__name__}；已提交的部分保留，可重新导入补齐"
+            reason = f"导入中断：{type(exc).__name__}；已提交的部分保留，{rules.RESUME}"
             _finish(session, batch_id, tally, "failed", reason)
             raise
         message = tally.message()
         _finish(session, batch_id, tally, "done", message)
-        return ImportSummary(batch_id, errors=list(tally.errors), message=message, **tally.counts())
+        outcome, detail = "success", detail | tally.counts()
+        return ImportSummary(
+            batch_id,
+            errors=list(tally.errors),
+            message=message,
+            replaced=tally.replaced,
+            recovered=recovered,
+            **tally.counts(),
+        )
     finally:
         session.close()
+        if batch.id is not None:
+            try:
+                _audit(session_factory, actor, batch.id, outcome, detail)
+            except Exception:
+                if outcome == "success":
+                    raise
+                # the import failed already: its own error says why, not the audit's
+
+
+def _audit(
+    factory: sessionmaker[Session],
+    actor: Actor,
+    batch_id: int,
+    outcome: str,
+    detail: dict[str, Any],
+) -> None:
+    with unit_of_work(factory) as session:
+        audit.record(
+            session,
+            actor=actor,
+            action="import",
+            object_type="import_batch",
+            object_id=batch_id,
+            outcome=outcome,
+            detail=detail,
+        )
 
 
 def _read_header(kind: str, rows: Iterator[tuple[int, list[Any]]]) -> HeaderMap:
@@ -199,11 +312,119 @@ def _read_header(kind: str, rows: Iterator[tuple[int, list[Any]]]) -> HeaderMap:
     raise FileRefused("文件为空")
 
 
+def _scan(
+    session: Session,
+    batch_id: int,
+    kind: str,
+    hmap: HeaderMap,
+    rows: Iterator[tuple[int, list[Any]]],
+    max_rows: int,
+) -> _Repeats:
+    """The first pass: count the data rows (refusing past ``max_rows``) and find the keys that
+    repeat, with their last line. Nothing is written but the batch's heartbeat."""
+    h1, h2, lines = array("q"), array("q"), array("q")
+    n = 0
+    for line, cells in rows:
+        key = row_key(kind, hmap, cells)
+        if key is None:
+            if is_blank(cells):
+                continue
+        else:
+            a, b = _key_hash(key)
+            h1.append(a)
+            h2.append(b)
+            lines.append(line)
+        n += 1
+        if n > max_rows:
+            raise FileRefused(
+                f"文件超过 {max_rows:,} 行的上限，请拆分成几个文件分别导入", status=413
+            )
+        if n % SCAN_HEARTBEAT == 0:
+            repo.update_batch(session, batch_id, heartbeat_at=utcnow())
+            session.commit()
+    return _repeated(h1, h2, lines)
+
+
+def _repeated(h1: array[int], h2: array[int], lines: array[int]) -> _Repeats:
+    if len(h1) < 2:
+        return {}
+    a = np.frombuffer(h1, dtype=np.int64)
+    b = np.frombuffer(h2, dtype=np.int64)
+    ln = np.frombuffer(lines, dtype=np.int64)
+    order = np.lexsort((ln, b, a))  # by key, then by line
+    a, b, ln = a[order], b[order], ln[order]
+    same = (a[1:] == a[:-1]) & (b[1:] == b[:-1])  # row i and i + 1 share a key
+    last = np.ones(len(a), dtype=bool)
+    last[:-1] = ~same
+    repeated = np.zeros(len(a), dtype=bool)
+    repeated[:-1] |= same
+    repeated[1:] |= same
+    pick = last & repeated
+    return {(int(x), int(y)): int(z) for x, y, z in zip(a[pick], b[pick], ln[pick], strict=True)}
+
+
 def _finish(session: Session, batch_id: int, tally: _Tally, status: str, message: str) -> None:
     repo.update_batch(
-        session, batch_id, status=status, message=message, finished_at=utcnow(), **tally.counts()
+        session,
+        batch_id,
+        status=status,
+        message=message,
+        finished_at=utcnow(),
+        heartbeat_at=None,
+        **tally.counts(),
     )
     session.commit()
+
+
+def recover_interrupted(
+    session_factory: sessionmaker[Session], *, stale_after: timedelta | None = None
+) -> list[int]:
+    """Mark ``interrupted`` every ``running`` batch whose process is gone (or silent longer than
+    ``stale_after``), saying how to resume; audited. Returns their ids. Commits."""
+    stale_after = stale_after or timedelta(minutes=get_settings().import_stale_minutes)
+    here, now = _here(), utcnow()
+    marked: list[int] = []
+    with unit_of_work(session_factory) as session:
+        for batch in repo.running_batches(session):
+            reason = rules.abandoned(
+                worker=batch.worker,
+                last_progress=batch.heartbeat_at or batch.started_at,
+                now=now,
+                stale_after=stale_after,
+                here=here,
+                alive=_alive,
+            )
+            if reason is None:
+                continue
+            written = batch.inserted + batch.corrected
+            if not repo.mark_interrupted(
+                session,
+                batch.id,
+                message=rules.interrupted_message(reason, written=written),
+                at=now,
+            ):
+                continue  # finished or marked by someone else meanwhile
+            audit.record(
+                session,
+                actor=Actor.system("intake"),
+                action="import.interrupted",
+                object_type="import_batch",
+                object_id=batch.id,
+                outcome="failure",
+                detail={"kind": batch.kind, "worker": batch.worker or "", "written": written},
+            )
+            marked.append(batch.id)
+    return marked
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 @contextmanager
@@ -230,6 +451,7 @@ def _run_chunks(
     hmap: HeaderMap,
     reader: TableReader,
     rows: Iterator[tuple[int, list[Any]]],
+    repeats: _Repeats,
     tally: _Tally,
     progress: Progress | None,
 ) -> None:
@@ -244,7 +466,12 @@ def _run_chunks(
             continue
         tally.total_rows += 1
         if isinstance(parsed, ParsedRow):
-            good.append(parsed)
+            last = repeats.get(_key_hash(parsed.natural_key)) if repeats else None
+            if last is not None and last != line:  # a later line of the file has this key
+                tally.duplicates += 1
+                tally.replaced += 1
+            else:
+                good.append(parsed)
         else:
             tally.refuse(parsed)
             errors.extend(parsed)
@@ -273,7 +500,7 @@ def _commit_chunk(
     if good:
         errors = errors + write(session, ctx, good, tally)
     repo.insert_row_errors(session, ctx.batch_id, errors)
-    repo.update_batch(session, ctx.batch_id, **tally.counts())
+    repo.update_batch(session, ctx.batch_id, heartbeat_at=utcnow(), **tally.counts())
     session.commit()
     written = tally.inserted + tally.corrected
     if written >= tally.next_analyze:  # at 5k, 20k, 80k, 320k… rows: a few times per import
@@ -294,53 +521,20 @@ def _estimate(reader: TableReader, done: int) -> int | None:
 # --------------------------------------------------------------------------- chunk writers
 
 
-def _first_wins(
-    ctx: _Context, chunk: list[ParsedRow], tally: _Tally
-) -> tuple[list[ParsedRow], list[RowError]]:
-    """Drop in-chunk repeats of a natural key: identical → duplicate, different → error."""
-    first: dict[str, ParsedRow] = {}
-    kept: list[ParsedRow] = []
-    errors: list[RowError] = []
-    field_name = _key_header(ctx.spec)
-    for p in chunk:
-        seen = first.get(p.natural_key)
-        if seen is None:
-            first[p.natural_key] = p
-            kept.append(p)
-        elif seen.content_hash == p.content_hash:
-            tally.duplicates += 1
-        else:
-            err = [RowError(p.line, field_name, f"与第 {seen.line} 行重复（同一记录内容不同）")]
-            tally.refuse(err)
-            errors.extend(err)
-    return kept, errors
-
-
-def _key_header(spec: ImportSpec) -> str:
-    if spec.key_fields:
-        return spec.field_by_key(spec.key_fields[0]).header
-    return USCC_HEADER
-
-
-def _line_of(source_ref: str | None) -> str:
-    return source_ref.rsplit(":", 1)[-1] if source_ref else "?"
-
-
 def _record_chunk(
     session: Session, ctx: _Context, chunk: list[ParsedRow], tally: _Tally
 ) -> list[RowError]:
+    """Each key reaches here once per file (the first pass keeps only its last line)."""
     errors: list[RowError] = []
     ids = repo.enterprise_ids(session, {p.uscc for p in chunk})
-    registered: list[ParsedRow] = []
+    kept: list[ParsedRow] = []
     for p in chunk:
         if p.uscc in ids:
-            registered.append(p)
+            kept.append(p)
         else:
             err = [RowError(p.line, USCC_HEADER, NOT_REGISTERED)]
             tally.refuse(err)
             errors.extend(err)
-    kept, dup_errors = _first_wins(ctx, registered, tally)
-    errors.extend(dup_errors)
     current = repo.current_versions(session, ctx.spec.code, [p.natural_key for p in kept])
     common = {
         "source_system": ctx.source_system,
@@ -357,18 +551,6 @@ def _record_chunk(
             version = 1
         elif cur.content_hash == p.content_hash:
             tally.duplicates += 1
-            continue
-        elif cur.batch_id == ctx.batch_id:
-            field_name = _key_header(ctx.spec)
-            err = [
-                RowError(
-                    p.line,
-                    field_name,
-                    f"与第 {_line_of(cur.source_ref)} 行重复（同一记录内容不同）",
-                )
-            ]
-            tally.refuse(err)
-            errors.extend(err)
             continue
         else:
             version = cur.version + 1
@@ -388,22 +570,18 @@ def _record_chunk(
 def _enterprise_chunk(
     session: Session, ctx: _Context, chunk: list[ParsedRow], tally: _Tally
 ) -> list[RowError]:
-    kept, errors = _first_wins(ctx, chunk, tally)
-    current = repo.current_enterprises(session, [p.uscc for p in kept])
+    """Each USCC reaches here once per file (the first pass keeps only its last line)."""
+    current = repo.current_enterprises(session, [p.uscc for p in chunk])
     now = utcnow()
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    for p in kept:
+    for p in chunk:
         cur = current.get(p.uscc)
         row = p.values.copy()
         if cur is None:
             inserts.append(row)
         elif cur.content_hash == p.content_hash:
             tally.duplicates += 1
-        elif cur.batch_id == ctx.batch_id:
-            err = [RowError(p.line, USCC_HEADER, "与本文件中前面的行重复（同一主体内容不同）")]
-            tally.refuse(err)
-            errors.extend(err)
         else:
             del row["uscc"]
             row.update(
@@ -420,7 +598,7 @@ def _enterprise_chunk(
     repo.update_enterprises(session, updates)
     tally.inserted += len(inserts)
     tally.corrected += len(updates)
-    return errors
+    return []
 
 
 # --------------------------------------------------------------------------- batches
@@ -448,18 +626,14 @@ def batch_errors(
 
 def errors_xlsx(session: Session, batch_id: int) -> bytes:
     """The batch's row errors as an Excel workbook: 行号, 字段, 原因."""
-    from openpyxl import Workbook
-
     batch = get_batch(session, batch_id)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("错误明细")
+    book = Book(streaming=True)
+    ws = book.sheet("错误明细")
     ws.append(["行号", "字段", "原因"])
     for line, field_name, reason in repo.iter_batch_errors(session, batch_id):
         ws.append([line, field_name, reason])
-    info = wb.create_sheet("批次")
+    info = book.sheet("批次")
     info.append(["批次号", batch.id])
     info.append(["文件名", batch.filename])
     info.append(["结果", batch.message or ""])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return book.to_bytes()

@@ -9,10 +9,8 @@ sheet, 填写说明, explaining each field with an example.
 
 from __future__ import annotations
 
-import csv
-import io
-
 from zhixin.intake.specs import ImportSpec, example_value, get_spec
+from zhixin.kit.sheets import Book, csv_bytes
 from zhixin.records.fields import Field, FieldType
 
 REQUIRED_MARK = "*"
@@ -55,22 +53,18 @@ def field_note(f: Field) -> str:
 
 def template_csv(kind: str) -> bytes:
     """The header row, UTF-8 with BOM (Excel opens it as Chinese)."""
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerow(template_headers(get_spec(kind)))
-    return buf.getvalue().encode("utf-8-sig")
+    return csv_bytes([template_headers(get_spec(kind))])
 
 
 def template_xlsx(kind: str) -> bytes:
     """Sheet 1: the header row; sheet 2 填写说明: field, required, allowed values, example."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
     spec = get_spec(kind)
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = spec.label[:31]
-    ws.append(template_headers(spec))
+    book = Book()
+    sheet = book.sheet(spec.label[:31])
+    sheet.append(template_headers(spec))
+    ws = sheet.ws
     required_fill = PatternFill("solid", fgColor="FFF2CC")
     for i, f in enumerate(spec.fields, start=1):
         cell = ws.cell(row=1, column=i)
@@ -82,7 +76,7 @@ def template_xlsx(kind: str) -> bytes:
         if f.type in (FieldType.text, FieldType.choice) or f.key == "uscc":
             ws.column_dimensions[letter].number_format = "@"
     ws.freeze_panes = "A2"
-    notes = wb.create_sheet("填写说明")
+    notes = book.sheet("填写说明")
     notes.append(["列名", "是否必填", "填写要求 / 可选值", "示例"])
     for f in spec.fields:
         notes.append([f.header, "必填" if f.required else "选填", field_note(f), example_value(f)])
@@ -93,7 +87,5 @@ def template_xlsx(kind: str) -> bytes:
     notes.append(["", "带 * 的列必填；日期可写 2024-01-05、2024/1/5 或 2024年1月5日。"])
     notes.append(["", "同一条记录再次导入不会重复；内容有变化时作为更正，保留历史版本。"])
     for letter, width in (("A", 22), ("B", 10), ("C", 60), ("D", 28)):
-        notes.column_dimensions[letter].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        notes.ws.column_dimensions[letter].width = width
+    return book.to_bytes()

@@ -12,6 +12,7 @@ from zhixin.intake import service
 from zhixin.intake.endpoints import import_upload, kind_or_404
 from zhixin.intake.specs import import_kinds
 from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.limits import Heavy
 from zhixin.web.templating import render
 
 router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
@@ -28,7 +29,7 @@ def imports_page(request: Request, db: DB, principal: Importer) -> Response:
     )
 
 
-@router.post("/imports")
+@router.post("/imports", dependencies=[Heavy])
 def upload_form(
     request: Request,
     principal: Importer,

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.portrait import pdf, service
 from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.limits import Heavy
 
 router = APIRouter(tags=["质量画像 portrait"], route_class=UnitOfWorkRoute)
 Reader = Annotated[Principal, Depends(require(Permission.portrait_read))]
@@ -32,7 +33,9 @@ def portrait(enterprise_id: int, db: DB, principal: Reader) -> dict[str, Any]:
     }
 
 
-@router.get("/enterprises/{enterprise_id}/portrait.pdf", response_class=Response)
+@router.get(
+    "/enterprises/{enterprise_id}/portrait.pdf", response_class=Response, dependencies=[Heavy]
+)
 def portrait_pdf(enterprise_id: int, db: DB, principal: Reader) -> Response:
     p = service.build(db, actor=principal, enterprise_id=enterprise_id)
     return pdf_response(p)

@@ -123,7 +123,15 @@ def render(portrait: Portrait) -> bytes:
     family = cjk_font()
     ident = portrait.identity
     ex = portrait.result
-    rc: dict[str, Any] = {"font.family": family, "pdf.fonttype": 42, "axes.unicode_minus": False}
+    # Names and record references are text a person typed: never mathtext ("$x$" would be set
+    # as maths and an unbalanced "$\\" would raise), never TeX.
+    rc: dict[str, Any] = {
+        "font.family": family,
+        "pdf.fonttype": 42,
+        "axes.unicode_minus": False,
+        "text.parse_math": False,
+        "text.usetex": False,
+    }
     with plt.rc_context(rc):  # type: ignore[arg-type]
         fig = plt.figure(figsize=A4)
         y = 0.955

@@ -16,6 +16,7 @@ from zhixin.portrait import service
 from zhixin.portrait.endpoints import pdf_response
 from zhixin.web.charts import Axis, radar_svg
 from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.limits import Heavy
 from zhixin.web.templating import render
 
 router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
@@ -35,7 +36,7 @@ def portrait_page(request: Request, enterprise_id: int, db: DB, principal: Reade
     return render(request, "portrait.html", p=p, radar=radar_of(p))
 
 
-@router.get("/enterprises/{enterprise_id}/portrait.pdf")
+@router.get("/enterprises/{enterprise_id}/portrait.pdf", dependencies=[Heavy])
 def portrait_pdf(enterprise_id: int, db: DB, principal: Reader) -> Response:
     return pdf_response(service.build(db, actor=principal, enterprise_id=enterprise_id))
 

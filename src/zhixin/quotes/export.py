@@ -5,11 +5,10 @@ everyone but bank users before this runs, and nothing here writes them)."""
 from __future__ import annotations
 
 from decimal import Decimal
-from io import BytesIO
 
-from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from zhixin.kit.sheets import Book
 from zhixin.quotes.schemas import QuoteOut
 
 HEADERS = ("期数", "还款日", "天数", "期初本金", "本金", "利息", "还款额", "期末本金")
@@ -18,9 +17,9 @@ MONEY = "#,##0.00"
 
 def schedule_xlsx(quote: QuoteOut) -> bytes:
     """One sheet: the quote's terms on top, then the schedule with its totals (money exact)."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "还款计划"
+    book = Book()
+    sheet = book.sheet("还款计划")
+    ws = sheet.ws
     sched = quote.schedule
     bold = Font(bold=True)
     head: list[tuple[str, str | int | Decimal]] = [
@@ -58,28 +57,28 @@ def schedule_xlsx(quote: QuoteOut) -> bytes:
             ("有效期至", o.valid_until.isoformat()),
         ]
     for label, value in head:
-        ws.append([label, value])
+        sheet.append([label, value])
         ws.cell(ws.max_row, 1).font = bold
         if isinstance(value, Decimal):
             ws.cell(ws.max_row, 2).number_format = MONEY if "元" in label else "0.0000##"
-    ws.append([])
+    sheet.append([])
     if sched is None:
-        ws.append(["不符合该产品条件，未生成还款计划"])
+        sheet.append(["不符合该产品条件，未生成还款计划"])
         for reason in quote.reasons:
-            ws.append([reason])
-        return _save(wb)
-    ws.append(list(HEADERS))
+            sheet.append([reason])
+        return book.to_bytes()
+    sheet.append(list(HEADERS))
     for cell in ws[ws.max_row]:
         cell.font = bold
     for i in sched.instalments:
-        ws.append(
+        sheet.append(
             [i.number, i.due, i.days, i.opening, i.principal, i.interest, i.payment, i.closing]
         )
         row = ws.max_row
         ws.cell(row, 2).number_format = "yyyy-mm-dd"
         for col in range(4, 9):
             ws.cell(row, col).number_format = MONEY
-    ws.append(
+    sheet.append(
         ["合计", None, None, None, sched.total_principal, sched.total_interest, sched.total_payment]
     )
     for col in range(1, 8):
@@ -88,10 +87,4 @@ def schedule_xlsx(quote: QuoteOut) -> bytes:
             ws.cell(ws.max_row, col).number_format = MONEY
     for letter, width in zip("ABCDEFGH", (16, 14, 8, 18, 16, 14, 16, 18), strict=True):
         ws.column_dimensions[letter].width = width
-    return _save(wb)
-
-
-def _save(wb: Workbook) -> bytes:
-    buf = BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return book.to_bytes()

@@ -20,6 +20,7 @@ from zhixin.products.terms import CollateralKind, Method
 from zhixin.quotes import export, service
 from zhixin.quotes.schemas import QuoteIn, input_problems
 from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.limits import Heavy
 from zhixin.web.templating import render
 
 router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
@@ -167,7 +168,7 @@ def show_quote(request: Request, quote_id: int, db: DB, principal: Quoter) -> Re
     return render(request, "quote.html", q=q)
 
 
-@router.get("/quotes/{quote_id}/schedule.xlsx")
+@router.get("/quotes/{quote_id}/schedule.xlsx", dependencies=[Heavy])
 def schedule_xlsx(quote_id: int, db: DB, principal: Quoter) -> Response:
     q = service.get(db, actor=principal, quote_id=quote_id)
     if q.schedule is None:

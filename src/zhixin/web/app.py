@@ -26,6 +26,7 @@ from zhixin.audit.service import Actor
 from zhixin.config import Settings, get_settings
 from zhixin.errors import Forbidden, Unauthenticated, ZhixinError
 from zhixin.kit.db import make_engine, make_sessionmaker, unit_of_work
+from zhixin.web.limits import BodyLimit
 from zhixin.web.templating import render
 
 STATIC = Path(__file__).parent / "static"
@@ -123,6 +124,7 @@ def create_app(
     if session_factory is not None:
         app.state.sessionmaker = session_factory
 
+    app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes)
     app.add_middleware(SecurityHeaders)
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
@@ -219,14 +221,17 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def zhixin_error(request: Request, exc: ZhixinError) -> Response:
         if isinstance(exc, Forbidden):  # a database write: off the event loop
             await run_in_threadpool(_audit_denied, request, exc.message)
+        headers: dict[str, str] | None = getattr(exc, "headers", None)  # e.g. Retry-After
         if _wants_json(request):
             body: dict[str, Any] = {"error": exc.message}
             if exc.detail is not None:
                 body["detail"] = exc.detail
-            return JSONResponse(body, status_code=exc.status)
+            return JSONResponse(body, status_code=exc.status, headers=headers)
         if isinstance(exc, Unauthenticated):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        return render(request, "error.html", status_code=exc.status, message=exc.message)
+        page = render(request, "error.html", status_code=exc.status, message=exc.message)
+        page.headers.update(headers or {})
+        return page
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -27,8 +27,10 @@ class WebhookEndpoint(Base):
     url: Mapped[str] = mapped_column(String(2000))
     description: Mapped[str | None] = mapped_column(String(200))
     # The HMAC key must be readable to sign; it is shown to the bank once and never listed.
-    secret: Mapped[str] = mapped_column(String(100))
-    previous_secret: Mapped[str | None] = mapped_column(String(100))
+    # Stored encrypted with the data key (kit.crypto: Fernet, ZHIXIN_DATA_KEY); a row written
+    # before encryption ("whsec_…") is read as it is until `zhixin webhooks reencrypt`.
+    secret: Mapped[str] = mapped_column(String(255))
+    previous_secret: Mapped[str | None] = mapped_column(String(255))
     previous_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

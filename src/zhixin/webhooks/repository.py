@@ -31,6 +31,13 @@ def endpoints_of_tenant(session: Session, tenant_id: int) -> Sequence[WebhookEnd
     ).all()
 
 
+def all_endpoints(session: Session) -> Sequence[WebhookEndpoint]:
+    """Every endpoint, locked for the re-encryption that rewrites their secrets."""
+    return session.scalars(
+        select(WebhookEndpoint).order_by(WebhookEndpoint.id).with_for_update()
+    ).all()
+
+
 def active_endpoints(session: Session) -> Sequence[WebhookEndpoint]:
     return session.scalars(
         select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True)).order_by(WebhookEndpoint.id)

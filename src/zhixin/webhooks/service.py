@@ -19,7 +19,10 @@ from sqlalchemy.orm import Session
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
+from zhixin.config import get_settings
 from zhixin.errors import Forbidden, Invalid, NotFound
+from zhixin.kit import crypto
+from zhixin.kit.crypto import DataCipher
 from zhixin.kit.db import utcnow
 from zhixin.webhooks import repository as repo
 from zhixin.webhooks import rules
@@ -67,7 +70,7 @@ def register(
         tenant_id=actor.tenant_id,
         url=url.strip(),
         description=description.strip()[:200] or None,
-        secret=secret,
+        secret=seal(secret),
         active=True,
         created_by_id=actor.user_id,
         created_at=utcnow(),
@@ -105,7 +108,7 @@ def rotate(session: Session, *, actor: Principal, endpoint_id: int) -> Issued:
     secret = rules.new_secret()
     endpoint.previous_secret = endpoint.secret
     endpoint.previous_expires_at = now + timedelta(seconds=rules.ROTATION_OVERLAP_SECONDS)
-    endpoint.secret = secret
+    endpoint.secret = seal(secret)
     endpoint.rotated_at = now
     session.flush()
     audit.record(
@@ -120,13 +123,67 @@ def rotate(session: Session, *, actor: Principal, endpoint_id: int) -> Issued:
 
 
 def signing_secrets(endpoint: WebhookEndpoint, *, now: datetime) -> tuple[str, ...]:
+    """The secrets that sign now, decrypted (the current one, and the previous one during a
+    rotation's overlap)."""
     if (
         endpoint.previous_secret
         and endpoint.previous_expires_at is not None
         and endpoint.previous_expires_at > now
     ):
-        return (endpoint.secret, endpoint.previous_secret)
-    return (endpoint.secret,)
+        return (unseal(endpoint.secret), unseal(endpoint.previous_secret))
+    return (unseal(endpoint.secret),)
+
+
+# -- secrets at rest -------------------------------------------------------------------------
+# Stored encrypted with the data key (kit.crypto: Fernet, ZHIXIN_DATA_KEY, newest key first).
+# A row written before encryption holds "whsec_…" in the clear: read as it is, and encrypted by
+# `zhixin webhooks reencrypt`, which also moves every secret to the newest key after a rotation.
+
+
+def _cipher() -> DataCipher:
+    return crypto.cipher(get_settings().data_keys)
+
+
+def seal(secret: str) -> str:
+    return _cipher().encrypt(secret)
+
+
+def unseal(stored: str) -> str:
+    if stored.startswith(rules.SECRET_PREFIX):  # written before encryption at rest
+        return stored
+    return _cipher().decrypt(stored)
+
+
+@dataclass(frozen=True)
+class Reencrypted:
+    endpoints: int
+    values: int  # secrets rewritten (plaintext encrypted, or moved to the newest key)
+
+
+def reencrypt(session: Session) -> Reencrypted:
+    """Encrypt every webhook secret with the newest data key (after a key rotation, or once
+    after upgrading from plaintext secrets). Audited; idempotent."""
+    c = _cipher()
+    endpoints = rewritten = 0
+    for endpoint in repo.all_endpoints(session):
+        endpoints += 1
+        for attr in ("secret", "previous_secret"):
+            stored = getattr(endpoint, attr)
+            if stored is None or (
+                not stored.startswith(rules.SECRET_PREFIX) and c.is_current(stored)
+            ):
+                continue
+            setattr(endpoint, attr, c.encrypt(unseal(stored)))
+            rewritten += 1
+    session.flush()
+    audit.record(
+        session,
+        actor=Actor.system("cli"),
+        action="webhook.reencrypt",
+        object_type="webhook_endpoint",
+        detail={"endpoints": endpoints, "rewritten": rewritten},
+    )
+    return Reencrypted(endpoints, rewritten)
 
 
 # -- the outbox ------------------------------------------------------------------------------

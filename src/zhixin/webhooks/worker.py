@@ -8,7 +8,10 @@ drop repeats.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -115,10 +118,20 @@ def run_forever(
     stop: threading.Event,
     idle_seconds: float = 5.0,
     on_summary: object = None,
+    housekeeping: Callable[[], object] | None = None,
+    housekeeping_seconds: float = 60.0,
 ) -> Summary:
-    """Loop until ``stop`` is set (SIGINT/SIGTERM): the batch in hand finishes first."""
+    """Loop until ``stop`` is set (SIGINT/SIGTERM): the batch in hand finishes first.
+
+    ``housekeeping`` (other periodic work of the worker process, e.g. marking abandoned imports)
+    runs at most every ``housekeeping_seconds``; its errors never end the loop."""
     total = Summary()
+    last_chores = time.monotonic()
     while not stop.is_set():
+        if housekeeping is not None and time.monotonic() - last_chores >= housekeeping_seconds:
+            last_chores = time.monotonic()
+            with contextlib.suppress(Exception):
+                housekeeping()
         try:
             summary = run_batch(factory, config)
         except Exception:  # a database hiccup must not end the loop: wait and try again

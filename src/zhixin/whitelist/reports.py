@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from zhixin.accounts.permissions import Principal
 from zhixin.catalog.schema import Catalog
 from zhixin.errors import Invalid
+from zhixin.kit.sheets import Book
 from zhixin.whitelist import repository as repo
 from zhixin.whitelist import rules, service
 from zhixin.whitelist.models import WhitelistPublication
@@ -195,10 +196,8 @@ def _iter_diff(
 
 
 def export_diff(session: Session, *, actor: Principal, old_id: int, new_id: int, xlsx: Path) -> int:
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("版本差异")
+    book = Book(streaming=True)
+    ws = book.sheet("版本差异")
     ws.append(["序号", "统一社会信用代码", "名称", "维度", "变更", "原等级", "新等级", "原因"])
     n = 0
     for n, r in enumerate(_iter_diff(session, actor=actor, old_id=old_id, new_id=new_id), 1):
@@ -214,7 +213,7 @@ def export_diff(session: Session, *, actor: Principal, old_id: int, new_id: int,
                 r.reason_text,
             ]
         )
-    wb.save(xlsx)
+    book.save(xlsx)
     return n
 
 
@@ -228,13 +227,11 @@ def export_publication(
 
     Columns: 序号, 统一社会信用代码, 名称, 维度, 等级, 行政区划, 行业, 规模.
     """
-    from openpyxl import Workbook
-
     pub = service.get_publication(session, actor=actor, publication_id=publication_id)
     catalog = service.catalog_of_publication(session, pub)
     dims = {d.code: d.name for d in catalog.dimensions}
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(f"白名单{_label(pub).replace(' ', '')}")
+    book = Book(streaming=True)
+    ws = book.sheet(f"白名单{_label(pub).replace(' ', '')}")
     ws.append(
         [
             f"质量信誉经营主体白名单（{_label(pub)}，评价基准日 {pub.as_of}，"
@@ -264,5 +261,5 @@ def export_publication(
                 ]
             )
         after = (int(rows[-1].enterprise_id), str(rows[-1].dimension))
-    wb.save(xlsx)
+    book.save(xlsx)
     return n

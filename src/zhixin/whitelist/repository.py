@@ -71,6 +71,21 @@ def publication_by_id(session: Session, publication_id: int) -> WhitelistPublica
     return session.get(WhitelistPublication, publication_id)
 
 
+def publication_for_update(session: Session, publication_id: int) -> WhitelistPublication | None:
+    """The publication row, read afresh and locked until commit (SQLite: the transaction writes
+    from here, in the writer queue), so a review or a publication decides on the status as it
+    is committed: twenty approvals at once wait their turn, and the 19 after the first find it
+    published (PostgreSQL, MariaDB: ``SELECT … FOR UPDATE`` reads the latest committed row)."""
+    begin_write(session)
+    stmt = (
+        select(WhitelistPublication)
+        .where(WhitelistPublication.id == publication_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.scalar(stmt)
+
+
 def publication_by_version(session: Session, version: int) -> WhitelistPublication | None:
     return session.scalar(
         select(WhitelistPublication).where(

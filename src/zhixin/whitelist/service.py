@@ -125,6 +125,15 @@ def _get(session: Session, publication_id: int) -> WhitelistPublication:
     return pub
 
 
+def _locked(session: Session, publication_id: int) -> WhitelistPublication:
+    """The publication locked for this transaction: a status check and the change it allows
+    cannot be split by a concurrent review (issue 15 #12: 20 approvals published 4 versions)."""
+    pub = repo.publication_for_update(session, publication_id)
+    if pub is None:
+        raise NotFound("未找到该白名单版本 / publication not found")
+    return pub
+
+
 def review(
     session: Session, *, actor: Principal, publication_id: int, approve: bool, note: str = ""
 ) -> WhitelistPublication:
@@ -133,7 +142,7 @@ def review(
     Maker-checker: the regulator who drafted cannot review (rules.check_review).
     """
     _require(actor, Permission.whitelist_approve)
-    pub = _get(session, publication_id)
+    pub = _locked(session, publication_id)
     try:
         rules.check_review(
             status=pub.status, drafted_by_id=pub.drafted_by_id, reviewer_id=actor.user_id
@@ -167,7 +176,7 @@ def publish(session: Session, *, actor: Principal, publication_id: int) -> White
     one publication at a time and commit in order (a poller never skips a late-committing seq).
     """
     _require(actor, Permission.whitelist_approve)
-    pub = _get(session, publication_id)
+    pub = _locked(session, publication_id)
     try:
         rules.check_publish(status=pub.status)
     except rules.Refused as exc:

@@ -14,6 +14,7 @@ from zhixin.accounts.permissions import Permission, Principal
 from zhixin.evaluation import service as evaluation
 from zhixin.web.charts import bar_svg
 from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.limits import Heavy
 from zhixin.web.templating import render
 from zhixin.whitelist import reports, rules, service
 
@@ -113,7 +114,7 @@ def publication_page(
     )
 
 
-@router.get("/whitelist/publications/{publication_id}/export.xlsx")
+@router.get("/whitelist/publications/{publication_id}/export.xlsx", dependencies=[Heavy])
 def publication_export(publication_id: int, db: DB, principal: Reader) -> Response:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "whitelist.xlsx"
@@ -149,7 +150,7 @@ def diff_page(
     )
 
 
-@router.get("/whitelist/diff/export.xlsx")
+@router.get("/whitelist/diff/export.xlsx", dependencies=[Heavy])
 def diff_export(
     db: DB,
     principal: Reader,
