@@ -10,6 +10,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -17,6 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.support.audit import as_owner, recompute_chain
 from tests.support.databases import fresh_database
+from tests.support.people import make_user
+from tests.support.web import login
+from zhixin.accounts.rules import Role
 from zhixin.audit import archive as archives
 from zhixin.audit import checkpoints
 from zhixin.audit import keys as audit_keys
@@ -354,3 +359,21 @@ def test_the_archive_date_is_checked_in_beijing_days() -> None:
     # the retention is counted in whole days before today (Beijing): exactly 180 days is allowed
     today = date(2026, 12, 7)
     assert today - timedelta(days=180) == date(2026, 6, 10)
+
+
+def test_the_auditor_sees_the_finding_on_the_page_and_in_the_api(
+    app: FastAPI, factory: sessionmaker[Session], engine: Engine
+) -> None:
+    make_user(factory, "auditor", Role.auditor)
+    _write(factory, 3)
+    with TestClient(app) as client:
+        login(client, "auditor")
+        ok = client.get("/api/v1/audit/verify").json()
+        assert ok["ok"] and ok["head_seq"] == 4 and ok["archived"] == 0  # 3 + the login
+        assert {e["scheme"] for e in client.get("/api/v1/audit/events").json()} == {HMAC_SHA256}
+        with as_owner(engine) as conn:
+            recompute_chain(conn, edit=lambda row: row.update(actor="mallory"))
+        broken = client.get("/api/v1/audit/verify").json()
+        assert not broken["ok"] and "封印" in broken["findings"][0]["problem"]
+        page = client.get("/audit?check=1")
+        assert 'id="chain-broken"' in page.text and "链头没有密钥封印" in page.text
