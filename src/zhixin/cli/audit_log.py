@@ -130,6 +130,24 @@ def audit_archive(
     )
 
 
+@audit_app.command("reseal")
+def audit_reseal(
+    reason: Annotated[str, typer.Option(help="为何重新加封（记入审计日志）")],
+    yes: Annotated[bool, typer.Option("--yes", help="不再确认")] = False,
+) -> None:
+    """链头封印失效（被改动，或审计密钥变了）且已查明原因后，重新加封：追加一条 audit.reseal
+    事件，记下原因与当时的校验问题。此前签发的检查点照样能发现重写。"""
+    from zhixin.audit import service as audit
+    from zhixin.audit.service import Actor
+    from zhixin.kit.db import unit_of_work
+
+    if not yes and not typer.confirm("重新加封后，校验不再报告链头封印问题。确定已查明原因吗？"):
+        raise typer.Exit(1)
+    with unit_of_work(_factory()) as session:
+        seq = audit.reseal(session, actor=Actor.system("cli"), reason=reason)
+    out.print(f"已重新加封：第 {seq} 条 audit.reseal 记下了原因与当时的校验结果")
+
+
 @audit_app.command("verify-archive")
 def audit_verify_archive(file: Path) -> None:
     """核对一个归档文件：签名（公钥）、内容摘要与其中的哈希链（审计密钥）。"""
