@@ -201,6 +201,7 @@ def test_privileged_passwords_expire_and_must_be_changed_at_login(
     assert r.status_code == 303 and r.headers["location"] == "/account/password?expired=1"
     api = client.get("/api/v1/users")
     assert api.status_code == 403 and api.json()["detail"]["code"] == "password_expired"
+    assert client.get("/api/v1/me").json()["password_expired"] is True
     blocked = client.get("/admin/users", follow_redirects=False)
     assert blocked.status_code == 303
     assert blocked.headers["location"].startswith("/account/password")

@@ -100,15 +100,28 @@ def test_the_security_officer_mints_for_a_service_account_and_it_is_audited(
         assert resp.status_code == 201, resp.text
         body = resp.json()
         assert (body["holder"], body["created_by"]) == ("bank-sys", "officer")
+        shown = client.post(
+            "/admin/tokens",
+            data={"username": "amr-feed", "name": "监管数据接口", "scopes": "record:read"},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert shown.status_code == 200 and 'id="new-token"' in shown.text
+        assert shown.headers["cache-control"] == "no-store"  # shown once, never cached
         listed = client.get("/api/v1/tokens").json()
-        assert [(t["holder"], t["created_by"]) for t in listed] == [("bank-sys", "officer")]
+        assert [(t["holder"], t["created_by"]) for t in listed] == [
+            ("bank-sys", "officer"),
+            ("amr-feed", "officer"),
+        ]
     raw = body["token"]
     with TestClient(app) as system:
         me = system.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
         assert me.status_code == 200 and me.json()["username"] == "bank-sys"
     with unit_of_work(factory) as s:
-        token = s.scalars(select(ApiToken)).one()
-        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "token.create")).one()
+        token = s.scalars(select(ApiToken).order_by(ApiToken.id)).first()
+        event = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "token.create").order_by(AuditEvent.seq)
+        ).first()
+        assert token is not None and event is not None
     assert token.created_by_id == ids["officer"] and token.user_id == ids["bank-sys"]
     assert (event.actor_id, event.actor, event.object_id) == (
         ids["officer"],

@@ -56,6 +56,8 @@ NO_STORE_PREFIXES = (
     "/quotes",
     "/applications",
     "/consultations",
+    "/admin",  # a new API token is shown once on /admin/tokens
+    "/account",
 )
 
 

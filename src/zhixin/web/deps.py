@@ -211,7 +211,9 @@ OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 
 # What a user whose password has expired may still do: change it, see who they are, sign out.
-PASSWORD_CHANGE_PATHS = frozenset({"/account/password", "/api/v1/me/password", "/logout"})
+PASSWORD_CHANGE_PATHS = frozenset(
+    {"/account/password", "/api/v1/me/password", "/api/v1/me", "/logout"}
+)
 
 
 async def current_principal(request: Request, principal: OptionalPrincipal) -> Principal:
