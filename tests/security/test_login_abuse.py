@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text
+from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.support.people import PASSWORD, make_user
@@ -117,8 +117,9 @@ def test_spraying_many_accounts_from_one_address_is_throttled(
     assert codes[:20] == [401] * 20  # unknown users cost the same as known ones
     assert codes[20] == 429  # the address has had its 20
     with unit_of_work(factory) as s:
-        row = s.execute(text("SELECT key, failures FROM login_throttle WHERE scope = 'address'"))
-        assert [tuple(r) for r in row] == [("203.0.113.66", 20)]
+        counts = table("login_throttle", column("scope"), column("key"), column("failures"))
+        rows = s.execute(select(counts.c.key, counts.c.failures).where(counts.c.scope == "address"))
+        assert [tuple(r) for r in rows] == [("203.0.113.66", 20)]
 
 
 def test_the_security_officer_unlocks_and_it_is_audited(

@@ -155,7 +155,7 @@ def throttle_for_update(
     begin_write(session)
     insert_if_absent(
         session,
-        LoginThrottle.__table__,
+        LoginThrottle,
         {"scope": scope, "key": key, "user_id": user_id, "failures": 0, "last_failure_at": now},
     )
     row = session.scalars(
