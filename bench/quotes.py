@@ -427,6 +427,8 @@ def main() -> None:
         "is dropped and created afresh, e.g. postgresql://postgres@127.0.0.1:5432/zx_bench_quotes",
     )
     args = ap.parse_args()
+    # audit rows written here are keyed with the public demo key: a benchmark, not evidence
+    os.environ.setdefault("ZHIXIN_MODE", "development")
     if args.serve_child is not None:
         serve_child(args.serve_child)
         return

@@ -33,9 +33,14 @@ from tests.support.databases import (
     skip_reason,
     wipe,
 )
+from zhixin.audit import keys as audit_keys
 from zhixin.config import Mode, Settings
 from zhixin.kit.db import make_sessionmaker
 from zhixin.kit.migrate import upgrade
+
+# The audit log's keys of the test process: the public demo keys of a test-mode settings
+# (services append audit rows without an app; the environment's settings would be production).
+audit_keys.configure(audit_keys.AuditKeys.from_settings(Settings(mode=Mode.test)))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

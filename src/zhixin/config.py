@@ -6,6 +6,7 @@ import base64
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -13,6 +14,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_SECRET = "change-me"  # noqa: S105 - the sentinel that production refuses
 # The data key of demo, development and test modes: published here, so refused in production.
 DEV_DATA_KEY = "Qdn8UwGf2Don1g8T9q_BtfU_AIuFueOXm6s7CM84gKs="
+# The audit chain's HMAC key outside production when none is configured: public, so a chain
+# keyed with it proves nothing against a database writer; production refuses to start with it.
+DEMO_AUDIT_KEY = "zhixin-demo-audit-key-not-for-production"
 
 
 class Mode(StrEnum):
@@ -44,11 +48,23 @@ class Settings(BaseSettings):
     # Database connections each server process keeps; at most this many requests hold a
     # session at once, the others wait for one without holding a thread (web/deps.get_db).
     db_connections: int = Field(default=15, ge=1, le=1000)
-    # Password policy
+    # Password policy: at least ``password_min_length`` characters of ``password_min_classes``
+    # classes, or a passphrase of ``password_passphrase_length`` characters in any classes; never
+    # a common password or one containing the platform's, the tenant's or the user's name.
     password_min_length: int = Field(default=12, ge=8)
     password_min_classes: int = Field(default=3, ge=1, le=4)
+    password_passphrase_length: int = Field(default=20, ge=12, le=64)
+    # 等保 level 3 asks privileged accounts to change passwords periodically: sysadmin, security
+    # officer, auditor, regulator and bank approver must change theirs at login after this many
+    # days (0: never expires).
+    password_max_age_days: int = Field(default=90, ge=0, le=3650)
+    # Login throttle (no hard lockout): after ``lockout_threshold`` failures for one account (from
+    # browsers it has not signed in on) each further attempt waits twice as long as the last,
+    # from 30 seconds up to ``lockout_minutes``; a client address gets ``login_address_threshold``
+    # failures before its delays start. Counts restart a day after the last failure.
     lockout_threshold: int = Field(default=5, ge=1)
     lockout_minutes: int = Field(default=15, ge=1)
+    login_address_threshold: int = Field(default=20, ge=1)
     # Intake
     import_batch_size: int = Field(default=20000, ge=100)
     upload_dir: Path = Path("var/uploads")
@@ -69,8 +85,18 @@ class Settings(BaseSettings):
     heavy_per_user: int = Field(default=2, ge=1, le=100)
     heavy_total: int = Field(default=0, ge=0, le=256)
     heavy_wait_seconds: float = Field(default=15.0, ge=0, le=300)
-    # Audit retention (days, China's Cybersecurity Law asks for at least 180)
+    # Audit retention (days, China's Cybersecurity Law asks for at least 180): `zhixin audit
+    # archive` refuses to take rows younger than this out of the database
     audit_retention_days: int = Field(default=365, ge=180)
+    # The audit chain: an HMAC key kept outside the database (the value, or a file holding it;
+    # required in production), the hash for new rows (sha256, or sm3 for 国密), and the Ed25519
+    # key that signs checkpoints and archives (private key file: `zhixin audit generate-key`);
+    # verifiers that must not hold it name the public key file instead.
+    audit_key: str = ""
+    audit_key_file: Path | None = None
+    audit_hash: Literal["sha256", "sm3"] = "sha256"
+    audit_signing_key_file: Path | None = None
+    audit_verify_key_file: Path | None = None
     # Webhooks: loopback/private targets only for tests; timeout per attempt; attempts per event
     webhook_allow_loopback: bool = False
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
@@ -80,7 +106,8 @@ class Settings(BaseSettings):
     data_key: str = Field(default="", repr=False)
 
     def check_startable(self) -> None:
-        """Refuse to start in production with a missing or default secret or data key."""
+        """Refuse to start in production with a missing or default secret, data key or audit
+        key."""
         if self.mode in (Mode.demo, Mode.development, Mode.test):
             return
         if not self.secret_key or self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
@@ -91,6 +118,7 @@ class Settings(BaseSettings):
                 " or run with ZHIXIN_MODE=development."
             )
         self.check_data_key()
+        self.audit_hmac_key()
 
     def check_data_key(self) -> None:
         """Refuse production without a data key of its own (server and worker)."""
@@ -110,6 +138,28 @@ class Settings(BaseSettings):
         """The data keys, newest first; the published development key outside production."""
         keys = tuple(k.strip() for k in self.data_key.split(",") if k.strip())
         return keys or (DEV_DATA_KEY,)
+
+    def audit_hmac_key(self) -> bytes:
+        """The audit chain's HMAC key: ``ZHIXIN_AUDIT_KEY``, else the file
+        ``ZHIXIN_AUDIT_KEY_FILE``; outside production a public demo key when neither is set.
+        Raises :class:`ConfigError` in production when it is missing, short or the demo key."""
+        key = self.audit_key
+        if not key and self.audit_key_file is not None:
+            try:
+                key = self.audit_key_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(
+                    f"无法读取审计密钥文件 ZHIXIN_AUDIT_KEY_FILE（{exc.strerror}）"
+                ) from exc
+        if self.mode != Mode.production:
+            return (key or DEMO_AUDIT_KEY).encode()
+        if not key or key == DEMO_AUDIT_KEY or len(key) < 32:
+            raise ConfigError(
+                "未配置审计日志密钥：生产模式下必须设置 ZHIXIN_AUDIT_KEY 或 ZHIXIN_AUDIT_KEY_FILE"
+                "（至少 32 个字符的随机串，保存在数据库之外）。 / ZHIXIN_AUDIT_KEY (or"
+                " ZHIXIN_AUDIT_KEY_FILE) is missing or shorter than 32 characters."
+            )
+        return key.encode()
 
     @property
     def is_demo(self) -> bool:

@@ -41,3 +41,24 @@ class Invalid(ZhixinError):
 
 class Conflict(ZhixinError):
     status = 409
+
+
+class TooManyRequests(ZhixinError):
+    """Refused for now: too many failed attempts. ``retry_after`` seconds until the next one is
+    accepted (the ``Retry-After`` header); ``detail.code`` is ``too_many_attempts``."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, detail={"code": "too_many_attempts", "retry_after": retry_after})
+        self.retry_after = retry_after
+
+
+class PasswordChangeRequired(ZhixinError):
+    """A privileged user's password is past its maximum age: nothing but changing it (or
+    signing out) until it is changed. ``detail.code`` is ``password_expired``."""
+
+    status = 403
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, detail={"code": "password_expired"})

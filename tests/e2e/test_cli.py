@@ -90,26 +90,71 @@ def test_users_tokens_and_audit_verify(db: Path) -> None:
         env={"WEAK": "abc"},
     )
     assert weak.returncode == 1 and "密码不符合安全策略" in weak.stderr and "abc" not in weak.stderr
-    token = zhixin(
-        "tokens",
+    officer = zhixin(
+        "users",
         "create",
+        "sec",
+        "--tenant",
+        "platform",
+        "--tenant-kind",
+        "platform",
+        "--tenant-name",
+        "平台运维",
+        "--role",
+        "security_officer",
+        "--password-env",
+        "NEW_PASSWORD",
+        db=db,
+    )
+    assert officer.returncode == 0, officer.stderr
+    token_args = ("tokens", "create", "--name", "信贷系统", "--scope", "enterprise:read")
+    # 三权分立: only a security officer, with their password, and only for a service account
+    not_officer = zhixin(
+        *token_args, "--user", "bank-sys", "--by", "wang", "--password-env", "NEW_PASSWORD", db=db
+    )
+    assert not_officer.returncode == 1 and "不是安全管理员" in not_officer.stderr
+    wrong = zhixin(
+        *token_args,
         "--user",
         "bank-sys",
-        "--name",
-        "信贷系统",
-        "--scope",
-        "enterprise:read",
+        "--by",
+        "sec",
+        "--password-env",
+        "WRONG",
         db=db,
+        env={"WRONG": "Not-The-Password-1"},
+    )
+    assert wrong.returncode == 1 and "用户名或密码错误" in wrong.stderr
+    person = zhixin(
+        *token_args, "--user", "wang", "--by", "sec", "--password-env", "NEW_PASSWORD", db=db
+    )
+    assert person.returncode == 1 and "服务账户" in person.stderr
+    token = zhixin(
+        *token_args, "--user", "bank-sys", "--by", "sec", "--password-env", "NEW_PASSWORD", db=db
     )
     assert token.returncode == 0, token.stderr
     raw = token.stdout.strip()
     assert raw.startswith("zx_") and len(raw) > 40
     with sqlite3.connect(db) as conn:
         hashes = [r[0] for r in conn.execute("select token_hash from api_token")]
+        minted = conn.execute(
+            "select actor, outcome from audit_event where action = 'token.create' order by seq"
+        ).fetchall()
     assert raw not in hashes and len(hashes) == 1
+    assert minted == [("sec", "denied"), ("sec", "success")]
+    listed = zhixin("tokens", "list", db=db)
+    assert listed.returncode == 0 and "bank-sys" in listed.stdout and "sec" in listed.stdout
     ok = zhixin("audit", "verify", db=db)
     assert ok.returncode == 0 and "完整" in ok.stdout
     with sqlite3.connect(db) as conn:
+        try:
+            conn.execute("update audit_event set actor = 'mallory' where seq = 2")
+        except sqlite3.DatabaseError as exc:
+            assert "append-only" in str(exc)
+        else:
+            raise AssertionError("the audit log accepted an UPDATE")
+        # the database's owner can drop the trigger first: verify still finds the edit
+        conn.execute("drop trigger audit_event_no_update")
         conn.execute("update audit_event set actor = 'mallory' where seq = 2")
     broken = zhixin("audit", "verify", db=db)
     assert broken.returncode == 1 and "第 2 条" in broken.stderr

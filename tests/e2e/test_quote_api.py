@@ -143,8 +143,10 @@ def test_a_bank_officer_quotes_and_reads_it_back(client: TestClient, ids: dict[s
 def test_tokens_need_the_quote_scope(
     client: TestClient, factory: sessionmaker[Session], ids: dict[str, int]
 ) -> None:
+    # tokens belong to service accounts: the bank's core system, in the officer's bank
+    core = make_user(factory, "core-sys", Role.bank_officer, tenant_code="bank-xmrcb", service=True)
     with unit_of_work(factory) as s:
-        user = s.get(User, ids["officer"])
+        user = s.get(User, core)
         assert user is not None
         good = accounts.create_token(s, user=user, name="core", scopes=["quote:run"]).raw
         bad = accounts.create_token(s, user=user, name="feed", scopes=["whitelist:read"]).raw

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.support.people import PASSWORD, make_user
+from zhixin.accounts import login as signin
 from zhixin.accounts import repository as repo
 from zhixin.accounts import service as accounts
 from zhixin.accounts.models import ApiToken, User, UserRole, WebSession
@@ -45,40 +46,41 @@ def test_weak_password_refused_with_every_reason(factory: sessionmaker[Session])
     assert "short" not in info.value.message
 
 
-def test_lockout_after_threshold_with_one_message(
+def test_sign_in_has_one_answer_for_every_failure_and_no_lockout(
     factory: sessionmaker[Session], settings: Settings
 ) -> None:
+    """Unknown user, wrong password, service account: the same None; past the threshold the
+    throttle answers a wait (accounts.login), and from the user's own browser the right
+    password still works (tests/security/test_login_abuse.py for the whole story)."""
     make_user(factory, "wang", Role.regulator)
+    make_user(factory, "sys", Role.regulator, service=True)
+    now = utcnow()
+
+    def attempt(name: str, password: str, ip: str = "10.0.0.1", device: str | None = None):  # type: ignore[no-untyped-def]
+        with unit_of_work(factory) as s:
+            return signin.sign_in(
+                s,
+                username=name,
+                password=password,
+                settings=settings,
+                ip=ip,
+                device_cookie=device,
+                now=now,
+            )
+
+    ok = attempt("wang", PASSWORD)
+    assert ok.user is not None and ok.device_cookie
+    for name, password in (("wang", "wrong-Password-1"), ("nobody", PASSWORD), ("sys", PASSWORD)):
+        failed = attempt(name, password, ip="10.0.0.2")
+        assert failed.user is None and failed.retry_after == 0
     for _ in range(settings.lockout_threshold - 1):
-        with unit_of_work(factory) as s:
-            assert (
-                accounts.authenticate(
-                    s, username="wang", password="wrong-Password-1", settings=settings
-                )
-                is None
-            )
-    with unit_of_work(factory) as s:  # below the threshold the right password still works
-        assert accounts.authenticate(s, username="wang", password=PASSWORD, settings=settings)
-    for _ in range(settings.lockout_threshold):
-        with unit_of_work(factory) as s:
-            accounts.authenticate(
-                s, username="wang", password="wrong-Password-1", settings=settings
-            )
-    # Locked now: even the right password fails, exactly as for an unknown user.
-    with unit_of_work(factory) as s:
-        assert (
-            accounts.authenticate(s, username="wang", password=PASSWORD, settings=settings) is None
-        )
-        assert (
-            accounts.authenticate(s, username="nobody", password=PASSWORD, settings=settings)
-            is None
-        )
+        attempt("wang", "wrong-Password-1", ip="10.0.0.3")
+    assert attempt("wang", PASSWORD, ip="10.0.0.4").retry_after == 30
+    trusted = attempt("wang", PASSWORD, ip="10.0.0.4", device=ok.device_cookie)
+    assert trusted.user is not None
     with unit_of_work(factory) as s:
         user = s.scalar(select(User).where(User.username == "wang"))
-        assert user is not None and user.locked_until is not None
-        user.locked_until = utcnow() - timedelta(seconds=1)  # the lock runs out
-    with unit_of_work(factory) as s:
-        assert accounts.authenticate(s, username="wang", password=PASSWORD, settings=settings)
+        assert user is not None and not hasattr(user, "locked_until")
 
 
 def test_session_idle_and_absolute_timeouts(
@@ -181,7 +183,7 @@ def test_tokens_hashed_scoped_revocable_expiring(factory: sessionmaker[Session])
         holder = s.get(User, user.id)
         assert holder is not None
         holder.is_active = True
-    admin = make_user(factory, "admin", Role.sysadmin)
+    admin = make_user(factory, "officer", Role.security_officer)
     with unit_of_work(factory) as s:
         admin_user = s.get(User, admin)
         assert admin_user is not None

@@ -1,14 +1,23 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from zhixin.accounts.permissions import ROLE_PERMISSIONS, Permission, Principal
+from zhixin.accounts.permissions import ROLE_PERMISSIONS, Permission, Principal, scopes_beyond
 from zhixin.accounts.rules import (
     PasswordPolicy,
     Role,
     RoleGrantRefused,
     TenantKind,
+    ThrottlePolicy,
+    TokenRefused,
+    address_key,
     check_role_grant,
+    check_token_mint,
+    password_expired,
+    username_key,
+    username_problem,
 )
 
 
@@ -98,3 +107,121 @@ def test_enterprise_user_sees_only_its_own() -> None:
     p = Principal(1, "e", "e", 1, TenantKind.enterprise, 7, frozenset({Role.enterprise}))
     assert p.sees_enterprise(7)
     assert not p.sees_enterprise(8)
+
+
+def test_passphrases_need_length_not_classes() -> None:
+    policy = PasswordPolicy(min_length=12, min_classes=3, passphrase_length=20)
+    assert policy.problems("correct horse battery") == []  # 21 characters, one class
+    assert policy.problems("correct horse batter") == []  # 20 is enough
+    assert policy.problems("correct horse batte")  # 19 is not
+    assert policy.problems("a" * 24) == ["密码至少要有 6 个不同的字符"]
+    assert any("256" in p for p in policy.problems("Ab1-" + "x" * 300))
+
+
+def test_common_passwords_are_found_behind_swaps_and_padding() -> None:
+    policy = PasswordPolicy()
+    for common in (
+        "Password123!",
+        "P@ssw0rd2025",
+        "!!Qwerty123456",
+        "Iloveyou2024#",
+        "1qaz2WSX3edc",
+    ):
+        assert "密码过于常见（在常见密码表中），容易被猜中" in policy.problems(common), common
+    assert "密码过于常见（在常见密码表中），容易被猜中" not in policy.problems("Qwerty-Lantern-77")
+    assert len(policy.common) > 10000
+
+
+def test_context_words_are_refused() -> None:
+    policy = PasswordPolicy()
+    refused = "密码不能包含平台名称（质量、增信、zhixin 等）、本机构或本人的名称"
+    assert refused in policy.problems("My-ZhiXin-Pass-9")
+    assert refused in policy.problems("质量增信-Pass-2025")
+    assert refused in policy.problems("Acme-Bank-2025-xx", context=["acme-bank"])
+    assert refused in policy.problems("厦门农商-Pass-2025", context=["厦门农商"])
+    assert refused not in policy.problems("Harbour-Lights-2025", context=["t", "银"])
+
+
+def test_usernames_fold_to_one_key() -> None:
+    assert username_key("pwtest1") == username_key("PWTEST1") == username_key("ｐｗｔｅｓｔ1")
+    assert username_key(" Straße ") == "strasse"
+    assert username_problem("ok-name") is None
+    assert username_problem("a\u200bb") is not None  # zero-width space
+    assert username_problem("x" * 65) is not None
+
+
+def test_only_privileged_passwords_expire() -> None:
+    now = datetime(2026, 12, 7, tzinfo=UTC)
+    old = now - timedelta(days=90)
+    for role in (
+        Role.sysadmin,
+        Role.security_officer,
+        Role.auditor,
+        Role.regulator,
+        Role.bank_approver,
+    ):
+        assert password_expired(roles=frozenset({role}), changed_at=old, now=now, max_age_days=90)
+        assert not password_expired(
+            roles=frozenset({role}), changed_at=old + timedelta(seconds=1), now=now, max_age_days=90
+        )
+        assert not password_expired(
+            roles=frozenset({role}), changed_at=old, now=now, max_age_days=0
+        )
+    assert not password_expired(
+        roles=frozenset({Role.bank_officer, Role.enterprise}),
+        changed_at=old,
+        now=now,
+        max_age_days=90,
+    )
+
+
+def test_throttle_delays_double_up_to_the_cap_and_counts_are_forgotten() -> None:
+    policy = ThrottlePolicy(free_failures=5, first_delay=30, max_delay=900, forget_after=86400)
+    assert [policy.delay_after(n) for n in range(4, 12)] == [0, 30, 60, 120, 240, 480, 900, 900]
+    assert policy.delay_after(10_000) == 900
+    now = datetime(2026, 12, 7, tzinfo=UTC)
+    assert policy.count_after(7, now - timedelta(hours=23), now) == 8
+    assert policy.count_after(7, now - timedelta(hours=25), now) == 1
+    assert policy.count_after(0, None, now) == 1
+
+
+def test_addresses_group_ipv6_by_64() -> None:
+    assert address_key("2001:db8:1:2:aaaa::1") == address_key("2001:db8:1:2:bbbb::9")
+    assert address_key("2001:db8:1:2::1") == "2001:db8:1:2::/64"
+    assert address_key("::ffff:192.0.2.1") == "192.0.2.1" == address_key("192.0.2.1")
+    assert address_key(None) == "-"
+
+
+def _mint(**overrides: object) -> None:
+    args: dict[str, object] = {
+        "minter_id": 1,
+        "minter_roles": frozenset({Role.security_officer}),
+        "holder_id": 2,
+        "holder_is_service": True,
+        "holder_active": True,
+        "scopes_beyond_roles": [],
+    }
+    check_token_mint(**{**args, **overrides})  # type: ignore[arg-type]
+
+
+def test_who_may_mint_a_token() -> None:
+    _mint()
+    with pytest.raises(TokenRefused, match="安全管理员"):
+        _mint(minter_roles=frozenset({Role.sysadmin}))
+    with pytest.raises(TokenRefused, match="自己"):
+        _mint(holder_id=1)
+    with pytest.raises(TokenRefused, match="服务账户"):
+        _mint(holder_is_service=False)
+    with pytest.raises(TokenRefused, match="停用"):
+        _mint(holder_active=False)
+    with pytest.raises(TokenRefused, match="record:write"):
+        _mint(scopes_beyond_roles=["record:write"])
+    assert scopes_beyond(frozenset({Role.bank_officer}), ["record:write", "quote:run"]) == [
+        "record:write"
+    ]
+
+
+def test_the_sysadmin_holds_no_token_permission() -> None:
+    assert Permission.token_manage not in ROLE_PERMISSIONS[Role.sysadmin]
+    assert Permission.token_manage in ROLE_PERMISSIONS[Role.security_officer]
+    assert Permission.login_unlock in ROLE_PERMISSIONS[Role.security_officer]

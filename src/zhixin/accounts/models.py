@@ -29,12 +29,13 @@ class User(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id", ondelete="RESTRICT"), index=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
+    # rules.username_key(username): NFKC + case folding; two users never share it
+    username_key: Mapped[str] = mapped_column(String(128), unique=True, index=True)
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A service account (a bank's or regulator's system): holds API tokens, never signs in
     is_service: Mapped[bool] = mapped_column(Boolean, default=False)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -66,12 +67,16 @@ class WebSession(Base):
 
 
 class ApiToken(Base):
-    """A bearer token for a bank system: shown once, stored as a SHA-256 hash, scoped, revocable."""
+    """A bearer token for a service account: shown once, stored as a SHA-256 hash, scoped,
+    revocable; minted by a security officer (``created_by_id``)."""
 
     __tablename__ = "api_token"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL")
+    )
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -80,3 +85,23 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted per account, per browser the user signed in on (device cookie)
+    and per client address; ``blocked_until`` is when the next attempt is accepted
+    (rules.ThrottlePolicy). Rows a day past their last failure are deleted."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))  # rules.ThrottleScope
+    key: Mapped[str] = mapped_column(String(128))  # username key, device id or address
+    # the account's user, where the username exists (so an unlock finds its devices too)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), index=True
+    )
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -18,7 +19,8 @@ class Permission(StrEnum):
     audit_read = "audit:read"
     user_manage = "user:manage"
     role_grant = "role:grant"
-    token_manage = "token:manage"  # noqa: S105 - a permission name, not a secret
+    token_manage = "token:manage"  # noqa: S105 - mint/revoke service accounts' API tokens
+    login_unlock = "login:unlock"  # see and clear the login throttle (security officer)
     evaluation_run = "evaluation:run"  # run evaluations (batch or on demand)
     evaluation_read = "evaluation:read"  # runs, results, explanations (own only, for an enterprise)
     whitelist_draft = "whitelist:draft"  # draft a publication, refresh (regulator)
@@ -155,10 +157,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     R.auditor: frozenset({Permission.audit_read}),
-    # 三权分立: the administrator manages accounts and tokens but neither reads the audit log
-    # nor grants roles; the security officer grants roles; the auditor reads the log.
-    R.sysadmin: frozenset({Permission.user_manage, Permission.token_manage}),
-    R.security_officer: frozenset({Permission.role_grant}),
+    # 三权分立: the administrator manages accounts but neither reads the audit log, grants roles
+    # nor mints API tokens; the security officer grants roles, mints service accounts' tokens
+    # and lifts login throttles; the auditor reads the log.
+    R.sysadmin: frozenset({Permission.user_manage}),
+    R.security_officer: frozenset(
+        {Permission.role_grant, Permission.token_manage, Permission.login_unlock}
+    ),
 }
 
 # Scopes a bank system's API token may carry.
@@ -180,6 +185,12 @@ TOKEN_SCOPES: dict[str, str] = {
 }
 
 
+def scopes_beyond(roles: frozenset[Role], scopes: Iterable[str]) -> list[str]:
+    """The scopes that none of ``roles`` grants (a token carrying them would be refused)."""
+    granted = {p.value for r in roles for p in ROLE_PERMISSIONS[r]}
+    return sorted(s for s in set(scopes) if s not in granted)
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is acting: a user through a browser session, or a system through an API token."""
@@ -194,6 +205,8 @@ class Principal:
     scopes: frozenset[str] | None = None  # None: a browser session (no scope limit)
     via: str = "session"
     ip: str | None = None
+    # a privileged user's password past its maximum age: only changing it is allowed
+    password_expired: bool = False
 
     def can(self, permission: Permission) -> bool:
         if self.scopes is not None and permission.value not in self.scopes:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, and_, bindparam, delete, func, or_, select, tuple_
+from sqlalchemy.orm import Session, aliased
 
-from zhixin.accounts.models import ApiToken, Tenant, User, UserRole, WebSession
+from zhixin.accounts.models import ApiToken, LoginThrottle, Tenant, User, UserRole, WebSession
+from zhixin.accounts.rules import username_key
+from zhixin.kit.db import begin_write, insert_if_absent
 
 
 def tenant_by_code(session: Session, code: str) -> Tenant | None:
@@ -24,7 +27,23 @@ def tenants(session: Session) -> Sequence[Tenant]:
 
 
 def user_by_username(session: Session, username: str) -> User | None:
-    return session.scalar(select(User).where(User.username == username))
+    """The user a typed name means: the exact name, else the one whose normalised name
+    (NFKC + case folding) matches. The exact match comes first for names that collided before
+    usernames were normalised (the migration kept both; see 0011)."""
+    exact = session.scalar(select(User).where(User.username == username))
+    if exact is not None:
+        return exact
+    return session.scalar(select(User).where(User.username_key == username_key(username)))
+
+
+def user_by_key(session: Session, key: str) -> User | None:
+    return session.scalar(select(User).where(User.username_key == key))
+
+
+def service_accounts(session: Session) -> Sequence[User]:
+    return session.scalars(
+        select(User).where(User.is_service.is_(True)).order_by(User.username)
+    ).all()
 
 
 def user_by_id(session: Session, user_id: int) -> User | None:
@@ -62,6 +81,7 @@ def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
 _TOKEN_WITH_HOLDER = (
     select(
         ApiToken.id,
+        User.is_service,
         ApiToken.scopes,
         ApiToken.expires_at,
         ApiToken.revoked_at,
@@ -97,8 +117,94 @@ def token_by_id(session: Session, token_id: int) -> ApiToken | None:
     return session.get(ApiToken, token_id)
 
 
+def tokens_with_people(session: Session) -> list[tuple[ApiToken, str, bool, str | None]]:
+    """Every token with its holder's username and kind and its minter's username."""
+    minter = aliased(User)
+    rows = session.execute(
+        select(ApiToken, User.username, User.is_service, minter.username)
+        .join(User, User.id == ApiToken.user_id)
+        .outerjoin(minter, minter.id == ApiToken.created_by_id)
+        .order_by(ApiToken.id)
+    ).all()
+    return [(t, holder, bool(service), by) for t, holder, service, by in rows]
+
+
 def tokens_of_tenant(session: Session, tenant_id: int | None) -> Sequence[ApiToken]:
     stmt = select(ApiToken).join(User, User.id == ApiToken.user_id).order_by(ApiToken.id)
     if tenant_id is not None:
         stmt = stmt.where(User.tenant_id == tenant_id)
     return session.scalars(stmt).all()
+
+
+# -- login throttle ---------------------------------------------------------------------------
+
+
+def throttles(session: Session, keys: Sequence[tuple[str, str]]) -> Sequence[LoginThrottle]:
+    """The rows of these (scope, key) pairs that exist."""
+    if not keys:
+        return []
+    return session.scalars(
+        select(LoginThrottle).where(tuple_(LoginThrottle.scope, LoginThrottle.key).in_(keys))
+    ).all()
+
+
+def throttle_for_update(
+    session: Session, scope: str, key: str, *, user_id: int | None, now: datetime
+) -> LoginThrottle:
+    """The row of (scope, key), created if absent, locked until the transaction ends."""
+    begin_write(session)
+    insert_if_absent(
+        session,
+        LoginThrottle,
+        {"scope": scope, "key": key, "user_id": user_id, "failures": 0, "last_failure_at": now},
+    )
+    row = session.scalars(
+        select(LoginThrottle)
+        .where(LoginThrottle.scope == scope, LoginThrottle.key == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    return row
+
+
+def forget_throttles(session: Session, *, idle_since: datetime, now: datetime) -> None:
+    """Delete the rows whose last failure is older than ``idle_since`` and that block nothing."""
+    session.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.last_failure_at < idle_since,
+            or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until <= now),
+        )
+    )
+
+
+def clear_throttle(session: Session, scope: str, key: str) -> None:
+    session.execute(
+        delete(LoginThrottle).where(LoginThrottle.scope == scope, LoginThrottle.key == key)
+    )
+
+
+def active_throttles(session: Session, *, since: datetime) -> Sequence[LoginThrottle]:
+    """Rows with a failure since ``since``, most recent first."""
+    return session.scalars(
+        select(LoginThrottle)
+        .where(LoginThrottle.last_failure_at >= since)
+        .order_by(LoginThrottle.last_failure_at.desc())
+        .limit(500)
+    ).all()
+
+
+def throttle_by_id(session: Session, throttle_id: int) -> LoginThrottle | None:
+    return session.get(LoginThrottle, throttle_id)
+
+
+def delete_throttles_of_account(session: Session, *, user_id: int, key: str) -> int:
+    """Every row of one account: its username's, and its devices'."""
+    result = session.execute(
+        delete(LoginThrottle).where(
+            or_(
+                LoginThrottle.user_id == user_id,
+                and_(LoginThrottle.scope == "account", LoginThrottle.key == key),
+            )
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -10,14 +10,8 @@ from sqlalchemy.orm import Session
 
 from zhixin.accounts import repository as repo
 from zhixin.accounts.models import ApiToken, Tenant, User, UserRole, WebSession
-from zhixin.accounts.passwords import (
-    hash_password,
-    needs_rehash,
-    new_secret,
-    sha256_hex,
-    verify_password,
-)
-from zhixin.accounts.permissions import TOKEN_SCOPES, Permission, Principal
+from zhixin.accounts.passwords import hash_password, new_secret, sha256_hex
+from zhixin.accounts.permissions import TOKEN_SCOPES, Permission, Principal, scopes_beyond
 from zhixin.accounts.rules import (
     ROLES_BY_TENANT,
     SEPARATED_DUTIES,
@@ -25,8 +19,12 @@ from zhixin.accounts.rules import (
     Role,
     RoleGrantRefused,
     TenantKind,
+    TokenRefused,
     check_role_grant,
-    is_locked,
+    check_token_mint,
+    password_expired,
+    username_key,
+    username_problem,
 )
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
@@ -34,11 +32,15 @@ from zhixin.config import Settings
 from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
 from zhixin.kit.db import utcnow
 
-LOGIN_FAILED = "用户名或密码错误，或账户已被暂时锁定 / invalid credentials or account locked"
+LOGIN_FAILED = "用户名或密码错误 / invalid credentials"
 
 
 def policy_from(settings: Settings) -> PasswordPolicy:
-    return PasswordPolicy(settings.password_min_length, settings.password_min_classes)
+    return PasswordPolicy(
+        settings.password_min_length,
+        settings.password_min_classes,
+        settings.password_passphrase_length,
+    )
 
 
 def create_tenant(
@@ -75,13 +77,19 @@ def create_user(
     is_service: bool = False,
     granted_by_id: int | None = None,
 ) -> User:
-    """Create a user with initial roles (bootstrap by CLI; the web grants through grant_role)."""
+    """Create a user with initial roles (bootstrap by CLI; the web grants through grant_role).
+
+    Usernames are unique after NFKC and case folding (``rules.username_key``): ``PWTEST1`` or
+    the full-width ``ｐｗｔｅｓｔ1`` is refused once ``pwtest1`` exists."""
     username = username.strip()
-    if not username or len(username) > 64:
-        raise Invalid("用户名不能为空且不超过 64 个字符")
-    if repo.user_by_username(session, username) is not None:
-        raise Conflict("该用户名已被使用")
-    problems = policy.problems(password, username=username)
+    problem = username_problem(username)
+    if problem:
+        raise Invalid(problem)
+    if repo.user_by_key(session, username_key(username)) is not None:
+        raise Conflict("该用户名已被使用（不区分大小写和全角半角）")
+    problems = policy.problems(
+        password, username=username, context=[tenant.name, tenant.code, display_name]
+    )
     if problems:
         raise Invalid("密码不符合安全策略：" + "；".join(problems))
     wanted = frozenset(roles)
@@ -93,6 +101,7 @@ def create_user(
     user = User(
         tenant_id=tenant.id,
         username=username,
+        username_key=username_key(username),
         display_name=display_name,
         password_hash=hash_password(password),
         is_service=is_service,
@@ -112,10 +121,21 @@ def principal_for(
     scopes: frozenset[str] | None = None,
     via: str = "session",
     ip: str | None = None,
+    password_max_age_days: int = 0,
+    now: datetime | None = None,
 ) -> Principal:
+    """Who ``user`` is when acting; with ``password_max_age_days`` (a browser session), whether
+    their password has expired (privileged roles only)."""
     tenant = repo.tenant_by_id(session, user.tenant_id)
     if tenant is None:  # pragma: no cover - FK guarantees it
         raise NotFound()
+    roles = frozenset(Role(r) for r in repo.roles_of(session, user.id))
+    expired = password_expired(
+        roles=roles,
+        changed_at=user.password_changed_at,
+        now=now or utcnow(),
+        max_age_days=password_max_age_days,
+    )
     return Principal(
         user_id=user.id,
         username=user.username,
@@ -123,58 +143,15 @@ def principal_for(
         tenant_id=tenant.id,
         tenant_kind=TenantKind(tenant.kind),
         enterprise_id=tenant.enterprise_id,
-        roles=frozenset(Role(r) for r in repo.roles_of(session, user.id)),
+        roles=roles,
         scopes=scopes,
         via=via,
         ip=ip,
+        password_expired=expired,
     )
 
 
-# -- login ---------------------------------------------------------------------------------
-
-
-def authenticate(
-    session: Session, *, username: str, password: str, settings: Settings
-) -> User | None:
-    """Check a password; count failures; lock after the threshold.
-
-    Returns None for every kind of failure (unknown user, wrong password, locked, disabled), so
-    the caller shows one message (:data:`LOGIN_FAILED`) and commits the failure count.
-    """
-    now = utcnow()
-    user = repo.user_by_username(session, username.strip())
-    ok = verify_password(user.password_hash if user else None, password)
-    if user is None or not user.is_active or user.is_service:
-        return None
-    if user.locked_until is not None and user.locked_until > now:
-        return None
-    if not ok:
-        user.failed_logins += 1
-        if is_locked(user.failed_logins, settings.lockout_threshold):
-            user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-            user.failed_logins = 0
-        session.flush()
-        return None
-    user.failed_logins = 0
-    user.locked_until = None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    session.flush()
-    return user
-
-
-def change_password(
-    session: Session, *, user: User, old: str, new: str, policy: PasswordPolicy
-) -> None:
-    if not verify_password(user.password_hash, old):
-        raise Invalid("原密码不正确")
-    problems = policy.problems(new, username=user.username)
-    if problems:
-        raise Invalid("密码不符合安全策略：" + "；".join(problems))
-    user.password_hash = hash_password(new)
-    user.password_changed_at = utcnow()
-    repo.delete_sessions_of(session, user.id)
-    session.flush()
+# -- browser sessions (signing in: accounts.login) ---------------------------------------
 
 
 @dataclass(frozen=True)
@@ -246,7 +223,13 @@ def create_token(
     scopes: Iterable[str],
     expires_at: datetime | None = None,
     actor: Actor | None = None,
+    created_by_id: int | None = None,
 ) -> NewToken:
+    """Store a new token for the service account ``user`` and audit it; no check of who mints
+    (fixtures and bootstrap scripts). Every entry point (API, page, CLI) goes through
+    :func:`mint_token`, which applies the separation of duties first."""
+    if not user.is_service:
+        raise Invalid("API 令牌只能发给服务账户；个人账户请用页面登录")
     scope_set = sorted(set(scopes))
     unknown = [s for s in scope_set if s not in TOKEN_SCOPES]
     if unknown:
@@ -257,6 +240,7 @@ def create_token(
     raw = f"{TOKEN_PREFIX}_{prefix}_{new_secret(32)}"
     token = ApiToken(
         user_id=user.id,
+        created_by_id=created_by_id,
         name=name,
         prefix=prefix,
         token_hash=sha256_hex(raw),
@@ -271,9 +255,59 @@ def create_token(
         action="token.create",
         object_type="api_token",
         object_id=token.id,
-        detail={"user": user.username, "scopes": scope_set, "prefix": prefix},
+        detail={
+            "holder": user.username,
+            "holder_id": user.id,
+            "name": name,
+            "scopes": scope_set,
+            "prefix": prefix,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
     )
     return NewToken(token, raw)
+
+
+def mint_token(
+    session: Session,
+    *,
+    actor: Principal,
+    holder: str,
+    name: str,
+    scopes: Iterable[str],
+    expires_at: datetime | None,
+) -> NewToken:
+    """A security officer mints a token for the service account named ``holder`` (API
+    ``POST /api/v1/tokens``, the page, ``zhixin tokens create``): refused (403, with the
+    reason) for anyone else, for a person's account, for oneself, and for scopes beyond the
+    holder's roles (``rules.check_token_mint``). Audited as ``token.create`` with the minter as
+    actor and the holder, scopes, name, prefix and expiry in the detail."""
+    if not actor.can(Permission.token_manage):
+        raise Forbidden("只有安全管理员可以生成 API 令牌（三权分立）")
+    user = repo.user_by_username(session, holder.strip())
+    if user is None:
+        raise NotFound("未找到该用户")
+    scope_list = list(scopes)
+    roles = frozenset(Role(r) for r in repo.roles_of(session, user.id))
+    try:
+        check_token_mint(
+            minter_id=actor.user_id,
+            minter_roles=actor.roles,
+            holder_id=user.id,
+            holder_is_service=user.is_service,
+            holder_active=user.is_active,
+            scopes_beyond_roles=scopes_beyond(roles, [s for s in scope_list if s in TOKEN_SCOPES]),
+        )
+    except TokenRefused as exc:
+        raise Forbidden(str(exc)) from exc
+    return create_token(
+        session,
+        user=user,
+        name=name,
+        scopes=scope_list,
+        expires_at=expires_at,
+        actor=Actor.of(actor),
+        created_by_id=actor.user_id,
+    )
 
 
 def principal_for_token(session: Session, *, raw: str, ip: str | None = None) -> Principal | None:
@@ -283,8 +317,8 @@ def principal_for_token(session: Session, *, raw: str, ip: str | None = None) ->
     transaction."""
     row = repo.token_with_holder(session, sha256_hex(raw))
     now = utcnow()
-    if row is None or row.revoked_at is not None or not row.is_active:
-        return None
+    if row is None or row.revoked_at is not None or not row.is_active or not row.is_service:
+        return None  # a person's account holds no usable token (one minted before 0011)
     if row.expires_at is not None and row.expires_at <= now:
         return None
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
@@ -376,29 +410,30 @@ def list_users(session: Session, *, actor: Principal) -> list[tuple[User, Tenant
     return list_users_unchecked(session)
 
 
-def create_token_for(
-    session: Session,
-    *,
-    actor: Principal,
-    username: str,
-    name: str,
-    scopes: Iterable[str],
-    expires_at: datetime | None,
-) -> NewToken:
+@dataclass(frozen=True)
+class TokenView:
+    token: ApiToken
+    holder: str
+    holder_is_service: bool
+    created_by: str | None
+
+
+def list_tokens(session: Session, *, actor: Principal) -> list[TokenView]:
     if not actor.can(Permission.token_manage):
         raise Forbidden()
-    user = repo.user_by_username(session, username)
+    return [TokenView(*row) for row in repo.tokens_with_people(session)]
+
+
+def user_by_id(session: Session, user_id: int) -> User:
+    user = repo.user_by_id(session, user_id)
     if user is None:
         raise NotFound("未找到该用户")
-    return create_token(
-        session, user=user, name=name, scopes=scopes, expires_at=expires_at, actor=Actor.of(actor)
-    )
+    return user
 
 
-def list_tokens(session: Session, *, actor: Principal) -> list[ApiToken]:
-    if not actor.can(Permission.token_manage):
-        raise Forbidden()
-    return list(repo.tokens_of_tenant(session, None))
+def service_account_names(session: Session) -> list[str]:
+    """Active service accounts: those a token may be minted for."""
+    return [u.username for u in repo.service_accounts(session) if u.is_active]
 
 
 def list_users_unchecked(session: Session) -> list[tuple[User, Tenant, list[str]]]:
@@ -412,6 +447,7 @@ def list_users_unchecked(session: Session) -> list[tuple[User, Tenant, list[str]
 user_by_username = repo.user_by_username
 tenant_by_code = repo.tenant_by_code
 token_by_id = repo.token_by_id
+tokens_with_people = repo.tokens_with_people  # the CLI's list (operators, no principal)
 
 
 def tenant_code(session: Session, tenant_id: int) -> str | None:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.audit import service
@@ -18,6 +18,9 @@ Auditor = Annotated[Principal, Depends(require(Permission.audit_read))]
 
 class EventOut(BaseModel):
     seq: int
+    scheme: str = Field(
+        description="该条的哈希方式：sha256（升级前，无密钥）、hmac-sha256、hmac-sm3"
+    )
     at: datetime
     actor: str
     action: str
@@ -30,8 +33,12 @@ class EventOut(BaseModel):
 
 class VerifyOut(BaseModel):
     ok: bool
-    checked: int
-    findings: list[dict[str, object]]
+    checked: int = Field(description="数据库中校验的记录条数")
+    archived: int = Field(description="已归档移出数据库的记录条数（其签名已核对）")
+    head_seq: int = Field(description="链头序号")
+    findings: list[dict[str, object]] = Field(
+        description="每处问题：seq（0 表示不属于某一条）与 problem（中文说明）"
+    )
 
 
 @router.get("/audit/events", response_model=list[EventOut])
@@ -50,9 +57,13 @@ def events(
 
 @router.get("/audit/verify", response_model=VerifyOut)
 def verify(db: DB, principal: Auditor) -> VerifyOut:
+    """校验带密钥的哈希链、链头封印与归档签名（审计员）。签名检查点在数据库之外，用
+    `zhixin audit verify --checkpoints DIR` 核对。"""
     result = service.verify(db)
     return VerifyOut(
         ok=result.ok,
         checked=result.checked,
+        archived=result.archived,
+        head_seq=result.head_seq,
         findings=[{"seq": f.seq, "problem": f.problem} for f in result.findings],
     )

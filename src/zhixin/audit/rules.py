@@ -1,14 +1,55 @@
-"""The audit chain: how one event's hash is computed and how a chain is checked (pure)."""
+"""The audit chain: how one event's hash is computed and how a chain is checked (pure).
+
+Each row records the scheme of its hash:
+
+- ``sha256``: ``sha256(prev_hash + canonical)`` — rows written before migration 0011. Anyone who
+  can write the database can recompute these, so they are accepted only before the chain's
+  switch-over point (``keyed_from``), which the keyed head seal protects.
+- ``hmac-sha256`` / ``hmac-sm3`` (国密, GB/T 32905): ``HMAC(key, prev_hash + canonical)`` with a
+  key kept outside the database (``ZHIXIN_AUDIT_KEY``), chosen by ``ZHIXIN_AUDIT_HASH``.
+
+The head (last seq, last hash, switch-over point) is sealed with the same key at every append,
+so cutting the tail, downgrading keyed rows to plain sha256 or moving the switch-over point is
+found without the key. Someone who holds the key can still rewrite everything consistently;
+signed checkpoints outside the database (``audit.checkpoints``) find that.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hmac as crypto_hmac
+
 GENESIS = "0" * 64
+LEGACY = "sha256"
+HMAC_SHA256 = "hmac-sha256"
+HMAC_SM3 = "hmac-sm3"
+KEYED = frozenset({HMAC_SHA256, HMAC_SM3})
+SCHEME_FOR_HASH = {"sha256": HMAC_SHA256, "sm3": HMAC_SM3}
+SCHEME_LABELS = {
+    LEGACY: "SHA-256（无密钥，升级前）",
+    HMAC_SHA256: "HMAC-SHA256",
+    HMAC_SM3: "HMAC-SM3",
+}
+
+
+def digest(scheme: str, key: bytes, data: bytes) -> str:
+    """The hex digest of ``data`` under ``scheme`` (the key is ignored for plain sha256)."""
+    if scheme == HMAC_SHA256:
+        return hmac.new(key, data, hashlib.sha256).hexdigest()
+    if scheme == HMAC_SM3:
+        mac = crypto_hmac.HMAC(key, hashes.SM3())
+        mac.update(data)
+        return mac.finalize().hex()
+    if scheme == LEGACY:
+        return hashlib.sha256(data).hexdigest()
+    raise ValueError(f"unknown audit hash scheme {scheme!r}")
 
 
 def canonical(
@@ -46,8 +87,14 @@ def canonical(
     )
 
 
-def chain_hash(prev_hash: str, canonical_text: str) -> str:
-    return hashlib.sha256((prev_hash + canonical_text).encode()).hexdigest()
+def chain_hash(prev_hash: str, canonical_text: str, scheme: str = LEGACY, key: bytes = b"") -> str:
+    return digest(scheme, key, (prev_hash + canonical_text).encode())
+
+
+def head_seal(scheme: str, key: bytes, *, seq: int, hash: str, keyed_from: int | None) -> str:
+    """The keyed seal of the chain's head, stored as ``scheme:hex``."""
+    text = f"zhixin-audit-head|{seq}|{hash}|{keyed_from if keyed_from is not None else ''}"
+    return f"{scheme}:{digest(scheme, key, text.encode())}"
 
 
 @dataclass(frozen=True)
@@ -56,6 +103,18 @@ class ChainRow:
     prev_hash: str
     hash: str
     canonical: str
+    scheme: str = LEGACY
+
+
+@dataclass(frozen=True)
+class Head:
+    """What the database says of the chain: its last row, the switch-over point to keyed
+    hashes and the seal over them."""
+
+    seq: int
+    hash: str
+    keyed_from: int | None = None
+    seal: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,26 +123,81 @@ class Finding:
     problem: str
 
 
-def verify_chain(rows: Iterable[ChainRow], *, head_seq: int, head_hash: str) -> list[Finding]:
-    """Every place the chain is broken: altered rows, missing rows, a cut tail."""
+MAX_FINDINGS = 200
+
+
+def verify_chain(
+    rows: Iterable[ChainRow],
+    *,
+    head: Head,
+    key: bytes,
+    start_seq: int = 1,
+    start_hash: str = GENESIS,
+    sealed: bool = True,
+) -> list[Finding]:
+    """Every place the chain is broken: altered rows, missing rows, a cut tail, rows whose
+    scheme does not fit the switch-over point (a downgrade), a head whose seal does not match.
+
+    ``start_seq``/``start_hash``: where the rows begin when older ones were archived (the last
+    archive's end and hash). ``sealed=False`` for rows whose end is vouched for otherwise (an
+    archive file's signature) instead of a head seal. At most :data:`MAX_FINDINGS` findings
+    are listed, then a count.
+    """
     findings: list[Finding] = []
-    prev_hash = GENESIS
-    expected_seq = 1
-    last_seq = 0
+    more = 0
+
+    def found(seq: int, problem: str) -> None:
+        nonlocal more
+        if len(findings) < MAX_FINDINGS:
+            findings.append(Finding(seq, problem))
+        else:
+            more += 1
+
+    prev_hash = start_hash
+    expected_seq = start_seq
+    last_seq = start_seq - 1
     for row in rows:
         if row.seq != expected_seq:
-            findings.append(
-                Finding(expected_seq, f"缺少第 {expected_seq}–{row.seq - 1} 条记录（已被删除）")
-            )
+            found(expected_seq, f"缺少第 {expected_seq}–{row.seq - 1} 条记录（已被删除）")
         if row.prev_hash != prev_hash:
-            findings.append(Finding(row.seq, "前序哈希不匹配（链条断裂）"))
-        if chain_hash(row.prev_hash, row.canonical) != row.hash:
-            findings.append(Finding(row.seq, "内容与哈希不符（记录被篡改）"))
+            found(row.seq, "前序哈希不匹配（链条断裂）")
+        if not _scheme_fits(row, head.keyed_from):
+            found(row.seq, "记录的哈希方式与链头记载的切换点不符（疑似被降级为无密钥哈希后重算）")
+        elif chain_hash(row.prev_hash, row.canonical, row.scheme, key) != row.hash:
+            found(row.seq, "内容与哈希不符（记录被篡改，或审计密钥不对）")
         prev_hash = row.hash
         expected_seq = row.seq + 1
         last_seq = row.seq
-    if last_seq != head_seq:
-        findings.append(Finding(last_seq + 1, f"链尾缺失：应有 {head_seq} 条，实有 {last_seq} 条"))
-    elif head_seq and prev_hash != head_hash:
-        findings.append(Finding(last_seq, "最后一条记录与链头哈希不符"))
+    if last_seq != head.seq:
+        found(last_seq + 1, f"链尾缺失：应有 {head.seq} 条，实有 {last_seq} 条")
+    elif head.seq and prev_hash != head.hash:
+        found(last_seq, "最后一条记录与链头哈希不符")
+    if head.seq and sealed:
+        problem = seal_problem(head, key)
+        if problem:
+            found(head.seq, problem)
+    if more:
+        findings.append(Finding(0, f"另有 {more} 处问题未列出"))
     return findings
+
+
+def _scheme_fits(row: ChainRow, keyed_from: int | None) -> bool:
+    if keyed_from is None or row.seq < keyed_from:
+        return row.scheme == LEGACY
+    return row.scheme in KEYED
+
+
+def seal_problem(head: Head, key: bytes) -> str | None:
+    """Why the head's seal does not hold, or None."""
+    if not head.seal:
+        return (
+            "链头没有密钥封印（升级后尚未写入新的审计记录时先运行 zhixin db upgrade 加封；"
+            "否则是链头被改动）"
+        )
+    scheme, _, _ = head.seal.partition(":")
+    if scheme not in KEYED:
+        return "链头封印的算法无效（链头被改动）"
+    expected = head_seal(scheme, key, seq=head.seq, hash=head.hash, keyed_from=head.keyed_from)
+    if not hmac.compare_digest(expected, head.seal):
+        return "链头封印不符（链尾、链头或切换点被改动，或审计密钥不对）"
+    return None

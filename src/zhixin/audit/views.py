@@ -9,7 +9,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.audit import service
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.audit.rules import SCHEME_LABELS
+from zhixin.web.deps import DB, AppSettings, UnitOfWorkRoute, require
 from zhixin.web.templating import render
 
 router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
@@ -19,6 +20,7 @@ router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
 def audit_page(
     request: Request,
     db: DB,
+    settings: AppSettings,
     principal: Annotated[Principal, Depends(require(Permission.audit_read))],
     before_seq: int | None = None,
     action: str | None = None,
@@ -28,4 +30,12 @@ def audit_page(
         db, actor=principal, limit=100, before_seq=before_seq, action=action or None
     )
     verified = service.verify(db) if check else None
-    return render(request, "audit.html", events=events, verified=verified, action=action or "")
+    return render(
+        request,
+        "audit.html",
+        events=events,
+        verified=verified,
+        action=action or "",
+        scheme_labels=SCHEME_LABELS,
+        retention_days=settings.audit_retention_days,
+    )

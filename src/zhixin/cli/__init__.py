@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from zhixin.cli import (  # noqa: F401 - registers commands
     applications,
+    audit_log,
     data,
     evaluation,
     lpr,

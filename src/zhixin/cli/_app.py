@@ -24,9 +24,11 @@ def _settings() -> Settings:
 
 def _factory(settings: Settings | None = None):  # type: ignore[no-untyped-def]
     import zhixin.models  # noqa: F401 - every table known before the first query
+    from zhixin.audit import keys as audit_keys
     from zhixin.kit.db import make_engine, make_sessionmaker
 
     settings = settings or _settings()
+    audit_keys.configure(audit_keys.AuditKeys.from_settings(settings))
     return make_sessionmaker(make_engine(settings.database_url))
 
 

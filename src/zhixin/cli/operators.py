@@ -24,10 +24,14 @@ app.add_typer(audit_app, name="audit")
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """把数据库升级到最新结构 / migrate the database to the latest schema."""
+    from zhixin.audit import keys as audit_keys
     from zhixin.kit.db import make_engine
     from zhixin.kit.migrate import current, upgrade
 
-    engine = make_engine(_settings().database_url)
+    settings = _settings()
+    # 0011 seals an existing audit chain with the audit key: the key must be configured
+    audit_keys.configure(audit_keys.AuditKeys.from_settings(settings))
+    engine = make_engine(settings.database_url)
     upgrade(engine, revision)
     out.print(f"数据库已升级到 {current(engine)}")
     engine.dispose()
@@ -117,37 +121,163 @@ def users_create(
     out.print(f"已创建用户 {username}（角色：{'、'.join(r.value for r in roles)}）")
 
 
+def _password(password_env: str, prompt: str) -> str:
+    if password_env:
+        return os.environ.get(password_env, "")
+    return getpass.getpass(prompt)
+
+
+def _security_officer(username: str, password_env: str):  # type: ignore[no-untyped-def]
+    """Sign a security officer in for one command: the CLI acts for a named person who types
+    their password (``--password-env`` for scripts), under the same throttle as the login page
+    (counted on the address ``cli``); never as an anonymous operator. Returns their Principal."""
+    from zhixin.accounts import login as signin
+    from zhixin.accounts import service as accounts
+    from zhixin.accounts.permissions import Permission
+    from zhixin.audit import service as audit
+    from zhixin.audit.service import Actor
+    from zhixin.kit.db import unit_of_work, utcnow
+
+    settings = _settings()
+    password = _password(password_env, f"安全管理员 {username} 的密码：")
+    now = utcnow()
+    with unit_of_work(_factory(settings)) as session:  # a failure is counted and audited
+        attempt = signin.sign_in(
+            session,
+            username=username,
+            password=password,
+            settings=settings,
+            ip="cli",
+            device_cookie=None,
+            now=now,
+        )
+        if attempt.user is None:
+            if not attempt.retry_after:
+                audit.record(
+                    session,
+                    actor=Actor(None, username.strip()[:64], ip="cli"),
+                    action="login",
+                    outcome="failure",
+                    detail={"via": "cli"},
+                )
+            principal = None
+        else:
+            principal = accounts.principal_for(
+                session,
+                attempt.user,
+                via="cli",
+                ip="cli",
+                password_max_age_days=settings.password_max_age_days,
+                now=now,
+            )
+    if attempt.retry_after:
+        raise _fail(signin.wait_message(attempt.retry_after))
+    if principal is None:
+        raise _fail(accounts.LOGIN_FAILED)
+    if not principal.can(Permission.token_manage):
+        raise _fail(f"{username} 不是安全管理员：令牌与登录限制只能由安全管理员处理（三权分立）")
+    if principal.password_expired:
+        raise _fail(f"{username} 的密码已过期，请先在页面 /account/password 修改")
+    return principal
+
+
+@users_app.command("unlock")
+def users_unlock(
+    username: str,
+    by: Annotated[str, typer.Option(help="执行解除的安全管理员（须输入其密码）")],
+    password_env: Annotated[
+        str, typer.Option(help="从该环境变量读取安全管理员的密码（用于脚本）")
+    ] = "",
+) -> None:
+    """解除一个账户的登录限制（其用户名与已登录过的浏览器上的失败计数），记入审计日志。"""
+    from zhixin.accounts import login as signin
+    from zhixin.accounts import service as accounts
+    from zhixin.kit.db import unit_of_work
+
+    officer = _security_officer(by, password_env)
+    try:
+        with unit_of_work(_factory()) as session:
+            user = accounts.user_by_username(session, username)
+            if user is None:
+                raise _fail("未找到该用户")
+            cleared = signin.unlock_account(session, actor=officer, user_id=user.id)
+    except ZhixinError as exc:
+        raise _fail(exc.message) from exc
+    out.print(f"已解除 {user.username} 的登录限制（清除 {cleared} 条失败计数）")
+
+
 @tokens_app.command("create")
 def tokens_create(
-    user: Annotated[str, typer.Option(help="令牌所属用户名（通常是银行的服务账户）")],
+    user: Annotated[str, typer.Option(help="令牌所属的服务账户（个人账户不能持有令牌）")],
     name: Annotated[str, typer.Option(help="令牌名称，如 “招商银行信贷系统”")],
     scope: Annotated[list[str], typer.Option(help="权限范围，可重复，如 enterprise:read")],
+    by: Annotated[str, typer.Option(help="生成令牌的安全管理员（须输入其密码；三权分立）")],
+    password_env: Annotated[
+        str, typer.Option(help="从该环境变量读取安全管理员的密码（用于脚本）")
+    ] = "",
     expires_days: Annotated[int, typer.Option(help="有效天数，0 表示不过期")] = 365,
 ) -> None:
-    """生成 API 令牌（只显示一次，平台只保存其哈希）。"""
+    """安全管理员为服务账户生成 API 令牌（只显示这一次，平台只保存其哈希）。"""
     from datetime import timedelta
 
     from zhixin.accounts import service as accounts
+    from zhixin.audit import service as audit
+    from zhixin.audit.service import Actor
+    from zhixin.errors import Forbidden
     from zhixin.kit.db import unit_of_work, utcnow
 
+    officer = _security_officer(by, password_env)
+    expires = utcnow() + timedelta(days=expires_days) if expires_days > 0 else None
     try:
         with unit_of_work(_factory()) as session:
-            u = accounts.user_by_username(session, user)
-            if u is None:
-                raise _fail("未找到该用户")
-            expires = utcnow() + timedelta(days=expires_days) if expires_days > 0 else None
-            new = accounts.create_token(
-                session, user=u, name=name, scopes=scope, expires_at=expires
+            new = accounts.mint_token(
+                session, actor=officer, holder=user, name=name, scopes=scope, expires_at=expires
             )
+    except Forbidden as exc:  # the refusal is kept in the audit log, as the web app does
+        with unit_of_work(_factory()) as session:
+            audit.record(
+                session,
+                actor=Actor.of(officer),
+                action="token.create",
+                object_type="app_user",
+                object_id=user[:64],
+                outcome="denied",
+                detail={"reason": exc.message, "via": "cli"},
+            )
+        raise _fail(exc.message) from exc
     except ZhixinError as exc:
         raise _fail(exc.message) from exc
     err.print("令牌只显示这一次，请妥善保存：")
     print(new.raw)
 
 
+@tokens_app.command("list")
+def tokens_list() -> None:
+    """列出全部令牌（不含令牌本身）：服务账户、前缀、权限范围、生成人、状态。"""
+    from rich.table import Table
+
+    from zhixin.accounts import service as accounts
+    from zhixin.kit.db import unit_of_work
+
+    table = Table("编号", "名称", "服务账户", "前缀", "权限范围", "生成人", "状态")
+    with unit_of_work(_factory()) as session:
+        for t, holder, is_service, by in accounts.tokens_with_people(session):
+            state = "已吊销" if t.revoked_at else ("有效" if is_service else "无效（个人账户）")
+            table.add_row(
+                str(t.id),
+                t.name,
+                holder,
+                f"zx_{t.prefix}_…",
+                "、".join(t.scopes),
+                by or "（命令行/初始化）",
+                state,
+            )
+    out.print(table)
+
+
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: int) -> None:
-    """吊销 API 令牌。"""
+    """吊销 API 令牌（任何运维人员都可以立即吊销；记入审计日志）。"""
     from zhixin.accounts import service as accounts
     from zhixin.audit import service as audit
     from zhixin.audit.service import Actor
@@ -167,25 +297,6 @@ def tokens_revoke(token_id: int) -> None:
                 object_id=token.id,
             )
     out.print(f"令牌 {token_id} 已吊销")
-
-
-# -- audit ---------------------------------------------------------------------------------
-
-
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """校验审计日志哈希链：发现篡改或删除时退出码为 1。"""
-    from zhixin.audit import service as audit
-    from zhixin.kit.db import unit_of_work
-
-    with unit_of_work(_factory()) as session:
-        result = audit.verify(session)
-    if result.ok:
-        out.print(f"审计日志完整：已校验 {result.checked} 条记录，哈希链无断裂。")
-        return
-    for f in result.findings:
-        err.print(f"第 {f.seq} 条：{f.problem}")
-    raise _fail(f"审计日志校验失败：发现 {len(result.findings)} 处问题")
 
 
 # -- intake --------------------------------------------------------------------------------

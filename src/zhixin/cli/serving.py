@@ -69,6 +69,9 @@ def demo(
         database_url=f"sqlite:///{database.resolve()}",
         secret_key=os.environ.get("ZHIXIN_SECRET_KEY", "demo-secret-not-for-production"),
     )
+    from zhixin.audit import keys as audit_keys
+
+    audit_keys.configure(audit_keys.AuditKeys.from_settings(settings))
     engine = make_engine(settings.database_url)
     upgrade(engine)
     started = time.perf_counter()

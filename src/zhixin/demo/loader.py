@@ -15,7 +15,7 @@ from zhixin.audit.service import Actor
 from zhixin.enterprises.models import Enterprise
 from zhixin.kit.db import unit_of_work
 
-DEMO_PASSWORD = "Zhixin-Demo-2025"  # noqa: S105 - printed for the demo, never used outside it
+DEMO_PASSWORD = "Demo-Account-2025"  # noqa: S105 - printed for the demo, never used outside it
 
 # (tenant code, tenant name, kind, [(username, display name, roles)])
 DEMO_TENANTS: list[tuple[str, str, TenantKind, list[tuple[str, str, list[Role]]]]] = [

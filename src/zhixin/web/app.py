@@ -21,11 +21,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhixin import __version__
+from zhixin.audit import keys as audit_keys
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
 from zhixin.config import Settings, get_settings
-from zhixin.errors import Forbidden, Unauthenticated, ZhixinError
-from zhixin.kit.db import make_engine, make_sessionmaker, unit_of_work
+from zhixin.errors import (
+    Forbidden,
+    PasswordChangeRequired,
+    TooManyRequests,
+    Unauthenticated,
+    ZhixinError,
+)
+from zhixin.kit.db import make_engine, make_sessionmaker, unit_of_work, utcnow
 from zhixin.web.limits import BodyLimit
 from zhixin.web.templating import render
 
@@ -50,6 +57,8 @@ NO_STORE_PREFIXES = (
     "/quotes",
     "/applications",
     "/consultations",
+    "/admin",  # a new API token is shown once on /admin/tokens
+    "/account",
 )
 
 
@@ -93,6 +102,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     settings.check_startable()
+    audit_keys.configure(audit_keys.AuditKeys.from_settings(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -119,6 +129,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.clock = utcnow  # web.deps.now_of; tests put a clock of their own here
     app.state.db_gate = asyncio.Semaphore(settings.db_connections)
     app.state.db_closer = anyio.CapacityLimiter(settings.db_connections)
     if session_factory is not None:
@@ -222,6 +233,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, Forbidden):  # a database write: off the event loop
             await run_in_threadpool(_audit_denied, request, exc.message)
         headers: dict[str, str] | None = getattr(exc, "headers", None)  # e.g. Retry-After
+        if isinstance(exc, TooManyRequests):
+            headers = {**(headers or {}), "Retry-After": str(exc.retry_after)}
         if _wants_json(request):
             body: dict[str, Any] = {"error": exc.message}
             if exc.detail is not None:
@@ -229,9 +242,12 @@ def _install_error_handlers(app: FastAPI) -> None:
             return JSONResponse(body, status_code=exc.status, headers=headers)
         if isinstance(exc, Unauthenticated):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        page = render(request, "error.html", status_code=exc.status, message=exc.message)
-        page.headers.update(headers or {})
-        return page
+        if isinstance(exc, PasswordChangeRequired):
+            return RedirectResponse("/account/password?expired=1", status_code=303)
+        response = render(request, "error.html", status_code=exc.status, message=exc.message)
+        if headers:
+            response.headers.update(headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

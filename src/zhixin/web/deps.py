@@ -6,6 +6,7 @@ import functools
 import hmac
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 import anyio
@@ -18,7 +19,8 @@ from starlette.concurrency import run_in_threadpool
 from zhixin.accounts import service as accounts
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.config import Settings
-from zhixin.errors import Forbidden, Unauthenticated, ZhixinError
+from zhixin.errors import Forbidden, PasswordChangeRequired, Unauthenticated, ZhixinError
+from zhixin.kit.db import utcnow
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -123,6 +125,13 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+def now_of(request: Request) -> datetime:
+    """The time for decisions that depend on it (login throttle, password age): the app's
+    clock (``app.state.clock``, which tests replace), else the system's."""
+    clock: Callable[[], datetime] = getattr(request.app.state, "clock", utcnow)
+    return clock()
+
+
 async def _csrf_ok(request: Request, expected: str) -> bool:
     sent = request.headers.get("x-csrf-token")
     if sent is None:
@@ -188,15 +197,32 @@ def _session_principal(
     if resolved is None:
         return None
     web, user = resolved
-    return web.csrf_token, accounts.principal_for(db, user, ip=client_ip(request))
+    principal = accounts.principal_for(
+        db,
+        user,
+        ip=client_ip(request),
+        password_max_age_days=settings.password_max_age_days,
+        now=now_of(request),
+    )
+    return web.csrf_token, principal
 
 
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 
-async def current_principal(principal: OptionalPrincipal) -> Principal:
+# What a user whose password has expired may still do: change it, see who they are, sign out.
+PASSWORD_CHANGE_PATHS = frozenset(
+    {"/account/password", "/api/v1/me/password", "/api/v1/me", "/logout"}
+)
+
+
+async def current_principal(request: Request, principal: OptionalPrincipal) -> Principal:
     if principal is None:
         raise Unauthenticated()
+    if principal.password_expired and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired(
+            "密码已超过最长使用期限，请先修改密码 / your password has expired: change it first"
+        )
     return principal
 
 
