@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -337,9 +337,12 @@ def test_sm3_is_selectable_and_a_chain_may_switch(factory: sessionmaker[Session]
 
 
 def test_production_refuses_to_start_without_an_audit_key(tmp_path: Path) -> None:
+    from cryptography.fernet import Fernet
+
     from zhixin.web.app import create_app
 
-    base = {"mode": Mode.production, "secret_key": "s" * 40}
+    data_key = Fernet.generate_key().decode()  # the other production key, so only this one fails
+    base = {"mode": Mode.production, "secret_key": "s" * 40, "data_key": data_key}
     with pytest.raises(ConfigError, match="ZHIXIN_AUDIT_KEY"):
         create_app(Settings(**base))  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="ZHIXIN_AUDIT_KEY"):
@@ -356,9 +359,13 @@ def test_production_refuses_to_start_without_an_audit_key(tmp_path: Path) -> Non
 
 
 def test_the_archive_date_is_checked_in_beijing_days() -> None:
-    # the retention is counted in whole days before today (Beijing): exactly 180 days is allowed
-    today = date(2026, 12, 7)
-    assert today - timedelta(days=180) == date(2026, 6, 10)
+    # the retention is counted in whole days before today in Beijing: at 01:00 on 7 December in
+    # Beijing (still 6 December in UTC) rows of 10 June and before may go, not those of 11 June
+    from zhixin.audit.rules import archive_cutoff
+
+    now = datetime(2026, 12, 6, 17, 0, tzinfo=UTC)
+    assert archive_cutoff(now=now, retention_days=180) == date(2026, 6, 10)
+    assert archive_cutoff(now=now.replace(hour=15), retention_days=180) == date(2026, 6, 9)
 
 
 def test_the_auditor_sees_the_finding_on_the_page_and_in_the_api(

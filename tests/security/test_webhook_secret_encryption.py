@@ -138,6 +138,7 @@ def test_production_refuses_to_start_without_its_own_data_key(engine: Engine) ->
     base = Settings(
         mode=Mode.production,
         secret_key="s" * 48,
+        audit_key="a" * 48,  # the other production key, so only the data key is missing
         database_url=engine.url.render_as_string(hide_password=False),
     )
     for bad in ("", DEV_DATA_KEY, "not-a-key", f"{NEW},{DEV_DATA_KEY}"):
@@ -152,6 +153,7 @@ def test_production_refuses_to_start_without_its_own_data_key(engine: Engine) ->
             "ZHIXIN_MODE": "production",
             "ZHIXIN_DATABASE_URL": base.database_url,
             "ZHIXIN_DATA_KEY": "",
+            "ZHIXIN_AUDIT_KEY": "a" * 48,
         },
         capture_output=True,
         text=True,

@@ -19,22 +19,22 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from zhixin.audit import keys as audit_keys
 from zhixin.audit import repository as repo
+from zhixin.audit import rules
 from zhixin.audit.checkpoints import canonical_json
 from zhixin.audit.models import AuditArchive, AuditEvent
 from zhixin.audit.rules import GENESIS, ChainRow, Head, canonical, verify_chain
 from zhixin.audit.service import Actor, record, verify
 from zhixin.errors import Invalid
+from zhixin.kit import clock
 
 FORMAT = "zhixin-audit-archive/1"
-_BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def row_json(e: AuditEvent) -> dict[str, object]:
@@ -77,7 +77,7 @@ def archive(
     """Write the rows before ``before`` to a signed file, record the archive and delete the
     rows (the triggers' one sanctioned path). The caller commits, then moves ``tmp_path`` to
     ``path`` (or deletes it when the transaction failed)."""
-    cutoff_day = now.astimezone(_BEIJING).date() - timedelta(days=retention_days)
+    cutoff_day = rules.archive_cutoff(now=now, retention_days=retention_days)
     if before > cutoff_day:
         raise Invalid(
             f"审计日志至少保留 {retention_days} 天：只能归档 {cutoff_day.isoformat()}"
@@ -92,7 +92,7 @@ def archive(
             "先运行 zhixin audit verify 查明原因"
         )
     first = repo.first_seq(session)
-    cutoff = datetime.combine(before, time(0), tzinfo=_BEIJING)
+    cutoff = datetime.combine(before, time(0), tzinfo=clock.SHANGHAI)
     next_kept = repo.first_seq_at_or_after(session, cutoff)
     head = repo.head(session)
     if first is None or head is None:

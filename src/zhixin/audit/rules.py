@@ -21,10 +21,12 @@ import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
+
+from zhixin.kit import clock
 
 GENESIS = "0" * 64
 LEGACY = "sha256"
@@ -201,3 +203,9 @@ def seal_problem(head: Head, key: bytes) -> str | None:
     if not hmac.compare_digest(expected, head.seal):
         return "链头封印不符（链尾、链头或切换点被改动，或审计密钥不对）"
     return None
+
+
+def archive_cutoff(*, now: datetime, retention_days: int) -> date:
+    """The last day whose rows may be archived: ``retention_days`` whole days before today in
+    Beijing time (rows of that day and before; the retention counts calendar days there)."""
+    return now.astimezone(clock.SHANGHAI).date() - timedelta(days=retention_days)
