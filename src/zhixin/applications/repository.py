@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from zhixin.accounts.models import Tenant, User
@@ -25,17 +25,27 @@ def by_id(session: Session, application_id: int) -> Application | None:
     return session.get(Application, application_id)
 
 
+def _in_region(prefix: str) -> ColumnElement[bool]:
+    """Applications of enterprises in a regulator's jurisdiction (region code prefix)."""
+    return Application.enterprise_id.in_(
+        select(Enterprise.id).where(Enterprise.region_code.startswith(prefix, autoescape=True))
+    )
+
+
 def scoped(
     *,
     bank_tenant_id: int | None = None,
     enterprise_id: int | None = None,
     states: Sequence[str] | None = None,
+    region_prefix: str | None = None,
 ) -> Select[Application]:
     stmt = select(Application)
     if bank_tenant_id is not None:
         stmt = stmt.where(Application.bank_tenant_id == bank_tenant_id)
     if enterprise_id is not None:
         stmt = stmt.where(Application.enterprise_id == enterprise_id)
+    if region_prefix is not None:
+        stmt = stmt.where(_in_region(region_prefix))
     if states:
         stmt = stmt.where(Application.state.in_(list(states)))
     return stmt
@@ -46,13 +56,19 @@ def listing(session: Session, stmt: Select[Application], limit: int) -> Sequence
 
 
 def state_counts(
-    session: Session, *, bank_tenant_id: int | None, enterprise_id: int | None
+    session: Session,
+    *,
+    bank_tenant_id: int | None,
+    enterprise_id: int | None,
+    region_prefix: str | None = None,
 ) -> dict[str, int]:
     stmt = select(Application.state, func.count()).group_by(Application.state)
     if bank_tenant_id is not None:
         stmt = stmt.where(Application.bank_tenant_id == bank_tenant_id)
     if enterprise_id is not None:
         stmt = stmt.where(Application.enterprise_id == enterprise_id)
+    if region_prefix is not None:
+        stmt = stmt.where(_in_region(region_prefix))
     return {str(s): int(n) for s, n in session.execute(stmt)}
 
 

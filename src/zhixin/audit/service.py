@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -13,6 +15,8 @@ from zhixin.audit.models import AuditEvent, AuditHead
 from zhixin.audit.rules import GENESIS, ChainRow, Finding, canonical, chain_hash, verify_chain
 from zhixin.errors import Forbidden
 from zhixin.kit.db import insert_if_absent, utcnow
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,30 @@ def list_events(
     limit: int = 100,
     before_seq: int | None = None,
     action: str | None = None,
+    who: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
 ) -> Sequence[AuditEvent]:
+    """The newest events first, for the auditor. ``action`` is one action (``data.export``)
+    or, ending in ``.`` or ``*``, every action it begins (``data.``, ``record.*``); ``who`` is
+    an actor's user name; ``since``/``until`` are days in Beijing time, both included."""
     if not actor.can(Permission.audit_read):
         raise Forbidden("只有审计员可以查看审计日志（三权分立）")
-    return repo.latest(session, limit=min(limit, 500), before_seq=before_seq, action=action)
+    exact, prefix = action or None, None
+    if action and action.endswith(("*", ".")):
+        exact, prefix = None, action.rstrip("*")
+    return repo.latest(
+        session,
+        limit=min(limit, 500),
+        before_seq=before_seq,
+        action=exact,
+        action_prefix=prefix or None,
+        actor=who or None,
+        at_from=_day_start(since) if since else None,
+        at_to=_day_start(until + timedelta(days=1)) if until else None,
+    )
+
+
+def _day_start(day: date) -> datetime:
+    """The first moment of ``day`` in Beijing time, in UTC (the log stores UTC)."""
+    return datetime.combine(day, time(0), tzinfo=SHANGHAI).astimezone(UTC)

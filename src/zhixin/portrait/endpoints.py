@@ -19,7 +19,7 @@ Reader = Annotated[Principal, Depends(require(Permission.portrait_read))]
 @router.get("/enterprises/{enterprise_id}/portrait")
 def portrait(enterprise_id: int, db: DB, principal: Reader) -> dict[str, Any]:
     """Identity, levels, radar data, elements (evidence by consent), trend, warnings, advice."""
-    p = service.build(db, actor=principal, enterprise_id=enterprise_id)
+    p = service.read(db, actor=principal, enterprise_id=enterprise_id)
     return {
         "identity": asdict(p.identity),
         "today": p.today,
@@ -34,7 +34,7 @@ def portrait(enterprise_id: int, db: DB, principal: Reader) -> dict[str, Any]:
 
 @router.get("/enterprises/{enterprise_id}/portrait.pdf", response_class=Response)
 def portrait_pdf(enterprise_id: int, db: DB, principal: Reader) -> Response:
-    p = service.build(db, actor=principal, enterprise_id=enterprise_id)
+    p = service.read(db, actor=principal, enterprise_id=enterprise_id, pdf=True)
     return pdf_response(p)
 
 

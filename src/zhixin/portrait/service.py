@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.accounts.rules import TenantKind
+from zhixin.audit import service as audit
+from zhixin.audit.service import Actor
 from zhixin.catalog.schema import Catalog
 from zhixin.consent import service as consents
 from zhixin.consent.rules import SHANGHAI
@@ -72,7 +74,7 @@ class TrendPoint:
 class Portrait:
     identity: Identity
     today: date
-    result: ExplanationOut | None  # the latest run's; record briefs removed without evidence
+    result: ExplanationOut | None  # the latest run's; without evidence no record reference
     dimensions: list[DimensionLevel]
     trend: list[TrendPoint]  # oldest first, newest last
     evidence: bool  # whether record details and record-based warnings are shown
@@ -90,25 +92,6 @@ def may_see_evidence(session: Session, *, actor: Principal, enterprise_id: int) 
             session, actor, enterprise_id, "portrait"
         )
     return records.may_read(session, actor=actor, enterprise_id=enterprise_id)
-
-
-def _strip_evidence(ex: ExplanationOut) -> ExplanationOut:
-    return ex.model_copy(
-        update={
-            "dimensions": [
-                d.model_copy(
-                    update={
-                        "elements": [
-                            e.model_copy(update={"records": [], "record_ids": []})
-                            for e in d.elements
-                        ]
-                    }
-                )
-                for d in ex.dimensions
-            ],
-            "gates": [g.model_copy(update={"records": [], "record_ids": []}) for g in ex.gates],
-        }
-    )
 
 
 def _facts(session: Session, enterprise_id: int) -> list[Fact]:
@@ -190,9 +173,9 @@ def build(
     ent = enterprises.get(session, actor=actor, enterprise_id=enterprise_id)  # 404 if not own
     day = today or utcnow().astimezone(SHANGHAI).date()
     evidence = may_see_evidence(session, actor=actor, enterprise_id=ent.id)
-    ex = overview.latest_result(session, actor=actor, enterprise_id=ent.id)
-    if ex is not None and not evidence:
-        ex = _strip_evidence(ex)
+    ex = overview.latest_result(
+        session, actor=actor, enterprise_id=ent.id, with_records=evidence, audit_read=False
+    )
     return Portrait(
         identity=Identity(
             id=ent.id,
@@ -213,3 +196,30 @@ def build(
         warnings=warnings_of(session, ent.id, day) if evidence else [],
         advice=[d.advice.text for d in ex.dimensions if d.advice] if ex is not None else [],
     )
+
+
+def records_shown(p: Portrait) -> int:
+    """How many records the portrait names (evidence and warnings)."""
+    ids: set[int] = set()
+    if p.result is not None:
+        ids |= {r.id for d in p.result.dimensions for e in d.elements for r in e.records}
+        ids |= {r.id for g in p.result.gates for r in g.records}
+    return len(ids | {w.record_id for w in p.warnings if w.record_id is not None})
+
+
+def read(session: Session, *, actor: Principal, enterprise_id: int, pdf: bool = False) -> Portrait:
+    """:func:`build` as a request takes it, with one entry in the access log: a PDF download
+    is ``portrait.pdf`` (always, with the number of records it names), a page or API read
+    that shows evidence is ``record.read``."""
+    p = build(session, actor=actor, enterprise_id=enterprise_id)
+    n = records_shown(p)
+    if pdf or n:
+        audit.record(
+            session,
+            actor=Actor.of(actor),
+            action="portrait.pdf" if pdf else "record.read",
+            object_type="enterprise",
+            object_id=p.identity.id,
+            detail={"rows": n, "what": "portrait", "evidence": p.evidence},
+        )
+    return p
