@@ -26,6 +26,7 @@ from zhixin.accounts import service as accounts
 from zhixin.accounts.permissions import Principal
 from zhixin.accounts.rules import Role
 from zhixin.applications import service as applications
+from zhixin.applications import workflow
 from zhixin.applications.schemas import ApplicationIn
 from zhixin.catalog.service import get as catalog
 from zhixin.consent import service as consents
@@ -283,3 +284,8 @@ def revoke(w: World) -> None:
     consent_id = consent_of(w)
     with unit_of_work(w.factory) as s:
         consents.revoke(s, actor=w.who("owner"), consent_id=consent_id)
+
+
+def withdraw(w: World, application_id: int, username: str = "officer") -> None:
+    with unit_of_work(w.factory) as s:
+        workflow.withdraw(s, actor=w.who(username), application_id=application_id, note="测试")
