@@ -24,11 +24,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.databases import fresh_database, skip_reason  # noqa: E402
-from zhixin.audit import service as audit  # noqa: E402
-from zhixin.audit.service import Actor  # noqa: E402
-from zhixin.kit.db import make_sessionmaker, unit_of_work  # noqa: E402
-from zhixin.kit.migrate import upgrade  # noqa: E402
+from tests.support.databases import fresh_database, skip_reason
+
+from zhixin.audit import service as audit
+from zhixin.audit.service import Actor
+from zhixin.kit.db import make_sessionmaker, unit_of_work
+from zhixin.kit.migrate import upgrade
 
 
 def machine() -> str:
