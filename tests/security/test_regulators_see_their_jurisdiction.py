@@ -131,6 +131,13 @@ def test_regulators_see_their_jurisdiction(
             headers={"X-CSRF-Token": csrf},
         )
         assert evaluate.status_code == 404
+        # nor can it register one outside its jurisdiction
+        outside = xm.post(
+            "/api/v1/enterprises",
+            json={"uscc": "91330200MA2BBBBB2Y", "name": "宁波新登记", "region_code": "330203"},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert outside.status_code == 422 and "3502" in outside.json()["detail"]["region_code"]
         # its own region reads as before
         assert xm.get(f"/api/v1/enterprises/{w.a}/records").status_code == 200
         assert xm.get(f"/api/v1/applications/{xiamen_app}").status_code == 200

@@ -139,6 +139,8 @@ def create(
         problems["size_class"] = "企业规模应为：" + "、".join(SIZE_CLASSES)
     if region_code and not is_valid_region(region_code):
         problems["region_code"] = "行政区划代码应为 6 位数字"
+    elif not in_region(prefix := jurisdiction(session, actor), region_code or None):
+        problems["region_code"] = f"只能登记本机构辖区内的经营主体：行政区划代码须以 {prefix} 开头"
     if industry_code and not is_valid_industry(industry_code):
         problems["industry_code"] = "行业代码应符合 GB/T 4754（如 C13、C1391）"
     if registered_capital is not None and registered_capital < 0:

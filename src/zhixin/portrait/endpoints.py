@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.portrait import pdf, service
@@ -34,13 +35,16 @@ def portrait(enterprise_id: int, db: DB, principal: Reader) -> dict[str, Any]:
 
 @router.get("/enterprises/{enterprise_id}/portrait.pdf", response_class=Response)
 def portrait_pdf(enterprise_id: int, db: DB, principal: Reader) -> Response:
-    p = service.read(db, actor=principal, enterprise_id=enterprise_id, pdf=True)
-    return pdf_response(p)
+    return pdf_response(db, principal, enterprise_id)
 
 
-def pdf_response(p: service.Portrait) -> Response:
+def pdf_response(db: Session, principal: Principal, enterprise_id: int) -> Response:
+    """The portrait as a one-page PDF; the download goes to the access log once rendered."""
+    p = service.build(db, actor=principal, enterprise_id=enterprise_id)
+    data = pdf.render(p)
+    service.pdf_taken(db, actor=principal, portrait=p)
     return Response(
-        pdf.render(p),
+        data,
         media_type="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="portrait-{p.identity.id}.pdf"',

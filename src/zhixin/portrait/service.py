@@ -207,19 +207,28 @@ def records_shown(p: Portrait) -> int:
     return len(ids | {w.record_id for w in p.warnings if w.record_id is not None})
 
 
-def read(session: Session, *, actor: Principal, enterprise_id: int, pdf: bool = False) -> Portrait:
-    """:func:`build` as a request takes it, with one entry in the access log: a PDF download
-    is ``portrait.pdf`` (always, with the number of records it names), a page or API read
-    that shows evidence is ``record.read``."""
+def read(session: Session, *, actor: Principal, enterprise_id: int) -> Portrait:
+    """:func:`build` as a page or the API takes it: when it shows evidence, one ``record.read``
+    entry in the access log with the number of records it names."""
     p = build(session, actor=actor, enterprise_id=enterprise_id)
     n = records_shown(p)
-    if pdf or n:
-        audit.record(
-            session,
-            actor=Actor.of(actor),
-            action="portrait.pdf" if pdf else "record.read",
-            object_type="enterprise",
-            object_id=p.identity.id,
-            detail={"rows": n, "what": "portrait", "evidence": p.evidence},
-        )
+    if n:
+        _taken(session, actor, p, "record.read", n)
     return p
+
+
+def pdf_taken(session: Session, *, actor: Principal, portrait: Portrait) -> None:
+    """The access-log entry of a PDF download (``portrait.pdf``, with the number of records it
+    names). Called once the file is rendered, so SQLite's writer lock is not held meanwhile."""
+    _taken(session, actor, portrait, "portrait.pdf", records_shown(portrait))
+
+
+def _taken(session: Session, actor: Principal, p: Portrait, action: str, rows: int) -> None:
+    audit.record(
+        session,
+        actor=Actor.of(actor),
+        action=action,
+        object_type="enterprise",
+        object_id=p.identity.id,
+        detail={"rows": rows, "what": "portrait", "evidence": p.evidence},
+    )

@@ -37,7 +37,7 @@ def portrait_page(request: Request, enterprise_id: int, db: DB, principal: Reade
 
 @router.get("/enterprises/{enterprise_id}/portrait.pdf")
 def portrait_pdf(enterprise_id: int, db: DB, principal: Reader) -> Response:
-    return pdf_response(service.read(db, actor=principal, enterprise_id=enterprise_id, pdf=True))
+    return pdf_response(db, principal, enterprise_id)
 
 
 def own_view(request: Request, db: Session, principal: Principal) -> Response:
