@@ -29,8 +29,15 @@ def test_application_shows_revoked_consent(app: FastAPI, factory: sessionmaker[S
     seed.withdraw(w, attested)
     granted = seed.application(w, "owner")
     with TestClient(app) as bank, TestClient(app) as owner:
-        login(bank, "officer")
+        csrf = login(bank, "officer")
         login(owner, "owner")
+        for step in ("accept", "review/start"):  # under review: the officer may re-run checks
+            moved = bank.post(
+                f"/api/v1/applications/{granted}/{step}", json={}, headers={"X-CSRF-Token": csrf}
+            )
+            assert moved.status_code == 200, moved.text
+        rerun = f"/api/v1/applications/{granted}/checks/rerun"
+        assert bank.post(rerun, json={}, headers={"X-CSRF-Token": csrf}).status_code == 200
         paper = _standing(bank, attested)
         assert (paper["mode"], paper["state"], paper["records_readable"]) == (
             "attested",
@@ -58,6 +65,10 @@ def test_application_shows_revoked_consent(app: FastAPI, factory: sessionmaker[S
             assert 'id="consent-revoked"' in page and "企业已撤销授权" in page
             assert "不能再查看该企业的质量要素记录明细" in page
         assert _standing(owner, granted) == gone
+        # the standards are not re-read from the records once the consent is gone
+        refused = bank.post(rerun, json={}, headers={"X-CSRF-Token": csrf})
+        assert refused.status_code == 403 and "撤销" in refused.json()["error"]
+        assert "按最新登记与名录数据重新核验" not in bank.get(f"/applications/{granted}").text
 
         # a new grant is told apart: this application's consent stays revoked, reading resumes
         with unit_of_work(factory) as s:

@@ -266,7 +266,7 @@ def application(w: World, username: str, *, scope: str = "records+portrait") -> 
             "use_of_funds": "支付设备采购合同款",
             "consent_scope": scope,
             "authorisation_attested": username != "owner",
-            "materials": ["licence", "financials", "use_proof", "legal_rep_id", "premises"],
+            "materials": ["licence", "financials", "use_proof", "legal_rep_id", "premises", "tax"],
         }
     )
     with unit_of_work(w.factory) as s:
