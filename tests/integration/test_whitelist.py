@@ -259,7 +259,10 @@ def test_refresh_drafts_only_the_touched_and_diff_names_the_gate(
             (world["xc"], "credit"),
             (world["xc"], "infrastructure"),
         }
-        for r in diff.rows:
+        for r in diff.rows:  # the bank holds no consent: the gate, not its records
+            assert r.gates == [PENALTY_GATE] and r.record_ids == []
+            assert r.reason_text.endswith(PENALTY_GATE) and "记录 #" not in r.reason_text
+        for r in reports.diff(s, actor=checker, old_id=v1, new_id=v2).rows:
             assert r.gates == [PENALTY_GATE] and r.record_ids == [penalty_id]
             assert f"{PENALTY_GATE}（记录 #{penalty_id}）" in r.reason_text
         # the SQL diff agrees with the pure rule

@@ -57,3 +57,37 @@ def test_grant_limits() -> None:
         rules.check_grant(scope="records", today=today, expires_on=today)
     with pytest.raises(rules.ConsentRefused, match="未知的授权范围"):
         rules.check_grant(scope="everything", today=today, expires_on=date(2025, 1, 1))
+
+
+def test_reading_note_says_what_a_revocation_means_for_the_bank() -> None:
+    revoked = rules.reading_note(
+        mode="granted",
+        state="revoked",
+        bank="甲银行",
+        changed_on=date(2026, 3, 1),
+        records_readable=False,
+    )
+    assert revoked.startswith("企业已于 2026-03-01 撤销授权：甲银行不能再查看")
+    assert "另有" not in revoked
+    again = rules.reading_note(
+        mode="granted", state="revoked", bank="甲银行", changed_on=None, records_readable=True
+    )
+    assert again.startswith("企业已撤销授权") and again.endswith("本行目前仍可查看记录明细")
+    assert "可以查看" in rules.reading_note(
+        mode="granted", state="active", bank="甲银行", changed_on=None, records_readable=True
+    )
+    assert "截止 2026-03-01" in rules.reading_note(
+        mode="granted",
+        state="expired",
+        bank="甲银行",
+        changed_on=date(2026, 3, 1),
+        records_readable=False,
+    )
+    assert "签章授权书" in rules.reading_note(
+        mode="attested", state="attested", bank="甲银行", changed_on=None, records_readable=False
+    )
+
+
+def test_day_of_is_the_beijing_day() -> None:
+    assert rules.day_of(datetime(2026, 3, 1, 16, 30, tzinfo=UTC)) == date(2026, 3, 2)
+    assert rules.day_of(datetime(2026, 3, 1, 15, 59)) == date(2026, 3, 1)  # naive = UTC

@@ -20,6 +20,10 @@ class Tenant(Base):
     enterprise_id: Mapped[int | None] = mapped_column(
         ForeignKey("enterprise.id", ondelete="RESTRICT"), index=True
     )
+    # A regulator's jurisdiction (辖区): a prefix of the 6-digit administrative division code
+    # ("35" Fujian, "3502" Xiamen, "350206" 湖里区). Its users read only enterprises whose
+    # region code starts with it; NULL reads every enterprise. Other kinds leave it NULL.
+    region_code: Mapped[str | None] = mapped_column(String(6))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -29,6 +29,7 @@ from zhixin.accounts.rules import (
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
 from zhixin.config import Settings
+from zhixin.enterprises.rules import BadRegion, normalise_region_prefix
 from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
 from zhixin.kit.db import utcnow
 
@@ -44,25 +45,97 @@ def policy_from(settings: Settings) -> PasswordPolicy:
 
 
 def create_tenant(
-    session: Session, *, code: str, name: str, kind: TenantKind, enterprise_id: int | None = None
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    kind: TenantKind,
+    enterprise_id: int | None = None,
+    region_code: str | None = None,
 ) -> Tenant:
     if repo.tenant_by_code(session, code) is not None:
         raise Conflict(f"机构代码 {code} 已存在")
     if kind == TenantKind.enterprise and enterprise_id is None:
         raise Invalid("企业类机构必须关联一个经营主体")
-    tenant = Tenant(code=code, name=name, kind=kind.value, enterprise_id=enterprise_id)
+    tenant = Tenant(
+        code=code,
+        name=name,
+        kind=kind.value,
+        enterprise_id=enterprise_id,
+        region_code=_region(kind, region_code),
+    )
     session.add(tenant)
     session.flush()
     return tenant
 
 
 def get_or_create_tenant(
-    session: Session, *, code: str, name: str, kind: TenantKind, enterprise_id: int | None = None
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    kind: TenantKind,
+    enterprise_id: int | None = None,
+    region_code: str | None = None,
 ) -> Tenant:
     existing = repo.tenant_by_code(session, code)
     if existing is not None:
         return existing
-    return create_tenant(session, code=code, name=name, kind=kind, enterprise_id=enterprise_id)
+    return create_tenant(
+        session,
+        code=code,
+        name=name,
+        kind=kind,
+        enterprise_id=enterprise_id,
+        region_code=region_code,
+    )
+
+
+# -- a regulator's jurisdiction (辖区) ---------------------------------------------------------
+
+
+def _region(kind: TenantKind, region_code: str | None) -> str | None:
+    try:
+        prefix = normalise_region_prefix(region_code or "")
+    except BadRegion as exc:
+        raise Invalid(str(exc)) from exc
+    if prefix is not None and kind != TenantKind.regulator:
+        raise Invalid("只有市场监管部门类机构设有辖区")
+    return prefix
+
+
+def jurisdiction(session: Session, principal: Principal) -> str | None:
+    """The region prefix a regulator's reads are limited to; None for every other tenant and
+    for a regulator tenant without a region (which reads every enterprise). One lookup per
+    session (the tenant row stays in the session's identity map)."""
+    if principal.tenant_kind != TenantKind.regulator:
+        return None
+    tenant = repo.tenant_by_id(session, principal.tenant_id)
+    return tenant.region_code if tenant is not None else None
+
+
+def set_region(
+    session: Session, *, actor: Principal | None, tenant_id: int, region_code: str
+) -> Tenant:
+    """Set (or with "" clear) a regulator tenant's jurisdiction. An access decision, so the
+    security officer's (三权分立); ``actor=None`` is the operator's console, audited as cli."""
+    if actor is not None and not actor.can(Permission.role_grant):
+        raise Forbidden("只有安全管理员可以设定监管机构的辖区")
+    tenant = repo.tenant_by_id(session, tenant_id)
+    if tenant is None:
+        raise NotFound("未找到该机构")
+    old = tenant.region_code
+    tenant.region_code = _region(TenantKind(tenant.kind), region_code)
+    session.flush()
+    audit.record(
+        session,
+        actor=Actor.of(actor) if actor is not None else Actor.system("cli"),
+        action="tenant.region",
+        object_type="tenant",
+        object_id=tenant.id,
+        detail={"from": old, "to": tenant.region_code},
+    )
+    return tenant
 
 
 def create_user(

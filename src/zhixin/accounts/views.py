@@ -331,3 +331,15 @@ def clear_throttle_form(
 ) -> Response:
     signin.clear_throttle(db, actor=principal, throttle_id=throttle_id)
     return RedirectResponse("/admin/users#throttles", status_code=303)
+
+
+@router.post("/admin/tenants/{tenant_id}/region")
+def region_form(
+    tenant_id: int,
+    db: DB,
+    principal: Annotated[Principal, Depends(require(Permission.role_grant))],
+    region_code: Annotated[str, Form(max_length=6)] = "",
+) -> Response:
+    """A regulator tenant's jurisdiction (辖区), set by the security officer; audited."""
+    service.set_region(db, actor=principal, tenant_id=tenant_id, region_code=region_code)
+    return RedirectResponse("/admin/users#regions", status_code=303)

@@ -17,6 +17,7 @@ from zhixin.applications.service import add_event, checks_of, rerun_checks
 from zhixin.applications.workflow import load, save
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
+from zhixin.consent import service as consents
 from zhixin.errors import Conflict, Forbidden, Invalid
 from zhixin.kit import clock
 from zhixin.kit.db import utcnow
@@ -95,6 +96,13 @@ def recheck(
     """Run the five standards again from the records (after a list entry was lifted, say)."""
     app = load(session, actor, application_id, version)
     _reviewable(actor, app)
+    if app.consent_mode == "granted" and not consents.tenant_may(
+        session, app.bank_tenant_id, app.enterprise_id, "records"
+    ):  # the records are read again: not once the enterprise withdrew its consent
+        raise Forbidden(
+            "企业已撤销（或已过期）对本行的授权，不能按最新记录重新核验；"
+            "已有的核验结论保留在申请档案中"
+        )
     day = on or clock.today()
     provided = {m.code for m in repo.materials(session, app.id) if m.status == "provided"}
     rerun_checks(session, app, day, provided)

@@ -115,7 +115,11 @@ def _advice(
         return [], ["该企业尚无已发布的质量信誉评价结果，可向市场监管部门申请参加评价"]
     try:
         ex = evaluation.enterprise_result(
-            session, actor=actor, run_id=app.evaluation_run_id, enterprise_id=app.enterprise_id
+            session,
+            actor=actor,
+            run_id=app.evaluation_run_id,
+            enterprise_id=app.enterprise_id,
+            with_records=False,  # the advice only
         )
     except ZhixinError as exc:
         return [], [f"无法读取评价建议：{exc.message}"]

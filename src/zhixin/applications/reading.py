@@ -21,6 +21,7 @@ from zhixin.applications.schemas import (
     ApplicationDetail,
     ApplicationOut,
     CheckOut,
+    ConsentStandingOut,
     ConsultationBrief,
     EventOut,
     MaterialOut,
@@ -34,6 +35,9 @@ from zhixin.applications.service import (
     may_see,
     scope_of,
 )
+from zhixin.consent import rules as consent_rules
+from zhixin.consent import service as consents
+from zhixin.enterprises import service as enterprises
 from zhixin.errors import Invalid, NotFound
 from zhixin.kit import clock
 from zhixin.workdays import service as workdays
@@ -121,7 +125,8 @@ def queue(
     """The actor's applications, overdue first, then by working days left to the deadline,
     then without a deadline (oldest first). Counts cover everything the actor may see."""
     bank_id, enterprise_id = scope_of(actor)
-    return _queue(session, bank_id, enterprise_id, on, states, overdue_only, limit)
+    region = enterprises.jurisdiction(session, actor)  # a regulator's 辖区
+    return _queue(session, bank_id, enterprise_id, on, states, overdue_only, limit, region)
 
 
 def operator_queue(
@@ -152,6 +157,7 @@ def _queue(
     states: Sequence[str] | None,
     overdue_only: bool,
     limit: int,
+    region: str | None = None,
 ) -> QueueOut:
     day = on or clock.today()
     unknown = [s for s in states or () if s not in STATE_LABELS]
@@ -160,7 +166,9 @@ def _queue(
     wanted = list(states) if states else None
     if overdue_only:
         wanted = [s.value for s in rules.OPEN if not states or s.value in states]
-    stmt = repo.scoped(bank_tenant_id=bank_id, enterprise_id=enterprise_id, states=wanted)
+    stmt = repo.scoped(
+        bank_tenant_id=bank_id, enterprise_id=enterprise_id, states=wanted, region_prefix=region
+    )
     rows = repo.listing(session, stmt, limit)
     calendar = workdays.calendar(session)
     names = repo.enterprise_names(session, [a.enterprise_id for a in rows])
@@ -184,7 +192,9 @@ def _queue(
         overdue=sum(1 for i in items if i.overdue),
         due_today=sum(1 for i in open_items if i.deadline == day),
         fast_lane=sum(1 for i in open_items if i.fast_lane_days),
-        counts=repo.state_counts(session, bank_tenant_id=bank_id, enterprise_id=enterprise_id),
+        counts=repo.state_counts(
+            session, bank_tenant_id=bank_id, enterprise_id=enterprise_id, region_prefix=region
+        ),
         items=items,
     )
 
@@ -267,6 +277,7 @@ def _detail(
     )
     return ApplicationDetail(
         **base.model_dump(),
+        consent_standing=consent_standing(session, app),
         terms=TermsOut.model_validate(app.terms),
         checks=checks,
         materials=materials,
@@ -274,6 +285,43 @@ def _detail(
         actions=actions,
         resubmissions=[r.id for r in repo.resubmissions_of(session, app.id)],
         consultation=brief,
+    )
+
+
+def consent_standing(session: Session, app: Application) -> ConsentStandingOut:
+    """The application's authorisation now: still in force, expired, or revoked by the
+    enterprise after it applied — and whether the bank may read the records (by any grant)."""
+    readable = consents.tenant_may(session, app.bank_tenant_id, app.enterprise_id, "records")
+    st = (
+        consents.standing(
+            session,
+            consent_id=app.consent_id,
+            tenant_id=app.bank_tenant_id,
+            enterprise_id=app.enterprise_id,
+        )
+        if app.consent_mode == "granted" and app.consent_id is not None
+        else None
+    )
+    if st is None:
+        mode, state, label, revoked_at, changed = "attested", "attested", "签章授权书", None, None
+    else:
+        mode, state, label, revoked_at = "granted", st.state, st.state_label, st.revoked_at
+        changed = (
+            consent_rules.day_of(revoked_at) if revoked_at is not None else app.consent_expires_on
+        )
+    return ConsentStandingOut(
+        mode=mode,
+        state=state,
+        state_label=label,
+        revoked_at=revoked_at,
+        records_readable=readable,
+        note=consent_rules.reading_note(
+            mode=mode,
+            state=state,
+            bank=app.bank_name,
+            changed_on=changed,
+            records_readable=readable and state != "active",
+        ),
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, Table, func, select, update
+from sqlalchemy import ColumnElement, Select, Table, func, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -27,17 +27,27 @@ def by_id(session: Session, application_id: int) -> Application | None:
     return session.get(Application, application_id)
 
 
+def _in_region(prefix: str) -> ColumnElement[bool]:
+    """Applications of enterprises in a regulator's jurisdiction (region code prefix)."""
+    return Application.enterprise_id.in_(
+        select(Enterprise.id).where(Enterprise.region_code.startswith(prefix, autoescape=True))
+    )
+
+
 def scoped(
     *,
     bank_tenant_id: int | None = None,
     enterprise_id: int | None = None,
     states: Sequence[str] | None = None,
+    region_prefix: str | None = None,
 ) -> Select[Application]:
     stmt = select(Application)
     if bank_tenant_id is not None:
         stmt = stmt.where(Application.bank_tenant_id == bank_tenant_id)
     if enterprise_id is not None:
         stmt = stmt.where(Application.enterprise_id == enterprise_id)
+    if region_prefix is not None:
+        stmt = stmt.where(_in_region(region_prefix))
     if states:
         stmt = stmt.where(Application.state.in_(list(states)))
     return stmt
@@ -48,13 +58,19 @@ def listing(session: Session, stmt: Select[Application], limit: int) -> Sequence
 
 
 def state_counts(
-    session: Session, *, bank_tenant_id: int | None, enterprise_id: int | None
+    session: Session,
+    *,
+    bank_tenant_id: int | None,
+    enterprise_id: int | None,
+    region_prefix: str | None = None,
 ) -> dict[str, int]:
     stmt = select(Application.state, func.count()).group_by(Application.state)
     if bank_tenant_id is not None:
         stmt = stmt.where(Application.bank_tenant_id == bank_tenant_id)
     if enterprise_id is not None:
         stmt = stmt.where(Application.enterprise_id == enterprise_id)
+    if region_prefix is not None:
+        stmt = stmt.where(_in_region(region_prefix))
     return {str(s): int(n) for s, n in session.execute(stmt)}
 
 

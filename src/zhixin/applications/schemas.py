@@ -197,6 +197,19 @@ class ApplicationOut(BaseModel):
     resubmission_of_id: int | None
 
 
+class ConsentStandingOut(BaseModel):
+    """Where the application's authorisation (授权) stands now, and what it means."""
+
+    mode: str = Field(description="granted（企业在线授权）/ attested（客户经理确认签章授权书）")
+    state: str = Field(
+        description="active / expired / revoked / pending（在线授权的状态）；attested：线下授权书"
+    )
+    state_label: str
+    revoked_at: datetime | None = Field(description="企业撤销授权的时间（未撤销为空）")
+    records_readable: bool = Field(description="银行目前能否查看该企业的质量要素记录明细")
+    note: str = Field(description="对读取记录明细的含义（中文）")
+
+
 class ApplicationDetail(ApplicationOut):
     terms: TermsOut
     checks: list[CheckOut]
@@ -205,6 +218,7 @@ class ApplicationDetail(ApplicationOut):
     actions: list[str]
     resubmissions: list[int]
     consultation: ConsultationBrief | None
+    consent_standing: ConsentStandingOut
 
 
 class QueueOut(BaseModel):

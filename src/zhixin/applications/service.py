@@ -43,6 +43,7 @@ from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
 from zhixin.consent import rules as consent_rules
 from zhixin.consent import service as consents
+from zhixin.enterprises import service as enterprises
 from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
 from zhixin.kit import clock
 from zhixin.kit.db import utcnow
@@ -80,6 +81,10 @@ def get(session: Session, *, actor: Principal, application_id: int) -> Applicati
     app = repo.by_id(session, application_id)
     if app is None or not may_see(actor, app):
         raise NotFound(NOT_FOUND)
+    if actor.tenant_kind == TenantKind.regulator and not enterprises.visible(
+        session, actor=actor, enterprise_id=app.enterprise_id
+    ):
+        raise NotFound(NOT_FOUND)  # outside the regulator's jurisdiction (辖区)
     return app
 
 

@@ -247,7 +247,7 @@ def _evaluation(db: DB, principal: Principal, run_id: int | None, enterprise_id:
         return None
     try:
         return evaluation.enterprise_result(
-            db, actor=principal, run_id=run_id, enterprise_id=enterprise_id
+            db, actor=principal, run_id=run_id, enterprise_id=enterprise_id, with_records=False
         )
     except ZhixinError:
         return None

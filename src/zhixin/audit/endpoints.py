@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -47,10 +47,23 @@ def events(
     principal: Auditor,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before_seq: int | None = None,
-    action: str | None = None,
+    action: Annotated[
+        str | None,
+        Query(max_length=64, description="操作，如 data.export；以 . 或 * 结尾按前缀，如 data."),
+    ] = None,
+    actor: Annotated[str | None, Query(max_length=64, description="操作人用户名")] = None,
+    since: Annotated[date | None, Query(description="起始日（北京时间，含）")] = None,
+    until: Annotated[date | None, Query(description="截止日（北京时间，含）")] = None,
 ) -> list[EventOut]:
     rows = service.list_events(
-        db, actor=principal, limit=limit, before_seq=before_seq, action=action
+        db,
+        actor=principal,
+        limit=limit,
+        before_seq=before_seq,
+        action=action,
+        who=actor,
+        since=since,
+        until=until,
     )
     return [EventOut.model_validate(e, from_attributes=True) for e in rows]
 

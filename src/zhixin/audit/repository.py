@@ -83,13 +83,30 @@ def count(session: Session) -> int:
 
 
 def latest(
-    session: Session, *, limit: int, before_seq: int | None, action: str | None
+    session: Session,
+    *,
+    limit: int,
+    before_seq: int | None,
+    action: str | None,
+    action_prefix: str | None = None,
+    actor: str | None = None,
+    at_from: datetime | None = None,
+    at_to: datetime | None = None,
 ) -> Sequence[AuditEvent]:
+    """The newest events first; every filter given narrows (``at_to`` is exclusive)."""
     stmt = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
     if before_seq is not None:
         stmt = stmt.where(AuditEvent.seq < before_seq)
     if action:
         stmt = stmt.where(AuditEvent.action == action)
+    if action_prefix:
+        stmt = stmt.where(AuditEvent.action.startswith(action_prefix, autoescape=True))
+    if actor:
+        stmt = stmt.where(AuditEvent.actor == actor)
+    if at_from is not None:
+        stmt = stmt.where(AuditEvent.at >= at_from)
+    if at_to is not None:
+        stmt = stmt.where(AuditEvent.at < at_to)
     return session.scalars(stmt).all()
 
 

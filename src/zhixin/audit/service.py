@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,7 @@ from zhixin.audit.rules import (
 )
 from zhixin.config import ConfigError
 from zhixin.errors import Forbidden
+from zhixin.kit import clock
 from zhixin.kit.db import insert_if_absent, utcnow
 
 
@@ -251,7 +252,30 @@ def list_events(
     limit: int = 100,
     before_seq: int | None = None,
     action: str | None = None,
+    who: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
 ) -> Sequence[AuditEvent]:
+    """The newest events first, for the auditor. ``action`` is one action (``data.export``)
+    or, ending in ``.`` or ``*``, every action it begins (``data.``, ``record.*``); ``who`` is
+    an actor's user name; ``since``/``until`` are days in Beijing time, both included."""
     if not actor.can(Permission.audit_read):
         raise Forbidden("只有审计员可以查看审计日志（三权分立）")
-    return repo.latest(session, limit=min(limit, 500), before_seq=before_seq, action=action)
+    exact, prefix = action or None, None
+    if action and action.endswith(("*", ".")):
+        exact, prefix = None, action.rstrip("*")
+    return repo.latest(
+        session,
+        limit=min(limit, 500),
+        before_seq=before_seq,
+        action=exact,
+        action_prefix=prefix or None,
+        actor=who or None,
+        at_from=_day_start(since) if since else None,
+        at_to=_day_start(until + timedelta(days=1)) if until else None,
+    )
+
+
+def _day_start(day: date) -> datetime:
+    """The first moment of ``day`` in Beijing time, in UTC (the log stores UTC)."""
+    return datetime.combine(day, time(0), tzinfo=clock.SHANGHAI).astimezone(UTC)

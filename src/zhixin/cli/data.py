@@ -138,5 +138,17 @@ def export_records(
         n_ent, n_rec = io.export_records(
             engine, parquet, progress=lambda n: p.update(task, completed=n)
         )
+    from zhixin.audit import service as audit
+    from zhixin.audit.service import Actor
+    from zhixin.kit.db import make_sessionmaker, unit_of_work
+
+    with unit_of_work(make_sessionmaker(engine)) as session:  # the access log of data taken
+        audit.record(
+            session,
+            actor=Actor.system("cli"),
+            action="data.export",
+            object_type="quality_record",
+            detail={"rows": n_rec, "enterprises": n_ent, "what": "records", "formats": ["parquet"]},
+        )
     engine.dispose()
     out.print(f"已导出 {n_ent:,} 家经营主体、{n_rec:,} 条质量要素记录到 {parquet}")

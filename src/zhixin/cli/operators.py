@@ -59,6 +59,13 @@ def users_create(
     display_name: Annotated[str, typer.Option(help="姓名")] = "",
     tenant_kind: Annotated[str, typer.Option(help="机构类型（新建机构时）")] = "",
     tenant_name: Annotated[str, typer.Option(help="机构名称（新建机构时）")] = "",
+    region: Annotated[
+        str,
+        typer.Option(
+            help="监管机构的辖区：行政区划代码前缀，如 35（福建省）、3502（厦门市）；"
+            "缺省时可读全部经营主体"
+        ),
+    ] = "",
     service_account: Annotated[
         bool, typer.Option(help="服务账户（只用 API 令牌，不能登录）")
     ] = False,
@@ -96,8 +103,15 @@ def users_create(
                         f"机构 {tenant} 不存在；新建请同时给出 --tenant-kind 和 --tenant-name"
                     )
                 t = accounts.create_tenant(
-                    session, code=tenant, name=tenant_name, kind=TenantKind(tenant_kind)
+                    session,
+                    code=tenant,
+                    name=tenant_name,
+                    kind=TenantKind(tenant_kind),
+                    region_code=region or None,
                 )
+            elif region and region != t.region_code:
+                accounts.set_region(session, actor=None, tenant_id=t.id, region_code=region)
+            scope = t.region_code
             user = accounts.create_user(
                 session,
                 tenant=t,
@@ -119,6 +133,35 @@ def users_create(
     except ZhixinError as exc:
         raise _fail(exc.message) from exc
     out.print(f"已创建用户 {username}（角色：{'、'.join(r.value for r in roles)}）")
+    if scope:
+        out.print(f"机构 {tenant} 的辖区：行政区划代码以 {scope} 开头的经营主体")
+
+
+@users_app.command("set-region")
+def users_set_region(
+    tenant: Annotated[str, typer.Option(help="监管机构的机构代码")],
+    region: Annotated[
+        str, typer.Option(help="辖区：行政区划代码前缀（35、3502、350206）；空字符串表示不限")
+    ],
+) -> None:
+    """设定或取消监管机构的辖区（其用户只能查看辖区内的经营主体）。"""
+    from zhixin.accounts import service as accounts
+    from zhixin.kit.db import unit_of_work
+
+    try:
+        with unit_of_work(_factory(_settings())) as session:
+            t = accounts.tenant_by_code(session, tenant)
+            if t is None:
+                raise _fail(f"机构 {tenant} 不存在")
+            scope = accounts.set_region(
+                session, actor=None, tenant_id=t.id, region_code=region
+            ).region_code
+    except ZhixinError as exc:
+        raise _fail(exc.message) from exc
+    if scope:
+        out.print(f"机构 {tenant} 的辖区：行政区划代码以 {scope} 开头的经营主体")
+    else:
+        out.print(f"机构 {tenant} 不限辖区：可查看全部经营主体")
 
 
 def _password(password_env: str, prompt: str) -> str:

@@ -34,6 +34,21 @@ def of_pair(session: Session, enterprise_id: int, tenant_id: int) -> Sequence[Co
     ).all()
 
 
+def of_tenant_among(
+    session: Session, tenant_id: int, enterprise_ids: Sequence[int]
+) -> Sequence[Consent]:
+    """Not revoked grants of several enterprises to one bank (one query)."""
+    if not enterprise_ids:
+        return []
+    return session.scalars(
+        select(Consent).where(
+            Consent.tenant_id == tenant_id,
+            Consent.enterprise_id.in_(set(enterprise_ids)),
+            Consent.revoked_at.is_(None),
+        )
+    ).all()
+
+
 def tenant(session: Session, tenant_id: int) -> Tenant | None:
     return session.get(Tenant, tenant_id)
 

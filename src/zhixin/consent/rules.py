@@ -74,6 +74,12 @@ def expiry_day(expires_at: datetime) -> date:
     return (aware.astimezone(clock.SHANGHAI) - timedelta(microseconds=1)).date()
 
 
+def day_of(moment: datetime) -> date:
+    """The day (Beijing time) of a stored moment."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(clock.SHANGHAI).date()
+
+
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -95,3 +101,36 @@ def is_active(consent: Grant, now: datetime) -> bool:
 
 def covers(consent: Grant, need: str) -> bool:
     return need in SCOPE_COVERS.get(consent.scope, frozenset())
+
+
+def reading_note(
+    *,
+    mode: str,
+    state: str,
+    bank: str,
+    changed_on: date | None,
+    records_readable: bool,
+) -> str:
+    """What an application's authorisation means now for the bank's reading of records, in one
+    sentence for its page (``mode``: "granted" online or "attested" on paper; ``state``: the
+    online grant's state; ``changed_on``: the day it was revoked, or its last day)."""
+    if mode != "granted":
+        text = (
+            "客户经理确认已取得企业签章授权书；平台无法核验纸质授权，"
+            "记录明细须企业在线授权后方可在平台查看"
+        )
+    elif state == "active":
+        return f"企业在线授权有效：{bank}可以查看该企业的质量要素记录明细"
+    elif state == "revoked":
+        day = f"于 {changed_on.isoformat()} " if changed_on else ""
+        text = (
+            f"企业已{day}撤销授权：{bank}不能再查看该企业的质量要素记录明细（记录编号、名称、"
+            "日期），评价结果与质量画像中依据的记录随之隐藏，等级、要素名称与得分仍可查看；"
+            "申请时冻结的测算结论与五项标准核查结论保留在申请档案中"
+        )
+    else:
+        day = f"（截止 {changed_on.isoformat()}）" if changed_on else ""
+        text = f"企业授权已过期{day}：{bank}不能再查看该企业的质量要素记录明细"
+    if records_readable:
+        text += "。企业另有一项有效授权，本行目前仍可查看记录明细"
+    return text

@@ -7,6 +7,7 @@ Never commits. Every grant and revocation is audited. A bank without an active g
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -149,6 +150,18 @@ def revoke(session: Session, *, actor: Principal, consent_id: int) -> Consent:
     return consent
 
 
+def tenant_may(
+    session: Session, tenant_id: int, enterprise_id: int, need: str, now: datetime | None = None
+) -> bool:
+    """Whether the bank ``tenant_id`` holds an active grant of ``enterprise_id`` covering
+    ``need`` ("records" or "portrait")."""
+    moment = now or utcnow()
+    return any(
+        rules.is_active(c, moment) and rules.covers(c, need)
+        for c in repo.of_pair(session, enterprise_id, tenant_id)
+    )
+
+
 def bank_may(
     session: Session,
     principal: Principal,
@@ -160,10 +173,48 @@ def bank_may(
     ``need`` ("records" or "portrait")."""
     if principal.tenant_kind != TenantKind.bank:
         return False
-    moment = now or utcnow()
-    return any(
-        rules.is_active(c, moment) and rules.covers(c, need)
-        for c in repo.of_pair(session, enterprise_id, principal.tenant_id)
+    return tenant_may(session, principal.tenant_id, enterprise_id, need, now)
+
+
+def bank_readable_among(
+    session: Session, principal: Principal, enterprise_ids: Sequence[int], need: str
+) -> set[int]:
+    """Those of ``enterprise_ids`` whose active grant to the principal's bank covers ``need``."""
+    if principal.tenant_kind != TenantKind.bank:
+        return set()
+    moment = utcnow()
+    return {
+        c.enterprise_id
+        for c in repo.of_tenant_among(session, principal.tenant_id, enterprise_ids)
+        if rules.is_active(c, moment) and rules.covers(c, need)
+    }
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one consent stands now, and what it means for the bank's reading of records."""
+
+    state: str  # active / expired / revoked / pending
+    state_label: str
+    revoked_at: datetime | None
+    records_readable: bool  # whether the bank may read the records now (by any grant)
+
+
+def standing(
+    session: Session, *, consent_id: int, tenant_id: int, enterprise_id: int
+) -> Standing | None:
+    """The state of consent ``consent_id`` and whether the bank ``tenant_id`` may read the
+    enterprise's records now (a later grant may stand in for a revoked one)."""
+    consent = repo.by_id(session, consent_id)
+    if consent is None:
+        return None
+    now = utcnow()
+    st = rules.state(consent, now)
+    return Standing(
+        state=st.code,
+        state_label=st.label,
+        revoked_at=consent.revoked_at,
+        records_readable=tenant_may(session, tenant_id, enterprise_id, "records", now),
     )
 
 

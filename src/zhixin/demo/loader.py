@@ -16,6 +16,7 @@ from zhixin.enterprises.models import Enterprise
 from zhixin.kit.db import unit_of_work
 
 DEMO_PASSWORD = "Demo-Account-2025"  # noqa: S105 - printed for the demo, never used outside it
+DEMO_REGION = "3502"  # 厦门市: the demo regulator's jurisdiction (every demo enterprise is there)
 
 # (tenant code, tenant name, kind, [(username, display name, roles)])
 DEMO_TENANTS: list[tuple[str, str, TenantKind, list[tuple[str, str, list[Role]]]]] = [
@@ -114,7 +115,11 @@ def load_demo(
         summary = load_into_database(session, enterprises, seed=seed, progress=progress)
         policy = PasswordPolicy()
         for code, name, kind, people in DEMO_TENANTS:
-            tenant = accounts.create_tenant(session, code=code, name=name, kind=kind)
+            # the demo regulator is Xiamen's: it reads the enterprises of 3502 (all of the demo)
+            region = DEMO_REGION if kind == TenantKind.regulator else None
+            tenant = accounts.create_tenant(
+                session, code=code, name=name, kind=kind, region_code=region
+            )
             for username, display, roles in people:
                 accounts.create_user(
                     session,

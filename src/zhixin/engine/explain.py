@@ -250,8 +250,9 @@ def explain(catalog: Catalog, rows: EnterpriseRows) -> Explanation:
                     "record_ids": rows.gates[g.code],
                 }
             )
+            # the records stay with the gate (shown only to who may read them), not in the text
             summary.append(
-                f"一票否决：{g.name}（记录 {', '.join(map(str, rows.gates[g.code]))}）"
+                f"一票否决：{g.name}"
                 + (
                     "，不列入白名单"
                     if g.effect == "bar"

@@ -33,6 +33,7 @@ def search(
     only_id: int | None,
     limit: int,
     offset: int,
+    region_prefix: str | None = None,
 ) -> tuple[Sequence[Enterprise], int]:
     stmt = select(Enterprise)
     if q:
@@ -46,6 +47,8 @@ def search(
         stmt = stmt.where(Enterprise.region_code == region_code)
     if only_id is not None:
         stmt = stmt.where(Enterprise.id == only_id)
+    if region_prefix is not None:  # a regulator's jurisdiction
+        stmt = stmt.where(Enterprise.region_code.startswith(region_prefix, autoescape=True))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(stmt.order_by(Enterprise.id).limit(limit).offset(offset)).all()
     return rows, int(total)
@@ -55,14 +58,29 @@ def count(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(Enterprise)) or 0)
 
 
-def names_by_ids(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
-    """id → (uscc, name) for the given ids."""
+def names_by_ids(
+    session: Session, ids: Sequence[int], *, region_prefix: str | None = None
+) -> dict[int, tuple[str, str]]:
+    """id → (uscc, name) for the given ids (within ``region_prefix`` when given)."""
     if not ids:
         return {}
-    rows = session.execute(
-        select(Enterprise.id, Enterprise.uscc, Enterprise.name).where(Enterprise.id.in_(ids))
+    stmt = select(Enterprise.id, Enterprise.uscc, Enterprise.name).where(Enterprise.id.in_(ids))
+    if region_prefix is not None:
+        stmt = stmt.where(Enterprise.region_code.startswith(region_prefix, autoescape=True))
+    return {i: (u, n) for i, u, n in session.execute(stmt)}
+
+
+def ids_in_region(session: Session, ids: Sequence[int], region_prefix: str) -> set[int]:
+    """Those of ``ids`` whose region code starts with ``region_prefix``."""
+    if not ids:
+        return set()
+    rows = session.scalars(
+        select(Enterprise.id).where(
+            Enterprise.id.in_(set(ids)),
+            Enterprise.region_code.startswith(region_prefix, autoescape=True),
+        )
     )
-    return {i: (u, n) for i, u, n in rows}
+    return set(rows)
 
 
 # -- an enterprise's identity: a hot path (quotes), its statement built once -----------------

@@ -57,6 +57,40 @@ def is_valid_region(code: str) -> bool:
     return bool(_REGION.match(code))
 
 
+# -- a regulator's jurisdiction (辖区) ---------------------------------------------------------
+
+_REGION_PREFIX = re.compile(r"^[1-8]\d(\d\d){0,2}$")
+
+
+class BadRegion(ValueError):
+    """A jurisdiction that is not a prefix of an administrative division code (中文 message)."""
+
+
+def normalise_region_prefix(value: str) -> str | None:
+    """A regulator's jurisdiction: the province (2 digits, "35"), city (4, "3502") or county
+    (6, "350206") part of the administrative division code, or None for "every region".
+    Trailing zeros of a full code name the level above: "350200" is Xiamen, "350000" Fujian."""
+    code = value.strip()
+    if not code:
+        return None
+    if len(code) == 6 and code.isdigit():
+        code = code[:4] if code.endswith("00") else code
+        code = code[:2] if code.endswith("00") and len(code) == 4 else code
+    if not _REGION_PREFIX.match(code):
+        raise BadRegion(
+            "辖区应为行政区划代码的前 2 位（省）、4 位（市）或 6 位（区县），如 35、3502、350206"
+        )
+    return code
+
+
+def in_region(prefix: str | None, region_code: str | None) -> bool:
+    """Whether an enterprise registered in ``region_code`` lies in the jurisdiction ``prefix``.
+    No prefix: everywhere. An enterprise without a region code lies in no jurisdiction."""
+    if prefix is None:
+        return True
+    return region_code is not None and region_code.startswith(prefix)
+
+
 def is_valid_industry(code: str) -> bool:
     return bool(_INDUSTRY.match(code))
 

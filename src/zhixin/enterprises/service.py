@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from zhixin.accounts import service as accounts
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
@@ -17,6 +18,7 @@ from zhixin.enterprises.rules import (
     KINDS,
     SIZE_CLASSES,
     InvalidUSCC,
+    in_region,
     is_valid_industry,
     is_valid_region,
     name_problem,
@@ -29,6 +31,38 @@ from zhixin.kit.text import clean
 def _require(actor: Principal, permission: Permission) -> None:
     if not actor.can(permission):
         raise Forbidden()
+
+
+# -- who sees which enterprise ------------------------------------------------------------------
+
+
+def jurisdiction(session: Session, actor: Principal) -> str | None:
+    """The region prefix the actor's reads are limited to: a regulator tenant's 辖区, or None
+    (every region: other tenants, and a regulator tenant without a region)."""
+    return accounts.jurisdiction(session, actor)
+
+
+def _sees(session: Session, actor: Principal, ent: Enterprise) -> bool:
+    return actor.sees_enterprise(ent.id) and in_region(
+        jurisdiction(session, actor), ent.region_code
+    )
+
+
+def visible(session: Session, *, actor: Principal, enterprise_id: int) -> bool:
+    """Whether the enterprise exists and is the actor's to see: an enterprise user its own
+    only, a regulator those of its jurisdiction, everyone else every enterprise. Whatever is
+    not visible answers exactly as a missing enterprise does (404)."""
+    ent = repo.by_id(session, enterprise_id)
+    return ent is not None and _sees(session, actor, ent)
+
+
+def visible_among(session: Session, *, actor: Principal, ids: list[int]) -> set[int]:
+    """Those of ``ids`` the actor may see (one query for a regulator with a jurisdiction)."""
+    seen = {i for i in ids if actor.sees_enterprise(i)}
+    prefix = jurisdiction(session, actor)
+    if prefix is None:
+        return seen
+    return repo.ids_in_region(session, sorted(seen), prefix)
 
 
 def search(
@@ -52,6 +86,7 @@ def search(
         only_id=only,
         limit=max(1, min(limit, 200)),
         offset=max(0, offset),
+        region_prefix=jurisdiction(session, actor),
     )
 
 
@@ -59,7 +94,7 @@ def get(session: Session, *, actor: Principal, enterprise_id: int) -> Enterprise
     """One enterprise; another tenant's (for an enterprise user) is a 404 like a missing one."""
     _require(actor, Permission.enterprise_read)
     ent = repo.by_id(session, enterprise_id)
-    if ent is None or not actor.sees_enterprise(ent.id):
+    if ent is None or not _sees(session, actor, ent):
         raise NotFound()
     return ent
 
@@ -71,7 +106,7 @@ def get_by_uscc(session: Session, *, actor: Principal, uscc: str) -> Enterprise:
     except InvalidUSCC as exc:
         raise Invalid(str(exc)) from exc
     ent = repo.by_uscc(session, code)
-    if ent is None or not actor.sees_enterprise(ent.id):
+    if ent is None or not _sees(session, actor, ent):
         raise NotFound()
     return ent
 
@@ -107,6 +142,8 @@ def create(
         problems["size_class"] = "企业规模应为：" + "、".join(SIZE_CLASSES)
     if region_code and not is_valid_region(region_code):
         problems["region_code"] = "行政区划代码应为 6 位数字"
+    elif not in_region(prefix := jurisdiction(session, actor), region_code or None):
+        problems["region_code"] = f"只能登记本机构辖区内的经营主体：行政区划代码须以 {prefix} 开头"
     if industry_code and not is_valid_industry(industry_code):
         problems["industry_code"] = "行业代码应符合 GB/T 4754（如 C13、C1391）"
     if registered_capital is not None and registered_capital < 0:
@@ -149,7 +186,8 @@ def names_by_ids(
 ) -> dict[int, tuple[str, str]]:
     """id → (uscc, name), limited to what the actor may see."""
     _require(actor, Permission.enterprise_read)
-    return {i: v for i, v in repo.names_by_ids(session, ids).items() if actor.sees_enterprise(i)}
+    found = repo.names_by_ids(session, ids, region_prefix=jurisdiction(session, actor))
+    return {i: v for i, v in found.items() if actor.sees_enterprise(i)}
 
 
 # -- for other domains' services (no permission check: the caller has made it) ---------------

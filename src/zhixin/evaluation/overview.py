@@ -16,6 +16,7 @@ from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
 from zhixin.catalog import service as catalogs
 from zhixin.catalog.schema import Catalog
+from zhixin.enterprises import service as enterprises
 from zhixin.errors import Forbidden
 from zhixin.evaluation import repository as repo
 from zhixin.evaluation import service
@@ -74,37 +75,56 @@ def run_overview(session: Session, *, actor: Principal, run_id: int) -> RunOverv
         raise Forbidden("企业用户只能查看本企业的评价结果")
     catalog = catalog_of_run(session, run)
     levels = [(lv.code, lv.name) for lv in catalog.levels]
+    prefix = enterprises.jurisdiction(session, actor)  # a regulator sees its jurisdiction's
+    evaluated = run.enterprises
+    if prefix is not None:
+        evaluated, _rows = repo.results(
+            session, run_id=run_id, limit=0, offset=0, region_prefix=prefix
+        )
     by_dim: dict[str, dict[str, int]] = {}
-    for dim, level, n in repo.level_counts(session, run_id=run_id):
+    for dim, level, n in repo.level_counts(session, run_id=run_id, region_prefix=prefix):
         by_dim.setdefault(dim, {})[level] = n
     dimensions = []
     for d in catalog.dimensions:
         got = by_dim.get(d.code, {})
         held = sum(got.get(code, 0) for code, _ in levels)
         bars = [LevelBar(code, name, got.get(code, 0)) for code, name in levels]
-        bars.append(LevelBar("", "未达等级", max(run.enterprises - held, 0)))
+        bars.append(LevelBar("", "未达等级", max(evaluated - held, 0)))
         listed = sum(got.get(code, 0) for code in catalog.whitelist_levels)
         dimensions.append(DimensionDistribution(d.code, d.name, bars, listed))
     overall_by_level: dict[str | None, int] = {}
-    for overall_level, _listed, n in repo.overall_counts(session, run_id=run_id):
+    for overall_level, _listed, n in repo.overall_counts(
+        session, run_id=run_id, region_prefix=prefix
+    ):
         overall_by_level[overall_level] = overall_by_level.get(overall_level, 0) + n
     overall = [LevelBar(c, name, overall_by_level.get(c, 0)) for c, name in levels]
     overall.append(LevelBar("", "未达等级", overall_by_level.get(None, 0)))
-    scores = _bucket_scores(repo.score_counts(session, run_id=run_id))
+    scores = _bucket_scores(repo.score_counts(session, run_id=run_id, region_prefix=prefix))
     return RunOverview(run, catalog, overall, dimensions, scores)
 
 
 def latest_result(
-    session: Session, *, actor: Principal, enterprise_id: int
+    session: Session,
+    *,
+    actor: Principal,
+    enterprise_id: int,
+    with_records: bool = True,
+    audit_read: bool = True,
 ) -> ExplanationOut | None:
-    """The enterprise's result in the newest run that has it, or None."""
+    """The enterprise's result in the newest run that has it, or None (the records behind it
+    as :func:`service.enterprise_result` allows)."""
     if not actor.can(Permission.evaluation_read):
         return None
     run = repo.latest_run_with(session, enterprise_id=enterprise_id)
     if run is None:
         return None
     return service.enterprise_result(
-        session, actor=actor, run_id=run.id, enterprise_id=enterprise_id
+        session,
+        actor=actor,
+        run_id=run.id,
+        enterprise_id=enterprise_id,
+        with_records=with_records,
+        audit_read=audit_read,
     )
 
 

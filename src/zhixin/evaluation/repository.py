@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     Integer,
     String,
     bindparam,
@@ -24,8 +25,9 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from zhixin.enterprises.models import Enterprise
 from zhixin.evaluation.models import (
     CatalogVersion,
     EvaluationDimension,
@@ -64,6 +66,14 @@ def count_runs(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(EvaluationRun)) or 0)
 
 
+def in_region(column: InstrumentedAttribute[int], prefix: str) -> ColumnElement[bool]:
+    """``column`` (an enterprise id) is of an enterprise whose region code starts with
+    ``prefix`` (a regulator's jurisdiction)."""
+    return column.in_(
+        select(Enterprise.id).where(Enterprise.region_code.startswith(prefix, autoescape=True))
+    )
+
+
 def results(
     session: Session,
     *,
@@ -72,8 +82,11 @@ def results(
     offset: int,
     listed: bool | None = None,
     enterprise_id: int | None = None,
+    region_prefix: str | None = None,
 ) -> tuple[int, Sequence[EvaluationResult]]:
     stmt = select(EvaluationResult).where(EvaluationResult.run_id == run_id)
+    if region_prefix is not None:
+        stmt = stmt.where(in_region(EvaluationResult.enterprise_id, region_prefix))
     if listed is not None:
         stmt = stmt.where(EvaluationResult.listed == listed)
     if enterprise_id is not None:
@@ -207,32 +220,41 @@ def bulk_insert(
     return n
 
 
-def level_counts(session: Session, *, run_id: int) -> list[tuple[str, str, int]]:
-    """(dimension, level, enterprises) for a run."""
-    rows = session.execute(
-        select(EvaluationDimension.dimension, EvaluationDimension.level, func.count())
-        .where(EvaluationDimension.run_id == run_id)
-        .group_by(EvaluationDimension.dimension, EvaluationDimension.level)
+def level_counts(
+    session: Session, *, run_id: int, region_prefix: str | None = None
+) -> list[tuple[str, str, int]]:
+    """(dimension, level, enterprises) for a run (within ``region_prefix`` when given)."""
+    stmt = select(EvaluationDimension.dimension, EvaluationDimension.level, func.count()).where(
+        EvaluationDimension.run_id == run_id
     )
+    if region_prefix is not None:
+        stmt = stmt.where(in_region(EvaluationDimension.enterprise_id, region_prefix))
+    rows = session.execute(stmt.group_by(EvaluationDimension.dimension, EvaluationDimension.level))
     return [(d, lv, int(n)) for d, lv, n in rows]
 
 
-def overall_counts(session: Session, *, run_id: int) -> list[tuple[str | None, bool, int]]:
-    rows = session.execute(
-        select(EvaluationResult.overall_level, EvaluationResult.listed, func.count())
-        .where(EvaluationResult.run_id == run_id)
-        .group_by(EvaluationResult.overall_level, EvaluationResult.listed)
+def overall_counts(
+    session: Session, *, run_id: int, region_prefix: str | None = None
+) -> list[tuple[str | None, bool, int]]:
+    stmt = select(EvaluationResult.overall_level, EvaluationResult.listed, func.count()).where(
+        EvaluationResult.run_id == run_id
     )
+    if region_prefix is not None:
+        stmt = stmt.where(in_region(EvaluationResult.enterprise_id, region_prefix))
+    rows = session.execute(stmt.group_by(EvaluationResult.overall_level, EvaluationResult.listed))
     return [(lv, bool(listed), int(n)) for lv, listed, n in rows]
 
 
-def score_counts(session: Session, *, run_id: int) -> list[tuple[Decimal, int]]:
+def score_counts(
+    session: Session, *, run_id: int, region_prefix: str | None = None
+) -> list[tuple[Decimal, int]]:
     """How many enterprises got each exact total score (bucketed by the caller)."""
-    rows = session.execute(
-        select(EvaluationResult.total_score, func.count())
-        .where(EvaluationResult.run_id == run_id)
-        .group_by(EvaluationResult.total_score)
+    stmt = select(EvaluationResult.total_score, func.count()).where(
+        EvaluationResult.run_id == run_id
     )
+    if region_prefix is not None:
+        stmt = stmt.where(in_region(EvaluationResult.enterprise_id, region_prefix))
+    rows = session.execute(stmt.group_by(EvaluationResult.total_score))
     return [(Decimal(s), int(n)) for s, n in rows]
 
 
@@ -247,22 +269,25 @@ def latest_run_with(session: Session, *, enterprise_id: int) -> EvaluationRun | 
     )
 
 
-def all_results(session: Session, *, run_id: int) -> Iterator[EvaluationResult]:
+def all_results(
+    session: Session, *, run_id: int, region_prefix: str | None = None
+) -> Iterator[EvaluationResult]:
     """Every result of a run, by enterprise, streamed (an export of a million rows)."""
+    stmt = select(EvaluationResult).where(EvaluationResult.run_id == run_id)
+    if region_prefix is not None:
+        stmt = stmt.where(in_region(EvaluationResult.enterprise_id, region_prefix))
     yield from session.scalars(
-        select(EvaluationResult)
-        .where(EvaluationResult.run_id == run_id)
-        .order_by(EvaluationResult.enterprise_id)
-        .execution_options(yield_per=10_000)
+        stmt.order_by(EvaluationResult.enterprise_id).execution_options(yield_per=10_000)
     )
 
 
-def all_dimensions(session: Session, *, run_id: int) -> Iterator[EvaluationDimension]:
-    yield from session.scalars(
-        select(EvaluationDimension)
-        .where(EvaluationDimension.run_id == run_id)
-        .execution_options(yield_per=10_000)
-    )
+def all_dimensions(
+    session: Session, *, run_id: int, region_prefix: str | None = None
+) -> Iterator[EvaluationDimension]:
+    stmt = select(EvaluationDimension).where(EvaluationDimension.run_id == run_id)
+    if region_prefix is not None:
+        stmt = stmt.where(in_region(EvaluationDimension.enterprise_id, region_prefix))
+    yield from session.scalars(stmt.execution_options(yield_per=10_000))
 
 
 # -- an enterprise's grade in a run: one round trip, its statement built once ----------------

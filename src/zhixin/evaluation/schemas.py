@@ -113,6 +113,11 @@ class ExplanationOut(BaseModel):
     dimensions: list[DimensionOut]
     gates: list[GateOut]
     summary: list[str]
+    records_visible: bool = Field(
+        default=True,
+        description="是否附带依据的记录明细（record_ids、records）：银行须经企业授权，"
+        "担保机构、财政部门等不附；不附时仍有等级、要素名称与得分",
+    )
 
 
 class EvaluateIn(BaseModel):

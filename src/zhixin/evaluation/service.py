@@ -19,6 +19,8 @@ import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
 from zhixin.accounts.permissions import Permission, Principal
+from zhixin.audit import service as audit
+from zhixin.audit.service import Actor
 from zhixin.catalog import service as catalogs
 from zhixin.catalog.loader import LoadedCatalog
 from zhixin.catalog.schema import Catalog
@@ -29,6 +31,7 @@ from zhixin.engine.explain import (
     explain,
     rows_from_output,
 )
+from zhixin.enterprises import service as enterprises
 from zhixin.errors import Forbidden, Invalid, NotFound
 from zhixin.evaluation import repository as repo
 from zhixin.evaluation.models import (
@@ -49,6 +52,7 @@ from zhixin.evaluation.schemas import (
     ResultsPage,
 )
 from zhixin.kit.db import utcnow
+from zhixin.records import service as records
 
 if TYPE_CHECKING:
     from zhixin.engine.evaluate import EvaluationOutput
@@ -257,7 +261,8 @@ def run_results(
     per_page: int = 50,
     listed: bool | None = None,
 ) -> ResultsPage:
-    """One page of a run's results; an enterprise user sees only its own row."""
+    """One page of a run's results; an enterprise user sees only its own row, a regulator
+    those of its jurisdiction."""
     get_run(session, actor=actor, run_id=run_id)
     own = actor.enterprise_id if not actor.sees_enterprise(-1) else None
     if own is None and not actor.sees_enterprise(-1):
@@ -269,6 +274,7 @@ def run_results(
         offset=(page - 1) * per_page,
         listed=listed,
         enterprise_id=own,
+        region_prefix=enterprises.jurisdiction(session, actor),
     )
     return ResultsPage(
         total=total, page=page, per_page=per_page, items=[ResultOut.model_validate(r) for r in rows]
@@ -329,13 +335,26 @@ def to_out(
     catalog: Catalog,
     run_id: int | None,
     as_of: date,
+    with_records: bool = True,
 ) -> ExplanationOut:
+    """The API shape of an explanation; with ``with_records=False`` no record reference at all
+    (neither the record details nor their ids): grades, levels, element names, points."""
     ids = [i for d in ex.dimensions for e in d.elements for i in e["record_ids"]]  # type: ignore[attr-defined]
     ids += [i for g in ex.gates for i in g["record_ids"]]  # type: ignore[attr-defined]
-    briefs = _briefs(session, ids) if session is not None else {}
+    briefs = _briefs(session, ids) if session is not None and with_records else {}
 
     def recs(record_ids: Any) -> list[RecordBrief]:
         return [briefs[i] for i in record_ids if i in briefs]
+
+    def held(e: dict[str, Any]) -> ElementOut:
+        if not with_records:
+            return ElementOut(**(e | {"record_ids": []}))
+        return ElementOut(**e, records=recs(e["record_ids"]))
+
+    def gate(g: dict[str, Any]) -> GateOut:
+        if not with_records:
+            return GateOut(**(g | {"record_ids": []}))
+        return GateOut(**g, records=recs(g["record_ids"]))
 
     return ExplanationOut(
         enterprise_id=ex.enterprise_id,
@@ -357,7 +376,7 @@ def to_out(
                 level_name=d.level_name,
                 points=d.points,
                 listed=d.listed,
-                elements=[ElementOut(**e, records=recs(e["record_ids"])) for e in d.elements],
+                elements=[held(e) for e in d.elements],
                 advice=(
                     AdviceOut(
                         from_level=d.advice.from_level,
@@ -372,17 +391,36 @@ def to_out(
             )
             for d in ex.dimensions
         ],
-        gates=[GateOut(**g, records=recs(g["record_ids"])) for g in ex.gates],
+        gates=[gate(g) for g in ex.gates],
         summary=ex.summary,
+        records_visible=with_records,
     )
 
 
+def _record_count(out: ExplanationOut) -> int:
+    ids = {r.id for d in out.dimensions for e in d.elements for r in e.records}
+    return len(ids | {r.id for g in out.gates for r in g.records})
+
+
 def enterprise_result(
-    session: Session, *, actor: Principal, run_id: int, enterprise_id: int
+    session: Session,
+    *,
+    actor: Principal,
+    run_id: int,
+    enterprise_id: int,
+    with_records: bool = True,
+    audit_read: bool = True,
 ) -> ExplanationOut:
-    """A stored result with its explanation (another enterprise's result is a 404)."""
+    """A stored result with its explanation (an enterprise the actor may not see is a 404).
+
+    The records behind it (details and ids) only where ``with_records`` is asked and the actor
+    may read the enterprise's records (``records.service.may_read``: a bank only under the
+    enterprise's consent); otherwise grades, levels, element names and points. Records handed
+    out are audited as one ``record.read`` event, unless the caller audits the request itself
+    (``audit_read=False``).
+    """
     run = get_run(session, actor=actor, run_id=run_id)
-    if not actor.sees_enterprise(enterprise_id):
+    if not enterprises.visible(session, actor=actor, enterprise_id=enterprise_id):
         raise NotFound("未找到该经营主体的评价结果 / not found")
     rows = _stored_rows(session, run_id, enterprise_id)
     if rows is None:
@@ -390,7 +428,31 @@ def enterprise_result(
     version = repo.catalog_version_by_id(session, run.catalog_version_id)
     assert version is not None
     catalog = catalogs.catalog_of(version)
-    return to_out(session, explain(catalog, rows), catalog=catalog, run_id=run.id, as_of=run.as_of)
+    readable = with_records and records.may_read(session, actor=actor, enterprise_id=enterprise_id)
+    out = to_out(
+        session,
+        explain(catalog, rows),
+        catalog=catalog,
+        run_id=run.id,
+        as_of=run.as_of,
+        with_records=readable,
+    )
+    if readable and audit_read:
+        _audit_explanation(session, actor, out)
+    return out
+
+
+def _audit_explanation(session: Session, actor: Principal, out: ExplanationOut) -> None:
+    n = _record_count(out)
+    if n:
+        audit.record(
+            session,
+            actor=Actor.of(actor),
+            action="record.read",
+            object_type="enterprise",
+            object_id=out.enterprise_id,
+            detail={"rows": n, "what": "explanation", "run_id": out.run_id},
+        )
 
 
 def evaluate_enterprise(
@@ -404,7 +466,7 @@ def evaluate_enterprise(
 ) -> ExplanationOut:
     """Evaluate one enterprise now, from the database (same engine as the batch; not stored)."""
     _require(actor, Permission.evaluation_read)
-    if not actor.sees_enterprise(enterprise_id):
+    if not enterprises.visible(session, actor=actor, enterprise_id=enterprise_id):
         raise NotFound("未找到该经营主体 / not found")
     loaded = catalogs.get(catalog_name)
     output = evaluate_one(
@@ -413,9 +475,18 @@ def evaluate_enterprise(
     rows = rows_from_output(output, enterprise_id)
     if rows is None:
         raise NotFound("未找到该经营主体 / not found")
-    return to_out(
-        session, explain(loaded.catalog, rows), catalog=loaded.catalog, run_id=None, as_of=as_of
+    readable = records.may_read(session, actor=actor, enterprise_id=enterprise_id)
+    out = to_out(
+        session,
+        explain(loaded.catalog, rows),
+        catalog=loaded.catalog,
+        run_id=None,
+        as_of=as_of,
+        with_records=readable,
     )
+    if readable:
+        _audit_explanation(session, actor, out)
+    return out
 
 
 def evaluate_one(
@@ -447,18 +518,35 @@ def evaluate_one(
 
 
 def export_run(
-    session: Session, *, run_id: int, xlsx: Path | None = None, parquet: Path | None = None
+    session: Session,
+    *,
+    run_id: int,
+    xlsx: Path | None = None,
+    parquet: Path | None = None,
+    actor: Principal | None = None,
 ) -> int:
-    """Write a stored run's results (one row per enterprise, dimension levels as columns)."""
-    run = repo.run_by_id(session, run_id)
-    if run is None:
-        raise NotFound("未找到该评价批次 / run not found")
+    """Write a stored run's results (one row per enterprise, dimension levels as columns).
+
+    Grades only — no record reference — so the same file for every reader; a regulator's file
+    holds the enterprises of its jurisdiction. ``actor=None`` is the operator's console. The
+    export is audited (``data.export`` with the number of rows), once per file.
+    """
+    if actor is not None:
+        run = get_run(session, actor=actor, run_id=run_id)
+        if not actor.sees_enterprise(-1):  # an enterprise user sees its own result only
+            raise Forbidden("企业用户只能查看本企业的评价结果")
+        prefix = enterprises.jurisdiction(session, actor)
+    else:
+        found = repo.run_by_id(session, run_id)
+        if found is None:
+            raise NotFound("未找到该评价批次 / run not found")
+        run, prefix = found, None
     version = repo.catalog_version_by_id(session, run.catalog_version_id)
     assert version is not None
     catalog = catalogs.catalog_of(version)
     dims = {d.code: d.name for d in catalog.dimensions}
     per: dict[int, dict[str, Any]] = {}
-    for r in repo.all_results(session, run_id=run_id):
+    for r in repo.all_results(session, run_id=run_id, region_prefix=prefix):
         per[r.enterprise_id] = (
             {
                 "enterprise_id": r.enterprise_id,
@@ -471,7 +559,7 @@ def export_run(
             | {f"{c}_level": None for c in dims}
             | {f"{c}_points": 0 for c in dims}
         )
-    for d in repo.all_dimensions(session, run_id=run_id):
+    for d in repo.all_dimensions(session, run_id=run_id, region_prefix=prefix):
         row = per.get(d.enterprise_id)
         if row is not None:
             row[f"{d.dimension}_level"] = d.level
@@ -518,6 +606,19 @@ def export_run(
                 ]
             )
         book.save(xlsx)
+    audit.record(
+        session,
+        actor=Actor.of(actor) if actor is not None else Actor.system("cli"),
+        action="data.export",
+        object_type="evaluation_run",
+        object_id=run_id,
+        detail={
+            "rows": len(rows),
+            "what": "evaluation_results",
+            "formats": [f for f, p in (("xlsx", xlsx), ("parquet", parquet)) if p is not None],
+            **({"region": prefix} if prefix else {}),
+        },
+    )
     return len(rows)
 
 

@@ -100,10 +100,9 @@ def run_page(
 
 @router.get("/evaluation/runs/{run_id}/export.xlsx", dependencies=[Heavy])
 def run_export(run_id: int, db: DB, principal: Reader) -> Response:
-    overview.run_overview(db, actor=principal, run_id=run_id)  # permission and existence
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "run.xlsx"
-        service.export_run(db, run_id=run_id, xlsx=path)
+        service.export_run(db, run_id=run_id, xlsx=path, actor=principal)
         data = path.read_bytes()
     return Response(
         data,
@@ -129,7 +128,9 @@ def result_page(
 
 @router.get("/evaluation/runs/{run_id}/enterprises/{enterprise_id}/radar.svg")
 def radar_file(run_id: int, enterprise_id: int, db: DB, principal: Reader) -> Response:
-    ex = service.enterprise_result(db, actor=principal, run_id=run_id, enterprise_id=enterprise_id)
+    ex = service.enterprise_result(
+        db, actor=principal, run_id=run_id, enterprise_id=enterprise_id, with_records=False
+    )
     return Response(
         radar_for(ex, size=420),
         media_type="image/svg+xml",
@@ -141,7 +142,9 @@ def radar_file(run_id: int, enterprise_id: int, db: DB, principal: Reader) -> Re
 def radar_png(run_id: int, enterprise_id: int, db: DB, principal: Reader) -> Response:
     from zhixin.web.chart_png import radar_png as draw
 
-    ex = service.enterprise_result(db, actor=principal, run_id=run_id, enterprise_id=enterprise_id)
+    ex = service.enterprise_result(
+        db, actor=principal, run_id=run_id, enterprise_id=enterprise_id, with_records=False
+    )
     caps = {d.code: d.cap for d in catalogs.get(ex.catalog_name).catalog.dimensions}
     png = draw(
         [Axis(d.name, d.points, caps.get(d.code, 100)) for d in ex.dimensions],
@@ -159,7 +162,9 @@ def latest_for_enterprise(
     request: Request, enterprise_id: int, db: DB, principal: Reader
 ) -> Response:
     ent = enterprises.get(db, actor=principal, enterprise_id=enterprise_id)
-    ex = overview.latest_result(db, actor=principal, enterprise_id=enterprise_id)
+    ex = overview.latest_result(
+        db, actor=principal, enterprise_id=enterprise_id, with_records=False
+    )
     if ex is None or ex.run_id is None:
         return render(request, "error.html", status_code=404, message=f"{ent.name} 尚无评价结果")
     return RedirectResponse(

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.portrait import pdf, service
@@ -20,7 +21,7 @@ Reader = Annotated[Principal, Depends(require(Permission.portrait_read))]
 @router.get("/enterprises/{enterprise_id}/portrait")
 def portrait(enterprise_id: int, db: DB, principal: Reader) -> dict[str, Any]:
     """Identity, levels, radar data, elements (evidence by consent), trend, warnings, advice."""
-    p = service.build(db, actor=principal, enterprise_id=enterprise_id)
+    p = service.read(db, actor=principal, enterprise_id=enterprise_id)
     return {
         "identity": asdict(p.identity),
         "today": p.today,
@@ -37,13 +38,16 @@ def portrait(enterprise_id: int, db: DB, principal: Reader) -> dict[str, Any]:
     "/enterprises/{enterprise_id}/portrait.pdf", response_class=Response, dependencies=[Heavy]
 )
 def portrait_pdf(enterprise_id: int, db: DB, principal: Reader) -> Response:
+    return pdf_response(db, principal, enterprise_id)
+
+
+def pdf_response(db: Session, principal: Principal, enterprise_id: int) -> Response:
+    """The portrait as a one-page PDF; the download goes to the access log once rendered."""
     p = service.build(db, actor=principal, enterprise_id=enterprise_id)
-    return pdf_response(p)
-
-
-def pdf_response(p: service.Portrait) -> Response:
+    data = pdf.render(p)
+    service.pdf_taken(db, actor=principal, portrait=p)
     return Response(
-        pdf.render(p),
+        data,
         media_type="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="portrait-{p.identity.id}.pdf"',

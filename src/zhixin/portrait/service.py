@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.accounts.rules import TenantKind
+from zhixin.audit import service as audit
+from zhixin.audit.service import Actor
 from zhixin.catalog.schema import Catalog
 from zhixin.consent import service as consents
 from zhixin.enterprises import service as enterprises
@@ -71,7 +73,7 @@ class TrendPoint:
 class Portrait:
     identity: Identity
     today: date
-    result: ExplanationOut | None  # the latest run's; record briefs removed without evidence
+    result: ExplanationOut | None  # the latest run's; without evidence no record reference
     dimensions: list[DimensionLevel]
     trend: list[TrendPoint]  # oldest first, newest last
     evidence: bool  # whether record details and record-based warnings are shown
@@ -89,25 +91,6 @@ def may_see_evidence(session: Session, *, actor: Principal, enterprise_id: int) 
             session, actor, enterprise_id, "portrait"
         )
     return records.may_read(session, actor=actor, enterprise_id=enterprise_id)
-
-
-def _strip_evidence(ex: ExplanationOut) -> ExplanationOut:
-    return ex.model_copy(
-        update={
-            "dimensions": [
-                d.model_copy(
-                    update={
-                        "elements": [
-                            e.model_copy(update={"records": [], "record_ids": []})
-                            for e in d.elements
-                        ]
-                    }
-                )
-                for d in ex.dimensions
-            ],
-            "gates": [g.model_copy(update={"records": [], "record_ids": []}) for g in ex.gates],
-        }
-    )
 
 
 def _facts(session: Session, enterprise_id: int) -> list[Fact]:
@@ -189,9 +172,9 @@ def build(
     ent = enterprises.get(session, actor=actor, enterprise_id=enterprise_id)  # 404 if not own
     day = today or clock.today()
     evidence = may_see_evidence(session, actor=actor, enterprise_id=ent.id)
-    ex = overview.latest_result(session, actor=actor, enterprise_id=ent.id)
-    if ex is not None and not evidence:
-        ex = _strip_evidence(ex)
+    ex = overview.latest_result(
+        session, actor=actor, enterprise_id=ent.id, with_records=evidence, audit_read=False
+    )
     return Portrait(
         identity=Identity(
             id=ent.id,
@@ -211,4 +194,40 @@ def build(
         evidence=evidence,
         warnings=warnings_of(session, ent.id, day) if evidence else [],
         advice=[d.advice.text for d in ex.dimensions if d.advice] if ex is not None else [],
+    )
+
+
+def records_shown(p: Portrait) -> int:
+    """How many records the portrait names (evidence and warnings)."""
+    ids: set[int] = set()
+    if p.result is not None:
+        ids |= {r.id for d in p.result.dimensions for e in d.elements for r in e.records}
+        ids |= {r.id for g in p.result.gates for r in g.records}
+    return len(ids | {w.record_id for w in p.warnings if w.record_id is not None})
+
+
+def read(session: Session, *, actor: Principal, enterprise_id: int) -> Portrait:
+    """:func:`build` as a page or the API takes it: when it shows evidence, one ``record.read``
+    entry in the access log with the number of records it names."""
+    p = build(session, actor=actor, enterprise_id=enterprise_id)
+    n = records_shown(p)
+    if n:
+        _taken(session, actor, p, "record.read", n)
+    return p
+
+
+def pdf_taken(session: Session, *, actor: Principal, portrait: Portrait) -> None:
+    """The access-log entry of a PDF download (``portrait.pdf``, with the number of records it
+    names). Called once the file is rendered, so SQLite's writer lock is not held meanwhile."""
+    _taken(session, actor, portrait, "portrait.pdf", records_shown(portrait))
+
+
+def _taken(session: Session, actor: Principal, p: Portrait, action: str, rows: int) -> None:
+    audit.record(
+        session,
+        actor=Actor.of(actor),
+        action=action,
+        object_type="enterprise",
+        object_id=p.identity.id,
+        detail={"rows": rows, "what": "portrait", "evidence": p.evidence},
     )

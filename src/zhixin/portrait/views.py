@@ -32,20 +32,20 @@ def radar_of(p: service.Portrait, *, size: int = 300) -> str:
 
 @router.get("/enterprises/{enterprise_id}/portrait", response_class=HTMLResponse)
 def portrait_page(request: Request, enterprise_id: int, db: DB, principal: Reader) -> Response:
-    p = service.build(db, actor=principal, enterprise_id=enterprise_id)
+    p = service.read(db, actor=principal, enterprise_id=enterprise_id)
     return render(request, "portrait.html", p=p, radar=radar_of(p))
 
 
 @router.get("/enterprises/{enterprise_id}/portrait.pdf", dependencies=[Heavy])
 def portrait_pdf(enterprise_id: int, db: DB, principal: Reader) -> Response:
-    return pdf_response(service.build(db, actor=principal, enterprise_id=enterprise_id))
+    return pdf_response(db, principal, enterprise_id)
 
 
 def own_view(request: Request, db: Session, principal: Principal) -> Response:
     """The enterprise user's own page: grade, radar, portrait, advice, expiring items, banks."""
     if principal.tenant_kind != TenantKind.enterprise or principal.enterprise_id is None:
         raise NotFound("该页面仅供企业用户查看本企业信息")
-    p = service.build(db, actor=principal, enterprise_id=principal.enterprise_id)
+    p = service.read(db, actor=principal, enterprise_id=principal.enterprise_id)
     granted = []
     if principal.can(Permission.consent_manage):
         granted = [

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import Date, Integer, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from zhixin.enterprises.models import Enterprise
 from zhixin.records.models import CreditRepair, QualityRecord
 from zhixin.records.rules import QUALITY_PENALTY_SUBTYPES
 
@@ -59,13 +60,25 @@ def repair_by_id(session: Session, repair_id: int) -> CreditRepair | None:
 
 
 def repairs(
-    session: Session, *, status: str | None, enterprise_id: int | None
+    session: Session,
+    *,
+    status: str | None,
+    enterprise_id: int | None,
+    region_prefix: str | None = None,
 ) -> Sequence[CreditRepair]:
     stmt = select(CreditRepair).order_by(CreditRepair.requested_at.desc())
     if status:
         stmt = stmt.where(CreditRepair.status == status)
     if enterprise_id is not None:
         stmt = stmt.where(CreditRepair.enterprise_id == enterprise_id)
+    if region_prefix is not None:  # a regulator's jurisdiction
+        stmt = stmt.where(
+            CreditRepair.enterprise_id.in_(
+                select(Enterprise.id).where(
+                    Enterprise.region_code.startswith(region_prefix, autoescape=True)
+                )
+            )
+        )
     return session.scalars(stmt.limit(500)).all()
 
 

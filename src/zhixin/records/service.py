@@ -27,13 +27,46 @@ def _require(actor: Principal, permission: Permission) -> None:
 
 
 def may_read(session: Session, *, actor: Principal, enterprise_id: int) -> bool:
-    """Whether ``actor`` may read the enterprise's detailed records: a bank only while the
-    enterprise's consent (授权) to that bank is in force; others by permission and tenant."""
+    """Whether ``actor`` may read the enterprise's detailed records — the records themselves and
+    every reference to them (ids, numbers, titles, issuers, dates of single records) wherever
+    they leave the server: explanations, portraits and their PDF, diffs, pages, the API.
+
+    The enterprise must be visible to the actor (its own for an enterprise user, within the
+    jurisdiction for a regulator) and the actor must hold ``record:read``; a bank besides only
+    while the enterprise's consent (授权) to that bank is in force. Guarantors and finance
+    bureaus never hold ``record:read``: they read grades, levels, element names and points.
+    """
     if not actor.can(Permission.record_read):
+        return False
+    if not enterprises.visible(session, actor=actor, enterprise_id=enterprise_id):
         return False
     if actor.tenant_kind == TenantKind.bank:
         return consents.bank_may_read_records(session, actor, enterprise_id)
-    return actor.sees_enterprise(enterprise_id)
+    return True
+
+
+def readable_among(session: Session, *, actor: Principal, enterprise_ids: list[int]) -> set[int]:
+    """:func:`may_read` for many enterprises at once (two queries, not two per enterprise)."""
+    if not actor.can(Permission.record_read) or not enterprise_ids:
+        return set()
+    seen = enterprises.visible_among(session, actor=actor, ids=enterprise_ids)
+    if actor.tenant_kind == TenantKind.bank:
+        return seen & consents.bank_readable_among(session, actor, sorted(seen), "records")
+    return seen
+
+
+def _audit_read(
+    session: Session, actor: Principal, enterprise_id: int, rows: int, **detail: object
+) -> None:
+    """One ``record.read`` event per request that hands out records (never one per row)."""
+    audit.record(
+        session,
+        actor=Actor.of(actor),
+        action="record.read",
+        object_type="enterprise",
+        object_id=enterprise_id,
+        detail={"rows": rows, **detail},
+    )
 
 
 def _visible_record(session: Session, actor: Principal, record_id: int) -> QualityRecord:
@@ -57,13 +90,25 @@ def records_of(
         raise NotFound()  # no consent: exactly what a missing enterprise answers
     if kind and kind not in RECORD_KINDS:
         raise Invalid("未知的记录类型")
-    return repo.of_enterprise(session, enterprise_id, kind=kind, include_history=include_history)
+    rows = repo.of_enterprise(session, enterprise_id, kind=kind, include_history=include_history)
+    _audit_read(
+        session,
+        actor,
+        enterprise_id,
+        len(rows),
+        what="records",
+        **({"kind": kind} if kind else {}),
+        **({"history": True} if include_history else {}),
+    )
+    return rows
 
 
 def history(session: Session, *, actor: Principal, record_id: int) -> Sequence[QualityRecord]:
     _require(actor, Permission.record_read)
     rec = _visible_record(session, actor, record_id)
-    return repo.versions(session, rec.kind, rec.natural_key)
+    rows = repo.versions(session, rec.kind, rec.natural_key)
+    _audit_read(session, actor, rec.enterprise_id, len(rows), what="history", record_id=rec.id)
+    return rows
 
 
 def counts_by_kind(session: Session, *, actor: Principal, enterprise_id: int) -> dict[str, int]:
@@ -143,7 +188,9 @@ def review_repair(
     """A regulator approves (the record's effect ends on the repair date) or rejects."""
     _require(actor, Permission.repair_review)
     req = repo.repair_by_id(session, repair_id)
-    if req is None:
+    if req is None or not enterprises.visible(
+        session, actor=actor, enterprise_id=req.enterprise_id
+    ):
         raise NotFound()
     if req.status != "pending":
         raise Conflict("该申请已审核，不能重复处理")
@@ -175,7 +222,12 @@ def list_repairs(
     session: Session, *, actor: Principal, status: str | None = "pending"
 ) -> Sequence[CreditRepair]:
     if actor.can(Permission.repair_review):
-        return repo.repairs(session, status=status, enterprise_id=None)
+        return repo.repairs(
+            session,
+            status=status,
+            enterprise_id=None,
+            region_prefix=enterprises.jurisdiction(session, actor),
+        )
     _require(actor, Permission.repair_request)
     return repo.repairs(session, status=status, enterprise_id=actor.enterprise_id or -1)
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
 
 from zhixin.accounts.permissions import Permission, Principal
+from zhixin.audit import service as audit
+from zhixin.audit.service import Actor
 from zhixin.web.deps import DB, UnitOfWorkRoute, require
 from zhixin.whitelist import service
 from zhixin.whitelist.schemas import ChangesPage, EntriesPage, RadarOut, VersionOut
@@ -30,7 +33,9 @@ def entries(
     cursor: Annotated[str | None, Query(max_length=400)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> EntriesPage:
-    return service.entries_page(db, actor=principal, version=version, cursor=cursor, limit=limit)
+    page = service.entries_page(db, actor=principal, version=version, cursor=cursor, limit=limit)
+    _taken(db, principal, "entries", page.version, len(page.items), cursor=cursor)
+    return page
 
 
 @router.get("/whitelist/changes", response_model=ChangesPage)
@@ -40,9 +45,31 @@ def changes(
     since: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> ChangesPage:
-    return service.changes_since(db, actor=principal, since=since, limit=limit)
+    page = service.changes_since(db, actor=principal, since=since, limit=limit)
+    _taken(db, principal, "changes", None, len(page.items), cursor=since)
+    return page
 
 
 @router.get("/whitelist/enterprises/{enterprise_id}/radar", response_model=RadarOut)
 def radar(enterprise_id: int, db: DB, principal: Reader) -> RadarOut:
     return service.radar(db, actor=principal, enterprise_id=enterprise_id)
+
+
+def _taken(
+    db: Session,
+    principal: Principal,
+    what: str,
+    version: int | None,
+    rows: int,
+    *,
+    cursor: str | None,
+) -> None:
+    """The bank feed's access log: one ``feed.read`` entry per page pulled, with its size."""
+    audit.record(
+        db,
+        actor=Actor.of(principal),
+        action="feed.read",
+        object_type="whitelist_version" if version is not None else "whitelist_changes",
+        object_id=version,
+        detail={"rows": rows, "what": what, "cursor": (cursor or "")[:100]},
+    )

@@ -10,9 +10,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from zhixin.accounts.permissions import Principal
+from zhixin.audit import service as audit
+from zhixin.audit.service import Actor
 from zhixin.catalog.schema import Catalog
 from zhixin.errors import Invalid
 from zhixin.kit.sheets import Book
+from zhixin.records import service as records
 from zhixin.whitelist import repository as repo
 from zhixin.whitelist import rules, service
 from zhixin.whitelist.models import WhitelistPublication
@@ -69,21 +72,29 @@ def _label(pub: WhitelistPublication) -> str:
 def _diff_rows(
     session: Session,
     *,
+    actor: Principal,
     catalog: Catalog,
     old: WhitelistPublication,
     new: WhitelistPublication,
     rows: list[Any],
 ) -> list[DiffRowOut]:
-    """Rows with their reasons spelled out: the gate and its records, or the lost elements."""
+    """Rows with their reasons spelled out: the gate and its records, or the lost elements.
+
+    The gate's record ids only where the actor may read that enterprise's records
+    (``records.service.may_read``); for anyone else the gate's name alone."""
     dims = {d.code: d.name for d in catalog.dimensions}
     gate_names = {g.code: g.name for g in catalog.gates}
     element_names = {e.code: e.name for e in catalog.elements}
     element_dim = {e.code: e.dimension for e in catalog.elements}
     removed = sorted({int(r.enterprise_id) for r in rows if r.change == "removed"})
+    readable = records.readable_among(session, actor=actor, enterprise_ids=removed)
     gates: dict[int, list[tuple[str, list[int]]]] = {}
     for g in repo.gates_of(session, run_id=new.run_id, enterprise_ids=removed):
         gates.setdefault(g.enterprise_id, []).append(
-            (gate_names.get(g.gate, g.gate), list(g.record_ids))
+            (
+                gate_names.get(g.gate, g.gate),
+                list(g.record_ids) if g.enterprise_id in readable else [],
+            )
         )
     expired = [int(r.enterprise_id) for r in rows if r.reason == "expired"]
     runs = repo.entry_runs(session, publication_id=old.id, enterprise_ids=expired)
@@ -171,7 +182,7 @@ def diff(
         counts=counts,
         reasons=reasons,
         total=counts[change] if change else sum(counts.values()),
-        rows=_diff_rows(session, catalog=catalog, old=old, new=new, rows=rows),
+        rows=_diff_rows(session, actor=actor, catalog=catalog, old=old, new=new, rows=rows),
     )
 
 
@@ -191,7 +202,7 @@ def _iter_diff(
         rows = repo.diff_rows(session, stmt, change=None, limit=EXPORT_BATCH, after=after)
         if not rows:
             return
-        yield from _diff_rows(session, catalog=catalog, old=old, new=new, rows=rows)
+        yield from _diff_rows(session, actor=actor, catalog=catalog, old=old, new=new, rows=rows)
         after = (int(rows[-1].enterprise_id), str(rows[-1].dimension))
 
 
@@ -214,6 +225,7 @@ def export_diff(session: Session, *, actor: Principal, old_id: int, new_id: int,
             ]
         )
     book.save(xlsx)
+    _audit_export(session, actor, "whitelist_diff", f"{old_id}-{new_id}", n)
     return n
 
 
@@ -262,4 +274,17 @@ def export_publication(
             )
         after = (int(rows[-1].enterprise_id), str(rows[-1].dimension))
     book.save(xlsx)
+    _audit_export(session, actor, "whitelist", pub.id, n)
     return n
+
+
+def _audit_export(session: Session, actor: Principal, what: str, ident: object, rows: int) -> None:
+    """One ``data.export`` entry per file, with the number of rows taken."""
+    audit.record(
+        session,
+        actor=Actor.of(actor),
+        action="data.export",
+        object_type="whitelist_publication",
+        object_id=ident,
+        detail={"rows": rows, "what": what, "formats": ["xlsx"]},
+    )
