@@ -40,7 +40,17 @@ from zhixin.kit.migrate import upgrade
 
 # The audit log's keys of the test process: the public demo keys of a test-mode settings
 # (services append audit rows without an app; the environment's settings would be production).
-audit_keys.configure(audit_keys.AuditKeys.from_settings(Settings(mode=Mode.test)))
+TEST_AUDIT_KEYS = audit_keys.AuditKeys.from_settings(Settings(mode=Mode.test))
+audit_keys.configure(TEST_AUDIT_KEYS)
+
+
+@pytest.fixture(autouse=True)
+def _test_audit_keys() -> Iterator[None]:
+    """Every test starts with the test process's audit keys: an app built with other settings
+    (a production key, say) configures the process's keys, and must not change the next test's."""
+    audit_keys.configure(TEST_AUDIT_KEYS)
+    yield
+    audit_keys.configure(TEST_AUDIT_KEYS)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -20,7 +20,7 @@ from tests.support.web import login
 from zhixin.audit.models import AuditEvent
 from zhixin.cli import app as cli
 from zhixin.config import Settings
-from zhixin.consent import service as consents
+from zhixin.kit import clock
 from zhixin.kit.db import unit_of_work
 
 
@@ -112,7 +112,7 @@ def test_access_log_of_data_taken(
     )
 
     # the auditor finds them: by action prefix, by actor, by day (Beijing time)
-    today = consents.today()
+    today = clock.today()
     with TestClient(app) as auditor:
         login(auditor, "auditor")
         api = "/api/v1/audit/events"

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.security import world as seed
 from tests.support.web import login
 from zhixin.consent import service as consents
+from zhixin.kit import clock
 from zhixin.kit.db import unit_of_work
 
 
@@ -57,7 +58,7 @@ def test_application_shows_revoked_consent(app: FastAPI, factory: sessionmaker[S
         assert gone["state"] == "revoked" and gone["state_label"] == "已撤销"
         assert gone["records_readable"] is False and gone["revoked_at"]
         note = str(gone["note"])
-        assert f"企业已于 {consents.today().isoformat()} 撤销授权" in note
+        assert f"企业已于 {clock.today().isoformat()} 撤销授权" in note
         assert "不能再查看该企业的质量要素记录明细" in note
         assert bank.get(f"/api/v1/enterprises/{w.a}/records").status_code == 404
         for client in (bank, owner):  # the bank's page and the enterprise's own

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.security import world as seed
 from tests.security.walk import Answer, get_routes, leaks, walk_as
 from tests.support.web import login
-from zhixin.consent import service as consents
+from zhixin.kit import clock
 from zhixin.kit.db import unit_of_work
 from zhixin.records.models import QualityRecord
 from zhixin.webhooks.models import WebhookOutbox
@@ -42,7 +42,7 @@ EXPLANATION_PAGE = "/evaluation/runs/{run_id}/enterprises/{enterprise_id}"
 def _params(
     w: seed.World, application_id: int, consent_id: int, record_id: int
 ) -> dict[str, object]:
-    day = consents.today()
+    day = clock.today()
     return {
         "enterprise_id": w.a,
         "run_id": w.ids["run2"],
@@ -67,7 +67,7 @@ def _queries(w: seed.World) -> dict[str, dict[str, object]]:
     return {
         "/whitelist/diff": diff,
         "/whitelist/diff/export.xlsx": diff,
-        "/api/v1/calendar/deadline": {"start": consents.today().isoformat(), "days": 5},
+        "/api/v1/calendar/deadline": {"start": clock.today().isoformat(), "days": 5},
         "/quotes/new": {"enterprise_id": w.a},
         "/applications/new": {"enterprise_id": w.a},
         "/api/v1/enterprises/{enterprise_id}/records": {"include_history": "true"},

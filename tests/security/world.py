@@ -32,6 +32,7 @@ from zhixin.catalog.service import get as catalog
 from zhixin.consent import service as consents
 from zhixin.enterprises.models import Enterprise
 from zhixin.evaluation import service as evaluation
+from zhixin.kit import clock
 from zhixin.kit.db import unit_of_work
 from zhixin.products.terms import Method
 from zhixin.quotes import service as quotes
@@ -211,7 +212,7 @@ def _publish(w: World, run_id: int) -> int:
 
 
 def build(factory: sessionmaker[Session]) -> World:
-    today = consents.today()
+    today = clock.today()
     with unit_of_work(factory) as s:
         a, b, n = _firms(s, today)
     w = World(factory, a, b, n)
