@@ -34,7 +34,7 @@ from tests.support.databases import (
     wipe,
 )
 from zhixin.audit import keys as audit_keys
-from zhixin.config import Mode, Settings
+from zhixin.config import Mode, Settings, get_settings
 from zhixin.kit.db import make_sessionmaker
 from zhixin.kit.migrate import upgrade
 
@@ -45,11 +45,14 @@ audit_keys.configure(TEST_AUDIT_KEYS)
 
 
 @pytest.fixture(autouse=True)
-def _test_audit_keys() -> Iterator[None]:
-    """Every test starts with the test process's audit keys: an app built with other settings
-    (a production key, say) configures the process's keys, and must not change the next test's."""
+def _process_globals() -> Iterator[None]:
+    """Every test starts with the test process's audit keys and no cached settings: an app or
+    CLI command built with other settings (a production key, say) configures the process's keys
+    and caches ``get_settings()``, and must not change the next test's."""
     audit_keys.configure(TEST_AUDIT_KEYS)
+    get_settings.cache_clear()
     yield
+    get_settings.cache_clear()
     audit_keys.configure(TEST_AUDIT_KEYS)
 
 

@@ -13,12 +13,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from typer.testing import CliRunner
 
 from tests.security import world as seed
+from tests.support.cli import invoke
 from tests.support.web import login
 from zhixin.audit.models import AuditEvent
-from zhixin.cli import app as cli
 from zhixin.config import Settings
 from zhixin.kit import clock
 from zhixin.kit.db import unit_of_work
@@ -98,8 +97,7 @@ def test_access_log_of_data_taken(
         assert _events(factory) == before
     # the operator's console export is logged too, as the system actor
     xlsx = tmp_path / "run.xlsx"
-    done = CliRunner().invoke(
-        cli,
+    done = invoke(
         ["evaluation", "export", str(run), "--xlsx", str(xlsx)],
         env={"ZHIXIN_DATABASE_URL": settings.database_url, "ZHIXIN_MODE": "development"},
     )

@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from typer.testing import CliRunner
 
 from tests.security import world as seed
+from tests.support.cli import invoke
 from tests.support.people import PASSWORD, make_user
 from tests.support.web import login
 from zhixin.accounts import repository as accounts_repo
@@ -25,7 +25,6 @@ from zhixin.accounts.rules import Role
 from zhixin.applications import service as applications
 from zhixin.applications.schemas import ApplicationIn
 from zhixin.audit.models import AuditEvent
-from zhixin.cli import app as cli
 from zhixin.config import Settings
 from zhixin.kit.db import unit_of_work
 from zhixin.products.terms import Method
@@ -34,8 +33,7 @@ from zhixin.records.models import QualityRecord
 
 def _cli_regulator(settings: Settings, username: str, tenant: str, region: str) -> str:
     """Create a regulator (and its tenant, with a region) as the operator does."""
-    result = CliRunner().invoke(
-        cli,
+    result = invoke(
         [
             "users",
             "create",

@@ -27,7 +27,9 @@ from zhixin.accounts.permissions import Principal
 from zhixin.accounts.rules import Role
 from zhixin.applications import service as applications
 from zhixin.applications import workflow
+from zhixin.applications.rules import Action
 from zhixin.applications.schemas import ApplicationIn
+from zhixin.applications.workflow import Inputs
 from zhixin.catalog.service import get as catalog
 from zhixin.consent import service as consents
 from zhixin.enterprises.models import Enterprise
@@ -38,6 +40,9 @@ from zhixin.products.terms import Method
 from zhixin.quotes import service as quotes
 from zhixin.quotes.schemas import QuoteIn
 from zhixin.records.models import QualityRecord
+from zhixin.risk import service as risk
+from zhixin.risk import valuation
+from zhixin.risk.schemas import PatentIn
 from zhixin.webhooks import service as webhooks
 from zhixin.whitelist import service as whitelist
 
@@ -250,6 +255,21 @@ def build(factory: sessionmaker[Session]) -> World:
             enterprise_id=a,
             request=quotes.request_of(body),
         ).id
+    with unit_of_work(factory) as s:
+        # a risk model and a patent valuation of firm a, so the walk reaches their pages
+        w.ids["model"] = risk.register_expert(s, actor=w.who("regulator"), spec_code="zjtx-edai").id
+        w.ids["valuation"] = valuation.value_patent(
+            s,
+            actor=w.who("officer"),
+            body=PatentIn(
+                enterprise_id=a,
+                patent_no="ZL202310123456.7",
+                kind="发明",
+                filing_date=today - timedelta(days=700),
+                status="有效",
+                revenue=Decimal("2000000.00"),
+            ),
+        ).id
     return w
 
 
@@ -289,4 +309,10 @@ def revoke(w: World) -> None:
 
 def withdraw(w: World, application_id: int, username: str = "officer") -> None:
     with unit_of_work(w.factory) as s:
-        workflow.withdraw(s, actor=w.who(username), application_id=application_id, note="测试")
+        workflow.move(
+            s,
+            Action.withdraw,
+            actor=w.who(username),
+            application_id=application_id,
+            inputs=Inputs(note="测试"),
+        )
