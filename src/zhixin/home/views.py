@@ -1,4 +1,4 @@
-"""The home page: what each actor does first."""
+"""The home page (what each actor does first) and the health check."""
 
 from __future__ import annotations
 
