@@ -67,6 +67,20 @@ def test_every_service_module_is_kept_from_the_web_by_the_contract() -> None:
     assert _modules("service.py") - _contract("services know no web") == set()
 
 
+def test_every_domain_is_kept_from_the_web_layer_by_the_contract() -> None:
+    """A new domain package is forbidden to zhixin.web as soon as it exists: the web layer stands
+    on accounts (who is calling) and audit only, and on the shared kit."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contract = next(
+        c
+        for c in config["tool"]["importlinter"]["contracts"]
+        if c["name"] == "the web layer knows no domain"
+    )
+    below = {"zhixin.web", "zhixin.kit", "zhixin.accounts", "zhixin.audit", "zhixin.migrations"}
+    packages = {f"zhixin.{p.parent.name}" for p in SRC.glob("*/__init__.py")} - below
+    assert packages - set(contract["forbidden_modules"]) == set()
+
+
 def test_tests_do_not_sleep() -> None:
     """A test waits on an event or a condition, never on the clock; the three waits left are
     listed (a lock another thread must be seen waiting on, a server starting, a worker loop)."""
