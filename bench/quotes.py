@@ -9,7 +9,7 @@ patents, a title, an award), graded and published in a whitelist version of the 
 (the rows an evaluation and a publication leave, as in the tests); a bank service user of
 厦门农商行 (tenant ``bank-xmrcb``) with an API token of scope ``quote:run``.
 
-The server is the real app under uvicorn (``zhixin.web.app:create_app``, access log off) on
+The server is the real app under uvicorn (``zhixin.app:create_app``, access log off) on
 127.0.0.1: ``--workers`` processes, each binding the port with SO_REUSEPORT (see
 :func:`serve_child` for why not ``uvicorn --workers``). The load comes from ``--clients``
 processes, each an asyncio loop of keep-alive connections speaking raw HTTP/1.1 (see
@@ -230,7 +230,7 @@ def serve_child(port: int) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind(("127.0.0.1", port))
     config = uvicorn.Config(
-        "zhixin.web.app:create_app",
+        "zhixin.app:create_app",
         factory=True,
         log_level="warning",
         access_log=False,

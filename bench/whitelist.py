@@ -328,8 +328,8 @@ def setup(factory: Any, engine: Any, n_ent: int) -> dict[str, Any]:
 def live_server(url: str, factory: Any) -> Iterator[str]:
     import uvicorn
 
+    from zhixin.app import create_app
     from zhixin.config import Mode, Settings
-    from zhixin.web.app import create_app
 
     settings = Settings(mode=Mode.test, database_url=url, secret_key="bench-" + "x" * 32)
     with socket.socket() as sock:

@@ -136,7 +136,7 @@ def settings(engine: Engine) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings, factory: sessionmaker[Session]) -> FastAPI:
-    from zhixin.web.app import create_app
+    from zhixin.app import create_app
 
     return create_app(settings, session_factory=factory)
 

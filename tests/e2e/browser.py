@@ -61,7 +61,7 @@ def _free_port() -> int:
 
 @contextmanager
 def live_server(tmp: Path) -> Iterator[LiveServer]:
-    from zhixin.web.app import create_app
+    from zhixin.app import create_app
 
     url = f"sqlite:///{tmp}/browser.sqlite3"
     engine = make_engine(url)

@@ -78,7 +78,7 @@ async def _burst(app: FastAPI, token: str, *, lifespan: bool) -> list[int]:
 def test_more_requests_than_pooled_connections_all_succeed(
     settings: Settings, token: str, one_connection: sessionmaker[Session]
 ) -> None:
-    from zhixin.web.app import create_app
+    from zhixin.app import create_app
 
     app = create_app(settings, session_factory=one_connection)
     assert asyncio.run(_burst(app, token, lifespan=False)) == [200] * BURST
@@ -90,7 +90,7 @@ def test_more_requests_than_threads_and_connections_all_succeed(
     """Two handler threads, one connection, twelve requests at once: a request waiting for the
     connection must not hold one of the threads (``get_db``'s gate), or every thread ends up
     waiting for a connection held by requests that wait for a thread."""
-    from zhixin.web.app import create_app
+    from zhixin.app import create_app
 
     narrow = settings.model_copy(update={"request_threads": 2, "db_connections": 1})
     app = create_app(narrow, session_factory=one_connection)

@@ -339,7 +339,7 @@ def test_sm3_is_selectable_and_a_chain_may_switch(factory: sessionmaker[Session]
 def test_production_refuses_to_start_without_an_audit_key(tmp_path: Path) -> None:
     from cryptography.fernet import Fernet
 
-    from zhixin.web.app import create_app
+    from zhixin.app import create_app
 
     data_key = Fernet.generate_key().decode()  # the other production key, so only this one fails
     base = {"mode": Mode.production, "secret_key": "s" * 40, "data_key": data_key}

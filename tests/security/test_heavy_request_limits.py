@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.support.people import make_user
 from tests.support.web import login
 from zhixin.accounts.rules import Role
+from zhixin.app import create_app
 from zhixin.config import Settings
 from zhixin.enterprises.models import Enterprise
 from zhixin.kit.db import unit_of_work
 from zhixin.portrait import pdf
 from zhixin.web import limits
-from zhixin.web.app import create_app
 
 WAIT = 60  # seconds an event may take before the test gives up (never reached when it passes)
 

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.integration.test_applications import ALL_MATERIALS, build_world
 from tests.support.web import login
+from zhixin.app import create_app
 from zhixin.applications.models import Application, IdempotencyKey
 from zhixin.config import Settings
 from zhixin.kit.db import unit_of_work
-from zhixin.web.app import create_app
 
 BODY = {
     "product_code": "luzhidai",

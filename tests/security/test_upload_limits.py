@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.support.people import make_user
 from tests.support.web import login
 from zhixin.accounts.rules import Role
+from zhixin.app import create_app
 from zhixin.config import Settings
 from zhixin.enterprises.models import Enterprise
 from zhixin.enterprises.rules import make_uscc
@@ -43,7 +44,6 @@ from zhixin.intake.models import ImportBatch
 from zhixin.intake.readers import FileRefused, TableReader, XlsxLimits
 from zhixin.kit.db import unit_of_work
 from zhixin.kit.sheets import Book
-from zhixin.web.app import create_app
 from zhixin.web.limits import BodyLimit, BodyTooLarge, too_large_message
 
 ROOT = Path(__file__).resolve().parents[2]

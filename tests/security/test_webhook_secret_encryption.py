@@ -23,11 +23,11 @@ from zhixin.accounts import service as accounts
 from zhixin.accounts.models import User
 from zhixin.accounts.permissions import Principal
 from zhixin.accounts.rules import Role
+from zhixin.app import create_app
 from zhixin.audit.models import AuditEvent
 from zhixin.config import DEV_DATA_KEY, ConfigError, Mode, Settings, get_settings
 from zhixin.kit.crypto import DataKeyError
 from zhixin.kit.db import unit_of_work, utcnow
-from zhixin.web.app import create_app
 from zhixin.webhooks import rules, service
 from zhixin.webhooks.models import WebhookEndpoint
 

@@ -22,9 +22,9 @@ from zhixin.accounts.schemas import (
     UnlockOut,
     UserOut,
 )
-from zhixin.web.deps import DB, AppSettings, CurrentPrincipal, UnitOfWorkRoute, now_of, require
+from zhixin.web.deps import DB, AppSettings, CurrentPrincipal, now_of, require
 
-router = APIRouter(tags=["账户 accounts"], route_class=UnitOfWorkRoute)
+router = APIRouter(tags=["账户 accounts"])
 
 
 @router.get("/me", response_model=MeOut)

@@ -21,7 +21,6 @@ from zhixin.web.deps import (
     DB,
     AppSettings,
     CurrentPrincipal,
-    UnitOfWorkRoute,
     client_ip,
     cookie_name,
     now_of,
@@ -29,7 +28,7 @@ from zhixin.web.deps import (
 )
 from zhixin.web.templating import render
 
-router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
+router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "zhixin_login_csrf"
 
 

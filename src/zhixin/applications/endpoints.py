@@ -28,9 +28,9 @@ from zhixin.applications.schemas import (
     PlanIn,
     QueueOut,
 )
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 
-router = APIRouter(tags=["贷款申请 applications"], route_class=UnitOfWorkRoute)
+router = APIRouter(tags=["贷款申请 applications"])
 Reader = Annotated[Principal, Depends(require(Permission.application_read))]
 Submitter = Annotated[Principal, Depends(require(Permission.application_submit))]
 TaskForce = Annotated[Principal, Depends(require(Permission.consultation_manage))]

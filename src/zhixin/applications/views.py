@@ -29,10 +29,10 @@ from zhixin.evaluation import service as evaluation
 from zhixin.kit import clock
 from zhixin.products import service as products
 from zhixin.products.terms import Method
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 from zhixin.web.templating import render
 
-router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
+router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(require(Permission.application_read))]
 Submitter = Annotated[Principal, Depends(require(Permission.application_submit))]
 Actor = Annotated[

@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.audit import service
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 
-router = APIRouter(tags=["审计 audit"], route_class=UnitOfWorkRoute)
+router = APIRouter(tags=["审计 audit"])
 Auditor = Annotated[Principal, Depends(require(Permission.audit_read))]
 
 

@@ -13,10 +13,10 @@ from zhixin.accounts.permissions import Permission, Principal
 from zhixin.audit import service
 from zhixin.audit.rules import SCHEME_LABELS
 from zhixin.errors import Invalid
-from zhixin.web.deps import DB, AppSettings, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, AppSettings, require
 from zhixin.web.templating import render
 
-router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/audit", response_class=HTMLResponse)

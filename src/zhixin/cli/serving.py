@@ -25,7 +25,7 @@ def serve(
     """启动 Web 服务。"""
     import uvicorn
 
-    from zhixin.web.app import create_app
+    from zhixin.app import create_app
 
     settings = _settings()
     try:
@@ -53,11 +53,11 @@ def demo(
     """建库、装载演示区域（演示数据），启动 http://127.0.0.1:8000 并打印演示账户。"""
     import uvicorn
 
+    from zhixin.app import create_app
     from zhixin.config import Mode
     from zhixin.demo.loader import DEMO_PASSWORD, load_demo
     from zhixin.kit.db import make_engine, make_sessionmaker
     from zhixin.kit.migrate import upgrade
-    from zhixin.web.app import create_app
 
     if reset and database.exists():
         if not typer.confirm(f"将删除 {database} 中的全部演示数据，确定吗？", default=False):

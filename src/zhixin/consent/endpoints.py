@@ -10,9 +10,9 @@ from zhixin.accounts.permissions import Permission, Principal
 from zhixin.consent import service
 from zhixin.consent.schemas import BankOut, ConsentIn, ConsentOut
 from zhixin.kit.db import utcnow
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 
-router = APIRouter(tags=["授权 consents"], route_class=UnitOfWorkRoute)
+router = APIRouter(tags=["授权 consents"])
 Manager = Annotated[Principal, Depends(require(Permission.consent_manage))]
 
 

@@ -12,10 +12,10 @@ from zhixin.accounts.permissions import Permission, Principal
 from zhixin.consent import rules, service
 from zhixin.enterprises import service as enterprises
 from zhixin.kit import clock
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 from zhixin.web.templating import render
 
-router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
+router = APIRouter(include_in_schema=False)
 Manager = Annotated[Principal, Depends(require(Permission.consent_manage))]
 
 

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Query
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.enterprises import service
 from zhixin.enterprises.schemas import EnterpriseIn, EnterpriseOut, EnterprisePage
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 
-router = APIRouter(tags=["经营主体 enterprises"], route_class=UnitOfWorkRoute)
+router = APIRouter(tags=["经营主体 enterprises"])
 Reader = Annotated[Principal, Depends(require(Permission.enterprise_read))]
 
 

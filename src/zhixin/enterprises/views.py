@@ -11,10 +11,10 @@ from zhixin.accounts.permissions import Permission, Principal
 from zhixin.enterprises import service
 from zhixin.records import service as records
 from zhixin.records.kinds import RECORD_KINDS
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 from zhixin.web.templating import render
 
-router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
+router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(require(Permission.enterprise_read))]
 PAGE = 50
 

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Query
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.evaluation import service
 from zhixin.evaluation.schemas import EvaluateIn, ExplanationOut, ResultsPage, RunOut
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 from zhixin.web.limits import Heavy
 
-router = APIRouter(tags=["质量信誉评价 evaluation"], route_class=UnitOfWorkRoute)
+router = APIRouter(tags=["质量信誉评价 evaluation"])
 Reader = Annotated[Principal, Depends(require(Permission.evaluation_read))]
 
 

@@ -17,11 +17,11 @@ from zhixin.evaluation import overview, service
 from zhixin.evaluation.schemas import ExplanationOut
 from zhixin.kit import clock
 from zhixin.web.charts import Axis, bar_svg, radar_svg
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 from zhixin.web.limits import Heavy
 from zhixin.web.templating import render
 
-router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
+router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(require(Permission.evaluation_read))]
 Runner = Annotated[Principal, Depends(require(Permission.evaluation_run))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

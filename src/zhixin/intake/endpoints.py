@@ -16,10 +16,10 @@ from zhixin.audit.service import Actor
 from zhixin.errors import Invalid, NotFound
 from zhixin.intake import service, templates
 from zhixin.intake.specs import import_kinds
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 from zhixin.web.limits import Heavy
 
-router = APIRouter(tags=["数据导入 imports"], route_class=UnitOfWorkRoute)
+router = APIRouter(tags=["数据导入 imports"])
 Importer = Annotated[Principal, Depends(require(Permission.record_write))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -23,9 +23,8 @@ its zip directory before openpyxl opens it (:func:`zhixin.intake.readers.check_x
 first pass counts the rows and refuses a file over ``import_max_rows`` before a row is written
 (413, like a file too large).
 
-**The job owns its transactions.** Services elsewhere never commit (the unit of work does);
-this import job is the documented exception, like polar's job wrapper: it commits the batch row
-first, then once per chunk of ``import_batch_size`` rows. Memory stays flat in the file's size,
+**The import is a job** (``kit.db.open_job``): it checkpoints the batch row first, then each
+chunk of ``import_batch_size`` rows (``Job.checkpoint``). Memory stays flat in the file's size,
 a crash loses at most the chunk in flight, and a re-run completes it without duplicates.
 
 **A killed import is found and said so.** The batch row records the process running it
@@ -67,7 +66,7 @@ from zhixin.intake.models import ImportBatch, ImportRowError
 from zhixin.intake.readers import FileRefused, TableReader, XlsxLimits, sha256_of
 from zhixin.intake.rows import ParsedRow, RowError, is_blank, parse_row, row_key
 from zhixin.intake.specs import ImportSpec, UnknownKind, get_spec, import_kinds
-from zhixin.kit.db import unit_of_work, utcnow
+from zhixin.kit.db import Job, open_job, unit_of_work, utcnow
 from zhixin.kit.sheets import Book
 from zhixin.records.fields import USCC_HEADER
 
@@ -226,57 +225,58 @@ def run_import(
         worker=str(_here()),
         heartbeat_at=started,
     )
-    session = session_factory()
     outcome = "failure"
     detail: dict[str, Any] = {"kind": kind, "channel": channel, "sha256": batch.file_sha256}
     try:
-        session.add(batch)
-        session.commit()
-        batch_id = batch.id
-        try:
-            spec = get_spec(kind)
-            reader = TableReader(path, filename, xlsx_limits=limits.xlsx)
-            rows = iter(reader)
-            hmap = _read_header(kind, rows)
-            repeats = _scan(session, batch_id, kind, hmap, rows, limits.max_rows)
-            reader = TableReader(path, filename, xlsx_limits=limits.xlsx)
-            rows = iter(reader)
-            _read_header(kind, rows)
-        except (FileRefused, HeaderError) as exc:
-            status = exc.status if isinstance(exc, FileRefused) else 422
-            _finish(session, batch_id, _Tally(), "failed", exc.message)
-            raise ImportRefused(exc.message, batch_id=batch_id, status=status) from exc
-        except UnknownKind as exc:
-            message = f"未知的导入类型：{kind}（可选：{'、'.join(c for c, _ in import_kinds())}）"
-            _finish(session, batch_id, _Tally(), "failed", message)
-            raise ImportRefused(message, batch_id=batch_id) from exc
-        ctx = _Context(spec, batch_id, filename, source_system, user_id, started)
-        tally = _Tally()
-        try:
-            with _gc_per_chunk():
-                _run_chunks(session, ctx, hmap, reader, rows, repeats, tally, progress)
-        except FileRefused as exc:  # an encoding or quoting error found midway
-            session.rollback()
-            _finish(session, batch_id, tally, "failed", f"{exc.message}（已导入的部分保留）")
-            raise ImportRefused(exc.message, batch_id=batch_id, status=exc.status) from exc
-        except BaseException as exc:
-            session.rollback()
-            reason = f"导入中断：{type(exc).__name__}；已提交的部分保留，{rules.RESUME}"
-            _finish(session, batch_id, tally, "failed", reason)
-            raise
-        message = tally.message()
-        _finish(session, batch_id, tally, "done", message)
-        outcome, detail = "success", detail | tally.counts()
-        return ImportSummary(
-            batch_id,
-            errors=list(tally.errors),
-            message=message,
-            replaced=tally.replaced,
-            recovered=recovered,
-            **tally.counts(),
-        )
+        with open_job(session_factory) as job:
+            session = job.session
+            session.add(batch)
+            job.checkpoint()
+            batch_id = batch.id
+            try:
+                spec = get_spec(kind)
+                reader = TableReader(path, filename, xlsx_limits=limits.xlsx)
+                rows = iter(reader)
+                hmap = _read_header(kind, rows)
+                repeats = _scan(job, batch_id, kind, hmap, rows, limits.max_rows)
+                reader = TableReader(path, filename, xlsx_limits=limits.xlsx)
+                rows = iter(reader)
+                _read_header(kind, rows)
+            except (FileRefused, HeaderError) as exc:
+                status = exc.status if isinstance(exc, FileRefused) else 422
+                _finish(job, batch_id, _Tally(), "failed", exc.message)
+                raise ImportRefused(exc.message, batch_id=batch_id, status=status) from exc
+            except UnknownKind as exc:
+                kinds = "、".join(c for c, _ in import_kinds())
+                message = f"未知的导入类型：{kind}（可选：{kinds}）"
+                _finish(job, batch_id, _Tally(), "failed", message)
+                raise ImportRefused(message, batch_id=batch_id) from exc
+            ctx = _Context(spec, batch_id, filename, source_system, user_id, started)
+            tally = _Tally()
+            try:
+                with _gc_per_chunk():
+                    _run_chunks(job, ctx, hmap, reader, rows, repeats, tally, progress)
+            except FileRefused as exc:  # an encoding or quoting error found midway
+                session.rollback()
+                _finish(job, batch_id, tally, "failed", f"{exc.message}（已导入的部分保留）")
+                raise ImportRefused(exc.message, batch_id=batch_id, status=exc.status) from exc
+            except BaseException as exc:
+                session.rollback()
+                reason = f"导入中断：{type(exc).__name__}；已提交的部分保留，{rules.RESUME}"
+                _finish(job, batch_id, tally, "failed", reason)
+                raise
+            message = tally.message()
+            _finish(job, batch_id, tally, "done", message)
+            outcome, detail = "success", detail | tally.counts()
+            return ImportSummary(
+                batch_id,
+                errors=list(tally.errors),
+                message=message,
+                replaced=tally.replaced,
+                recovered=recovered,
+                **tally.counts(),
+            )
     finally:
-        session.close()
         if batch.id is not None:
             try:
                 _audit(session_factory, actor, batch.id, outcome, detail)
@@ -313,7 +313,7 @@ def _read_header(kind: str, rows: Iterator[tuple[int, list[Any]]]) -> HeaderMap:
 
 
 def _scan(
-    session: Session,
+    job: Job,
     batch_id: int,
     kind: str,
     hmap: HeaderMap,
@@ -340,8 +340,8 @@ def _scan(
                 f"文件超过 {max_rows:,} 行的上限，请拆分成几个文件分别导入", status=413
             )
         if n % SCAN_HEARTBEAT == 0:
-            repo.update_batch(session, batch_id, heartbeat_at=utcnow())
-            session.commit()
+            repo.update_batch(job.session, batch_id, heartbeat_at=utcnow())
+            job.checkpoint()
     return _repeated(h1, h2, lines)
 
 
@@ -363,9 +363,9 @@ def _repeated(h1: array[int], h2: array[int], lines: array[int]) -> _Repeats:
     return {(int(x), int(y)): int(z) for x, y, z in zip(a[pick], b[pick], ln[pick], strict=True)}
 
 
-def _finish(session: Session, batch_id: int, tally: _Tally, status: str, message: str) -> None:
+def _finish(job: Job, batch_id: int, tally: _Tally, status: str, message: str) -> None:
     repo.update_batch(
-        session,
+        job.session,
         batch_id,
         status=status,
         message=message,
@@ -373,7 +373,7 @@ def _finish(session: Session, batch_id: int, tally: _Tally, status: str, message
         heartbeat_at=None,
         **tally.counts(),
     )
-    session.commit()
+    job.checkpoint()
 
 
 def recover_interrupted(
@@ -446,7 +446,7 @@ def _gc_per_chunk() -> Iterator[None]:
 
 
 def _run_chunks(
-    session: Session,
+    job: Job,
     ctx: _Context,
     hmap: HeaderMap,
     reader: TableReader,
@@ -476,12 +476,12 @@ def _run_chunks(
             tally.refuse(parsed)
             errors.extend(parsed)
         if tally.total_rows % size == 0:
-            _commit_chunk(session, ctx, write, good, errors, tally)
+            _commit_chunk(job, ctx, write, good, errors, tally)
             good, errors = [], []
             gc.collect(1)
             if progress is not None:
                 progress(tally.total_rows, _estimate(reader, tally.total_rows))
-    _commit_chunk(session, ctx, write, good, errors, tally)
+    _commit_chunk(job, ctx, write, good, errors, tally)
     if progress is not None:
         progress(tally.total_rows, tally.total_rows)
 
@@ -490,23 +490,24 @@ _Writer = Callable[[Session, _Context, list[ParsedRow], _Tally], list[RowError]]
 
 
 def _commit_chunk(
-    session: Session,
+    job: Job,
     ctx: _Context,
     write: _Writer,
     good: list[ParsedRow],
     errors: list[RowError],
     tally: _Tally,
 ) -> None:
+    session = job.session
     if good:
         errors = errors + write(session, ctx, good, tally)
     repo.insert_row_errors(session, ctx.batch_id, errors)
     repo.update_batch(session, ctx.batch_id, heartbeat_at=utcnow(), **tally.counts())
-    session.commit()
+    job.checkpoint()
     written = tally.inserted + tally.corrected
     if written >= tally.next_analyze:  # at 5k, 20k, 80k, 320k… rows: a few times per import
         tally.next_analyze = written * 4
         repo.refresh_statistics(session, enterprises=ctx.spec.is_enterprise)
-        session.commit()
+        job.checkpoint()
 
 
 def _estimate(reader: TableReader, done: int) -> int | None:

@@ -11,11 +11,11 @@ from zhixin.accounts.permissions import Permission, Principal
 from zhixin.intake import service
 from zhixin.intake.endpoints import import_upload, kind_or_404
 from zhixin.intake.specs import import_kinds
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 from zhixin.web.limits import Heavy
 from zhixin.web.templating import render
 
-router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
+router = APIRouter(include_in_schema=False)
 Importer = Annotated[Principal, Depends(require(Permission.record_write))]
 
 

@@ -1,7 +1,19 @@
-"""Database plumbing: the declarative base, engines, and the unit of work.
+"""Database plumbing: the declarative base, engines, and the units of work.
 
-Services receive a ``Session`` and never commit; the unit of work (the request dependency, or
-each CLI command / job) commits once at the end or rolls back on error.
+Services receive a ``Session`` and never commit. Each entry point has one unit of work, the
+only code that commits, committing once at the end (a job: also at its checkpoints) and rolling
+back on any error:
+
+- **a request**: ``zhixin.web.deps.get_db`` (the ``DB`` dependency, function-scoped), shared by
+  the dependencies and the handler; committed after the handler returned and its response was
+  validated and serialised, before the response is sent. A response that fails validation
+  rolls the request's writes back and answers an error; a failed commit answers an error.
+- **a CLI command** (and a short piece of work of its own, such as the audit of a refusal):
+  :func:`unit_of_work`, one transaction.
+- **a job** that keeps part of its work when it stops midway (the import, chunk by chunk):
+  :func:`open_job`, whose :meth:`Job.checkpoint` commits what is done so far.
+
+``tests/unit/test_conventions.py`` fails on a ``commit`` anywhere else.
 """
 
 from __future__ import annotations
@@ -298,10 +310,36 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """The one place that commits: commit on success, roll back on any error."""
+    """A CLI command's unit of work: commit on success, roll back on any error."""
     session = factory()
     try:
         yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+class Job:
+    """A long job's session and its checkpoints (:func:`open_job`)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def checkpoint(self) -> None:
+        """Commit what the job has done so far: an error later rolls back only what follows."""
+        self.session.commit()
+
+
+@contextmanager
+def open_job(factory: sessionmaker[Session]) -> Iterator[Job]:
+    """A job's unit of work: committed at each :meth:`Job.checkpoint` and at the end; on an
+    error, what came after the last checkpoint is rolled back and the error goes on."""
+    session = factory()
+    try:
+        yield Job(session)
         session.commit()
     except BaseException:
         session.rollback()

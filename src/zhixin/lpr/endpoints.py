@@ -12,9 +12,9 @@ from zhixin.accounts.permissions import Permission, Principal
 from zhixin.errors import NotFound
 from zhixin.lpr import service
 from zhixin.lpr.schemas import LprIn, LprOnOut, LprRow
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 
-router = APIRouter(tags=["LPR 贷款市场报价利率"], route_class=UnitOfWorkRoute)
+router = APIRouter(tags=["LPR 贷款市场报价利率"])
 Reader = Annotated[Principal, Depends(require(Permission.product_read))]
 Manager = Annotated[Principal, Depends(require(Permission.lpr_manage))]
 

@@ -13,10 +13,10 @@ from zhixin.accounts.permissions import Permission, Principal
 from zhixin.errors import Invalid, ZhixinError
 from zhixin.kit import clock
 from zhixin.lpr import rules, service
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 from zhixin.web.templating import render
 
-router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
+router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(require(Permission.product_read))]
 Manager = Annotated[Principal, Depends(require(Permission.lpr_manage))]
 

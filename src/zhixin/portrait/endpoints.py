@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.portrait import pdf, service
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 from zhixin.web.limits import Heavy
 
-router = APIRouter(tags=["质量画像 portrait"], route_class=UnitOfWorkRoute)
+router = APIRouter(tags=["质量画像 portrait"])
 Reader = Annotated[Principal, Depends(require(Permission.portrait_read))]
 
 

@@ -15,11 +15,11 @@ from zhixin.errors import NotFound
 from zhixin.portrait import service
 from zhixin.portrait.endpoints import pdf_response
 from zhixin.web.charts import Axis, radar_svg
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 from zhixin.web.limits import Heavy
 from zhixin.web.templating import render
 
-router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
+router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(require(Permission.portrait_read))]
 
 

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.products import service
 from zhixin.products.schemas import ProductOut
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 
-router = APIRouter(tags=["产品 products"], route_class=UnitOfWorkRoute)
+router = APIRouter(tags=["产品 products"])
 Reader = Annotated[Principal, Depends(require(Permission.product_read))]
 
 

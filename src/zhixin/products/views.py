@@ -10,10 +10,10 @@ from fastapi.responses import HTMLResponse, Response
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.products import describe, service
 from zhixin.products.schema import CHANNEL_LABELS
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 from zhixin.web.templating import render
 
-router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
+router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(require(Permission.product_read))]
 
 

@@ -16,9 +16,9 @@ from fastapi.responses import Response
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.quotes import service
 from zhixin.quotes.schemas import QuoteIn, QuoteOut
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 
-router = APIRouter(tags=["测算/报价 quotes"], route_class=UnitOfWorkRoute)
+router = APIRouter(tags=["测算/报价 quotes"])
 Quoter = Annotated[Principal, Depends(require(Permission.quote_run))]
 
 

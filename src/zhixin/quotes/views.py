@@ -19,11 +19,11 @@ from zhixin.kit import clock
 from zhixin.products.terms import CollateralKind, Method
 from zhixin.quotes import export, service
 from zhixin.quotes.schemas import QuoteIn, input_problems
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 from zhixin.web.limits import Heavy
 from zhixin.web.templating import render
 
-router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
+router = APIRouter(include_in_schema=False)
 Quoter = Annotated[Principal, Depends(require(Permission.quote_run))]
 WAN = Decimal(10000)
 COLLATERAL_ROWS = 3

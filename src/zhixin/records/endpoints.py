@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Query
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.records import service
 from zhixin.records.schemas import RecordOut, RemoveIn, RepairIn, RepairOut, ReviewIn
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 
-router = APIRouter(tags=["质量要素记录 records"], route_class=UnitOfWorkRoute)
+router = APIRouter(tags=["质量要素记录 records"])
 Reader = Annotated[Principal, Depends(require(Permission.record_read))]
 
 

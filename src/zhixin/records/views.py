@@ -12,10 +12,10 @@ from zhixin.accounts.permissions import Permission, Principal
 from zhixin.errors import Invalid
 from zhixin.records import service
 from zhixin.records.rules import REPAIR_STATUSES
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 from zhixin.web.templating import render
 
-router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/repairs", response_class=HTMLResponse)

@@ -18,9 +18,9 @@ from zhixin.risk.schemas import (
     ScoreOut,
     ValuationOut,
 )
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 
-router = APIRouter(prefix="/risk", tags=["风险模型"], route_class=UnitOfWorkRoute)
+router = APIRouter(prefix="/risk", tags=["风险模型"])
 Reader = Annotated[Principal, Depends(require(Permission.model_read))]
 Approver = Annotated[Principal, Depends(require(Permission.model_approve))]
 Scorer = Annotated[Principal, Depends(require(Permission.risk_score))]

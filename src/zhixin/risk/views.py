@@ -11,10 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.errors import Invalid
 from zhixin.risk import metrics, service
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 from zhixin.web.templating import render
 
-router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
+router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(require(Permission.model_read))]
 Approver = Annotated[Principal, Depends(require(Permission.model_approve))]
 

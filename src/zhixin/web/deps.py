@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import hmac
-import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio
 import anyio.to_thread
 from fastapi import Depends, Request
-from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -41,24 +38,28 @@ async def get_settings_dep(request: Request) -> Settings:
 
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
-    """One transaction per request: committed when the handler returns, rolled back on error.
+    """The request's unit of work (the request entry point of :mod:`zhixin.kit.db`): the session
+    every dependency and the handler share, committed once the response is ready, rolled back on
+    any error.
 
-    The same unit of work as :func:`zhixin.kit.db.unit_of_work`, with three guards for a server
-    under load. At most ``db_connections`` requests hold a session at once and the rest wait
-    here, on the event loop, holding nothing: a request that held a thread while waiting for a
-    pooled connection, with every connection held by requests waiting for a thread, stalled the
-    server for the pool's 30-second timeout. A plain ``def`` handler's transaction is committed
-    on the handler's own thread as it returns (:class:`UnitOfWorkRoute`), so a transaction that
-    wrote holds SQLite's writer lock (or PostgreSQL's row locks) for no hop through the event
-    loop. What is left to end here (an ``async def`` handler, an error) ends on threads of its
-    own (``db_closer``), never queued behind handlers that may be waiting for this very
-    transaction to end (SQLite's writer queue), and shielded from cancellation so a dropped
-    client never leaves a transaction open.
+    Used as :data:`DB`, ``Depends(get_db, scope="function")``: FastAPI ends a function-scoped
+    dependency after the handler returned and its return value was validated against the
+    ``response_model`` and serialised, before a byte is sent. So a return value that fails
+    validation rolls the request's writes back and answers an error, and a commit that fails
+    answers an error too (a request-scoped dependency ends after the response was sent, when it
+    can no longer change it).
+
+    At most ``db_connections`` requests hold a session at once; the rest wait here, on the event
+    loop, holding nothing: a request that held a thread while waiting for a pooled connection,
+    with every connection held by requests waiting for a thread, stalled the server for the
+    pool's 30-second timeout. The commit, rollback and close run on threads of their own
+    (``db_closer``), never queued behind handlers that may be waiting for this very transaction
+    to end (SQLite's writer queue), and shielded from cancellation so a dropped client never
+    leaves a transaction open.
     """
     state = request.app.state
     async with state.db_gate:
         session = state.sessionmaker()
-        session.info[_REQUEST_UNIT] = True
         try:
             yield session
             if session.in_transaction():
@@ -76,48 +77,17 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
                 session.close()
 
 
-_REQUEST_UNIT = "zhixin.request_unit_of_work"
+async def release_connection(request: Request, session: Session) -> None:
+    """Commit what the request did so far (the sign-in's reads and its session touch) and give
+    its connection back to the pool, before the request waits for something else (a heavy
+    request's slot, :mod:`zhixin.web.limits`). The session goes on and the unit of work
+    commits the rest as usual."""
+    if session.in_transaction():
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(session.commit, limiter=request.app.state.db_closer)
 
 
-def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(endpoint)
-    def handler(*args: Any, **kwargs: Any) -> Any:
-        result = endpoint(*args, **kwargs)
-        for value in kwargs.values():
-            if isinstance(value, Session) and value.info.get(_REQUEST_UNIT):
-                value.commit()
-        return result
-
-    return handler
-
-
-class UnitOfWorkRoute(APIRoute):
-    """A route whose plain ``def`` handler commits the request's unit of work (:func:`get_db`)
-    on the handler's thread, as soon as it returns without error.
-
-    FastAPI runs a ``def`` handler in the thread pool and the code after a dependency's
-    ``yield`` on the event loop; committing there meant a hop from the handler's thread to the
-    loop and on to a ``db_closer`` thread while the transaction still held its locks. Under 32
-    quotes in flight that hop, queued behind the loop's other work, held SQLite's single writer
-    lock, so the other server process waited too. The wrapper keeps the handler's signature
-    (``functools.wraps``; FastAPI reads the unwrapped function), so its parameters, dependencies
-    and OpenAPI entry are unchanged. An error raised by the handler or by the commit reaches
-    :func:`get_db`, which rolls back. ``async def`` handlers are left as they are: they run on
-    the loop, where a commit must not block, and :func:`get_db` commits for them.
-
-    The commit now comes before FastAPI validates and serialises a returned model (the handlers
-    that return a ``Response`` are serialised already): a handler whose return value fails its
-    ``response_model`` (a programming error) answers 500 for a change that was saved, where
-    before it was rolled back.
-    """
-
-    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        if not inspect.iscoroutinefunction(inspect.unwrap(endpoint)):
-            endpoint = _committing(endpoint)
-        super().__init__(path, endpoint, **kwargs)
-
-
-DB = Annotated[Session, Depends(get_db)]
+DB = Annotated[Session, Depends(get_db, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings_dep)]
 
 

@@ -26,17 +26,14 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncIterator
-from typing import Annotated
 
-import anyio
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhixin.config import Settings
 from zhixin.errors import ZhixinError
-from zhixin.web.deps import CurrentPrincipal, get_db
+from zhixin.web.deps import DB, CurrentPrincipal, release_connection
 
 RETRY_AFTER_SECONDS = 5
 WAITERS_PER_SLOT = 4
@@ -195,13 +192,12 @@ def heavy_limiter(request: Request) -> HeavyLimiter:
 async def heavy(
     request: Request,
     principal: CurrentPrincipal,
-    db: Annotated[Session, Depends(get_db)],
+    db: DB,
 ) -> AsyncIterator[None]:
     """A heavy request's slot, held until the handler is done (see the module docstring)."""
     limiter = heavy_limiter(request)
     if not limiter.try_enter(principal.user_id):
-        if db.in_transaction():  # wait holding no connection (the sign-in's reads are done)
-            await anyio.to_thread.run_sync(db.commit, limiter=request.app.state.db_closer)
+        await release_connection(request, db)  # wait holding no connection
         try:
             await limiter.wait(principal.user_id)
         except TimeoutError:
@@ -212,4 +208,4 @@ async def heavy(
         limiter.leave(principal.user_id)
 
 
-Heavy = Depends(heavy)
+Heavy = Depends(heavy, scope="function")  # inside the unit of work, like DB (web.deps)

@@ -17,6 +17,7 @@ from zhixin.kit import clock
 from zhixin.kit.text import mask
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+STATIC = Path(__file__).parent / "static"  # served at /static by the app (zhixin.app)
 
 
 def _dt(value: datetime | None) -> str:

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from zhixin.accounts.permissions import Permission, Principal
-from zhixin.web.deps import DB, AppSettings, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, AppSettings, require
 from zhixin.webhooks import service
 from zhixin.webhooks.schemas import DeliveryOut, EndpointCreated, EndpointIn, EndpointOut
 
-router = APIRouter(tags=["Webhook 推送 webhooks"], route_class=UnitOfWorkRoute)
+router = APIRouter(tags=["Webhook 推送 webhooks"])
 Manager = Annotated[Principal, Depends(require(Permission.webhook_manage))]
 
 

@@ -10,11 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.errors import Invalid
-from zhixin.web.deps import DB, AppSettings, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, AppSettings, require
 from zhixin.web.templating import render
 from zhixin.webhooks import rules, service
 
-router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
+router = APIRouter(include_in_schema=False)
 Manager = Annotated[Principal, Depends(require(Permission.webhook_manage))]
 
 

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 from zhixin.whitelist import service
 from zhixin.whitelist.schemas import ChangesPage, EntriesPage, RadarOut, VersionOut
 
-router = APIRouter(tags=["白名单 whitelist"], route_class=UnitOfWorkRoute)
+router = APIRouter(tags=["白名单 whitelist"])
 Reader = Annotated[Principal, Depends(require(Permission.whitelist_read))]
 
 

@@ -13,12 +13,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.evaluation import service as evaluation
 from zhixin.web.charts import bar_svg
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 from zhixin.web.limits import Heavy
 from zhixin.web.templating import render
 from zhixin.whitelist import reports, rules, service
 
-router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
+router = APIRouter(include_in_schema=False)
 Reader = Annotated[
     Principal, Depends(require(Permission.whitelist_read, Permission.whitelist_draft))
 ]

@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from zhixin.accounts.permissions import Permission, Principal
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 from zhixin.workdays import rules, service
 from zhixin.workdays.schemas import DeadlineOut, YearIn, YearOut
 
-router = APIRouter(tags=["工作日历 working-day calendar"], route_class=UnitOfWorkRoute)
+router = APIRouter(tags=["工作日历 working-day calendar"])
 Reader = Annotated[Principal, Depends(require(Permission.product_read))]
 Manager = Annotated[Principal, Depends(require(Permission.calendar_manage))]
 Year = Annotated[int, Path(ge=1, le=9999, description="年份，如 2027")]

@@ -14,12 +14,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.errors import Invalid, ZhixinError
 from zhixin.kit import clock
-from zhixin.web.deps import DB, UnitOfWorkRoute, require
+from zhixin.web.deps import DB, require
 from zhixin.web.templating import render
 from zhixin.workdays import files, rules, service
 from zhixin.workdays.schemas import DeadlineOut, YearOut
 
-router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
+router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(require(Permission.product_read))]
 Manager = Annotated[Principal, Depends(require(Permission.calendar_manage))]
 EXAMPLE = Path(__file__).parent / "data" / "2027.example.yaml"

@@ -1,4 +1,4 @@
-"""The home page: what each actor does first."""
+"""The home page (what each actor does first) and the health check."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from zhixin.accounts.permissions import Permission
 from zhixin.accounts.rules import TenantKind
 from zhixin.enterprises import service as enterprises
-from zhixin.web.deps import DB, OptionalPrincipal, UnitOfWorkRoute
+from zhixin.web.deps import DB, OptionalPrincipal
 from zhixin.web.templating import render
 
-router = APIRouter(include_in_schema=False, route_class=UnitOfWorkRoute)
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)

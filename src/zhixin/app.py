@@ -1,16 +1,22 @@
-"""The FastAPI application factory: settings checked, engine built in the lifespan."""
+"""The composition root: the FastAPI application, built from the settings and every domain's
+routers (:data:`ROUTERS`).
+
+Arrows run one way: this module imports the domains and the web layer (``zhixin.web``: request
+dependencies, templating, limits); the domains import ``zhixin.web`` for those and never this
+module; ``zhixin.web`` imports no domain but accounts and audit (import-linter contract "the
+web layer knows no domain"). Settings are checked here and the engine is built in the lifespan.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import anyio
 import anyio.to_thread
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -20,11 +26,22 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+import zhixin.models  # noqa: F401 - every mapper configured before the first request
 from zhixin import __version__
+from zhixin.accounts import endpoints as accounts_api
+from zhixin.accounts import views as accounts_views
+from zhixin.applications import endpoints as applications_api
+from zhixin.applications import views as applications_views
+from zhixin.audit import endpoints as audit_api
 from zhixin.audit import keys as audit_keys
 from zhixin.audit import service as audit
+from zhixin.audit import views as audit_views
 from zhixin.audit.service import Actor
 from zhixin.config import Settings, get_settings
+from zhixin.consent import endpoints as consent_api
+from zhixin.consent import views as consent_views
+from zhixin.enterprises import endpoints as enterprises_api
+from zhixin.enterprises import views as enterprises_views
 from zhixin.errors import (
     Forbidden,
     PasswordChangeRequired,
@@ -32,11 +49,72 @@ from zhixin.errors import (
     Unauthenticated,
     ZhixinError,
 )
+from zhixin.evaluation import endpoints as evaluation_api
+from zhixin.evaluation import views as evaluation_views
+from zhixin.home import views as home_views
+from zhixin.intake import endpoints as intake_api
+from zhixin.intake import views as intake_views
 from zhixin.kit.db import make_engine, make_sessionmaker, unit_of_work, utcnow
+from zhixin.lpr import endpoints as lpr_api
+from zhixin.lpr import views as lpr_views
+from zhixin.portrait import endpoints as portrait_api
+from zhixin.portrait import views as portrait_views
+from zhixin.products import endpoints as products_api
+from zhixin.products import views as products_views
+from zhixin.quotes import endpoints as quotes_api
+from zhixin.quotes import views as quotes_views
+from zhixin.records import endpoints as records_api
+from zhixin.records import views as records_views
+from zhixin.risk import endpoints as risk_api
+from zhixin.risk import views as risk_views
 from zhixin.web.limits import BodyLimit
-from zhixin.web.templating import render
+from zhixin.web.templating import STATIC, render
+from zhixin.webhooks import endpoints as webhooks_api
+from zhixin.webhooks import views as webhooks_views
+from zhixin.whitelist import endpoints as whitelist_api
+from zhixin.whitelist import views as whitelist_views
+from zhixin.workdays import endpoints as workdays_api
+from zhixin.workdays import views as workdays_views
 
-STATIC = Path(__file__).parent / "static"
+API = "/api/v1"
+
+# Every router of the app with its prefix, in the order routes are matched: the JSON API, then
+# the pages. A new domain appends its own lines (and declares its routes in the route matrix).
+ROUTERS: list[tuple[APIRouter, str]] = [
+    (accounts_api.router, API),
+    (audit_api.router, API),
+    (enterprises_api.router, API),
+    (records_api.router, API),
+    (intake_api.router, API),
+    (evaluation_api.router, API),
+    (whitelist_api.router, API),
+    (consent_api.router, API),
+    (portrait_api.router, API),
+    (webhooks_api.router, API),
+    (workdays_api.router, API),
+    (lpr_api.router, API),
+    (products_api.router, API),
+    (quotes_api.router, API),
+    (applications_api.router, API),
+    (risk_api.router, API),
+    (home_views.router, ""),
+    (accounts_views.router, ""),
+    (audit_views.router, ""),
+    (enterprises_views.router, ""),
+    (records_views.router, ""),
+    (intake_views.router, ""),
+    (evaluation_views.router, ""),
+    (whitelist_views.router, ""),
+    (consent_views.router, ""),
+    (portrait_views.router, ""),
+    (webhooks_views.router, ""),
+    (workdays_views.router, ""),
+    (lpr_views.router, ""),
+    (products_views.router, ""),
+    (quotes_views.router, ""),
+    (applications_views.router, ""),
+    (risk_views.router, ""),
+]
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -144,71 +222,8 @@ def create_app(
 
 
 def _include_routers(app: FastAPI) -> None:
-    import zhixin.models  # noqa: F401 - every mapper configured before the first request
-    from zhixin.accounts import endpoints as accounts_api
-    from zhixin.accounts import views as accounts_views
-    from zhixin.applications import endpoints as applications_api
-    from zhixin.applications import views as applications_views
-    from zhixin.audit import endpoints as audit_api
-    from zhixin.audit import views as audit_views
-    from zhixin.consent import endpoints as consent_api
-    from zhixin.consent import views as consent_views
-    from zhixin.enterprises import endpoints as enterprises_api
-    from zhixin.enterprises import views as enterprises_views
-    from zhixin.evaluation import endpoints as evaluation_api
-    from zhixin.evaluation import views as evaluation_views
-    from zhixin.intake import endpoints as intake_api
-    from zhixin.intake import views as intake_views
-    from zhixin.lpr import endpoints as lpr_api
-    from zhixin.lpr import views as lpr_views
-    from zhixin.portrait import endpoints as portrait_api
-    from zhixin.portrait import views as portrait_views
-    from zhixin.products import endpoints as products_api
-    from zhixin.products import views as products_views
-    from zhixin.quotes import endpoints as quotes_api
-    from zhixin.quotes import views as quotes_views
-    from zhixin.records import endpoints as records_api
-    from zhixin.records import views as records_views
-    from zhixin.risk import endpoints as risk_api
-    from zhixin.risk import views as risk_views
-    from zhixin.web import pages
-    from zhixin.webhooks import endpoints as webhooks_api
-    from zhixin.webhooks import views as webhooks_views
-    from zhixin.whitelist import endpoints as whitelist_api
-    from zhixin.whitelist import views as whitelist_views
-    from zhixin.workdays import endpoints as workdays_api
-    from zhixin.workdays import views as workdays_views
-
-    for module in (accounts_api, audit_api, enterprises_api, records_api, intake_api):
-        app.include_router(module.router, prefix="/api/v1")
-    app.include_router(evaluation_api.router, prefix="/api/v1")
-    app.include_router(whitelist_api.router, prefix="/api/v1")
-    app.include_router(consent_api.router, prefix="/api/v1")
-    app.include_router(portrait_api.router, prefix="/api/v1")
-    app.include_router(webhooks_api.router, prefix="/api/v1")
-    for module in (workdays_api, lpr_api, products_api, quotes_api, applications_api):
-        app.include_router(module.router, prefix="/api/v1")
-    app.include_router(risk_api.router, prefix="/api/v1")
-    for module in (
-        pages,
-        accounts_views,
-        audit_views,
-        enterprises_views,
-        records_views,
-        intake_views,
-        evaluation_views,
-        whitelist_views,
-        consent_views,
-        portrait_views,
-        webhooks_views,
-        workdays_views,
-        lpr_views,
-        products_views,
-        quotes_views,
-        applications_views,
-        risk_views,
-    ):
-        app.include_router(module.router)
+    for router, prefix in ROUTERS:
+        app.include_router(router, prefix=prefix)
 
 
 def _audit_denied(request: Request, message: str) -> None:
