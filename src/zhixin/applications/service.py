@@ -260,7 +260,10 @@ def submit(
         method=form.method,
         on=day,
         annual_sales=form.annual_sales,
-        collateral=tuple(Collateral(CollateralKind(c.kind), c.value) for c in form.collateral),
+        collateral=tuple(
+            Collateral(CollateralKind(c.kind), c.value or Decimal(0), c.valuation_id)
+            for c in form.collateral
+        ),
         invoicing_growth=form.invoicing_growth,
     )
     q = quotes.quote(
