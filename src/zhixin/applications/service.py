@@ -194,6 +194,13 @@ def _terms(q: QuoteOut) -> dict[str, Any]:
             "fast_lane_days": q.service.fast_lane_days,
             "covenant": q.service.covenant,
             "notes": q.notes,
+            "risk_model": None
+            if q.risk_model is None
+            else {
+                "code": q.risk_model.code,
+                "version": q.risk_model.version,
+                "reasons": [r.model_dump() for r in q.risk_model.reasons],
+            },
         }
     )
     return frozen.model_dump(mode="json")
