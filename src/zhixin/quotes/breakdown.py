@@ -25,7 +25,7 @@ from zhixin.products.terms import Decision, Factor, Facts, QuoteRequest
 from zhixin.quotes import raroc as raroc_check
 from zhixin.quotes import rules
 from zhixin.quotes.schemas import (
-    CollateralIn,
+    CollateralOut,
     CostOut,
     FactorOut,
     FeeOut,
@@ -84,7 +84,7 @@ def request_out(request: QuoteRequest) -> RequestOut:
         on=request.on,
         annual_sales=request.annual_sales,
         collateral=[
-            CollateralIn(kind=c.kind, value=c.value, valuation_id=c.valuation_id)
+            CollateralOut(kind=c.kind, value=c.value, valuation_id=c.valuation_id)
             for c in request.collateral
         ],
         milestones_met=sorted(request.milestones_met),

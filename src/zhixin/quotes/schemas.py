@@ -37,6 +37,14 @@ class CollateralIn(BaseModel):
         return self
 
 
+class CollateralOut(BaseModel):
+    """A pledge as quoted: its value, and the valuation it came from (a patent valued)."""
+
+    kind: CollateralKind
+    value: Decimal
+    valuation_id: int | None = None
+
+
 class QuoteIn(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -229,7 +237,7 @@ class RequestOut(BaseModel):
     method: str
     on: dt.date
     annual_sales: Decimal | None
-    collateral: list[CollateralIn]
+    collateral: list[CollateralOut]
     milestones_met: list[str]
     invoicing_growth: Decimal | None
 
