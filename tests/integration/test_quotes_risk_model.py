@@ -27,6 +27,7 @@ from zhixin.quotes import service
 from zhixin.quotes.schemas import QuoteOut
 from zhixin.risk import scoring, valuation
 from zhixin.risk import service as risk
+from zhixin.risk.features import QualityFacts
 from zhixin.risk.schemas import PatentIn
 
 D = Decimal
@@ -134,15 +135,25 @@ def test_the_model_pd_prices_raroc_and_the_quote_records_the_version_and_reasons
     assert refused.value.detail == {"code": "no_consent"}
     _consent(factory, world)
     q = _quote(factory, world["icbc"], eid=world["xm1"])
+    # what the model gives on the grade the quote priced on (published Ⅱ类, score 50, one
+    # dimension graded; the gate count is not kept with a published grade: missing)
+    grade = QualityFacts(
+        class_rank=2,
+        total_score=D("50.00"),
+        dimensions_graded=1,
+        elements_held=0,
+        gates_failed=None,
+    )
     with unit_of_work(factory) as s:
-        scored = scoring.score(
+        gathered = scoring.features_of(
             s,
             actor=qs._principal(factory, world["icbc"]),
             enterprise_id=world["xm1"],
-            model_code="zjtx-edai",
             as_of=ON,
-            catalog="xiamen",
+            quality=grade,
         )
+        scored = risk.model_pd(s, model_code="zjtx-edai", features=gathered.values)
+    assert gathered.values["quality_class_rank"] == 2.0
     m = q.risk_model
     assert m is not None
     assert (m.code, m.version, m.model_id, m.use_for) == (
@@ -161,12 +172,11 @@ def test_the_model_pd_prices_raroc_and_the_quote_records_the_version_and_reasons
     assert q.raroc.raroc == _raroc(q.rate, pd_percent)
     assert q.raroc.expected_loss == (pd_percent * 40 / 100).quantize(D("0.0001"))
     assert not any("没有在用版本" in n for n in q.notes)
-    # the fast lane follows the score against the product's 55
-    if scored.score >= 55:
-        assert q.service.fast_lane_days == 3
-    else:
-        assert q.service.fast_lane_days is None
-        assert any("模型评分低于 55 分" in n for n in q.notes)
+    # auto_decision: this firm scores below the product's 55 (no data loaded but its grade and
+    # title), so no fast lane, and the quote says why
+    assert scored.score < 55
+    assert q.service.fast_lane_days is None
+    assert any("绿色通道须模型评分不低于 55 分：本次模型评分低于 55 分" in n for n in q.notes)
     # stored as shown, read back by the bank with the PD, by the enterprise without it
     assert q.id is not None
     with unit_of_work(factory) as s:

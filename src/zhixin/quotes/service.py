@@ -34,7 +34,7 @@ Never commits.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from pydantic import BaseModel
@@ -56,7 +56,14 @@ from zhixin.lpr import service as lpr
 from zhixin.products import rules as product_rules
 from zhixin.products import service as products
 from zhixin.products.schema import Product
-from zhixin.products.terms import Collateral, CollateralKind, Decision, Method, QuoteRequest
+from zhixin.products.terms import (
+    Collateral,
+    CollateralKind,
+    Decision,
+    Facts,
+    Method,
+    QuoteRequest,
+)
 from zhixin.quotes import breakdown, rules
 from zhixin.quotes import repository as repo
 from zhixin.quotes.facts import gather
@@ -78,6 +85,7 @@ from zhixin.quotes.schemas import (
 from zhixin.risk import scoring
 from zhixin.risk import service as risk
 from zhixin.risk import valuation as valuations
+from zhixin.risk.features import QualityFacts
 from zhixin.workdays import service as workdays
 
 NOT_FOUND = "未找到该测算记录 / quote not found"
@@ -245,7 +253,7 @@ NOT_SCORED_NOTE = (
 
 
 def _score(
-    session: Session, actor: Requester, product: Product, enterprise_id: int, on: date
+    session: Session, actor: Requester, product: Product, facts: Facts
 ) -> tuple[RiskModelOut | None, list[str]]:
     """The product's risk model on the enterprise, under its consent: the champion's version,
     score, PD and reasons; or None with a note saying why not.
@@ -261,8 +269,22 @@ def _score(
         return None, [NO_CHAMPION_NOTE.format(code=m.code)]
     if isinstance(actor, SystemActor) or not actor.can(Permission.risk_score):
         return None, [NOT_SCORED_NOTE]
+    # the grade the quote priced on (the published run as of the quote date), not the engine
+    # run again: the model and the product read the same grade; its gate count is not kept
+    # with a published grade, so that feature is missing (its own bin)
+    quality = (
+        None
+        if facts.class_rank is None and facts.total_score is None
+        else QualityFacts(
+            class_rank=facts.class_rank,
+            total_score=facts.total_score,
+            dimensions_graded=len(facts.dimension_levels),
+            elements_held=len(facts.elements_held),
+            gates_failed=None,
+        )
+    )
     gathered = scoring.features_of(
-        session, actor=actor, enterprise_id=enterprise_id, as_of=on, catalog=product.catalog
+        session, actor=actor, enterprise_id=facts.enterprise_id, as_of=facts.on, quality=quality
     )
     result = risk.model_pd(session, model_code=m.code, features=gathered.values)
     return (
@@ -373,7 +395,7 @@ def _quote(
     decision = product_rules.decide(
         product, facts, request, {"1y": rates.one_year, "5y": rates.five_year}
     )
-    model, model_notes = _score(session, actor, product, enterprise_id, request.on)
+    model, model_notes = _score(session, actor, product, facts)
     lane, lane_notes = _fast_lane(product, model, decision.fast_lane_days)
     notes = [*decision.notes, *model_notes, *lane_notes]
     typed = any(
