@@ -209,3 +209,37 @@ def test_a_patent_pledged_by_valuation_id_through_the_api(
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["msg"] == "须给出评估价值或知识产权估值 ID 之一"
     bank.__exit__(None, None, None)
+
+
+def test_an_officer_applying_on_paper_authorisation_meets_the_consent_check(
+    app: FastAPI, factory: sessionmaker[Session]
+) -> None:
+    w = build_world(factory)
+    _champion(factory, w)
+    officer, fh = _as(app, "icbc-officer")
+    body = {
+        "enterprise_id": w.a,
+        "product_code": "zhuanjingtexin-edai",
+        "amount": "3000000.00",
+        "term_months": 12,
+        "method": "按月付息到期还本",
+        "purpose": "购置在线检测设备",
+        "use_of_funds": "支付设备采购合同款",
+        "annual_sales": "30000000.00",
+        "authorisation_attested": True,
+        "materials": [*ALL_MATERIALS, "authorisation"],
+    }
+    refused = officer.post("/api/v1/applications", json=body, headers=fh)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["detail"] == {"code": "no_consent"}
+    with unit_of_work(factory) as s:
+        consents.grant(
+            s,
+            actor=w.who("owner-a"),
+            enterprise_id=w.a,
+            tenant_id=w.who("icbc-officer").tenant_id,
+        )
+    made = officer.post("/api/v1/applications", json=body, headers=fh)
+    assert made.status_code == 201, made.text
+    assert made.json()["terms"]["risk_model"]["version"] == 1
+    officer.__exit__(None, None, None)
