@@ -5,8 +5,10 @@ catalog (:mod:`zhixin.quotes.facts`) → the LPR in force on the quote date → 
 decision (eligibility, limit, rate, support, service) → for an eligible enterprise the
 repayment schedule at the decided rate, the guarantee fee, the other fees and the interest
 subsidy (the lending core, :mod:`zhixin.lending`), the 年化利率 of the borrower's flows before
-subsidy and after it, and the offer's terms (:mod:`zhixin.quotes.breakdown`) → the optional
-RAROC check → one stored ``quote`` row, audited.
+subsidy and after it, and the offer's terms (:mod:`zhixin.quotes.breakdown`) → the product's
+risk model when its file names one (the champion's version, score, PD and reasons, under the
+enterprise's consent) → the optional RAROC check (PD from the model or the class table) → one
+stored ``quote`` row, audited.
 
 Choices:
 - Not eligible: the reasons, the limit and the rate as the product worked them out are shown;
@@ -24,6 +26,13 @@ Choices:
 - Internal pricing stays internal: the RAROC check (PD, LGD, funding cost, hurdle) is stored
   with the quote but shown only to bank users and the CLI (:func:`view_for`); an enterprise —
   and the task force — see what a borrower is shown, on every path (API, page, XLSX).
+- A product's risk model (``risk_model`` in its file): no champion → the class table, with a
+  note (quoting does not stop because a version was retired); a bank user without the
+  enterprise's consent → 403 ``no_consent``; the CLI and the task force are not scored (note).
+  ``auto_decision``: the fast lane only for a score at or above the product's minimum. Score
+  and PD are internal pricing (:func:`view_for`); the version and the reasons are shown to all.
+- A patent pledged by valuation id counts at the valuation's effective value (the officer's
+  override when there is one); only the bank that valued it may cite it.
 - Holidays: due dates move off non-working days by the product's rule on the working-day
   calendar; from the first year nobody has published (chinese-calendar and the operator's
   calendar both silent) they avoid weekends only, and the quote says so.
