@@ -285,3 +285,60 @@ def test_a_valuation_of_another_bank_or_enterprise_is_refused(
         eid2 = qs._firm(s, "91350200MA2XXXXXX0", "厦门海屿", "350206")
     with pytest.raises(Invalid, match="不是该企业的专利"):
         _quote(factory, world["icbc"], "zhichanzhixin", eid=eid2, collateral=patent)
+
+
+def test_a_strong_score_keeps_the_fast_lane(
+    factory: sessionmaker[Session], world: dict[str, int]
+) -> None:
+    """The same firm with statements, three invention patents, 高新技术企业 and two standards
+    led, by the card's bands: 基础 8 (10 years) + 6 (专精特新中小企业) + 5 (Ⅱ类) = 19; 财务 5
+    (revenue growth 25 %) + 6 (net margin 12 %) + 6 (debt ratio 40 %) + 0 (tax burden missing)
+    = 17; 创新 7 (3 patents) + 7 (R&D 6 %) + 6 + 6 (2 standards) = 26; 融资 4 (no penalty, the
+    cash-flow and invoicing indicators missing: 0) — 66 points, at least the product's 55."""
+    from zhixin.risk.models import FinancialYearRow
+
+    eid = world["xm1"]
+    with unit_of_work(factory) as s:
+        for year, revenue in ((2023, 800), (2024, 1000)):
+            s.add(
+                FinancialYearRow(
+                    enterprise_id=eid,
+                    year=year,
+                    revenue=D(revenue),
+                    net_profit=D(120),
+                    total_assets=D(2000),
+                    total_liabilities=D(800),
+                    current_assets=D(600),
+                    current_liabilities=D(400),
+                    rd_expense=D(60),
+                    source="测试",
+                )
+            )
+        for k in range(3):
+            qs._record(
+                s,
+                eid,
+                "patent",
+                f"P{k}",
+                subtype="发明",
+                status="有效",
+                event_date=date(2022, 3, 1),
+            )
+        qs._record(
+            s,
+            eid,
+            "title",
+            "H1",
+            subtype="高新技术企业",
+            valid_from=date(2024, 1, 1),
+            valid_to=date(2026, 12, 31),
+        )
+        for k in range(2):
+            qs._record(s, eid, "standard", f"S{k}", subtype="主导", event_date=date(2023, 5, 1))
+    _champion(factory, world)
+    _consent(factory, world)
+    q = _quote(factory, world["icbc"], eid=eid)
+    assert q.risk_model is not None and q.risk_model.score is not None
+    assert q.risk_model.score == D("66.00")
+    assert q.service.fast_lane_days == 3  # the product's 3 working days
+    assert not any("绿色通道须模型评分" in n for n in q.notes)
