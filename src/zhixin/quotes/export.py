@@ -1,6 +1,7 @@
 """A quote's repayment schedule as an XLSX workbook (还款计划), from the stored quote as the
-reader may see it (what a borrower is shown: no RAROC inputs — the service strips them for
-everyone but bank users before this runs, and nothing here writes them)."""
+reader may see it (what a borrower is shown: no RAROC inputs, no model score or PD — the service
+strips them for everyone but bank users before this runs; the model's version and reasons are
+written for every reader)."""
 
 from __future__ import annotations
 
