@@ -10,6 +10,7 @@ web layer knows no domain"). Settings are checked here and the engine is built i
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -305,4 +306,8 @@ _MESSAGES = {
 
 
 def _cn_msg(err: Any) -> str:
+    ctx = err.get("ctx") or {}
+    said = str(ctx.get("error", "")) if isinstance(ctx, dict) else ""
+    if err.get("type") == "value_error" and re.search(r"[\u4e00-\u9fff]", said):
+        return said  # a validator's own Chinese message (model_validator raising ValueError)
     return _MESSAGES.get(str(err.get("type")), "取值不合法")

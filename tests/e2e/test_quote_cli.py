@@ -161,3 +161,56 @@ def test_input_errors_are_chinese_and_exit_as_the_readme_says(db: Path) -> None:
     unknown = zhixin(*_args("--amout", "1"), db=db)
     assert unknown.returncode == 2 and "没有选项 --amout" in unknown.stderr
     assert "No such option" not in unknown.stderr
+
+
+def test_a_patent_by_valuation_id_counts_at_its_effective_value(db: Path) -> None:
+    from tests.support.people import make_user
+    from zhixin.accounts import service as accounts
+    from zhixin.accounts.models import User
+    from zhixin.accounts.rules import Role
+    from zhixin.risk import valuation
+    from zhixin.risk.schemas import PatentIn
+
+    factory = make_sessionmaker(make_engine(f"sqlite:///{db}"))
+    officer = make_user(factory, "qz-officer", Role.bank_officer, tenant_code="bank-qz")
+    with unit_of_work(factory) as s:
+        eid = s.scalar(select(Enterprise.id).where(Enterprise.uscc == QZ))
+        user = s.get(User, officer)
+        assert eid is not None and user is not None
+        actor = accounts.principal_for(s, user)
+        row = valuation.value_patent(
+            s,
+            actor=actor,
+            body=PatentIn(
+                enterprise_id=eid,
+                patent_no="ZL201910000002.3",
+                kind="发明",
+                filing_date=date(2019, 1, 1),
+                status="有效",
+                industry="C26",
+                revenue=Decimal(50_000_000),
+                licensing_income=Decimal(0),
+                citations=0,
+                family_size=1,
+                valuation_date=date(2025, 7, 15),
+            ),
+        )
+        valuation.override(
+            s,
+            actor=actor,
+            valuation_id=row.id,
+            value=Decimal("36800000"),
+            reason="按评估报告确认价值",
+        )
+        vid = row.id
+    args = _args("--json")
+    at = args.index(f"专利={PATENT}")
+    del args[at - 1 : at + 1]  # the typed-in patent and its --collateral
+    done = zhixin(*args, "--patent-valuation", str(vid), db=db)
+    assert done.returncode == 0, done.stderr
+    q = json.loads(done.stdout)
+    patent = next(c for c in q["request"]["collateral"] if c["kind"] == "专利")
+    assert (patent["value"], patent["valuation_id"]) == ("36800000.00", vid)
+    # the same 4,500万 as the typed-in 3,680万 (seed 003), and no typed-in note
+    assert q["limit"] == "45000000.00"
+    assert not any("专利价值为手填" in n for n in q["notes"])

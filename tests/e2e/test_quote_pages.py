@@ -233,3 +233,36 @@ def test_the_schedule_downloads_as_xlsx(client: TestClient, ids: dict[str, int])
     login(other, "firm2")
     assert other.get(f"/quotes/{quote_id}").status_code == 404
     assert other.get(f"/quotes/{quote_id}/schedule.xlsx").status_code == 404
+
+
+def test_the_form_pledges_a_patent_by_valuation_id(client: TestClient, ids: dict[str, int]) -> None:
+    csrf = login(client, "officer")
+    valued = client.post(
+        "/api/v1/risk/patents/valuations",
+        json={
+            "enterprise_id": ids["xm"],
+            "patent_no": "ZL201810000009.1",
+            "kind": "发明",
+            "filing_date": "2018-01-01",
+            "status": "有效",
+            "industry": "C35",
+            "revenue": "10000000",
+            "licensing_income": "0",
+            "citations": 0,
+            "family_size": 1,
+            "valuation_date": "2025-07-15",
+        },
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert valued.status_code == 201, valued.text
+    v = valued.json()
+    form = _form(
+        csrf, product="zhichanzhixin", collateral_kind_0="专利", collateral_valuation_0=str(v["id"])
+    )
+    quote_id = _post(client, form)
+    api = client.get(f"/api/v1/quotes/{quote_id}").json()
+    assert api["request"]["collateral"] == [
+        {"kind": "专利", "value": v["effective_value"], "valuation_id": v["id"]}
+    ]
+    bad = client.post("/quotes/new", data=form | {"collateral_valuation_0": "abc"})
+    assert bad.status_code == 422 and "抵质押物 1 的专利估值 ID 应为数字" in bad.text

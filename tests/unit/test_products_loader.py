@@ -347,3 +347,37 @@ def test_the_guarantee_fee_basis_is_stated_in_the_file() -> None:
         "yearly",
     )
     assert old.offer is None
+
+
+def test_risk_model_block_names_a_shipped_spec_and_its_uses() -> None:
+    loaded = loader.load("zhuanjingtexin-edai")
+    assert loaded.risk_model is not None
+    assert (loaded.risk_model.code, loaded.risk_model.use_for) == (
+        "zjtx-edai",
+        ["raroc", "auto_decision"],
+    )
+    assert loaded.risk_model.fast_lane_min_score == Decimal(55)
+    text = describe.as_text(loaded)
+    assert "【风险模型】" in text and "模型：zjtx-edai" in text and "最低 55 分" in text
+
+    data = _raw("zhuanjingtexin-edai")
+    data["risk_model"] = {"code": "credit-magic", "use_for": ["auto_decision"]}
+    del data["raroc"]
+    errors = _errors(data)
+    assert errors[0].startswith("risk_model.code: 未知的模型规格 'credit-magic'（可选：")
+    assert "enterprise" in errors[0] and "zjtx-edai" in errors[0]
+    assert (
+        "risk_model.fast_lane_min_score: 用于 auto_decision 须给出走绿色通道的最低模型评分"
+        in errors
+    )
+
+    data = _raw("luzhidai")
+    data["risk_model"] = {"code": "enterprise", "use_for": ["raroc"], "fast_lane_min_score": 600}
+    del data["raroc"]
+    errors = _errors(data)
+    assert "risk_model.use_for: 用于 RAROC 须同时给出 raroc 测算参数（LGD、资金成本等）" in errors
+    assert "risk_model.fast_lane_min_score: 只在 use_for 含 auto_decision 时使用" in errors
+
+    data = _raw("luzhidai")
+    data["risk_model"] = {"code": "enterprise", "use_for": ["raroc", "rocket"]}
+    assert any(e.startswith("risk_model.use_for[1]:") for e in _errors(data))

@@ -685,3 +685,12 @@ def test_every_decision_is_well_formed(
     ceiling = d.lpr + D(p.pricing.spread_bp) / 100
     assert d.rate <= max(ceiling, p.pricing.floor or ceiling)
     assert factor(d, "rate").amount == d.rate
+
+
+def test_auto_decision_gives_the_fast_lane_from_the_minimum_score_inclusive() -> None:
+    from zhixin.products.rules import fast_lane_by_score
+
+    assert fast_lane_by_score(Decimal("55.00"), Decimal(55)) is True
+    assert fast_lane_by_score(Decimal("54.99"), Decimal(55)) is False
+    assert fast_lane_by_score(None, Decimal(55)) is False  # not scored: the ordinary way
+    assert fast_lane_by_score(None, None) is True  # no minimum stated: the product's lane

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from zhixin.products.terms import Method
-from zhixin.quotes.schemas import CollateralIn
+from zhixin.quotes.schemas import CollateralIn, ModelReasonOut
 
 
 class ApplicationIn(BaseModel):
@@ -121,6 +121,15 @@ class FactorOut(BaseModel):
     reason: str
 
 
+class ModelTermsOut(BaseModel):
+    """The risk model the frozen quote scored with: its version and the reasons (the factors that
+    lowered the score), copied from the quote; never its score or PD (internal pricing)."""
+
+    code: str
+    version: int
+    reasons: list[ModelReasonOut] = Field(default_factory=list)
+
+
 class TermsOut(BaseModel):
     """The frozen quote's decision."""
 
@@ -138,6 +147,7 @@ class TermsOut(BaseModel):
     fast_lane_days: int | None = None
     covenant: str | None = None
     notes: list[str] = Field(default_factory=list)
+    risk_model: ModelTermsOut | None = None
 
 
 class ConsultationBrief(BaseModel):

@@ -194,6 +194,13 @@ def _terms(q: QuoteOut) -> dict[str, Any]:
             "fast_lane_days": q.service.fast_lane_days,
             "covenant": q.service.covenant,
             "notes": q.notes,
+            "risk_model": None
+            if q.risk_model is None
+            else {
+                "code": q.risk_model.code,
+                "version": q.risk_model.version,
+                "reasons": [r.model_dump() for r in q.risk_model.reasons],
+            },
         }
     )
     return frozen.model_dump(mode="json")
@@ -260,7 +267,10 @@ def submit(
         method=form.method,
         on=day,
         annual_sales=form.annual_sales,
-        collateral=tuple(Collateral(CollateralKind(c.kind), c.value) for c in form.collateral),
+        collateral=tuple(
+            Collateral(CollateralKind(c.kind), c.value or Decimal(0), c.valuation_id)
+            for c in form.collateral
+        ),
         invoicing_growth=form.invoicing_growth,
     )
     q = quotes.quote(

@@ -108,6 +108,13 @@ def quote_command(
             "--collateral", help="抵质押物：种类=评估价值（元），可重复，如 专利=20000000"
         ),
     ] = None,
+    patent_valuation: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--patent-valuation",
+            help="质押专利的知识产权估值 ID（以其有效价值为押品价值，调整后的价值优先），可重复",
+        ),
+    ] = None,
     milestone: Annotated[
         list[str] | None,
         typer.Option("--milestone", help="已达成的里程碑代码，可重复；须是该产品定义的里程碑"),
@@ -136,7 +143,8 @@ def quote_command(
         "method": method,
         "date": on,
         "annual_sales": _number(annual_sales, "--annual-sales"),
-        "collateral": _collateral(collateral or []),
+        "collateral": _collateral(collateral or [])
+        + [{"kind": "专利", "valuation_id": v} for v in patent_valuation or []],
         "milestones_met": milestone or [],
         "invoicing_growth": _number(invoicing_growth, "--invoicing-growth"),
     }

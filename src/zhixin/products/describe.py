@@ -15,6 +15,7 @@ from zhixin.products.schema import (
     FEE_PERIOD_LABELS,
     HOLIDAY_LABELS,
     RATE_TYPE_LABELS,
+    RISK_USE_LABELS,
     TENOR_LABELS,
     Base,
     Fee,
@@ -239,6 +240,22 @@ def _raroc(p: Product) -> list[str]:
     ]
 
 
+def _risk_model(p: Product) -> list[str]:
+    m = p.risk_model
+    if m is None:
+        return []
+    lines = [
+        f"模型：{m.code}（测算时以其在用版本评分，记录所用版本；企业可见扣分原因，不见违约概率）"
+    ]
+    for use in m.use_for:
+        line = RISK_USE_LABELS[use]
+        if use == "auto_decision" and m.fast_lane_min_score is not None:
+            line += f"：最低 {m.fast_lane_min_score} 分"
+        lines.append(f"用途：{line}")
+    lines.append("模型无在用版本时按等级违约概率表测算并注明；银行未获企业授权时不能测算")
+    return lines
+
+
 def sections(p: Product) -> list[Section]:
     """Everything the product says, in Chinese, grouped for the page (empty groups left out)."""
     basics = [
@@ -268,6 +285,7 @@ def sections(p: Product) -> list[Section]:
         Section("auto_rules", "自动规则", auto),
         Section("offer", "报价条款", _offer(p)),
         Section("raroc", "RAROC 测算参数（银行内部）", _raroc(p)),
+        Section("risk_model", "风险模型", _risk_model(p)),
     ]
     return [s for s in found if s.lines]
 

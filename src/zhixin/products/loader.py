@@ -26,6 +26,7 @@ from zhixin.catalog.schema import Catalog
 from zhixin.products.schema import ClassRef, Condition, Product
 from zhixin.products.terms import Method
 from zhixin.records.kinds import AWARD, TITLE
+from zhixin.risk import spec as risk_specs
 
 DATA_PACKAGE = "zhixin.products.data"
 GUARANTEE_BASIS_MISSING = {
@@ -179,7 +180,34 @@ class _Checker:
                 "raroc.pd",
                 f"须按等级由高到低给出 {len(self.names)} 个违约概率（{'、'.join(self.names)}）",
             )
+        self._risk_model()
         return self.errors
+
+    def _risk_model(self) -> None:
+        m = self.p.risk_model
+        if m is None:
+            return
+        known = risk_specs.shipped()
+        if m.code not in known:
+            self.err("risk_model.code", f"未知的模型规格 '{m.code}'（可选：{'、'.join(known)}）")
+        self.unique(list(m.use_for), "risk_model.use_for", "用途")
+        if "raroc" in m.use_for and self.p.raroc is None:
+            self.err(
+                "risk_model.use_for", "用于 RAROC 须同时给出 raroc 测算参数（LGD、资金成本等）"
+            )
+        if "auto_decision" in m.use_for:
+            if m.fast_lane_min_score is None:
+                self.err(
+                    "risk_model.fast_lane_min_score",
+                    "用于 auto_decision 须给出走绿色通道的最低模型评分",
+                )
+            if self.p.service.fast_lane_days is None:
+                self.err(
+                    "risk_model.use_for",
+                    "用于 auto_decision 须设绿色通道时限（service.fast_lane_days）",
+                )
+        elif m.fast_lane_min_score is not None:
+            self.err("risk_model.fast_lane_min_score", "只在 use_for 含 auto_decision 时使用")
 
     def _eligibility(self) -> None:
         e = self.p.eligibility

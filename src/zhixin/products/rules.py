@@ -252,3 +252,11 @@ def sees_internal_pricing(tenant_kind: TenantKind | None) -> bool:
     processes, the CLI). An enterprise — and every other tenant — sees what a borrower is shown,
     on the product and on every quote (issue 15, item 10)."""
     return tenant_kind is None or tenant_kind == TenantKind.bank
+
+
+def fast_lane_by_score(score: Decimal | None, minimum: Decimal | None) -> bool:
+    """``risk_model.use_for: auto_decision``: whether a model score earns the fast lane (at or
+    above the product's minimum, inclusive); an enterprise not scored never does."""
+    if minimum is None:
+        return True
+    return score is not None and score >= minimum

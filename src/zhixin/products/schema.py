@@ -372,6 +372,39 @@ class Raroc(_Model):
         return self.pd[class_rank - 1]
 
 
+RiskUse = Literal["raroc", "auto_decision"]
+RISK_USE_LABELS: dict[str, str] = {
+    "raroc": "RAROC 测算以模型违约概率代替按等级的违约概率表",
+    "auto_decision": "绿色通道（快速审批）须模型评分达到门槛",
+}
+
+
+class RiskModelUse(_Model):
+    """产品采用的风险模型（zhixin.risk 的模型规格代码）及其用途。
+
+    ``raroc``：测算时按企业授权读取其明细数据、以该模型在用版本（champion）评分，RAROC 用模型
+    违约概率代替按等级的违约概率表；模型无在用版本时仍按等级表测算并注明。``auto_decision``：
+    绿色通道（``service.fast_lane_days``）只给模型评分不低于 ``fast_lane_min_score`` 的申请；
+    未能评分（无在用版本、未授权、非银行或企业本人测算）时不走绿色通道。"""
+
+    code: str = Field(
+        min_length=1,
+        max_length=48,
+        description="模型规格代码：enterprise（企业评分卡）或 zjtx-edai（专精特新e贷评分卡）",
+    )
+    use_for: list[RiskUse] = Field(
+        min_length=1,
+        description="用途：raroc 模型违约概率用于 RAROC；auto_decision 绿色通道须模型评分达标",
+    )
+    fast_lane_min_score: Decimal | None = Field(
+        None,
+        ge=0,
+        le=1000,
+        decimal_places=2,
+        description="auto_decision：走绿色通道所需的最低模型评分（含本数）",
+    )
+
+
 # -- the offer: what a bank's quote must state --------------------------------------------------
 
 
@@ -504,6 +537,9 @@ class Product(_Model):
         None, description="报价条款（产品文件必填；校验程序要求给出，缺省只为读取早期版本）"
     )
     raroc: Raroc | None = Field(None, description="RAROC 测算参数（银行内部，不向企业展示）")
+    risk_model: RiskModelUse | None = Field(
+        None, description="采用的风险模型（模型违约概率与评分的用途）；缺省不用模型"
+    )
 
     def rank_of(self, ref: int | str) -> int | None:
         """The rank (1 = best) a class reference means, or None when it names no level."""

@@ -35,6 +35,7 @@ class CollateralKind(StrEnum):
 class Collateral:
     kind: CollateralKind
     value: Decimal  # appraised value, yuan
+    valuation_id: int | None = None  # a patent valued by risk.valuation (value = effective value)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from zhixin.products.terms import Decision, Factor, Facts, QuoteRequest
 from zhixin.quotes import raroc as raroc_check
 from zhixin.quotes import rules
 from zhixin.quotes.schemas import (
-    CollateralIn,
+    CollateralOut,
     CostOut,
     FactorOut,
     FeeOut,
@@ -35,6 +35,7 @@ from zhixin.quotes.schemas import (
     PaymentOut,
     RarocOut,
     RequestOut,
+    RiskModelOut,
     ScheduleOut,
 )
 
@@ -82,7 +83,10 @@ def request_out(request: QuoteRequest) -> RequestOut:
         method=request.method.value,
         on=request.on,
         annual_sales=request.annual_sales,
-        collateral=[CollateralIn(kind=c.kind, value=c.value) for c in request.collateral],
+        collateral=[
+            CollateralOut(kind=c.kind, value=c.value, valuation_id=c.valuation_id)
+            for c in request.collateral
+        ],
         milestones_met=sorted(request.milestones_met),
         invoicing_growth=request.invoicing_growth,
     )
@@ -422,16 +426,42 @@ def _prepayment(o: Offer) -> str:
 # -- RAROC -----------------------------------------------------------------------------------
 
 
-def raroc(product: Product, facts: Facts, decision: Decision) -> RarocOut | None:
+def raroc(
+    product: Product,
+    facts: Facts,
+    decision: Decision,
+    model: RiskModelOut | None = None,
+) -> RarocOut | None:
+    """The RAROC check: PD from the product's class table, or — when ``model`` scored the
+    enterprise for RAROC — the model's PD (a fraction, shown as a percentage)."""
     config = product.raroc
     if config is None:
         return None
+    if model is not None and model.pd is not None and "raroc" in model.use_for:
+        pd = model.pd * 100
+        source = FactorOut(
+            code="pd_source",
+            label="违约概率来源",
+            value=f"模型 {model.code} 第 {model.version} 版",
+            reason=f"模型评分 {model.score}，违约概率 {model.pd * 100}%（代替按等级的违约概率表）",
+            amount=pd,
+        )
+    else:
+        pd = config.pd_for(facts.class_rank)
+        label = product.level_name(facts.class_rank) if facts.class_rank else None
+        source = FactorOut(
+            code="pd_source",
+            label="违约概率来源",
+            value="按等级的违约概率表",
+            reason=f"{label or '无等级'}：{pd}%",
+            amount=pd,
+        )
     result = raroc_check.check(
         raroc_check.RarocInput(
             rate=decision.rate,
             funding_cost=config.funding_cost,
             operating_cost=config.operating_cost,
-            pd=config.pd_for(facts.class_rank),
+            pd=pd,
             lgd=config.lgd,
             capital_ratio=config.capital_ratio,
             hurdle=config.hurdle,
@@ -443,5 +473,5 @@ def raroc(product: Product, facts: Facts, decision: Decision) -> RarocOut | None
         raroc=result.raroc,
         hurdle=result.hurdle,
         clears=result.clears,
-        factors=factors(result.factors),
+        factors=[source, *factors(result.factors)],
     )

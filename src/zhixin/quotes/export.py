@@ -1,6 +1,7 @@
 """A quote's repayment schedule as an XLSX workbook (还款计划), from the stored quote as the
-reader may see it (what a borrower is shown: no RAROC inputs — the service strips them for
-everyone but bank users before this runs, and nothing here writes them)."""
+reader may see it (what a borrower is shown: no RAROC inputs, no model score or PD — the service
+strips them for everyone but bank users before this runs; the model's version and reasons are
+written for every reader)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,12 @@ def schedule_xlsx(quote: QuoteOut) -> bytes:
             ("其他费用", "；".join(o.fees) or "无"),
             ("有效期至", o.valid_until.isoformat()),
         ]
+    if quote.risk_model is not None:
+        rm = quote.risk_model
+        head.append(("风险模型", f"{rm.code} 第 {rm.version} 版"))
+        if rm.score is not None and rm.pd is not None:  # bank users only (view_for)
+            head += [("模型评分", rm.score), ("模型违约概率（%）", rm.pd * 100)]
+        head += [("主要扣分因素", r.text) for r in rm.reasons]
     for label, value in head:
         sheet.append([label, value])
         ws.cell(ws.max_row, 1).font = bold

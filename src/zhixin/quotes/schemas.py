@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from zhixin.products.terms import CollateralKind, Method
 from zhixin.quotes.rules import DISCLAIMER
@@ -20,9 +20,29 @@ Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2)]
 
 class CollateralIn(BaseModel):
     kind: CollateralKind = Field(description="厂房 / 设备 / 存货 / 专利 / 商标 / 数据知识产权")
-    value: Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=2)] = Field(
-        description="评估价值（元）"
+    value: Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=2)] | None = Field(
+        None, description="评估价值（元）；引用知识产权估值时省略"
     )
+    valuation_id: int | None = Field(
+        None,
+        description="专利：知识产权估值记录 ID（以其有效价值为押品价值，客户经理调整后的价值优先）",
+    )
+
+    @model_validator(mode="after")
+    def _one_value(self) -> CollateralIn:
+        if self.valuation_id is not None and self.kind != CollateralKind.patent:
+            raise ValueError("只有专利可引用知识产权估值")
+        if (self.value is None) == (self.valuation_id is None):
+            raise ValueError("须给出评估价值或知识产权估值 ID 之一")
+        return self
+
+
+class CollateralOut(BaseModel):
+    """A pledge as quoted: its value, and the valuation it came from (a patent valued)."""
+
+    kind: CollateralKind
+    value: Decimal
+    valuation_id: int | None = None
 
 
 class QuoteIn(BaseModel):
@@ -153,6 +173,31 @@ class RarocOut(BaseModel):
     factors: list[FactorOut]
 
 
+class ModelReasonOut(BaseModel):
+    """One factor that lowered the model score (a refused borrower is owed these)."""
+
+    code: str  # stable: the feature or indicator code
+    name: str
+    value: str
+    bin: str
+    points_lost: Decimal
+    text: str
+
+
+class RiskModelOut(BaseModel):
+    """The risk model the quote was priced with: its version and the top reasons (the factors
+    that lowered the score most). ``score`` and ``pd`` (a fraction, 6 places) are internal
+    pricing: only bank users and the CLI see them (None for everyone else)."""
+
+    code: str
+    version: int
+    model_id: int
+    use_for: list[str]
+    score: Decimal | None = None
+    pd: Decimal | None = None
+    reasons: list[ModelReasonOut] = Field(default_factory=list)
+
+
 class EnterpriseRef(BaseModel):
     id: int
     uscc: str
@@ -192,7 +237,7 @@ class RequestOut(BaseModel):
     method: str
     on: dt.date
     annual_sales: Decimal | None
-    collateral: list[CollateralIn]
+    collateral: list[CollateralOut]
     milestones_met: list[str]
     invoicing_growth: Decimal | None
 
@@ -243,6 +288,8 @@ class QuoteOut(BaseModel):
     notes: list[str]
     offer: OfferOut | None = None  # None when not eligible (nothing is offered)
     disclaimer: str = DISCLAIMER
+    # the product's risk model when it scored this enterprise (None: no model, or not scored)
+    risk_model: RiskModelOut | None = None
 
 
 # -- input errors in Chinese ---------------------------------------------------------------
@@ -260,6 +307,7 @@ FIELD_LABELS = {
     "collateral": "抵质押物",
     "kind": "种类",
     "value": "评估价值",
+    "valuation_id": "知识产权估值 ID",
     "milestones_met": "里程碑",
     "invoicing_growth": "季度开票增长率",
 }
@@ -300,6 +348,7 @@ def _reason(err: dict[str, object]) -> str:
         "model_attributes_type": "格式有误",
         "dict_type": "格式有误",
         "json_invalid": "JSON 格式错误",
+        "value_error": str(ctx.get("error", "取值无效")),
     }
     return texts.get(kind, "取值无效")
 

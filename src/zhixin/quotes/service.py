@@ -5,8 +5,10 @@ catalog (:mod:`zhixin.quotes.facts`) → the LPR in force on the quote date → 
 decision (eligibility, limit, rate, support, service) → for an eligible enterprise the
 repayment schedule at the decided rate, the guarantee fee, the other fees and the interest
 subsidy (the lending core, :mod:`zhixin.lending`), the 年化利率 of the borrower's flows before
-subsidy and after it, and the offer's terms (:mod:`zhixin.quotes.breakdown`) → the optional
-RAROC check → one stored ``quote`` row, audited.
+subsidy and after it, and the offer's terms (:mod:`zhixin.quotes.breakdown`) → the product's
+risk model when its file names one (the champion's version, score, PD and reasons, under the
+enterprise's consent) → the optional RAROC check (PD from the model or the class table) → one
+stored ``quote`` row, audited.
 
 Choices:
 - Not eligible: the reasons, the limit and the rate as the product worked them out are shown;
@@ -24,6 +26,13 @@ Choices:
 - Internal pricing stays internal: the RAROC check (PD, LGD, funding cost, hurdle) is stored
   with the quote but shown only to bank users and the CLI (:func:`view_for`); an enterprise —
   and the task force — see what a borrower is shown, on every path (API, page, XLSX).
+- A product's risk model (``risk_model`` in its file): no champion → the class table, with a
+  note (quoting does not stop because a version was retired); a bank user without the
+  enterprise's consent → 403 ``no_consent``; the CLI and the task force are not scored (note).
+  ``auto_decision``: the fast lane only for a score at or above the product's minimum. Score
+  and PD are internal pricing (:func:`view_for`); the version and the reasons are shown to all.
+- A patent pledged by valuation id counts at the valuation's effective value (the officer's
+  override when there is one); only the bank that valued it may cite it.
 - Holidays: due dates move off non-working days by the product's rule on the working-day
   calendar; from the first year nobody has published (chinese-calendar and the operator's
   calendar both silent) they avoid weekends only, and the quote says so.
@@ -56,7 +65,14 @@ from zhixin.lpr import service as lpr
 from zhixin.products import rules as product_rules
 from zhixin.products import service as products
 from zhixin.products.schema import Product
-from zhixin.products.terms import Collateral, Decision, Method, QuoteRequest
+from zhixin.products.terms import (
+    Collateral,
+    CollateralKind,
+    Decision,
+    Facts,
+    Method,
+    QuoteRequest,
+)
 from zhixin.quotes import breakdown, rules
 from zhixin.quotes import repository as repo
 from zhixin.quotes.facts import gather
@@ -64,15 +80,21 @@ from zhixin.quotes.models import Quote
 from zhixin.quotes.schemas import (
     CostOut,
     EnterpriseRef,
+    ModelReasonOut,
     OfferOut,
     ProductRef,
     QuoteIn,
     QuoteOut,
+    RiskModelOut,
     ScheduleOut,
     ServiceOut,
     SupportOut,
     TrancheOut,
 )
+from zhixin.risk import scoring
+from zhixin.risk import service as risk
+from zhixin.risk import valuation as valuations
+from zhixin.risk.features import QualityFacts
 from zhixin.workdays import service as workdays
 
 NOT_FOUND = "未找到该测算记录 / quote not found"
@@ -208,11 +230,120 @@ def sees_internal_pricing(actor: Requester) -> bool:
     )
 
 
+def _has_internal(out: QuoteOut) -> bool:
+    return out.raroc is not None or (
+        out.risk_model is not None
+        and (out.risk_model.pd is not None or out.risk_model.score is not None)
+    )
+
+
 def view_for(actor: Requester, out: QuoteOut) -> QuoteOut:
-    """``out`` as ``actor`` may see it (without the RAROC check unless a bank's user)."""
-    if out.raroc is None or sees_internal_pricing(actor):
+    """``out`` as ``actor`` may see it: unless a bank's user, without the RAROC check and
+    without the model's score and PD (the model's version and reasons stay: a borrower is owed
+    them)."""
+    if not _has_internal(out) or sees_internal_pricing(actor):
         return out
-    return out.model_copy(update={"raroc": None})
+    update: dict[str, object] = {"raroc": None}
+    if out.risk_model is not None:
+        update["risk_model"] = out.risk_model.model_copy(update={"score": None, "pd": None})
+    return out.model_copy(update=update)
+
+
+# -- the product's risk model ----------------------------------------------------------------
+
+NO_CHAMPION_NOTE = (
+    "模型“{code}”没有在用版本（须先训练并经另一人批准上线）：本次未做模型评分，"
+    "RAROC 按等级的违约概率表测算"
+)
+NOT_SCORED_NOTE = (
+    "模型评分只在银行用户或企业本人测算时进行（须读取企业授权的明细数据）：本次未做模型评分，"
+    "RAROC 按等级的违约概率表测算"
+)
+
+
+def _score(
+    session: Session, actor: Requester, product: Product, facts: Facts
+) -> tuple[RiskModelOut | None, list[str]]:
+    """The product's risk model on the enterprise, under its consent: the champion's version,
+    score, PD and reasons; or None with a note saying why not.
+
+    No champion: the quote goes on with the class table and says so (a product cannot stop
+    quoting because a model version was retired). A bank user without the enterprise's consent:
+    refused (403 ``no_consent``), as the model's features are its detailed data. The operator's
+    process and roles that do not score (the task force) quote on the class table, noted."""
+    m = product.risk_model
+    if m is None:
+        return None, []
+    if not risk.has_champion(session, m.code):
+        return None, [NO_CHAMPION_NOTE.format(code=m.code)]
+    if isinstance(actor, SystemActor) or not actor.can(Permission.risk_score):
+        return None, [NOT_SCORED_NOTE]
+    # the grade the quote priced on (the published run as of the quote date), not the engine
+    # run again: the model and the product read the same grade; its gate count is not kept
+    # with a published grade, so that feature is missing (its own bin)
+    quality = (
+        None
+        if facts.class_rank is None and facts.total_score is None
+        else QualityFacts(
+            class_rank=facts.class_rank,
+            total_score=facts.total_score,
+            dimensions_graded=len(facts.dimension_levels),
+            elements_held=len(facts.elements_held),
+            gates_failed=None,
+        )
+    )
+    gathered = scoring.features_of(
+        session, actor=actor, enterprise_id=facts.enterprise_id, as_of=facts.on, quality=quality
+    )
+    result = risk.model_pd(session, model_code=m.code, features=gathered.values)
+    return (
+        RiskModelOut(
+            code=result.model_code,
+            version=result.model_version,
+            model_id=result.model_id,
+            use_for=list(m.use_for),
+            score=result.score,
+            pd=result.pd,
+            reasons=[ModelReasonOut.model_validate(r.model_dump()) for r in result.reasons],
+        ),
+        [],
+    )
+
+
+def _fast_lane(
+    product: Product, model: RiskModelOut | None, days: int | None
+) -> tuple[int | None, list[str]]:
+    """``auto_decision``: the fast lane only for a model score at or above the product's
+    minimum; an enterprise the model did not score goes the ordinary way."""
+    m = product.risk_model
+    if m is None or "auto_decision" not in m.use_for or days is None:
+        return days, []
+    if product_rules.fast_lane_by_score(
+        None if model is None else model.score, m.fast_lane_min_score
+    ):
+        return days, []
+    why = "未做模型评分" if model is None else f"模型评分低于 {m.fast_lane_min_score} 分"
+    return None, [f"绿色通道须模型评分不低于 {m.fast_lane_min_score} 分：本次{why}，按一般流程审批"]
+
+
+def _collateral(
+    session: Session, actor: Requester, enterprise_id: int, request: QuoteRequest
+) -> QuoteRequest:
+    """Patents pledged by valuation id take the valuation's effective value (to the fen)."""
+    if not any(c.valuation_id is not None for c in request.collateral):
+        return request
+    principal = None if isinstance(actor, SystemActor) else actor
+    if principal is not None and not principal.can(Permission.patent_value):
+        raise Forbidden("只有银行客户经理可引用知识产权估值作为押品")
+    items = []
+    for c in request.collateral:
+        if c.valuation_id is not None:
+            row = valuations.for_collateral(
+                session, actor=principal, valuation_id=c.valuation_id, enterprise_id=enterprise_id
+            )
+            c = replace(c, value=fen(row.effective_value))
+        items.append(c)
+    return replace(request, collateral=tuple(items))
 
 
 # -- quoting ---------------------------------------------------------------------------------
@@ -250,7 +381,7 @@ def quote_json(
     """
     out, version_id = _quote(session, actor, product_code, enterprise_id, request)
     stored, body = _store(session, actor, out, version_id=version_id)
-    if sees_internal_pricing(actor) or stored.raroc is None:
+    if sees_internal_pricing(actor) or not _has_internal(stored):
         return body
     return view_for(actor, stored).model_dump_json()
 
@@ -267,12 +398,20 @@ def _quote(
     request = replace(request, amount=fen(request.amount))
     version, product = products.current(session, product_code)
     _check_milestones(product, request)
+    request = _collateral(session, actor, enterprise_id, request)
     facts = gather(session, enterprise_id, request.on, product.catalog)
     rates = lpr.rates_on(session, request.on)
     decision = product_rules.decide(
         product, facts, request, {"1y": rates.one_year, "5y": rates.five_year}
     )
-    notes = list(decision.notes)
+    model, model_notes = _score(session, actor, product, facts)
+    lane, lane_notes = _fast_lane(product, model, decision.fast_lane_days)
+    notes = [*decision.notes, *model_notes, *lane_notes]
+    typed = any(
+        c.valuation_id is None and c.kind == CollateralKind.patent for c in request.collateral
+    )
+    if typed and any(p.kind == CollateralKind.patent for p in product.limit.collateral):
+        notes.append("专利价值为手填，未引用知识产权估值（可在请求中给出估值 ID）")
     if rates.stale:
         notes.append(
             f"LPR 表最近一期为 {rates.effective_on.isoformat()}，可能尚未录入最新报价，请核对"
@@ -337,16 +476,17 @@ def _quote(
             ),
         ),
         service=ServiceOut(
-            fast_lane_days=decision.fast_lane_days,
+            fast_lane_days=lane,
             covenant=decision.covenant,
             holiday_rule=decision.holiday_rule,
         ),
         auto_rules=breakdown.factors(decision.auto_rules),
         schedule=priced.schedule if priced else None,
         costs=priced.costs if priced else None,
-        raroc=breakdown.raroc(product, facts, decision),
+        raroc=breakdown.raroc(product, facts, decision, model),
         notes=notes,
         offer=priced.offer if priced else None,
+        risk_model=model,
     )
     return out, version.id
 
@@ -441,7 +581,10 @@ def request_of(body: QuoteIn) -> QuoteRequest:
         method=body.method,
         on=body.on or clock.today(),
         annual_sales=body.annual_sales,
-        collateral=tuple(Collateral(kind=c.kind, value=c.value) for c in body.collateral),
+        collateral=tuple(
+            Collateral(kind=c.kind, value=c.value or Decimal(0), valuation_id=c.valuation_id)
+            for c in body.collateral
+        ),
         milestones_met=frozenset(m.strip() for m in body.milestones_met if m.strip()),
         invoicing_growth=body.invoicing_growth,
     )

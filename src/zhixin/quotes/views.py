@@ -137,7 +137,12 @@ def _body_of(values: dict[str, str], milestones: list[str], principal: Principal
     for i in range(COLLATERAL_ROWS):
         kind = values.get(f"collateral_kind_{i}", "").strip()
         value = _money(values.get(f"collateral_value_{i}", ""), WAN, "抵质押物评估价值")
-        if kind and value is not None:
+        valued = values.get(f"collateral_valuation_{i}", "").strip()
+        if kind and valued:
+            if not valued.isdigit():
+                raise Invalid(f"抵质押物 {i + 1} 的专利估值 ID 应为数字")
+            collateral.append({"kind": kind, "valuation_id": int(valued)})
+        elif kind and value is not None:
             collateral.append({"kind": kind, "value": value})
     codes = [str(m) for m in milestones if str(m).strip()]
     codes += [c for c in values.get("milestones", "").replace("，", ",").split(",") if c.strip()]

@@ -165,7 +165,7 @@ class QualityFacts:
     total_score: Decimal | None
     dimensions_graded: int
     elements_held: int
-    gates_failed: int
+    gates_failed: int | None  # None: not known to the caller (a quote's published grade)
 
 
 @dataclass(frozen=True)
@@ -331,7 +331,7 @@ def quality_features(q: QualityFacts | None) -> dict[str, float | None]:
         "quality_total_score": None if q.total_score is None else float(q.total_score),
         "quality_dimensions_graded": float(q.dimensions_graded),
         "quality_elements_held": float(q.elements_held),
-        "quality_gates_failed": float(q.gates_failed),
+        "quality_gates_failed": None if q.gates_failed is None else float(q.gates_failed),
     }
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from zhixin.risk.models import (
@@ -82,28 +83,60 @@ def monitors(session: Session, model_id: int, limit: int = 50) -> Sequence[RiskM
 # -- financial data ----------------------------------------------------------------------------
 
 
-def financial_years(session: Session, enterprise_id: int) -> Sequence[FinancialYearRow]:
-    return session.scalars(
-        select(FinancialYearRow)
-        .where(FinancialYearRow.enterprise_id == enterprise_id)
-        .order_by(FinancialYearRow.year)
-    ).all()
+# a score's reads, built once with bound values (a quote with a model runs them): plain
+# columns, not ORM entities — two years of bank lines are hundreds of rows
+_FINANCIAL_YEARS = (
+    select(
+        FinancialYearRow.year,
+        FinancialYearRow.revenue,
+        FinancialYearRow.net_profit,
+        FinancialYearRow.total_assets,
+        FinancialYearRow.total_liabilities,
+        FinancialYearRow.current_assets,
+        FinancialYearRow.current_liabilities,
+        FinancialYearRow.rd_expense,
+    )
+    .where(FinancialYearRow.enterprise_id == bindparam("eid"))
+    .order_by(FinancialYearRow.year)
+)
+_INVOICE_MONTHS = (
+    select(InvoiceMonthRow.month, InvoiceMonthRow.invoiced, InvoiceMonthRow.tax_paid)
+    .where(
+        InvoiceMonthRow.enterprise_id == bindparam("eid"),
+        InvoiceMonthRow.month >= bindparam("since"),
+    )
+    .order_by(InvoiceMonthRow.month)
+)
+_BANK_LINES = (
+    select(BankLineRow.booked_on, BankLineRow.amount, BankLineRow.counterparty)
+    .where(
+        BankLineRow.enterprise_id == bindparam("eid"),
+        BankLineRow.booked_on >= bindparam("since"),
+    )
+    .order_by(BankLineRow.booked_on, BankLineRow.id)
+)
 
 
-def invoice_months(session: Session, enterprise_id: int, since: date) -> Sequence[InvoiceMonthRow]:
-    return session.scalars(
-        select(InvoiceMonthRow)
-        .where(InvoiceMonthRow.enterprise_id == enterprise_id, InvoiceMonthRow.month >= since)
-        .order_by(InvoiceMonthRow.month)
-    ).all()
+def financial_years(
+    session: Session, enterprise_id: int
+) -> Sequence[Row[int, *tuple[Decimal, ...]]]:
+    """(year, revenue, net_profit, total_assets, total_liabilities, current_assets,
+    current_liabilities, rd_expense) by year."""
+    return session.execute(_FINANCIAL_YEARS, {"eid": enterprise_id}).all()
 
 
-def bank_lines(session: Session, enterprise_id: int, since: date) -> Sequence[BankLineRow]:
-    return session.scalars(
-        select(BankLineRow)
-        .where(BankLineRow.enterprise_id == enterprise_id, BankLineRow.booked_on >= since)
-        .order_by(BankLineRow.booked_on, BankLineRow.id)
-    ).all()
+def invoice_months(
+    session: Session, enterprise_id: int, since: date
+) -> Sequence[Row[date, Decimal, Decimal]]:
+    """(month, invoiced, tax_paid) from ``since``, by month."""
+    return session.execute(_INVOICE_MONTHS, {"eid": enterprise_id, "since": since}).all()
+
+
+def bank_lines(
+    session: Session, enterprise_id: int, since: date
+) -> Sequence[Row[date, Decimal, str]]:
+    """(booked_on, amount, counterparty) from ``since``, in booking order."""
+    return session.execute(_BANK_LINES, {"eid": enterprise_id, "since": since}).all()
 
 
 def financial_year(session: Session, enterprise_id: int, year: int) -> FinancialYearRow | None:

@@ -64,8 +64,12 @@ def features_of(
     enterprise_id: int,
     as_of: date,
     catalog: str | None = None,
+    quality: feats.QualityFacts | None = None,
 ) -> Gathered:
-    """Every feature of the enterprise on ``as_of`` (refused without consent)."""
+    """Every feature of the enterprise on ``as_of`` (refused without consent).
+
+    ``quality``: the grade the caller already holds (a quote: the published run it priced on,
+    as of the quote date); the evaluation engine is then not run again for ``catalog``."""
     if not actor.can(Permission.risk_score):
         raise Forbidden()
     ent = enterprises.get(session, actor=actor, enterprise_id=enterprise_id)
@@ -93,8 +97,7 @@ def features_of(
         )
         for r in repo.financial_years(session, enterprise_id)
     ]
-    quality = None
-    if catalog:
+    if quality is None and catalog:
         try:
             ex = evaluation.evaluate_enterprise(
                 session,

@@ -418,6 +418,11 @@ def champion(session: Session, code: str) -> tuple[RiskModel, Card] | None:
     return model, card_of(model)
 
 
+def has_champion(session: Session, code: str) -> bool:
+    """For other domains' services: whether ``code`` has a version in use (one indexed query)."""
+    return repo.champion_id(session, code) is not None
+
+
 def model_pd(session: Session, *, model_code: str, features: Mapping[str, Any]) -> ModelPd:
     """Score ``features`` (keyed by feature code, as :func:`risk.scoring.features_of` returns
     them) with the champion of ``model_code``. Raises ``Invalid`` when the code has no champion.

@@ -95,6 +95,24 @@ def get(session: Session, *, actor: Principal, valuation_id: int) -> PatentValua
     return row
 
 
+def for_collateral(
+    session: Session, *, actor: Principal | None, valuation_id: int, enterprise_id: int
+) -> PatentValuation:
+    """For other domains' services (a quote's collateral): the valuation a pledge of the
+    enterprise's patent counts at (``effective_value``: the officer's override when there is
+    one). A bank's valuation serves that bank's users only (another tenant's is a 404, as
+    :func:`get`); ``actor=None`` is the operator's process (the CLI). Refused in Chinese when the
+    valuation is of another enterprise's patent or the patent cannot be pledged."""
+    row = repo.valuation(session, valuation_id)
+    if row is None or (actor is not None and row.tenant_id != actor.tenant_id):
+        raise NotFound(f"未找到知识产权估值 #{valuation_id}（只能引用本机构所做的估值）")
+    if row.enterprise_id != enterprise_id:
+        raise Invalid(f"知识产权估值 #{valuation_id} 不是该企业的专利，不能作为其押品")
+    if not row.pledgeable:
+        raise Invalid(f"专利 {row.patent_no} 不能质押：{row.refusal or '估值为不可质押'}")
+    return row
+
+
 def override(
     session: Session, *, actor: Principal, valuation_id: int, value: Decimal, reason: str
 ) -> PatentValuation:
