@@ -77,46 +77,6 @@ from zhixin.whitelist import views as whitelist_views
 from zhixin.workdays import endpoints as workdays_api
 from zhixin.workdays import views as workdays_views
 
-API = "/api/v1"
-
-# Every router of the app with its prefix, in the order routes are matched: the JSON API, then
-# the pages. A new domain appends its own lines (and declares its routes in the route matrix).
-ROUTERS: list[tuple[APIRouter, str]] = [
-    (accounts_api.router, API),
-    (audit_api.router, API),
-    (enterprises_api.router, API),
-    (records_api.router, API),
-    (intake_api.router, API),
-    (evaluation_api.router, API),
-    (whitelist_api.router, API),
-    (consent_api.router, API),
-    (portrait_api.router, API),
-    (webhooks_api.router, API),
-    (workdays_api.router, API),
-    (lpr_api.router, API),
-    (products_api.router, API),
-    (quotes_api.router, API),
-    (applications_api.router, API),
-    (risk_api.router, API),
-    (home_views.router, ""),
-    (accounts_views.router, ""),
-    (audit_views.router, ""),
-    (enterprises_views.router, ""),
-    (records_views.router, ""),
-    (intake_views.router, ""),
-    (evaluation_views.router, ""),
-    (whitelist_views.router, ""),
-    (consent_views.router, ""),
-    (portrait_views.router, ""),
-    (webhooks_views.router, ""),
-    (workdays_views.router, ""),
-    (lpr_views.router, ""),
-    (products_views.router, ""),
-    (quotes_views.router, ""),
-    (applications_views.router, ""),
-    (risk_views.router, ""),
-]
-
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -220,6 +180,47 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     _include_routers(app)
     return app
+
+
+API = "/api/v1"
+
+# Every router of the app with its prefix, in the order routes are matched: the JSON API, then
+# the pages. A new domain appends its own lines (and declares its routes in the route matrix).
+ROUTERS: list[tuple[APIRouter, str]] = [
+    (accounts_api.router, API),
+    (audit_api.router, API),
+    (enterprises_api.router, API),
+    (records_api.router, API),
+    (intake_api.router, API),
+    (evaluation_api.router, API),
+    (whitelist_api.router, API),
+    (consent_api.router, API),
+    (portrait_api.router, API),
+    (webhooks_api.router, API),
+    (workdays_api.router, API),
+    (lpr_api.router, API),
+    (products_api.router, API),
+    (quotes_api.router, API),
+    (applications_api.router, API),
+    (risk_api.router, API),
+    (home_views.router, ""),
+    (accounts_views.router, ""),
+    (audit_views.router, ""),
+    (enterprises_views.router, ""),
+    (records_views.router, ""),
+    (intake_views.router, ""),
+    (evaluation_views.router, ""),
+    (whitelist_views.router, ""),
+    (consent_views.router, ""),
+    (portrait_views.router, ""),
+    (webhooks_views.router, ""),
+    (workdays_views.router, ""),
+    (lpr_views.router, ""),
+    (products_views.router, ""),
+    (quotes_views.router, ""),
+    (applications_views.router, ""),
+    (risk_views.router, ""),
+]
 
 
 def _include_routers(app: FastAPI) -> None:
