@@ -57,6 +57,16 @@ EXPORT_HEADERS = (
 )
 
 
+def num(value: Decimal) -> str:
+    """A rate or percentage as written: 5.3, 3.45, 50 (no exponent, no trailing zeros)."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def dec(value: object) -> Decimal:
+    return Decimal(str(value))
+
+
 def _rows(
     db: DB,
     principal: Principal,
@@ -112,6 +122,7 @@ def loans_page(
         maturing_within=maturing_within,
         today=clock.today(),
         query=request.url.query,
+        num=num,
     )
 
 
@@ -185,6 +196,8 @@ def loan_page(
         kinds=rules.PAYEE_KINDS,
         rate_kinds=rules.RATE_KINDS,
         mask=rules.mask_account,
+        num=num,
+        dec=dec,
         done=done[:40],
     )
 
