@@ -420,7 +420,9 @@ def test_a_regulator_sees_the_loans_of_its_jurisdiction_only(world: World) -> No
             loans.view(s, actor=world.who("hz-reg"), contract_id=cid)
 
 
-@pytest.mark.parametrize("method", [Method.equal_principal, Method.interest_monthly])
+@pytest.mark.parametrize(
+    "method", [Method.equal_principal, Method.interest_monthly, Method.revolving]
+)
 def test_each_methods_schedule_is_the_lending_cores(world: World, method: Method) -> None:
     cid = signed_contract(world, method=method)
     did = _drawn(world, cid, "500000.00", on=date(2025, 3, 31))
