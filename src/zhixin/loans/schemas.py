@@ -369,6 +369,7 @@ class ContractRowOut(BaseModel):
     classification_label: str
     days_past_due: int
     next_due: dt.date | None
+    next_payment: Money
 
     @classmethod
     def of(cls, r: PortfolioRow) -> ContractRowOut:

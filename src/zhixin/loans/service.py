@@ -903,6 +903,7 @@ class PortfolioRow:
     classification: str  # the worst of its drawdowns
     days_past_due: int
     next_due: date | None
+    next_payment: Decimal  # principal + interest of every instalment due on next_due
 
 
 _RANK = ["normal", "special_mention", "substandard", "doubtful", "loss"]
@@ -992,13 +993,18 @@ def _summed(
     for d in drawdowns:
         by_contract.setdefault(d.contract_id, []).append(d)
     dues: dict[int, date] = {}
+    amounts: dict[int, Decimal] = {}
     live = [d.id for d in drawdowns if d.status == "disbursed"]
     owner = {d.id: d.contract_id for d in drawdowns}
     for i in repo.instalments_of(session, live):
-        if i.status != "paid":
-            cid = owner[i.drawdown_id]
-            if cid not in dues or i.due_date < dues[cid]:
-                dues[cid] = i.due_date
+        if i.status == "paid":
+            continue
+        cid = owner[i.drawdown_id]
+        left = i.principal + i.interest - i.principal_paid - i.interest_paid
+        if cid not in dues or i.due_date < dues[cid]:
+            dues[cid], amounts[cid] = i.due_date, left
+        elif i.due_date == dues[cid]:
+            amounts[cid] += left
     out = []
     for r in rows:
         ds = [d for d in by_contract.get(r.id, []) if d.status in ("disbursed", "settled")]
@@ -1029,6 +1035,7 @@ def _summed(
                 classification=_RANK[worst],
                 days_past_due=max((d.days_past_due for d in ds), default=0),
                 next_due=dues.get(r.id),
+                next_payment=amounts.get(r.id, ZERO),
             )
         )
     return out

@@ -54,6 +54,7 @@ EXPORT_HEADERS = (
     "五级分类",
     "逾期天数",
     "下一还款日",
+    "下一期应还（元）",
 )
 
 
@@ -159,6 +160,7 @@ def loans_export(
                 CLASSIFICATION_LABELS.get(r.classification, r.classification),
                 r.days_past_due,
                 r.next_due,
+                r.next_payment,
             ]
         )
     name = f"loans-{clock.today().isoformat()}.xlsx"
