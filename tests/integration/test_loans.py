@@ -477,3 +477,32 @@ def test_two_drawdowns_at_once_on_one_contract_the_second_is_refused(world: Worl
         first.close()
         second.close()
     assert _count(world, LoanDrawdown) == 1
+
+
+def test_a_frozen_amount_lowers_availability_and_is_audited(world: World) -> None:
+    cid = signed_contract(world)
+    with unit_of_work(world.factory) as s, pytest.raises(Forbidden):
+        loans.set_frozen(
+            s, actor=world.who("officer"), contract_id=cid, amount=Decimal("1.00"), reason="x"
+        )
+    with unit_of_work(world.factory) as s, pytest.raises(Invalid, match="不能超过授信额度"):
+        loans.set_frozen(
+            s,
+            actor=world.who("approver"),
+            contract_id=cid,
+            amount=Decimal("5000000.01"),
+            reason="风险预警",
+        )
+    with unit_of_work(world.factory) as s:
+        loans.set_frozen(
+            s,
+            actor=world.who("approver"),
+            contract_id=cid,
+            amount=Decimal("500000.00"),
+            reason="质量信誉等级下调，冻结部分额度",
+        )
+    with unit_of_work(world.factory) as s:
+        v = loans.view(s, actor=world.who("owner-a"), contract_id=cid)
+        assert v.availability.frozen == Decimal("500000.00")
+        assert v.availability.available == Decimal("2500000.00")
+        assert "loan.line.freeze" in s.scalars(select(AuditEvent.action)).all()

@@ -298,6 +298,37 @@ def _line(session: Session, c: LoanContract) -> LoanCreditLine:
     return line
 
 
+def set_frozen(
+    session: Session, *, actor: Principal, contract_id: int, amount: Decimal, reason: str
+) -> LoanCreditLine:
+    """冻结 part of the line (risk control by the bank's approver): the amount frozen now, 0
+    to release; availability falls by it."""
+    c = _as(session, actor, contract_id, Permission.loan_approve)
+    _active(c)
+    line = _line(session, c)
+    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        raise Invalid("冻结金额须为不小于零、精确到分的金额")
+    if amount > line.limit_amount:
+        raise Invalid(f"冻结金额不能超过授信额度 {line.limit_amount:,.2f} 元")
+    if not reason.strip():
+        raise Invalid("请填写冻结或解冻的理由")
+    before = line.frozen_amount
+    line.frozen_amount = amount
+    _bump(session, c)
+    _audit(
+        session,
+        actor,
+        "line.freeze",
+        "loan_credit_line",
+        line.id,
+        contract_id=c.id,
+        before=str(before),
+        after=str(amount),
+        reason=reason.strip()[:200],
+    )
+    return line
+
+
 # -- drawdowns -------------------------------------------------------------------------------
 
 

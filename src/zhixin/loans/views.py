@@ -260,6 +260,24 @@ def disburse_form(drawdown_id: int, db: DB, principal: Manager) -> Response:
     return _back(d.contract_id, "disbursed")
 
 
+@router.post("/loans/{contract_id}/frozen")
+def freeze_form(
+    contract_id: int,
+    db: DB,
+    principal: Approver,
+    amount: Annotated[str, Form(max_length=32)],
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    service.set_frozen(
+        db,
+        actor=principal,
+        contract_id=contract_id,
+        amount=amount_of(amount, "冻结金额"),
+        reason=reason,
+    )
+    return _back(contract_id, "frozen")
+
+
 @router.post("/loans/{contract_id}/milestones/verify")
 def milestone_form(
     contract_id: int,
