@@ -56,6 +56,8 @@ from zhixin.home import views as home_views
 from zhixin.intake import endpoints as intake_api
 from zhixin.intake import views as intake_views
 from zhixin.kit.db import make_engine, make_sessionmaker, unit_of_work, utcnow
+from zhixin.loans import endpoints as loans_api
+from zhixin.loans import views as loans_views
 from zhixin.lpr import endpoints as lpr_api
 from zhixin.lpr import views as lpr_views
 from zhixin.portrait import endpoints as portrait_api
@@ -203,6 +205,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (quotes_api.router, API),
     (applications_api.router, API),
     (risk_api.router, API),
+    (loans_api.router, API),
     (home_views.router, ""),
     (accounts_views.router, ""),
     (audit_views.router, ""),
@@ -220,6 +223,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (quotes_views.router, ""),
     (applications_views.router, ""),
     (risk_views.router, ""),
+    (loans_views.router, ""),
 ]
 
 
