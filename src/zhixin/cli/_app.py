@@ -5,6 +5,7 @@ printed)."""
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 import traceback
@@ -57,6 +58,7 @@ def _console(stderr: bool) -> Console:
 out = _console(stderr=False)
 err = _console(stderr=True)
 
+CJK = re.compile(r"[\u4e00-\u9fff]")
 NOT_INITIALISED = "数据库尚未初始化，请先运行 zhixin db upgrade"
 NOT_CURRENT = "数据库结构不是最新版本，请先运行 zhixin db upgrade"
 # A missing optional dependency → the install command that brings it
@@ -147,6 +149,8 @@ def _usage(exc: click_errors.UsageError) -> str:
     if isinstance(exc, click_errors.BadParameter):
         text = exc.message
         why = next((zh for en, zh in _BAD_VALUE if en in text), "")
+        if CJK.search(text):  # our own callbacks' messages are Chinese already
+            why = f"：{text}"
         return f"参数 {name} 的取值无效{why}" if name else f"参数取值无效{why}"
     if "No such command" in exc.message:
         return f"没有命令 {exc.message.split(' ', 3)[-1].strip().rstrip('.')}"
@@ -201,6 +205,14 @@ def _database_problem() -> str | None:
     return None
 
 
+_FILE_ERRORS: tuple[tuple[type[OSError], str], ...] = (
+    (FileNotFoundError, "找不到文件或目录"),
+    (PermissionError, "没有权限读写"),
+    (IsADirectoryError, "是目录，不是文件"),
+    (NotADirectoryError, "不是目录"),
+)
+
+
 def run(args: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code; every failure is one Chinese line."""
     from sqlalchemy.exc import DBAPIError
@@ -241,6 +253,10 @@ def run(args: Sequence[str] | None = None) -> int:
             err.print(f"[red]错误：[/red]{escape(hint)}", highlight=False)
             return 1
         return _unexpected(exc)
+    except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as exc:
+        what = next(w for t, w in _FILE_ERRORS if isinstance(exc, t))
+        err.print(f"[red]错误：[/red]{what}：{escape(str(exc.filename))}", highlight=False)
+        return 1
     except DBAPIError as exc:
         problem = _database_problem()
         if problem is not None:
@@ -268,7 +284,16 @@ def main() -> None:
 # -- listings: a table on a terminal, JSON or CSV for scripts ---------------------------------
 
 FORMAT_HELP = "输出格式：table（表格）、json 或 csv（供脚本读取，列名为英文键）"
-Format = typer.Option("--format", help=FORMAT_HELP)
+FORMATS = ("table", "json", "csv")
+
+
+def _check_format(value: str) -> str:
+    if value.lower() not in FORMATS:
+        raise typer.BadParameter("只能是 table、json 或 csv")
+    return value.lower()
+
+
+Format = typer.Option("--format", help=FORMAT_HELP, callback=_check_format)
 AsJson = typer.Option("--json", help="输出 JSON（同 --format json）")
 
 

@@ -163,6 +163,7 @@ def evaluate_cmd(
             f"用时 {s.seconds:.2f} 秒；结果写入 {to_parquet}"
         )
         return
+    factory = _factory()  # refuses a database without tables before any progress bar
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -176,7 +177,7 @@ def evaluate_cmd(
             progress.update(task, description=stage, completed=done, total=total)
 
         try:
-            with unit_of_work(_factory()) as session:
+            with unit_of_work(factory) as session:
                 run = evaluation.evaluate_database(
                     session,
                     loaded=loaded,
