@@ -104,7 +104,7 @@ NO_DATABASE = {
 # Not run on the empty database, with why.
 NOT_RUN = {
     ("serve",): "starts a server (tests/e2e/test_serve_workers.py checks how)",
-    ("demo",): "creates and loads a database (tests/integration/test_demo_servers.py)",
+    ("demo",): "creates and loads a database (tests/integration/test_demo_database_url.py)",
     ("db", "upgrade"): "initialises the database (every CLI test's fixture runs it)",
     ("models", "evaluate"): "trains on German credit for seconds, without a database",
 }
