@@ -203,6 +203,16 @@ def test_usage_errors_are_chinese(empty_database: Path, capsys: pytest.CaptureFi
         assert "Traceback" not in out + err and "Usage" not in err
 
 
+def test_demo_into_a_server_that_is_not_there(
+    empty_database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "postgresql://demo:secret@127.0.0.1:1/zhixin_demo"
+    code, out, err = _run(capsys, "demo", "--database-url", url, "--no-serve")
+    assert code == 1 and "Traceback" not in out + err
+    assert err.startswith("错误：无法连接演示数据库 postgresql+psycopg://demo:***@127.0.0.1:1/")
+    assert "secret" not in err
+
+
 def test_spark_without_pyspark_names_the_extra(
     empty_database: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

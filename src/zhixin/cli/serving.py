@@ -93,11 +93,13 @@ def demo(
 
     其他命令在演示库上运行时，设置它打印的 ZHIXIN_MODE=demo 与 ZHIXIN_DATABASE_URL。"""
     import uvicorn
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
 
     from zhixin.accounts import service as accounts
     from zhixin.config import Mode
     from zhixin.demo.loader import DEMO_PASSWORD, load_demo
-    from zhixin.kit.db import make_engine, make_sessionmaker, unit_of_work
+    from zhixin.kit.db import make_engine, make_sessionmaker, normalise_url, unit_of_work
     from zhixin.kit.migrate import upgrade
 
     url = _demo_url(database, database_url)
@@ -118,7 +120,14 @@ def demo(
 
     audit_keys.configure(audit_keys.AuditKeys.from_settings(settings))
     engine = make_engine(settings.database_url)
-    upgrade(engine)
+    try:
+        upgrade(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        where = make_url(normalise_url(url)).render_as_string(hide_password=True)
+        raise _fail(
+            f"无法连接演示数据库 {where}：请检查地址、数据库是否已建立、服务是否运行"
+        ) from exc
     factory = make_sessionmaker(engine)
     with unit_of_work(factory) as session:  # never into a database that holds real data
         foreign = accounts.tenant_by_code(session, "amr-xm") is None and any(
