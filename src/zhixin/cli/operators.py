@@ -43,7 +43,9 @@ def db_current() -> None:
     from zhixin.kit.db import make_engine
     from zhixin.kit.migrate import current
 
-    out.print(current(make_engine(_settings().database_url)) or "（未初始化）")
+    out.print(
+        current(make_engine(_settings().database_url)) or "（未初始化：请运行 zhixin db upgrade）"
+    )
 
 
 # -- users and tokens ----------------------------------------------------------------------
