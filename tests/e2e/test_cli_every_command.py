@@ -315,3 +315,17 @@ def test_piped_tables_are_not_cut(migrated: Path, capsys: pytest.CaptureFixture[
     line = next(ln for ln in out.splitlines() if "2019-08-20" in ln)
     assert "全国银行间同业拆借中心" in line and "…" not in out
     assert max(len(ln) for ln in out.splitlines()) > 80
+
+
+def test_import_prints_its_summary_once_and_exits_3(
+    migrated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["template", "certification", "--format", "csv", "--out", f"{migrated}/c.csv"]) == 0
+    capsys.readouterr()
+    with (migrated / "c.csv").open("a", encoding="utf-8") as f:
+        f.write("\n91350200MA0000000X,ISO9001,abc,机构,2024-01-01,2027-01-01,有效\n")
+    code, out, err = _run(capsys, "import", "certification", f"{migrated}/c.csv")
+    assert code == 3, err
+    summaries = [ln for ln in out.splitlines() if "共 1 行" in ln]
+    assert summaries == ["批次 1：共 1 行：新增 0，更正 0，重复 0，拒绝 1"]
+    assert "统一社会信用代码校验位错误" in out

@@ -221,6 +221,8 @@ def run(args: Sequence[str] | None = None) -> int:
 
     try:
         rv: Any = app(args=args, prog_name="zhixin", standalone_mode=False)
+        if rv == 130:  # Click's answer to Ctrl+C
+            err.print("已中断")
         return rv if isinstance(rv, int) else 0
     except click_errors.UsageError as exc:
         if type(exc).__name__ != "NoArgsIsHelpError":  # that one has printed the help
