@@ -260,6 +260,16 @@ def test_a_production_setting_missing_is_a_chinese_line(
     assert err.startswith("配置错误：未配置审计日志密钥") and "Traceback" not in out + err
 
 
+def test_a_setting_that_is_not_valid_is_named(
+    empty_database: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZHIXIN_REQUEST_THREADS", "many")
+    get_settings.cache_clear()
+    code, out, err = _run(capsys, "lpr", "list")
+    assert code == 1 and "Traceback" not in out + err
+    assert err.strip() == "配置错误：环境变量 ZHIXIN_REQUEST_THREADS 的取值无效"
+
+
 # -- listings for scripts ------------------------------------------------------------------
 
 

@@ -215,6 +215,7 @@ _FILE_ERRORS: tuple[tuple[type[OSError], str], ...] = (
 
 def run(args: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code; every failure is one Chinese line."""
+    from pydantic import ValidationError
     from sqlalchemy.exc import DBAPIError
 
     from zhixin.errors import ZhixinError
@@ -244,6 +245,14 @@ def run(args: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except ConfigError as exc:
         err.print(f"[red]配置错误：[/red]{escape(str(exc))}", highlight=False)
+        return 1
+    except ValidationError as exc:
+        if exc.title != Settings.__name__:
+            return _unexpected(exc)
+        names = "、".join(
+            "ZHIXIN_" + "_".join(str(part) for part in e["loc"]).upper() for e in exc.errors()
+        )
+        err.print(f"[red]配置错误：[/red]环境变量 {names} 的取值无效", highlight=False)
         return 1
     except ZhixinError as exc:
         err.print(f"[red]错误：[/red]{escape(exc.message)}", highlight=False)
