@@ -57,6 +57,11 @@ def _console(stderr: bool) -> Console:
 
 out = _console(stderr=False)
 err = _console(stderr=True)
+if out.width == _PIPED_WIDTH:  # Typer's help, piped: 120 columns rather than a cut 80
+    import typer.rich_utils
+
+    if getattr(typer.rich_utils, "MAX_WIDTH", 0) is None:
+        typer.rich_utils.MAX_WIDTH = 120
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 NOT_INITIALISED = "数据库尚未初始化，请先运行 zhixin db upgrade"

@@ -17,7 +17,9 @@ export_app = typer.Typer(help="导出 / export", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 
 
-_KINDS = "、".join(f"{code}（{label}）" for code, label in import_kinds())
+_KINDS = " ".join(
+    f"{code}（{label}）" for code, label in import_kinds()
+)  # spaces: lines wrap between kinds
 
 
 @app.command(
