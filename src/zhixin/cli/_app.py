@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from zhixin.config import ConfigError, Settings, get_settings
+from zhixin.config import ConfigError, Settings
 
 try:  # Typer ≥ 0.2x vendors Click: its parser raises these classes, not click's own
     from typer._click import exceptions as click_errors
@@ -89,7 +89,9 @@ def need_extra(module: str) -> None:
 
 
 def _settings() -> Settings:
-    return get_settings()
+    """The environment's settings, read now: a command is one process (or one CliRunner call
+    with its own environment), so it never reuses another's cached settings."""
+    return Settings()
 
 
 def _engine(settings: Settings | None = None) -> Engine:
