@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from zhixin.cli._app import _factory, _fail, app, out
+from zhixin.cli._app import AsJson, Format, _factory, _fail, app, emit, out
 from zhixin.errors import ZhixinError
 
 applications_app = typer.Typer(help="贷款申请 / loan applications", no_args_is_help=True)
@@ -39,6 +39,8 @@ def applications_list(
         str | None, typer.Option("--on", help="按哪一天计算剩余工作日（默认今天）")
     ] = None,
     xlsx: Annotated[Path | None, typer.Option(help="同时导出为 XLSX 文件")] = None,
+    fmt: Annotated[str, Format] = "table",
+    as_json: Annotated[bool, AsJson] = False,
 ) -> None:
     """按办结时限排列的申请队列：逾期在前，其后按剩余工作日由少到多。
 
@@ -53,29 +55,69 @@ def applications_list(
             )
     except ZhixinError as exc:
         raise _fail(exc.message) from exc
-    table = Table(
-        "编号", "企业", "产品", "银行", "金额（元）", "状态", "提交日", "时限", "剩余工作日"
-    )
-    for a in q.items:
-        left = "已逾期" if a.overdue else ("" if a.workdays_left is None else str(a.workdays_left))
-        if a.overdue and a.workdays_left is not None and a.workdays_left < 0:
-            left = f"已逾期 {-a.workdays_left}"
-        table.add_row(
-            str(a.id),
-            a.enterprise_name,
-            a.product_name,
-            a.bank_name,
-            f"{a.amount:,.2f}",
-            a.state_label,
-            a.submitted_on.isoformat(),
-            a.deadline.isoformat() if a.deadline else (a.deadline_note or "—"),
-            left or "—",
+    if as_json or fmt != "table":
+        columns = [
+            ("id", "编号"),
+            ("enterprise", "企业"),
+            ("uscc", "统一社会信用代码"),
+            ("product", "产品"),
+            ("bank", "银行"),
+            ("amount", "金额（元）"),
+            ("state", "状态代码"),
+            ("state_label", "状态"),
+            ("submitted_on", "提交日"),
+            ("deadline", "时限"),
+            ("workdays_left", "剩余工作日"),
+            ("overdue", "已逾期"),
+        ]
+        emit(
+            columns,
+            [
+                (
+                    a.id,
+                    a.enterprise_name,
+                    a.uscc,
+                    a.product_name,
+                    a.bank_name,
+                    a.amount,
+                    a.state,
+                    a.state_label,
+                    a.submitted_on,
+                    a.deadline or a.deadline_note,
+                    a.workdays_left,
+                    a.overdue,
+                )
+                for a in q.items
+            ],
+            fmt=fmt,
+            as_json=as_json,
         )
-    out.print(table)
-    out.print(
-        f"共 {q.total} 笔；逾期 {q.overdue} 笔；今日到期 {q.due_today} 笔；"
-        f"在办快速通道 {q.fast_lane} 笔（{q.today.isoformat()}）"
-    )
+    else:
+        table = Table(
+            "编号", "企业", "产品", "银行", "金额（元）", "状态", "提交日", "时限", "剩余工作日"
+        )
+        for a in q.items:
+            left = (
+                "已逾期" if a.overdue else ("" if a.workdays_left is None else str(a.workdays_left))
+            )
+            if a.overdue and a.workdays_left is not None and a.workdays_left < 0:
+                left = f"已逾期 {-a.workdays_left}"
+            table.add_row(
+                str(a.id),
+                a.enterprise_name,
+                a.product_name,
+                a.bank_name,
+                f"{a.amount:,.2f}",
+                a.state_label,
+                a.submitted_on.isoformat(),
+                a.deadline.isoformat() if a.deadline else (a.deadline_note or "—"),
+                left or "—",
+            )
+        out.print(table)
+        out.print(
+            f"共 {q.total} 笔；逾期 {q.overdue} 笔；今日到期 {q.due_today} 笔；"
+            f"在办快速通道 {q.fast_lane} 笔（{q.today.isoformat()}）"
+        )
     if xlsx is not None:
         export.queue_xlsx(q, xlsx)
         out.print(f"已导出 {xlsx}")

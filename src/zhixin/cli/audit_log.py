@@ -149,7 +149,9 @@ def audit_reseal(
 
 
 @audit_app.command("verify-archive")
-def audit_verify_archive(file: Path) -> None:
+def audit_verify_archive(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="归档文件")],
+) -> None:
     """核对一个归档文件：签名（公钥）、内容摘要与其中的哈希链（审计密钥）。"""
     from zhixin.audit import archive
     from zhixin.audit import keys as audit_keys

@@ -9,25 +9,36 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from zhixin.cli._app import _factory, _fail, _settings, app, err, out
+from zhixin.cli._app import _engine, _factory, _fail, app, err, out
 from zhixin.errors import ZhixinError
+from zhixin.intake.specs import import_kinds
 
 export_app = typer.Typer(help="导出 / export", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 
 
-@app.command("import")
+_KINDS = " ".join(
+    f"{code}（{label}）" for code, label in import_kinds()
+)  # spaces: lines wrap between kinds
+
+
+@app.command(
+    "import",
+    help="导入 CSV / XLSX 文件（逐行校验，坏行报告行号、字段和原因，好行入库，可重复运行）。\n\n"
+    f"数据类型：{_KINDS}。\n\n"
+    "退出码：0 每一行都已入库（或与已有记录相同）；3 正确的行已入库，但有行被拒绝"
+    "（报告列出行号、字段与原因）；1 整个文件被拒绝（格式、大小、未知类型）；2 用法错误。",
+)
 def import_file(
-    kind: Annotated[str, typer.Argument(help="数据类型，如 enterprise、certification、patent")],
+    kind: Annotated[str, typer.Argument(help="数据类型（代码，见上）")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     source: Annotated[str, typer.Option(help="来源系统名称")] = "manual",
 ) -> None:
-    """导入 CSV / XLSX 文件（逐行校验，坏行报告行号、字段和原因，好行入库，可重复运行）。"""
     from zhixin.intake import service as intake
-    from zhixin.intake.specs import import_kinds
 
     if kind not in dict(import_kinds()):
         raise _fail("未知的数据类型；可选：" + "、".join(dict(import_kinds())), 2)
+    factory = _factory()  # refuses a database without tables before any progress bar
     with Progress(
         TextColumn("[bold]导入 {task.description}"),
         BarColumn(),
@@ -43,7 +54,7 @@ def import_file(
 
         try:
             summary = intake.run_import(
-                _factory(),
+                factory,
                 kind=kind,
                 path=file,
                 filename=file.name,
@@ -55,12 +66,11 @@ def import_file(
             raise _fail(exc.message) from exc
     for batch_id in summary.recovered:
         err.print(f"批次 {batch_id} 上次导入中断，已标记为“已中断”（重新导入该文件即可补齐）")
-    out.print(
-        f"批次 {summary.batch_id}：共 {summary.total_rows} 行，新增 {summary.inserted}，"
-        f"更正 {summary.corrected}，重复 {summary.duplicates}，有误 {summary.rejected}"
+    tally = summary.message or (
+        f"共 {summary.total_rows} 行：新增 {summary.inserted}，更正 {summary.corrected}，"
+        f"重复 {summary.duplicates}，拒绝 {summary.rejected}"
     )
-    if summary.message:
-        out.print(summary.message)
+    out.print(f"批次 {summary.batch_id}：{tally}", highlight=False)  # the summary, once
     if summary.rejected:
         table = Table("行号", "字段", "原因", title="有误的行（前 50 条）")
         for e in summary.errors[:50]:
@@ -69,15 +79,16 @@ def import_file(
         raise typer.Exit(3)
 
 
-@app.command("template")
+@app.command(
+    "template",
+    help=f"下载导入模板（带中文表头与填写说明）。\n\n数据类型：{_KINDS}。",
+)
 def template(
-    kind: str,
+    kind: Annotated[str, typer.Argument(help="数据类型（代码，见上）")],
     fmt: Annotated[str, typer.Option("--format", help="xlsx 或 csv")] = "xlsx",
     out_file: Annotated[Path | None, typer.Option("--out", help="输出文件")] = None,
 ) -> None:
-    """下载导入模板（带中文表头与填写说明）。"""
     from zhixin.intake import templates
-    from zhixin.intake.specs import import_kinds
 
     if kind not in dict(import_kinds()):
         raise _fail("未知的数据类型；可选：" + "、".join(dict(import_kinds())), 2)
@@ -128,9 +139,8 @@ def export_records(
 ) -> None:
     """把数据库中的经营主体与质量要素记录导出为 Parquet（供 evaluate --from-parquet）。"""
     from zhixin.engine import io
-    from zhixin.kit.db import make_engine
 
-    engine = make_engine(_settings().database_url)
+    engine = _engine()
     with Progress(
         TextColumn("[bold]导出记录"), TextColumn("{task.completed:,} 条"), console=err
     ) as p:

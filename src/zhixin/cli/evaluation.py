@@ -8,9 +8,8 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from zhixin.cli._app import _factory, _fail, app, err, out
+from zhixin.cli._app import AsJson, Format, _factory, _fail, app, emit, err, need_extra, out
 from zhixin.errors import ZhixinError
 
 catalog_app = typer.Typer(help="指标目录 / indicator catalogs", no_args_is_help=True)
@@ -20,24 +19,38 @@ app.add_typer(evaluation_app, name="evaluation")
 
 
 @catalog_app.command("list")
-def catalog_list() -> None:
-    """列出内置指标目录。"""
+def catalog_list(
+    fmt: Annotated[str, Format] = "table", as_json: Annotated[bool, AsJson] = False
+) -> None:
+    """列出内置指标目录（--json / --format csv 供脚本读取）。"""
     from zhixin.catalog import service as catalogs
 
-    table = Table("名称", "版本", "标题", "地区", "等级", "维度", "要素", "否决项", "sha256")
-    for c in catalogs.list_catalogs():
-        table.add_row(
+    columns = [
+        ("name", "名称"),
+        ("version", "版本"),
+        ("title", "标题"),
+        ("region", "地区"),
+        ("levels", "等级"),
+        ("dimensions", "维度"),
+        ("elements", "要素"),
+        ("gates", "否决项"),
+        ("sha256", "sha256"),
+    ]
+    rows = [
+        (
             c.name,
             c.version,
             c.title,
             c.region,
-            str(c.levels),
-            str(c.dimensions),
-            str(c.elements),
-            str(c.gates),
-            c.sha256[:12],
+            c.levels,
+            c.dimensions,
+            c.elements,
+            c.gates,
+            c.sha256 if fmt != "table" or as_json else c.sha256[:12],
         )
-    out.print(table)
+        for c in catalogs.list_catalogs()
+    ]
+    emit(columns, rows, fmt=fmt, as_json=as_json)
 
 
 @catalog_app.command("show")
@@ -120,6 +133,10 @@ def evaluate_cmd(
         day = date.fromisoformat(as_of)
     except ValueError:
         raise _fail(f"--as-of 不是日期：{as_of}", 2) from None
+    if engine not in ("duckdb", "spark"):
+        raise _fail(f"未知的计算引擎 {engine}；可选：duckdb、spark", 2)
+    if engine == "spark":
+        need_extra("pyspark")  # and Java 17
     when = _parse_when(known_at)
     try:
         loaded = catalogs.get(catalog)
@@ -146,6 +163,7 @@ def evaluate_cmd(
             f"用时 {s.seconds:.2f} 秒；结果写入 {to_parquet}"
         )
         return
+    factory = _factory()  # refuses a database without tables before any progress bar
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -159,7 +177,7 @@ def evaluate_cmd(
             progress.update(task, description=stage, completed=done, total=total)
 
         try:
-            with unit_of_work(_factory()) as session:
+            with unit_of_work(factory) as session:
                 run = evaluation.evaluate_database(
                     session,
                     loaded=loaded,

@@ -7,9 +7,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from zhixin.cli._app import _factory, _fail, app, err, out
+from zhixin.cli._app import AsJson, Format, _factory, _fail, app, emit, err, out
 from zhixin.errors import ZhixinError
 from zhixin.kit import clock
 
@@ -108,8 +107,10 @@ def lpr_delete(
 
 
 @lpr_app.command("list")
-def lpr_list() -> None:
-    """列出 LPR 表（最新在前），标明来源。"""
+def lpr_list(
+    fmt: Annotated[str, Format] = "table", as_json: Annotated[bool, AsJson] = False
+) -> None:
+    """列出 LPR 表（最新在前），标明来源（--json / --format csv 供脚本读取）。"""
     from zhixin.kit.db import unit_of_work
     from zhixin.lpr import rules
     from zhixin.lpr import service as lpr
@@ -117,10 +118,14 @@ def lpr_list() -> None:
     with unit_of_work(_factory()) as session:
         points = lpr.history(session)
         stale = rules.is_stale(points, clock.today())
-    table = Table("生效日", "1 年期 %", "5 年期以上 %", "来源")
-    for p in reversed(points):
-        table.add_row(p.effective_on.isoformat(), str(p.one_year), str(p.five_year), p.source)
-    out.print(table)
+    columns = [
+        ("effective_on", "生效日"),
+        ("one_year", "1 年期 %"),
+        ("five_year", "5 年期以上 %"),
+        ("source", "来源"),
+    ]
+    rows = [(p.effective_on, p.one_year, p.five_year, p.source) for p in reversed(points)]
+    emit(columns, rows, fmt=fmt, as_json=as_json)
     if stale:
         err.print(
             f"[yellow]LPR 表可能未更新：最新日期 {points[-1].effective_on.isoformat()} 早于最近"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from zhixin.cli._app import _factory, _fail, app, err, out
+from zhixin.cli._app import AsJson, Format, _factory, _fail, app, emit, err, out
 from zhixin.errors import ZhixinError
 
 if TYPE_CHECKING:
@@ -258,7 +258,9 @@ def models_psi(
 
 
 @models_app.command("list")
-def models_list(by: By) -> None:
+def models_list(
+    by: By, fmt: Annotated[str, Format] = "table", as_json: Annotated[bool, AsJson] = False
+) -> None:
     """列出全部模型版本（状态、验证集指标、最近一次稳定性结论）。"""
     from zhixin.kit.db import unit_of_work
     from zhixin.risk import service as risk
@@ -268,6 +270,34 @@ def models_list(by: By) -> None:
             rows = risk.list_models(session, actor=_principal(session, by))
     except ZhixinError as exc:
         raise _fail(exc.message) from exc
+    if as_json or fmt != "table":
+        columns = [
+            ("code", "代码"),
+            ("version", "版本"),
+            ("name", "名称"),
+            ("status", "状态"),
+            ("auc", "AUC"),
+            ("ks", "KS"),
+            ("trained_by", "训练人"),
+            ("approved_by", "批准人"),
+            ("drift", "稳定性"),
+        ]
+        values = [
+            (
+                m.code,
+                m.version,
+                m.name,
+                m.status_label,
+                m.auc,
+                m.ks,
+                m.trained_by,
+                m.approved_by,
+                m.drift_label,
+            )
+            for m in rows
+        ]
+        emit(columns, values, fmt=fmt, as_json=as_json)
+        return
     table = Table("代码", "版本", "名称", "状态", "AUC", "KS", "训练人", "批准人", "稳定性")
     for m in rows:
         table.add_row(

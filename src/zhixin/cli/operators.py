@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from zhixin.cli._app import _factory, _fail, _settings, app, err, out
+from zhixin.cli._app import AsJson, Format, _factory, _fail, _settings, app, emit, err, out
 from zhixin.errors import ZhixinError
 
 db_app = typer.Typer(help="数据库迁移 / database migrations", no_args_is_help=True)
@@ -43,7 +43,9 @@ def db_current() -> None:
     from zhixin.kit.db import make_engine
     from zhixin.kit.migrate import current
 
-    out.print(current(make_engine(_settings().database_url)) or "（未初始化）")
+    out.print(
+        current(make_engine(_settings().database_url)) or "（未初始化：请运行 zhixin db upgrade）"
+    )
 
 
 # -- users and tokens ----------------------------------------------------------------------
@@ -76,7 +78,7 @@ def users_create(
     """新建用户（初始角色由运维在命令行授予，此后由安全管理员在页面授予）。"""
     from zhixin.accounts import service as accounts
     from zhixin.accounts.passwords import new_secret
-    from zhixin.accounts.rules import Role, TenantKind
+    from zhixin.accounts.rules import TENANT_LABELS, Role, TenantKind
     from zhixin.audit import service as audit
     from zhixin.audit.service import Actor
     from zhixin.kit.db import unit_of_work
@@ -86,6 +88,9 @@ def users_create(
         roles = [Role(r) for r in role]
     except ValueError:
         raise _fail("未知角色；可选：" + "、".join(r.value for r in Role), 2) from None
+    if tenant_kind and tenant_kind not in {k.value for k in TenantKind}:
+        kinds = "、".join(f"{k.value}（{TENANT_LABELS[k]}）" for k in TenantKind)
+        raise _fail(f"未知的机构类型 {tenant_kind}；可选：{kinds}", 2)
     if service_account:
         password = new_secret(32) + "aA1!"
     elif password_env:
@@ -295,27 +300,38 @@ def tokens_create(
 
 
 @tokens_app.command("list")
-def tokens_list() -> None:
+def tokens_list(
+    fmt: Annotated[str, Format] = "table", as_json: Annotated[bool, AsJson] = False
+) -> None:
     """列出全部令牌（不含令牌本身）：服务账户、前缀、权限范围、生成人、状态。"""
-    from rich.table import Table
-
     from zhixin.accounts import service as accounts
     from zhixin.kit.db import unit_of_work
 
-    table = Table("编号", "名称", "服务账户", "前缀", "权限范围", "生成人", "状态")
+    columns = [
+        ("id", "编号"),
+        ("name", "名称"),
+        ("holder", "服务账户"),
+        ("prefix", "前缀"),
+        ("scopes", "权限范围"),
+        ("created_by", "生成人"),
+        ("state", "状态"),
+    ]
+    rows = []
     with unit_of_work(_factory()) as session:
         for t, holder, is_service, by in accounts.tokens_with_people(session):
             state = "已吊销" if t.revoked_at else ("有效" if is_service else "无效（个人账户）")
-            table.add_row(
-                str(t.id),
-                t.name,
-                holder,
-                f"zx_{t.prefix}_…",
-                "、".join(t.scopes),
-                by or "（命令行/初始化）",
-                state,
+            rows.append(
+                (
+                    t.id,
+                    t.name,
+                    holder,
+                    f"zx_{t.prefix}_…",
+                    "、".join(t.scopes),
+                    by or "（命令行/初始化）",
+                    state,
+                )
             )
-    out.print(table)
+    emit(columns, rows, fmt=fmt, as_json=as_json)
 
 
 @tokens_app.command("revoke")

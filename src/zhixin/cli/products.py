@@ -5,21 +5,33 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from zhixin.cli._app import _fail, app, err, out
+from zhixin.cli._app import AsJson, Format, _fail, app, emit, err, out
 
 products_app = typer.Typer(help="质量贷产品 / bank products", no_args_is_help=True)
 app.add_typer(products_app, name="products")
 
 
 @products_app.command("list")
-def products_list() -> None:
+def products_list(
+    fmt: Annotated[str, Format] = "table", as_json: Annotated[bool, AsJson] = False
+) -> None:
     """列出随软件发布的产品（代码、名称、银行、类型、金额、期限、绿色通道）。"""
     from zhixin.products import describe, loader
     from zhixin.products.loader import ProductInvalid
 
-    table = Table("代码", "名称", "银行", "类型", "金额", "期限", "绿色通道", "sha256")
+    columns = [
+        ("code", "代码"),
+        ("name", "名称"),
+        ("bank", "银行"),
+        ("kind", "类型"),
+        ("amount", "金额"),
+        ("term", "期限"),
+        ("fast_lane_days", "绿色通道"),
+        ("sha256", "sha256"),
+    ]
+    rows = []
+    table = fmt == "table" and not as_json
     broken = []
     for code in loader.shipped():
         try:
@@ -28,18 +40,22 @@ def products_list() -> None:
             broken.append(code)
             continue
         p = loaded.product
-        lane = f"{p.service.fast_lane_days} 个工作日" if p.service.fast_lane_days else "—"
-        table.add_row(
-            p.code,
-            p.name,
-            p.bank_name,
-            p.kind,
-            describe.amount_range(p),
-            describe.term_range(p),
-            lane,
-            loaded.sha256[:12],
+        lane: object = p.service.fast_lane_days
+        if table:
+            lane = f"{lane} 个工作日" if lane else "—"
+        rows.append(
+            (
+                p.code,
+                p.name,
+                p.bank_name,
+                p.kind,
+                describe.amount_range(p),
+                describe.term_range(p),
+                lane,
+                loaded.sha256[:12] if table else loaded.sha256,
+            )
         )
-    out.print(table)
+    emit(columns, rows, fmt=fmt, as_json=as_json)
     if broken:
         raise _fail(f"以下产品未通过校验：{'、'.join(broken)}（zhixin products validate CODE）")
 
