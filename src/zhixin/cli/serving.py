@@ -34,7 +34,13 @@ def serve(
         raise _fail(str(exc)) from exc
     if upgrade_db:
         db_upgrade()
-    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=settings.https)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        proxy_headers=settings.https,
+        server_header=False,  # no "server: uvicorn" banner
+    )
 
 
 @app.command("demo")
@@ -102,7 +108,9 @@ def demo(
     if not serve_web:
         return
     out.print(f"打开 http://{host}:{port}/ 登录（Ctrl+C 退出）")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level="warning", server_header=False
+    )
 
 
 # -- catalogs, evaluation, export -----------------------------------------------------------

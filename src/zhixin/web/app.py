@@ -17,7 +17,7 @@ from zhixin import __version__
 from zhixin.audit import keys as audit_keys
 from zhixin.config import Settings, get_settings
 from zhixin.kit.db import make_engine, make_sessionmaker, utcnow
-from zhixin.web import failures, middleware
+from zhixin.web import failures, middleware, openapi
 
 STATIC = Path(__file__).parent / "static"
 
@@ -64,6 +64,7 @@ def create_app(
     failures.install(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     _include_routers(app)
+    openapi.install(app, settings)
     return app
 
 
