@@ -86,3 +86,16 @@ def test_every_api_operation_documents_its_errors() -> None:
             if "{" in path:
                 assert "not_found" in errs["404"]["x-error-codes"], path
     assert walked > 50
+
+
+def test_docs_list_every_code_and_every_routes_codes() -> None:
+    from pathlib import Path
+
+    from zhixin.web.app import create_app
+    from zhixin.web.openapi import route_table
+
+    page = (Path(__file__).parents[2] / "docs" / "errors.md").read_text(encoding="utf-8")
+    for code, meaning in errors.CODES.items():
+        assert f"| `{code}` | {meaning.status} | {meaning.meaning} |" in page, code
+    app = create_app(Settings(mode=Mode.test, database_url="sqlite://", secret_key="t" * 40))
+    assert route_table(app) in page, "docs/errors.md: regenerate the table of codes per route"

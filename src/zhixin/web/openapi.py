@@ -6,7 +6,8 @@ served only to signed-in users in production.
 :data:`zhixin.errors.CODES` it can answer with (``x-error-codes`` and in the description), read
 off the route: every route may answer ``internal_error`` and ``database_unavailable``; a route
 with parameters or a body ``validation_failed`` (and ``out_of_range`` for numbers and dates);
-a route behind a signed-in user ``unauthenticated`` and ``password_expired``, behind a
+a route behind a signed-in user ``unauthenticated``, ``password_expired`` and
+``bad_request`` (a token in the URL), behind a
 permission ``forbidden``; a path with an object's id ``not_found``; a write ``invalid``,
 ``conflict`` and ``payload_too_large``; a heavy route ``busy``; the routes named in
 :data:`EXTRA` what they add (``consent_required``, ``rate_limited``).
@@ -35,13 +36,9 @@ from zhixin.web.limits import heavy
 
 # routes that answer codes their dependencies do not show: (method, path prefix) → codes
 EXTRA: dict[tuple[str, str], tuple[str, ...]] = {
-    ("POST", "/api/v1/login"): ("rate_limited",),
     ("POST", "/api/v1/me/password"): ("rate_limited",),
-    ("GET", "/api/v1/portrait"): ("consent_required",),
-    ("GET", "/api/v1/risk"): ("consent_required",),
-    ("POST", "/api/v1/risk"): ("consent_required",),
-    ("POST", "/api/v1/applications"): ("consent_required",),
-    ("GET", "/api/v1/evaluation"): ("consent_required",),
+    ("POST", "/api/v1/risk/score"): ("consent_required",),
+    ("POST", "/api/v1/applications/{application_id}/checks/rerun"): ("consent_required",),
 }
 
 ERROR_SCHEMA: dict[str, Any] = {
@@ -104,7 +101,8 @@ def codes_of(route: APIRoute, method: str, path: str) -> dict[int, list[str]]:
     if params:
         found += ["validation_failed", "out_of_range"]
     if current_principal in calls or "dependency" in names:
-        found += ["unauthenticated", "password_expired", "forbidden"]
+        # bad_request: a token sent in the URL rather than the Authorization header
+        found += ["bad_request", "unauthenticated", "password_expired", "forbidden"]
     if route.dependant.path_params:
         found.append("not_found")
     if method in ("POST", "PUT", "PATCH", "DELETE"):
@@ -150,3 +148,20 @@ def _dependants(root: Dependant) -> Iterator[Dependant]:
         d = todo.pop()
         yield d
         todo.extend(d.dependencies)
+
+
+def route_table(app: FastAPI) -> str:
+    """The Markdown table of ``docs/errors.md``: each API operation and the error codes it can
+    answer (from the documented schema; a test keeps the page equal to it)."""
+    schema = app.openapi()
+    lines = ["| 方法 | 路径 | 错误代码 |", "| --- | --- | --- |"]
+    for path, operations in sorted(schema["paths"].items()):
+        for method, op in sorted(operations.items()):
+            codes = [
+                c
+                for status, answer in sorted(op["responses"].items())
+                if status[0] in "45"
+                for c in answer.get("x-error-codes", ())
+            ]
+            lines.append(f"| {method.upper()} | `{path}` | {', '.join(codes)} |")
+    return "\n".join(lines) + "\n"
