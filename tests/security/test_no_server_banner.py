@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from zhixin.cli import app as cli
+from zhixin.config import get_settings
 
 
 def test_serve_starts_uvicorn_without_the_server_header(
@@ -21,6 +22,10 @@ def test_serve_starts_uvicorn_without_the_server_header(
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
     monkeypatch.setenv("ZHIXIN_MODE", "development")
     monkeypatch.setenv("ZHIXIN_DATABASE_URL", f"sqlite:///{tmp_path / 'z.sqlite3'}")
-    done = CliRunner().invoke(cli, ["serve", "--port", "8123"])
+    get_settings.cache_clear()  # the environment above, not a process-wide earlier read
+    try:
+        done = CliRunner().invoke(cli, ["serve", "--port", "8123"])
+    finally:
+        get_settings.cache_clear()
     assert done.exit_code == 0, done.output
     assert calls and calls[0]["server_header"] is False and calls[0]["port"] == 8123
