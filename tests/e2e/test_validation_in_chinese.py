@@ -56,7 +56,7 @@ def test_a_page_form_answers_bad_input_in_chinese(
     shown = re.search(r'<p class="error" role="alert">(.*?)</p>', resp.text, re.S)
     assert shown, resp.text
     _chinese_only(shown.group(1))
-    assert "应为整数" in shown.group(1)
+    assert "评价批次编号：应为整数" in shown.group(1) and "run_id" not in shown.group(1)
     search = client.get("/enterprises", params={"page": "0"})
     assert search.status_code == 422 and "应不小于 1" in search.text
     _chinese_only(search.text.split('role="alert">')[1].split("</p>")[0])

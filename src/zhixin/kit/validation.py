@@ -105,8 +105,11 @@ def reason(err: Mapping[str, Any]) -> str:
     return texts.get(kind, "取值无效")
 
 
-def where(loc: Iterable[object], labels: Mapping[str, str]) -> tuple[tuple[str, ...], str]:
-    """``loc`` as text and the field's Chinese name: 抵质押物第 2 项评估价值; 请求 for none."""
+def where(
+    loc: Iterable[object], labels: Mapping[str, str], unnamed: str | None = None
+) -> tuple[tuple[str, ...], str]:
+    """``loc`` as text and the field's Chinese name: 抵质押物第 2 项评估价值; 请求 for none.
+    A name without a label is shown as it is, or as ``unnamed`` when given."""
     parts = [p for p in loc]
     shown: list[str] = []
     for i, p in enumerate(parts):
@@ -115,15 +118,17 @@ def where(loc: Iterable[object], labels: Mapping[str, str]) -> tuple[tuple[str, 
         if isinstance(p, int):
             shown.append(f"第 {p + 1} 项")
         else:
-            shown.append(labels.get(str(p), str(p)))
+            shown.append(labels.get(str(p), unnamed if unnamed is not None else str(p)))
     return tuple(str(p) for p in parts), "".join(shown) or "请求"
 
 
-def problems(errors: Iterable[Mapping[str, Any]], labels: Mapping[str, str]) -> list[Problem]:
+def problems(
+    errors: Iterable[Mapping[str, Any]], labels: Mapping[str, str], unnamed: str | None = None
+) -> list[Problem]:
     """Each error of ``ValidationError.errors()`` (or FastAPI's) as a :class:`Problem`."""
     out = []
     for err in errors:
-        loc, field = where(err.get("loc", ()), labels)
+        loc, field = where(err.get("loc", ()), labels, unnamed)
         out.append(Problem(loc=loc, field=field, msg=reason(err)))
     return out
 

@@ -150,7 +150,7 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Re
     # Never echo what was submitted (passwords, identifiers): location and reason only.
     route = request.scope.get("route")
     labels = _labels(route) if isinstance(route, APIRoute) else {}
-    found = validation.problems(exc.errors(), labels)
+    found = validation.problems(exc.errors(), {**PARAMETER_NAMES, **labels}, unnamed="参数")
     text = "；".join(f"{p.field}：{p.msg}" for p in found)
     return answer(
         request,
@@ -237,6 +237,55 @@ def _last_resort(
         log.error("error page failed: request_id=%s", request_id(request), exc_info=True)
         return JSONResponse(body(request, code, message), status_code=status, headers=headers)
 
+
+# the Chinese names of the parameters routes share, where a route gives none of its own
+PARAMETER_NAMES = {
+    "application_id": "申请编号",
+    "as_of": "评价基准日",
+    "batch_id": "导入批次编号",
+    "code": "代码",
+    "consent_id": "授权编号",
+    "consultation_id": "会诊编号",
+    "cursor": "游标",
+    "day": "日期",
+    "days": "天数",
+    "delivery_id": "推送记录编号",
+    "effective_on": "生效日",
+    "endpoint_id": "推送地址编号",
+    "enterprise_id": "经营主体编号",
+    "expires_on": "到期日",
+    "file": "文件",
+    "kind": "种类",
+    "limit": "条数",
+    "model_id": "模型编号",
+    "name": "名称",
+    "new": "新版本",
+    "note": "备注",
+    "old": "旧版本",
+    "page": "页码",
+    "password": "密码",
+    "q": "搜索词",
+    "quote_id": "测算编号",
+    "reason": "原因",
+    "record_id": "记录编号",
+    "repair_date": "修复日期",
+    "repair_id": "信用修复申请编号",
+    "role": "角色",
+    "run_id": "评价批次编号",
+    "scope": "授权范围",
+    "scopes": "权限范围",
+    "since": "起始",
+    "start": "起始日",
+    "tenant_id": "机构编号",
+    "throttle_id": "登录限制编号",
+    "token_id": "令牌编号",
+    "until": "截止日",
+    "user_id": "用户编号",
+    "username": "用户名",
+    "valuation_id": "估值编号",
+    "version": "版本",
+    "year": "年份",
+}
 
 _LABELS: dict[int, dict[str, str]] = {}  # id(route) → labels; routes live as long as the app
 
