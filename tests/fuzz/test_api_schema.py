@@ -37,7 +37,7 @@ pytestmark = pytest.mark.skipif(
     os.environ.get("ZHIXIN_SCHEMATHESIS") != "1", reason="ZHIXIN_SCHEMATHESIS=1 runs it (.ci/run)"
 )
 
-MAX_EXAMPLES = int(os.environ.get("ZHIXIN_SCHEMATHESIS_EXAMPLES", "10"))
+MAX_EXAMPLES = int(os.environ.get("ZHIXIN_SCHEMATHESIS_EXAMPLES", "20"))
 ROLES = {"bank-sys": Role.bank_officer, "amr-sys": Role.regulator}
 
 
