@@ -10,22 +10,14 @@ web layer knows no domain"). Settings are checked here and the engine is built i
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import anyio
 import anyio.to_thread
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import MutableHeaders
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import zhixin.models  # noqa: F401 - every mapper configured before the first request
 from zhixin import __version__
@@ -35,27 +27,18 @@ from zhixin.applications import endpoints as applications_api
 from zhixin.applications import views as applications_views
 from zhixin.audit import endpoints as audit_api
 from zhixin.audit import keys as audit_keys
-from zhixin.audit import service as audit
 from zhixin.audit import views as audit_views
-from zhixin.audit.service import Actor
 from zhixin.config import Settings, get_settings
 from zhixin.consent import endpoints as consent_api
 from zhixin.consent import views as consent_views
 from zhixin.enterprises import endpoints as enterprises_api
 from zhixin.enterprises import views as enterprises_views
-from zhixin.errors import (
-    Forbidden,
-    PasswordChangeRequired,
-    TooManyRequests,
-    Unauthenticated,
-    ZhixinError,
-)
 from zhixin.evaluation import endpoints as evaluation_api
 from zhixin.evaluation import views as evaluation_views
 from zhixin.home import views as home_views
 from zhixin.intake import endpoints as intake_api
 from zhixin.intake import views as intake_views
-from zhixin.kit.db import make_engine, make_sessionmaker, unit_of_work, utcnow
+from zhixin.kit.db import make_engine, make_sessionmaker, utcnow
 from zhixin.loans import endpoints as loans_api
 from zhixin.loans import views as loans_views
 from zhixin.lpr import endpoints as lpr_api
@@ -70,72 +53,14 @@ from zhixin.records import endpoints as records_api
 from zhixin.records import views as records_views
 from zhixin.risk import endpoints as risk_api
 from zhixin.risk import views as risk_views
-from zhixin.web.limits import BodyLimit
-from zhixin.web.templating import STATIC, render
+from zhixin.web import failures, middleware, openapi
+from zhixin.web.templating import STATIC
 from zhixin.webhooks import endpoints as webhooks_api
 from zhixin.webhooks import views as webhooks_views
 from zhixin.whitelist import endpoints as whitelist_api
 from zhixin.whitelist import views as whitelist_views
 from zhixin.workdays import endpoints as workdays_api
 from zhixin.workdays import views as workdays_views
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-    ),
-}
-
-
-NO_STORE_PREFIXES = (
-    "/api/",
-    "/enterprises",
-    "/imports",
-    "/audit",
-    "/quotes",
-    "/applications",
-    "/consultations",
-    "/admin",  # a new API token is shown once on /admin/tokens
-    "/account",
-)
-
-
-class SecurityHeaders:
-    """Adds :data:`SECURITY_HEADERS` to every response, and ``Cache-Control: no-store`` to the
-    API and to pages that show loans, quotes or people, where the handler set none.
-
-    Plain ASGI rather than ``@app.middleware("http")``: Starlette's ``BaseHTTPMiddleware`` runs
-    each request through an extra task and a memory stream, which cost more than the /healthz
-    handler itself (bench/quotes.py).
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        no_store = scope["path"].startswith(NO_STORE_PREFIXES)
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for key, value in SECURITY_HEADERS.items():
-                    if key not in headers:
-                        headers[key] = value
-                if no_store and "cache-control" not in headers:
-                    headers["Cache-Control"] = "no-store"
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
 
 
 def create_app(
@@ -176,11 +101,11 @@ def create_app(
     if session_factory is not None:
         app.state.sessionmaker = session_factory
 
-    app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes)
-    app.add_middleware(SecurityHeaders)
-    _install_error_handlers(app)
+    middleware.install(app, settings)
+    failures.install(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     _include_routers(app)
+    openapi.install(app, settings)  # after the routers: documents each route's error codes
     return app
 
 
@@ -230,89 +155,3 @@ ROUTERS: list[tuple[APIRouter, str]] = [
 def _include_routers(app: FastAPI) -> None:
     for router, prefix in ROUTERS:
         app.include_router(router, prefix=prefix)
-
-
-def _audit_denied(request: Request, message: str) -> None:
-    principal = getattr(request.state, "principal", None)
-    if principal is None:
-        return
-    with unit_of_work(request.app.state.sessionmaker) as session:
-        audit.record(
-            session,
-            actor=Actor.of(principal),
-            action="access.denied",
-            object_type="route",
-            object_id=f"{request.method} {request.url.path}"[:64],
-            outcome="denied",
-            detail={"reason": message[:200]},
-        )
-
-
-def _install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ZhixinError)
-    async def zhixin_error(request: Request, exc: ZhixinError) -> Response:
-        if isinstance(exc, Forbidden):  # a database write: off the event loop
-            await run_in_threadpool(_audit_denied, request, exc.message)
-        headers: dict[str, str] | None = getattr(exc, "headers", None)  # e.g. Retry-After
-        if isinstance(exc, TooManyRequests):
-            headers = {**(headers or {}), "Retry-After": str(exc.retry_after)}
-        if _wants_json(request):
-            body: dict[str, Any] = {"error": exc.message}
-            if exc.detail is not None:
-                body["detail"] = exc.detail
-            return JSONResponse(body, status_code=exc.status, headers=headers)
-        if isinstance(exc, Unauthenticated):
-            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        if isinstance(exc, PasswordChangeRequired):
-            return RedirectResponse("/account/password?expired=1", status_code=303)
-        response = render(request, "error.html", status_code=exc.status, message=exc.message)
-        if headers:
-            response.headers.update(headers)
-        return response
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        # Never echo what was submitted (passwords, identifiers): location and reason only.
-        problems = [
-            {"loc": [str(p) for p in err.get("loc", ())], "msg": _cn_msg(err)}
-            for err in exc.errors()
-        ]
-        if _wants_json(request):
-            return JSONResponse(
-                {"error": "请求参数有误 / invalid request", "detail": problems}, status_code=422
-            )
-        text = "；".join(f"{'.'.join(p['loc'][1:]) or '请求'}：{p['msg']}" for p in problems)
-        return render(request, "error.html", status_code=422, message="请求参数有误：" + text)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        message = {404: "未找到该页面或对象 / not found", 405: "不支持该请求方法"}.get(
-            exc.status_code, str(exc.detail)
-        )
-        if _wants_json(request):
-            return JSONResponse({"error": message}, status_code=exc.status_code)
-        return render(request, "error.html", status_code=exc.status_code, message=message)
-
-
-_MESSAGES = {
-    "missing": "必填",
-    "int_parsing": "应为整数",
-    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
-    "date_parsing": "应为日期（YYYY-MM-DD）",
-    "decimal_parsing": "应为数字",
-    "string_too_long": "过长",
-    "string_too_short": "过短",
-    "enum": "不是允许的取值",
-    "literal_error": "不是允许的取值",
-    "greater_than_equal": "数值过小",
-    "less_than_equal": "数值过大",
-    "json_invalid": "JSON 格式错误",
-}
-
-
-def _cn_msg(err: Any) -> str:
-    ctx = err.get("ctx") or {}
-    said = str(ctx.get("error", "")) if isinstance(ctx, dict) else ""
-    if err.get("type") == "value_error" and re.search(r"[\u4e00-\u9fff]", said):
-        return said  # a validator's own Chinese message (model_validator raising ValueError)
-    return _MESSAGES.get(str(err.get("type")), "取值不合法")

@@ -107,7 +107,11 @@ def test_one_account_gets_429_the_others_are_served(
         third = a.get(url)  # A's third: over the account's two
         assert third.status_code == 429
         assert third.headers["Retry-After"] == "5"
-        assert third.json() == {
+        assert {k: v for k, v in third.json().items() if k != "request_id"} == {
+            "code": "busy",
+            "message": (
+                "您的账户已有 2 个导出、下载或生成任务正在进行，请等它们完成后再试（约 5 秒后）"
+            ),
             "error": (
                 "您的账户已有 2 个导出、下载或生成任务正在进行，请等它们完成后再试（约 5 秒后）"
             ),

@@ -22,6 +22,7 @@ from zhixin.accounts.schemas import (
     UnlockOut,
     UserOut,
 )
+from zhixin.web import failures
 from zhixin.web.deps import DB, AppSettings, CurrentPrincipal, now_of, require
 
 router = APIRouter(tags=["账户 accounts"])
@@ -62,7 +63,8 @@ def change_password(
     """修改本人密码（浏览器会话）。成功后该用户的所有会话结束，需重新登录。"""
     if principal.via != "session":
         return JSONResponse(
-            {"error": "服务账户没有密码可改；API 令牌由安全管理员管理"}, status_code=403
+            failures.body(request, "forbidden", "服务账户没有密码可改；API 令牌由安全管理员管理"),
+            status_code=403,
         )
     result = signin.change_password(
         db,
@@ -76,20 +78,24 @@ def change_password(
     )
     if result.retry_after:
         return JSONResponse(
-            {
-                "error": result.problems[0],
-                "detail": {"code": "too_many_attempts", "retry_after": result.retry_after},
-            },
+            failures.body(
+                request,
+                "rate_limited",
+                result.problems[0],
+                {"code": "too_many_attempts", "retry_after": result.retry_after},
+            ),
             status_code=429,
             headers={"Retry-After": str(result.retry_after)},
         )
     if not result.ok:
         # answered, not raised: the failure's count and audit entry must be committed
         return JSONResponse(
-            {
-                "error": "未能修改密码：" + "；".join(result.problems),
-                "detail": {"code": "password_refused", "problems": result.problems},
-            },
+            failures.body(
+                request,
+                "invalid",
+                "未能修改密码：" + "；".join(result.problems),
+                {"code": "password_refused", "problems": result.problems},
+            ),
             status_code=422,
         )
     return Response(status_code=204)

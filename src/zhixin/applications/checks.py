@@ -18,7 +18,7 @@ from zhixin.applications.workflow import load, save
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
 from zhixin.consent import service as consents
-from zhixin.errors import Conflict, Forbidden, Invalid
+from zhixin.errors import Conflict, ConsentRequired, Forbidden, Invalid
 from zhixin.kit import clock
 from zhixin.kit.db import utcnow
 
@@ -99,7 +99,7 @@ def recheck(
     if app.consent_mode == "granted" and not consents.tenant_may(
         session, app.bank_tenant_id, app.enterprise_id, "records"
     ):  # the records are read again: not once the enterprise withdrew its consent
-        raise Forbidden(
+        raise ConsentRequired(
             "企业已撤销（或已过期）对本行的授权，不能按最新记录重新核验；"
             "已有的核验结论保留在申请档案中"
         )

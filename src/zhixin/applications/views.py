@@ -26,7 +26,7 @@ from zhixin.applications.workflow import Inputs
 from zhixin.consent import rules as consent_rules
 from zhixin.errors import Conflict, Invalid, NotFound, ZhixinError
 from zhixin.evaluation import service as evaluation
-from zhixin.kit import clock
+from zhixin.kit import clock, validation
 from zhixin.loans import service as loans
 from zhixin.products import service as products
 from zhixin.products.terms import Method
@@ -212,11 +212,8 @@ def _form_in(p: Posted, enterprise_id: int | None) -> ApplicationIn:
     try:
         return ApplicationIn.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for e in exc.errors():
-            where = str(e["loc"][0]) if e["loc"] else ""
-            problems.append(f"{LABELS.get(where, where)}：{e['msg'].removeprefix('Value error, ')}")
-        raise Invalid("请检查填写内容：" + "；".join(problems)) from None
+        labels = validation.labels_of(ApplicationIn) | LABELS
+        raise Invalid("请检查填写内容：" + validation.as_text(exc.errors(), labels)) from None
 
 
 @router.post("/applications/new")

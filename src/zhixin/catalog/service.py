@@ -53,7 +53,7 @@ def get(name_or_file: str) -> LoadedCatalog:
     try:
         return loader.load(name_or_file)
     except KeyError:
-        raise NotFound(f"未找到指标目录 '{name_or_file}' / catalog not found") from None
+        raise NotFound(f"未找到指标目录 '{name_or_file}'") from None
 
 
 def _window(w: Window | None) -> str:

@@ -61,6 +61,7 @@ def serve(
         port=port,
         workers=workers,
         proxy_headers=settings.https,
+        server_header=False,  # no "server: uvicorn" banner
     )
 
 
@@ -173,7 +174,13 @@ def demo(
     if not serve_web:
         return
     out.print(f"打开 http://{host}:{port}/ 登录（Ctrl+C 退出）")
-    uvicorn.run(app_factory()(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        app_factory()(settings),
+        host=host,
+        port=port,
+        log_level="warning",
+        server_header=False,
+    )
 
 
 # -- catalogs, evaluation, export -----------------------------------------------------------

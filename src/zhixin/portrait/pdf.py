@@ -13,7 +13,7 @@ import math
 from functools import lru_cache
 from typing import Any
 
-from zhixin.errors import ZhixinError
+from zhixin.errors import ServiceUnavailable
 from zhixin.portrait.service import Portrait
 
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei")
@@ -23,8 +23,8 @@ LINE = 0.0165  # figure fraction per 9-point line
 COLOUR = "#1f5fa8"
 
 
-class FontMissing(ZhixinError):
-    status = 503
+class FontMissing(ServiceUnavailable):
+    pass
 
 
 @lru_cache(maxsize=1)

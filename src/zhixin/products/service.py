@@ -58,7 +58,7 @@ def register(session: Session, *, loaded: LoadedProduct) -> ProductVersion:
         )
         stored = repo.version_by_hash(session, code=p.code, sha256=loaded.sha256)
         if stored is None:  # pragma: no cover - inserted or already there
-            raise ZhixinError("产品版本未能保存 / product version not stored")
+            raise ZhixinError("产品版本未能保存，请稍后重试", status=500)
         return stored
     row = ProductVersion(
         code=p.code,
@@ -91,7 +91,7 @@ def by_version(session: Session, version_id: int) -> tuple[ProductVersion, Produ
     """A stored version exactly as it was (no permission check)."""
     row = repo.version_by_id(session, version_id)
     if row is None:
-        raise NotFound(f"未找到产品版本 #{version_id} / product version not found")
+        raise NotFound(f"未找到产品版本 #{version_id}")
     product = _BY_HASH.get(row.sha256)
     if product is None:
         product = loader.from_body(dict(row.body), f"product_version {row.id}")

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from zhixin.kit import validation
 from zhixin.products.terms import CollateralKind, Method
 from zhixin.quotes.rules import DISCLAIMER
 
@@ -294,6 +295,7 @@ class QuoteOut(BaseModel):
 
 # -- input errors in Chinese ---------------------------------------------------------------
 
+# the names shown where the fields' descriptions say more than a name
 FIELD_LABELS = {
     "product": "产品",
     "enterprise_id": "经营主体",
@@ -313,59 +315,8 @@ FIELD_LABELS = {
 }
 
 
-def _reason(err: dict[str, object]) -> str:
-    kind = str(err.get("type", ""))
-    ctx = err.get("ctx") if isinstance(err.get("ctx"), dict) else {}
-    assert isinstance(ctx, dict)
-    bound = next((ctx[k] for k in ("gt", "ge", "lt", "le") if k in ctx), None)
-    texts = {
-        "missing": "必填",
-        "int_parsing": "应为整数",
-        "int_from_float": "应为整数",
-        "int_type": "应为整数",
-        "decimal_parsing": "应为数字",
-        "decimal_type": "应为数字",
-        "finite_number": "应为有限的数字",
-        "decimal_max_places": f"最多 {ctx.get('decimal_places', 2)} 位小数",
-        "decimal_max_digits": "数字位数过多",
-        "decimal_whole_digits": "数字位数过多",
-        "greater_than": f"应大于 {bound}",
-        "greater_than_equal": f"应不小于 {bound}",
-        "less_than": f"应小于 {bound}",
-        "less_than_equal": f"应不大于 {bound}",
-        "enum": "不是可选值（可选："
-        + str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ").replace(", ", "、")
-        + "）",
-        "date_from_datetime_parsing": "日期格式应为 2025-07-01",
-        "date_parsing": "日期格式应为 2025-07-01",
-        "date_type": "日期格式应为 2025-07-01",
-        "string_too_long": f"过长（最多 {ctx.get('max_length')} 个字符）",
-        "string_too_short": "不能为空",
-        "string_type": "应为文本",
-        "too_long": f"过多（最多 {ctx.get('max_length')} 项）",
-        "list_type": "应为列表",
-        "model_type": "格式有误",
-        "model_attributes_type": "格式有误",
-        "dict_type": "格式有误",
-        "json_invalid": "JSON 格式错误",
-        "value_error": str(ctx.get("error", "取值无效")),
-    }
-    return texts.get(kind, "取值无效")
-
-
-def _where(loc: tuple[object, ...]) -> str:
-    parts = [p for p in loc if p != "body"]
-    out = []
-    for p in parts:
-        if isinstance(p, int):
-            out.append(f"第 {p + 1} 项")
-        else:
-            out.append(FIELD_LABELS.get(str(p), str(p)))
-    return "".join(out) or "请求"
-
-
 def input_problems(exc: ValidationError) -> str:
     """A :class:`QuoteIn` validation error as one Chinese line: 申请金额：应大于 0；期限（月）：…
 
-    Never pydantic's English, never the value submitted."""
-    return "；".join(f"{_where(tuple(e['loc']))}：{_reason(dict(e))}" for e in exc.errors())
+    Never pydantic's English, never the value submitted (:mod:`zhixin.kit.validation`)."""
+    return validation.as_text(exc.errors(), validation.labels_of(QuoteIn) | FIELD_LABELS)

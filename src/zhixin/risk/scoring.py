@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.catalog import service as catalogs
 from zhixin.enterprises import service as enterprises
-from zhixin.errors import Forbidden, NotFound
+from zhixin.errors import ConsentRequired, Forbidden, NotFound
 from zhixin.evaluation import service as evaluation
 from zhixin.records import service as records
 from zhixin.risk import features as feats
@@ -37,8 +37,8 @@ NO_CONSENT = (
 )
 
 
-class NoConsent(Forbidden):
-    """403 with the stable code ``no_consent`` a bank's system can branch on."""
+class NoConsent(ConsentRequired):
+    """403 ``consent_required``; ``detail.code`` ``no_consent`` as before."""
 
     def __init__(self) -> None:
         super().__init__(NO_CONSENT)

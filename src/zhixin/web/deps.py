@@ -156,7 +156,7 @@ async def optional_principal(request: Request, db: DB, settings: AppSettings) ->
 def _token_principal(db: Session, raw: str, ip: str | None) -> Principal:
     principal = accounts.principal_for_token(db, raw=raw, ip=ip)
     if principal is None:
-        raise Unauthenticated("API 令牌无效、已过期或已吊销 / invalid token")
+        raise Unauthenticated("API 令牌无效、已过期或已吊销")
     return principal
 
 

@@ -98,6 +98,7 @@ def _content_length(scope: Scope) -> int | None:
 
 class TooBusy(ZhixinError):
     status = 429
+    code = "busy"
 
     def __init__(self, message: str, *, code: str) -> None:
         super().__init__(message, detail={"code": code, "retry_after": RETRY_AFTER_SECONDS})

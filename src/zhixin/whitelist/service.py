@@ -381,7 +381,7 @@ def get_version(session: Session, *, actor: Principal, version: int) -> Whitelis
     _require(actor, Permission.whitelist_read)
     pub = repo.publication_by_version(session, version)
     if pub is None:
-        raise NotFound(f"未找到第 {version} 版白名单 / version not found")
+        raise NotFound(f"未找到第 {version} 版白名单")
     return pub
 
 
