@@ -25,6 +25,9 @@ class HeldElement:
     record_ids: list[int]
 
 
+VETOED = "否决"  # shown instead of a class when a bar gate failed
+
+
 @dataclass(frozen=True)
 class EnterpriseRows:
     """One enterprise's rows of an evaluation (batch or on demand)."""
@@ -38,6 +41,7 @@ class EnterpriseRows:
     dimensions: dict[str, tuple[str, int, bool]]  # code → (level, points, listed)
     elements: list[HeldElement]
     gates: dict[str, list[int]]  # gate code → record ids
+    vetoed: bool = False  # a bar gate failed: no class, shown as 否决
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ def rows_from_output(output: object, enterprise_id: int) -> EnterpriseRows | Non
         listed=bool(r["listed"]),
         entries=int(r["entries"]),  # type: ignore[call-overload]
         gates_failed=list(r["gates_failed"] or []),  # type: ignore[call-overload]
+        vetoed=bool(r.get("vetoed", False)),
         dimensions={
             str(d["dimension"]): (str(d["level"]), int(d["points"]), bool(d["listed"]))  # type: ignore[call-overload]
             for d in only(output.dimensions)  # type: ignore[attr-defined]
@@ -263,7 +268,7 @@ def explain(catalog: Catalog, rows: EnterpriseRows) -> Explanation:
         rows.enterprise_id,
         rows.total_score,
         rows.overall_level,
-        catalog.level_name(rows.overall_level),
+        VETOED if rows.vetoed else catalog.level_name(rows.overall_level),
         rows.listed,
         rows.entries,
         dims,

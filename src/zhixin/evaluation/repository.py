@@ -126,6 +126,11 @@ def gates_of(session: Session, *, run_id: int, enterprise_id: int) -> Sequence[E
     ).all()
 
 
+def result_rows(session: Session, model: type[Any], *, run_id: int) -> Sequence[Any]:
+    """Every row of one of a run's result tables."""
+    return session.scalars(select(model).where(model.run_id == run_id)).all()
+
+
 def records_by_ids(session: Session, ids: Sequence[int]) -> Sequence[QualityRecord]:
     if not ids:
         return []

@@ -25,6 +25,7 @@ from zhixin.catalog import service as catalogs
 from zhixin.catalog.loader import LoadedCatalog
 from zhixin.catalog.schema import Catalog
 from zhixin.engine.explain import (
+    VETOED,
     EnterpriseRows,
     Explanation,
     HeldElement,
@@ -177,12 +178,21 @@ def evaluate_database(
 ) -> EvaluationRun:
     """Evaluate every enterprise (from the database, or from ``source_dir`` Parquet), or only
     ``enterprise_ids`` (from the database: a whitelist refresh), and store the run — its
-    bookkeeping: catalog version, as-of, engine, counts, timing — and its results."""
+    bookkeeping: catalog version, as-of, knowledge time, engine, counts, timing — and its
+    results.
+
+    ``known_at`` is the knowledge time: only record versions known by then and not yet
+    superseded count, and only credit repairs approved by then. Without it the run uses the
+    moment it starts, and stores it, so :func:`rerun` reproduces it after later records and
+    corrections."""
     from zhixin.engine import io
     from zhixin.engine.evaluate import evaluate
 
     _check_engine(engine)
     t0 = time.perf_counter()
+    started = utcnow()
+    if known_at is None:  # (every database keeps the microseconds: the same instant later)
+        known_at = started
     version = catalogs.register_version(session, loaded=loaded)
     run = EvaluationRun(
         catalog_version_id=version.id,
@@ -194,7 +204,7 @@ def evaluate_database(
         engine=engine,
         source="parquet" if source_dir else "database",
         status="running",
-        started_at=utcnow(),
+        started_at=started,
         created_by_id=actor_id,
         message=message,
     )
@@ -227,6 +237,79 @@ def evaluate_database(
     run.duration_ms = int((time.perf_counter() - t0) * 1000)
     session.flush()
     return run
+
+
+def rerun(
+    session: Session,
+    *,
+    run_id: int,
+    source_dir: Path | None = None,
+    actor_id: int | None = None,
+    progress: Progress | None = None,
+) -> EvaluationRun:
+    """Evaluate again exactly as stored run ``run_id`` did: its catalog version (the stored
+    body), as-of date, knowledge time and engine. Records and corrections that arrived after
+    its knowledge time do not count, so the new run's results equal the old one's."""
+    old = repo.run_by_id(session, run_id)
+    if old is None:
+        raise NotFound(f"未找到评价批次 {run_id}")
+    if old.status != "finished":
+        raise Invalid(f"评价批次 {run_id} 未完成（{old.status}），不能重算")
+    if old.known_at is None:
+        raise Invalid(f"评价批次 {run_id} 未记录数据截至时刻（known_at），无法逐项重现")
+    if old.source == "parquet" and source_dir is None:
+        raise Invalid(f"评价批次 {run_id} 读自 Parquet 文件：重算须给出同一目录（--from-parquet）")
+    version = repo.catalog_version_by_id(session, old.catalog_version_id)
+    if version is None:
+        raise NotFound(f"未找到评价批次 {run_id} 的指标目录版本")
+    from zhixin.catalog.loader import parse
+
+    loaded = parse(version.body, f"catalog_version {version.id}")
+    return evaluate_database(
+        session,
+        loaded=loaded,
+        as_of=old.as_of,
+        known_at=old.known_at,
+        engine=old.engine,
+        source_dir=source_dir if old.source == "parquet" else None,
+        actor_id=actor_id,
+        message=f"重算批次 {run_id}",
+        progress=progress,
+    )
+
+
+_COMPARED = (
+    (EvaluationResult, ("enterprise_id",)),
+    (EvaluationDimension, ("enterprise_id", "dimension")),
+    (EvaluationElement, ("enterprise_id", "element")),
+    (EvaluationGate, ("enterprise_id", "gate")),
+)
+
+
+def differences(session: Session, *, run_a: int, run_b: int, limit: int = 20) -> list[str]:
+    """Where two runs' results differ, field by field (at most ``limit`` lines; empty: the
+    same rows and every field equal)."""
+    out: list[str] = []
+    for model, keys in _COMPARED:
+        columns = [c.name for c in model.__table__.columns if c.name != "run_id"]
+
+        def rows(run: int, model: Any = model, keys: tuple[str, ...] = keys) -> dict[Any, Any]:
+            found = repo.result_rows(session, model, run_id=run)
+            return {tuple(getattr(r, k) for k in keys): r for r in found}
+
+        a, b = rows(run_a), rows(run_b)
+        table = model.__tablename__
+        for key in sorted(a.keys() ^ b.keys()):
+            where = f"批次 {run_a}" if key in a else f"批次 {run_b}"
+            out.append(f"{table} {key}：只在{where}中")
+        for key in sorted(a.keys() & b.keys()):
+            for c in columns:
+                va, vb = getattr(a[key], c), getattr(b[key], c)
+                if va != vb:
+                    out.append(f"{table} {key}.{c}：{va!r} ≠ {vb!r}")
+        if len(out) >= limit:
+            return out[:limit]
+    return out
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -295,6 +378,7 @@ def _stored_rows(session: Session, run_id: int, enterprise_id: int) -> Enterpris
         listed=r.listed,
         entries=r.entries,
         gates_failed=list(r.gates_failed),
+        vetoed=bool(r.vetoed),
         dimensions={
             d.dimension: (d.level, d.points, d.listed)
             for d in repo.dimensions_of(session, run_id=run_id, enterprise_id=enterprise_id)
@@ -517,6 +601,13 @@ def evaluate_one(
 # -- export ----------------------------------------------------------------------------------
 
 
+def _class_name(catalog: Catalog, level: str | None, vetoed: bool) -> str:
+    """The overall class as shown: 否决 when a bar gate failed, else the level or 未达等级."""
+    if vetoed:
+        return VETOED
+    return catalog.level_name(level) if level else "未达等级"
+
+
 def export_run(
     session: Session,
     *,
@@ -555,6 +646,7 @@ def export_run(
                 "listed": r.listed,
                 "entries": r.entries,
                 "gates_failed": ",".join(r.gates_failed),
+                "vetoed": bool(r.vetoed),
             }
             | {f"{c}_level": None for c in dims}
             | {f"{c}_points": 0 for c in dims}
@@ -573,6 +665,7 @@ def export_run(
             pa.field("listed", pa.bool_()),
             pa.field("entries", pa.int64()),
             pa.field("gates_failed", pa.string()),
+            pa.field("vetoed", pa.bool_()),
         ]
         for c in dims:
             fields += [pa.field(f"{c}_level", pa.string()), pa.field(f"{c}_points", pa.int64())]
@@ -591,7 +684,7 @@ def export_run(
                 [
                     row["enterprise_id"],
                     row["total_score"],
-                    catalog.level_name(row["overall_level"]) if row["overall_level"] else "",
+                    _class_name(catalog, row["overall_level"], row["vetoed"]),
                     "是" if row["listed"] else "否",
                     row["entries"],
                     row["gates_failed"],
