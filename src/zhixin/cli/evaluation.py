@@ -157,18 +157,23 @@ def evaluate_cmd(
             TextColumn("[bold]评价中（{task.description}）"), TimeElapsedColumn(), console=err
         ) as p:
             p.add_task(engine, total=None)
-            s = evaluation.evaluate_files(
-                loaded=loaded,
-                source_dir=from_parquet,
-                as_of=day,
-                known_at=when,
-                engine=engine,
-                out_dir=to_parquet,
-            )
+            try:
+                s = evaluation.evaluate_files(
+                    loaded=loaded,
+                    source_dir=from_parquet,
+                    as_of=day,
+                    known_at=when,
+                    engine=engine,
+                    out_dir=to_parquet,
+                )
+            except (ZhixinError, FileNotFoundError) as exc:
+                raise _fail(getattr(exc, "message", str(exc))) from exc
+        for w in s.warnings:
+            err.print(f"注意：{w}", markup=False, highlight=False)
         out.print(
             f"{s.catalog}（{s.catalog_sha256[:12]}）评价 {s.enterprises:,} 家，"
             f"入白名单 {s.listed:,} 家（{s.entries:,} 家次），触发否决 {s.gated:,} 家，"
-            f"用时 {s.seconds:.2f} 秒；结果写入 {to_parquet}"
+            f"用时 {s.seconds:.2f} 秒；数据截至 {s.known_at.isoformat()}；结果写入 {to_parquet}"
         )
         return
     with Progress(
@@ -196,8 +201,11 @@ def evaluate_cmd(
                 )
         except (ZhixinError, FileNotFoundError, ValueError) as exc:
             raise _fail(getattr(exc, "message", str(exc))) from exc
+    if run.message:
+        err.print(f"注意：{run.message}", markup=False, highlight=False)
     out.print(
         f"评价批次 {run.id}：{run.catalog_name} {run.catalog_version}，基准日 {run.as_of}，"
+        f"数据截至 {run.known_at.isoformat() if run.known_at else ''}，"
         f"评价 {run.enterprises:,} 家，入白名单 {run.listed:,} 家（{run.entries:,} 家次），"
         f"触发否决 {run.gated:,} 家，用时 {run.duration_ms / 1000:.2f} 秒"
     )

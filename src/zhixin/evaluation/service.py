@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -75,6 +75,8 @@ class FileRunSummary:
     gated: int
     seconds: float
     files: list[Path]
+    known_at: datetime
+    warnings: list[str] = field(default_factory=list)
 
 
 def _counts(output: EvaluationOutput) -> dict[str, int]:
@@ -94,6 +96,76 @@ def _check_engine(engine: str) -> None:
         raise Invalid(f"未知的计算引擎 '{engine}'（可选：{'、'.join(io.ENGINES)}）")
 
 
+_NAMED = 10  # rows named in a refusal
+
+
+def check_parquet(inputs: Any) -> list[str]:
+    """Parquet input checked like the database: refused (:class:`Invalid`, the rows named by
+    record_id) when the same (kind, natural key, version) comes twice, or when a record has
+    several versions in force (no ``superseded_at`` on more than one: the file would count it
+    twice); records of an enterprise absent from the enterprise file are reported (returned
+    as warnings: they count for nobody)."""
+    rec, ent = inputs.records, inputs.enterprises
+    problems: list[str] = []
+    cols = set(rec.columns)
+    if {"kind", "natural_key", "version"} <= cols:
+        twice = (
+            rec.group_by(["kind", "natural_key", "version"])
+            .aggregate(n=rec.count(), ids=rec.record_id.collect())
+            .filter(lambda t: t.n > 1)
+            .order_by(["kind", "natural_key", "version"])
+            .limit(_NAMED)
+            .to_pyarrow()
+            .to_pylist()
+        )
+        for row in twice:
+            ids = "、".join(str(i) for i in sorted(row["ids"]))
+            problems.append(
+                f"记录 {row['kind']} {row['natural_key']} 第 {row['version']} 版出现 {row['n']} 次"
+                f"（record_id {ids}）"
+            )
+        current = rec.superseded_at.isnull() if "superseded_at" in cols else None
+        t = rec.mutate(current=current if current is not None else True)
+        several = (
+            t.group_by(["kind", "natural_key"])
+            .aggregate(
+                n=t.current.cast("int64").sum(),
+                ids=t.record_id.collect(where=t.current),
+                versions=t.version.collect(where=t.current),
+            )
+            .filter(lambda g: g.n > 1)
+            .order_by(["kind", "natural_key"])
+            .limit(_NAMED)
+            .to_pyarrow()
+            .to_pylist()
+        )
+        for row in several:
+            ids = "、".join(str(i) for i in sorted(row["ids"]))
+            versions = "、".join(str(v) for v in sorted(row["versions"]))
+            problems.append(
+                f"记录 {row['kind']} {row['natural_key']} 有 {row['n']} 个现行版本（第 {versions}"
+                f" 版均无 superseded_at，record_id {ids}）：旧版本须注明被更正的时刻"
+            )
+    if problems:
+        raise Invalid("Parquet 记录有误，已拒绝（最多列出 10 处）：" + "；".join(problems))
+    orphans = rec.anti_join(ent, rec.enterprise_id == ent.enterprise_id)
+    found = (
+        orphans.group_by("enterprise_id")
+        .aggregate(n=orphans.count())
+        .order_by("enterprise_id")
+        .to_pyarrow()
+        .to_pylist()
+    )
+    if not found:
+        return []
+    shown = "、".join(str(r["enterprise_id"]) for r in found[:_NAMED])
+    records_n = sum(int(r["n"]) for r in found)
+    return [
+        f"{records_n} 条记录所属的 {len(found)} 个经营主体不在企业文件中，未参与评价"
+        f"（enterprise_id {shown}{' 等' if len(found) > _NAMED else ''}）"
+    ]
+
+
 def evaluate_files(
     *,
     loaded: LoadedCatalog,
@@ -109,8 +181,11 @@ def evaluate_files(
 
     _check_engine(engine)
     t0 = time.perf_counter()
+    if known_at is None:  # the knowledge time used: the moment the run starts
+        known_at = utcnow()
     backend = io.connect(engine)
     inputs = io.read_parquet(backend, source_dir)
+    warnings = check_parquet(inputs)
     writer = io.OutputWriter(out_dir)  # each file is written as soon as its table is final
     try:
         output = evaluate(
@@ -135,6 +210,8 @@ def evaluate_files(
         c["gated"],
         time.perf_counter() - t0,
         files,
+        known_at,
+        warnings,
     )
 
 
@@ -215,6 +292,9 @@ def evaluate_database(
     backend = io.connect(engine)
     if source_dir is not None:
         inputs = io.read_parquet(backend, source_dir)
+        warnings = check_parquet(inputs)
+        if warnings:
+            run.message = "；".join([*([message] if message else []), *warnings])
     else:
         inputs = io.read_database(
             backend, session.connection(), known_at=known_at, enterprise_ids=enterprise_ids
