@@ -4,8 +4,11 @@ its results field by field after more records and corrections arrived."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
@@ -132,3 +135,25 @@ def test_known_at_without_an_offset_is_beijing_time() -> None:
     when = _parse_when("2025-07-01T08:00")
     assert when is not None and when.astimezone(UTC) == datetime(2025, 7, 1, 0, 0, tzinfo=UTC)
     assert _parse_when("2025-07-01T08:00+00:00") == datetime(2025, 7, 1, 8, 0, tzinfo=UTC)
+
+
+def test_a_vetoed_enterprise_shows_veto_not_a_class_in_exports_and_overview(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """Issue 18 item 2: a bar gate leaves no class — 否决 in the XLSX, `vetoed` in Parquet,
+    and its own bar in the run's distribution."""
+    a_id, _b_id = _world(factory)
+    with unit_of_work(factory) as s:
+        a = s.get(Enterprise, a_id)
+        assert a is not None
+        s.add(_rec(a, "penalty", "P1", subtype="产品质量", event_date=date(2025, 3, 1)))
+    with unit_of_work(factory) as s:
+        run_id = service.evaluate_database(s, loaded=load("xiamen"), as_of=AS_OF).id
+        service.export_run(s, run_id=run_id, xlsx=tmp_path / "r.xlsx", parquet=tmp_path / "r.pq")
+    rows = {r["enterprise_id"]: r for r in pq.read_table(tmp_path / "r.pq").to_pylist()}
+    assert rows[a_id]["vetoed"] is True and rows[a_id]["overall_level"] is None
+    sheet = load_workbook(tmp_path / "r.xlsx").worksheets[0]
+    values = list(sheet.iter_rows(values_only=True))
+    by_id = {row[0]: row for row in values[1:]}
+    assert by_id[a_id][2] == "否决"
+    assert by_id[_b_id][2] != "否决"
