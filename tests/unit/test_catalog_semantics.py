@@ -131,6 +131,12 @@ def test_a_cap_limits_the_class_and_every_dimension_and_listing_follows() -> Non
     assert r["overall_level"] == "III" and r["vetoed"] is False
     assert set(dims(out, 1).values()) == {"III"}
     assert r["listed"] is True and r["entries"] == 2
+    # and no advice pretends a capped dimension can rise
+    rows_ = rows_from_output(out, 1)
+    assert rows_ is not None
+    ex = explain(shandong, rows_)
+    assert ex.overall_level_name == "Ⅲ类"
+    assert all(d.advice is None for d in ex.dimensions if d.level == "III")
 
 
 # -- credit repair ---------------------------------------------------------------------------

@@ -223,9 +223,17 @@ def explain(catalog: Catalog, rows: EnterpriseRows) -> Explanation:
         )
     dims = []
     summary = []
+    # a cap gate holds every dimension at its level: no advice can lift one above it
+    caps = [
+        catalog.level_rank(g.cap_level)
+        for g in catalog.gates
+        if g.code in rows.gates and g.effect == "cap" and g.cap_level is not None
+    ]
+    cap = max(caps) if caps else None
     for d in catalog.dimensions:
         level, points, listed = rows.dimensions.get(d.code, (None, 0, False))
-        advice = advise(catalog, d.code, rows)
+        capped = cap is not None and level is not None and catalog.level_rank(level) <= cap
+        advice = None if capped else advise(catalog, d.code, rows)
         dims.append(
             DimensionExplanation(
                 d.code,
