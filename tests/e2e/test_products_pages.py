@@ -59,7 +59,7 @@ def test_product_page_says_everything_in_chinese(
         html = c.get("/products/zhichanzhixin").text
         for heading in ("准入条件", "额度核定", "定价", "服务", "依据", "本项目的建议", "版本记录"):
             assert heading in html, heading
-        assert "质量信誉总分高于 80 分，且有效发明专利不少于 3 件时提高到 60%" in html
+        assert "总体等级为Ⅰ类，且有效发明专利不少于 3 件时提高到 60%" in html
         assert "001_bf896c3d6e27e6f1.txt" in html
         html = c.get("/products/yongzhidai").text
         assert "贷款资金不低于30%用于质量升级" in html and "按季检查" in html

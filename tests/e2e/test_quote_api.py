@@ -74,16 +74,17 @@ def ids(factory: sessionmaker[Session]) -> dict[str, int]:
             "qz": _firm(s, QZ, "衢州蓝宇新材料", "330802"),
         }
         _patents(s, out["jx"], JX, 3)
-        _patents(s, out["jx2"], JX2, 3)
+        _patents(s, out["jx2"], JX2, 2)
     publish_grades(
         factory,
         catalog="xiamen",
         grades={
             out["xm"]: Grade("I", {"credit": "I"}),
-            # 质量信用分 > 80 with three valid invention patents: the raised pledge rate
-            out["jx"]: Grade("I", {"credit": "I", "innovation": "II"}, D("85.00")),
-            # the same firm at exactly 80 points: "> 80" is not met
-            out["jx2"]: Grade("I", {"credit": "I", "innovation": "II"}, D("80.00")),
+            # Ⅰ类 (the source's 质量信用分 > 80, 优秀) with three valid invention patents:
+            # the raised pledge rate
+            out["jx"]: Grade("I", {"credit": "I", "innovation": "II"}, D("25.00")),
+            # the same class with two patents: "≥ 3 件" is not met
+            out["jx2"]: Grade("I", {"credit": "I", "innovation": "II"}, D("25.00")),
         },
     )
     publish_grades(
@@ -211,7 +212,8 @@ def test_an_enterprise_quotes_only_for_itself(client: TestClient, ids: dict[str,
 def test_zhichanzhixin_switches_the_patent_pledge_rate(
     client: TestClient, ids: dict[str, int]
 ) -> None:
-    """Seed 001: 质量信用分 > 80 and ≥ 3 valid patents → pledge rate 30 % → 60 %, up to 3,000万,
+    """Seed 001: 质量信用分 > 80 (read as Ⅰ类, 优秀: the Xiamen total tops at 86) and ≥ 3 valid
+    patents → pledge rate 30 % → 60 %, up to 3,000万,
     financing cost 1.2 percentage points lower."""
     csrf = login(client, "officer")
     body = _body(

@@ -22,10 +22,10 @@ def _int(value: int) -> ir.IntegerValue:
 def _measures(hits: ir.Table, catalog: Catalog, codes: Tags) -> ir.Table:
     """Per enterprise × element: the matching records (sorted ids) and the measure — their
     count, or the longest streak of consecutive years — less the elements an *unless* rule
-    voids.
+    voids (written semantics: at least the *unless* rule's ``min_count`` matching records).
 
     One aggregation over the element and *unless* tags (an *unless* tag is counted with its
-    element: the group is void if it has one), so no anti-join with the voiding records.
+    element: the group is void if it has enough), so no anti-join with the voiding records.
     """
     n_el = codes.first_unless
     streak = [codes.element(e.code) for e in catalog.elements if e.rule.streak is not None]
@@ -39,10 +39,13 @@ def _measures(hits: ir.Table, catalog: Catalog, codes: Tags) -> ir.Table:
     match = ~t.voids
     agg = t.group_by(["enterprise_id", "element"]).aggregate(
         n=match.cast("int64").sum(),
-        voided=t.voids.any(),
+        n_voids=t.voids.cast("int64").sum(),
         record_ids=t.record_id.collect(where=match).sort(),
     )
-    agg = agg.filter((agg.n > 0) & ~agg.voided)
+    by_code = {e.code: e for e in catalog.elements}
+    need = [by_code[c].unless.min_count if by_code[c].unless else 1 for c in codes.elements]
+    void_at = ibis.literal(need, type="array<int64>")[agg.element]
+    agg = agg.filter((agg.n > 0) & (agg.n_voids < void_at))
     if not streak:
         return agg.select("enterprise_id", "element", "record_ids", measure=agg.n.cast("int64"))
     years = (
@@ -148,12 +151,17 @@ def _dimensions(elements: ir.Table, catalog: Catalog, codes: Tags) -> ir.Table:
     )
 
 
-def _gates(hits: ir.Table, codes: Tags) -> ir.Table:
+def _gates(hits: ir.Table, catalog: Catalog, codes: Tags) -> ir.Table:
     first = codes.first_gate
     g = hits.filter(hits.tag >= first)
     gate = ibis.cases(*[(g.tag == first + i, ibis.literal(c)) for i, c in enumerate(codes.gates)])
     g = g.select("enterprise_id", "record_id", gate=gate)
-    return g.group_by(["enterprise_id", "gate"]).aggregate(record_ids=g.record_id.collect().sort())
+    out = g.group_by(["enterprise_id", "gate"]).aggregate(
+        record_ids=g.record_id.collect().sort(), n=g.record_id.count()
+    )
+    # a gate fires with at least its rule's min_count matching records
+    need = ibis.cases(*[(out.gate == x.code, _int(x.rule.min_count)) for x in catalog.gates])
+    return out.filter(out.n >= need).select("enterprise_id", "gate", "record_ids")
 
 
 def _gate_effects(gates: ir.Table, catalog: Catalog) -> ir.Table:
@@ -183,7 +191,7 @@ def ibis_folds(
     """(elements, gates, effects, dimensions) of the rule matches ``hits``, by the backend."""
     elements = _elements(hits, catalog, codes).cache()
     if codes.gates:
-        gates = _gates(hits, codes).cache()
+        gates = _gates(hits, catalog, codes).cache()
         g = _sorted(gates, ["enterprise_id", "gate"])
         effects = _sorted(_gate_effects(gates, catalog), ["enterprise_id"])
     else:

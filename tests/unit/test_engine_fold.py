@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.engine_reference import ibis_folds
-from zhixin.catalog.loader import load
+from zhixin.catalog.loader import load, parse
+from zhixin.catalog.schema import Catalog
 from zhixin.demo.synth import write_parquet
 from zhixin.engine import fold, io
 from zhixin.engine.evaluate import evaluate, match_rules
@@ -138,6 +139,18 @@ def test_a_year_counted_twice_counts_once_in_a_streak_and_twice_in_a_count() -> 
     assert held == {(1, "QC-01"): (3, 4), (1, "QC-02"): (4, 4), (2, "QC-02"): (2, 2)}
 
 
+def _counting_catalog() -> Catalog:
+    """Xiamen with ``min_count`` where the written semantics give it a meaning beyond one
+    record: every gate fires on two records, every *unless* voids on two (issue 18 item 1)."""
+    body = load("xiamen").body
+    for g in body["gates"]:
+        g["rule"]["min_count"] = 2
+    for e in body["elements"]:
+        if e.get("unless"):
+            e["unless"]["min_count"] = 2
+    return parse(body).catalog
+
+
 _YEARS = st.one_of(st.none(), st.integers(2019, 2026))
 _DAYS = st.dates(date(2021, 1, 1), date(2026, 6, 30))
 
@@ -179,8 +192,7 @@ def test_the_fold_equals_the_oracle_on_crowded_records(
         pa.table({"enterprise_id": pa.array([1, 2, 3, 4], pa.int64())}),
     )
     as_of = date(2025, 6, 30)
-    for name in ("xiamen", "shandong"):
-        catalog = load(name).catalog
+    for catalog in (load("xiamen").catalog, load("shandong").catalog, _counting_catalog()):
         codes = Tags.of(catalog)
         hits = match_rules(
             as_known(normalise(inputs.records), as_of=as_of, known_at=None), catalog, codes, as_of
@@ -194,3 +206,29 @@ def test_the_fold_equals_the_oracle_on_crowded_records(
         _same(fold.fold_dimensions(elements, shape), o_dims)
         if effects is not None and o_effects is not None:
             _same(effects, o_effects)
+
+
+def test_the_oracle_follows_the_written_min_count() -> None:
+    """The oracle reads min_count from the catalog (it once shared the engine's assumption
+    that only plain elements have one): a gate of min_count 2 fires on two records, not one."""
+    catalog = _counting_catalog()
+    codes = Tags.of(catalog)
+    as_of = date(2025, 6, 30)
+
+    def oracle_gates(rows: list[dict[str, object]]) -> list[str]:
+        con = ibis.duckdb.connect()
+        inputs = io.from_arrow(
+            con,
+            pa.Table.from_pylist(rows, schema=SCHEMA),
+            pa.table({"enterprise_id": pa.array([1], pa.int64())}),
+        )
+        base = as_known(normalise(inputs.records), as_of=as_of, known_at=None)
+        _e, gates, _effects, _d = ibis_folds(
+            match_rules(base, catalog, codes, as_of), catalog, codes
+        )
+        return [str(g) for g in gates["gate"].to_pylist()]
+
+    assert oracle_gates([penalty(1, date(2024, 5, 1))]) == []
+    assert oracle_gates([penalty(1, date(2024, 5, 1)), penalty(1, date(2024, 9, 1))]) == [
+        "G-PENALTY"
+    ]

@@ -259,11 +259,10 @@ def test_sections_say_everything_in_chinese() -> None:
     )
     assert "其他费用：不收取其他费用" in by_code["offer"].lines
     assert by_code["limit"].lines[0] == (
-        "专利：评估价值 × 抵质押率 30%；"
-        "质量信誉总分高于 80 分，且有效发明专利不少于 3 件时提高到 60%"
+        "专利：评估价值 × 抵质押率 30%；总体等级为Ⅰ类，且有效发明专利不少于 3 件时提高到 60%"
     )
     assert (
-        "优惠「“软硬结合”双增信优惠（融资成本降低1.2个百分点）」：质量信誉总分高于 80 分，"
+        "优惠「“软硬结合”双增信优惠（融资成本降低1.2个百分点）」：总体等级为Ⅰ类，"
         "且有效发明专利不少于 3 件 → 减 120bp" in by_code["pricing"].lines
     )
     p = loader.load("zhongshangdai")
@@ -393,3 +392,15 @@ def test_risk_model_block_names_a_shipped_spec_and_its_uses() -> None:
     data = _raw("luzhidai")
     data["risk_model"] = {"code": "enterprise", "use_for": ["raroc", "rocket"]}
     assert any(e.startswith("risk_model.use_for[1]:") for e in _errors(data))
+
+
+def test_a_total_score_the_catalog_cannot_reach_is_refused_with_its_path() -> None:
+    """Issue 18 item 4: the Xiamen total tops at 86 points (its own scale, not percent)."""
+    data = _raw("zhichanzhixin")
+    data["pricing"]["discounts"][0]["when"] = {"total_score_above": 86}
+    data["limit"]["collateral"][0]["raised"][0]["when"] = {"total_score_above": 85}
+    errors = _errors(data)
+    assert errors == [
+        "pricing.discounts[0].when.total_score_above: 总分高于 86 分不可达：目录「xiamen」的总分"
+        "满分为 86 分（本目录自己的分数，非百分制；见 zhixin catalog show）"
+    ]

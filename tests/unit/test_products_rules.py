@@ -367,21 +367,22 @@ def test_a_grade_from_another_catalog_is_not_this_products_grade() -> None:
 
 
 @pytest.mark.parametrize(
-    ("score", "patents", "pledge", "limit", "rate"),
+    ("rank", "patents", "pledge", "limit", "rate"),
     [
-        # score 81 > 80 and 3 patents ≥ 3: 2,000万 × 60 % = 1,200万; 3.00 + 1.50 − 1.20 − 0.20
-        (D("81.00"), 3, "60%", 2000 * W * D("0.6"), D("3.10")),
-        # score 80 is not above 80: 2,000万 × 30 % = 600万; 3.00 + 1.50 − 0.20
-        (D("80.00"), 3, "30%", 2000 * W * D("0.3"), D("4.30")),
+        # Ⅰ类 (the source's 质量信用分 > 80: the Xiamen total tops at 86 points, so the product
+        # reads it as 优秀) and 3 patents ≥ 3: 2,000万 × 60 % = 1,200万; 3.00 + 1.50 − 1.20 − 0.20
+        (1, 3, "60%", 2000 * W * D("0.6"), D("3.10")),
+        # Ⅱ类 is not Ⅰ类: 2,000万 × 30 % = 600万; 3.00 + 1.50 − 0.10
+        (2, 3, "30%", 2000 * W * D("0.3"), D("4.40")),
         # 2 patents are fewer than 3
-        (D("81.00"), 2, "30%", 2000 * W * D("0.3"), D("4.30")),
+        (1, 2, "30%", 2000 * W * D("0.3"), D("4.30")),
     ],
 )
 def test_zhichanzhixin_patent_pledge_rate_switches_from_30_to_60(
-    score: Decimal, patents: int, pledge: str, limit: Decimal, rate: Decimal
+    rank: int, patents: int, pledge: str, limit: Decimal, rate: Decimal
 ) -> None:
     p = product("zhichanzhixin")
-    f = facts(p, 1, total_score=score, valid_invention_patents=patents)
+    f = facts(p, rank, valid_invention_patents=patents)
     d = decide(p, f, request(500 * W, collateral=PATENT_2000))
     assert d.eligible, d.reasons
     assert factor(d, "pledge_rate:patent").value == pledge
@@ -391,13 +392,12 @@ def test_zhichanzhixin_patent_pledge_rate_switches_from_30_to_60(
 
 def test_zhichanzhixin_reasons_for_the_ordinary_rate_and_the_cap_at_3000() -> None:
     p = product("zhichanzhixin")
-    f = facts(p, 1, total_score=D("80.00"), valid_invention_patents=2)
+    f = facts(p, 2, valid_invention_patents=2)
     d = decide(p, f, request(500 * W, collateral=PATENT_2000))
     assert factor(d, "pledge_rate:patent").reason == (
-        "未满足提高质押率的条件（质量信誉总分 80 分，未高于 80 分；有效发明专利 2 件，不足 3 件），"
-        "按常规 30%"
+        "未满足提高质押率的条件（总体等级为Ⅱ类，不是Ⅰ类；有效发明专利 2 件，不足 3 件），按常规 30%"
     )
-    f = facts(p, 1, total_score=D("92.50"), valid_invention_patents=5)
+    f = facts(p, 1, valid_invention_patents=5)
     d = decide(p, f, request(3000 * W, collateral=(Collateral(CollateralKind.patent, 6000 * W),)))
     # 6,000万 × 60 % = 3,600万, capped at the product's 3,000万
     assert factor(d, "collateral:patent").amount == 3600 * W

@@ -133,6 +133,16 @@ def check(catalog: Catalog) -> list[str]:
         if counts != sorted(counts, reverse=True) or len(set(counts)) != len(counts):
             errors.append(f"{at}.tiers: 应按 min_count 由大到小排列且不重复")
         _check_rule(e.rule, f"{at}.rule", errors)
+        if e.tiers and e.rule.min_count != 1:
+            errors.append(
+                f"{at}.rule.min_count: 按数量分级的要素由 tiers[].min_count 决定，"
+                "规则中不得另设 min_count"
+            )
+        elif e.rule.streak is not None and e.rule.min_count != 1:
+            errors.append(
+                f"{at}.rule.min_count: 连续年份规则的年数由 streak.consecutive 决定，"
+                "不得另设 min_count"
+            )
         if e.unless is not None:
             _check_rule(e.unless, f"{at}.unless", errors)
             if e.unless.streak is not None:
@@ -162,6 +172,13 @@ def check(catalog: Catalog) -> list[str]:
             errors.append(f"overall[{i}].dimension_level: min_dimensions 需要 dimension_level")
     for i, code in enumerate(catalog.whitelist_levels):
         level_ok(code, f"whitelist_levels[{i}]")
+    if not errors and catalog.total_max is not None:
+        reachable = catalog.reachable_total()
+        if catalog.total_max != reachable:
+            errors.append(
+                f"total_max: 声明的总分满分 {catalog.total_max} 与按要素分、封顶和权重算得的"
+                f" {reachable} 不符"
+            )
     return errors
 
 

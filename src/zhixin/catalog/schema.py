@@ -53,7 +53,13 @@ class Streak(_Model):
 
 
 class Rule(_Model):
-    """Which quality records count: kind, column filters, validity, window, threshold."""
+    """Which quality records count: kind, column filters, validity, window, threshold.
+
+    Whatever the rule says, only records dated no later than the as-of date count (event
+    date, valid-from date and year each ≤ the as-of date where present), and only the versions
+    the platform knew at the run's knowledge time (``known_at``; default: the moment the run
+    started) and not superseded by then.
+    """
 
     kind: str = Field(description="记录类型，见 zhixin.records.kinds")
     where: dict[str, list[FilterValue]] = Field(
@@ -64,7 +70,16 @@ class Rule(_Model):
     )
     window: Window | None = None
     streak: Streak | None = None
-    min_count: int = Field(1, ge=1, description="至少几条记录（连续年份规则中为年数）")
+    min_count: int = Field(
+        1,
+        ge=1,
+        description=(
+            "至少几条匹配记录：固定等级的要素须有此数方可取得；排除条件（unless）有此数"
+            "才使要素不得；否决项有此数才触发。按数量分级（tiers）的要素由各级的 min_count"
+            " 决定、连续年份（streak）由 streak.consecutive 决定，其规则不得另设 min_count"
+            "（校验报错）"
+        ),
+    )
 
 
 class Tier(_Model):
@@ -83,19 +98,40 @@ class Element(_Model):
     tiers: list[Tier] = Field(default_factory=list, description="按数量授予等级")
     points: int = Field(ge=0)
     rule: Rule
-    unless: Rule | None = Field(None, description="有此类记录时不得该要素（如抽查不合格）")
+    unless: Rule | None = Field(
+        None,
+        description=(
+            "有此类记录（至少 min_count 条）时不得该要素（如抽查不合格）；"
+            "信用修复日期 ≤ 评价基准日的记录不再计入（与否决项相同）"
+        ),
+    )
     advice: str = Field("", description="“如何提升”中的说法，如 通过 ISO 14001 环境管理体系认证")
 
 
 class Gate(_Model):
-    """一票否决: a record matching ``rule`` bars the enterprise or caps its overall class."""
+    """一票否决: ``rule.min_count`` matching records (default one) bar or cap the enterprise.
+
+    ``bar`` (否决): no overall class — results show 否决 — no dimension listed, not on the
+    whitelist; its dimensions keep their levels for the record. ``cap`` (封顶): the overall
+    class and every dimension level are at most ``cap_level``; the dimensions are listed at
+    the capped level when it is one of ``whitelist_levels`` (so a cap at a listed level keeps
+    the enterprise listed, at that level, never above it).
+    """
 
     code: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1)
     rule: Rule
     honour_repair: bool = Field(True, description="信用修复日期 ≤ 评价基准日的记录不再生效")
-    effect: Literal["bar", "cap"] = "bar"
-    cap_level: str | None = Field(None, description="effect 为 cap 时，总体等级最高为此级")
+    effect: Literal["bar", "cap"] = Field(
+        "bar",
+        description=(
+            "bar：否决——无总体等级（显示“否决”）、各维度不入白名单；"
+            "cap：封顶——总体等级与各维度等级最高为 cap_level，维度按封顶后的等级入白名单"
+        ),
+    )
+    cap_level: str | None = Field(
+        None, description="effect 为 cap 时，总体等级与各维度等级最高为此级"
+    )
 
 
 class Uplift(_Model):
@@ -131,6 +167,28 @@ class Catalog(_Model):
     uplifts: list[Uplift] = Field(default_factory=list)
     overall: list[OverallClass] = Field(default_factory=list, description="由高到低逐条判断")
     whitelist_levels: list[str] = Field(description="达到这些等级的维度进入白名单（家次）")
+    total_max: int | None = Field(
+        None,
+        ge=1,
+        description=(
+            "总分的量程：总分满分（可达到的最高总分）。总分 = Σ 维度得分 × 权重 ÷ 100，"
+            "维度得分 = min(所持要素分之和, 维度封顶)，故满分 = Σ min(维度内各要素最高分之和, "
+            "封顶) × 权重 ÷ 100；总分是本目录自己的分数（原始分，非百分制），"
+            "产品条件中的总分门槛按此量程书写。给出时校验须与计算一致"
+        ),
+    )
+
+    def reachable_total(self) -> int:
+        """The highest total score any enterprise can reach (whole points, rounded down)."""
+        best: dict[str, int] = {d.code: 0 for d in self.dimensions}
+        for e in self.elements:
+            points = (
+                [e.points]
+                if not e.tiers
+                else [e.points if t.points is None else t.points for t in e.tiers]
+            )
+            best[e.dimension] = best.get(e.dimension, 0) + max(points)
+        return sum(min(best[d.code], d.cap) * d.weight for d in self.dimensions) // 100
 
     def level_rank(self, code: str) -> int:
         """0 for the best level."""

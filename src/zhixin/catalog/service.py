@@ -114,6 +114,10 @@ def describe(catalog: Catalog) -> str:
             f"升级：{where}内 {u.count} 项{catalog.level_name(u.at_level)}及以上要素 → "
             f"{catalog.level_name(u.to_level)}"
         )
+    lines.append(
+        f"总分：Σ 维度得分 × 权重 ÷ 100，满分 {catalog.reachable_total()} 分"
+        "（本目录自己的分数，非百分制；维度得分为所持要素分之和，不超过封顶）"
+    )
     for o in catalog.overall:
         cond = f"总分 ≥ {o.min_score}"
         if o.min_dimensions:
@@ -123,7 +127,18 @@ def describe(catalog: Catalog) -> str:
         "进入白名单的维度等级："
         + "、".join(catalog.level_name(c) for c in catalog.whitelist_levels)
     )
-    lines.append("说明：" + catalog.notes)
+    lines += [
+        "评价口径：",
+        "  只计评价基准日及以前的记录：发生日期、生效日期、年度均不晚于基准日"
+        "（规则未写日期条件时亦然）；",
+        "  只用本批次数据截至时刻（known_at，缺省为批次开始的时刻）已知且尚未被更正的记录版本；",
+        "  min_count：固定等级的要素须有此数匹配记录；排除条件（unless）有此数才使要素不得；"
+        "否决项有此数才触发；分级（tiers）与连续年份（streak）的规则不设 min_count；",
+        "  否决（bar）：无总体等级，结果显示“否决”，各维度不入白名单（维度等级照录）；",
+        "  封顶（cap）：总体等级与各维度等级均不高于封顶等级，维度按封顶后的等级入白名单；",
+        "  信用修复：修复日期 ≤ 基准日的负面记录不再触发否决项，也不再使排除条件生效。",
+        "说明：" + catalog.notes,
+    ]
     return "\n".join(lines)
 
 

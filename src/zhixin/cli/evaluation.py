@@ -94,7 +94,8 @@ def catalog_validate(name_or_file: str) -> None:
 
 
 def _parse_when(value: str | None) -> datetime | None:
-    from datetime import UTC
+    """An ISO time; without an offset it is Beijing time (Asia/Shanghai), like every page."""
+    from zhixin.kit.clock import SHANGHAI
 
     if value is None:
         return None
@@ -102,15 +103,29 @@ def _parse_when(value: str | None) -> datetime | None:
         when = datetime.fromisoformat(value)
     except ValueError:
         raise _fail(f"--known-at 不是 ISO 时间：{value}", 2) from None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+    return when.replace(tzinfo=SHANGHAI) if when.tzinfo is None else when
 
 
 @app.command("evaluate")
 def evaluate_cmd(
-    catalog: Annotated[str, typer.Option(help="指标目录名称或 YAML 文件")],
-    as_of: Annotated[str, typer.Option("--as-of", help="评价基准日，如 2025-06-30")],
+    catalog: Annotated[str | None, typer.Option(help="指标目录名称或 YAML 文件")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="评价基准日，如 2025-06-30")] = None,
     known_at: Annotated[
-        str | None, typer.Option("--known-at", help="只用此时刻已知的记录（ISO 时间，缺省为 UTC）")
+        str | None,
+        typer.Option(
+            "--known-at",
+            help=(
+                "数据截至时刻：只用此时刻已知且未被更正的记录（ISO 时间；不带时区时为北京时间"
+                " Asia/Shanghai，如 2025-07-01T09:00；缺省为本批次开始的时刻，记入批次）"
+            ),
+        ),
+    ] = None,
+    rerun: Annotated[
+        int | None,
+        typer.Option(
+            "--rerun",
+            help="按已存批次的目录版本、基准日、数据截至时刻与引擎重算，并逐项比对结果",
+        ),
     ] = None,
     engine: Annotated[str, typer.Option(help="计算引擎：duckdb 或 spark")] = "duckdb",
     from_parquet: Annotated[
@@ -122,13 +137,23 @@ def evaluate_cmd(
         typer.Option("--to-parquet", help="结果只写入此目录的 Parquet 文件，不写数据库"),
     ] = None,
 ) -> None:
-    """按评价基准日评价全部经营主体；结果批量写回数据库（或 --to-parquet 写文件）。"""
+    """按评价基准日评价全部经营主体；结果批量写回数据库（或 --to-parquet 写文件）。
+
+    每个批次记录其数据截至时刻（known_at）；--rerun 批次号 可在之后新增、更正记录后逐项重现。
+    """
     from datetime import date
 
     from zhixin.catalog import service as catalogs
     from zhixin.evaluation import service as evaluation
     from zhixin.kit.db import unit_of_work
 
+    if rerun is not None:
+        if catalog is not None or as_of is not None or known_at is not None:
+            raise _fail("--rerun 沿用原批次的目录、基准日与数据截至时刻，不能另给", 2)
+        _rerun(rerun, from_parquet)
+        return
+    if catalog is None or as_of is None:
+        raise _fail("请给出 --catalog 与 --as-of（或 --rerun 批次号）", 2)
     try:
         day = date.fromisoformat(as_of)
     except ValueError:
@@ -149,18 +174,23 @@ def evaluate_cmd(
             TextColumn("[bold]评价中（{task.description}）"), TimeElapsedColumn(), console=err
         ) as p:
             p.add_task(engine, total=None)
-            s = evaluation.evaluate_files(
-                loaded=loaded,
-                source_dir=from_parquet,
-                as_of=day,
-                known_at=when,
-                engine=engine,
-                out_dir=to_parquet,
-            )
+            try:
+                s = evaluation.evaluate_files(
+                    loaded=loaded,
+                    source_dir=from_parquet,
+                    as_of=day,
+                    known_at=when,
+                    engine=engine,
+                    out_dir=to_parquet,
+                )
+            except (ZhixinError, FileNotFoundError) as exc:
+                raise _fail(getattr(exc, "message", str(exc))) from exc
+        for w in s.warnings:
+            err.print(f"注意：{w}", markup=False, highlight=False)
         out.print(
             f"{s.catalog}（{s.catalog_sha256[:12]}）评价 {s.enterprises:,} 家，"
             f"入白名单 {s.listed:,} 家（{s.entries:,} 家次），触发否决 {s.gated:,} 家，"
-            f"用时 {s.seconds:.2f} 秒；结果写入 {to_parquet}"
+            f"用时 {s.seconds:.2f} 秒；数据截至 {s.known_at.isoformat()}；结果写入 {to_parquet}"
         )
         return
     factory = _factory()  # refuses a database without tables before any progress bar
@@ -189,11 +219,33 @@ def evaluate_cmd(
                 )
         except (ZhixinError, FileNotFoundError, ValueError) as exc:
             raise _fail(getattr(exc, "message", str(exc))) from exc
+    if run.message:
+        err.print(f"注意：{run.message}", markup=False, highlight=False)
     out.print(
         f"评价批次 {run.id}：{run.catalog_name} {run.catalog_version}，基准日 {run.as_of}，"
+        f"数据截至 {run.known_at.isoformat() if run.known_at else ''}，"
         f"评价 {run.enterprises:,} 家，入白名单 {run.listed:,} 家（{run.entries:,} 家次），"
         f"触发否决 {run.gated:,} 家，用时 {run.duration_ms / 1000:.2f} 秒"
     )
+
+
+def _rerun(run_id: int, from_parquet: Path | None) -> None:
+    from zhixin.evaluation import service as evaluation
+    from zhixin.kit.db import unit_of_work
+
+    try:
+        with unit_of_work(_factory()) as session:
+            run = evaluation.rerun(session, run_id=run_id, source_dir=from_parquet)
+            diff = evaluation.differences(session, run_a=run_id, run_b=run.id)
+            new_id, known = run.id, run.known_at
+    except (ZhixinError, FileNotFoundError, ValueError) as exc:
+        raise _fail(getattr(exc, "message", str(exc))) from exc
+    when = known.isoformat() if known else ""
+    if diff:
+        for line in diff:
+            err.print(line, markup=False, highlight=False)
+        raise _fail(f"重算批次 {new_id}（数据截至 {when}）与批次 {run_id} 的结果不同")
+    out.print(f"重算批次 {new_id}（数据截至 {when}）：与批次 {run_id} 的结果逐项相同")
 
 
 @evaluation_app.command("export")

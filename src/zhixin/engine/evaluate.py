@@ -36,6 +36,7 @@ RESULT_SCHEMA = pa.schema(
         ("total_score", pa.decimal128(12, 2)),
         ("overall_level", pa.string()),
         ("listed", pa.bool_()),
+        ("vetoed", pa.bool_()),  # a bar gate failed: no overall class (shown as 否决)
         ("entries", pa.int64()),
         ("gates_failed", pa.list_(pa.string())),
     ]
@@ -79,12 +80,15 @@ class EvaluationOutput:
 
 
 def _rules(catalog: Catalog, tags: Tags) -> list[tuple[int, Rule, bool]]:
-    """(tag, rule, honour repair) for every element, *unless* and gate rule."""
+    """(tag, rule, honour repair) for every element, *unless* and gate rule.
+
+    A credit repair dated on or before the as-of date lifts an *unless* void as it lifts a
+    gate: a repaired negative record has no effect anywhere (records.rules ``in_force``)."""
     out: list[tuple[int, Rule, bool]] = []
     for e in catalog.elements:
         out.append((tags.element(e.code), e.rule, False))
         if e.unless is not None:
-            out.append((tags.unless(e.code), e.unless, False))
+            out.append((tags.unless(e.code), e.unless, True))
     out += [(tags.gate(g.code), g.rule, g.honour_repair) for g in catalog.gates]
     return out
 

@@ -25,6 +25,9 @@ class HeldElement:
     record_ids: list[int]
 
 
+VETOED = "否决"  # shown instead of a class when a bar gate failed
+
+
 @dataclass(frozen=True)
 class EnterpriseRows:
     """One enterprise's rows of an evaluation (batch or on demand)."""
@@ -38,6 +41,7 @@ class EnterpriseRows:
     dimensions: dict[str, tuple[str, int, bool]]  # code → (level, points, listed)
     elements: list[HeldElement]
     gates: dict[str, list[int]]  # gate code → record ids
+    vetoed: bool = False  # a bar gate failed: no class, shown as 否决
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ def rows_from_output(output: object, enterprise_id: int) -> EnterpriseRows | Non
         listed=bool(r["listed"]),
         entries=int(r["entries"]),  # type: ignore[call-overload]
         gates_failed=list(r["gates_failed"] or []),  # type: ignore[call-overload]
+        vetoed=bool(r.get("vetoed", False)),
         dimensions={
             str(d["dimension"]): (str(d["level"]), int(d["points"]), bool(d["listed"]))  # type: ignore[call-overload]
             for d in only(output.dimensions)  # type: ignore[attr-defined]
@@ -218,9 +223,17 @@ def explain(catalog: Catalog, rows: EnterpriseRows) -> Explanation:
         )
     dims = []
     summary = []
+    # a cap gate holds every dimension at its level: no advice can lift one above it
+    caps = [
+        catalog.level_rank(g.cap_level)
+        for g in catalog.gates
+        if g.code in rows.gates and g.effect == "cap" and g.cap_level is not None
+    ]
+    cap = max(caps) if caps else None
     for d in catalog.dimensions:
         level, points, listed = rows.dimensions.get(d.code, (None, 0, False))
-        advice = advise(catalog, d.code, rows)
+        capped = cap is not None and level is not None and catalog.level_rank(level) <= cap
+        advice = None if capped else advise(catalog, d.code, rows)
         dims.append(
             DimensionExplanation(
                 d.code,
@@ -263,7 +276,7 @@ def explain(catalog: Catalog, rows: EnterpriseRows) -> Explanation:
         rows.enterprise_id,
         rows.total_score,
         rows.overall_level,
-        catalog.level_name(rows.overall_level),
+        VETOED if rows.vetoed else catalog.level_name(rows.overall_level),
         rows.listed,
         rows.entries,
         dims,

@@ -6,12 +6,13 @@ matched, ``(enterprise_id, record_id, year, tag)`` (tags: :mod:`zhixin.engine.ta
 enterprise, tag and record. Everything after is groups of *consecutive* rows, which numpy folds
 with ``reduceat`` and offsets:
 
-* an element is held by an enterprise when its tag's group is there and not voided by an
-  *unless* match, with its measure (the count of matching records, or the longest streak of
-  consecutive years) reaching a tier;
+* an element is held by an enterprise when its tag's group is there and not voided by its
+  *unless* matches (at least the *unless* rule's ``min_count`` of them), with its measure
+  (the count of matching records, or the longest streak of consecutive years) reaching a tier;
 * a dimension's level is the best level among its elements, lifted by the uplift rules, and its
   points are the elements' points, capped;
-* a gate's records, and per enterprise the gates' effects (bar, cap, the codes failed).
+* a gate's records (when at least its rule's ``min_count``), and per enterprise the gates'
+  effects (bar, cap, the codes failed).
 
 Written by hand because no library folds sorted groups into Arrow lists without a second hash
 aggregation, and those group-bys over millions of groups cost more than the scan itself
@@ -27,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from zhixin.catalog.schema import Catalog
+from zhixin.catalog.schema import Catalog, Element
 from zhixin.engine.tags import Tags
 
 # the order the engine returns the rule matches in
@@ -47,6 +48,8 @@ class Shape:
     uplifts: list[tuple[int, int, int, int]]  # (dimension or -1, count, at rank, to rank)
     bars: np.ndarray  # bool per gate
     caps: np.ndarray  # per gate: the rank it caps the class at, or -1
+    unless_min: np.ndarray  # per element: the matches its *unless* rule needs to void it
+    gate_min: np.ndarray  # per gate: the matches it needs to fire
 
 
 def shape(catalog: Catalog, tags: Tags) -> Shape:
@@ -100,7 +103,13 @@ def shape(catalog: Catalog, tags: Tags) -> Shape:
         ],
         bars=np.array([gate_of[c].effect == "bar" for c in gates], dtype=bool),
         caps=np.array([_cap_rank(catalog, gate_of[c].cap_level) for c in gates], dtype=np.int64),
+        unless_min=np.array([_unless_min(by_code[c]) for c in elements], dtype=np.int64),
+        gate_min=np.array([gate_of[c].rule.min_count for c in gates], dtype=np.int64),
     )
+
+
+def _unless_min(element: Element) -> int:
+    return 1 if element.unless is None else element.unless.min_count
 
 
 def _cap_rank(catalog: Catalog, level: str | None) -> int:
@@ -197,8 +206,10 @@ def _elements(
     el = np.flatnonzero(g.tag < first_unless)  # the element groups (numbers of groups)
     g_el = g.tag[el]
     keep = np.ones(len(el), dtype=bool)
-    # an *unless* match voids its element's group (same enterprise, an earlier key)
+    # *unless* matches (as many as its min_count) void the element's group (same enterprise,
+    # an earlier key)
     unless = np.flatnonzero((g.tag >= first_unless) & (g.tag < first_gate))
+    unless = unless[g.lengths[unless] >= s.unless_min[g.tag[unless] - first_unless]]
     if len(unless) and len(el):
         el_key = g.key[el]
         voided = g.key[unless] - first_unless
@@ -282,6 +293,7 @@ def _dimensions(elements: pa.Table, s: Shape) -> pa.Table:
 def _gates(g: _Groups, rid: np.ndarray, s: Shape) -> tuple[pa.Table, pa.Table | None]:
     first = s.tags.first_gate
     at = np.flatnonzero(g.tag >= first)
+    at = at[g.lengths[at] >= s.gate_min[g.tag[at] - first]]  # a gate fires at its min_count
     k_eid, k_no, count = g.eid[at], g.tag[at] - first, g.lengths[at]
     codes = pa.array(s.tags.gates, pa.string())
     names = codes.take(pa.array(k_no))

@@ -169,6 +169,8 @@ def read_database_arrow(
     if enterprise_ids is not None:
         rec_stmt = rec_stmt.where(QualityRecord.enterprise_id.in_(enterprise_ids))
         ent_stmt = ent_stmt.where(Enterprise.id.in_(enterprise_ids))
+    if known_at is not None:  # an enterprise registered later was not known then
+        ent_stmt = ent_stmt.where(Enterprise.created_at <= known_at)
     rs = _record_schema()
     es = pa.schema(list(ENTERPRISE_SCHEMA))
     records = pa.concat_tables(

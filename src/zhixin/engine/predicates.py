@@ -81,7 +81,7 @@ def rule_columns(catalog: Catalog) -> list[str]:
             used.update(("valid_from", "valid_to"))
         if rule.window is not None:
             used.add(rule.window.on)
-    if any(g.honour_repair for g in catalog.gates):
+    if any(g.honour_repair for g in catalog.gates) or any(e.unless for e in catalog.elements):
         used.add("repaired_on")
     return [c for c in RECORD_COLUMNS if c in used]
 

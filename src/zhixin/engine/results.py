@@ -102,7 +102,39 @@ def per_enterprise(
     d_null = np.asarray(pc.is_null(dims["enterprise_id"]).to_numpy(zero_copy_only=False))
     d_ids = _ints(dims["enterprise_id"])
     times = np.where(d_null, 0, ids.count(d_ids))
+    # the gates' effects per enterprise: barred, the cap (a rank, or -1), the codes failed
+    barred = np.zeros(n, dtype=bool)
+    cap_of = np.full(n, -1, dtype=np.int64)
+    failed: pa.Array = pa.nulls(n, pa.list_(pa.string()))
+    if effects is not None and effects.num_rows and n:
+        e_ids = _ints(effects["enterprise_id"])
+        e_barred = _ints(effects["barred"]) == 1
+        e_cap = _ints(effects["cap_rank"], null=-1)
+        lists = effects["gates_failed"].combine_chunks()
+        if ids.unique:  # the gated enterprises' positions (increasing)
+            e_pos, e_found = ids.find(e_ids)
+            at = e_pos[e_found]
+            barred[at[e_barred[e_found]]] = True
+            cap_of[at] = e_cap[e_found]
+            lengths = np.zeros(n + 1, dtype=np.int32)
+            lengths[at + 1] = pc.list_value_length(lists.filter(e_found)).to_numpy()
+            failed = pa.ListArray.from_arrays(
+                pa.array(np.cumsum(lengths, dtype=np.int32)),
+                pc.list_flatten(lists.filter(e_found)),
+            )
+        else:
+            every = ids.spread(e_ids, np.arange(len(e_ids)), -1)
+            at = np.flatnonzero(every >= 0)
+            barred[at] = e_barred[every[at]]
+            cap_of[at] = e_cap[every[at]]
+            failed = lists.take(pa.array(every, mask=every < 0))
+    d_pos, d_found = ids.find(d_ids)
     d_rank = _ints(dims["rank"])
+    if (cap_of >= 0).any():
+        # a cap gate: every dimension level at most the cap (so listed at most at the cap)
+        d_cap = np.where(d_found, cap_of[d_pos] if n else -1, -1)
+        d_rank = np.maximum(d_rank, d_cap)
+        dims = dims.set_column(dims.schema.get_field_index("rank"), "rank", pa.array(d_rank))
     listed_rank = np.zeros(len(catalog.levels), dtype=bool)  # ranks are 0 … levels − 1
     listed_rank[wl] = True
     d_wl = listed_rank[d_rank]
@@ -137,33 +169,10 @@ def per_enterprise(
             cond &= d_at[catalog.level_rank(o.dimension_level)] >= o.min_dimensions
         overall[cond] = catalog.level_rank(o.level)
 
-    barred = np.zeros(n, dtype=bool)
-    failed: pa.Array = pa.nulls(n, pa.list_(pa.string()))
-    if effects is not None and effects.num_rows and n:
-        e_ids = _ints(effects["enterprise_id"])
-        e_barred = _ints(effects["barred"]) == 1
-        e_cap = _ints(effects["cap_rank"], null=-1)
-        lists = effects["gates_failed"].combine_chunks()
-        if ids.unique:  # the gated enterprises' positions (increasing)
-            e_pos, e_found = ids.find(e_ids)
-            at = e_pos[e_found]
-            barred[at[e_barred[e_found]]] = True
-            cap = e_cap[e_found]
-            lengths = np.zeros(n + 1, dtype=np.int32)
-            lengths[at + 1] = pc.list_value_length(lists.filter(e_found)).to_numpy()
-            failed = pa.ListArray.from_arrays(
-                pa.array(np.cumsum(lengths, dtype=np.int32)),
-                pc.list_flatten(lists.filter(e_found)),
-            )
-        else:
-            every = ids.spread(e_ids, np.arange(len(e_ids)), -1)
-            at = np.flatnonzero(every >= 0)
-            barred[at] = e_barred[every[at]]
-            cap = e_cap[every[at]]
-            failed = lists.take(pa.array(every, mask=every < 0))
-        # a cap lowers the class (a higher rank) of a classed enterprise
-        capped = (cap >= 0) & (overall[at] >= 0)
-        overall[at[capped]] = np.maximum(overall[at[capped]], cap[capped])
+    # a cap lowers the class (a higher rank) of a classed enterprise; a bar leaves no class
+    capped = (cap_of >= 0) & (overall >= 0)
+    overall[capped] = np.maximum(overall[capped], cap_of[capped])
+    overall[barred] = -1
     d_pos, d_found = ids.find(d_ids)
     d_barred = d_found & barred[d_pos] if n else d_found
     # a barred enterprise lists no dimension
@@ -180,6 +189,7 @@ def per_enterprise(
             "total_x100": padded(total, 0),
             "overall_rank": padded(overall, None, mask=overall < 0),
             "listed": padded(entries > 0, False),
+            "vetoed": padded(barred, False),
             "entries": padded(entries, 0),
             "gates_failed": pa.concat_arrays([failed, pa.nulls(n_null, failed.type)]),
         }

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -77,6 +78,8 @@ class EvaluationResult(Base):
     total_score: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     overall_level: Mapped[str | None] = mapped_column(String(16))
     listed: Mapped[bool] = mapped_column(Boolean)
+    # a bar gate failed: no overall class, shown as 否决
+    vetoed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     entries: Mapped[int] = mapped_column(Integer)
     gates_failed: Mapped[list[str]] = mapped_column(JSONType)
 

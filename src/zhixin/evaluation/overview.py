@@ -93,12 +93,17 @@ def run_overview(session: Session, *, actor: Principal, run_id: int) -> RunOverv
         listed = sum(got.get(code, 0) for code in catalog.whitelist_levels)
         dimensions.append(DimensionDistribution(d.code, d.name, bars, listed))
     overall_by_level: dict[str | None, int] = {}
-    for overall_level, _listed, n in repo.overall_counts(
+    vetoed = 0
+    for overall_level, _listed, is_vetoed, n in repo.overall_counts(
         session, run_id=run_id, region_prefix=prefix
     ):
+        if is_vetoed:
+            vetoed += n
+            continue
         overall_by_level[overall_level] = overall_by_level.get(overall_level, 0) + n
     overall = [LevelBar(c, name, overall_by_level.get(c, 0)) for c, name in levels]
     overall.append(LevelBar("", "未达等级", overall_by_level.get(None, 0)))
+    overall.append(LevelBar("", "否决", vetoed))
     scores = _bucket_scores(repo.score_counts(session, run_id=run_id, region_prefix=prefix))
     return RunOverview(run, catalog, overall, dimensions, scores)
 

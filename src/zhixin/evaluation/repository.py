@@ -126,6 +126,11 @@ def gates_of(session: Session, *, run_id: int, enterprise_id: int) -> Sequence[E
     ).all()
 
 
+def result_rows(session: Session, model: type[Any], *, run_id: int) -> Sequence[Any]:
+    """Every row of one of a run's result tables."""
+    return session.scalars(select(model).where(model.run_id == run_id)).all()
+
+
 def records_by_ids(session: Session, ids: Sequence[int]) -> Sequence[QualityRecord]:
     if not ids:
         return []
@@ -235,14 +240,14 @@ def level_counts(
 
 def overall_counts(
     session: Session, *, run_id: int, region_prefix: str | None = None
-) -> list[tuple[str | None, bool, int]]:
-    stmt = select(EvaluationResult.overall_level, EvaluationResult.listed, func.count()).where(
-        EvaluationResult.run_id == run_id
-    )
+) -> list[tuple[str | None, bool, bool, int]]:
+    """(overall level, listed, vetoed, enterprises) for a run."""
+    r = EvaluationResult
+    stmt = select(r.overall_level, r.listed, r.vetoed, func.count()).where(r.run_id == run_id)
     if region_prefix is not None:
-        stmt = stmt.where(in_region(EvaluationResult.enterprise_id, region_prefix))
-    rows = session.execute(stmt.group_by(EvaluationResult.overall_level, EvaluationResult.listed))
-    return [(lv, bool(listed), int(n)) for lv, listed, n in rows]
+        stmt = stmt.where(in_region(r.enterprise_id, region_prefix))
+    rows = session.execute(stmt.group_by(r.overall_level, r.listed, r.vetoed))
+    return [(lv, bool(listed), bool(vetoed), int(n)) for lv, listed, vetoed, n in rows]
 
 
 def score_counts(

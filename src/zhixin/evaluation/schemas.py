@@ -36,6 +36,7 @@ class ResultOut(BaseModel):
     total_score: Decimal
     overall_level: str | None
     listed: bool
+    vetoed: bool = False  # a bar gate failed: no class (否决)
     entries: int
     gates_failed: list[str]
 

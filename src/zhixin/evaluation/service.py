@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +25,7 @@ from zhixin.catalog import service as catalogs
 from zhixin.catalog.loader import LoadedCatalog
 from zhixin.catalog.schema import Catalog
 from zhixin.engine.explain import (
+    VETOED,
     EnterpriseRows,
     Explanation,
     HeldElement,
@@ -74,6 +75,8 @@ class FileRunSummary:
     gated: int
     seconds: float
     files: list[Path]
+    known_at: datetime
+    warnings: list[str] = field(default_factory=list)
 
 
 def _counts(output: EvaluationOutput) -> dict[str, int]:
@@ -93,6 +96,120 @@ def _check_engine(engine: str) -> None:
         raise Invalid(f"未知的计算引擎 '{engine}'（可选：{'、'.join(io.ENGINES)}）")
 
 
+_NAMED = 10  # rows named in a refusal
+_FEW = 50_000  # repeated keys looked up by value; more: every record is looked at
+
+
+def _int64(column: Any) -> Any:
+    import numpy as np
+    import pyarrow.compute as pc
+
+    return np.asarray(pc.fill_null(column, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def check_parquet(inputs: Any) -> list[str]:
+    """Parquet input checked like the database: refused (:class:`Invalid`, the rows named by
+    record_id) when the same (kind, natural key, version) comes twice, or when a record has
+    several versions in force (no ``superseded_at`` on more than one: the file would count it
+    twice); records of an enterprise absent from the enterprise file are reported (returned
+    as warnings: they count for nobody).
+
+    One scan fetches each record's enterprise and a 64-bit hash of its natural key;
+    numpy sorts them (a group-by over millions of distinct string keys costs several times the
+    read). Only the keys with more than one row — versions, repeats, or a hash collision — are
+    then checked exactly."""
+    import ibis
+    import numpy as np
+
+    rec, ent = inputs.records, inputs.enterprises
+    keyed = {"kind", "natural_key", "version"} <= set(rec.columns)
+    # the natural key alone (the kind is checked exactly afterwards): hashing a concatenation
+    # costs half as much again
+    key = rec.natural_key.hash() if keyed else None
+    scan = rec.select("enterprise_id", **({"h": key} if key is not None else {})).to_pyarrow()
+    problems: list[str] = []
+    if key is not None:
+        h = np.sort(_int64(scan["h"]))
+        repeated = np.unique(h[1:][h[1:] == h[:-1]])
+        del h
+        if len(repeated):
+            sub = (
+                rec.filter(key.isin(ibis.literal(repeated.tolist(), type="array<int64>")))
+                if len(repeated) <= _FEW
+                else rec
+            )
+            problems = _exact_problems(sub)
+    if problems:
+        raise Invalid("Parquet 记录有误，已拒绝（最多列出 10 处）：" + "；".join(problems))
+    known = np.sort(_int64(ent.select("enterprise_id").to_pyarrow()["enterprise_id"]))
+    eids = _int64(scan["enterprise_id"])
+    del scan
+    if len(known):
+        pos = np.minimum(np.searchsorted(known, eids), len(known) - 1)
+        absent = eids[known[pos] != eids]
+    else:
+        absent = eids
+    if not len(absent):
+        return []
+    ids, counts = np.unique(absent, return_counts=True)
+    shown = "、".join(str(i) for i in ids[:_NAMED].tolist())
+    more = " 等" if len(ids) > _NAMED else ""
+    return [
+        f"{int(counts.sum())} 条记录所属的 {len(ids)} 个经营主体不在企业文件中，未参与评价"
+        f"（enterprise_id {shown}{more}）"
+    ]
+
+
+def _exact_problems(rec: Any) -> list[str]:
+    """The (kind, natural key, version) repeated, and the records with several versions in
+    force, among ``rec`` (named: at most :data:`_NAMED` of each)."""
+    problems: list[str] = []
+    twice = (
+        rec.group_by(["kind", "natural_key", "version"])
+        .aggregate(n=rec.count(), ids=rec.record_id.collect())
+        .filter(lambda t: t.n > 1)
+        .order_by(["kind", "natural_key", "version"])
+        .limit(_NAMED)
+        .to_pyarrow()
+        .to_pylist()
+    )
+    for row in twice:
+        ids = "、".join(str(i) for i in sorted(row["ids"]))
+        problems.append(
+            f"记录 {row['kind']} {row['natural_key']} 第 {row['version']} 版出现 {row['n']} 次"
+            f"（record_id {ids}）"
+        )
+    import ibis
+
+    current = (
+        rec.superseded_at.isnull()
+        if "superseded_at" in rec.columns
+        else ibis.literal(True)  # no such column: every version is in force
+    )
+    t = rec.mutate(current=current)
+    several = (
+        t.group_by(["kind", "natural_key"])
+        .aggregate(
+            n=t.current.cast("int64").sum(),
+            ids=t.record_id.collect(where=t.current),
+            versions=t.version.collect(where=t.current),
+        )
+        .filter(lambda g: g.n > 1)
+        .order_by(["kind", "natural_key"])
+        .limit(_NAMED)
+        .to_pyarrow()
+        .to_pylist()
+    )
+    for row in several:
+        ids = "、".join(str(i) for i in sorted(row["ids"]))
+        versions = "、".join(str(v) for v in sorted(row["versions"]))
+        problems.append(
+            f"记录 {row['kind']} {row['natural_key']} 有 {row['n']} 个现行版本（第 {versions}"
+            f" 版均无 superseded_at，record_id {ids}）：旧版本须注明被更正的时刻"
+        )
+    return problems
+
+
 def evaluate_files(
     *,
     loaded: LoadedCatalog,
@@ -108,8 +225,11 @@ def evaluate_files(
 
     _check_engine(engine)
     t0 = time.perf_counter()
+    if known_at is None:  # the knowledge time used: the moment the run starts
+        known_at = utcnow()
     backend = io.connect(engine)
     inputs = io.read_parquet(backend, source_dir)
+    warnings = check_parquet(inputs)
     writer = io.OutputWriter(out_dir)  # each file is written as soon as its table is final
     try:
         output = evaluate(
@@ -134,6 +254,8 @@ def evaluate_files(
         c["gated"],
         time.perf_counter() - t0,
         files,
+        known_at,
+        warnings,
     )
 
 
@@ -177,12 +299,24 @@ def evaluate_database(
 ) -> EvaluationRun:
     """Evaluate every enterprise (from the database, or from ``source_dir`` Parquet), or only
     ``enterprise_ids`` (from the database: a whitelist refresh), and store the run — its
-    bookkeeping: catalog version, as-of, engine, counts, timing — and its results."""
+    bookkeeping: catalog version, as-of, knowledge time, engine, counts, timing — and its
+    results.
+
+    ``known_at`` is the knowledge time: only record versions known by then and not yet
+    superseded count, and only credit repairs approved by then. Without it the run uses the
+    moment it starts, and stores it, so :func:`rerun` reproduces it after later records and
+    corrections."""
     from zhixin.engine import io
     from zhixin.engine.evaluate import evaluate
 
     _check_engine(engine)
     t0 = time.perf_counter()
+    started = utcnow()
+    # a past knowledge time reads the credit repairs approved by then (a subquery a record);
+    # the moment the run starts reads the repair dates as they stand (the same, cheaper)
+    past = known_at
+    if known_at is None:  # (every database keeps the microseconds: the same instant later)
+        known_at = started
     version = catalogs.register_version(session, loaded=loaded)
     run = EvaluationRun(
         catalog_version_id=version.id,
@@ -194,7 +328,7 @@ def evaluate_database(
         engine=engine,
         source="parquet" if source_dir else "database",
         status="running",
-        started_at=utcnow(),
+        started_at=started,
         created_by_id=actor_id,
         message=message,
     )
@@ -205,9 +339,12 @@ def evaluate_database(
     backend = io.connect(engine)
     if source_dir is not None:
         inputs = io.read_parquet(backend, source_dir)
+        warnings = check_parquet(inputs)
+        if warnings:
+            run.message = "；".join([*([message] if message else []), *warnings])
     else:
         inputs = io.read_database(
-            backend, session.connection(), known_at=known_at, enterprise_ids=enterprise_ids
+            backend, session.connection(), known_at=past, enterprise_ids=enterprise_ids
         )
     if progress is not None:
         progress("评价", 0, None)
@@ -227,6 +364,79 @@ def evaluate_database(
     run.duration_ms = int((time.perf_counter() - t0) * 1000)
     session.flush()
     return run
+
+
+def rerun(
+    session: Session,
+    *,
+    run_id: int,
+    source_dir: Path | None = None,
+    actor_id: int | None = None,
+    progress: Progress | None = None,
+) -> EvaluationRun:
+    """Evaluate again exactly as stored run ``run_id`` did: its catalog version (the stored
+    body), as-of date, knowledge time and engine. Records and corrections that arrived after
+    its knowledge time do not count, so the new run's results equal the old one's."""
+    old = repo.run_by_id(session, run_id)
+    if old is None:
+        raise NotFound(f"未找到评价批次 {run_id}")
+    if old.status != "finished":
+        raise Invalid(f"评价批次 {run_id} 未完成（{old.status}），不能重算")
+    if old.known_at is None:
+        raise Invalid(f"评价批次 {run_id} 未记录数据截至时刻（known_at），无法逐项重现")
+    if old.source == "parquet" and source_dir is None:
+        raise Invalid(f"评价批次 {run_id} 读自 Parquet 文件：重算须给出同一目录（--from-parquet）")
+    version = repo.catalog_version_by_id(session, old.catalog_version_id)
+    if version is None:
+        raise NotFound(f"未找到评价批次 {run_id} 的指标目录版本")
+    from zhixin.catalog.loader import parse
+
+    loaded = parse(version.body, f"catalog_version {version.id}")
+    return evaluate_database(
+        session,
+        loaded=loaded,
+        as_of=old.as_of,
+        known_at=old.known_at,
+        engine=old.engine,
+        source_dir=source_dir if old.source == "parquet" else None,
+        actor_id=actor_id,
+        message=f"重算批次 {run_id}",
+        progress=progress,
+    )
+
+
+_COMPARED = (
+    (EvaluationResult, ("enterprise_id",)),
+    (EvaluationDimension, ("enterprise_id", "dimension")),
+    (EvaluationElement, ("enterprise_id", "element")),
+    (EvaluationGate, ("enterprise_id", "gate")),
+)
+
+
+def differences(session: Session, *, run_a: int, run_b: int, limit: int = 20) -> list[str]:
+    """Where two runs' results differ, field by field (at most ``limit`` lines; empty: the
+    same rows and every field equal)."""
+    out: list[str] = []
+    for model, keys in _COMPARED:
+        columns = [c.name for c in model.__table__.columns if c.name != "run_id"]
+
+        def rows(run: int, model: Any = model, keys: tuple[str, ...] = keys) -> dict[Any, Any]:
+            found = repo.result_rows(session, model, run_id=run)
+            return {tuple(getattr(r, k) for k in keys): r for r in found}
+
+        a, b = rows(run_a), rows(run_b)
+        table = model.__tablename__
+        for key in sorted(a.keys() ^ b.keys()):
+            where = f"批次 {run_a}" if key in a else f"批次 {run_b}"
+            out.append(f"{table} {key}：只在{where}中")
+        for key in sorted(a.keys() & b.keys()):
+            for c in columns:
+                va, vb = getattr(a[key], c), getattr(b[key], c)
+                if va != vb:
+                    out.append(f"{table} {key}.{c}：{va!r} ≠ {vb!r}")
+        if len(out) >= limit:
+            return out[:limit]
+    return out
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -295,6 +505,7 @@ def _stored_rows(session: Session, run_id: int, enterprise_id: int) -> Enterpris
         listed=r.listed,
         entries=r.entries,
         gates_failed=list(r.gates_failed),
+        vetoed=bool(r.vetoed),
         dimensions={
             d.dimension: (d.level, d.points, d.listed)
             for d in repo.dimensions_of(session, run_id=run_id, enterprise_id=enterprise_id)
@@ -517,6 +728,13 @@ def evaluate_one(
 # -- export ----------------------------------------------------------------------------------
 
 
+def _class_name(catalog: Catalog, level: str | None, vetoed: bool) -> str:
+    """The overall class as shown: 否决 when a bar gate failed, else the level or 未达等级."""
+    if vetoed:
+        return VETOED
+    return catalog.level_name(level) if level else "未达等级"
+
+
 def export_run(
     session: Session,
     *,
@@ -555,6 +773,7 @@ def export_run(
                 "listed": r.listed,
                 "entries": r.entries,
                 "gates_failed": ",".join(r.gates_failed),
+                "vetoed": bool(r.vetoed),
             }
             | {f"{c}_level": None for c in dims}
             | {f"{c}_points": 0 for c in dims}
@@ -573,6 +792,7 @@ def export_run(
             pa.field("listed", pa.bool_()),
             pa.field("entries", pa.int64()),
             pa.field("gates_failed", pa.string()),
+            pa.field("vetoed", pa.bool_()),
         ]
         for c in dims:
             fields += [pa.field(f"{c}_level", pa.string()), pa.field(f"{c}_points", pa.int64())]
@@ -591,7 +811,7 @@ def export_run(
                 [
                     row["enterprise_id"],
                     row["total_score"],
-                    catalog.level_name(row["overall_level"]) if row["overall_level"] else "",
+                    _class_name(catalog, row["overall_level"], row["vetoed"]),
                     "是" if row["listed"] else "否",
                     row["entries"],
                     row["gates_failed"],

@@ -136,7 +136,9 @@ def trend_of(session: Session, enterprise_id: int) -> list[TrendPoint]:
                 catalog_name=run.catalog_name,
                 total_score=Decimal(res.total_score),
                 overall_level=res.overall_level,
-                overall_level_name=catalog.level_name(res.overall_level)
+                overall_level_name="否决"
+                if res.vetoed
+                else catalog.level_name(res.overall_level)
                 if res.overall_level
                 else "未达等级",
                 listed=res.listed,

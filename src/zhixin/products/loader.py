@@ -142,6 +142,14 @@ class _Checker:
         self.subtypes(c.title_any, TITLE_CHOICES, f"{at}.title_any", "称号类别")
         if c.milestone is not None and c.milestone not in self.milestones:
             self.err(f"{at}.milestone", self._unknown_milestone(c.milestone))
+        if c.total_score_above is not None and self.catalog is not None:
+            top = self.catalog.reachable_total()
+            if c.total_score_above >= top:
+                self.err(
+                    f"{at}.total_score_above",
+                    f"总分高于 {c.total_score_above} 分不可达：目录「{self.catalog.name}」的总分"
+                    f"满分为 {top} 分（本目录自己的分数，非百分制；见 zhixin catalog show）",
+                )
 
     @property
     def milestones(self) -> list[str]:

@@ -182,7 +182,13 @@ class Condition(_Model):
     )
     milestone: str | None = Field(None, description="已达成的里程碑代码")
     total_score_above: Decimal | None = Field(
-        None, ge=0, le=100, description="质量信誉总分高于此值（不含）"
+        None,
+        ge=0,
+        le=100,
+        description=(
+            "质量信誉总分高于此值（不含），按所读目录自己的分数（满分见目录的 total_max，"
+            "非百分制）；不可达（≥ 满分）时校验报错"
+        ),
     )
     min_invention_patents: int | None = Field(None, ge=1, description="有效发明专利不少于几件")
     quality_penalties_at_most: int | None = Field(
