@@ -21,8 +21,17 @@ def import_file(
     kind: Annotated[str, typer.Argument(help="数据类型，如 enterprise、certification、patent")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     source: Annotated[str, typer.Option(help="来源系统名称")] = "manual",
+    reassert: Annotated[
+        bool,
+        typer.Option(
+            "--reassert",
+            help="与历史版本相同的行也写入（恢复被更正前的内容）；默认不覆盖现行版本",
+        ),
+    ] = False,
 ) -> None:
     """导入 CSV / XLSX 文件（逐行校验，坏行报告行号、字段和原因，好行入库，可重复运行）。"""
+    from rich.markup import escape
+
     from zhixin.intake import service as intake
     from zhixin.intake.specs import import_kinds
 
@@ -41,18 +50,20 @@ def import_file(
         def report(done: int, total: int | None) -> None:
             progress.update(task, completed=done, total=total)
 
+        factory = _factory()
         try:
             summary = intake.run_import(
-                _factory(),
+                factory,
                 kind=kind,
                 path=file,
                 filename=file.name,
                 source_system=source,
                 channel="cli",
                 progress=report,
+                reassert=reassert,
             )
         except ZhixinError as exc:
-            raise _fail(exc.message) from exc
+            raise _fail(escape(exc.message)) from exc
     for batch_id in summary.recovered:
         err.print(f"批次 {batch_id} 上次导入中断，已标记为“已中断”（重新导入该文件即可补齐）")
     out.print(
@@ -60,12 +71,17 @@ def import_file(
         f"更正 {summary.corrected}，重复 {summary.duplicates}，有误 {summary.rejected}"
     )
     if summary.message:
-        out.print(summary.message)
-    if summary.rejected:
-        table = Table("行号", "字段", "原因", title="有误的行（前 50 条）")
-        for e in summary.errors[:50]:
-            table.add_row(str(e.line), e.field, e.reason)
+        out.print(escape(summary.message))
+    if summary.rejected or summary.stale:
+        # like the page: the batch's stored errors, by line
+        with factory() as session:
+            errors = intake.batch_errors(session, summary.batch_id, limit=50)
+            shown = [(e.line, e.field, e.reason) for e in errors]
+        table = Table("行号", "字段", "原因", title="有误的行（按行号，前 50 条）")
+        for line, field_name, reason in shown:
+            table.add_row(str(line), escape(field_name), escape(reason))
         out.print(table)
+    if summary.rejected:
         raise typer.Exit(3)
 
 

@@ -87,6 +87,21 @@ def current_versions(
     return out
 
 
+def past_versions(
+    session: Session, kind: str, natural_keys: Collection[str]
+) -> dict[tuple[str, str], int]:
+    """(natural key, content hash) → the latest superseded version with that content."""
+    out: dict[tuple[str, str], int] = {}
+    for part in _slices(natural_keys):
+        stmt = select(QR.c.natural_key, QR.c.content_hash, QR.c.version).where(
+            QR.c.kind == kind, QR.c.natural_key.in_(part), QR.c.superseded_at.is_not(None)
+        )
+        for nk, h, v in session.execute(stmt):
+            if v > out.get((nk, h), 0):
+                out[(nk, h)] = v
+    return out
+
+
 def bulk_insert(
     session: Session,
     table: Table,
