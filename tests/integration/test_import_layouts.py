@@ -138,3 +138,35 @@ def test_an_older_file_does_not_undo_a_correction(
     with factory() as db:
         live = db.scalars(select(QualityRecord).where(QualityRecord.superseded_at.is_(None))).one()
         assert (live.version, live.status) == (3, "有效")
+
+
+def test_enterprise_corrections_keep_their_history(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    from zhixin.enterprises.models import Enterprise, EnterpriseVersion
+
+    header = ["统一社会信用代码", "名称", "企业规模"]
+
+    def send(name: str, size: str, **kw: bool) -> service.ImportSummary:
+        path = write_csv(tmp_path / "e.csv", [header, [USCCS[0], name, size]])
+        return run_import(factory, kind="enterprise", path=path, filename="e.csv", **kw)
+
+    assert send("厦门甲有限公司", "小").inserted == 1
+    assert send("厦门甲科技有限公司", "中").corrected == 1
+    old = send("厦门甲有限公司", "小")
+    assert (old.corrected, old.stale) == (0, 1)
+    assert old.errors[0].reason.startswith("与历史版本相同：该行与已被更正的第 1 版一致")
+    with factory() as db:
+        ent = db.scalars(select(Enterprise)).one()
+        assert (ent.name, ent.size_class) == ("厦门甲科技有限公司", "中")
+        kept = db.scalars(select(EnterpriseVersion)).all()
+        assert [(v.version, v.name, v.size_class) for v in kept] == [(1, "厦门甲有限公司", "小")]
+    meant = send("厦门甲有限公司", "小", reassert=True)
+    assert meant.corrected == 1
+    with factory() as db:
+        kept = db.scalars(select(EnterpriseVersion).order_by(EnterpriseVersion.version)).all()
+        assert [(v.version, v.name) for v in kept] == [
+            (1, "厦门甲有限公司"),
+            (2, "厦门甲科技有限公司"),
+        ]
+        assert db.scalars(select(Enterprise)).one().name == "厦门甲有限公司"

@@ -662,11 +662,21 @@ def _past_record_versions(
 def _enterprise_chunk(
     session: Session, ctx: _Context, chunk: list[ParsedRow], tally: _Tally
 ) -> list[RowError]:
-    """Each USCC reaches here once per file (the first pass keeps only its last line)."""
+    """Each USCC reaches here once per file (the first pass keeps only its last line). A
+    correction keeps the state it replaces in ``enterprise_version`` (its history)."""
     current = repo.current_enterprises(session, [p.uscc for p in chunk])
     now = utcnow()
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
+    errors: list[RowError] = []
+    changed = [
+        cur.id
+        for p in chunk
+        if (cur := current.get(p.uscc)) is not None and cur.content_hash != p.content_hash
+    ]
+    past, kept = repo.enterprise_history(session, changed) if changed else ({}, {})
+    if ctx.reassert:
+        past = {}
     for p in chunk:
         cur = current.get(p.uscc)
         row = p.values.copy()
@@ -674,6 +684,11 @@ def _enterprise_chunk(
             inserts.append(row)
         elif cur.content_hash == p.content_hash:
             tally.duplicates += 1
+        elif (old := past.get((cur.id, p.content_hash))) is not None:
+            err = [RowError(p.line, "", stale_reason(old, kept.get(cur.id, 0) + 1))]
+            tally.stale += 1
+            tally.report(err)
+            errors.extend(err)
         else:
             del row["uscc"]
             row.update(
@@ -687,10 +702,13 @@ def _enterprise_chunk(
         "updated_at": now,
     }
     repo.insert_enterprises(session, inserts, common)
+    repo.keep_enterprise_history(
+        session, [u["_id"] for u in updates], kept=kept, at=now, batch_id=ctx.batch_id
+    )
     repo.update_enterprises(session, updates)
     tally.inserted += len(inserts)
     tally.corrected += len(updates)
-    return []
+    return errors
 
 
 # --------------------------------------------------------------------------- batches
