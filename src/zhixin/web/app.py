@@ -153,6 +153,8 @@ def _include_routers(app: FastAPI) -> None:
     from zhixin.audit import views as audit_views
     from zhixin.consent import endpoints as consent_api
     from zhixin.consent import views as consent_views
+    from zhixin.disputes import endpoints as disputes_api
+    from zhixin.disputes import views as disputes_views
     from zhixin.enterprises import endpoints as enterprises_api
     from zhixin.enterprises import views as enterprises_views
     from zhixin.evaluation import endpoints as evaluation_api
@@ -189,6 +191,7 @@ def _include_routers(app: FastAPI) -> None:
     for module in (workdays_api, lpr_api, products_api, quotes_api, applications_api):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(risk_api.router, prefix="/api/v1")
+    app.include_router(disputes_api.router, prefix="/api/v1")
     for module in (
         pages,
         accounts_views,
@@ -207,6 +210,7 @@ def _include_routers(app: FastAPI) -> None:
         quotes_views,
         applications_views,
         risk_views,
+        disputes_views,
     ):
         app.include_router(module.router)
 
