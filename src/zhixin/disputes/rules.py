@@ -8,7 +8,9 @@ who may move them, the correction an upheld dispute makes, and whose consent cov
   and the declared type are not trusted: the first bytes decide).
 * **Deadline.** A dispute is resolved within ``dispute_workdays`` working days (setting, 15 by
   default) after the day it was filed, in Beijing time, on the working-day calendar
-  (``zhixin.workdays``; the filing day itself not counted).
+  (``zhixin.workdays``; the filing day itself not counted). Where the calendar does not know
+  a year the count reaches (nobody entered it yet), Monday–Friday count as working days
+  (:func:`add_weekdays`) and the dispute is still accepted.
 * **Maker-checker.** A regulator proposes uphold or reject (with a note; a proposal to uphold
   a record dispute states the correction); another regulator approves the proposal — it then
   takes effect — or sends it back (pending again). Nobody approves their own proposal.
@@ -24,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 EVIDENCE_MAX_BYTES = 4 * 1024 * 1024
 STATEMENT_MIN, STATEMENT_MAX = 10, 2000
@@ -158,6 +160,16 @@ def check_decision(
 def outcome(proposal: str) -> str:
     """The status an approved proposal gives."""
     return "upheld" if proposal == "uphold" else "rejected"
+
+
+def add_weekdays(start: date, n: int) -> date:
+    """The ``n``-th Monday–Friday after ``start`` (a year the calendar does not know)."""
+    day, seen = start, 0
+    while seen < n:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            seen += 1
+    return day
 
 
 def overdue(due_on: date, today: date, status: str) -> bool:

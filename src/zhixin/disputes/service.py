@@ -43,6 +43,7 @@ from zhixin.kit import clock
 from zhixin.kit.db import utcnow
 from zhixin.records import service as records
 from zhixin.workdays import service as workdays
+from zhixin.workdays.rules import UnknownYear
 
 NOT_FOUND = "未找到该异议"
 
@@ -90,9 +91,11 @@ def file(
     if repo.open_on(session, enterprise_id, record_id, code) is not None:
         raise Conflict("该对象已有未处理完的异议，请等待处理结果")
     today = clock.today()
-    due = workdays.compute_deadline(
-        session, start=today, days=get_settings().dispute_workdays
-    ).deadline
+    days = get_settings().dispute_workdays
+    try:
+        due = workdays.compute_deadline(session, start=today, days=days).deadline
+    except UnknownYear:
+        due = rules.add_weekdays(today, days)
     d = Dispute(
         enterprise_id=enterprise_id,
         record_id=record_id,
