@@ -141,3 +141,48 @@ def test_dispute_journey(app: FastAPI, factory: sessionmaker[Session]) -> None:
         assert page.status_code == 200 and "谁查看了本企业的数据" in page.text
         assert "异议成立" in page.text and f"授权 {granted['id']}" in page.text
         assert bank.get("/api/v1/disputes/access-log").status_code == 403
+
+
+def test_dispute_pages(app: FastAPI, factory: sessionmaker[Session]) -> None:
+    w = seed(factory)
+    make_user(factory, "regulator2", Role.regulator)
+    with TestClient(app) as owner, TestClient(app) as maker, TestClient(app) as checker:
+        o_csrf = login(owner, "owner")
+        m_csrf = login(maker, "regulator")
+        c_csrf = login(checker, "regulator2")
+        form = owner.get(f"/disputes?record_id={w['late']}")
+        assert form.status_code == 200 and f'value="{w["late"]}"' in form.text
+        sent = owner.post(
+            "/disputes",
+            data={"record_id": str(w["late"]), "statement": "证书状态应为暂停，附认证机构通知。"},
+            files={"evidence": ("通知.txt", "认证机构通知：暂停".encode(), "text/plain")},
+            headers={"X-CSRF-Token": o_csrf},
+            follow_redirects=True,
+        )
+        assert sent.status_code == 200 and "待处理" in sent.text
+        listed = maker.get("/api/v1/disputes?status=open").json()
+        assert [d["record_id"] for d in listed] == [w["late"]]
+        dispute_id = listed[0]["id"]
+        page = maker.get("/disputes")
+        assert "提出处理意见" in page.text and "谁查看了本企业的数据" not in page.text
+        maker.post(
+            f"/disputes/{dispute_id}/proposal",
+            data={"decision": "uphold", "note": "核实", "correction": '{"status": "暂停"}'},
+            headers={"X-CSRF-Token": m_csrf},
+        )
+        assert "复核通过" in checker.get("/disputes").text
+        checker.post(
+            f"/disputes/{dispute_id}/decision",
+            data={"approve": "true"},
+            headers={"X-CSRF-Token": c_csrf},
+        )
+        mine = owner.get("/disputes")
+        assert "异议成立" in mine.text and "待重新评价" in mine.text
+        with unit_of_work(factory) as s:
+            live = s.scalars(
+                select(QualityRecord).where(
+                    QualityRecord.natural_key.endswith("|E-LATE"),
+                    QualityRecord.superseded_at.is_(None),
+                )
+            ).one()
+            assert (live.version, live.status) == (2, "暂停")
