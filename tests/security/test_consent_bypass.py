@@ -54,6 +54,7 @@ def _params(
         "consent_id": consent_id,
         "batch_id": 1,
         "consultation_id": 1,
+        "dispute_id": 1,
         "endpoint_id": w.ids["endpoint"],
         "year": day.year,
         "day": day.isoformat(),
