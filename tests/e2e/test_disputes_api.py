@@ -150,6 +150,8 @@ def test_dispute_pages(app: FastAPI, factory: sessionmaker[Session]) -> None:
         o_csrf = login(owner, "owner")
         m_csrf = login(maker, "regulator")
         c_csrf = login(checker, "regulator2")
+        assert 'id="disputes-link"' in owner.get("/").text
+        assert f"/disputes?record_id={w['late']}" in owner.get(f"/enterprises/{w['firm']}").text
         form = owner.get(f"/disputes?record_id={w['late']}")
         assert form.status_code == 200 and f'value="{w["late"]}"' in form.text
         sent = owner.post(
