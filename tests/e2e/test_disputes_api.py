@@ -4,6 +4,8 @@ the enterprise sees which bank took its data under which consent."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -12,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.integration.test_portrait import run, seed
 from tests.support.people import make_user
 from tests.support.web import login
+from tests.unit.test_portrait_rules import pdf_checks
 from zhixin.accounts.rules import Role
 from zhixin.audit.models import AuditEvent
 from zhixin.kit import clock
@@ -22,7 +25,7 @@ from zhixin.workdays import service as workdays
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def test_dispute_journey(app: FastAPI, factory: sessionmaker[Session]) -> None:
+def test_dispute_journey(app: FastAPI, factory: sessionmaker[Session], tmp_path: Path) -> None:
     w = seed(factory)
     firm = w["firm"]
     run(factory, clock.today())
@@ -74,6 +77,8 @@ def test_dispute_journey(app: FastAPI, factory: sessionmaker[Session]) -> None:
         portrait = bank.get(f"/api/v1/enterprises/{firm}/portrait").json()
         assert portrait["disputes_open"] == 1
         assert "1 件异议正在处理中" in bank.get(f"/enterprises/{firm}/portrait").text
+        pdf = bank.get(f"/api/v1/enterprises/{firm}/portrait.pdf")
+        assert "1 件异议正在处理中" in pdf_checks(pdf.content, tmp_path)
         assert bank.get(f"/api/v1/disputes/{d['id']}").status_code == 403
 
         evidence = maker.get(f"/api/v1/disputes/{d['id']}/evidence")
