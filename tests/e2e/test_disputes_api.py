@@ -135,6 +135,8 @@ def test_dispute_journey(app: FastAPI, factory: sessionmaker[Session], tmp_path:
             }
             assert s.scalar(select(func.count()).where(AuditEvent.action == "record.correct")) == 1
         assert bank.get(f"/api/v1/enterprises/{firm}/portrait").json()["disputes_open"] == 0
+        run(factory, clock.today())  # the next evaluation run knows the correction
+        assert owner.get(f"/api/v1/disputes/{d['id']}").json()["rerun_due"] is False
 
         log = owner.get("/api/v1/disputes/access-log")
         assert log.status_code == 200

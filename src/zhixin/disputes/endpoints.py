@@ -67,7 +67,9 @@ def list_disputes(
         str | None, Query(pattern="^(open|pending|proposed|upheld|rejected)$")
     ] = None,
 ) -> list[DisputeOut]:
-    return [service.to_out(d) for d in service.listing(db, actor=principal, status=status)]
+    return service.outs(
+        db, actor=principal, disputes=service.listing(db, actor=principal, status=status)
+    )
 
 
 @router.get("/disputes/access-log", response_model=list[AccessOut])
@@ -82,7 +84,8 @@ def access_log(
 
 @router.get("/disputes/{dispute_id}", response_model=DisputeOut)
 def get_dispute(dispute_id: int, db: DB, principal: Reader) -> DisputeOut:
-    return service.to_out(service.get(db, actor=principal, dispute_id=dispute_id))
+    d = service.get(db, actor=principal, dispute_id=dispute_id)
+    return service.outs(db, actor=principal, disputes=[d])[0]
 
 
 @router.get("/disputes/{dispute_id}/evidence")
@@ -116,4 +119,4 @@ def decide(dispute_id: int, body: DecisionIn, db: DB, principal: Reviewer) -> Di
     d = service.decide(
         db, actor=principal, dispute_id=dispute_id, approve=body.approve, note=body.note
     )
-    return service.to_out(d)
+    return service.outs(db, actor=principal, disputes=[d])[0]

@@ -8,9 +8,10 @@ Semantics are in :mod:`zhixin.disputes.rules`. Who may do what:
   proposes, another approves (maker-checker);
 * an upheld record dispute corrects the record through :func:`zhixin.records.service.correct`
   (or removes it) and marks the enterprise's evaluation as due to re-run (``rerun_due_at``):
-  the evaluation service has no stored run for a single enterprise, so the next
-  ``zhixin evaluate`` run picks the correction up, and the dispute says a re-run is owed until
-  then;
+  the evaluation service stores runs of every enterprise only (``evaluate_one`` computes one
+  enterprise without storing it), so the next ``zhixin evaluate`` run picks the correction up,
+  and the dispute says a re-run is owed (``rerun_due``) until a finished run that started —
+  and knew — after the dispute was upheld;
 * banks see, on the portrait, how many disputes of the enterprise are open
   (:func:`open_count`) — never their content.
 
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -39,6 +40,7 @@ from zhixin.disputes.rules import DisputeRefused
 from zhixin.disputes.schemas import AccessOut, DisputeOut
 from zhixin.enterprises import service as enterprises
 from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
+from zhixin.evaluation import service as evaluation
 from zhixin.kit import clock
 from zhixin.kit.db import utcnow
 from zhixin.records import service as records
@@ -278,8 +280,30 @@ def evidence(session: Session, *, actor: Principal, dispute_id: int) -> tuple[st
     return d.evidence_name or "evidence", d.evidence_type or "application/octet-stream", d.evidence
 
 
-def to_out(d: Dispute, today: date | None = None) -> DisputeOut:
+def _rerun_since(session: Session, actor: Principal) -> datetime | None:
+    """When the latest finished evaluation run started, if its knowledge time is its start
+    (or unset) — a correction made before that moment is in it."""
+    if not actor.can(Permission.evaluation_read):
+        return None
+    runs = evaluation.list_runs(session, actor=actor, limit=1)
+    if not runs or runs[0].status != "finished":
+        return None
+    run = runs[0]
+    return run.started_at if run.known_at is None else min(run.started_at, run.known_at)
+
+
+def outs(session: Session, *, actor: Principal, disputes: Sequence[Dispute]) -> list[DisputeOut]:
+    """The disputes as the API shows them; a re-run is owed until a finished evaluation run
+    that knew of the correction (started, and knowing, after the dispute was upheld)."""
+    since = _rerun_since(session, actor) if any(d.rerun_due_at for d in disputes) else None
+    return [to_out(d, rerun_done_at=since) for d in disputes]
+
+
+def to_out(
+    d: Dispute, today: date | None = None, *, rerun_done_at: datetime | None = None
+) -> DisputeOut:
     day = today or clock.today()
+    due = d.rerun_due_at is not None and (rerun_done_at is None or rerun_done_at < d.rerun_due_at)
     return DisputeOut(
         id=d.id,
         enterprise_id=d.enterprise_id,
@@ -300,7 +324,7 @@ def to_out(d: Dispute, today: date | None = None) -> DisputeOut:
         decided_at=d.decided_at,
         decision_note=d.decision_note,
         corrected_record_id=d.corrected_record_id,
-        rerun_due=d.rerun_due_at is not None,
+        rerun_due=due,
     )
 
 

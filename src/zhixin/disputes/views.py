@@ -35,7 +35,7 @@ def disputes_page(
     return render(
         request,
         "disputes.html",
-        disputes=[service.to_out(d) for d in service.listing(db, actor=principal)],
+        disputes=service.outs(db, actor=principal, disputes=service.listing(db, actor=principal)),
         filer=filer,
         reviewer=principal.can(Permission.dispute_review),
         record_id=record_id,
