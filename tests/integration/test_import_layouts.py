@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,21 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 import zhixin.models  # noqa: F401 - every table
+from tests.integration import test_import as base
 from tests.integration.test_import import CERT_HEADER, USCCS, cert, count, register, write_csv
 from zhixin.intake import service
 from zhixin.intake.service import STALE, run_import
-from zhixin.kit.db import Base, make_engine, make_sessionmaker
 from zhixin.records.models import QualityRecord
 
-
-@pytest.fixture
-def factory(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'layouts.sqlite3'}")
-    Base.metadata.create_all(engine)
-    try:
-        yield make_sessionmaker(engine)
-    finally:
-        engine.dispose()
+# the import tests' fixtures: SQLite always, PostgreSQL / MariaDB when their URLs are set
+engine_url = base.engine_url
+factory = base.factory
 
 
 def _regulator_layout() -> list[list[object]]:
