@@ -108,3 +108,13 @@ def test_a_multiline_remark_is_not_a_stray_quote(tmp_path: Path) -> None:
     reader = TableReader(path, swallowed=lambda cells: swallowed(hm, cells))
     got = list(reader)
     assert len(got) == 2 and got[1][1][-1] == "第一行\n第二行" and reader.splits == []
+
+
+def test_an_odd_file_name_is_not_echoed() -> None:
+    from zhixin.intake.readers import FileRefused, file_format
+
+    with pytest.raises(FileRefused) as exc:
+        file_format("x.<img src=x onerror=alert(1)>")
+    assert "<" not in exc.value.message and "无法识别" in exc.value.message
+    with pytest.raises(FileRefused, match=r"“\.xls”"):
+        file_format("data.xls")

@@ -32,6 +32,7 @@ import codecs
 import csv
 import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -122,8 +123,10 @@ def file_format(filename: str) -> str:
     """``csv`` or ``xlsx`` from the file name; :class:`FileRefused` for anything else."""
     suffix = Path(filename).suffix.lower()
     if suffix not in FORMATS:
+        # the name is the sender's: shown only when it is a plain extension (never echoed text)
+        shown = suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else "无扩展名或无法识别"
         raise FileRefused(
-            f"不支持的文件格式“{suffix or '无扩展名'}”：请上传 .xlsx（Excel）或 .csv 文件；"
+            f"不支持的文件格式“{shown}”：请上传 .xlsx（Excel）或 .csv 文件；"
             "旧版 .xls 请在 Excel 中另存为 .xlsx。"
         )
     return suffix[1:]
