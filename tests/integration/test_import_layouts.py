@@ -163,3 +163,15 @@ def test_enterprise_corrections_keep_their_history(
             (2, "厦门甲科技有限公司"),
         ]
         assert db.scalars(select(Enterprise)).one().name == "厦门甲有限公司"
+
+
+def test_a_line_break_inside_a_header_cell_is_not_a_stray_quote(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    register(factory, tmp_path)
+    header = ",".join(CERT_HEADER).replace("发证日期", '"发证\n日期"')
+    lines = [header] + [",".join(cert(USCCS[i], f"Q{i}")) for i in range(2)]
+    path = tmp_path / "h.csv"
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    s = run_import(factory, kind="certification", path=path, filename="h.csv")
+    assert (s.total_rows, s.inserted, s.rejected) == (2, 2, 0), s.errors

@@ -146,9 +146,11 @@ class TableReader:
         *,
         xlsx_limits: XlsxLimits | None = None,
         swallowed: Callable[[list[str]], bool] | None = None,
+        check_after: int = 0,
     ) -> None:
         self.path = path
         self.swallowed = swallowed or _default_swallowed
+        self.check_after = check_after  # records up to this one (the header) are not checked
         # records split back into physical lines: (first line, last line, broken lines)
         self.splits: list[tuple[int, int, tuple[int, ...]]] = []
         self.format = file_format(filename or path.name)
@@ -191,7 +193,7 @@ class TableReader:
             n = 0
             try:
                 for row in csv.reader(physical()):
-                    if len(span) > 1 and self.swallowed(row):
+                    if len(span) > 1 and n >= self.check_after and self.swallowed(row):
                         yield from self._split(n, span)
                         n += len(span)
                     else:

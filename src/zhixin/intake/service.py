@@ -266,13 +266,18 @@ def run_import(
         try:
             spec = get_spec(kind)
             reader = TableReader(path, filename, xlsx_limits=limits.xlsx)
-            hmap, rows, titles = _read_header(kind, iter(reader))
+            hmap, rows, titles, at = _read_header(kind, iter(reader))
+            # the data rows (after the header) are checked for a stray quote's swallowed lines
             check = partial(swallowed, hmap)
-            reader = TableReader(path, filename, xlsx_limits=limits.xlsx, swallowed=check)
-            _hmap, rows, _titles = _read_header(kind, iter(reader))
+            reader = TableReader(
+                path, filename, xlsx_limits=limits.xlsx, swallowed=check, check_after=at
+            )
+            _hmap, rows, _titles, _at = _read_header(kind, iter(reader))
             repeats = _scan(session, batch_id, kind, hmap, rows, limits.max_rows)
-            reader = TableReader(path, filename, xlsx_limits=limits.xlsx, swallowed=check)
-            _hmap, rows, _titles = _read_header(kind, iter(reader))
+            reader = TableReader(
+                path, filename, xlsx_limits=limits.xlsx, swallowed=check, check_after=at
+            )
+            _hmap, rows, _titles, _at = _read_header(kind, iter(reader))
         except (FileRefused, HeaderError) as exc:
             status = exc.status if isinstance(exc, FileRefused) else 422
             _finish(session, batch_id, _Tally(), "failed", exc.message)
@@ -343,9 +348,9 @@ def _audit(
 _Rows = Iterator[tuple[int, list[Any]]]
 
 
-def _read_header(kind: str, rows: _Rows) -> tuple[HeaderMap, _Rows, list[int]]:
+def _read_header(kind: str, rows: _Rows) -> tuple[HeaderMap, _Rows, list[int], int]:
     """The header among the first non-blank rows (title rows above it are skipped), the rows
-    after it, and the lines of the title rows skipped."""
+    after it, the lines of the title rows skipped and the header's line."""
     candidates: list[tuple[int, list[Any]]] = []
     for line, cells in rows:
         if is_blank(cells):
@@ -357,7 +362,8 @@ def _read_header(kind: str, rows: _Rows) -> tuple[HeaderMap, _Rows, list[int]]:
         raise FileRefused("文件为空")
     i = pick_header(kind, [cells for _, cells in candidates])
     hmap = match_headers(kind, candidates[i][1])
-    return hmap, chain(candidates[i + 1 :], rows), [line for line, _ in candidates[:i]]
+    titles = [line for line, _ in candidates[:i]]
+    return hmap, chain(candidates[i + 1 :], rows), titles, candidates[i][0]
 
 
 def _layout_notes(spec: ImportSpec, hmap: HeaderMap, titles: list[int]) -> tuple[str, ...]:
