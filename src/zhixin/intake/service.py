@@ -267,12 +267,14 @@ def run_import(
             spec = get_spec(kind)
             reader = TableReader(path, filename, xlsx_limits=limits.xlsx)
             hmap, rows, titles, at = _read_header(kind, iter(reader))
-            # the data rows (after the header) are checked for a stray quote's swallowed lines
+            # a CSV's data rows (after the header) are checked for a stray quote's swallowed
+            # lines: read again from the top with the check (a few lines; an XLSX has none)
             check = partial(swallowed, hmap)
-            reader = TableReader(
-                path, filename, xlsx_limits=limits.xlsx, swallowed=check, check_after=at
-            )
-            _hmap, rows, _titles, _at = _read_header(kind, iter(reader))
+            if reader.format == "csv":
+                reader = TableReader(
+                    path, filename, xlsx_limits=limits.xlsx, swallowed=check, check_after=at
+                )
+                _hmap, rows, _titles, _at = _read_header(kind, iter(reader))
             repeats = _scan(session, batch_id, kind, hmap, rows, limits.max_rows)
             reader = TableReader(
                 path, filename, xlsx_limits=limits.xlsx, swallowed=check, check_after=at
