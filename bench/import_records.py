@@ -1,6 +1,7 @@
 """Benchmark: import certification CSVs with ``run_import`` and report rows/s and peak memory.
 
     python bench/import_records.py --rows 100000 1000000 --db sqlite postgresql
+    python bench/import_records.py --rows 100000 --format csv xlsx
 
 For each size, a CSV of certifications (three per enterprise, listed by enterprise as a
 regulator's export is) and the CSV of the enterprises they reference are generated in a
@@ -59,6 +60,22 @@ def generate(folder: Path, rows: int) -> tuple[Path, Path]:
                 )
                 line += 1
     return ent_path, cert_path
+
+
+def to_xlsx(csv_path: Path) -> Path:
+    """The same rows as an .xlsx (openpyxl's write-only mode: what Excel users send)."""
+    import csv
+
+    from openpyxl import Workbook
+
+    out = csv_path.with_suffix(".xlsx")
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet()
+    with open(csv_path, encoding="utf-8-sig", newline="") as f:
+        for row in csv.reader(f):
+            ws.append(row)
+    wb.save(out)
+    return out
 
 
 def fresh_database(url: str) -> str:
@@ -140,6 +157,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, nargs="+", default=[100_000])
     ap.add_argument("--db", nargs="+", default=["sqlite"], choices=["sqlite", "postgresql"])
+    ap.add_argument("--format", nargs="+", default=["csv"], choices=["csv", "xlsx"])
     ap.add_argument("--child", nargs=3, metavar=("URL", "ENT", "CERT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -153,9 +171,13 @@ def main() -> None:
             ent_path, cert_path = generate(folder, rows)
             size = cert_path.stat().st_size / 2**20
             print(f"\n{rows:,} rows: generated in {time.perf_counter() - t:.1f} s ({size:.0f} MiB)")
-            for db in args.db:
+            files = {"csv": (ent_path, cert_path)}
+            if "xlsx" in args.format:
+                files["xlsx"] = (to_xlsx(ent_path), to_xlsx(cert_path))
+            for db, fmt in [(d, f) for d in args.db for f in args.format]:
+                ent_path, cert_path = files[fmt]
                 if db == "sqlite":
-                    url = f"sqlite:///{folder / f'bench_{rows}.sqlite3'}"
+                    url = f"sqlite:///{folder / f'bench_{rows}_{fmt}.sqlite3'}"
                 else:
                     try:
                         url = fresh_database(
@@ -168,11 +190,12 @@ def main() -> None:
                 cmd = [sys.executable, __file__, "--child", url, str(ent_path), str(cert_path)]
                 out = subprocess.run(cmd, capture_output=True, text=True, check=False)
                 if out.returncode != 0:
-                    print(f"  {db:<10} FAILED\n{out.stderr[-3000:]}")
+                    print(f"  {db:<10} {fmt} FAILED\n{out.stderr[-3000:]}")
                     continue
                 r = json.loads(out.stdout.strip().splitlines()[-1])
                 print(
-                    f"  {db:<10} {r['db_version'] or '':<8} certifications: {r['rows']:,} rows in "
+                    f"  {db:<10} {r['db_version'] or '':<8} {fmt:<4} "
+                    f"certifications: {r['rows']:,} rows in "
                     f"{r['seconds']:.1f} s = {r['rows'] / r['seconds']:,.0f} rows/s "
                     f"(inserted {r['inserted']:,}, rejected {r['rejected']}); "
                     f"re-import {r['reimport_dups']:,} duplicates at "

@@ -31,6 +31,8 @@ from zhixin.audit import views as audit_views
 from zhixin.config import Settings, get_settings
 from zhixin.consent import endpoints as consent_api
 from zhixin.consent import views as consent_views
+from zhixin.disputes import endpoints as disputes_api
+from zhixin.disputes import views as disputes_views
 from zhixin.enterprises import endpoints as enterprises_api
 from zhixin.enterprises import views as enterprises_views
 from zhixin.evaluation import endpoints as evaluation_api
@@ -131,6 +133,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (applications_api.router, API),
     (risk_api.router, API),
     (loans_api.router, API),
+    (disputes_api.router, API),
     (home_views.router, ""),
     (accounts_views.router, ""),
     (audit_views.router, ""),
@@ -149,6 +152,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (applications_views.router, ""),
     (risk_views.router, ""),
     (loans_views.router, ""),
+    (disputes_views.router, ""),
 ]
 
 

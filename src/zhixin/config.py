@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     xlsx_max_ratio: int = Field(default=200, ge=10)
     import_max_rows: int = Field(default=2_000_000, ge=1)
     import_stale_minutes: int = Field(default=10, ge=1)
+    # 异议: working days a regulator has to resolve an enterprise's dispute (zhixin.workdays)
+    dispute_workdays: int = Field(default=15, ge=1, le=60)
     # Expensive requests (portrait PDFs, exports, evaluation pages, uploads): at most
     # heavy_per_user in flight per account (429 beyond), at most heavy_total at once in a
     # process (0: request_threads - 1, at least 1, so one thread stays free for the rest);

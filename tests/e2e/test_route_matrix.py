@@ -184,6 +184,14 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/risk/patents/valuations"): VALUE_PATENTS,
     ("GET", "/api/v1/risk/patents/valuations/{valuation_id}"): VALUE_PATENTS,
     ("POST", "/api/v1/risk/patents/valuations/{valuation_id}/override"): VALUE_PATENTS,
+    # 异议: an enterprise files on its own records/elements; two regulators resolve it
+    ("POST", "/api/v1/disputes"): frozenset({R.enterprise}),
+    ("GET", "/api/v1/disputes"): frozenset({R.enterprise, R.regulator}),
+    ("GET", "/api/v1/disputes/access-log"): frozenset({R.enterprise}),
+    ("GET", "/api/v1/disputes/{dispute_id}"): frozenset({R.enterprise, R.regulator}),
+    ("GET", "/api/v1/disputes/{dispute_id}/evidence"): frozenset({R.enterprise, R.regulator}),
+    ("POST", "/api/v1/disputes/{dispute_id}/proposal"): frozenset({R.regulator}),
+    ("POST", "/api/v1/disputes/{dispute_id}/decision"): frozenset({R.regulator}),
 }
 PUBLIC: set[tuple[str, str]] = set()
 

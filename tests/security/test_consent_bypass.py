@@ -54,6 +54,7 @@ def _params(
         "consent_id": consent_id,
         "batch_id": 1,
         "consultation_id": 1,
+        "dispute_id": 1,
         "endpoint_id": w.ids["endpoint"],
         "model_id": w.ids["model"],
         "valuation_id": w.ids["valuation"],

@@ -95,9 +95,9 @@ def test_missing_and_extra_columns_are_listed() -> None:
         match_headers("certification", ["统一社会信用代码", "认证类型", "证书编号", "备注"])
     msg = exc.value.message
     assert "缺少的列：认证机构、发证日期、有效期至、证书状态" in msg
-    assert "无法识别的列：备注" in msg
+    assert "无法识别的列：第 D 列「备注」" in msg
     assert exc.value.missing == ["认证机构", "发证日期", "有效期至", "证书状态"]
-    assert exc.value.unknown == ["备注"]
+    assert exc.value.unknown == ["第 D 列「备注」"]
 
 
 def test_optional_column_may_be_absent() -> None:

@@ -43,6 +43,9 @@ class Permission(StrEnum):
     model_approve = "model:approve"  # promote a challenger to champion (checker, not the trainer)
     risk_score = "risk:score"  # score an enterprise (a bank under consent; an enterprise itself)
     risk_data_load = "risk_data:load"  # load financials, invoicing/tax, bank statements
+    dispute_file = "dispute:file"  # 异议: an enterprise disputes its own record or element
+    dispute_review = "dispute:review"  # propose / approve a dispute's resolution (two regulators)
+    access_log_read = "access_log:read"  # an enterprise sees who took its portrait and records
     patent_value = "patent:value"  # 知识产权估值 and the officer's override
     loan_read = "loan:read"  # the loan book: own bank's, own (enterprise), jurisdiction (regulator)
     loan_manage = "loan:manage"  # contracts, disbursement, milestones, payments (bank officer)
@@ -60,6 +63,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.record_write,
             Permission.repair_request,
             Permission.repair_review,
+            Permission.dispute_review,
             Permission.evaluation_run,
             Permission.evaluation_read,
             Permission.whitelist_draft,
@@ -124,6 +128,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.enterprise_read,
             Permission.record_read,
             Permission.repair_request,
+            Permission.dispute_file,
+            Permission.access_log_read,
             Permission.evaluation_read,
             Permission.consent_manage,
             Permission.portrait_read,

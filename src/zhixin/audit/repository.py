@@ -150,3 +150,20 @@ def delete_archived(session: Session, first: int, last: int) -> int:
         delete(AuditEvent).where(AuditEvent.seq >= first, AuditEvent.seq <= last)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def on_object(
+    session: Session, *, object_type: str, object_id: str, actions: Sequence[str], limit: int
+) -> Sequence[AuditEvent]:
+    """The newest events of ``actions`` about one object."""
+    stmt = (
+        select(AuditEvent)
+        .where(
+            AuditEvent.object_type == object_type,
+            AuditEvent.object_id == object_id,
+            AuditEvent.action.in_(list(actions)),
+        )
+        .order_by(AuditEvent.seq.desc())
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()

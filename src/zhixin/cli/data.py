@@ -33,7 +33,17 @@ def import_file(
     kind: Annotated[str, typer.Argument(help="数据类型（代码，见上）")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     source: Annotated[str, typer.Option(help="来源系统名称")] = "manual",
+    reassert: Annotated[
+        bool,
+        typer.Option(
+            "--reassert",
+            help="与历史版本相同的行也写入（恢复被更正前的内容）；默认不覆盖现行版本",
+        ),
+    ] = False,
 ) -> None:
+    """导入 CSV / XLSX 文件（逐行校验，坏行报告行号、字段和原因，好行入库，可重复运行）。"""
+    from rich.markup import escape
+
     from zhixin.intake import service as intake
 
     if kind not in dict(import_kinds()):
@@ -61,21 +71,27 @@ def import_file(
                 source_system=source,
                 channel="cli",
                 progress=report,
+                reassert=reassert,
             )
         except ZhixinError as exc:
-            raise _fail(exc.message) from exc
+            raise _fail(escape(exc.message)) from exc
     for batch_id in summary.recovered:
         err.print(f"批次 {batch_id} 上次导入中断，已标记为“已中断”（重新导入该文件即可补齐）")
     tally = summary.message or (
         f"共 {summary.total_rows} 行：新增 {summary.inserted}，更正 {summary.corrected}，"
         f"重复 {summary.duplicates}，拒绝 {summary.rejected}"
     )
-    out.print(f"批次 {summary.batch_id}：{tally}", highlight=False)  # the summary, once
-    if summary.rejected:
-        table = Table("行号", "字段", "原因", title="有误的行（前 50 条）")
-        for e in summary.errors[:50]:
-            table.add_row(str(e.line), e.field, e.reason)
+    out.print(f"批次 {summary.batch_id}：{escape(tally)}", highlight=False)  # the summary, once
+    if summary.rejected or summary.stale:
+        # like the page: the batch's stored errors, by line
+        with factory() as session:
+            errors = intake.batch_errors(session, summary.batch_id, limit=50)
+            shown = [(e.line, e.field, e.reason) for e in errors]
+        table = Table("行号", "字段", "原因", title="有误的行（按行号，前 50 条）")
+        for line, field_name, reason in shown:
+            table.add_row(str(line), escape(field_name), escape(reason))
         out.print(table)
+    if summary.rejected:
         raise typer.Exit(3)
 
 

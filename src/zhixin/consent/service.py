@@ -220,3 +220,13 @@ def standing(
 
 def bank_may_read_records(session: Session, principal: Principal, enterprise_id: int) -> bool:
     return bank_may(session, principal, enterprise_id, "records")
+
+
+def grants_of(session: Session, enterprise_id: int) -> Sequence[Consent]:
+    """Every consent the enterprise ever gave, revoked and expired ones included (for the
+    enterprise's access log; no permission check: the caller has made it)."""
+    return repo.of_enterprise(session, enterprise_id)
+
+
+def tenant_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    return repo.tenant_names(session, list(ids))

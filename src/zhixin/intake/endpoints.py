@@ -70,7 +70,13 @@ def save_upload(upload: UploadFile) -> Path:
 
 
 def import_upload(
-    request: Request, principal: Principal, *, kind: str, upload: UploadFile, channel: str
+    request: Request,
+    principal: Principal,
+    *,
+    kind: str,
+    upload: UploadFile,
+    channel: str,
+    reassert: bool = False,
 ) -> tuple[int, service.ImportRefused | None]:
     """Run the import job on an uploaded file (the job owns its transactions).
 
@@ -91,6 +97,7 @@ def import_upload(
                 user_id=principal.user_id,
                 tenant_id=principal.tenant_id,
                 actor=Actor.of(principal),
+                reassert=reassert,
             )
             batch_id, refused = summary.batch_id, None
         except service.ImportRefused as exc:
@@ -143,9 +150,12 @@ def upload(
     file: Annotated[UploadFile, File(description="CSV（UTF-8 或 GBK）或 XLSX")],
     db: DB,
     source_system: Annotated[str, Form(max_length=64)] = "",
+    reassert: Annotated[bool, Form(description="与历史版本相同的行也写入（恢复该版本）")] = False,
 ) -> BatchReport:
     kind = kind_or_404(kind)
-    batch_id, refused = import_upload(request, principal, kind=kind, upload=file, channel="api")
+    batch_id, refused = import_upload(
+        request, principal, kind=kind, upload=file, channel="api", reassert=reassert
+    )
     if refused is not None:
         raise refused
     return _report(db, batch_id)

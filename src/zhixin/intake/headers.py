@@ -18,6 +18,30 @@ from zhixin.kit.text import clean
 
 _REQUIRED_MARKS = re.compile(r"^\*+|\*+$|\(必填\)|必填$")
 SPACES = re.compile(r"\s+")
+MAX_TITLE_ROWS = 2  # title rows above the header that are skipped (a title, a date line)
+SHOWN_MAX = 20  # characters of a header cell a message may show
+_UNSAFE = re.compile(r"^[=+\-@]|[<>&\"'`|\\;{}\[\]]|[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e]")
+
+
+def column_letter(index: int) -> str:
+    """``0`` → ``A``, ``25`` → ``Z``, ``26`` → ``AA``: the column as a spreadsheet names it."""
+    out = ""
+    n = index + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def shown_header(cell: object, index: int) -> str:
+    """A header cell as a message may show it: ``第 C 列「备注」`` when its text is plain and short,
+    else ``第 C 列（内容不予显示）`` — never a formula, markup or control character."""
+    raw = "" if cell is None else str(cell)
+    text = clean(raw)
+    where = f"第 {column_letter(index)} 列"
+    if not text or _UNSAFE.search(raw) or _UNSAFE.search(text) or len(text) > SHOWN_MAX:
+        return f"{where}（内容不予显示）"
+    return f"{where}「{text}」"
 
 
 class HeaderError(ValueError):
@@ -37,6 +61,7 @@ class HeaderMap:
     kind: str
     columns: tuple[tuple[str, int], ...]
     width: int
+    ignored: tuple[str, ...] = ()  # columns not ours, as :func:`shown_header` shows them
 
 
 def normalise_header(text: object) -> str:
@@ -70,7 +95,7 @@ def match_headers(kind: str, header_cells: Sequence[object]) -> HeaderMap:
             continue
         key = lookup.get(h)
         if key is None:
-            unknown.append(clean(cell))
+            unknown.append(shown_header(cell, i))
         elif key in seen:
             duplicated.append(spec.field_by_key(key).header)
         else:
@@ -88,14 +113,32 @@ def match_headers(kind: str, header_cells: Sequence[object]) -> HeaderMap:
     problems: list[str] = []
     if missing:
         problems.append(f"缺少的列：{'、'.join(missing)}")
-    if unknown:
-        problems.append(f"无法识别的列：{'、'.join(unknown)}")
     if duplicated:
         problems.append(f"重复的列：{'、'.join(duplicated)}")
     if problems:
+        if unknown:  # said only beside a real problem: columns not ours are otherwise ignored
+            problems.append(f"无法识别的列：{'、'.join(unknown)}")
         raise HeaderError(
             f"表头与「{spec.label}」模板不一致。{'；'.join(problems)}。请对照{template}修改表头。",
             missing=missing,
             unknown=unknown,
         )
-    return HeaderMap(kind, tuple(columns), len(header_cells))
+    return HeaderMap(kind, tuple(columns), len(header_cells), tuple(unknown))
+
+
+def recognised(kind: str, header_cells: Sequence[object]) -> int:
+    """How many of ``kind``'s columns a row names (0 for a title row or a data row)."""
+    lookup = _header_lookup(kind)
+    return len({lookup[h] for c in header_cells if (h := normalise_header(c)) in lookup})
+
+
+def pick_header(kind: str, candidates: Sequence[Sequence[object]]) -> int:
+    """Which of the first non-blank rows is the header: the one naming the most of ``kind``'s
+    columns, the earliest on a tie; 0 when none names any (:func:`match_headers` then says
+    the first row is not a header)."""
+    best, best_n = 0, 0
+    for i, cells in enumerate(candidates[: MAX_TITLE_ROWS + 1]):
+        n = recognised(kind, cells)
+        if n > best_n:
+            best, best_n = i, n
+    return best

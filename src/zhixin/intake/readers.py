@@ -7,6 +7,15 @@ through openpyxl's read-only mode. Line numbers are what a person sees: the spre
 CSV encoding: a BOM means UTF-8; otherwise the first 1 MiB is tried as strict UTF-8, falling
 back to GB18030 (a superset of GBK and GB2312, what Excel on a Chinese Windows writes).
 
+A stray quote (CSV): an opening ``"`` that is never closed makes the csv module read every
+following line into one field, until the next quote — a 6-row file read as 3 rows, three good
+rows lost without a word. The reader counts the physical lines each record takes; a record that
+takes more than one is checked by ``swallowed`` (the service passes
+:func:`zhixin.intake.rows.swallowed`: one of our columns holds a line break, which none can, or a
+continuation line looks like a row of its own). Such a record is split back into its physical
+lines: each line with an odd number of quotes is a :class:`BrokenRow` (the service refuses it,
+naming the line), the others are read as rows of their own. ``splits`` lists what was split.
+
 XLSX and zip bombs: an .xlsx is a zip archive, and openpyxl loads its shared strings into memory
 whole — a 1 MB upload can expand to gigabytes. :func:`check_xlsx` reads only the archive's
 central directory and refuses, before openpyxl opens anything, an archive whose members add up
@@ -23,8 +32,9 @@ import codecs
 import csv
 import hashlib
 import io
+import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -34,6 +44,17 @@ FORMATS = (".csv", ".xlsx")
 MIB = 1 << 20
 SHARED_STRINGS = "xl/sharedStrings.xml"
 RATIO_FLOOR = MIB  # members smaller than this are not held to the ratio (tiny parts compress well)
+
+
+class BrokenRow(list[Any]):
+    """A physical line whose quotes do not balance (it swallowed the lines after it)."""
+
+
+def _default_swallowed(cells: list[str]) -> bool:
+    """Before the header is known: a continuation line that looks like a row (two commas)."""
+    return any(
+        part.count(",") >= 2 for c in cells if "\n" in c or "\r" in c for part in c.splitlines()[1:]
+    )
 
 
 class FileRefused(ValueError):
@@ -102,8 +123,10 @@ def file_format(filename: str) -> str:
     """``csv`` or ``xlsx`` from the file name; :class:`FileRefused` for anything else."""
     suffix = Path(filename).suffix.lower()
     if suffix not in FORMATS:
+        # the name is the sender's: shown only when it is a plain extension (never echoed text)
+        shown = suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else "无扩展名或无法识别"
         raise FileRefused(
-            f"不支持的文件格式“{suffix or '无扩展名'}”：请上传 .xlsx（Excel）或 .csv 文件；"
+            f"不支持的文件格式“{shown}”：请上传 .xlsx（Excel）或 .csv 文件；"
             "旧版 .xls 请在 Excel 中另存为 .xlsx。"
         )
     return suffix[1:]
@@ -117,9 +140,19 @@ class TableReader:
     """
 
     def __init__(
-        self, path: Path, filename: str | None = None, *, xlsx_limits: XlsxLimits | None = None
+        self,
+        path: Path,
+        filename: str | None = None,
+        *,
+        xlsx_limits: XlsxLimits | None = None,
+        swallowed: Callable[[list[str]], bool] | None = None,
+        check_after: int = 0,
     ) -> None:
         self.path = path
+        self.swallowed = swallowed or _default_swallowed
+        self.check_after = check_after  # records up to this one (the header) are not checked
+        # records split back into physical lines: (first line, last line, broken lines)
+        self.splits: list[tuple[int, int, tuple[int, ...]]] = []
         self.format = file_format(filename or path.name)
         self.size = path.stat().st_size
         if self.size == 0:
@@ -150,11 +183,23 @@ class TableReader:
             encoding = detect_encoding(raw.read(SNIFF_BYTES))
             raw.seek(0)
             text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+            span: list[str] = []  # the physical lines of the record being read
+
+            def physical() -> Iterator[str]:
+                for line in text:
+                    span.append(line)
+                    yield line
+
             n = 0
             try:
-                for row in csv.reader(text):
-                    n += 1
-                    yield n, row
+                for row in csv.reader(physical()):
+                    if len(span) > 1 and n >= self.check_after and self.swallowed(row):
+                        yield from self._split(n, span)
+                        n += len(span)
+                    else:
+                        n += 1
+                        yield n, row
+                    span.clear()
             except UnicodeDecodeError as exc:
                 raise FileRefused(
                     "文件编码无法识别：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后再上传"
@@ -163,6 +208,18 @@ class TableReader:
                 raise FileRefused(f"CSV 格式错误（第 {n + 1} 行附近）：引号或分隔符不匹配") from exc
             finally:
                 text.detach()
+
+    def _split(self, before: int, span: list[str]) -> Iterator[tuple[int, list[Any]]]:
+        broken: list[int] = []
+        pieces: list[tuple[int, list[Any]]] = []
+        for i, line in enumerate(span, start=before + 1):
+            if line.count('"') % 2:
+                broken.append(i)
+                pieces.append((i, BrokenRow()))
+            else:
+                pieces.append((i, next(csv.reader([line]), [])))
+        self.splits.append((before + 1, before + len(span), tuple(broken)))
+        yield from pieces
 
     def _xlsx(self) -> Iterator[tuple[int, list[Any]]]:
         from openpyxl import load_workbook
@@ -194,6 +251,18 @@ def iter_rows(
 ) -> Iterator[tuple[int, list[Any]]]:
     """Every row of ``path`` (the header included) as ``(line, cells)``."""
     return iter(TableReader(path, filename, xlsx_limits=xlsx_limits))
+
+
+def split_note(splits: list[tuple[int, int, tuple[int, ...]]]) -> str | None:
+    """The report's sentence on records split back into lines (None when there were none)."""
+    if not splits:
+        return None
+    parts = []
+    for first, last, broken in splits[:10]:
+        where = "、".join(str(b) for b in broken) or str(first)
+        parts.append(f"第 {where} 行的引号不配对，吞并了第 {first}–{last} 行")
+    more = f"等 {len(splits)} 处" if len(splits) > 10 else ""
+    return f"{'；'.join(parts)}{more}：已按行拆开，引号不配对的行被拒绝，其余行照常导入"
 
 
 def sha256_of(path: Path) -> str:

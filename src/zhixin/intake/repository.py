@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Date, DateTime, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from zhixin.enterprises.models import Enterprise
+from zhixin.enterprises.models import Enterprise, EnterpriseVersion
 from zhixin.intake.models import ImportBatch, ImportRowError
 from zhixin.records.models import QualityRecord
 
@@ -23,6 +23,20 @@ IN_LIST_MAX = 10_000
 
 QR: Table = QualityRecord.__table__  # type: ignore[assignment]
 ENT: Table = Enterprise.__table__  # type: ignore[assignment]
+ENT_VER: Table = EnterpriseVersion.__table__  # type: ignore[assignment]
+_STATE = (
+    "name",
+    "kind",
+    "size_class",
+    "region_code",
+    "industry_code",
+    "established_on",
+    "registered_capital",
+    "status",
+    "content_hash",
+    "source_system",
+    "batch_id",
+)
 ROW_ERR: Table = ImportRowError.__table__  # type: ignore[assignment]
 BATCH: Table = ImportBatch.__table__  # type: ignore[assignment]
 
@@ -84,6 +98,21 @@ def current_versions(
             old = out.get(nk)
             if old is None or cur.version > old.version:
                 out[nk] = cur
+    return out
+
+
+def past_versions(
+    session: Session, kind: str, natural_keys: Collection[str]
+) -> dict[tuple[str, str], int]:
+    """(natural key, content hash) → the latest superseded version with that content."""
+    out: dict[tuple[str, str], int] = {}
+    for part in _slices(natural_keys):
+        stmt = select(QR.c.natural_key, QR.c.content_hash, QR.c.version).where(
+            QR.c.kind == kind, QR.c.natural_key.in_(part), QR.c.superseded_at.is_not(None)
+        )
+        for nk, h, v in session.execute(stmt):
+            if v > out.get((nk, h), 0):
+                out[(nk, h)] = v
     return out
 
 
@@ -186,6 +215,48 @@ def update_enterprises(session: Session, rows: Sequence[dict[str, Any]]) -> None
     """Update in place; each dict has ``_id`` and the columns to set (the same keys in all)."""
     if rows:
         session.execute(update(ENT).where(ENT.c.id == bindparam("_id")), list(rows))
+
+
+def enterprise_history(
+    session: Session, ids: Collection[int]
+) -> tuple[dict[tuple[int, str], int], dict[int, int]]:
+    """Of these enterprises' superseded states: (id, content hash) → the latest version with
+    that content, and id → the number of superseded states."""
+    past: dict[tuple[int, str], int] = {}
+    kept: dict[int, int] = {}
+    items = list(ids)
+    for i in range(0, len(items), IN_LIST_MAX):
+        stmt = select(ENT_VER.c.enterprise_id, ENT_VER.c.content_hash, ENT_VER.c.version).where(
+            ENT_VER.c.enterprise_id.in_(items[i : i + IN_LIST_MAX])
+        )
+        for eid, h, v in session.execute(stmt):
+            kept[eid] = max(kept.get(eid, 0), v)
+            if h is not None and v > past.get((eid, h), 0):
+                past[(eid, h)] = v
+    return past, kept
+
+
+def keep_enterprise_history(
+    session: Session, ids: Collection[int], *, kept: Mapping[int, int], at: datetime, batch_id: int
+) -> None:
+    """Copy the current state of each enterprise into ``enterprise_version`` before it is
+    corrected (numbered after the states ``kept`` already)."""
+    if not ids:
+        return
+    cols = [ENT.c.id, ENT.c.updated_at, *(ENT.c[c] for c in _STATE)]
+    rows = []
+    for row in session.execute(select(*cols).where(ENT.c.id.in_(list(ids)))):
+        eid, valid_from, *state = row
+        values = dict(zip(_STATE, state, strict=True))
+        values.update(
+            enterprise_id=eid,
+            version=kept.get(eid, 0) + 1,
+            valid_from=valid_from,
+            superseded_at=at,
+            superseded_by_batch_id=batch_id,
+        )
+        rows.append(values)
+    session.execute(insert(ENT_VER), rows)
 
 
 def insert_row_errors(

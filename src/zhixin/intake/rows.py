@@ -486,3 +486,24 @@ def _record_row(
     extra = {k: _json_safe(v[k]) for k in extra_keys if v.get(k) is not None}
     cols.update(kind=spec.code, natural_key=nk, content_hash=h, extra=extra)
     return ParsedRow(line, uscc, nk, h, cols)
+
+
+def swallowed(header_map: HeaderMap, cells: list[str]) -> bool:
+    """Whether a CSV record that took several physical lines is a stray quote's doing.
+
+    None of our columns can hold a line break (codes, dates, names, states, references), so a
+    line break in one of ours means an unclosed quote ran on; a line break in a column that is
+    not ours (a 备注 may hold one) is accepted unless a line after it looks like a row of its
+    own — as many commas as our columns less one (at least two).
+    """
+    n = len(cells)
+    for _key, i in header_map.columns:
+        if i < n and ("\n" in cells[i] or "\r" in cells[i]):
+            return True
+    need = max(2, len(header_map.columns) - 1)
+    return any(
+        part.count(",") >= need
+        for c in cells
+        if "\n" in c or "\r" in c
+        for part in c.splitlines()[1:]
+    )

@@ -49,6 +49,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +63,17 @@ from zhixin.config import Settings, get_settings
 from zhixin.errors import NotFound, ZhixinError
 from zhixin.intake import repository as repo
 from zhixin.intake import rules
-from zhixin.intake.headers import HeaderError, HeaderMap, match_headers
+from zhixin.intake.headers import MAX_TITLE_ROWS, HeaderError, HeaderMap, match_headers, pick_header
 from zhixin.intake.models import ImportBatch, ImportRowError
-from zhixin.intake.readers import FileRefused, TableReader, XlsxLimits, sha256_of
-from zhixin.intake.rows import ParsedRow, RowError, is_blank, parse_row, row_key
+from zhixin.intake.readers import (
+    BrokenRow,
+    FileRefused,
+    TableReader,
+    XlsxLimits,
+    sha256_of,
+    split_note,
+)
+from zhixin.intake.rows import ParsedRow, RowError, is_blank, parse_row, row_key, swallowed
 from zhixin.intake.specs import ImportSpec, UnknownKind, get_spec, import_kinds
 from zhixin.kit.db import Job, open_job, unit_of_work, utcnow
 from zhixin.kit.sheets import Book
@@ -75,6 +84,10 @@ ANALYZE_FIRST = 5_000  # rows written before the planner statistics are first re
 SCAN_HEARTBEAT = 50_000  # rows of the first pass between two heartbeats
 NOT_REGISTERED = "该统一社会信用代码尚未登记为经营主体，请先导入经营主体"
 HEADER_ONLY = "文件只有表头，没有数据行"
+QUOTE_BROKEN = (
+    "该行的引号不配对（有开引号没有闭引号），会吞并其后的行：已按行拆开，本行拒绝，"
+    "请修正引号后重新导入"
+)
 
 Progress = Callable[[int, int | None], None]
 
@@ -124,6 +137,7 @@ class ImportSummary:
     message: str
     replaced: int = 0  # of the duplicates: earlier lines whose key a later line of the file has
     recovered: tuple[int, ...] = ()  # batches found abandoned and marked interrupted first
+    stale: int = 0  # rows equal to a superseded earlier version: reported, nothing changed
 
 
 @dataclass
@@ -134,11 +148,19 @@ class _Tally:
     duplicates: int = 0
     replaced: int = 0
     rejected: int = 0
+    stale: int = 0
     errors: list[RowError] = field(default_factory=list)
     next_analyze: int = ANALYZE_FIRST
+    notes: tuple[str, ...] = ()  # the layout: title rows skipped, columns ignored
 
     def refuse(self, errs: list[RowError]) -> None:
         self.rejected += 1
+        room = SUMMARY_ERRORS - len(self.errors)
+        if room > 0:
+            self.errors.extend(errs[:room])
+
+    def report(self, errs: list[RowError]) -> None:
+        """Listed beside the refusals, not counted as one (a row equal to a past version)."""
         room = SUMMARY_ERRORS - len(self.errors)
         if room > 0:
             self.errors.extend(errs[:room])
@@ -153,12 +175,14 @@ class _Tally:
         }
 
     def message(self) -> str:
+        notes = "".join(f"。{n}" for n in self.notes)
         if self.total_rows == 0:
-            return HEADER_ONLY
+            return HEADER_ONLY + notes
         replaced = f"（其中 {self.replaced} 行被文件中后面的同一记录取代）" if self.replaced else ""
+        stale = f"，与历史版本相同 {self.stale}（未覆盖现行版本）" if self.stale else ""
         return (
             f"共 {self.total_rows} 行：新增 {self.inserted}，更正 {self.corrected}，"
-            f"重复 {self.duplicates}{replaced}，拒绝 {self.rejected}"
+            f"重复 {self.duplicates}{replaced}，拒绝 {self.rejected}{stale}{notes}"
         )
 
 
@@ -170,6 +194,7 @@ class _Context:
     source_system: str
     user_id: int | None
     started: datetime
+    reassert: bool = False
 
 
 # Keys that occur on more than one line of the file → the last such line; by two 64-bit hashes
@@ -201,10 +226,13 @@ def run_import(
     actor: Actor | None = None,
     limits: ImportLimits | None = None,
     progress: Progress | None = None,
+    reassert: bool = False,
 ) -> ImportSummary:
     """Import ``path`` as rows of ``kind``; see the module docstring for the semantics.
 
     ``actor`` is who the audit names (default: the system actor named after the channel).
+    ``reassert``: a row equal to a superseded earlier version is written as a correction
+    (the operator restores it on purpose); by default it is reported and changes nothing.
     Raises :class:`ImportRefused` (after recording the failed batch) when the file as a whole
     cannot be used.
     """
@@ -227,6 +255,8 @@ def run_import(
     )
     outcome = "failure"
     detail: dict[str, Any] = {"kind": kind, "channel": channel, "sha256": batch.file_sha256}
+    if reassert:
+        detail["reassert"] = True
     try:
         with open_job(session_factory) as job:
             session = job.session
@@ -236,12 +266,20 @@ def run_import(
             try:
                 spec = get_spec(kind)
                 reader = TableReader(path, filename, xlsx_limits=limits.xlsx)
-                rows = iter(reader)
-                hmap = _read_header(kind, rows)
+                hmap, rows, titles, at = _read_header(kind, iter(reader))
+                # a CSV's data rows (after the header) are checked for a stray quote's swallowed
+                # lines: read again from the top with the check (a few lines; an XLSX has none)
+                check = partial(swallowed, hmap)
+                if reader.format == "csv":
+                    reader = TableReader(
+                        path, filename, xlsx_limits=limits.xlsx, swallowed=check, check_after=at
+                    )
+                    _hmap, rows, _titles, _at = _read_header(kind, iter(reader))
                 repeats = _scan(job, batch_id, kind, hmap, rows, limits.max_rows)
-                reader = TableReader(path, filename, xlsx_limits=limits.xlsx)
-                rows = iter(reader)
-                _read_header(kind, rows)
+                reader = TableReader(
+                    path, filename, xlsx_limits=limits.xlsx, swallowed=check, check_after=at
+                )
+                _hmap, rows, _titles, _at = _read_header(kind, iter(reader))
             except (FileRefused, HeaderError) as exc:
                 status = exc.status if isinstance(exc, FileRefused) else 422
                 _finish(job, batch_id, _Tally(), "failed", exc.message)
@@ -251,8 +289,8 @@ def run_import(
                 message = f"未知的导入类型：{kind}（可选：{kinds}）"
                 _finish(job, batch_id, _Tally(), "failed", message)
                 raise ImportRefused(message, batch_id=batch_id) from exc
-            ctx = _Context(spec, batch_id, filename, source_system, user_id, started)
-            tally = _Tally()
+            ctx = _Context(spec, batch_id, filename, source_system, user_id, started, reassert)
+            tally = _Tally(notes=_layout_notes(spec, hmap, titles))
             try:
                 with _gc_per_chunk():
                     _run_chunks(job, ctx, hmap, reader, rows, repeats, tally, progress)
@@ -265,6 +303,9 @@ def run_import(
                 reason = f"导入中断：{type(exc).__name__}；已提交的部分保留，{rules.RESUME}"
                 _finish(job, batch_id, tally, "failed", reason)
                 raise
+            note = split_note(reader.splits)
+            if note:
+                tally.notes += (note,)
             message = tally.message()
             _finish(job, batch_id, tally, "done", message)
             outcome, detail = "success", detail | tally.counts()
@@ -274,6 +315,7 @@ def run_import(
                 message=message,
                 replaced=tally.replaced,
                 recovered=recovered,
+                stale=tally.stale,
                 **tally.counts(),
             )
     finally:
@@ -305,11 +347,36 @@ def _audit(
         )
 
 
-def _read_header(kind: str, rows: Iterator[tuple[int, list[Any]]]) -> HeaderMap:
-    for _line, cells in rows:
-        if not is_blank(cells):
-            return match_headers(kind, cells)
-    raise FileRefused("文件为空")
+_Rows = Iterator[tuple[int, list[Any]]]
+
+
+def _read_header(kind: str, rows: _Rows) -> tuple[HeaderMap, _Rows, list[int], int]:
+    """The header among the first non-blank rows (title rows above it are skipped), the rows
+    after it, the lines of the title rows skipped and the header's line."""
+    candidates: list[tuple[int, list[Any]]] = []
+    for line, cells in rows:
+        if is_blank(cells):
+            continue
+        candidates.append((line, cells))
+        if len(candidates) > MAX_TITLE_ROWS:
+            break
+    if not candidates:
+        raise FileRefused("文件为空")
+    i = pick_header(kind, [cells for _, cells in candidates])
+    hmap = match_headers(kind, candidates[i][1])
+    titles = [line for line, _ in candidates[:i]]
+    return hmap, chain(candidates[i + 1 :], rows), titles, candidates[i][0]
+
+
+def _layout_notes(spec: ImportSpec, hmap: HeaderMap, titles: list[int]) -> tuple[str, ...]:
+    """What of the file's layout was not ours and was left aside, in words for the report."""
+    notes: list[str] = []
+    if titles:
+        shown = "、".join(str(n) for n in titles)
+        notes.append(f"已跳过表头上方的标题行（第 {shown} 行）")
+    if hmap.ignored:
+        notes.append(f"已忽略不属于「{spec.label}」的列：{'、'.join(hmap.ignored)}")
+    return tuple(notes)
 
 
 def _scan(
@@ -325,9 +392,9 @@ def _scan(
     h1, h2, lines = array("q"), array("q"), array("q")
     n = 0
     for line, cells in rows:
-        key = row_key(kind, hmap, cells)
+        key = None if type(cells) is BrokenRow else row_key(kind, hmap, cells)
         if key is None:
-            if is_blank(cells):
+            if type(cells) is not BrokenRow and is_blank(cells):
                 continue
         else:
             a, b = _key_hash(key)
@@ -461,7 +528,10 @@ def _run_chunks(
     good: list[ParsedRow] = []
     errors: list[RowError] = []
     for line, cells in rows:
-        parsed = parse_row(kind, hmap, cells, line)
+        if type(cells) is BrokenRow:
+            parsed: ParsedRow | list[RowError] | None = [RowError(line, "", QUOTE_BROKEN)]
+        else:
+            parsed = parse_row(kind, hmap, cells, line)
         if parsed is None:
             continue
         tally.total_rows += 1
@@ -546,12 +616,19 @@ def _record_chunk(
     prefix = ctx.filename[:150]
     inserts: list[dict[str, Any]] = []
     superseded: dict[str, int] = {}
+    past = {} if ctx.reassert else _past_record_versions(session, ctx.spec.code, kept, current)
     for p in kept:
         cur = current.get(p.natural_key)
         if cur is None:
             version = 1
         elif cur.content_hash == p.content_hash:
             tally.duplicates += 1
+            continue
+        elif (old := past.get((p.natural_key, p.content_hash))) is not None:
+            err = [RowError(p.line, "", stale_reason(old, cur.version))]
+            tally.stale += 1
+            tally.report(err)
+            errors.extend(err)
             continue
         else:
             version = cur.version + 1
@@ -568,14 +645,47 @@ def _record_chunk(
     return errors
 
 
+STALE = "与历史版本相同"
+
+
+def stale_reason(old_version: int, current_version: int) -> str:
+    return (
+        f"{STALE}：该行与已被更正的第 {old_version} 版一致，未覆盖现行的第 {current_version} 版"
+        "（旧文件不会撤销更正）；确需恢复该版本，请勾选“按文件内容恢复历史版本”或使用 --reassert"
+    )
+
+
+def _past_record_versions(
+    session: Session, kind: str, rows: list[ParsedRow], current: dict[str, repo.CurrentVersion]
+) -> dict[tuple[str, str], int]:
+    """(natural key, content hash) → version, for the superseded versions of the rows that
+    differ from their live version (only those could be an older file undoing a correction)."""
+    changed = [
+        p.natural_key
+        for p in rows
+        if (cur := current.get(p.natural_key)) is not None and cur.content_hash != p.content_hash
+    ]
+    return repo.past_versions(session, kind, changed) if changed else {}
+
+
 def _enterprise_chunk(
     session: Session, ctx: _Context, chunk: list[ParsedRow], tally: _Tally
 ) -> list[RowError]:
-    """Each USCC reaches here once per file (the first pass keeps only its last line)."""
+    """Each USCC reaches here once per file (the first pass keeps only its last line). A
+    correction keeps the state it replaces in ``enterprise_version`` (its history)."""
     current = repo.current_enterprises(session, [p.uscc for p in chunk])
     now = utcnow()
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
+    errors: list[RowError] = []
+    changed = [
+        cur.id
+        for p in chunk
+        if (cur := current.get(p.uscc)) is not None and cur.content_hash != p.content_hash
+    ]
+    past, kept = repo.enterprise_history(session, changed) if changed else ({}, {})
+    if ctx.reassert:
+        past = {}
     for p in chunk:
         cur = current.get(p.uscc)
         row = p.values.copy()
@@ -583,6 +693,11 @@ def _enterprise_chunk(
             inserts.append(row)
         elif cur.content_hash == p.content_hash:
             tally.duplicates += 1
+        elif (old := past.get((cur.id, p.content_hash))) is not None:
+            err = [RowError(p.line, "", stale_reason(old, kept.get(cur.id, 0) + 1))]
+            tally.stale += 1
+            tally.report(err)
+            errors.extend(err)
         else:
             del row["uscc"]
             row.update(
@@ -596,10 +711,13 @@ def _enterprise_chunk(
         "updated_at": now,
     }
     repo.insert_enterprises(session, inserts, common)
+    repo.keep_enterprise_history(
+        session, [u["_id"] for u in updates], kept=kept, at=now, batch_id=ctx.batch_id
+    )
     repo.update_enterprises(session, updates)
     tally.inserted += len(inserts)
     tally.corrected += len(updates)
-    return []
+    return errors
 
 
 # --------------------------------------------------------------------------- batches

@@ -35,9 +35,12 @@ def upload_form(
     principal: Importer,
     kind: Annotated[str, Form(max_length=32)],
     file: Annotated[UploadFile, File()],
+    reassert: Annotated[bool, Form()] = False,
 ) -> Response:
     kind = kind_or_404(kind)
-    batch_id, _refused = import_upload(request, principal, kind=kind, upload=file, channel="web")
+    batch_id, _refused = import_upload(
+        request, principal, kind=kind, upload=file, channel="web", reassert=reassert
+    )
     # A refused file still has a batch: its report page shows the reason.
     return RedirectResponse(f"/imports/{batch_id}", status_code=303)
 

@@ -1,7 +1,9 @@
 """Dates as people type them into spreadsheets.
 
 Accepts 2024-01-05, 2024/1/5, 2024.1.5, 2024年1月5日, 20240105 and Excel serial numbers
-(days since 1899-12-30, the 1900 leap-year bug included).
+(days since 1899-12-30, the 1900 leap-year bug included). A time of day after the date, as
+Excel's Chinese locale writes date-times (``2024/3/18 0:00``, ``2024/3/18 00:00:00``,
+``2024-03-18T08:30:00``), is dropped: the value is the date.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _SERIAL = re.compile(r"^\d{1,5}(\.0+)?$")
 _YEAR = re.compile(r"^(\d{4})\s*年?$")
+# Excel's Chinese locale writes a date cell saved as text with its time: 2024/3/18 0:00,
+# 2024/3/18 00:00:00, 2024-03-18T08:30:00; the time of day is dropped (a record's date is a day).
+_TIME = re.compile(r"^(\S+?)(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$")
 
 
 class DateParseError(ValueError):
@@ -31,8 +36,9 @@ def parse_date(value: object) -> date:
     text = str(value).strip()
     if not text:
         raise DateParseError("日期为空")
-    text = text.split(" ")[0] if re.match(r"^\d{4}-\d{2}-\d{2}[ T]", text) else text
-    text = text.split("T")[0]
+    timed = _TIME.match(text)
+    if timed:
+        text = timed.group(1)
     m = _YMD.match(text) or _COMPACT.match(text)
     if m:
         try:

@@ -31,6 +31,7 @@ def portrait(enterprise_id: int, db: DB, principal: Reader) -> dict[str, Any]:
         "trend": [asdict(t) for t in p.trend],
         "warnings": [asdict(w) for w in p.warnings],
         "advice": p.advice,
+        "disputes_open": p.disputes_open,
     }
 
 

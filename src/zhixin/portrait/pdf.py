@@ -215,7 +215,13 @@ def render(portrait: Portrait) -> bytes:
         section("持有要素", held, 18)
         y -= 0.01
         warned = [w.text for w in portrait.warnings]
-        section("预警", warned if portrait.evidence else ["记录明细与预警须经企业授权后可见"], 6)
+        if not portrait.evidence:
+            warned = ["记录明细与预警须经企业授权后可见"]
+        if portrait.disputes_open:
+            warned.insert(
+                0, f"该企业有 {portrait.disputes_open} 件异议正在处理中，结果可能随之变化"
+            )
+        section("预警", warned, 6)
         y -= 0.01
         section("如何提升等级", portrait.advice or ["各维度均已达到最高等级"], 9)
         fig.text(

@@ -21,6 +21,7 @@ from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
 from zhixin.catalog.schema import Catalog
 from zhixin.consent import service as consents
+from zhixin.disputes import service as disputes
 from zhixin.enterprises import service as enterprises
 from zhixin.errors import Forbidden
 from zhixin.evaluation import overview
@@ -79,6 +80,7 @@ class Portrait:
     evidence: bool  # whether record details and record-based warnings are shown
     warnings: list[Alert] = field(default_factory=list)
     advice: list[str] = field(default_factory=list)
+    disputes_open: int = 0  # 异议 of the enterprise not yet resolved (shown to everyone who reads)
 
     @property
     def listed_dimensions(self) -> list[DimensionLevel]:
@@ -196,6 +198,7 @@ def build(
         evidence=evidence,
         warnings=warnings_of(session, ent.id, day) if evidence else [],
         advice=[d.advice.text for d in ex.dimensions if d.advice] if ex is not None else [],
+        disputes_open=disputes.open_count(session, ent.id),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import date
 
@@ -103,6 +104,13 @@ def records_of(
     return rows
 
 
+def get(session: Session, *, actor: Principal, record_id: int) -> QualityRecord:
+    """One record the actor may read (404 otherwise); not an access-log entry by itself: the
+    caller hands out at most a reference to it."""
+    _require(actor, Permission.record_read)
+    return _visible_record(session, actor, record_id)
+
+
 def history(session: Session, *, actor: Principal, record_id: int) -> Sequence[QualityRecord]:
     _require(actor, Permission.record_read)
     rec = _visible_record(session, actor, record_id)
@@ -138,6 +146,64 @@ def remove(session: Session, *, actor: Principal, record_id: int, reason: str) -
         detail={"kind": rec.kind},
     )
     return rec
+
+
+_COPIED = (
+    "enterprise_id", "kind", "natural_key", "subtype", "ref", "title", "level", "status",
+    "issuer", "event_date", "valid_from", "valid_to", "year", "amount", "rank", "passed",
+    "flag", "extra", "repaired_on",
+)  # fmt: skip
+
+
+def correct(
+    session: Session,
+    *,
+    actor: Principal,
+    record_id: int,
+    changes: dict[str, object],
+    source: str,
+    note: str,
+) -> QualityRecord:
+    """A new version of a current record with ``changes`` applied; the old one is superseded
+    and points at it (an older file re-imported is then "与历史版本相同" and changes nothing).
+
+    ``source`` names what corrected it (``dispute:12``). The new version's content hash is
+    of its own values (a file row with the same values would be a further version)."""
+    _require(actor, Permission.record_write)
+    rec = _visible_record(session, actor, record_id)
+    if rec.superseded_at is not None:
+        raise Conflict("该记录已被更正或删除")
+    unknown = set(changes) - set(_COPIED)
+    if unknown:
+        raise Invalid(f"不能更正的字段：{'、'.join(sorted(unknown))}")
+    values = {c: getattr(rec, c) for c in _COPIED} | changes
+    digest = hashlib.md5(
+        "\x1f".join(f"{k}={values[k]!s}" for k in _COPIED).encode(), usedforsecurity=False
+    ).hexdigest()
+    now = utcnow()
+    new = QualityRecord(
+        **values,
+        version=rec.version + 1,
+        content_hash=digest,
+        source_system=source[:64],
+        source_ref=note[:191] or None,
+        known_at=now,
+        created_by_id=actor.user_id,
+    )
+    session.add(new)
+    session.flush()
+    rec.superseded_at = now
+    rec.superseded_by_id = new.id
+    session.flush()
+    audit.record(
+        session,
+        actor=Actor.of(actor),
+        action="record.correct",
+        object_type="quality_record",
+        object_id=new.id,
+        detail={"kind": rec.kind, "previous": rec.id, "fields": sorted(changes), "source": source},
+    )
+    return new
 
 
 # -- credit repair (信用修复) -----------------------------------------------------------------

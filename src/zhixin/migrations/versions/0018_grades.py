@@ -1,7 +1,7 @@
 """grades: a vetoed enterprise has no class (否决), stated per result
 
 Revision ID: 0018
-Revises: 0012
+Revises: 0014
 Create Date: 2026-12-07 10:00:00
 """
 
