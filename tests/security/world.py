@@ -117,6 +117,7 @@ def _firms(s: Session, today: date) -> tuple[int, int, int]:
         size_class="小",
         region_code="350206",
         established_on=date(2015, 3, 1),
+        created_at=KNOWN,  # registered before either run knew anything
     )
     b = Enterprise(
         uscc="91110000600037341L",
@@ -125,6 +126,7 @@ def _firms(s: Session, today: date) -> tuple[int, int, int]:
         status="存续",
         region_code="350203",
         established_on=date(2016, 3, 1),
+        created_at=KNOWN,  # registered before either run knew anything
     )
     n = Enterprise(
         uscc="91330200MA2AAAAA1X",
@@ -133,6 +135,7 @@ def _firms(s: Session, today: date) -> tuple[int, int, int]:
         status="存续",
         region_code="330203",
         established_on=date(2014, 3, 1),
+        created_at=KNOWN,  # registered before either run knew anything
     )
     s.add_all([a, b, n])
     s.flush()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 from fastapi.testclient import TestClient
 
 from tests.support.people import PASSWORD
@@ -32,3 +33,11 @@ def csrf_of(html: str) -> str:
     found = _CSRF.search(html)
     assert found
     return found.group(1)
+
+
+def same_answer(resp: httpx.Response) -> dict[str, object]:
+    """An error body without its request id (unique to each request): two refusals that must
+    not be told apart (a missing firm, a firm without consent) compare equal on the rest."""
+    body = resp.json()
+    assert isinstance(body, dict)
+    return {k: v for k, v in body.items() if k != "request_id"}
