@@ -10,6 +10,7 @@ from zhixin.enterprises import models as enterprises_models
 from zhixin.evaluation import models as evaluation_models
 from zhixin.intake import models as intake_models
 from zhixin.kit.db import Base
+from zhixin.loans import models as loans_models
 from zhixin.lpr import models as lpr_models
 from zhixin.products import models as products_models
 from zhixin.quotes import models as quotes_models
@@ -29,6 +30,7 @@ __all__ = [
     "enterprises_models",
     "evaluation_models",
     "intake_models",
+    "loans_models",
     "lpr_models",
     "metadata",
     "products_models",

@@ -1,0 +1,1 @@
+"""贷后 — the quality-loan book: contracts, credit lines, drawdowns, entrusted payment."""

@@ -464,6 +464,48 @@ class Offer(_Model):
     )
 
 
+# -- the loan book: what the contract carries after approval ------------------------------------
+
+AllocationItem = Literal["penalty", "compound", "interest", "principal"]
+ALLOCATION_LABELS: dict[str, str] = {
+    "penalty": "罚息",
+    "compound": "复利",
+    "interest": "利息",
+    "principal": "本金",
+}
+DEFAULT_ALLOCATION: tuple[AllocationItem, ...] = ("penalty", "compound", "interest", "principal")
+
+
+class SelfPayment(_Model):
+    """自主支付：单笔支付不超过阈值时，借款人可自主支付（其余须受托支付给经核准的收款人）。"""
+
+    max_amount: Money = Field(description="单笔自主支付的上限（元）；0 为一律受托支付")
+    source: str = Field(min_length=1, description="阈值的依据（制度条款或本项目建议）")
+
+
+class LoanTerms(_Model):
+    """贷后条款：合同签订时冻结到合同上，贷后台账按此执行。"""
+
+    revolving: bool = Field(False, description="true：循环授信额度（还款后额度恢复）")
+    line_months: int | None = Field(
+        None, ge=1, le=120, description="授信额度有效期（月，自签约日起）；缺省为贷款期限"
+    )
+    renewal_allowed: bool = Field(description="是否可办理无还本续贷")
+    allocation_order: list[AllocationItem] = Field(
+        default_factory=lambda: list(DEFAULT_ALLOCATION),
+        min_length=4,
+        max_length=4,
+        description="还款冲抵顺序；缺省 罚息 → 复利 → 利息 → 本金",
+    )
+    self_payment: SelfPayment
+
+    @model_validator(mode="after")
+    def _each_once(self) -> LoanTerms:
+        if sorted(self.allocation_order) != sorted(DEFAULT_ALLOCATION):
+            raise ValueError("还款冲抵顺序须恰好列出 罚息、复利、利息、本金 各一次")
+        return self
+
+
 # -- the product -------------------------------------------------------------------------------
 
 
@@ -504,6 +546,12 @@ class Product(_Model):
         None, description="报价条款（产品文件必填；校验程序要求给出，缺省只为读取早期版本）"
     )
     raroc: Raroc | None = Field(None, description="RAROC 测算参数（银行内部，不向企业展示）")
+    loan: LoanTerms | None = Field(
+        None,
+        description=(
+            "贷后条款（合同、授信额度、受托支付）；缺省：不可续贷、一律受托支付、默认冲抵顺序"
+        ),
+    )
 
     def rank_of(self, ref: int | str) -> int | None:
         """The rank (1 = best) a class reference means, or None when it names no level."""
