@@ -16,7 +16,7 @@ SQLAlchemy Core; no Python loop per loan), the same on SQLite, PostgreSQL and Ma
 is one transaction (the caller's unit of work commits it).
 
 The arithmetic is the pure rules' (:mod:`zhixin.loans.servicing_rules`) to the fen: amounts are
-turned into whole fen, rates into integers (rate × 10⁴, markup × 10⁴), and one day's interest is
+turned into whole fen, rates into integers (rate × 10⁶, markup × 10⁴), and one day's interest is
 the integer half-up quotient base × rate / (100 × 360) computed in 64-bit integers (the product
 is split so it cannot overflow for balances below 10¹⁵ fen) — exact on every server, where
 SQLite's floating REAL rounding would not be.
@@ -61,15 +61,20 @@ from sqlalchemy.types import Date
 
 from zhixin.kit import clock
 from zhixin.kit.db import Base
+from zhixin.loans import models as _book  # noqa: F401 - the book's tables in the metadata
 from zhixin.loans.servicing_models import LoanBatchRun, LoanClassification
 from zhixin.loans.servicing_rules import RANK, TECHNICAL_DELAY_DAYS, THRESHOLDS, Grade
 
 STEPS = 5
+RATE_SCALE = 1_000_000  # rates are Numeric(9, 6), % p.a.
+MARKUP_SCALE = 10_000  # the markup is Numeric(9, 4), a fraction (0.5 = +50 %)
+DAILY = 100 * 360  # % p.a. → per day (ACT/360)
 RENEWAL_HORIZON_DAYS = 90
 
 
 def _table(name: str) -> Table:
-    return Base.metadata.tables[name]
+    table = Base.metadata.tables[name]
+    return table
 
 
 # ------------------------------------------------------------------------- integer arithmetic
@@ -84,9 +89,10 @@ def fen_of(column: Any) -> ColumnElement[int]:
     return cast(func.round(column * 100), BigInteger)
 
 
-def units_of(column: Any) -> ColumnElement[int]:
-    """A rate or markup column × 10⁴, as an integer (they hold at most four decimals)."""
-    return cast(func.round(column * 10000), BigInteger)
+def units_of(column: Any, scale: int) -> ColumnElement[int]:
+    """A rate (× 10⁶: ``Numeric(9, 6)``) or the markup (× 10⁴: ``Numeric(9, 4)``) as an
+    integer, exact."""
+    return cast(func.round(column * scale), BigInteger)
 
 
 def half_up_quotient(base: Any, factor: Any, den: int, split: int = 10_000) -> ColumnElement[int]:
@@ -99,11 +105,14 @@ def half_up_quotient(base: Any, factor: Any, den: int, split: int = 10_000) -> C
     hr = h * factor
     q1 = hr // _int(den)
     r1 = hr % _int(den)
-    return q1 * _int(split) + (r1 * _int(split) + low * factor + _int(den // 2)) // _int(den)
+    top = r1 * _int(split) + low * factor + _int(den // 2)
+    quotient: ColumnElement[int] = q1 * _int(split) + top // _int(den)
+    return quotient
 
 
 def _money(fen_expr: Any) -> ColumnElement[Any]:
-    return fen_expr / literal_column("100.0")
+    money: ColumnElement[Any] = fen_expr / literal_column("100.0")
+    return money
 
 
 class days_between(FunctionElement[int]):  # noqa: N801 - a SQL function
@@ -136,6 +145,10 @@ def _days_mysql(element: days_between, compiler: Any, **kw: Any) -> str:
 
 
 # ------------------------------------------------------------------------------- the statements
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +192,7 @@ def close_day(
         return DayResult(day, skipped=True)
     started = clock.utcnow()
     dd, inst, contract = _table("loan_drawdown"), _table("loan_instalment"), _table("loan_contract")
-    cls = LoanClassification.__table__
+    cls = _table(LoanClassification.__tablename__)
     d = literal(day, Date)
     eligible = and_(
         dd.c.status == "disbursed",
@@ -240,61 +253,64 @@ def close_day(
     )
     rule_rank = _rule_rank(dd.c.days_past_due, technical_delay_days)
     new_class = _class_of(case((officer_rank > rule_rank, officer_rank), else_=rule_rank))
-    moved = session.execute(
-        insert(cls).from_select(
-            [
-                "drawdown_id",
-                "from_class",
-                "to_class",
-                "rule_class",
-                "on_date",
-                "by",
-                "reason",
-                "created_at",
-            ],
-            select(
-                dd.c.id,
-                dd.c.classification,
-                new_class,
-                _class_of(rule_rank),
-                d,
-                literal("rule"),
-                literal("日终批处理按逾期天数分类"),
-                literal(started),
-            ).where(eligible, new_class != dd.c.classification),
+    moved = _rowcount(
+        session.execute(
+            insert(cls).from_select(
+                [
+                    "drawdown_id",
+                    "from_class",
+                    "to_class",
+                    "rule_class",
+                    "on_date",
+                    "by",
+                    "reason",
+                    "created_at",
+                ],
+                select(
+                    dd.c.id,
+                    dd.c.classification,
+                    new_class,
+                    _class_of(rule_rank),
+                    d,
+                    literal("rule"),
+                    literal("日终批处理按逾期天数分类"),
+                    literal(started),
+                ).where(eligible, new_class != dd.c.classification),
+            )
         )
-    ).rowcount
+    )
     note("五级分类")
 
     # 4. one day of interest, 罚息 and 复利; the class; the day is closed
-    rate = units_of(dd.c.annual_rate)
-    markup = units_of(
-        select(contract.c.penalty_markup).where(contract.c.id == dd.c.contract_id).scalar_subquery()
-    )
-    penalty_factor = rate * (_int(10_000) + markup)
+    rate = units_of(dd.c.annual_rate, RATE_SCALE)
+    markup_of = select(contract.c.penalty_markup).where(contract.c.id == dd.c.contract_id)
+    markup = units_of(markup_of.scalar_subquery(), MARKUP_SCALE)
+    penalty_factor = rate * (_int(MARKUP_SCALE) + markup)
     performing = fen_of(dd.c.outstanding_principal) - fen_of(dd.c.overdue_principal)
     falls_due = exists(select(inst.c.id).where(mine, inst.c.due_date == d))
     accrued = case((falls_due, _int(0)), else_=fen_of(dd.c.accrued_interest)) + half_up_quotient(
-        performing, rate, 100 * 360 * 10_000
+        performing, rate, DAILY * RATE_SCALE
     )
     penalty = fen_of(dd.c.penalty_interest) + half_up_quotient(
-        fen_of(dd.c.overdue_principal), penalty_factor, 100 * 360 * 10_000 * 10_000
+        fen_of(dd.c.overdue_principal), penalty_factor, DAILY * RATE_SCALE * MARKUP_SCALE
     )
     compound = fen_of(dd.c.compound_interest) + half_up_quotient(
-        fen_of(dd.c.overdue_interest), penalty_factor, 100 * 360 * 10_000 * 10_000
+        fen_of(dd.c.overdue_interest), penalty_factor, DAILY * RATE_SCALE * MARKUP_SCALE
     )
-    accrued_n = session.execute(
-        update(dd)
-        .where(eligible)
-        .values(
-            accrued_interest=_money(accrued),
-            penalty_interest=_money(penalty),
-            compound_interest=_money(compound),
-            classification=new_class,
-            last_accrual_date=d,
+    accrued_n = _rowcount(
+        session.execute(
+            update(dd)
+            .where(eligible)
+            .values(
+                accrued_interest=_money(accrued),
+                penalty_interest=_money(penalty),
+                compound_interest=_money(compound),
+                classification=new_class,
+                last_accrual_date=d,
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     note("计提利息、罚息、复利")
 
     # 5. the record of the day
@@ -308,8 +324,8 @@ def close_day(
         .select_from(contract)
         .where(
             contract.c.status == "active",
-            contract.c.maturity >= d,
-            contract.c.maturity <= literal(day + timedelta(days=RENEWAL_HORIZON_DAYS), Date),
+            contract.c.maturity_date >= d,
+            contract.c.maturity_date <= literal(day + timedelta(days=RENEWAL_HORIZON_DAYS), Date),
         )
     )
     session.add(
