@@ -44,6 +44,7 @@ class Permission(StrEnum):
     risk_score = "risk:score"  # score an enterprise (a bank under consent; an enterprise itself)
     risk_data_load = "risk_data:load"  # load financials, invoicing/tax, bank statements
     patent_value = "patent:value"  # 知识产权估值 and the officer's override
+    loan_servicing = "loan:servicing"  # 贷后: repayments, five-tier classification (bank officer)
 
 
 R = Role
@@ -91,6 +92,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.model_read,
             Permission.risk_score,
             Permission.patent_value,
+            Permission.loan_servicing,
         }
     ),
     R.bank_approver: frozenset(

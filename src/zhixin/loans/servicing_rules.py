@@ -366,7 +366,7 @@ def allocate(
     )
     day_before = value_date - timedelta(days=1)
     op, oi = overdue_amounts(inst, day_before)
-    return allocation, replace(
+    after = replace(
         loan,
         instalments=tuple(inst),
         outstanding_principal=outstanding,
@@ -376,6 +376,9 @@ def allocate(
         overdue_principal=op,
         overdue_interest=oi,
     )
+    if settled(after):  # paid off: nothing accrues any more, nothing is late
+        after = replace(after, accrued_interest=ZERO, days_past_due=0)
+    return allocation, after
 
 
 def settled(loan: Loan) -> bool:
