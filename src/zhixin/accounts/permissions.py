@@ -44,7 +44,10 @@ class Permission(StrEnum):
     risk_score = "risk:score"  # score an enterprise (a bank under consent; an enterprise itself)
     risk_data_load = "risk_data:load"  # load financials, invoicing/tax, bank statements
     patent_value = "patent:value"  # 知识产权估值 and the officer's override
-    loan_servicing = "loan:servicing"  # 贷后: repayments, five-tier classification (bank officer)
+    loan_read = "loan:read"  # the loan book: own bank's, own (enterprise), jurisdiction (regulator)
+    loan_manage = "loan:manage"  # contracts, disbursement, milestones, payments (bank officer)
+    loan_approve = "loan:approve"  # approve drawdowns and payees (bank approver, not the maker)
+    payment_submit = "payment:submit"  # request drawdowns, payees, vouchers, payments (enterprise)
 
 
 R = Role
@@ -71,6 +74,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.model_manage,
             Permission.model_approve,
             Permission.risk_data_load,
+            Permission.loan_read,
         }
     ),
     # Banks read identity, grades and portraits; detailed records (record:read) only where the
@@ -92,7 +96,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.model_read,
             Permission.risk_score,
             Permission.patent_value,
-            Permission.loan_servicing,
+            Permission.loan_read,
+            Permission.loan_manage,
         }
     ),
     R.bank_approver: frozenset(
@@ -110,6 +115,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.model_read,
             Permission.risk_score,
             Permission.patent_value,
+            Permission.loan_read,
+            Permission.loan_approve,
         }
     ),
     R.enterprise: frozenset(
@@ -125,6 +132,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.application_submit,
             Permission.application_read,
             Permission.risk_score,
+            Permission.loan_read,
+            Permission.payment_submit,
         }
     ),
     R.guarantor: frozenset(
@@ -184,6 +193,8 @@ TOKEN_SCOPES: dict[str, str] = {
     "model:read": "读取风险模型注册表（版本、指标、校准、稳定性）",
     "risk:score": "为企业计算模型评分、违约概率与原因（须企业授权）",
     "patent:value": "专利估值及客户经理调整",
+    "loan:read": "读取本行的贷款合同、用信、还款计划与支付",
+    "loan:manage": "签订合同、放款、核验里程碑、登记受托支付",
 }
 
 

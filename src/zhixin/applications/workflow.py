@@ -44,6 +44,7 @@ from zhixin.audit.service import Actor
 from zhixin.errors import Conflict, Forbidden, Invalid, ZhixinError
 from zhixin.kit import clock
 from zhixin.kit.db import utcnow
+from zhixin.loans import service as loans
 from zhixin.workdays import service as workdays
 from zhixin.workdays.rules import UnknownYear
 
@@ -301,6 +302,30 @@ def _open_consultation(session: Session, actor: Principal, app: Application, day
     consultation.open_for(session, actor, app, day)
 
 
+def _open_contract(session: Session, actor: Principal, app: Application, day: date) -> None:
+    """签订合同: the loan book opens the contract and its credit line from the frozen quote's
+    terms and product version, for the amount and rate approved."""
+    assert app.approved_amount is not None and app.approved_rate is not None  # approved first
+    loans.open_contract(
+        session,
+        actor=actor,
+        signed=loans.Signed(
+            application_id=app.id,
+            enterprise_id=app.enterprise_id,
+            bank_tenant_id=app.bank_tenant_id,
+            bank_code=app.bank_code,
+            product_code=app.product_code,
+            product_version_id=app.product_version_id,
+            quote_id=app.quote_id,
+            amount=app.approved_amount,
+            rate=app.approved_rate,
+            term_months=app.term_months,
+            method=app.method,
+        ),
+        day=day,
+    )
+
+
 PREPARE: dict[Action, Prepare] = {
     Action.accept: _accept,
     Action.request_materials: _request_materials,
@@ -312,4 +337,5 @@ PREPARE: dict[Action, Prepare] = {
 AFTER: dict[Action, After] = {
     Action.approve: _resolve_consultation,
     Action.reject: _open_consultation,
+    Action.contract: _open_contract,
 }
