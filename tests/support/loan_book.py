@@ -73,9 +73,11 @@ def make_book(
     markup: Decimal = Decimal("0.5"),
     maturity: date = date(2027, 12, 31),
     order: Sequence[str] = ("penalty", "compound", "interest", "principal"),
+    bank_id: int | None = None,
+    user_id: int | None = None,
 ) -> Book:
-    bank = placeholder_row(conn, "tenant", kind="bank")
-    user = placeholder_row(conn, "app_user", tenant_id=bank)
+    bank = bank_id or placeholder_row(conn, "tenant", kind="bank")
+    user = user_id or placeholder_row(conn, "app_user", tenant_id=bank)
     enterprise = placeholder_row(conn, "enterprise")
     version = placeholder_row(conn, "product_version")
     ids = []
