@@ -65,6 +65,10 @@ READ_APPLICATIONS = frozenset(
 READ_MODELS = frozenset({R.regulator, R.bank_officer, R.bank_approver})
 SCORE_RISK = frozenset({R.bank_officer, R.bank_approver, R.enterprise})
 VALUE_PATENTS = frozenset({R.bank_officer, R.bank_approver})
+# The loan book (贷后): loan:read (a bank its own, an enterprise its own, a regulator its
+# region); loan:manage the lending bank's officer.
+READ_LOANS = frozenset({R.regulator, R.bank_officer, R.bank_approver, R.enterprise})
+MANAGE_LOANS = frozenset({R.bank_officer})
 
 MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/me"): ALL,
@@ -160,6 +164,12 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/risk/patents/valuations"): VALUE_PATENTS,
     ("GET", "/api/v1/risk/patents/valuations/{valuation_id}"): VALUE_PATENTS,
     ("POST", "/api/v1/risk/patents/valuations/{valuation_id}/override"): VALUE_PATENTS,
+    # -- servicing (loans): the book's readers see repayments and classes; the lending bank's
+    # officer enters repayments and classifies --
+    ("GET", "/api/v1/loans/drawdowns/{drawdown_id}/repayments"): READ_LOANS,
+    ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/repayments"): MANAGE_LOANS,
+    ("GET", "/api/v1/loans/drawdowns/{drawdown_id}/classification"): READ_LOANS,
+    ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/classification"): MANAGE_LOANS,
 }
 PUBLIC: set[tuple[str, str]] = set()
 
