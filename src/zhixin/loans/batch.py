@@ -44,7 +44,6 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    exists,
     func,
     insert,
     literal,
@@ -203,30 +202,46 @@ def close_day(
     unpaid = or_(inst.c.principal_paid < inst.c.principal, inst.c.interest_paid < inst.c.interest)
     note = step or (lambda _: None)
 
-    # 1. instalments fall overdue
-    session.execute(
-        update(inst)
-        .where(inst.c.due_date <= d, inst.c.status == "due", unpaid)
-        .values(status="overdue")
+    # 1. instalments fall overdue: those due since the last closed day (or ever, the first
+    # time) and not fully paid
+    prev = session.scalar(
+        select(func.max(LoanBatchRun.business_date)).where(
+            LoanBatchRun.status == "done", LoanBatchRun.business_date < day
+        )
     )
+    falling = [inst.c.due_date <= d, inst.c.status == "due", unpaid]
+    if prev is not None:
+        falling.append(inst.c.due_date > literal(prev, Date))
+    session.execute(update(inst).where(*falling).values(status="overdue"))
     note("逾期标记")
 
-    # 2. overdue amounts and days past due, from the instalments
-    due_by_d = and_(mine, inst.c.due_date <= d)
+    # 2. overdue amounts and days past due, from the overdue instalments (due on or before D,
+    # not fully paid: what step 1 and the repayments leave marked ``overdue``); only drawdowns
+    # with such an instalment, or with overdue figures to clear, are written
+    late = and_(mine, inst.c.status == "overdue")
+    late_ids = select(inst.c.drawdown_id).where(inst.c.status == "overdue")
     zero = literal(0)
     session.execute(
         update(dd)
-        .where(eligible)
+        .where(
+            eligible,
+            or_(
+                dd.c.id.in_(late_ids),
+                dd.c.overdue_principal != 0,
+                dd.c.overdue_interest != 0,
+                dd.c.days_past_due != 0,
+            ),
+        )
         .values(
             overdue_principal=func.coalesce(
                 select(func.sum(inst.c.principal - inst.c.principal_paid))
-                .where(due_by_d)
+                .where(late)
                 .scalar_subquery(),
                 zero,
             ),
             overdue_interest=func.coalesce(
                 select(func.sum(inst.c.interest - inst.c.interest_paid))
-                .where(due_by_d)
+                .where(late)
                 .scalar_subquery(),
                 zero,
             ),
@@ -234,7 +249,7 @@ def close_day(
                 select(
                     days_between(literal(day + timedelta(days=1), Date), func.min(inst.c.due_date))
                 )
-                .where(due_by_d, unpaid)
+                .where(late)
                 .scalar_subquery(),
                 zero,
             ),
@@ -253,6 +268,12 @@ def close_day(
     )
     rule_rank = _rule_rank(dd.c.days_past_due, technical_delay_days)
     new_class = _class_of(case((officer_rank > rule_rank, officer_rank), else_=rule_rank))
+    # a drawdown not past due, 正常, never classified by an officer stays 正常: skip the rest
+    may_move = or_(
+        dd.c.days_past_due > 0,
+        dd.c.classification != Grade.normal.value,
+        dd.c.id.in_(select(cls.c.drawdown_id).where(cls.c.by == "officer")),
+    )
     moved = _rowcount(
         session.execute(
             insert(cls).from_select(
@@ -275,7 +296,7 @@ def close_day(
                     literal("rule"),
                     literal("日终批处理按逾期天数分类"),
                     literal(started),
-                ).where(eligible, new_class != dd.c.classification),
+                ).where(eligible, may_move, new_class != dd.c.classification),
             )
         )
     )
@@ -287,7 +308,7 @@ def close_day(
     markup = units_of(markup_of.scalar_subquery(), MARKUP_SCALE)
     penalty_factor = rate * (_int(MARKUP_SCALE) + markup)
     performing = fen_of(dd.c.outstanding_principal) - fen_of(dd.c.overdue_principal)
-    falls_due = exists(select(inst.c.id).where(mine, inst.c.due_date == d))
+    falls_due = dd.c.id.in_(select(inst.c.drawdown_id).where(inst.c.due_date == d))
     accrued = case((falls_due, _int(0)), else_=fen_of(dd.c.accrued_interest)) + half_up_quotient(
         performing, rate, DAILY * RATE_SCALE
     )
@@ -305,7 +326,7 @@ def close_day(
                 accrued_interest=_money(accrued),
                 penalty_interest=_money(penalty),
                 compound_interest=_money(compound),
-                classification=new_class,
+                classification=case((may_move, new_class), else_=dd.c.classification),
                 last_accrual_date=d,
             )
             .execution_options(synchronize_session=False)

@@ -27,6 +27,7 @@ def _money(name: str) -> sa.Column[object]:
 
 
 def upgrade() -> None:
+    op.create_index("ix_loan_instalment_status", "loan_instalment", ["status"], unique=False)
     op.create_table(
         "loan_repayment",
         sa.Column("id", _ID, nullable=False),
@@ -108,6 +109,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_loan_instalment_status", table_name="loan_instalment")
     op.drop_table("loan_batch_run")
     op.drop_index("ix_loan_classification_drawdown", table_name="loan_classification")
     op.drop_table("loan_classification")
