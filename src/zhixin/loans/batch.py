@@ -321,8 +321,13 @@ def close_day(
     penalty = fen_of(dd.c.penalty_interest) + half_up_quotient(
         fen_of(dd.c.overdue_principal), penalty_factor, DAILY * RATE_SCALE * MARKUP_SCALE
     )
-    compound = fen_of(dd.c.compound_interest) + half_up_quotient(
-        fen_of(dd.c.overdue_interest), penalty_factor, DAILY * RATE_SCALE * MARKUP_SCALE
+    # 复利 unless the contract's frozen terms say ``compound: false``
+    no_compound = contract.c.terms["compound"].as_boolean().is_(False)
+    compound = fen_of(dd.c.compound_interest) + case(
+        (no_compound, _int(0)),
+        else_=half_up_quotient(
+            fen_of(dd.c.overdue_interest), penalty_factor, DAILY * RATE_SCALE * MARKUP_SCALE
+        ),
     )
     accrued_n = _rowcount(
         conn.execute(

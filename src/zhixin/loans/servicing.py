@@ -51,21 +51,33 @@ def _contract_of(session: Session, dd: LoanDrawdown, bank_tenant_id: int) -> Loa
     return contract
 
 
-def terms_of(contract: LoanContract, dd: LoanDrawdown) -> rules.Terms:
-    """The servicing terms: the drawdown's rate, the contract's markup (a fraction, turned
-    into the lending core's percent), allocation order and early-repayment clause."""
+def _prepayment_allowed(session: Session, contract: LoanContract) -> bool:
+    """提前还款 allowed? The frozen terms' ``prepayment`` (or ``prepayment_allowed``) when the
+    contract has it, else the product version's offer (``prepayment.allowed``); allowed when
+    neither says (a product version from before offers were required)."""
     frozen: dict[str, Any] = contract.terms or {}
     prepayment = frozen.get("prepayment")
-    allowed = (
-        bool(prepayment.get("allowed", True))
-        if isinstance(prepayment, dict)
-        else bool(frozen.get("prepayment_allowed", True))
-    )
+    if isinstance(prepayment, dict) and "allowed" in prepayment:
+        return bool(prepayment["allowed"])
+    if "prepayment_allowed" in frozen:
+        return bool(frozen["prepayment_allowed"])
+    from zhixin.products import service as products
+
+    _, product = products.by_version(session, contract.product_version_id)
+    return product.offer is None or product.offer.prepayment.allowed
+
+
+def terms_of(session: Session, contract: LoanContract, dd: LoanDrawdown) -> rules.Terms:
+    """The servicing terms: the drawdown's rate, the contract's markup (a fraction, turned
+    into the lending core's percent), 复利 or not (frozen ``compound``, default yes), allocation
+    order and early-repayment clause."""
+    frozen: dict[str, Any] = contract.terms or {}
     return rules.Terms(
         annual_rate=dd.annual_rate or ZERO,
         markup=contract.penalty_markup * HUNDRED,
+        compound=bool(frozen.get("compound", True)),
         order=tuple(contract.allocation_order or rules.DEFAULT_ORDER),
-        prepayment_allowed=allowed,
+        prepayment_allowed=_prepayment_allowed(session, contract),
     )
 
 
@@ -159,7 +171,7 @@ def record_repayment(
     instalments = _instalments(session, dd.id)
     try:
         allocation, after = rules.allocate(
-            loan_of(dd, instalments), amount, value_date, terms_of(contract, dd)
+            loan_of(dd, instalments), amount, value_date, terms_of(session, contract, dd)
         )
     except rules.ServicingError as exc:
         raise Invalid(str(exc)) from exc
