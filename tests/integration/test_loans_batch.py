@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -461,3 +462,36 @@ def test_a_repayment_twice_writes_once_and_one_before_the_drawdown_is_refused(
         assert s.scalar(select(func.count()).select_from(LoanRepayment)) == 1
         row = s.get(LoanDrawdown, dd)
         assert row is not None and row.outstanding_principal == D("900.00")
+
+
+@pytest.mark.databases
+def test_an_xlsx_from_the_core_system_imports_once(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    from zhixin.kit.sheets import Book as Workbook
+
+    with unit_of_work(factory) as s:
+        book = make_book(s)
+        dd = add_drawdown(
+            s, book, book.contract_ids[0], amount=D("2000.00"), annual_rate=D("3.6"),
+            value_date=START, instalments=[(add_months(START, 1), D("2000.00"), D("6.00"))],
+        )  # fmt: skip
+    wb = Workbook()
+    sheet = wb.sheet("还款")
+    sheet.append(["交易流水号", "用信编号", "还款日期", "还款金额"])
+    sheet.append(["C-1", dd, START, "500"])  # a date cell
+    sheet.append(["C-2", dd, "2025-01-15", "1.5万"])  # more than is owed
+    sheet.append(["C-3", "abc", "2025-01-15", "1"])
+    path = tmp_path / "repayments.xlsx"
+    wb.save(path)
+    officer = _officer(book)
+    for attempt in (1, 2):
+        with unit_of_work(factory) as s:
+            report = svc.import_repayments(s, actor=officer, path=path)
+        assert (report.entered, report.duplicates) == ((1, 0) if attempt == 1 else (0, 1))
+        assert [(line, field) for line, field, _ in report.errors] == [(3, ""), (4, "用信编号")]
+        assert "超出全部欠款" in report.errors[0][2]
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(LoanRepayment)) == 1
+        row = s.get(LoanDrawdown, dd)
+        assert row is not None and row.outstanding_principal == D("1500.00")
