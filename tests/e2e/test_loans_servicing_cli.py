@@ -73,9 +73,11 @@ def test_batch_catches_up_shows_progress_and_runs_once(
     run: Run, factory: sessionmaker[Session]
 ) -> None:
     dd = _loan(factory)
-    first = run("batch", "--date", START.isoformat())
+    # the first run ever starts at the earliest value date never closed
+    first = run("batch", "--date", (START + timedelta(days=1)).isoformat())
     assert first.returncode == 0, first.stderr
     assert START.isoformat() in first.stdout
+    assert (START + timedelta(days=1)).isoformat() in first.stdout
     later = START + timedelta(days=4)
     second = run("batch", "--date", later.isoformat())
     assert second.returncode == 0, second.stderr

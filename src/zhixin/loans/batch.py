@@ -385,13 +385,22 @@ def close_day(
 
 
 def days_to_run(session: Session, through: date) -> list[date]:
-    """The days from the one after the last closed day through ``through`` (only ``through``
-    when no day was ever closed); empty when ``through`` is closed already."""
+    """The days from the one after the last closed day through ``through``; when no day was
+    ever closed, from the earliest value date of a disbursed drawdown never closed (only
+    ``through`` when there is none); empty when ``through`` is closed already."""
     last = session.scalar(
         select(func.max(LoanBatchRun.business_date)).where(LoanBatchRun.status == "done")
     )
     if last is None:
-        return [through]
+        dd = _table("loan_drawdown")
+        first = session.scalar(
+            select(func.min(dd.c.value_date)).where(
+                dd.c.status == "disbursed", dd.c.last_accrual_date.is_(None)
+            )
+        )
+        if first is None or first >= through:
+            return [through]
+        last = first - timedelta(days=1)
     if last >= through:
         done = session.scalar(select(LoanBatchRun.id).where(LoanBatchRun.business_date == through))
         return [] if done is not None else [through]
