@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     # Intake
     import_batch_size: int = Field(default=20000, ge=100)
     upload_dir: Path = Path("var/uploads")
+    # The loan book's payment vouchers (合同/发票): stored by SHA-256 under this directory, which
+    # must lie outside anything the web server serves; one file at most voucher_max_bytes (413).
+    voucher_dir: Path = Path("var/vouchers")
+    voucher_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     # Uploads and imports (docs/architecture.md, "Abuse limits"): a request body's bytes,
     # counted while it streams (413); what an .xlsx may expand to, read from its zip directory
     # before it is opened (zip bombs); data rows per file, counted before anything is written;

@@ -67,7 +67,12 @@ def live_server(tmp: Path) -> Iterator[LiveServer]:
     engine = make_engine(url)
     upgrade(engine)
     factory = make_sessionmaker(engine)
-    settings = Settings(mode=Mode.test, database_url=url, secret_key="browser-" + "x" * 32)
+    settings = Settings(
+        mode=Mode.test,
+        database_url=url,
+        secret_key="browser-" + "x" * 32,
+        voucher_dir=tmp / "vouchers",
+    )
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(

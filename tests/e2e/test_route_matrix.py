@@ -65,10 +65,13 @@ READ_APPLICATIONS = frozenset(
 READ_MODELS = frozenset({R.regulator, R.bank_officer, R.bank_approver})
 SCORE_RISK = frozenset({R.bank_officer, R.bank_approver, R.enterprise})
 VALUE_PATENTS = frozenset({R.bank_officer, R.bank_approver})
-# The loan book (贷后): loan:read (a bank its own, an enterprise its own, a regulator its
-# region); loan:manage the lending bank's officer.
+# The loan book: a bank its own loans, an enterprise its own, a regulator its jurisdiction's;
+# the enterprise (or the bank officer for it) requests drawdowns, proposes payees, uploads
+# vouchers and pays; the officer disburses and verifies milestones; the approver approves.
 READ_LOANS = frozenset({R.regulator, R.bank_officer, R.bank_approver, R.enterprise})
+LOAN_CUSTOMER = frozenset({R.bank_officer, R.enterprise})
 MANAGE_LOANS = frozenset({R.bank_officer})
+APPROVE_LOANS = frozenset({R.bank_approver})
 
 MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/me"): ALL,
@@ -156,6 +159,22 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/consultations/{consultation_id}/plan"): frozenset({R.task_force}),
     ("POST", "/api/v1/consultations/{consultation_id}/recompute"): frozenset({R.task_force}),
     ("POST", "/api/v1/consultations/{consultation_id}/close"): frozenset({R.task_force}),
+    # -- the loan book (loans) --
+    ("GET", "/api/v1/loans/contracts"): READ_LOANS,
+    ("GET", "/api/v1/loans/contracts/{contract_id}"): READ_LOANS,
+    ("GET", "/api/v1/loans/contracts/{contract_id}/line"): READ_LOANS,
+    ("POST", "/api/v1/loans/contracts/{contract_id}/drawdowns"): LOAN_CUSTOMER,
+    ("GET", "/api/v1/loans/drawdowns/{drawdown_id}"): READ_LOANS,
+    ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/approve"): APPROVE_LOANS,
+    ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/reject"): APPROVE_LOANS,
+    ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/disburse"): MANAGE_LOANS,
+    ("POST", "/api/v1/loans/contracts/{contract_id}/milestones/{milestone}/verify"): MANAGE_LOANS,
+    ("POST", "/api/v1/loans/contracts/{contract_id}/payees"): LOAN_CUSTOMER,
+    ("POST", "/api/v1/loans/payees/{payee_id}/approve"): APPROVE_LOANS,
+    ("POST", "/api/v1/loans/payees/{payee_id}/reject"): APPROVE_LOANS,
+    ("POST", "/api/v1/loans/contracts/{contract_id}/vouchers"): LOAN_CUSTOMER,
+    ("GET", "/api/v1/loans/vouchers/{voucher_id}/file"): READ_LOANS,
+    ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/payments"): LOAN_CUSTOMER,
     # -- risk models (risk) --
     ("GET", "/api/v1/risk/models"): READ_MODELS,
     ("GET", "/api/v1/risk/models/{model_id}"): READ_MODELS,

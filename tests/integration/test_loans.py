@@ -42,12 +42,15 @@ SIGNED_ON = date(2025, 2, 6)
 MB = 1024 * 1024
 
 
-def signed_contract(w: World, method: Method = Method.equal_instalment) -> int:
-    """鹭质贷 for 厦门鹭芯科技 (Ⅰ类): 300万 for 12 months approved 5 Feb 2025, signed 6 Feb."""
+def signed_contract(
+    w: World, method: Method = Method.equal_instalment, on: date | None = SIGNED_ON
+) -> int:
+    """鹭质贷 for 厦门鹭芯科技 (Ⅰ类): 300万 for 12 months approved 5 Feb 2025, signed on
+    ``on`` (6 Feb 2025; None: today)."""
     app_id = submit(w, "owner-a", date(2025, 1, 23), form(method=method))
     pending(w, app_id, date(2025, 1, 24))
     run(w, Action.approve, "approver", app_id, on=date(2025, 2, 5))
-    run(w, Action.contract, "officer", app_id, note="合同 XMRCB-2025-77", on=SIGNED_ON)
+    run(w, Action.contract, "officer", app_id, note="合同 XMRCB-2025-77", on=on)
     with unit_of_work(w.factory) as s:
         cid = s.scalar(select(LoanContract.id).where(LoanContract.application_id == app_id))
     assert cid is not None

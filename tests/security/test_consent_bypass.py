@@ -59,6 +59,9 @@ def _params(
         "day": day.isoformat(),
         "code": "luzhidai",
         "kind": "certification",
+        "contract_id": 1,  # the loan book (no loan in this world: 404 for everyone)
+        "drawdown_id": 1,
+        "voucher_id": 1,
     }
 
 

@@ -240,8 +240,20 @@ def test_sections_say_everything_in_chinese() -> None:
         "pricing",
         "service",
         "offer",
+        "loan",
     ]
     assert by_code["offer"].lines[0] == "利率类型：浮动利率"
+    # no loan: section in the file: the book's defaults, said
+    assert by_code["loan"].lines == [
+        "产品未载明贷后条款：不可续贷；一律受托支付；还款冲抵顺序 罚息 → 复利 → 利息 → 本金"
+    ]
+    stated = {s.code: s for s in describe.sections(loader.load("luzhidai"))}["loan"].lines
+    assert stated[:3] == [
+        "授信额度：循环使用（还款后额度恢复）；有效期自签约日起 12 个月",
+        "无还本续贷：可办理",
+        "还款冲抵顺序：罚息 → 复利 → 利息 → 本金",
+    ]
+    assert stated[3].startswith("自主支付：单笔不超过 100.00万元")
     assert "逾期罚息：执行利率上浮 50%；不能按期支付的利息按罚息利率计收复利" in (
         by_code["offer"].lines
     )

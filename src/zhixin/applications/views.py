@@ -27,6 +27,7 @@ from zhixin.consent import rules as consent_rules
 from zhixin.errors import Conflict, Invalid, NotFound, ZhixinError
 from zhixin.evaluation import service as evaluation
 from zhixin.kit import clock
+from zhixin.loans import service as loans
 from zhixin.products import service as products
 from zhixin.products.terms import Method
 from zhixin.web.deps import DB, UnitOfWorkRoute, require
@@ -262,11 +263,17 @@ def _page(
     status_code: int = 200,
 ) -> Response:
     a = reading.detail(db, actor=principal, application_id=application_id)
+    contract = (
+        loans.contract_of_application(db, actor=principal, application_id=a.id)
+        if a.state == "contracted" and principal.can(Permission.loan_read)
+        else None
+    )
     return render(
         request,
         "application.html",
         status_code=status_code,
         a=a,
+        contract=contract,
         ex=_evaluation(db, principal, a.evaluation_run_id, a.enterprise_id),
         acts=acts.ACTS,
         reasons=REJECT_REASONS,

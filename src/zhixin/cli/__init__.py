@@ -14,6 +14,7 @@ from zhixin.cli import (  # noqa: F401 - registers commands
     audit_log,
     data,
     evaluation,
+    loans,
     loans_servicing,
     lpr,
     models,

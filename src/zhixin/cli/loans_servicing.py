@@ -1,7 +1,7 @@
 """贷后 commands: the nightly batch, renewal candidates, importing repayments, the NPL ratio.
 
-They hang on the ``zhixin loans`` group (:data:`loans_app`); the book's own commands (list,
-show) join the same group.
+They hang on the book's ``zhixin loans`` group (``zhixin.loans.cli.app``, registered by
+``cli/loans.py``) beside its list and show.
 """
 
 from __future__ import annotations
@@ -14,12 +14,10 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from zhixin.cli._app import _factory, _fail, app, err, out
+from zhixin.cli._app import _factory, _fail, err, out
 from zhixin.errors import ZhixinError
 from zhixin.kit import clock
-
-loans_app = typer.Typer(help="贷后 / the quality-loan book", no_args_is_help=True)
-app.add_typer(loans_app, name="loans")
+from zhixin.loans.cli import app as loans_app  # the book's ``zhixin loans`` group
 
 
 def _day(text: str | None) -> date:

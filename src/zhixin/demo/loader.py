@@ -168,6 +168,7 @@ def load_demo(
         _publish_whitelist(session, run.id)
         result = DemoResult(True, summary.enterprises, summary.records, _logins(session))
     _demo_applications(factory)
+    _demo_loans(factory)
     return result
 
 
@@ -198,5 +199,31 @@ def _demo_applications(factory: sessionmaker[Session]) -> None:
     try:
         with unit_of_work(factory) as session:
             applications_demo.load(session)
+    except ZhixinError:
+        return
+
+
+def _demo_loans(factory: sessionmaker[Session]) -> None:
+    """A few signed 鹭质贷 contracts with drawdowns, payees, vouchers and payments (the loan
+    book's pages); the enterprises with demo logins are tried first."""
+    from zhixin.config import get_settings
+    from zhixin.errors import ZhixinError
+    from zhixin.loans import demo as loans_demo
+
+    settings = get_settings()
+    try:
+        with unit_of_work(factory) as session:
+            ids = session.scalars(
+                select(Enterprise.id)
+                .where(Enterprise.kind == "企业")
+                .order_by(Enterprise.id)
+                .limit(60)
+            ).all()
+            loans_demo.load(
+                session,
+                enterprise_ids=list(ids),
+                store_dir=settings.voucher_dir,
+                max_bytes=settings.voucher_max_bytes,
+            )
     except ZhixinError:
         return

@@ -705,10 +705,13 @@ def upload_voucher(
 
 
 def voucher_file(session: Session, *, actor: Principal, voucher_id: int) -> LoanVoucher:
+    """A voucher whose loan the actor may see, with its file present."""
     v = repo.voucher(session, voucher_id)
     if v is None:
         raise NotFound("未找到该凭证")
     _contract(session, actor, v.contract_id)
+    if not Path(v.stored_path).is_file():
+        raise NotFound("凭证文件不在存储目录中，请联系管理员")
     return v
 
 
@@ -827,6 +830,20 @@ class ContractView:
 
 def view(session: Session, *, actor: Principal, contract_id: int) -> ContractView:
     c = _contract(session, actor, contract_id)
+    names = enterprises.names_by_ids(session, actor=actor, ids=[c.enterprise_id])
+    return _view(session, c, names.get(c.enterprise_id, ("", ""))[1])
+
+
+def view_for_operator(session: Session, *, contract_id: int) -> ContractView:
+    """One contract for the operator's command line (no tenant: every contract)."""
+    c = repo.contract(session, contract_id)
+    if c is None:
+        raise NotFound(NOT_FOUND)
+    ident = enterprises.identity(session, c.enterprise_id)
+    return _view(session, c, ident.name if ident is not None else "")
+
+
+def _view(session: Session, c: LoanContract, enterprise_name: str) -> ContractView:
     line = _line(session, c)
     drawdowns = list(repo.drawdowns_of(session, [c.id]))
     ids = [d.id for d in drawdowns]
@@ -839,12 +856,11 @@ def view(session: Session, *, actor: Principal, contract_id: int) -> ContractVie
         pays[p.drawdown_id].append(p)
         if p.voucher_id is not None:
             by_voucher[p.voucher_id] = by_voucher.get(p.voucher_id, ZERO) + p.amount
-    names = enterprises.names_by_ids(session, actor=actor, ids=[c.enterprise_id])
     return ContractView(
         contract=c,
         line=line,
         availability=availability_of(c, line, drawdowns),
-        enterprise_name=names.get(c.enterprise_id, ("", ""))[1],
+        enterprise_name=enterprise_name,
         drawdowns=[
             DrawdownView(d, plan[d.id], pays[d.id], sum((p.amount for p in pays[d.id]), ZERO))
             for d in drawdowns
@@ -854,6 +870,17 @@ def view(session: Session, *, actor: Principal, contract_id: int) -> ContractVie
             VoucherView(v, by_voucher.get(v.id, ZERO)) for v in repo.vouchers_of(session, c.id)
         ],
         tranches=list((c.terms or {}).get("tranches", [])),
+    )
+
+
+def drawdown_view(session: Session, *, actor: Principal, drawdown_id: int) -> DrawdownView:
+    d = _drawdown(session, actor, drawdown_id)
+    payments = list(repo.payments_of(session, [d.id]))
+    return DrawdownView(
+        d,
+        list(repo.instalments_of(session, [d.id])),
+        payments,
+        sum((p.amount for p in payments), ZERO),
     )
 
 
@@ -882,6 +909,15 @@ class PortfolioRow:
 _RANK = ["normal", "special_mention", "substandard", "doubtful", "loss"]
 
 
+@dataclass(frozen=True)
+class Filters:
+    status: str | None = None
+    product_code: str | None = None
+    classification: str | None = None
+    overdue_only: bool = False
+    maturing_within_days: int | None = None
+
+
 def portfolio(
     session: Session,
     *,
@@ -893,7 +929,7 @@ def portfolio(
     maturing_within_days: int | None = None,
     enterprise_id: int | None = None,
 ) -> list[PortfolioRow]:
-    """The contracts the actor may see, with their drawdowns summed, filtered."""
+    """The contracts the actor may see (its bank's, its own, its jurisdiction's), filtered."""
     if not actor.can(Permission.loan_read):
         raise Forbidden("无权查看贷款")
     if actor.tenant_kind == TenantKind.bank:
@@ -904,24 +940,54 @@ def portfolio(
         bank, ent = None, enterprise_id
     else:
         raise Forbidden("无权查看贷款")
-    before = None
-    if maturing_within_days is not None:
-        before = clock.today() + timedelta(days=maturing_within_days)
-    rows = list(
-        repo.contracts(
-            session,
-            bank_tenant_id=bank,
-            enterprise_id=ent,
-            status=status or None,
-            product_code=product_code or None,
-            maturing_before=before,
-        )
-    )
+    f = Filters(status, product_code, classification, overdue_only, maturing_within_days)
+    rows = _contracts(session, bank, ent, f)
     visible = enterprises.visible_among(
         session, actor=actor, ids=sorted({r.enterprise_id for r in rows})
     )
     rows = [r for r in rows if r.enterprise_id in visible]
     names = enterprises.names_by_ids(session, actor=actor, ids=sorted(visible))
+    return _summed(session, rows, names, f)
+
+
+def portfolio_for_operator(
+    session: Session, *, bank_code: str | None = None, filters: Filters | None = None
+) -> list[PortfolioRow]:
+    """Every contract (of one bank, by its code), for the operator's command line."""
+    f = filters or Filters()
+    rows = [r for r in _contracts(session, None, None, f) if bank_code in (None, r.bank_code)]
+    names: dict[int, tuple[str, str]] = {}
+    for eid in sorted({r.enterprise_id for r in rows}):
+        ident = enterprises.identity(session, eid)
+        if ident is not None:
+            names[eid] = (ident.uscc, ident.name)
+    return _summed(session, rows, names, f)
+
+
+def _contracts(
+    session: Session, bank: int | None, ent: int | None, f: Filters
+) -> list[LoanContract]:
+    before = None
+    if f.maturing_within_days is not None:
+        before = clock.today() + timedelta(days=f.maturing_within_days)
+    return list(
+        repo.contracts(
+            session,
+            bank_tenant_id=bank,
+            enterprise_id=ent,
+            status=f.status or None,
+            product_code=f.product_code or None,
+            maturing_before=before,
+        )
+    )
+
+
+def _summed(
+    session: Session,
+    rows: list[LoanContract],
+    names: dict[int, tuple[str, str]],
+    f: Filters,
+) -> list[PortfolioRow]:
     drawdowns = repo.drawdowns_of(session, [r.id for r in rows])
     by_contract: dict[int, list[LoanDrawdown]] = {}
     for d in drawdowns:
@@ -939,9 +1005,9 @@ def portfolio(
         ds = [d for d in by_contract.get(r.id, []) if d.status in ("disbursed", "settled")]
         worst = max((_RANK.index(d.classification) for d in ds), default=0)
         overdue = sum((d.overdue_principal + d.overdue_interest for d in ds), ZERO)
-        if classification and _RANK[worst] != classification:
+        if f.classification and _RANK[worst] != f.classification:
             continue
-        if overdue_only and overdue <= 0:
+        if f.overdue_only and overdue <= 0:
             continue
         uscc, name = names.get(r.enterprise_id, ("", ""))
         out.append(

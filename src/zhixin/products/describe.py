@@ -9,6 +9,7 @@ from decimal import Decimal
 from zhixin.products import text
 from zhixin.products.pricing import compute_rate
 from zhixin.products.schema import (
+    ALLOCATION_LABELS,
     CHANNEL_LABELS,
     FEE_BALANCE_LABELS,
     FEE_BASE_LABELS,
@@ -226,6 +227,24 @@ def _offer(p: Product) -> list[str]:
     return lines
 
 
+def _loan(p: Product) -> list[str]:
+    """贷后条款, frozen onto the contract at signing (the loan book)."""
+    loan = p.loan
+    if loan is None:
+        return [
+            "产品未载明贷后条款：不可续贷；一律受托支付；还款冲抵顺序 罚息 → 复利 → 利息 → 本金"
+        ]
+    order = " → ".join(ALLOCATION_LABELS[x] for x in loan.allocation_order)
+    months = f"自签约日起 {loan.line_months} 个月" if loan.line_months else "与贷款期限相同"
+    return [
+        f"授信额度：{'循环使用（还款后额度恢复）' if loan.revolving else '不循环'}；有效期{months}",
+        f"无还本续贷：{'可办理' if loan.renewal_allowed else '不可办理'}",
+        f"还款冲抵顺序：{order}",
+        f"自主支付：单笔不超过 {text.wan(loan.self_payment.max_amount)}，其余受托支付给"
+        f"经银行核准的收款人（依据：{loan.self_payment.source}）",
+    ]
+
+
 def _raroc(p: Product) -> list[str]:
     r = p.raroc
     if r is None:
@@ -267,6 +286,7 @@ def sections(p: Product) -> list[Section]:
         Section("service", "服务", _service(p)),
         Section("auto_rules", "自动规则", auto),
         Section("offer", "报价条款", _offer(p)),
+        Section("loan", "贷后条款", _loan(p)),
         Section("raroc", "RAROC 测算参数（银行内部）", _raroc(p)),
     ]
     return [s for s in found if s.lines]

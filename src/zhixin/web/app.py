@@ -159,7 +159,9 @@ def _include_routers(app: FastAPI) -> None:
     from zhixin.evaluation import views as evaluation_views
     from zhixin.intake import endpoints as intake_api
     from zhixin.intake import views as intake_views
+    from zhixin.loans import endpoints as loans_api
     from zhixin.loans import servicing_endpoints as loans_servicing_api
+    from zhixin.loans import views as loans_views
     from zhixin.lpr import endpoints as lpr_api
     from zhixin.lpr import views as lpr_views
     from zhixin.portrait import endpoints as portrait_api
@@ -190,6 +192,7 @@ def _include_routers(app: FastAPI) -> None:
     for module in (workdays_api, lpr_api, products_api, quotes_api, applications_api):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(risk_api.router, prefix="/api/v1")
+    app.include_router(loans_api.router, prefix="/api/v1")
     app.include_router(loans_servicing_api.router, prefix="/api/v1")
     for module in (
         pages,
@@ -209,6 +212,7 @@ def _include_routers(app: FastAPI) -> None:
         quotes_views,
         applications_views,
         risk_views,
+        loans_views,
     ):
         app.include_router(module.router)
 
