@@ -495,3 +495,27 @@ def test_an_xlsx_from_the_core_system_imports_once(
         assert s.scalar(select(func.count()).select_from(LoanRepayment)) == 1
         row = s.get(LoanDrawdown, dd)
         assert row is not None and row.outstanding_principal == D("1500.00")
+
+
+@pytest.mark.databases
+def test_large_balances_do_not_overflow_the_integer_arithmetic(
+    factory: sessionmaker[Session],
+) -> None:
+    """9亿 overdue at 23.999999 % × 1.5: the products inside the batch's integer division stay
+    within 64 bits (the split), and the day's 罚息 is the rules' to the fen."""
+    amount, rate = D("900000000.00"), D("23.999999")
+    with unit_of_work(factory) as s:
+        book = make_book(s, markup=D("0.5"))
+        dd = add_drawdown(
+            s, book, book.contract_ids[0], amount=amount, annual_rate=rate,
+            value_date=START, instalments=[(START, amount, D("1234567.89"))],
+        )  # fmt: skip
+        batch.close_day(s, START)
+    terms = rules.Terms(annual_rate=rate, markup=D("50"))
+    with factory() as s:
+        row = s.get(LoanDrawdown, dd)
+        assert row is not None
+        assert row.penalty_interest == rules.one_day(amount, terms.penalty_rate)
+        assert row.compound_interest == rules.one_day(D("1234567.89"), terms.penalty_rate)
+        # 9亿 × 35.9999985 % / 360 = 899,999.9625
+        assert row.penalty_interest == D("899999.96")

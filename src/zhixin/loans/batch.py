@@ -322,7 +322,9 @@ def close_day(
         fen_of(dd.c.overdue_principal), penalty_factor, DAILY * RATE_SCALE * MARKUP_SCALE
     )
     # 复利 unless the contract's frozen terms say ``compound: false``
-    no_compound = contract.c.terms["compound"].as_boolean().is_(False)
+    # (a missing key charges 复利: MySQL's rendering of as_boolean() reads NULL as false)
+    flag = contract.c.terms["compound"]
+    no_compound = and_(flag.as_json().is_not(None), flag.as_boolean().is_(False))
     compound = fen_of(dd.c.compound_interest) + case(
         (no_compound, _int(0)),
         else_=half_up_quotient(
