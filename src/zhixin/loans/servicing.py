@@ -301,7 +301,7 @@ def import_repayments(
     report = ImportReport()
     try:
         rows = iter_rows(path, filename)
-        header_line, header = next(rows, (0, []))
+        _, header = next(rows, (0, []))
         names = [str(h or "").strip() for h in header]
         missing = [h for h in IMPORT_HEADERS if h not in names]
         if missing:
@@ -354,7 +354,6 @@ def import_repayments(
                 report.entered += 1
             else:
                 report.duplicates += 1
-        del header_line
     except FileRefused as exc:
         raise Invalid(exc.message, status=exc.status) from exc
     audit.record(
