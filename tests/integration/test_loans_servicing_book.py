@@ -59,7 +59,11 @@ def test_a_signed_loan_is_accrued_repaid_on_time_and_listed_for_renewal(
         dd = s.get(LoanDrawdown, did)
         assert dd is not None
         assert (dd.days_past_due, dd.classification, dd.penalty_interest) == (0, "normal", 0)
-        inst = s.scalars(select(LoanInstalment).where(LoanInstalment.drawdown_id == did)).first()
+        inst = s.scalars(
+            select(LoanInstalment)
+            .where(LoanInstalment.drawdown_id == did)
+            .order_by(LoanInstalment.seq)
+        ).first()
         assert inst is not None and inst.status == "paid"
         found = svc.renewal_candidates(s, today=date(2025, 12, 1), within=90)
         assert [c.contract_id for c in found] == [cid]
