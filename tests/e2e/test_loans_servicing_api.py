@@ -82,7 +82,13 @@ def test_repayments_and_classification_over_the_api(
         assert worse.status_code == 201, worse.text
         history = client.get(f"{url}/classification").json()
         assert [(c["to_class"], c["by"]) for c in history][-1] == ("substandard", "officer")
+        npl = client.get("/api/v1/loans/npl?by=bank").json()
+        assert [(r["balance"], r["non_performing"], r["ratio"]) for r in npl] == [
+            ("5054.00", "5054.00", "1")
+        ]
+        assert client.get("/api/v1/loans/npl?by=colour").status_code == 422
     with TestClient(app) as client:
         h = {"X-CSRF-Token": login(client, "other")}
         assert client.get(f"{url}/repayments").status_code == 404
         assert client.post(f"{url}/repayments", json=body, headers=h).status_code == 404
+        assert client.get("/api/v1/loans/npl?by=bank").json() == []  # not its loans

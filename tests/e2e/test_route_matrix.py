@@ -185,6 +185,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/risk/patents/valuations/{valuation_id}/override"): VALUE_PATENTS,
     # -- servicing (loans): the book's readers see repayments and classes; the lending bank's
     # officer enters repayments and classifies --
+    ("GET", "/api/v1/loans/npl"): frozenset({R.regulator, R.bank_officer, R.bank_approver}),
     ("GET", "/api/v1/loans/drawdowns/{drawdown_id}/repayments"): READ_LOANS,
     ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/repayments"): MANAGE_LOANS,
     ("GET", "/api/v1/loans/drawdowns/{drawdown_id}/classification"): READ_LOANS,

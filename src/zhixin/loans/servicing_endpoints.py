@@ -89,6 +89,23 @@ def _change(c: LoanClassification) -> ClassificationOut:
     )
 
 
+class NplOut(BaseModel):
+    key: str = Field(description="银行代码、产品代码或地区代码")
+    balance: Decimal = Field(description="贷款本金余额，元")
+    non_performing: Decimal = Field(description="次级 + 可疑 + 损失 本金余额，元")
+    ratio: Decimal | None = Field(description="不良贷款率（小数，0.0123 即 1.23%）")
+
+
+@router.get("/loans/npl", response_model=list[NplOut])
+def npl(db: DB, principal: Reader, by: str = "bank") -> list[NplOut]:
+    """不良贷款率 by ``bank``, ``product`` or ``region``: a bank its own loans, a regulator its
+    jurisdiction's."""
+    return [
+        NplOut(key=r.key, balance=r.balance, non_performing=r.non_performing, ratio=r.ratio)
+        for r in servicing.npl_for(db, actor=principal, by=by)
+    ]
+
+
 @router.get("/loans/drawdowns/{drawdown_id}/repayments", response_model=list[RepaymentOut])
 def list_repayments(drawdown_id: int, db: DB, principal: Reader) -> list[RepaymentOut]:
     """A drawdown's repayments with their allocation, oldest first."""
