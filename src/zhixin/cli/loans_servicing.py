@@ -100,8 +100,11 @@ def renewals_command(
     from zhixin.loans import servicing
 
     today = _day(day)
-    with _factory()() as session:
-        found = servicing.renewal_candidates(session, today=today, within=within)
+    try:
+        with _factory()() as session:
+            found = servicing.renewal_candidates(session, today=today, within=within)
+    except ZhixinError as exc:
+        raise _fail(exc.message) from exc
     table = Table("合同号", "企业", "到期日", "窗口", "可续贷", "原因", title=f"{within} 天内到期")
     for c in found:
         table.add_row(
