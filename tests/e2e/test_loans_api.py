@@ -183,7 +183,11 @@ def test_the_api_whole_way_and_bad_input_in_chinese_writing_nothing(
     assert loan.status_code == 200
     assert "JC-2025-031" in loan.text and "**** **** 9876" in loan.text
     assert "6222021000009876" not in loan.text
-    assert "我的贷款" in owner.get("/loans").text
+    mine = owner.get("/loans")
+    assert "我的贷款" in mine.text and "应还" in mine.text
+    row = owner.get("/api/v1/loans/contracts").json()[0]
+    assert row["next_due"] == d["schedule"][0]["due_date"]
+    assert row["next_payment"] == d["schedule"][0]["payment"]
 
 
 def test_the_cli_lists_and_shows_loans(factory: sessionmaker[Session], settings: Settings) -> None:

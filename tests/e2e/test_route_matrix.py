@@ -163,6 +163,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/loans/contracts"): READ_LOANS,
     ("GET", "/api/v1/loans/contracts/{contract_id}"): READ_LOANS,
     ("GET", "/api/v1/loans/contracts/{contract_id}/line"): READ_LOANS,
+    ("POST", "/api/v1/loans/contracts/{contract_id}/line/frozen"): APPROVE_LOANS,
     ("POST", "/api/v1/loans/contracts/{contract_id}/drawdowns"): LOAN_CUSTOMER,
     ("GET", "/api/v1/loans/drawdowns/{drawdown_id}"): READ_LOANS,
     ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/approve"): APPROVE_LOANS,

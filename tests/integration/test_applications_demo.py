@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,10 +14,9 @@ from zhixin.kit.db import unit_of_work
 
 
 def test_the_demo_has_applications_in_three_states(
-    factory: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("ZHIXIN_VOUCHER_DIR", str(tmp_path))  # the demo loans' vouchers
-    assert load_demo(factory, enterprises=200).loaded
+    assert load_demo(factory, enterprises=200, voucher_dir=tmp_path).loaded
     with unit_of_work(factory) as s:
         q = reading.operator_queue(s)
         # the signed ones are the loan book's demo (tests/integration/test_loans_demo.py)

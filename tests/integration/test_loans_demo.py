@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,10 +15,9 @@ from zhixin.loans.models import LoanContract, LoanDrawdown, LoanPayment, LoanVou
 
 
 def test_the_demo_has_loans_with_payments_and_vouchers(
-    factory: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("ZHIXIN_VOUCHER_DIR", str(tmp_path))
-    assert load_demo(factory, enterprises=200).loaded
+    assert load_demo(factory, enterprises=200, voucher_dir=tmp_path).loaded
     with unit_of_work(factory) as s:
         contracts = s.scalars(select(LoanContract)).all()
         assert 1 <= len(contracts) <= 3

@@ -86,6 +86,8 @@ def demo(
             make_sessionmaker(engine),
             enterprises=enterprises,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
+            voucher_dir=settings.voucher_dir,
+            voucher_max_bytes=settings.voucher_max_bytes,
         )
     engine.dispose()
     if result.loaded:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -105,8 +106,11 @@ def load_demo(
     enterprises: int = 3000,
     seed: int = 20251,
     progress: Callable[[int, int], None] | None = None,
+    voucher_dir: Path | None = None,
+    voucher_max_bytes: int | None = None,
 ) -> DemoResult:
-    """Load the demo region once; a second call only lists the logins."""
+    """Load the demo region once; a second call only lists the logins. The demo loans'
+    voucher files go to ``voucher_dir`` (default: the settings')."""
     from zhixin.demo.synth import load_into_database
 
     with unit_of_work(factory) as session:
@@ -168,7 +172,7 @@ def load_demo(
         _publish_whitelist(session, run.id)
         result = DemoResult(True, summary.enterprises, summary.records, _logins(session))
     _demo_applications(factory)
-    _demo_loans(factory)
+    _demo_loans(factory, voucher_dir, voucher_max_bytes)
     return result
 
 
@@ -203,14 +207,19 @@ def _demo_applications(factory: sessionmaker[Session]) -> None:
         return
 
 
-def _demo_loans(factory: sessionmaker[Session]) -> None:
+def _demo_loans(
+    factory: sessionmaker[Session], voucher_dir: Path | None, max_bytes: int | None
+) -> None:
     """A few signed 鹭质贷 contracts with drawdowns, payees, vouchers and payments (the loan
     book's pages); the enterprises with demo logins are tried first."""
     from zhixin.config import get_settings
     from zhixin.errors import ZhixinError
     from zhixin.loans import demo as loans_demo
 
-    settings = get_settings()
+    if voucher_dir is None or max_bytes is None:
+        settings = get_settings()
+        voucher_dir = voucher_dir or settings.voucher_dir
+        max_bytes = max_bytes or settings.voucher_max_bytes
     try:
         with unit_of_work(factory) as session:
             ids = session.scalars(
@@ -222,8 +231,8 @@ def _demo_loans(factory: sessionmaker[Session]) -> None:
             loans_demo.load(
                 session,
                 enterprise_ids=list(ids),
-                store_dir=settings.voucher_dir,
-                max_bytes=settings.voucher_max_bytes,
+                store_dir=voucher_dir,
+                max_bytes=max_bytes,
             )
     except ZhixinError:
         return

@@ -3,6 +3,7 @@ adds its commands — batch, renewals, import-repayments — to the same Typer `
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -20,9 +21,11 @@ from zhixin.loans.models import (
 app = typer.Typer(help="贷后台账 / the quality-loan book", no_args_is_help=True)
 
 
-def _yuan(value: object) -> str:
-    from decimal import Decimal
+def _num(value: Decimal) -> str:
+    return format(value.normalize(), "f")
 
+
+def _yuan(value: object) -> str:
     amount = Decimal(str(value))
     if abs(amount) >= 10000:
         return f"{(amount / 10000).quantize(Decimal('0.01')):,} 万元"
@@ -67,7 +70,7 @@ def loans_list(
             _yuan(r.limit),
             _yuan(r.outstanding),
             _yuan(r.overdue) if r.overdue else "—",
-            f"{r.rate.normalize()}%",
+            f"{_num(r.rate)}%",
             r.maturity_date.isoformat(),
             f"{CONTRACT_STATUS_LABELS.get(r.status, r.status)} · "
             f"{CLASSIFICATION_LABELS.get(r.classification, r.classification)}",
@@ -93,12 +96,10 @@ def loans_show(contract_id: Annotated[int, typer.Argument(help="合同编号（�
         f"产品 {c.product_code}（版本 #{c.product_version_id}）· 申请 #{c.application_id} · "
         f"{CONTRACT_STATUS_LABELS.get(c.status, c.status)}"
     )
-    rate = f"合同利率 {c.contract_rate.normalize()}%"
+    rate = f"合同利率 {_num(c.contract_rate)}%"
     if c.rate_kind == "floating":
-        rate += (
-            f"（LPR {c.lpr_tenor} + {c.spread.normalize()} 个百分点；重定价日 {c.repricing_date}）"
-        )
-    out.print(f"{rate} · 罚息上浮 {(c.penalty_markup * 100).normalize()}% · {c.method}")
+        rate += f"（LPR {c.lpr_tenor} + {_num(c.spread)} 个百分点；重定价日 {c.repricing_date}）"
+    out.print(f"{rate} · 罚息上浮 {_num(c.penalty_markup * 100)}% · {c.method}")
     out.print(f"期限 {c.term_months} 个月：{c.start_date} 至 {c.maturity_date}")
     out.print(
         f"授信额度 {_yuan(v.line.limit_amount)}（有效期至 {v.line.expiry}"
@@ -114,7 +115,7 @@ def loans_show(contract_id: Annotated[int, typer.Argument(help="合同编号（�
         d = dv.row
         out.print(
             f"用信 #{d.id}：{_yuan(d.amount)} · {DRAWDOWN_STATUS_LABELS.get(d.status, d.status)}"
-            + (f" · 执行利率 {d.annual_rate.normalize()}%" if d.annual_rate is not None else "")
+            + (f" · 执行利率 {_num(d.annual_rate)}%" if d.annual_rate is not None else "")
             + (f" · 放款日 {d.value_date} · 到期日 {d.maturity}" if d.value_date else "")
             + f" · 已支付 {_yuan(dv.paid)}"
         )

@@ -17,6 +17,7 @@ from zhixin.loans.schemas import (
     ContractRowOut,
     DrawdownIn,
     DrawdownOut,
+    FreezeIn,
     LineOut,
     NoteIn,
     PayeeIn,
@@ -72,6 +73,15 @@ def contract(contract_id: int, db: DB, principal: Reader) -> ContractOut:
 @router.get("/contracts/{contract_id}/line", response_model=LineOut)
 def line(contract_id: int, db: DB, principal: Reader) -> LineOut:
     """授信额度: limit, expiry, and what is available now."""
+    return LineOut.of(service.view(db, actor=principal, contract_id=contract_id))
+
+
+@router.post("/contracts/{contract_id}/line/frozen", response_model=LineOut)
+def freeze(contract_id: int, body: FreezeIn, db: DB, principal: Approver) -> LineOut:
+    """冻结 / 解冻 part of the line (the amount frozen from now on; 0 releases it)."""
+    service.set_frozen(
+        db, actor=principal, contract_id=contract_id, amount=body.amount, reason=body.reason
+    )
     return LineOut.of(service.view(db, actor=principal, contract_id=contract_id))
 
 

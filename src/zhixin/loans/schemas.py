@@ -45,6 +45,11 @@ class ReasonIn(_In):
     reason: str = Field(min_length=1, max_length=500, description="理由")
 
 
+class FreezeIn(_In):
+    amount: Decimal = Field(ge=0, max_digits=18, decimal_places=2, description="冻结金额（元）")
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class NoteIn(_In):
     note: str = Field("", max_length=200)
 
@@ -369,6 +374,7 @@ class ContractRowOut(BaseModel):
     classification_label: str
     days_past_due: int
     next_due: dt.date | None
+    next_payment: Money
 
     @classmethod
     def of(cls, r: PortfolioRow) -> ContractRowOut:

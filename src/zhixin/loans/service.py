@@ -298,6 +298,37 @@ def _line(session: Session, c: LoanContract) -> LoanCreditLine:
     return line
 
 
+def set_frozen(
+    session: Session, *, actor: Principal, contract_id: int, amount: Decimal, reason: str
+) -> LoanCreditLine:
+    """冻结 part of the line (risk control by the bank's approver): the amount frozen now, 0
+    to release; availability falls by it."""
+    c = _as(session, actor, contract_id, Permission.loan_approve)
+    _active(c)
+    line = _line(session, c)
+    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        raise Invalid("冻结金额须为不小于零、精确到分的金额")
+    if amount > line.limit_amount:
+        raise Invalid(f"冻结金额不能超过授信额度 {line.limit_amount:,.2f} 元")
+    if not reason.strip():
+        raise Invalid("请填写冻结或解冻的理由")
+    before = line.frozen_amount
+    line.frozen_amount = amount
+    _bump(session, c)
+    _audit(
+        session,
+        actor,
+        "line.freeze",
+        "loan_credit_line",
+        line.id,
+        contract_id=c.id,
+        before=str(before),
+        after=str(amount),
+        reason=reason.strip()[:200],
+    )
+    return line
+
+
 # -- drawdowns -------------------------------------------------------------------------------
 
 
@@ -904,6 +935,7 @@ class PortfolioRow:
     classification: str  # the worst of its drawdowns
     days_past_due: int
     next_due: date | None
+    next_payment: Decimal  # principal + interest of every instalment due on next_due
 
 
 _RANK = ["normal", "special_mention", "substandard", "doubtful", "loss"]
@@ -993,13 +1025,18 @@ def _summed(
     for d in drawdowns:
         by_contract.setdefault(d.contract_id, []).append(d)
     dues: dict[int, date] = {}
+    amounts: dict[int, Decimal] = {}
     live = [d.id for d in drawdowns if d.status == "disbursed"]
     owner = {d.id: d.contract_id for d in drawdowns}
     for i in repo.instalments_of(session, live):
-        if i.status != "paid":
-            cid = owner[i.drawdown_id]
-            if cid not in dues or i.due_date < dues[cid]:
-                dues[cid] = i.due_date
+        if i.status == "paid":
+            continue
+        cid = owner[i.drawdown_id]
+        left = i.principal + i.interest - i.principal_paid - i.interest_paid
+        if cid not in dues or i.due_date < dues[cid]:
+            dues[cid], amounts[cid] = i.due_date, left
+        elif i.due_date == dues[cid]:
+            amounts[cid] += left
     out = []
     for r in rows:
         ds = [d for d in by_contract.get(r.id, []) if d.status in ("disbursed", "settled")]
@@ -1030,6 +1067,7 @@ def _summed(
                 classification=_RANK[worst],
                 days_past_due=max((d.days_past_due for d in ds), default=0),
                 next_due=dues.get(r.id),
+                next_payment=amounts.get(r.id, ZERO),
             )
         )
     return out

@@ -54,7 +54,18 @@ EXPORT_HEADERS = (
     "五级分类",
     "逾期天数",
     "下一还款日",
+    "下一期应还（元）",
 )
+
+
+def num(value: Decimal) -> str:
+    """A rate or percentage as written: 5.3, 3.45, 50 (no exponent, no trailing zeros)."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def dec(value: object) -> Decimal:
+    return Decimal(str(value))
 
 
 def _rows(
@@ -112,6 +123,7 @@ def loans_page(
         maturing_within=maturing_within,
         today=clock.today(),
         query=request.url.query,
+        num=num,
     )
 
 
@@ -148,6 +160,7 @@ def loans_export(
                 CLASSIFICATION_LABELS.get(r.classification, r.classification),
                 r.days_past_due,
                 r.next_due,
+                r.next_payment,
             ]
         )
     name = f"loans-{clock.today().isoformat()}.xlsx"
@@ -185,6 +198,8 @@ def loan_page(
         kinds=rules.PAYEE_KINDS,
         rate_kinds=rules.RATE_KINDS,
         mask=rules.mask_account,
+        num=num,
+        dec=dec,
         done=done[:40],
     )
 
@@ -243,6 +258,24 @@ def reject_form(
 def disburse_form(drawdown_id: int, db: DB, principal: Manager) -> Response:
     d = service.disburse(db, actor=principal, drawdown_id=drawdown_id)
     return _back(d.contract_id, "disbursed")
+
+
+@router.post("/loans/{contract_id}/frozen")
+def freeze_form(
+    contract_id: int,
+    db: DB,
+    principal: Approver,
+    amount: Annotated[str, Form(max_length=32)],
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    service.set_frozen(
+        db,
+        actor=principal,
+        contract_id=contract_id,
+        amount=amount_of(amount, "冻结金额"),
+        reason=reason,
+    )
+    return _back(contract_id, "frozen")
 
 
 @router.post("/loans/{contract_id}/milestones/verify")
