@@ -237,6 +237,16 @@ def build(url: str, n: int, day: date, paid_through: date) -> None:
     engine.dispose()
 
 
+def _peak_rss_mib() -> float:
+    """This process's peak resident memory: VmHWM, which starts afresh at exec (ru_maxrss
+    would carry the forking parent's)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def run_days(url: str, first: date, days: int) -> dict[str, Any]:
     """In this (child) process: close ``days`` days from ``first``; seconds and peak memory."""
     from zhixin.kit.db import make_engine, make_sessionmaker, unit_of_work
@@ -269,7 +279,7 @@ def run_days(url: str, first: date, days: int) -> dict[str, Any]:
         "max_day": max(per_day),
         "median_day": sorted(per_day)[len(per_day) // 2],
         "steps": {k: round(v, 2) for k, v in steps.items()},
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mib": _peak_rss_mib(),
         "last": {
             "drawdowns": last.drawdowns,
             "overdue": last.overdue,

@@ -44,6 +44,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    false,
     func,
     insert,
     literal,
@@ -302,7 +303,12 @@ def close_day(
                     literal("rule"),
                     literal("日终批处理按逾期天数分类"),
                     literal(started),
-                ).where(eligible, may_move, new_class != dd.c.classification),
+                ).where(
+                    eligible,
+                    # CASE: the class (and its officer subquery) only for rows that may move —
+                    # PostgreSQL evaluates AND-ed conditions in any order
+                    case((may_move, new_class != dd.c.classification), else_=false()),
+                ),
             )
             .execution_options(preserve_rowcount=True)
         )
