@@ -48,57 +48,56 @@ def _approved_contract(
 ) -> int | None:
     """An application by the officer for the enterprise, approved and signed; None when the
     enterprise does not qualify (everything it wrote is rolled back to the savepoint)."""
-    nested = session.begin_nested()
     try:
-        app = applications.submit(
-            session,
-            actor=officer,
-            form=ApplicationIn(
-                product_code="luzhidai",
-                enterprise_id=enterprise_id,
-                authorisation_attested=True,
-                amount=Decimal(amount),
-                term_months=12,
-                method=Method.equal_instalment,
-                purpose="质量提升：认证、检测与设备购置",
-                use_of_funds="受托支付给认证机构、检测实验室与设备供应商",
-                annual_sales=Decimal("30000000.00"),
-                materials=MATERIALS,
-            ),
-        )
-        for action in (Action.accept, Action.start_review):
-            workflow.move(session, action, actor=officer, application_id=app.id)
-        for code in ("fixed_premises", "real_need", "lawful_use"):
-            try:
-                checks.attest(
-                    session,
-                    actor=officer,
-                    application_id=app.id,
-                    code=code,
-                    passed=True,
-                    note="演示：已实地核实",
-                )
-            except ZhixinError:
-                continue  # decided by the records already
-        workflow.move(
-            session,
-            Action.submit_for_approval,
-            actor=officer,
-            application_id=app.id,
-            inputs=Inputs(recommendation="approve", note="演示：五项标准均通过"),
-        )
-        workflow.move(session, Action.approve, actor=approver, application_id=app.id)
-        workflow.move(
-            session,
-            Action.contract,
-            actor=officer,
-            application_id=app.id,
-            inputs=Inputs(note="演示合同"),
-        )
+        # a savepoint: a firm that does not qualify leaves nothing behind
+        with session.begin_nested():
+            app = applications.submit(
+                session,
+                actor=officer,
+                form=ApplicationIn(
+                    product_code="luzhidai",
+                    enterprise_id=enterprise_id,
+                    authorisation_attested=True,
+                    amount=Decimal(amount),
+                    term_months=12,
+                    method=Method.equal_instalment,
+                    purpose="质量提升：认证、检测与设备购置",
+                    use_of_funds="受托支付给认证机构、检测实验室与设备供应商",
+                    annual_sales=Decimal("30000000.00"),
+                    materials=MATERIALS,
+                ),
+            )
+            for action in (Action.accept, Action.start_review):
+                workflow.move(session, action, actor=officer, application_id=app.id)
+            for code in ("fixed_premises", "real_need", "lawful_use"):
+                try:
+                    checks.attest(
+                        session,
+                        actor=officer,
+                        application_id=app.id,
+                        code=code,
+                        passed=True,
+                        note="演示：已实地核实",
+                    )
+                except ZhixinError:
+                    continue  # decided by the records already
+            workflow.move(
+                session,
+                Action.submit_for_approval,
+                actor=officer,
+                application_id=app.id,
+                inputs=Inputs(recommendation="approve", note="演示：五项标准均通过"),
+            )
+            workflow.move(session, Action.approve, actor=approver, application_id=app.id)
+            workflow.move(
+                session,
+                Action.contract,
+                actor=officer,
+                application_id=app.id,
+                inputs=Inputs(note="演示合同"),
+            )
     except ZhixinError:
-        nested.rollback()
         return None
-    nested.commit()
     contract = service.contract_of_application(session, actor=officer, application_id=app.id)
     return contract.id if contract is not None else None
 
