@@ -42,6 +42,7 @@ from zhixin.intake import endpoints as intake_api
 from zhixin.intake import views as intake_views
 from zhixin.kit.db import make_engine, make_sessionmaker, utcnow
 from zhixin.loans import endpoints as loans_api
+from zhixin.loans import servicing_endpoints as loans_servicing_api
 from zhixin.loans import views as loans_views
 from zhixin.lpr import endpoints as lpr_api
 from zhixin.lpr import views as lpr_views
@@ -133,6 +134,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (applications_api.router, API),
     (risk_api.router, API),
     (loans_api.router, API),
+    (loans_servicing_api.router, API),
     (disputes_api.router, API),
     (home_views.router, ""),
     (accounts_views.router, ""),

@@ -12,6 +12,7 @@ from zhixin.evaluation import models as evaluation_models
 from zhixin.intake import models as intake_models
 from zhixin.kit.db import Base
 from zhixin.loans import models as loans_models
+from zhixin.loans import servicing_models as loans_servicing_models
 from zhixin.lpr import models as lpr_models
 from zhixin.products import models as products_models
 from zhixin.quotes import models as quotes_models
@@ -33,6 +34,7 @@ __all__ = [
     "evaluation_models",
     "intake_models",
     "loans_models",
+    "loans_servicing_models",
     "lpr_models",
     "metadata",
     "products_models",

@@ -192,6 +192,13 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/disputes/{dispute_id}/evidence"): frozenset({R.enterprise, R.regulator}),
     ("POST", "/api/v1/disputes/{dispute_id}/proposal"): frozenset({R.regulator}),
     ("POST", "/api/v1/disputes/{dispute_id}/decision"): frozenset({R.regulator}),
+    # -- servicing (loans): the book's readers see repayments and classes; the lending bank's
+    # officer enters repayments and classifies --
+    ("GET", "/api/v1/loans/npl"): frozenset({R.regulator, R.bank_officer, R.bank_approver}),
+    ("GET", "/api/v1/loans/drawdowns/{drawdown_id}/repayments"): READ_LOANS,
+    ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/repayments"): MANAGE_LOANS,
+    ("GET", "/api/v1/loans/drawdowns/{drawdown_id}/classification"): READ_LOANS,
+    ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/classification"): MANAGE_LOANS,
 }
 PUBLIC: set[tuple[str, str]] = set()
 

@@ -17,6 +17,7 @@ from zhixin.cli import (  # noqa: F401 - registers commands
     data,
     evaluation,
     loans,
+    loans_servicing,
     lpr,
     models,
     operators,

@@ -70,6 +70,17 @@ def names_by_ids(
     return {i: (u, n) for i, u, n in session.execute(stmt)}
 
 
+def regions_by_ids(session: Session, ids: Sequence[int]) -> dict[int, str | None]:
+    """id → region code (administrative division) for the given ids, 1,000 ids a statement."""
+    out: dict[int, str | None] = {}
+    unique = sorted(set(ids))
+    for k in range(0, len(unique), 1000):
+        chunk = unique[k : k + 1000]
+        stmt = select(Enterprise.id, Enterprise.region_code).where(Enterprise.id.in_(chunk))
+        out.update({int(i): r for i, r in session.execute(stmt)})
+    return out
+
+
 def ids_in_region(session: Session, ids: Sequence[int], region_prefix: str) -> set[int]:
     """Those of ``ids`` whose region code starts with ``region_prefix``."""
     if not ids:

@@ -196,3 +196,5 @@ def names_by_ids(
 identity = repo.identity
 # The id of the enterprise with this (normalised) USCC, or None.
 id_by_uscc = repo.id_by_uscc
+# id → region code of the given enterprises (the loan book's NPL ratio by region).
+regions_by_ids = repo.regions_by_ids

@@ -516,7 +516,8 @@ def disburse(
     d.maturity = sched.maturity
     d.lpr_rate, d.lpr_on, d.annual_rate = lpr_rate, lpr_on, rate
     d.outstanding_principal = d.amount
-    d.last_accrual_date = day
+    # no day closed yet: the nightly batch closes the value date itself (it bears interest)
+    d.last_accrual_date = None
     for i in sched.instalments:
         session.add(
             LoanInstalment(
