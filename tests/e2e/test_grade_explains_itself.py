@@ -108,6 +108,11 @@ def test_radar_axes_use_each_dimensions_reachable_maximum(
         login(firm, "firm")
         home = firm.get("/").text
         assert SCALE_NOTE in home
+        # the enterprise reaches the explanation from its own page
+        link = f'href="/evaluation/runs/{run_id}/enterprises/{own}" id="why-link"'
+        assert link in home
+        explained = firm.get(f"/evaluation/runs/{run_id}/enterprises/{own}")
+        assert explained.status_code == 200 and "总分 = Σ 维度得分 × 权重 ÷ 100" in explained.text
         for d in dims:
             assert f"{d['points']}/{maxima[d['code']]}" in home
             if d["advice"]:
