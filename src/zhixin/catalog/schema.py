@@ -178,8 +178,11 @@ class Catalog(_Model):
         ),
     )
 
-    def reachable_total(self) -> int:
-        """The highest total score any enterprise can reach (whole points, rounded down)."""
+    def dimension_maxima(self) -> dict[str, int]:
+        """Each dimension's highest reachable score: min(Σ its elements' best points, cap).
+
+        The radar charts draw each axis to this length (a dimension whose elements give at most
+        20 points is drawn on a 0–20 axis, not on its nominal cap of 100)."""
         best: dict[str, int] = {d.code: 0 for d in self.dimensions}
         for e in self.elements:
             points = (
@@ -188,7 +191,12 @@ class Catalog(_Model):
                 else [e.points if t.points is None else t.points for t in e.tiers]
             )
             best[e.dimension] = best.get(e.dimension, 0) + max(points)
-        return sum(min(best[d.code], d.cap) * d.weight for d in self.dimensions) // 100
+        return {d.code: min(best[d.code], d.cap) for d in self.dimensions}
+
+    def reachable_total(self) -> int:
+        """The highest total score any enterprise can reach (whole points, rounded down)."""
+        maxima = self.dimension_maxima()
+        return sum(maxima[d.code] * d.weight for d in self.dimensions) // 100
 
     def level_rank(self, code: str) -> int:
         """0 for the best level."""

@@ -81,12 +81,17 @@ def describe_rule(rule: Rule) -> str:
 
 def describe(catalog: Catalog) -> str:
     """A readable Chinese summary of the catalog."""
+    maxima = catalog.dimension_maxima()
     lines = [
         f"{catalog.title}（{catalog.name} {catalog.version}，{catalog.region}）",
         "等级（由高到低）："
         + "、".join(f"{lv.name}{lv.label and '（' + lv.label + '）'}" for lv in catalog.levels),
         "维度："
-        + "、".join(f"{d.name} {d.weight}%（封顶 {d.cap} 分）" for d in catalog.dimensions),
+        + "、".join(
+            f"{d.name} {d.weight}%（封顶 {d.cap} 分，可得最高 {maxima[d.code]} 分，"
+            "即雷达图该轴的满刻度）"
+            for d in catalog.dimensions
+        ),
         f"要素指标 {len(catalog.elements)} 项：",
     ]
     for d in catalog.dimensions:

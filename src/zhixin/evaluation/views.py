@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.catalog import service as catalogs
 from zhixin.enterprises import service as enterprises
-from zhixin.evaluation import overview, service
+from zhixin.evaluation import overview, service, why
 from zhixin.evaluation.schemas import ExplanationOut
 from zhixin.kit import clock
 from zhixin.web.charts import Axis, bar_svg, radar_svg
@@ -29,10 +29,11 @@ PER_PAGE = 50
 
 
 def radar_for(ex: ExplanationOut, *, size: int = 300) -> str:
-    """The 质量信誉雷达图 of one result: each dimension's points against its cap."""
-    caps = {d.code: d.cap for d in catalogs.get(ex.catalog_name).catalog.dimensions}
+    """The 质量信誉雷达图 of one result: each dimension's points against the highest score the
+    catalog lets that dimension reach (its axis maximum)."""
+    maxima = catalogs.get(ex.catalog_name).catalog.dimension_maxima()
     axes = [
-        Axis(d.name, d.points, caps.get(d.code, 100), d.level_name if d.level else "")
+        Axis(d.name, d.points, maxima.get(d.code, 100), d.level_name if d.level else "")
         for d in ex.dimensions
     ]
     return radar_svg(axes, size=size, title=f"质量信誉雷达图（总分 {ex.total_score}）")
@@ -122,7 +123,14 @@ def result_page(
     ex = service.enterprise_result(db, actor=principal, run_id=run_id, enterprise_id=enterprise_id)
     ent = enterprises.get(db, actor=principal, enterprise_id=enterprise_id)
     return render(
-        request, "evaluation_result.html", ex=ex, ent=ent, radar=radar_for(ex), run_id=run_id
+        request,
+        "evaluation_result.html",
+        ex=ex,
+        ent=ent,
+        radar=radar_for(ex),
+        run_id=run_id,
+        why=why.why(catalogs.get(ex.catalog_name).catalog, ex),
+        conclusion=why.conclusion_lines(ex),
     )
 
 

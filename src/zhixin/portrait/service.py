@@ -55,7 +55,7 @@ class DimensionLevel:
     level: str | None
     level_name: str
     points: int
-    cap: int
+    cap: int  # the highest score the catalog lets this dimension reach (its radar axis)
     listed: bool
 
 
@@ -152,7 +152,8 @@ def trend_of(session: Session, enterprise_id: int) -> list[TrendPoint]:
 def _dimensions(session: Session, actor: Principal, ex: ExplanationOut) -> list[DimensionLevel]:
     assert ex.run_id is not None
     run = evaluation.get_run(session, actor=actor, run_id=ex.run_id)
-    caps = {d.code: d.cap for d in overview.catalog_of_run(session, run).dimensions}
+    # the dimension's highest reachable score (its radar axis), not only its nominal cap
+    caps = overview.catalog_of_run(session, run).dimension_maxima()
     return [
         DimensionLevel(
             code=d.code,

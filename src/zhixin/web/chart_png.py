@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from zhixin.web.charts import PALETTE, Axis
+from zhixin.web.charts import PALETTE, SCALE_NOTE, Axis
 
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei")
 
@@ -50,6 +50,7 @@ def radar_png(axes: Sequence[Axis], *, title: str = "", dpi: int = 150) -> bytes
         ax.fill(closed, values, color=PALETTE[0], alpha=0.25)
         if title:
             ax.set_title(title, fontsize=12, pad=18)
+        fig.text(0.5, 0.01, SCALE_NOTE, ha="center", fontsize=8, color="#66788a")
         buf = io.BytesIO()
         fig.savefig(buf, format="png", bbox_inches="tight")
         plt.close(fig)

@@ -19,7 +19,7 @@ PALETTE = ("#0b5cab", "#e8a317", "#1a7f37", "#b42318", "#7c3aed")
 class Axis:
     label: str
     value: float  # the score drawn
-    maximum: float  # the axis's full length
+    maximum: float  # the axis's full length: the dimension's highest reachable score
     note: str = ""  # shown under the label, e.g. the level "Ⅱ类"
 
 
@@ -27,8 +27,16 @@ def _fmt(x: float) -> str:
     return f"{x:.1f}"
 
 
-def radar_svg(axes: Sequence[Axis], *, size: int = 360, title: str = "") -> str:
-    """A radar (spider) chart: one polygon of scores over concentric guide rings."""
+SCALE_NOTE = "各轴满刻度 = 该维度可得最高分（标注为 得分/满分）"
+
+
+def radar_svg(
+    axes: Sequence[Axis], *, size: int = 360, title: str = "", note: str = SCALE_NOTE
+) -> str:
+    """A radar (spider) chart: one polygon of scores over concentric guide rings.
+
+    Each axis runs from 0 to its own ``maximum`` (a score of 20 out of a reachable 20 reaches the
+    outer ring); ``note``, written under the plot, says what the full length of an axis is."""
     if len(axes) < 3:
         raise ValueError("a radar chart needs at least three axes")
     cx = cy = size / 2
@@ -40,9 +48,10 @@ def radar_svg(axes: Sequence[Axis], *, size: int = 360, title: str = "") -> str:
         return cx + radius * fraction * math.cos(angle), cy + radius * fraction * math.sin(angle)
 
     pad = size // 5  # room for the labels left and right of the plot
+    height = size + (22 if note else 0)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{-pad} 0 {size + 2 * pad} {size}" '
-        f'width="{size + 2 * pad}" height="{size}" role="img" class="radar" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{-pad} 0 {size + 2 * pad} {height}" '
+        f'width="{size + 2 * pad}" height="{height}" role="img" class="radar" '
         f'aria-label="{escape(title or "雷达图")}">'
     ]
     if title:
@@ -78,6 +87,11 @@ def radar_svg(axes: Sequence[Axis], *, size: int = 360, title: str = "") -> str:
     for i, f in enumerate(fractions):
         x, y = point(i, f)
         parts.append(f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="3" fill="{PALETTE[0]}"/>')
+    if note:
+        parts.append(
+            f'<text x="{_fmt(cx)}" y="{_fmt(height - 6)}" text-anchor="middle" font-size="11" '
+            f'fill="#66788a" class="scale-note">{escape(note)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
