@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -24,9 +25,10 @@ from zhixin.whitelist import reports, service
 from zhixin.whitelist.models import WhitelistEntry, WhitelistPublication
 
 pytestmark = pytest.mark.slow
+Demo = tuple[WhitelistPublication, list[tuple[Any, ...]]]
 
 
-def _entries(factory: sessionmaker[Session]) -> tuple[WhitelistPublication, list[tuple]]:
+def _entries(factory: sessionmaker[Session]) -> Demo:
     with unit_of_work(factory) as s:
         pub = s.scalars(select(WhitelistPublication).where(WhitelistPublication.version == 1)).one()
         rows = s.execute(
@@ -47,16 +49,12 @@ def _entries(factory: sessionmaker[Session]) -> tuple[WhitelistPublication, list
 
 
 @pytest.fixture
-def demo(
-    factory: sessionmaker[Session], tmp_path: Path
-) -> tuple[WhitelistPublication, list[tuple]]:
+def demo(factory: sessionmaker[Session], tmp_path: Path) -> Demo:
     assert load_demo(factory, enterprises=150, voucher_dir=tmp_path).loaded
     return _entries(factory)
 
 
-def test_statistics_agree_with_the_headline(
-    factory: sessionmaker[Session], demo: tuple[WhitelistPublication, list[tuple]]
-) -> None:
+def test_statistics_agree_with_the_headline(factory: sessionmaker[Session], demo: Demo) -> None:
     pub, rows = demo
     assert len(rows) > 10
     # the headline: 家次 = entries, 家 = distinct enterprises
@@ -87,7 +85,7 @@ def _search(factory: sessionmaker[Session], **where: str) -> tuple[list, int]:
 
 
 def test_search_and_filters_match_an_independent_count(
-    factory: sessionmaker[Session], demo: tuple[WhitelistPublication, list[tuple]]
+    factory: sessionmaker[Session], demo: Demo
 ) -> None:
     _pub, rows = demo
     eid, dim, level, name, uscc, region, industry = rows[len(rows) // 2]
@@ -119,9 +117,7 @@ def test_search_and_filters_match_an_independent_count(
     assert eid in {i.enterprise_id for i in _search(factory, q=uscc)[0]}
 
 
-def test_the_page_filters_pages_and_names(
-    app: FastAPI, demo: tuple[WhitelistPublication, list[tuple]]
-) -> None:
+def test_the_page_filters_pages_and_names(app: FastAPI, demo: Demo) -> None:
     pub, rows = demo
     dim = rows[0][1]
     with TestClient(app) as client:
