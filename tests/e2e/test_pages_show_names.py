@@ -93,10 +93,14 @@ MUST_SEE = {
     "regulator": {"/whitelist", "/whitelist/publications/1", "/evaluation", "/products"},
     "xmrcb-officer": {"/whitelist/publications/1", "/applications/1", "/products/luzhidai"},
     "enterprise1": {"/applications/1", "/quotes/1"},
+    "xmrcb-approver": {"/applications"},
+    "auditor": {"/audit"},
+    "taskforce": {"/"},
+    "guarantor": {"/"},
 }
 
 
-@pytest.mark.parametrize("username", ["regulator", "xmrcb-officer", "enterprise1"])
+@pytest.mark.parametrize("username", sorted(MUST_SEE))
 def test_every_page_shows_names_not_codes(
     username: str, app: FastAPI, factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
