@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.support.web import login
@@ -136,3 +136,33 @@ def test_the_page_filters_pages_and_names(app: FastAPI, demo: Demo) -> None:
         assert small.status_code == 200
         bad = client.get(f"/whitelist/publications/{pub.id}", params={"region": "厦门"})
         assert bad.status_code == 422
+
+
+def test_the_run_page_counts_what_the_whitelist_lists(
+    factory: sessionmaker[Session], demo: Demo
+) -> None:
+    """The 1,797 vs 1,770 of issue 21: the run page summed the dimensions at a whitelist level,
+    gated enterprises' included; 入选 now counts the dimensions listed, as the whitelist does,
+    and says how many more reached a level but were held back."""
+    from zhixin.evaluation import overview
+    from zhixin.evaluation.models import EvaluationDimension
+
+    pub, rows = demo
+    with unit_of_work(factory) as s:
+        actor = accounts.principal_for(s, accounts.user_by_username(s, "regulator"))  # type: ignore[arg-type]
+        ov = overview.run_overview(s, actor=actor, run_id=pub.run_id)
+        at_levels = s.execute(
+            select(func.count()).where(
+                EvaluationDimension.run_id == pub.run_id,
+                EvaluationDimension.level.in_(["I", "II", "III"]),
+                EvaluationDimension.enterprise_id.in_(
+                    select(Enterprise.id).where(Enterprise.region_code.like("3502%"))
+                ),
+            )
+        ).scalar_one()
+    # the demo regulator's run page counts its jurisdiction (3502 厦门市)
+    mine = [r for r in rows if (r[5] or "").startswith("3502")]
+    assert sum(d.listed for d in ov.dimensions) == len(mine)
+    assert sum(d.listed + d.held_back for d in ov.dimensions) == at_levels
+    by_dim = Counter(r[1] for r in mine)
+    assert {d.code: d.listed for d in ov.dimensions if d.listed} == dict(by_dim)
