@@ -160,7 +160,8 @@ def test_the_run_page_counts_what_the_whitelist_lists(
                 ),
             )
         ).scalar_one()
-    # the demo regulator's run page counts its jurisdiction (3502 厦门市)
+    # the demo regulator's run page counts its jurisdiction (3502 厦门市), and says so
+    assert ov.region_prefix == "3502"
     mine = [r for r in rows if (r[5] or "").startswith("3502")]
     assert sum(d.listed for d in ov.dimensions) == len(mine)
     assert sum(d.listed + d.held_back for d in ov.dimensions) == at_levels

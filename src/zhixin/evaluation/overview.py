@@ -49,6 +49,9 @@ class RunOverview:
     overall: list[LevelBar]
     dimensions: list[DimensionDistribution]
     scores: list[tuple[str, int]]  # ("0–10", n), ...
+    # the charts' scope: a regulator's jurisdiction (a region code prefix), None for the run
+    region_prefix: str | None = None
+    evaluated: int = 0  # enterprises in that scope
 
 
 def catalog_of_run(session: Session, run: EvaluationRun) -> Catalog:
@@ -110,7 +113,7 @@ def run_overview(session: Session, *, actor: Principal, run_id: int) -> RunOverv
     overall.append(LevelBar("", "未达等级", overall_by_level.get(None, 0)))
     overall.append(LevelBar("", "否决", vetoed))
     scores = _bucket_scores(repo.score_counts(session, run_id=run_id, region_prefix=prefix))
-    return RunOverview(run, catalog, overall, dimensions, scores)
+    return RunOverview(run, catalog, overall, dimensions, scores, prefix, evaluated)
 
 
 def latest_result(
