@@ -55,6 +55,7 @@ from zhixin.quotes import views as quotes_views
 from zhixin.records import endpoints as records_api
 from zhixin.records import views as records_views
 from zhixin.risk import endpoints as risk_api
+from zhixin.risk import service as risk_service
 from zhixin.risk import views as risk_views
 from zhixin.web import failures, middleware, openapi
 from zhixin.web.templating import STATIC, TEMPLATES
@@ -108,6 +109,7 @@ def create_app(
     failures.install(app)
     # names the web layer cannot know (it imports no domain): installed here
     TEMPLATES.env.filters["catalog"] = catalogs.catalog_title
+    TEMPLATES.env.filters["model"] = risk_service.model_name
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     _include_routers(app)
     openapi.install(app, settings)  # after the routers: documents each route's error codes
