@@ -82,3 +82,12 @@ def test_product_sources_read_as_citations() -> None:
         for seed in product.seeds:
             assert describe.citation(seed.file) != seed.file
             assert seed.file in describe.CITATIONS, (code, seed.file)
+
+
+def test_risk_models_by_name() -> None:
+    from zhixin.risk.service import model_name
+
+    assert model_name("zjtx-edai") == "专精特新e贷评分卡"
+    assert model_name("enterprise") == "质量融资企业评分卡"
+    assert model_name("not-shipped") == "not-shipped"
+    assert model_name(None) == ""
