@@ -28,6 +28,7 @@ from zhixin.applications import views as applications_views
 from zhixin.audit import endpoints as audit_api
 from zhixin.audit import keys as audit_keys
 from zhixin.audit import views as audit_views
+from zhixin.catalog import service as catalogs
 from zhixin.config import Settings, get_settings
 from zhixin.consent import endpoints as consent_api
 from zhixin.consent import views as consent_views
@@ -55,9 +56,10 @@ from zhixin.quotes import views as quotes_views
 from zhixin.records import endpoints as records_api
 from zhixin.records import views as records_views
 from zhixin.risk import endpoints as risk_api
+from zhixin.risk import service as risk_service
 from zhixin.risk import views as risk_views
 from zhixin.web import failures, middleware, openapi
-from zhixin.web.templating import STATIC
+from zhixin.web.templating import STATIC, TEMPLATES
 from zhixin.webhooks import endpoints as webhooks_api
 from zhixin.webhooks import views as webhooks_views
 from zhixin.whitelist import endpoints as whitelist_api
@@ -106,6 +108,9 @@ def create_app(
 
     middleware.install(app, settings)
     failures.install(app)
+    # names the web layer cannot know (it imports no domain): installed here
+    TEMPLATES.env.filters["catalog"] = catalogs.catalog_title
+    TEMPLATES.env.filters["model"] = risk_service.model_name
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     _include_routers(app)
     openapi.install(app, settings)  # after the routers: documents each route's error codes

@@ -40,7 +40,8 @@ def test_list_and_show(tmp_path: Path) -> None:
     shown = zhixin("show", "quzhou-zuhedai", tmp=tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert "【额度核定】" in shown.stdout and "厂房：评估价值 × 抵质押率 70%" in shown.stdout
-    assert "【依据】" in shown.stdout and "003_7e05ccee1bf2e179.txt" in shown.stdout
+    assert "【依据】" in shown.stdout and "依据：绍兴金融监管分局 2024 年公开报道" in shown.stdout
+    assert ".txt" not in shown.stdout
     edai = zhixin("show", "zhuanjingtexin-edai", tmp=tmp_path)
     assert "【风险模型】" in edai.stdout and "模型：zjtx-edai" in edai.stdout
     assert "绿色通道（快速审批）须模型评分达到门槛：最低 55 分" in edai.stdout

@@ -60,7 +60,7 @@ def test_product_page_says_everything_in_chinese(
         for heading in ("准入条件", "额度核定", "定价", "服务", "依据", "本项目的建议", "版本记录"):
             assert heading in html, heading
         assert "总体等级为Ⅰ类，且有效发明专利不少于 3 件时提高到 60%" in html
-        assert "001_bf896c3d6e27e6f1.txt" in html
+        assert "依据：《关于进一步开展质量融资增信工作" in html and ".txt" not in html
         html = c.get("/products/yongzhidai").text
         assert "贷款资金不低于30%用于质量升级" in html and "按季检查" in html
         assert "贴息：3 个百分点/年" in html

@@ -168,7 +168,7 @@ def test_the_model_pd_prices_raroc_and_the_quote_records_the_version_and_reasons
     assert q.raroc is not None
     pd_percent = scored.pd * 100
     assert q.raroc.factors[0].amount == pd_percent
-    assert q.raroc.factors[0].value == "模型 zjtx-edai 第 1 版"
+    assert q.raroc.factors[0].value == "模型 专精特新e贷评分卡 第 1 版"
     assert q.raroc.raroc == _raroc(q.rate, pd_percent)
     assert q.raroc.expected_loss == (pd_percent * 40 / 100).quantize(D("0.0001"))
     assert not any("没有在用版本" in n for n in q.notes)

@@ -272,7 +272,8 @@ def test_sections_say_everything_in_chinese() -> None:
         "且季度开票额同比增长高于 15% → 等级上调 1 级"
     ]
     text = describe.as_text(loader.load("quzhou-zuhedai"))
-    assert "003_7e05ccee1bf2e179.txt" in text and "2660万元" in text
+    assert "依据：绍兴金融监管分局 2024 年公开报道" in text and "2660万元" in text
+    assert ".txt" not in text
 
 
 def test_best_rate_is_the_lowest_the_product_can_give() -> None:

@@ -505,7 +505,7 @@ def test_a_refusal_lists_every_reason_with_what_the_product_allows() -> None:
         "未列入质量信誉经营主体白名单（本产品仅面向白名单企业）",
         "尚无总体质量信誉等级，本产品要求总体等级不低于Ⅲ类",
         "企业规模为大型，本产品仅面向中型、小型、微型企业",
-        "注册地行政区划 330203 不在本产品服务范围：厦门市（3502）",
+        "注册地宁波市海曙区不在本产品服务范围：厦门市（3502）",
         "成立 9 个月，本产品要求成立满 24 个月",
         "近两年有 2 次质量类行政处罚，本产品要求近两年无质量类行政处罚",
         "未持有本产品要求的称号（专精特新中小企业或专精特新小巨人）",
@@ -588,7 +588,7 @@ def test_yongzhidai_prices_a_long_loan_on_the_five_year_lpr_and_carries_its_supp
     assert d.fast_lane_days == 5 and d.holiday_rule == "following"
     assert d.notes == (
         "贴息前提：企业将不低于 30% 的贷款用于质量升级，银行联合市场监管局按季核查达标",
-        "风险补偿：宁波市质量融资风险补偿基金（seed 001）",
+        "风险补偿：宁波市质量融资风险补偿基金（据公开资料）",
     )
 
 

@@ -209,3 +209,94 @@ def archive_cutoff(*, now: datetime, retention_days: int) -> date:
     """The last day whose rows may be archived: ``retention_days`` whole days before today in
     Beijing time (rows of that day and before; the retention counts calendar days there)."""
     return now.astimezone(clock.SHANGHAI).date() - timedelta(days=retention_days)
+
+
+# -- what a page shows for an action ----------------------------------------------------------
+
+ACTION_LABELS = {
+    "access.denied": "拒绝访问",
+    "application.attest": "申请声明确认",
+    "application.submit": "提交贷款申请",
+    "application.accept": "受理贷款申请",
+    "application.request_materials": "要求补充材料",
+    "application.respond_materials": "补充材料",
+    "application.start_review": "开始审查",
+    "application.submit_for_approval": "提交审批",
+    "application.return_for_review": "退回审查",
+    "application.approve": "审批通过",
+    "application.reject": "拒绝申请",
+    "application.withdraw": "撤回申请",
+    "application.contract": "签订借款合同",
+    "audit.archive": "归档审计日志",
+    "audit.reseal": "审计日志重新签封",
+    "calendar.set_year": "设置工作日历",
+    "consent.grant": "授权查询",
+    "consent.revoke": "撤回授权",
+    "consultation.close": "结束协商",
+    "consultation.open": "发起协商",
+    "consultation.plan": "制定帮扶方案",
+    "data.export": "导出数据",
+    "demo.load": "载入演示数据",
+    "dispute.decide": "异议处理决定",
+    "dispute.evidence": "补充异议证据",
+    "dispute.file": "提出异议",
+    "dispute.propose": "异议处理建议",
+    "enterprise.create": "新增经营主体",
+    "evaluation.run": "运行评价",
+    "feed.read": "获取白名单推送",
+    "import.interrupted": "导入中断",
+    "login": "登录",
+    "login.failure": "登录失败",
+    "login.throttle": "登录限流",
+    "login.unlock": "解除登录锁定",
+    "logout": "退出登录",
+    "lpr.delete": "删除 LPR 报价",
+    "lpr.replace": "更新 LPR 报价",
+    "password.change": "修改密码",
+    "patent.override": "专利估值人工调整",
+    "patent.value": "专利估值",
+    "quote.create": "生成报价",
+    "record.correct": "更正质量记录",
+    "record.read": "查阅质量记录",
+    "record.remove": "删除质量记录",
+    "repair.request": "申请信用修复",
+    "repair.review": "审核信用修复",
+    "risk_data.load": "载入风险数据",
+    "risk_model.promote": "启用风险模型",
+    "risk_model.psi": "风险模型稳定性检验",
+    "risk_model.register": "登记风险模型",
+    "role.grant": "授予角色",
+    "tenant.region": "设置辖区",
+    "token.create": "创建访问令牌",
+    "token.revoke": "吊销访问令牌",
+    "user.create": "新增用户",
+    "webhook.reencrypt": "重新加密推送密钥",
+    "webhook.register": "登记推送地址",
+    "webhook.resend": "重新推送",
+    "webhook.rotate": "轮换推送密钥",
+    "whitelist.draft": "起草白名单",
+    "whitelist.publish": "发布白名单",
+    "whitelist.refresh": "刷新白名单",
+    "whitelist.review": "复核白名单",
+    "whitelist.urgent": "紧急移出白名单",
+}
+OBJECT_LABELS = {
+    "application": "贷款申请",
+    "loan": "贷款",
+    "quote": "报价",
+    "whitelist": "白名单",
+    "record": "质量记录",
+    "consent": "授权",
+    "dispute": "异议",
+    "import": "导入",
+    "user": "用户",
+}
+
+
+def action_label(action: str) -> str:
+    """The Chinese label of an audit action; an action without one reads as its object's label
+    and the action code (``loan.drawdown`` → 贷款（loan.drawdown）), never only the code."""
+    if action in ACTION_LABELS:
+        return ACTION_LABELS[action]
+    obj = action.split(".", 1)[0]
+    return f"{OBJECT_LABELS[obj]}（{action}）" if obj in OBJECT_LABELS else action

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy.orm import Session
 
@@ -47,6 +48,21 @@ def list_catalogs() -> list[CatalogSummary]:
             )
         )
     return out
+
+
+@cache
+def _titles() -> dict[str, str]:
+    return {c.name: c.title for c in list_catalogs()}
+
+
+def catalog_title(name: str | None, version: str | None = None) -> str:
+    """What a page shows for a catalog: its Chinese title and version
+    (``xiamen``, ``2025.1`` → 厦门市经营主体质量信誉等级评价指标（鹭质贷） 2025.1 版); a catalog
+    that is not bundled shows its name."""
+    if not name:
+        return ""
+    title = _titles().get(name, name)
+    return f"{title} {version} 版" if version else title
 
 
 def get(name_or_file: str) -> LoadedCatalog:

@@ -39,6 +39,7 @@ class DimensionDistribution:
     name: str
     bars: list[LevelBar]  # best level first, then 未达等级
     listed: int
+    held_back: int = 0  # at a whitelist level but not listed (a gate)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class RunOverview:
     overall: list[LevelBar]
     dimensions: list[DimensionDistribution]
     scores: list[tuple[str, int]]  # ("0–10", n), ...
+    # the charts' scope: a regulator's jurisdiction (a region code prefix), None for the run
+    region_prefix: str | None = None
+    evaluated: int = 0  # enterprises in that scope
 
 
 def catalog_of_run(session: Session, run: EvaluationRun) -> Catalog:
@@ -84,14 +88,18 @@ def run_overview(session: Session, *, actor: Principal, run_id: int) -> RunOverv
     by_dim: dict[str, dict[str, int]] = {}
     for dim, level, n in repo.level_counts(session, run_id=run_id, region_prefix=prefix):
         by_dim.setdefault(dim, {})[level] = n
+    # 入选 counts the dimensions listed, as the whitelist does: a dimension at a whitelist level
+    # of an enterprise held back by a gate (否决/封顶) is in its level's bar but not listed
+    listed_by_dim = repo.listed_counts(session, run_id=run_id, region_prefix=prefix)
     dimensions = []
     for d in catalog.dimensions:
         got = by_dim.get(d.code, {})
         held = sum(got.get(code, 0) for code, _ in levels)
         bars = [LevelBar(code, name, got.get(code, 0)) for code, name in levels]
         bars.append(LevelBar("", "未达等级", max(evaluated - held, 0)))
-        listed = sum(got.get(code, 0) for code in catalog.whitelist_levels)
-        dimensions.append(DimensionDistribution(d.code, d.name, bars, listed))
+        at_levels = sum(got.get(code, 0) for code in catalog.whitelist_levels)
+        listed = listed_by_dim.get(d.code, 0)
+        dimensions.append(DimensionDistribution(d.code, d.name, bars, listed, at_levels - listed))
     overall_by_level: dict[str | None, int] = {}
     vetoed = 0
     for overall_level, _listed, is_vetoed, n in repo.overall_counts(
@@ -105,7 +113,7 @@ def run_overview(session: Session, *, actor: Principal, run_id: int) -> RunOverv
     overall.append(LevelBar("", "未达等级", overall_by_level.get(None, 0)))
     overall.append(LevelBar("", "否决", vetoed))
     scores = _bucket_scores(repo.score_counts(session, run_id=run_id, region_prefix=prefix))
-    return RunOverview(run, catalog, overall, dimensions, scores)
+    return RunOverview(run, catalog, overall, dimensions, scores, prefix, evaluated)
 
 
 def latest_result(

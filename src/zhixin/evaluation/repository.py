@@ -238,6 +238,18 @@ def level_counts(
     return [(d, lv, int(n)) for d, lv, n in rows]
 
 
+def listed_counts(
+    session: Session, *, run_id: int, region_prefix: str | None = None
+) -> dict[str, int]:
+    """Entries per dimension (dimensions ``listed``: at a whitelist level and not held back by a
+    gate), the whitelist's 家次 by dimension (within ``region_prefix`` when given)."""
+    d = EvaluationDimension
+    stmt = select(d.dimension, func.count()).where(d.run_id == run_id, d.listed.is_(True))
+    if region_prefix is not None:
+        stmt = stmt.where(in_region(d.enterprise_id, region_prefix))
+    return {dim: int(n) for dim, n in session.execute(stmt.group_by(d.dimension))}
+
+
 def overall_counts(
     session: Session, *, run_id: int, region_prefix: str | None = None
 ) -> list[tuple[str | None, bool, bool, int]]:

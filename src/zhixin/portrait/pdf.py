@@ -13,7 +13,9 @@ import math
 from functools import lru_cache
 from typing import Any
 
+from zhixin.catalog.service import catalog_title
 from zhixin.errors import ServiceUnavailable
+from zhixin.kit.divisions import region_name
 from zhixin.portrait.service import Portrait
 
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei")
@@ -143,7 +145,7 @@ def render(portrait: Portrait) -> bytes:
         y -= 0.03
         text(
             f"统一社会信用代码 {ident.uscc}　主体类型 {ident.kind}"
-            f"　规模 {ident.size_class or '—'}　区划 {ident.region_code or '—'}"
+            f"　规模 {ident.size_class or '—'}　区划 {region_name(ident.region_code) or '—'}"
             f"　状态 {ident.status}",
             size=8.5,
         )
@@ -156,7 +158,8 @@ def render(portrait: Portrait) -> bytes:
                 f"质量信誉评价：总分 {ex.total_score}"
                 f"　总体等级 {ex.overall_level_name or '未达等级'}"
                 f"　{'已入选' if ex.listed else '未入选'}白名单（{ex.entries} 家次）"
-                f"　目录 {ex.catalog_name} {ex.catalog_version}　评价基准日 {ex.as_of.isoformat()}",
+                f"　目录 {catalog_title(ex.catalog_name, ex.catalog_version)}"
+                f"　评价基准日 {ex.as_of.isoformat()}",
                 size=9,
             )
             y -= 0.015

@@ -345,6 +345,26 @@ def best_rate(product: Product, lpr: dict[str, Decimal], on: date) -> Decimal:
     return compute_rate(product, facts, request, 1, lpr).rate
 
 
+# The public documents the products cite, by the file they were collected in: what a reader is
+# shown instead of the file's name (publisher or subject, and when).
+CITATIONS = {
+    "000_3611da9a294dc055.txt": (
+        "国家市场监督管理总局全国质量融资增信典型案例（福建省入选案例）2024 年公开报道"
+    ),
+    "001_bf896c3d6e27e6f1.txt": (
+        "《关于进一步开展质量融资增信工作更好帮扶中小微企业的通知》及银行落地研究 2024—2025 年"
+    ),
+    "002_d6c3a0240390453d.txt": "质量融资增信公开资料",
+    "003_7e05ccee1bf2e179.txt": "绍兴金融监管分局 2024 年公开报道",
+    "004_3ad08a26a4b63a78.txt": "厦门金融监管局指导下厦门工行普惠金融 2024 年公开报道",
+}
+
+
+def citation(file: str) -> str:
+    """``依据：…``'s source as people read it; never the collected file's name."""
+    return CITATIONS.get(file, "公开资料")
+
+
 def as_text(p: Product, *, sha256: str | None = None) -> str:
     """The product for a terminal: a heading, every section, the seeds and the proposals."""
     lines = [f"{p.name}（{p.code}）· {p.bank_name}", p.summary, ""]
@@ -352,7 +372,7 @@ def as_text(p: Product, *, sha256: str | None = None) -> str:
         lines.append(f"【{s.title}】")
         lines += [f"  {line}" for line in s.lines]
     lines.append("【依据】")
-    lines += [f"  {s.file}：{s.says}" for s in p.seeds]
+    lines += [f"  依据：{citation(s.file)}：{s.says}" for s in p.seeds]
     if p.proposals:
         lines.append("【本项目的建议（非来自公开资料）】")
         lines += [f"  {item}" for item in p.proposals]

@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from zhixin.accounts.rules import TenantKind
+from zhixin.kit.divisions import region_name
 from zhixin.products import text
 from zhixin.products.conditions import Check, evaluate
 from zhixin.products.limits import compute_limit, pledge_rate
@@ -146,7 +147,9 @@ def eligibility_reasons(
         if code is None:
             reasons.append(f"未登记注册地行政区划，本产品服务范围：{allowed}")
         elif not any(code.startswith(r.prefix) for r in e.regions):
-            reasons.append(f"注册地行政区划 {code} 不在本产品服务范围：{allowed}")
+            name = region_name(code)
+            where = f"注册地{name}" if name != code else f"注册地行政区划 {code}"
+            reasons.append(f"{where}不在本产品服务范围：{allowed}")
     if e.min_age_months is not None:
         age = facts.age_months
         if age is None:

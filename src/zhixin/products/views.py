@@ -40,4 +40,5 @@ def product_page(request: Request, code: str, db: DB, principal: Reader) -> Resp
         amount_range=describe.amount_range(out.config),
         term_range=describe.term_range(out.config),
         channels=CHANNEL_LABELS,
+        citations=[(describe.citation(x.file), x.says) for x in out.config.seeds],
     )

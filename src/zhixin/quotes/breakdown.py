@@ -38,6 +38,7 @@ from zhixin.quotes.schemas import (
     RiskModelOut,
     ScheduleOut,
 )
+from zhixin.risk import service as risk
 
 
 def factor(f: Factor) -> FactorOut:
@@ -442,7 +443,7 @@ def raroc(
         source = FactorOut(
             code="pd_source",
             label="违约概率来源",
-            value=f"模型 {model.code} 第 {model.version} 版",
+            value=f"模型 {risk.model_name(model.code)} 第 {model.version} 版",
             reason=f"模型评分 {model.score}，违约概率 {model.pd * 100}%（代替按等级的违约概率表）",
             amount=pd,
         )

@@ -62,6 +62,17 @@ def card_of(model: RiskModel) -> Card:
     return found
 
 
+def model_name(code: str | None) -> str:
+    """What a page shows for a model code: the shipped specification's Chinese name, else the
+    code."""
+    if not code:
+        return ""
+    try:
+        return specs.load_shipped(code).name
+    except KeyError:
+        return code
+
+
 def _spec(code: str) -> specs.Spec:
     try:
         return specs.load_shipped(code)

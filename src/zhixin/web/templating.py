@@ -13,7 +13,9 @@ from fastapi.templating import Jinja2Templates
 
 from zhixin.accounts.permissions import Permission
 from zhixin.accounts.rules import ROLE_LABELS
+from zhixin.audit.rules import action_label
 from zhixin.kit import clock
+from zhixin.kit.divisions import industry_name, region_name
 from zhixin.kit.text import mask
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -36,7 +38,33 @@ def _yuan(value: Decimal | None) -> str:
     return f"{value:,.2f} 元"
 
 
-TEMPLATES.env.filters.update(dt=_dt, d=_d, yuan=_yuan, mask=mask)
+# 企业规模 in the order people read them (大/中/小/微)
+SIZE_NAMES = {"大": "大型", "中": "中型", "小": "小型", "微": "微型"}
+_ROMAN = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ"}
+
+
+def _size(value: str | None) -> str:
+    return SIZE_NAMES.get(value or "", value or "")
+
+
+def _grade(value: str | None) -> str:
+    """A level code as the catalogs name theirs (``III`` → Ⅲ类); other codes as they are."""
+    if not value:
+        return ""
+    return f"{_ROMAN[value]}类" if value in _ROMAN else value
+
+
+TEMPLATES.env.filters.update(
+    dt=_dt,
+    d=_d,
+    yuan=_yuan,
+    mask=mask,
+    region=region_name,
+    industry=industry_name,
+    size=_size,
+    grade=_grade,
+    action=action_label,
+)
 TEMPLATES.env.globals.update(ROLE_LABELS=ROLE_LABELS, Permission=Permission)
 
 

@@ -14,6 +14,7 @@ from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
 from zhixin.catalog.schema import Catalog
 from zhixin.errors import Invalid
+from zhixin.kit.divisions import industry_name, region_name
 from zhixin.kit.sheets import Book
 from zhixin.records import service as records
 from zhixin.whitelist import repository as repo
@@ -26,9 +27,11 @@ STAT_KEYS = {
     "dimension": "维度",
     "region": "行政区划",
     "industry": "行业门类",
-    "size": "规模",
+    "size": "企业规模",
 }
+SIZE_ORDER = {"大": 0, "中": 1, "小": 2, "微": 3}
 EXPORT_BATCH = 5_000
+SIZE_NAMES = {"大": "大型", "中": "中型", "小": "小型", "微": "微型"}
 
 
 def statistics(
@@ -42,22 +45,45 @@ def statistics(
         rows = repo.statistics(session, publication_id=pub.id, by=by)
         if by == "level":
             rows.sort(key=lambda r: service.ranks(catalog).get(r[0] or "", 99))
+        elif by == "dimension":
+            order = {d.code: i for i, d in enumerate(catalog.dimensions)}
+            rows.sort(key=lambda r: order.get(r[0] or "", 99))
+        elif by == "size":
+            rows.sort(key=lambda r: SIZE_ORDER.get(r[0] or "", 9))
         out[by] = [
-            StatRow(
-                key=k,
-                label=(
-                    catalog.level_name(k)
-                    if by == "level"
-                    else dims.get(k or "", k or "未知")
-                    if by == "dimension"
-                    else k or "未填报"
-                ),
-                entries=n,
-                enterprises=m,
-            )
+            StatRow(key=k, label=_stat_label(by, k, catalog, dims), entries=n, enterprises=m)
             for k, n, m in rows
         ]
     return out
+
+
+def _stat_label(by: str, key: str | None, catalog: Catalog, dims: dict[str, str]) -> str:
+    if not key:
+        return "未填报"
+    if by == "level":
+        return catalog.level_name(key)
+    if by == "dimension":
+        return dims.get(key, key)
+    if by == "region":
+        return region_name(key)
+    if by == "industry":
+        return industry_name(key)
+    if by == "size":
+        return SIZE_NAMES.get(key, key)
+    return key
+
+
+def chart_title(by: str) -> str:
+    """A chart's title: what is counted (家次: an enterprise once per dimension it is listed in)
+    and by what."""
+    return f"入选家次 · 按{STAT_KEYS[by]}"
+
+
+def totals(stats: dict[str, list[StatRow]]) -> dict[str, int]:
+    """Each table's 家次 total: every grouping covers every entry once, so each equals the
+    version's 家次 (the headline); the distinct 经营主体 are the headline's 家, not a column
+    sum, since one enterprise listed in several dimensions counts in several rows."""
+    return {by: sum(r.entries for r in rows) for by, rows in stats.items()}
 
 
 # -- diff ------------------------------------------------------------------------------------
@@ -227,9 +253,6 @@ def export_diff(session: Session, *, actor: Principal, old_id: int, new_id: int,
     book.save(xlsx)
     _audit_export(session, actor, "whitelist_diff", f"{old_id}-{new_id}", n)
     return n
-
-
-SIZE_NAMES = {"大": "大型", "中": "中型", "小": "小型", "微": "微型"}
 
 
 def export_publication(

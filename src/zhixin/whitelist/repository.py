@@ -228,6 +228,69 @@ def entries_after(
     return list(session.execute(stmt.order_by(e.enterprise_id, e.dimension).limit(limit)))
 
 
+@dataclass(frozen=True)
+class EntryFilter:
+    """What a reader narrows a version's list to: a name fragment or a USCC (prefix), an
+    administrative-division prefix (``3502`` = 厦门市), a GB/T 4754 门类 or 大类 prefix (``C``,
+    ``C39``), a dimension and a level code. Empty fields filter nothing."""
+
+    q: str = ""
+    region: str = ""
+    industry: str = ""
+    dimension: str = ""
+    level: str = ""
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def entries_filtered(
+    session: Session, *, publication_id: int, where: EntryFilter, limit: int, offset: int
+) -> tuple[list[Any], int]:
+    """One page of a version's entries narrowed by ``where`` (in (enterprise, dimension) order)
+    and how many entries match in all."""
+    e = WhitelistEntry
+    conds: list[ColumnElement[bool]] = [e.publication_id == publication_id]
+    if where.q:
+        q = _escape_like(where.q)
+        conds.append(
+            or_(
+                Enterprise.name.like(f"%{q}%", escape="\\"),
+                Enterprise.uscc.like(f"{q.upper()}%", escape="\\"),
+            )
+        )
+    if where.region:
+        conds.append(Enterprise.region_code.like(f"{_escape_like(where.region)}%", escape="\\"))
+    if where.industry:
+        conds.append(Enterprise.industry_code.like(f"{_escape_like(where.industry)}%", escape="\\"))
+    if where.dimension:
+        conds.append(e.dimension == where.dimension)
+    if where.level:
+        conds.append(e.level == where.level)
+    base = select(
+        e.enterprise_id,
+        e.dimension,
+        e.level,
+        e.points,
+        Enterprise.uscc,
+        Enterprise.name,
+        Enterprise.region_code,
+        Enterprise.industry_code,
+        Enterprise.size_class,
+    ).outerjoin(Enterprise, Enterprise.id == e.enterprise_id)
+    total = session.execute(
+        select(func.count())
+        .select_from(e)
+        .outerjoin(Enterprise, Enterprise.id == e.enterprise_id)
+        .where(*conds)
+    ).scalar_one()
+    rows = session.execute(
+        base.where(*conds).order_by(e.enterprise_id, e.dimension).limit(limit).offset(offset)
+    )
+    return list(rows), int(total)
+
+
 def entries_of(session: Session, *, publication_id: int, enterprise_id: int) -> Sequence[Any]:
     return session.scalars(
         select(WhitelistEntry).where(

@@ -24,6 +24,7 @@ from zhixin.webhooks import service as webhooks
 from zhixin.whitelist import repository as repo
 from zhixin.whitelist import rules
 from zhixin.whitelist.models import WhitelistPublication
+from zhixin.whitelist.repository import EntryFilter as EntryFilter
 from zhixin.whitelist.schemas import (
     ChangeOut,
     ChangesPage,
@@ -405,6 +406,28 @@ def entries_page(
         if more and last
         else None,
     )
+
+
+def search_entries(
+    session: Session,
+    *,
+    actor: Principal,
+    version: int,
+    where: EntryFilter,
+    page: int,
+    per_page: int,
+) -> tuple[list[EntryOut], int]:
+    """A page of a published version's entries narrowed by ``where`` (search by name or USCC,
+    filter by region, industry, dimension and level), with the number that match in all."""
+    pub = get_version(session, actor=actor, version=version)
+    rows, total = repo.entries_filtered(
+        session,
+        publication_id=pub.id,
+        where=where,
+        limit=per_page,
+        offset=(max(page, 1) - 1) * per_page,
+    )
+    return [EntryOut.model_validate(r._asdict()) for r in rows], total
 
 
 def changes_since(

@@ -3,9 +3,11 @@ between two publications, and the XLSX exports."""
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -85,30 +87,54 @@ def publication_page(
     publication_id: int,
     db: DB,
     principal: Reader,
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    q: Annotated[str, Query(max_length=100)] = "",
+    region: Annotated[str, Query(max_length=12, pattern=r"^\d*$")] = "",
+    industry: Annotated[str, Query(max_length=5, pattern=r"^[A-Ta-t]?\d*$")] = "",
+    dimension: Annotated[str, Query(max_length=64)] = "",
+    level: Annotated[str, Query(max_length=16)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
+    """A version's statistics (家次 and distinct 经营主体, each table with its total) and its
+    list, searched by name or USCC and filtered by region, industry, dimension and level on the
+    server, a page at a time."""
     pub = service.get_publication(db, actor=principal, publication_id=publication_id)
     stats = reports.statistics(db, actor=principal, publication_id=pub.id)
     charts = {
-        by: bar_svg([(s.label, s.entries) for s in rows[:20]], title=f"按{label}（家次）")
-        for by, label in reports.STAT_KEYS.items()
+        by: bar_svg([(s.label, s.entries) for s in rows[:20]], title=reports.chart_title(by))
+        for by in reports.STAT_KEYS
         if (rows := stats[by])
     }
-    entries = (
-        service.entries_page(
-            db, actor=principal, version=pub.version, cursor=cursor, limit=PER_PAGE
+    where = service.EntryFilter(
+        q=q.strip(),
+        region=region,
+        industry=industry.upper(),
+        dimension=dimension,
+        level=level,
+    )
+    items, total = (
+        service.search_entries(
+            db, actor=principal, version=pub.version, where=where, page=page, per_page=PER_PAGE
         )
         if pub.version is not None
-        else None
+        else ([], 0)
     )
+    labels = {by: {s.key: s.label for s in rows} for by, rows in stats.items()}
     return render(
         request,
         "whitelist_publication.html",
         pub=pub,
         stats=stats,
+        totals=reports.totals(stats),
         charts=charts,
+        chart_titles={by: reports.chart_title(by) for by in reports.STAT_KEYS},
         stat_keys=reports.STAT_KEYS,
-        entries=entries,
+        entries=items,
+        total=total,
+        where=where,
+        labels=labels,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        query=urlencode({k: v for k, v in dataclasses.asdict(where).items() if v}),
         statuses=rules.STATUS_NAMES,
         kinds=rules.KIND_NAMES,
     )
