@@ -5,7 +5,9 @@ For each day D (a gap is caught up day by day, oldest first; a day already close
 1. instalments due on or before D and not fully paid are marked ``overdue``;
 2. each drawdown's overdue principal and interest (the unpaid part of what fell due on or before
    D) and its days past due (D + 1 − the oldest unpaid due date) are set from its instalments;
-3. where the class changes, a row of ``loan_classification`` keeps from, to and the rules' floor;
+3. where the class changes, a row of ``loan_classification`` keeps from, to and the rules' floor
+   (days past due; a restructured drawdown in its observation period at least 关注 and at least
+   its class before the restructuring);
 4. one day of contract interest (计提), 罚息 and 复利 is added, the class is set and
    ``last_accrual_date`` becomes D — so a drawdown is never closed twice for one day;
 5. ``loan_batch_run`` records the day with its counts (contracts maturing within 90 days as the
@@ -272,11 +274,27 @@ def close_day(
         .limit(1)
         .scalar_subquery()
     )
-    rule_rank = _rule_rank(dd.c.days_past_due, technical_delay_days)
+    # 重组: within the observation period at least 关注 and at least the class before it
+    observed = and_(
+        dd.c.restructured_on.is_not(None),
+        dd.c.restructured_on <= d,
+        dd.c.observation_until >= d,
+    )
+    before_rank = _rank_of(dd.c.restructured_from)
+    floor_rank = case(
+        (before_rank > RANK[Grade.special_mention], before_rank),
+        else_=RANK[Grade.special_mention],
+    )
+    dpd_rank = _rule_rank(dd.c.days_past_due, technical_delay_days)
+    rule_rank = case(
+        (and_(observed, floor_rank > dpd_rank), floor_rank),
+        else_=dpd_rank,
+    )
     new_class = _class_of(case((officer_rank > rule_rank, officer_rank), else_=rule_rank))
     # a drawdown not past due, 正常, never classified by an officer stays 正常: skip the rest
     may_move = or_(
         dd.c.days_past_due > 0,
+        dd.c.restructured_on.is_not(None),
         dd.c.classification != Grade.normal.value,
         dd.c.id.in_(select(cls.c.drawdown_id).where(cls.c.by == "officer")),
     )

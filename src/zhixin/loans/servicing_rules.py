@@ -34,8 +34,10 @@ Classification (《商业银行金融资产风险分类办法》, 2023 年第 1 
     The rules give the *least* risky class a loan may have (:func:`rule_class`):
     overdue (principal or interest) more than the stated technical-delay days (default 7) →
     at least 关注; more than 90 days → at least 次级; more than 270 → at least 可疑; more than 360
-    → 损失. A restructured loan (重组) is at least 关注, and at least its class before the
-    restructuring while in its observation period (第二十二条); a renewal without repaying
+    → 损失. A restructured loan (重组) is, while in its observation period (第二十二条: at
+    least one year; the book sets 12 months from the restructuring day, both ends included), at
+    least 关注 and at least its class before the restructuring; after it, the days past due alone
+    decide (:meth:`Loan.in_observation`, the batch's SQL the same); a renewal without repaying
     principal (无还本续贷) of an eligible, 正常 borrower is not a restructuring and is classified
     like any loan. An officer may classify a loan *worse* than the rules (never better), with a
     reason; the officer's class holds until the officer changes it or the rules give worse.
@@ -205,6 +207,18 @@ class Loan:
     days_past_due: int = 0
     classification: Grade = Grade.normal
     last_accrual_date: date | None = None
+    # 重组 (第二十二条): the day, the class before it, the observation period's last day
+    restructured_on: date | None = None
+    restructured_from: Grade | None = None
+    observation_until: date | None = None
+
+    def in_observation(self, day: date) -> bool:
+        """Restructured and ``day`` within the observation period (both ends included)."""
+        return (
+            self.restructured_on is not None
+            and self.observation_until is not None
+            and self.restructured_on <= day <= self.observation_until
+        )
 
 
 def check_order(order: Sequence[str]) -> tuple[str, ...]:
@@ -250,8 +264,16 @@ def close_day(loan: Loan, day: date, terms: Terms, *, officer: Grade | None = No
     penalty = loan.penalty_interest + one_day(overdue_p, prate)
     compound = loan.compound_interest + (one_day(overdue_i, prate) if terms.compound else ZERO)
     dpd = days_past_due(loan.instalments, day)
+    observed = loan.in_observation(day)
     grade = effective_class(
-        rule_class(dpd, technical_delay_days=terms.technical_delay_days), officer
+        rule_class(
+            dpd,
+            technical_delay_days=terms.technical_delay_days,
+            restructured=observed,
+            class_before_restructuring=loan.restructured_from,
+            in_observation=observed,
+        ),
+        officer,
     )
     return replace(
         loan,
