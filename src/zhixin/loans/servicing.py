@@ -67,17 +67,44 @@ def _prepayment_allowed(session: Session, contract: LoanContract) -> bool:
     return product.offer is None or product.offer.prepayment.allowed
 
 
+def _prepayment_fee(session: Session, contract: LoanContract) -> tuple[Decimal, int | None]:
+    """提前还款违约金: (fee rate %, fee-free after months) from the frozen terms (``prepayment``
+    with ``fee_rate``, or ``prepayment_fee_rate`` beside a flat ``prepayment_allowed``), else the
+    product version's offer; none when neither says."""
+    frozen: dict[str, Any] = contract.terms or {}
+    prepayment = frozen.get("prepayment")
+    if isinstance(prepayment, dict) and "fee_rate" in prepayment:
+        free = prepayment.get("fee_free_after_months")
+        return Decimal(str(prepayment["fee_rate"])), int(free) if free else None
+    if "prepayment_allowed" in frozen:  # the clause frozen flat: its fee beside it, or none
+        free = frozen.get("fee_free_after_months")
+        return Decimal(str(frozen.get("prepayment_fee_rate", "0"))), int(free) if free else None
+    from zhixin.products import service as products
+
+    try:
+        _, product = products.by_version(session, contract.product_version_id)
+    except NotFound:
+        return ZERO, None
+    if product.offer is None:
+        return ZERO, None
+    pre = product.offer.prepayment
+    return Decimal(pre.fee_rate), pre.fee_free_after_months
+
+
 def terms_of(session: Session, contract: LoanContract, dd: LoanDrawdown) -> rules.Terms:
     """The servicing terms: the drawdown's rate, the contract's markup (a fraction, turned
     into the lending core's percent), 复利 or not (frozen ``compound``, default yes), allocation
     order and early-repayment clause."""
     frozen: dict[str, Any] = contract.terms or {}
+    fee_rate, fee_free = _prepayment_fee(session, contract)
     return rules.Terms(
         annual_rate=dd.annual_rate or ZERO,
         markup=contract.penalty_markup * HUNDRED,
         compound=bool(frozen.get("compound", True)),
         order=tuple(contract.allocation_order or rules.DEFAULT_ORDER),
         prepayment_allowed=_prepayment_allowed(session, contract),
+        prepayment_fee_rate=fee_rate,
+        fee_free_after_months=fee_free,
     )
 
 
@@ -201,6 +228,7 @@ def record_repayment(
         principal=allocation.principal,
         accrued=allocation.accrued,
         prepaid=allocation.prepaid,
+        fee=allocation.fee,
         created_by_id=created_by_id,
     )
     session.add(repayment)

@@ -40,6 +40,7 @@ class RepaymentOut(BaseModel):
     principal: Decimal = Field(description="冲抵到期本金")
     accrued: Decimal = Field(description="提前还款：当期应计利息")
     prepaid: Decimal = Field(description="提前还款：未到期本金（从最后一期起冲减）")
+    fee: Decimal = Field(default=Decimal("0.00"), description="提前还款违约金")
     created_at: datetime
     created: bool = Field(default=True, description="false：该流水号此前已入账，本次未写入")
 
@@ -78,6 +79,7 @@ def _repayment(r: LoanRepayment, created: bool = True) -> RepaymentOut:
         principal=r.principal,
         accrued=r.accrued,
         prepaid=r.prepaid,
+        fee=r.fee,
         created_at=r.created_at,
         created=created,
     )

@@ -1,5 +1,6 @@
 """loans finish (issue 17): 无还本续贷 renewals carry no application (linked by
-renewed_from_id); a drawdown's restructuring (重组) with its observation period
+renewed_from_id); a drawdown's restructuring (重组) with its observation period; the
+early-repayment fee (提前还款违约金) of a repayment
 
 Revision ID: 0020
 Revises: 0019
@@ -31,9 +32,15 @@ def upgrade() -> None:
         batch.add_column(sa.Column("restructured_from", sa.String(length=16), nullable=True))
         batch.add_column(sa.Column("observation_until", sa.Date(), nullable=True))
         batch.add_column(sa.Column("restructure_reason", sa.Text(), nullable=True))
+    with op.batch_alter_table("loan_repayment") as batch:
+        batch.add_column(
+            sa.Column("fee", sa.Numeric(precision=18, scale=2), server_default="0", nullable=False)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("loan_repayment") as batch:
+        batch.drop_column("fee")
     with op.batch_alter_table("loan_drawdown") as batch:
         batch.drop_column("restructure_reason")
         batch.drop_column("observation_until")
