@@ -60,6 +60,8 @@ def test_an_eligible_contract_is_renewed_without_repaying_principal(world: World
         assert new.renewed_from_id == cid and new.application_id is None
         assert (new.start_date, new.maturity_date) == (RENEW_ON, date(2026, 12, 1))
         assert new.principal_limit == Decimal("1000000.00")
+        # floating: repriced on the renewal's own anniversaries
+        assert (new.repricing_rule, new.repricing_date) == (old.repricing_rule, date(2026, 12, 1))
         (carried,) = s.scalars(select(LoanDrawdown).where(LoanDrawdown.contract_id == nid))
         assert carried.status == "disbursed" and carried.value_date == RENEW_ON
         assert carried.outstanding_principal == Decimal("1000000.00")

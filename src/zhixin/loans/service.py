@@ -1111,6 +1111,7 @@ def renew(
     difficulty is not a restructuring, 2023 办法 第二十二条).
     """
     from zhixin.loans import servicing
+    from zhixin.loans.batch import next_repricing
 
     day = today or clock.today()
     old = _as(session, actor, contract_id, Permission.loan_manage)
@@ -1162,7 +1163,9 @@ def renew(
         spread=old.spread,
         repricing_rule=old.repricing_rule,
         repricing_date=(
-            add_months(day, 12) if old.rate_kind == "floating" and old.repricing_rule else None
+            next_repricing(day, old.repricing_rule, day)
+            if old.rate_kind == "floating" and old.repricing_rule
+            else None
         ),
         contract_rate=old.contract_rate,
         penalty_markup=old.penalty_markup,
