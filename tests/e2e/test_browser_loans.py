@@ -2,7 +2,8 @@
 contract (签订合同) and lands on the loan; the enterprise requests a drawdown, the approver
 approves it, the officer disburses it (its schedule appears); the enterprise proposes a payee,
 uploads a voucher (a file that is not a document is refused first), the approver approves the
-payee, and the enterprise pays against the voucher; the portfolio lists the loan."""
+payee, and the enterprise pays against the voucher; the portfolio lists the loan; the officer
+enters the first repayment (an early one) and is refused a renewal a year before maturity."""
 
 from __future__ import annotations
 
@@ -134,3 +135,24 @@ def test_officer_signs_then_drawdown_payee_voucher_and_payment(tmp_path: Path) -
             log_in("officer")
             page.goto(server.url + "/loans")
             assert "厦门鹭芯科技有限公司" in page.inner_text("#loan-list")
+
+            # the first repayment: the officer enters an early repayment of 5万 on the value
+            # date (no day closed yet: all of it repays principal, from the last instalment)
+            page.goto(loan_url)
+            repay = page.locator("form.repayment-form")
+            repay.locator("input[name=bank_txn_id]").fill("CORE-2025-0001")
+            repay.locator("input[name=amount]").fill("50000")
+            repay.locator("button").click()
+            repaid = page.inner_text("main table[id^=repayments-]")
+            assert "CORE-2025-0001" in repaid and "50,000.00" in repaid
+            # the same transaction id again writes nothing
+            page.goto(loan_url)
+            repay = page.locator("form.repayment-form")
+            repay.locator("input[name=bank_txn_id]").fill("CORE-2025-0001")
+            repay.locator("input[name=amount]").fill("50000")
+            repay.locator("button").click()
+            assert page.inner_text("main table[id^=repayments-]").count("CORE-2025-0001") == 1
+            # renewal a year before maturity is refused, saying why
+            page.goto(loan_url)
+            page.click("#renew")
+            assert "到期日须在90天内" in page.inner_text("main")

@@ -85,6 +85,7 @@ ARGS: dict[tuple[str, ...], list[str]] = {
     ("calendar", "set-year"): ["2027", "{tmp}/2027.txt", "--yes"],
     ("calendar", "show"): ["2026"],
     ("calendar", "deadline"): ["2026-12-29", "5"],
+    ("loans", "renew"): ["1", "--by", "wang", "--on", "2026-01-05"],
     ("loans", "show"): ["1"],
     ("loans", "import-repayments"): ["{tmp}/e.csv", "--by", "wang"],
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -92,3 +93,35 @@ def test_repayments_and_classification_over_the_api(
         assert client.get(f"{url}/repayments").status_code == 404
         assert client.post(f"{url}/repayments", json=body, headers=h).status_code == 404
         assert client.get("/api/v1/loans/npl?by=bank").json() == []  # not its loans
+
+
+def test_renewal_over_the_api(
+    app: FastAPI, factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """无还本续贷: refused in Chinese while the maturity is more than 90 days off; 201 with the new
+    contract (linked to the old, no application) within the window; the borrower may not."""
+    from tests.integration.test_applications import build_world
+    from tests.integration.test_loans import _drawn, signed_contract
+    from zhixin.kit import clock
+
+    w = build_world(factory)
+    cid = signed_contract(w)  # signed 6 Feb 2025, matures 6 Feb 2026
+    _drawn(w, cid, "1000000.00")
+    with TestClient(app) as client:
+        h = {"X-CSRF-Token": login(client, "officer")}
+        monkeypatch.setattr(clock, "today", lambda: date(2025, 6, 1))
+        early = client.post(f"/api/v1/loans/{cid}/renewal", headers=h)
+        assert early.status_code == 422 and "到期日须在90天内" in early.json()["error"]
+        monkeypatch.setattr(clock, "today", lambda: date(2025, 12, 1))
+        made = client.post(f"/api/v1/loans/{cid}/renewal", headers=h)
+        assert made.status_code == 201, made.text
+        new = made.json()
+        assert new["renewed_from_id"] == cid and new["application_id"] is None
+        assert new["status"] == "active" and new["start_date"] == "2025-12-01"
+        old = client.get(f"/api/v1/loans/contracts/{cid}").json()
+        assert old["status"] == "renewed"
+        again = client.post(f"/api/v1/loans/{cid}/renewal", headers=h)
+        assert again.status_code == 409 and "续贷" in again.json()["error"]
+    with TestClient(app) as client:
+        h = {"X-CSRF-Token": login(client, "owner-a")}
+        assert client.post(f"/api/v1/loans/{new['id']}/renewal", headers=h).status_code == 403

@@ -133,3 +133,24 @@ def test_import_twice_writes_once_and_reports_bad_rows_in_chinese(
     npl = run("npl", "--by", "bank")
     assert npl.returncode == 0 and "不良率" in npl.stdout
     assert run("npl", "--by", "colour").returncode == 2
+
+
+def test_renew_refuses_in_chinese_then_renews_and_show_names_the_origin(
+    run: Run, factory: sessionmaker[Session]
+) -> None:
+    """``zhixin loans renew`` as an officer runs it: the reasons when ineligible (exit 1), the
+    new contract when eligible; ``loans show`` of the new one names the contract it renews."""
+    from tests.integration.test_applications import build_world
+    from tests.integration.test_loans import _drawn, signed_contract
+
+    w = build_world(factory)
+    cid = signed_contract(w)  # matures 6 Feb 2026
+    _drawn(w, cid, "1000000.00")
+    early = run("renew", str(cid), "--by", "officer", "--on", "2025-06-01")
+    assert early.returncode == 1 and "到期日须在90天内" in early.stderr, early
+    done = run("renew", str(cid), "--by", "officer", "--on", "2025-12-01")
+    assert done.returncode == 0, done.stderr
+    assert "已续贷" in done.stdout and "1,000,000.00" in done.stdout
+    new_id = done.stdout.split("（#", 1)[1].split("）", 1)[0]
+    shown = run("show", new_id)
+    assert shown.returncode == 0 and f"续贷自合同 #{cid}" in shown.stdout, shown

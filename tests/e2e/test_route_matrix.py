@@ -199,6 +199,8 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/repayments"): MANAGE_LOANS,
     ("GET", "/api/v1/loans/drawdowns/{drawdown_id}/classification"): READ_LOANS,
     ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/classification"): MANAGE_LOANS,
+    ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/restructuring"): MANAGE_LOANS,
+    ("POST", "/api/v1/loans/{contract_id}/renewal"): MANAGE_LOANS,
 }
 PUBLIC: set[tuple[str, str]] = set()
 

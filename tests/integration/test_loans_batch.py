@@ -4,7 +4,7 @@ integer fen); closing a day twice changes nothing; a gap is caught up day by day
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -24,6 +24,7 @@ from zhixin.loans import servicing as svc
 from zhixin.loans import servicing_rules as rules
 from zhixin.loans.models import LoanDrawdown, LoanInstalment
 from zhixin.loans.servicing_models import LoanBatchRun, LoanClassification, LoanRepayment
+from zhixin.loans.servicing_rules import Grade
 
 D = Decimal
 Rows = list[tuple[date, int, int]]
@@ -318,6 +319,7 @@ def test_the_batch_equals_the_rules_and_is_idempotent_and_catches_up(
     rates = ["3.1", "3.45", "3.85", "4.35", "4.9", "5.5", "6.125", "7.2", "8.8", "12.345678"]
     markups = ["0.3", "0.5", "0.35", "0.4", "0.45", "0.5", "0.3", "0.3", "0.5", "0.3333"]
     loans: dict[int, tuple[rules.Loan, rules.Terms]] = {}
+    ids: list[int] = []
     with unit_of_work(factory) as s:
         book = make_book(s, contracts=len(rates))
         for k, (r, m) in enumerate(zip(rates, markups, strict=True)):
@@ -347,6 +349,7 @@ def test_the_batch_equals_the_rules_and_is_idempotent_and_catches_up(
             c.penalty_markup = D(m)
             no_compound = k in (2, 5)  # the product charges no 复利
             c.terms = {**c.terms, "compound": not no_compound}
+            ids.append(drawdown_id)
             loans[drawdown_id] = (
                 rules.Loan(
                     value_date=START,
@@ -357,9 +360,28 @@ def test_the_batch_equals_the_rules_and_is_idempotent_and_catches_up(
                 ),
                 rules.Terms(annual_rate=D(r), markup=D(m) * 100, compound=not no_compound),
             )
+    # 重组: two loans restructured on day 10, observed through day 40 (one was 次级 before)
+    restructured = {ids[1]: Grade.normal, ids[4]: Grade.substandard}
     day = START
     for n in range(75):
         with unit_of_work(factory) as s:
+            if n == 10:
+                for drawdown_id, before in restructured.items():
+                    dd = s.get(LoanDrawdown, drawdown_id)
+                    assert dd is not None
+                    dd.restructured_on, dd.restructured_from = day, before.value
+                    dd.observation_until = day + timedelta(days=30)
+                    s.flush()
+                    loan, terms = loans[drawdown_id]
+                    loans[drawdown_id] = (
+                        replace(
+                            loan,
+                            restructured_on=day,
+                            restructured_from=before,
+                            observation_until=day + timedelta(days=30),
+                        ),
+                        terms,
+                    )
             for drawdown_id, (loan, terms) in list(loans.items()):
                 due = [i for i in loan.instalments if i.due_date == day and i.seq % 3]
                 owed = sum((i.principal_unpaid + i.interest_unpaid for i in due), D(0))
@@ -420,6 +442,14 @@ def test_the_batch_equals_the_rules_and_is_idempotent_and_catches_up(
     with factory() as s:
         runs = s.scalar(select(func.count()).select_from(LoanBatchRun))
         assert runs == 75
+        # the restructured loans were held at 关注 / 次级 through day 40, then left the floor
+        held = {
+            (r.drawdown_id, r.to_class, r.on_date)
+            for r in s.scalars(select(LoanClassification).where(LoanClassification.by == "rule"))
+        }
+        assert (ids[1], "special_mention", START + timedelta(days=10)) in held
+        assert (ids[4], "substandard", START + timedelta(days=10)) in held
+        assert (ids[1], "normal", START + timedelta(days=41)) in held
         assert s.scalar(select(func.count()).select_from(LoanRepayment)) > 0
 
 

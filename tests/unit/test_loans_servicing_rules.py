@@ -264,3 +264,43 @@ def test_days_past_due_counts_from_the_oldest_unpaid_instalment() -> None:
     assert days_past_due(inst, date(2026, 2, 28)) == 0
     assert days_past_due(inst, date(2026, 3, 1)) == 1
     assert days_past_due(inst, date(2026, 4, 5)) == 36
+
+
+def test_an_early_repayment_pays_the_products_fee_on_the_principal_prepaid() -> None:
+    inst = (
+        Instalment(1, date(2026, 2, 1), D("1000.00"), D("50.00")),
+        Instalment(2, date(2026, 3, 1), D("1000.00"), D("40.00")),
+        Instalment(3, date(2026, 4, 1), D("1000.00"), D("30.00")),
+    )
+    loan = Loan(value_date=date(2026, 1, 1), outstanding_principal=D("3000.00"), instalments=inst)
+    terms = Terms(
+        annual_rate=D("3.6"), markup=D("50"), prepayment_fee_rate=D("1"), fee_free_after_months=2
+    )
+    # 1,010.00 before anything is due: 1,000.00 principal (off instalment 3) and 1 % of it
+    a, after = allocate(loan, D("1010.00"), date(2026, 1, 20), terms)
+    assert (a.prepaid, a.fee, a.total) == (D("1000.00"), D("10.00"), D("1010.00"))
+    assert after.outstanding_principal == D("2000.00")
+    assert after.instalments[2].principal_paid == D("1000.00")
+    # an amount that does not divide: P = ⌊500 × 100 / 101⌋ = 495.04, the fee the rest 4.96
+    a, _ = allocate(loan, D("500.00"), date(2026, 1, 20), terms)
+    assert (a.prepaid, a.fee) == (D("495.04"), D("4.96"))
+    # everything: 3,000.00 + 30.00; a fen more is refused
+    a, after = allocate(loan, D("3030.00"), date(2026, 1, 20), terms)
+    assert (a.prepaid, a.fee) == (D("3000.00"), D("30.00"))
+    assert after.outstanding_principal == 0
+    with pytest.raises(ServicingError, match=r"超出全部欠款 0\.01 元"):
+        allocate(loan, D("3030.01"), date(2026, 1, 20), terms)
+    # two months after the value date the product charges no fee
+    later = Loan(
+        value_date=date(2026, 1, 1),
+        outstanding_principal=D("3000.00"),
+        instalments=tuple(
+            Instalment(i.seq, i.due_date + timedelta(days=60), i.principal, i.interest)
+            for i in inst
+        ),
+    )
+    a, _ = allocate(later, D("1010.00"), date(2026, 3, 1), terms)
+    assert (a.prepaid, a.fee) == (D("1010.00"), D("0.00"))
+    # no fee rate: as before
+    a, _ = allocate(loan, D("1010.00"), date(2026, 1, 20), Terms(D("3.6"), D("50")))
+    assert (a.prepaid, a.fee) == (D("1010.00"), D("0.00"))

@@ -154,6 +154,31 @@ def import_repayments_command(
         raise typer.Exit(3)
 
 
+@loans_app.command("renew")
+def renew_command(
+    contract_id: Annotated[int, typer.Argument(help="到期续贷的合同编号（id）")],
+    by: Annotated[str, typer.Option("--by", help="以哪位银行用户的名义办理（须有贷后管理权限）")],
+    on: Annotated[str | None, typer.Option("--on", help="续贷日 YYYY-MM-DD（默认今天）")] = None,
+) -> None:
+    """无还本续贷：符合条件的合同续签新合同，未还本金转入新合同（不发生资金往来）。"""
+    from zhixin.accounts import service as accounts
+    from zhixin.kit.db import unit_of_work
+    from zhixin.loans import service as book
+
+    day = _day(on)
+    try:
+        with unit_of_work(_factory()) as session:
+            user = accounts.user_by_username(session, by)
+            if user is None:
+                raise _fail(f"未找到用户 {by}")
+            actor = accounts.principal_for(session, user, via="cli")
+            new = book.renew(session, actor=actor, contract_id=contract_id, today=day)
+            no, nid, limit = new.contract_no, new.id, new.principal_limit
+    except ZhixinError as exc:
+        raise _fail(exc.message) from exc
+    out.print(f"已续贷：新合同 {no}（#{nid}），转入本金 {limit:,.2f} 元")
+
+
 @loans_app.command("npl")
 def npl_command(
     by: Annotated[str, typer.Option("--by", help="bank / product / region")] = "bank",

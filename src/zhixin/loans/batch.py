@@ -2,10 +2,15 @@
 
 For each day D (a gap is caught up day by day, oldest first; a day already closed is skipped):
 
+0. floating contracts whose repricing date is D are repriced (:func:`reprice`: the LPR in force
+   + the spread; the instalments not yet begun rescheduled at the new rate) — the one step that
+   is a loop, over only those contracts;
 1. instalments due on or before D and not fully paid are marked ``overdue``;
 2. each drawdown's overdue principal and interest (the unpaid part of what fell due on or before
    D) and its days past due (D + 1 − the oldest unpaid due date) are set from its instalments;
-3. where the class changes, a row of ``loan_classification`` keeps from, to and the rules' floor;
+3. where the class changes, a row of ``loan_classification`` keeps from, to and the rules' floor
+   (days past due; a restructured drawdown in its observation period at least 关注 and at least
+   its class before the restructuring);
 4. one day of contract interest (计提), 罚息 and 复利 is added, the class is set and
    ``last_accrual_date`` becomes D — so a drawdown is never closed twice for one day;
 5. ``loan_batch_run`` records the day with its counts (contracts maturing within 90 days as the
@@ -35,6 +40,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -61,11 +67,12 @@ from sqlalchemy.types import Date
 
 from zhixin.kit import clock
 from zhixin.kit.db import Base
+from zhixin.lending.dates import add_months
 from zhixin.loans import models as _book  # noqa: F401 - the book's tables in the metadata
 from zhixin.loans.servicing_models import LoanBatchRun, LoanClassification
 from zhixin.loans.servicing_rules import RANK, TECHNICAL_DELAY_DAYS, THRESHOLDS, Grade
 
-STEPS = 5
+STEPS = 6
 RATE_SCALE = 1_000_000  # rates are Numeric(9, 6), % p.a.
 MARKUP_SCALE = 10_000  # the markup is Numeric(9, 4), a fraction (0.5 = +50 %)
 DAILY = 100 * 360  # % p.a. → per day (ACT/360)
@@ -208,6 +215,11 @@ def close_day(
         # and compiling the expressions costs more than the statement itself
         conn.exec_driver_sql("SET LOCAL jit = off")
 
+    # 0. floating contracts whose repricing date is D: their drawdowns repriced (before the
+    # day's accrual, which then runs at the new rate)
+    reprice(session, day)
+    note("利率重定价")
+
     # 1. instalments fall overdue: those due since the last closed day (or ever, the first
     # time) and not fully paid
     prev = session.scalar(
@@ -272,11 +284,27 @@ def close_day(
         .limit(1)
         .scalar_subquery()
     )
-    rule_rank = _rule_rank(dd.c.days_past_due, technical_delay_days)
+    # 重组: within the observation period at least 关注 and at least the class before it
+    observed = and_(
+        dd.c.restructured_on.is_not(None),
+        dd.c.restructured_on <= d,
+        dd.c.observation_until >= d,
+    )
+    before_rank = _rank_of(dd.c.restructured_from)
+    floor_rank = case(
+        (before_rank > RANK[Grade.special_mention], before_rank),
+        else_=RANK[Grade.special_mention],
+    )
+    dpd_rank = _rule_rank(dd.c.days_past_due, technical_delay_days)
+    rule_rank = case(
+        (and_(observed, floor_rank > dpd_rank), floor_rank),
+        else_=dpd_rank,
+    )
     new_class = _class_of(case((officer_rank > rule_rank, officer_rank), else_=rule_rank))
     # a drawdown not past due, 正常, never classified by an officer stays 正常: skip the rest
     may_move = or_(
         dd.c.days_past_due > 0,
+        dd.c.restructured_on.is_not(None),
         dd.c.classification != Grade.normal.value,
         dd.c.id.in_(select(cls.c.drawdown_id).where(cls.c.by == "officer")),
     )
@@ -390,6 +418,92 @@ def close_day(
         reclassified=moved,
         renewal_candidates=candidates or 0,
     )
+
+
+def _cycle_months(rule: str | None) -> tuple[str, int]:
+    """``anniversary/12m`` → ("anniversary", 12); the anchor and the cycle of a repricing rule."""
+    anchor, _, cycle = (rule or "anniversary/12m").partition("/")
+    months = cycle.rstrip("m")
+    return anchor, int(months) if months.isdigit() and int(months) > 0 else 12
+
+
+def next_repricing(start: date, rule: str | None, after: date) -> date:
+    """The first repricing date after ``after``: 1 January of the next year (``january_1``),
+    else the contract start + k × the cycle (anniversaries, never drifting off month ends)."""
+    anchor, months = _cycle_months(rule)
+    if anchor == "january_1":
+        return date(after.year + 1, 1, 1)
+    k = 1
+    while add_months(start, k * months) <= after:
+        k += 1
+    return add_months(start, k * months)
+
+
+def reprice(session: Session, day: date) -> int:
+    """利率重定价 on business day ``day``: every active floating contract whose repricing date is
+    ``day`` takes the LPR of its tenor in force that day + its spread on each disbursed drawdown
+    (``annual_rate``, ``lpr_rate``, ``lpr_on``: the day's accrual and every later one run at it).
+    The instalments not yet begun — those whose nominal period (value date + (seq − 1) months)
+    starts on or after ``day`` and still ``due`` — are rescheduled by the lending core at the new
+    rate over their unpaid principal (same count, same due dates); an instalment whose period
+    began before ``day`` keeps its interest. The contract's repricing date moves to the next one.
+
+    Not set-based: a bounded loop over only the contracts (and their drawdowns) repricing that
+    day — few on any day. Returns the number of drawdowns repriced."""
+    from zhixin.loans import service as book
+    from zhixin.loans.models import LoanContract, LoanDrawdown, LoanInstalment
+    from zhixin.lpr import service as lpr
+
+    contracts = session.scalars(
+        select(LoanContract).where(
+            LoanContract.status == "active",
+            LoanContract.rate_kind == "floating",
+            LoanContract.repricing_date == day,
+        )
+    ).all()
+    if not contracts:
+        return 0
+    in_force = lpr.rates_on(session, day)
+    n = 0
+    for c in contracts:
+        base = in_force.tenor(c.lpr_tenor or "1y")
+        rate = base + c.spread
+        for dd in session.scalars(
+            select(LoanDrawdown).where(
+                LoanDrawdown.contract_id == c.id, LoanDrawdown.status == "disbursed"
+            )
+        ):
+            dd.annual_rate, dd.lpr_rate, dd.lpr_on = rate, base, in_force.effective_on
+            n += 1
+            if dd.value_date is None:
+                continue
+            value_date = dd.value_date
+            rows = [
+                i
+                for i in session.scalars(
+                    select(LoanInstalment)
+                    .where(LoanInstalment.drawdown_id == dd.id, LoanInstalment.status == "due")
+                    .order_by(LoanInstalment.seq)
+                )
+                if add_months(value_date, i.seq - 1) >= day
+            ]
+            left = sum((i.principal - i.principal_paid for i in rows), Decimal(0))
+            if not rows or left <= 0:
+                continue
+            sched = book.drawdown_schedule(
+                session,
+                c=c,
+                amount=left,
+                rate=rate,
+                start=add_months(value_date, rows[0].seq - 1),
+                term=len(rows),
+            )
+            for row, new in zip(rows, sched.instalments, strict=True):
+                row.principal = row.principal_paid + new.principal
+                row.interest = new.interest
+        c.repricing_date = next_repricing(c.start_date, c.repricing_rule, day)
+    session.flush()
+    return n
 
 
 def days_to_run(session: Session, through: date) -> list[date]:

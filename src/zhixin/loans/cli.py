@@ -92,8 +92,13 @@ def loans_show(contract_id: Annotated[int, typer.Argument(help="合同编号（�
         raise _fail(exc.message) from exc
     c, a = v.contract, v.availability
     out.print(f"[bold]贷款合同 {c.contract_no}[/bold]（#{c.id}）· {v.enterprise_name}")
+    origin = (
+        f"申请 #{c.application_id}"
+        if c.application_id is not None
+        else f"续贷自合同 #{c.renewed_from_id}"
+    )
     out.print(
-        f"产品 {c.product_code}（版本 #{c.product_version_id}）· 申请 #{c.application_id} · "
+        f"产品 {c.product_code}（版本 #{c.product_version_id}）· {origin} · "
         f"{CONTRACT_STATUS_LABELS.get(c.status, c.status)}"
     )
     rate = f"合同利率 {_num(c.contract_rate)}%"

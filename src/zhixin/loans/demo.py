@@ -1,14 +1,18 @@
 """Demo loans (called by ``zhixin.demo.loader``): a few 鹭质贷 applications taken through
 approval and signing, with drawdowns approved and disbursed, payees approved, vouchers
 uploaded and payments made, so the portfolio, the loan page and the enterprise's own loans
-have something to show. Never commits."""
+have something to show. The five drawdowns are back-dated (20 to 420 days) and the nightly
+batch runs every day through yesterday, so the loans are in all five classes by the rules;
+the newest has an early repayment. Never commits."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhixin.accounts import service as accounts
@@ -19,7 +23,10 @@ from zhixin.applications.rules import Action
 from zhixin.applications.schemas import ApplicationIn
 from zhixin.applications.workflow import Inputs
 from zhixin.errors import ZhixinError
-from zhixin.loans import service
+from zhixin.kit import clock
+from zhixin.lending.dates import add_months
+from zhixin.loans import batch, service, servicing
+from zhixin.loans.models import LoanContract, LoanCreditLine
 from zhixin.products.terms import Method
 
 MATERIALS = ["licence", "financials", "use_proof", "legal_rep_id", "premises", "authorisation"]
@@ -31,10 +38,14 @@ DEMO_PDF = (
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
 CQC = "中国质量认证中心厦门分中心"
-PLANS = (  # amount asked, drawdown, payee, its kind, purpose, paid (the voucher: + 5万)
-    ("1000000", "600000.00", CQC, "certifier", "certification", "200000.00"),
-    ("800000", "500000.00", "厦门市产品质量监督检验院", "lab", "testing", "160000.00"),
-    ("600000", "400000.00", "厦门精测仪器设备有限公司", "equipment", "equipment", "350000.00"),
+PLANS = (  # amount asked, drawdown, payee, its kind, purpose, paid (the voucher: + 5万),
+    # days before today it was disbursed (nothing repaid since: its class comes from the
+    # batch's days past due — 正常 / 关注 / 次级 / 可疑 / 损失)
+    ("1000000", "600000.00", CQC, "certifier", "certification", "200000.00", 20),
+    ("800000", "500000.00", "厦门市产品质量监督检验院", "lab", "testing", "160000.00", 50),
+    ("600000", "400000.00", "厦门精测仪器设备有限公司", "equipment", "equipment", "350000.00", 150),
+    ("700000", "450000.00", "厦门标准化研究院", "other", "standards", "120000.00", 330),
+    ("500000", "300000.00", "厦门品牌建设服务中心", "other", "brand", "100000.00", 420),
 )
 
 
@@ -105,24 +116,32 @@ def _approved_contract(
 def load(
     session: Session, *, enterprise_ids: Sequence[int], store_dir: Path, max_bytes: int
 ) -> list[str]:
-    """Up to three contracts for the first of ``enterprise_ids`` that qualify for 鹭质贷, each
-    with one drawdown, one approved payee, one voucher and one payment against it."""
+    """Up to five contracts for the first of ``enterprise_ids`` that qualify for 鹭质贷, each
+    with one back-dated drawdown, one approved payee, one voucher and one payment against it;
+    then the batch through yesterday and one repayment."""
     officer, approver = _who(session, "xmrcb-officer"), _who(session, "xmrcb-approver")
     if officer is None or approver is None:
         return ["演示贷款：缺少演示账号，未生成"]
     made: list[str] = []
     plans = list(PLANS)
+    today = clock.today()
+    drawdown_ids: list[int] = []
     for eid in enterprise_ids:
         if not plans:
             break
-        asked, drawn, payee_name, kind, purpose, paid = plans[0]
+        asked, drawn, payee_name, kind, purpose, paid, back = plans[0]
         cid = _approved_contract(session, officer, approver, eid, asked)
         if cid is None:
             continue
         plans.pop(0)
-        d = service.request_drawdown(session, actor=officer, contract_id=cid, amount=Decimal(drawn))
-        service.approve_drawdown(session, actor=approver, drawdown_id=d.id)
-        service.disburse(session, actor=officer, drawdown_id=d.id)
+        on = today - timedelta(days=back)
+        _back_date(session, cid, on)
+        d = service.request_drawdown(
+            session, actor=officer, contract_id=cid, amount=Decimal(drawn), on=on
+        )
+        service.approve_drawdown(session, actor=approver, drawdown_id=d.id, on=on)
+        service.disburse(session, actor=officer, drawdown_id=d.id, on=on)
+        drawdown_ids.append(d.id)
         p = service.propose_payee(
             session,
             actor=officer,
@@ -154,4 +173,32 @@ def load(
             voucher_id=v.id,
         )
         made.append(f"贷款合同 #{cid}：用信 {drawn} 元，已受托支付 {paid} 元")
+    if drawdown_ids:
+        # the nightly batch for every day from the first value date through yesterday: the
+        # classes come from the rules
+        for day in batch.days_to_run(session, today - timedelta(days=1)):
+            batch.close_day(session, day)
+        # the newest loan's first repayment: an early one, entered today by the officer
+        servicing.enter_repayment(
+            session,
+            actor=officer,
+            drawdown_id=drawdown_ids[0],
+            bank_txn_id=f"DEMO-{drawdown_ids[0]:06d}-1",
+            value_date=today,
+            amount=Decimal("50000.00"),
+        )
     return made
+
+
+def _back_date(session: Session, contract_id: int, on: date) -> None:
+    """The demo's contract as if signed on ``on`` (its line and maturity from that day)."""
+    c = session.get(LoanContract, contract_id)
+    line = session.scalar(select(LoanCreditLine).where(LoanCreditLine.contract_id == contract_id))
+    if c is None or line is None:  # pragma: no cover - just signed
+        return
+    c.start_date = on
+    c.maturity_date = add_months(on, c.term_months)
+    line.expiry = c.maturity_date
+    if c.repricing_date is not None:
+        c.repricing_date = batch.next_repricing(on, c.repricing_rule, on)
+    session.flush()

@@ -49,8 +49,14 @@ DRAWDOWN_STATUS_LABELS: dict[str, str] = {
     "disbursed": "已放款",
     "rejected": "已拒绝",
     "settled": "已结清",
+    "renewed": "已续贷",
 }
-INSTALMENT_STATUS_LABELS: dict[str, str] = {"due": "未到期", "paid": "已还", "overdue": "逾期"}
+INSTALMENT_STATUS_LABELS: dict[str, str] = {
+    "due": "未到期",
+    "paid": "已还",
+    "overdue": "逾期",
+    "renewed": "已续贷",  # principal carried to the renewal's drawdown (no money moved)
+}
 CLASSIFICATION_LABELS: dict[str, str] = {
     "normal": "正常",
     "special_mention": "关注",
@@ -103,7 +109,9 @@ class LoanContract(Base):
     bank_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id", ondelete="RESTRICT"))
     bank_code: Mapped[str] = mapped_column(String(64))
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="RESTRICT"))
-    application_id: Mapped[int] = mapped_column(
+    # NULL for a renewal (无还本续贷): the renewed contract links to the one it renews by
+    # ``renewed_from_id``; the chain's first contract holds the application
+    application_id: Mapped[int | None] = mapped_column(
         ForeignKey("loan_application.id", ondelete="RESTRICT"), unique=True
     )
     product_code: Mapped[str] = mapped_column(String(64))
@@ -189,6 +197,12 @@ class LoanDrawdown(Base):
         String(16), default="normal", server_default="normal"
     )
     last_accrual_date: Mapped[date | None] = mapped_column(Date)
+    # 重组 (第二十二条): set by an officer with a reason; the batch keeps the drawdown at least
+    # 关注, and at least its class before the restructuring, until the observation period ends
+    restructured_on: Mapped[date | None] = mapped_column(Date)
+    restructured_from: Mapped[str | None] = mapped_column(String(16))  # class before
+    observation_until: Mapped[date | None] = mapped_column(Date)
+    restructure_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class LoanInstalment(Base):

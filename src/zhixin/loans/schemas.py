@@ -280,7 +280,9 @@ class LineOut(BaseModel):
 class ContractOut(BaseModel):
     id: int
     contract_no: str
-    application_id: int
+    application_id: int | None = Field(
+        default=None, description="续贷合同为空（见 renewed_from_id）"
+    )
     enterprise_id: int
     enterprise_name: str
     bank_code: str

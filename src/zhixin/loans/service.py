@@ -1081,3 +1081,192 @@ def contract_of_application(
     if c is None or not _may_see(session, actor, c):
         return None
     return c
+
+
+# -- 无还本续贷 ----------------------------------------------------------------------------------
+
+RENEWAL_WINDOW_DAYS = 90
+
+
+def renew(
+    session: Session,
+    *,
+    actor: Principal,
+    contract_id: int,
+    today: date | None = None,
+    listed: Any = None,
+) -> LoanContract:
+    """无还本续贷 of an eligible contract by an officer of the lending bank (loan:manage).
+
+    Eligibility is :func:`servicing.renewal_candidates`' (maturity within 90 days, still on the
+    whitelist, nothing overdue, every drawdown 正常, the product allows it); an ineligible
+    contract is refused with the reasons. A new contract (no application: ``renewed_from_id``
+    links it to the old one) starts on the renewal day with the old one's term, method and rate
+    terms (floating: the LPR in force that day + the same spread). No money moves: the old
+    drawdowns' outstanding principal becomes one disbursed drawdown of the new contract, valued
+    that day and scheduled by the lending core; the old drawdowns are 已结清 with their unpaid
+    instalments 已续贷 (their rows kept), and the interest accrued on them up to the renewal day
+    is added to the new drawdown's first instalment. The old contract becomes 续贷. The new
+    drawdown keeps the worst class of the old ones (a renewal of a 正常 loan without financial
+    difficulty is not a restructuring, 2023 办法 第二十二条).
+    """
+    from zhixin.loans import servicing
+    from zhixin.loans.batch import next_repricing
+
+    day = today or clock.today()
+    old = _as(session, actor, contract_id, Permission.loan_manage)
+    _active(old)
+    found = [
+        r
+        for r in servicing.renewal_candidates(
+            session,
+            today=day,
+            within=RENEWAL_WINDOW_DAYS,
+            bank_tenant_id=old.bank_tenant_id,
+            listed=listed,
+        )
+        if r.contract_id == old.id
+    ]
+    if not found:
+        raise Invalid(
+            f"不能无还本续贷：合同到期日须在{RENEWAL_WINDOW_DAYS}天内（到期日 {old.maturity_date}）"
+        )
+    if found[0].reasons:
+        raise Invalid("不能无还本续贷：" + "；".join(found[0].reasons))
+    drawdowns = [
+        d
+        for d in session.query(LoanDrawdown).filter(LoanDrawdown.contract_id == old.id)
+        if d.status == "disbursed"
+    ]
+    principal = sum((d.outstanding_principal for d in drawdowns), ZERO)
+    if principal <= 0:
+        raise Invalid("不能无还本续贷：合同没有未还本金")
+    carried_interest = sum((d.accrued_interest for d in drawdowns), ZERO)
+    from zhixin.loans.servicing_rules import RANK, Grade
+
+    grade = max(
+        (Grade(d.classification) for d in drawdowns), key=lambda g: RANK[g], default=Grade.normal
+    )
+    closed = [d.last_accrual_date for d in drawdowns if d.last_accrual_date is not None]
+    maturity = add_months(day, old.term_months)
+    new = LoanContract(
+        contract_no=f"ZX{day:%Y%m%d}R{old.id:08d}",
+        bank_tenant_id=old.bank_tenant_id,
+        bank_code=old.bank_code,
+        enterprise_id=old.enterprise_id,
+        application_id=None,
+        product_code=old.product_code,
+        product_version_id=old.product_version_id,
+        quote_id=old.quote_id,
+        rate_kind=old.rate_kind,
+        lpr_tenor=old.lpr_tenor,
+        spread=old.spread,
+        repricing_rule=old.repricing_rule,
+        repricing_date=(
+            next_repricing(day, old.repricing_rule, day)
+            if old.rate_kind == "floating" and old.repricing_rule
+            else None
+        ),
+        contract_rate=old.contract_rate,
+        penalty_markup=old.penalty_markup,
+        allocation_order=list(old.allocation_order or []),
+        principal_limit=principal,
+        term_months=old.term_months,
+        method=old.method,
+        start_date=day,
+        maturity_date=maturity,
+        terms={**(old.terms or {}), "tranches": [], "renewal_of": old.contract_no},
+        status="active",
+        renewed_from_id=old.id,
+        created_by_id=actor.user_id,
+        created_at=utcnow(),
+    )
+    session.add(new)
+    session.flush()
+    session.add(
+        LoanCreditLine(
+            contract_id=new.id,
+            limit_amount=principal,
+            expiry=maturity,
+            revolving=False,
+            frozen_amount=ZERO,
+            created_at=utcnow(),
+        )
+    )
+    lpr_rate: Decimal | None = None
+    lpr_on: date | None = None
+    if new.rate_kind == "floating":
+        in_force = lpr.rates_on(session, day)
+        lpr_rate, lpr_on = in_force.tenor(new.lpr_tenor or "1y"), in_force.effective_on
+    try:
+        rate = rules.drawdown_rate(
+            rate_kind=new.rate_kind,
+            contract_rate=new.contract_rate,
+            lpr=lpr_rate,
+            spread=new.spread,
+        )
+    except rules.Refused as exc:
+        raise _refused(exc) from exc
+    sched = drawdown_schedule(
+        session, c=new, amount=principal, rate=rate, start=day, term=new.term_months
+    )
+    dd = LoanDrawdown(
+        contract_id=new.id,
+        amount=principal,
+        requested_by_id=actor.user_id,
+        requested_at=utcnow(),
+        approved_by_id=actor.user_id,
+        decided_at=utcnow(),
+        status="disbursed",
+        value_date=day,
+        maturity=sched.maturity,
+        term_months=new.term_months,
+        lpr_rate=lpr_rate,
+        lpr_on=lpr_on,
+        annual_rate=rate,
+        method=new.method,
+        outstanding_principal=principal,
+        classification=grade.value,
+        # a day the batch closed for the old drawdowns is not closed again for the new one
+        last_accrual_date=max(closed) if closed and max(closed) >= day else None,
+    )
+    session.add(dd)
+    session.flush()
+    for i in sched.instalments:
+        session.add(
+            LoanInstalment(
+                drawdown_id=dd.id,
+                seq=i.number,
+                period_start=i.start,
+                due_date=i.due,
+                principal=i.principal,
+                interest=i.interest + (carried_interest if i.number == 1 else ZERO),
+                principal_paid=ZERO,
+                interest_paid=ZERO,
+                status="due",
+            )
+        )
+    for d in drawdowns:
+        for inst in session.query(LoanInstalment).filter(
+            LoanInstalment.drawdown_id == d.id, LoanInstalment.status == "due"
+        ):
+            inst.status = "renewed"
+        d.outstanding_principal = ZERO
+        d.accrued_interest = ZERO
+        d.status = "settled"
+    old.status = "renewed"
+    _bump(session, old)
+    _audit(
+        session,
+        actor,
+        "contract.renew",
+        "loan_contract",
+        old.id,
+        renewed_to=new.id,
+        contract_no=new.contract_no,
+        principal=str(principal),
+        interest_carried=str(carried_interest),
+        rate=str(rate),
+        classification=grade.value,
+    )
+    return new

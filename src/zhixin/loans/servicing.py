@@ -67,17 +67,44 @@ def _prepayment_allowed(session: Session, contract: LoanContract) -> bool:
     return product.offer is None or product.offer.prepayment.allowed
 
 
+def _prepayment_fee(session: Session, contract: LoanContract) -> tuple[Decimal, int | None]:
+    """提前还款违约金: (fee rate %, fee-free after months) from the frozen terms (``prepayment``
+    with ``fee_rate``, or ``prepayment_fee_rate`` beside a flat ``prepayment_allowed``), else the
+    product version's offer; none when neither says."""
+    frozen: dict[str, Any] = contract.terms or {}
+    prepayment = frozen.get("prepayment")
+    if isinstance(prepayment, dict) and "fee_rate" in prepayment:
+        free = prepayment.get("fee_free_after_months")
+        return Decimal(str(prepayment["fee_rate"])), int(free) if free else None
+    if "prepayment_allowed" in frozen:  # the clause frozen flat: its fee beside it, or none
+        free = frozen.get("fee_free_after_months")
+        return Decimal(str(frozen.get("prepayment_fee_rate", "0"))), int(free) if free else None
+    from zhixin.products import service as products
+
+    try:
+        _, product = products.by_version(session, contract.product_version_id)
+    except NotFound:
+        return ZERO, None
+    if product.offer is None:
+        return ZERO, None
+    pre = product.offer.prepayment
+    return Decimal(pre.fee_rate), pre.fee_free_after_months
+
+
 def terms_of(session: Session, contract: LoanContract, dd: LoanDrawdown) -> rules.Terms:
     """The servicing terms: the drawdown's rate, the contract's markup (a fraction, turned
     into the lending core's percent), 复利 or not (frozen ``compound``, default yes), allocation
     order and early-repayment clause."""
     frozen: dict[str, Any] = contract.terms or {}
+    fee_rate, fee_free = _prepayment_fee(session, contract)
     return rules.Terms(
         annual_rate=dd.annual_rate or ZERO,
         markup=contract.penalty_markup * HUNDRED,
         compound=bool(frozen.get("compound", True)),
         order=tuple(contract.allocation_order or rules.DEFAULT_ORDER),
         prepayment_allowed=_prepayment_allowed(session, contract),
+        prepayment_fee_rate=fee_rate,
+        fee_free_after_months=fee_free,
     )
 
 
@@ -201,6 +228,7 @@ def record_repayment(
         principal=allocation.principal,
         accrued=allocation.accrued,
         prepaid=allocation.prepaid,
+        fee=allocation.fee,
         created_by_id=created_by_id,
     )
     session.add(repayment)
@@ -418,6 +446,72 @@ def classify(
         object_type="loan_drawdown",
         object_id=dd.id,
         detail={"from": row.from_class, "to": row.to_class, "reason": row.reason},
+    )
+    return row
+
+
+OBSERVATION_MONTHS = 12  # 第二十二条：重组观察期至少 1 年
+
+
+def restructure(
+    session: Session,
+    *,
+    actor: Principal,
+    drawdown_id: int,
+    reason: str,
+    on: date | None = None,
+) -> LoanClassification:
+    """An officer records that a disbursed drawdown was restructured (重组) on ``on``, with a
+    reason: the class before is kept, the observation period runs 12 months (both ends
+    included), and the drawdown is at once at least 关注 and at least that class — the nightly
+    batch keeps it so until the period ends (:func:`servicing_rules.rule_class`)."""
+    from zhixin.lending.dates import add_months
+
+    _require(actor, Permission.loan_manage)
+    if not reason.strip():
+        raise Invalid("登记重组须写明理由")
+    day = on or clock.today()
+    dd = _drawdown(session, drawdown_id, lock=True)
+    _contract_of(session, dd, actor.tenant_id)
+    if dd.status != "disbursed":
+        raise Conflict("只有已放款未结清的用信可以登记重组")
+    before = rules.Grade(dd.classification)
+    floor = rules.rule_class(
+        dd.days_past_due,
+        restructured=True,
+        class_before_restructuring=before,
+        in_observation=True,
+    )
+    dd.restructured_on = day
+    dd.restructured_from = before.value
+    dd.observation_until = add_months(day, OBSERVATION_MONTHS)
+    dd.restructure_reason = reason.strip()
+    row = LoanClassification(
+        drawdown_id=dd.id,
+        from_class=before.value,
+        to_class=floor.value,
+        rule_class=floor.value,
+        on_date=day,
+        by="rule",
+        officer_id=actor.user_id,
+        reason=f"重组：{reason.strip()}",
+    )
+    session.add(row)
+    dd.classification = floor.value
+    session.flush()
+    audit.record(
+        session,
+        actor=audit.Actor.of(actor),
+        action="loan.restructure",
+        object_type="loan_drawdown",
+        object_id=dd.id,
+        detail={
+            "on": day.isoformat(),
+            "from": before.value,
+            "to": floor.value,
+            "observation_until": dd.observation_until.isoformat(),
+            "reason": reason.strip(),
+        },
     )
     return row
 

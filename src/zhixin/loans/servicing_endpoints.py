@@ -10,7 +10,9 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
 from zhixin.accounts.permissions import Permission, Principal
+from zhixin.loans import service as book
 from zhixin.loans import servicing
+from zhixin.loans.schemas import ContractOut
 from zhixin.loans.servicing_models import LoanClassification, LoanRepayment
 from zhixin.loans.servicing_rules import GRADE_LABELS, Grade
 from zhixin.web.deps import DB, require
@@ -38,6 +40,7 @@ class RepaymentOut(BaseModel):
     principal: Decimal = Field(description="冲抵到期本金")
     accrued: Decimal = Field(description="提前还款：当期应计利息")
     prepaid: Decimal = Field(description="提前还款：未到期本金（从最后一期起冲减）")
+    fee: Decimal = Field(default=Decimal("0.00"), description="提前还款违约金")
     created_at: datetime
     created: bool = Field(default=True, description="false：该流水号此前已入账，本次未写入")
 
@@ -45,6 +48,11 @@ class RepaymentOut(BaseModel):
 class ClassificationIn(BaseModel):
     to_class: Grade = Field(description="normal / special_mention / substandard / doubtful / loss")
     reason: str = Field(min_length=1, max_length=500, description="调整理由")
+
+
+class RestructureIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500, description="重组理由")
+    on: date | None = Field(default=None, description="重组日（默认今天）")
 
 
 class ClassificationOut(BaseModel):
@@ -71,6 +79,7 @@ def _repayment(r: LoanRepayment, created: bool = True) -> RepaymentOut:
         principal=r.principal,
         accrued=r.accrued,
         prepaid=r.prepaid,
+        fee=r.fee,
         created_at=r.created_at,
         created=created,
     )
@@ -155,5 +164,31 @@ def classify(
             drawdown_id=drawdown_id,
             to_class=body.to_class.value,
             reason=body.reason,
+        )
+    )
+
+
+@router.post("/loans/{contract_id}/renewal", response_model=ContractOut, status_code=201)
+def renew(contract_id: int, db: DB, principal: Manager) -> ContractOut:
+    """无还本续贷 by an officer of the lending bank (loan:manage; no second approver): the new
+    contract, its drawdown carrying the outstanding principal (no money moves); an ineligible
+    contract answers 422 with the reasons in Chinese."""
+    new = book.renew(db, actor=principal, contract_id=contract_id)
+    return ContractOut.of(book.view(db, actor=principal, contract_id=new.id))
+
+
+@router.post(
+    "/loans/drawdowns/{drawdown_id}/restructuring",
+    response_model=ClassificationOut,
+    status_code=201,
+)
+def restructure(
+    drawdown_id: int, body: RestructureIn, db: DB, principal: Manager
+) -> ClassificationOut:
+    """登记重组 (loan:manage) with a reason: at least 关注, and at least the class before, for the
+    12-month observation period (the nightly batch keeps it so)."""
+    return _change(
+        servicing.restructure(
+            db, actor=principal, drawdown_id=drawdown_id, reason=body.reason, on=body.on
         )
     )

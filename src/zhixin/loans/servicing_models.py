@@ -52,6 +52,9 @@ class LoanRepayment(Base):
     principal: Mapped[Decimal] = mapped_column(Numeric(18, 2))  # 本金 due
     accrued: Mapped[Decimal] = mapped_column(Numeric(18, 2))  # 提前还款: accrued interest
     prepaid: Mapped[Decimal] = mapped_column(Numeric(18, 2))  # 提前还款: principal not yet due
+    fee: Mapped[Decimal] = mapped_column(  # 提前还款违约金 (migration 0020)
+        Numeric(18, 2), default=Decimal("0.00"), server_default="0"
+    )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

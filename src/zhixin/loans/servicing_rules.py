@@ -29,13 +29,20 @@ Allocation of a repayment
     What is left is an early repayment (提前还款): refused where the product does not allow it;
     otherwise the current period's accrued interest first, then principal, which shortens the
     term — it repays the last instalments first (their principal and, pro rata, nothing else).
+    The product's 提前还款违约金 (``prepayment.fee_rate``, % of the principal prepaid; none once
+    the drawdown is ``fee_free_after_months`` old) comes out of the rest X after the accrued
+    interest: the principal prepaid is P = ⌊X × 100 / (100 + rate)⌋ to the fen and the fee
+    X − P (P × rate, the odd fen to the fee); repaying all principal not yet due, the fee is
+    P × rate / 100 half-up, and more than that is refused.
 
 Classification (《商业银行金融资产风险分类办法》, 2023 年第 1 号令, 第十一至十五条)
     The rules give the *least* risky class a loan may have (:func:`rule_class`):
     overdue (principal or interest) more than the stated technical-delay days (default 7) →
     at least 关注; more than 90 days → at least 次级; more than 270 → at least 可疑; more than 360
-    → 损失. A restructured loan (重组) is at least 关注, and at least its class before the
-    restructuring while in its observation period (第二十二条); a renewal without repaying
+    → 损失. A restructured loan (重组) is, while in its observation period (第二十二条: at
+    least one year; the book sets 12 months from the restructuring day, both ends included), at
+    least 关注 and at least its class before the restructuring; after it, the days past due alone
+    decide (:meth:`Loan.in_observation`, the batch's SQL the same); a renewal without repaying
     principal (无还本续贷) of an eligible, 正常 borrower is not a restructuring and is classified
     like any loan. An officer may classify a loan *worse* than the rules (never better), with a
     reason; the officer's class holds until the officer changes it or the rules give worse.
@@ -46,11 +53,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 
 from zhixin.lending import daycount
-from zhixin.lending.money import FEN, ZERO, fen
+from zhixin.lending.dates import add_months
+from zhixin.lending.money import FEN, HUNDRED, ZERO, fen
 
 # ------------------------------------------------------------------------------------ classes
 
@@ -180,6 +188,16 @@ class Terms:
     order: tuple[str, ...] = ("penalty", "compound", "interest", "principal")
     prepayment_allowed: bool = True
     technical_delay_days: int = TECHNICAL_DELAY_DAYS
+    prepayment_fee_rate: Decimal = ZERO  # 提前还款违约金, % of the principal prepaid
+    fee_free_after_months: int | None = None  # no fee once the drawdown is this many months old
+
+    def prepayment_fee_rate_on(self, value_date: date, day: date) -> Decimal:
+        """The fee rate for an early repayment on ``day`` of a drawdown valued ``value_date``."""
+        if self.fee_free_after_months is not None and day >= add_months(
+            value_date, self.fee_free_after_months
+        ):
+            return ZERO
+        return self.prepayment_fee_rate
 
     @property
     def penalty_rate(self) -> Decimal:
@@ -205,6 +223,18 @@ class Loan:
     days_past_due: int = 0
     classification: Grade = Grade.normal
     last_accrual_date: date | None = None
+    # 重组 (第二十二条): the day, the class before it, the observation period's last day
+    restructured_on: date | None = None
+    restructured_from: Grade | None = None
+    observation_until: date | None = None
+
+    def in_observation(self, day: date) -> bool:
+        """Restructured and ``day`` within the observation period (both ends included)."""
+        return (
+            self.restructured_on is not None
+            and self.observation_until is not None
+            and self.restructured_on <= day <= self.observation_until
+        )
 
 
 def check_order(order: Sequence[str]) -> tuple[str, ...]:
@@ -250,8 +280,16 @@ def close_day(loan: Loan, day: date, terms: Terms, *, officer: Grade | None = No
     penalty = loan.penalty_interest + one_day(overdue_p, prate)
     compound = loan.compound_interest + (one_day(overdue_i, prate) if terms.compound else ZERO)
     dpd = days_past_due(loan.instalments, day)
+    observed = loan.in_observation(day)
     grade = effective_class(
-        rule_class(dpd, technical_delay_days=terms.technical_delay_days), officer
+        rule_class(
+            dpd,
+            technical_delay_days=terms.technical_delay_days,
+            restructured=observed,
+            class_before_restructuring=loan.restructured_from,
+            in_observation=observed,
+        ),
+        officer,
     )
     return replace(
         loan,
@@ -279,6 +317,7 @@ class Allocation:
     principal: Decimal = ZERO  # due principal, oldest first
     accrued: Decimal = ZERO  # the current period's accrued interest (early repayment)
     prepaid: Decimal = ZERO  # principal not yet due (early repayment, last instalments first)
+    fee: Decimal = ZERO  # 提前还款违约金 on the principal prepaid
 
     @property
     def total(self) -> Decimal:
@@ -289,6 +328,7 @@ class Allocation:
             + self.principal
             + self.accrued
             + self.prepaid
+            + self.fee
         )
 
 
@@ -333,7 +373,7 @@ def allocate(
                     take += pay
         parts[bucket] = take
         left -= take
-    accrued_paid = prepaid = ZERO
+    accrued_paid = prepaid = fee = ZERO
     outstanding = loan.outstanding_principal - parts["principal"]
     accrued = loan.accrued_interest
     if left > 0:
@@ -343,9 +383,16 @@ def allocate(
         accrued -= accrued_paid
         left -= accrued_paid
         not_due = sum((i.principal_unpaid for i in inst if i.due_date > value_date), ZERO)
-        if left > not_due:
-            raise ServicingError(f"还款金额超出全部欠款 {fen(left - not_due)} 元")
-        prepaid = left
+        rate = terms.prepayment_fee_rate_on(loan.value_date, value_date)
+        full_fee = fen(not_due * rate / HUNDRED)
+        if left > not_due + full_fee:
+            raise ServicingError(f"还款金额超出全部欠款 {fen(left - not_due - full_fee)} 元")
+        if left == not_due + full_fee:
+            prepaid, fee = not_due, full_fee
+        else:  # the largest principal P with P + P × rate ≤ what is left; the fee is the rest
+            prepaid = (left * HUNDRED / (HUNDRED + rate)).quantize(FEN, rounding=ROUND_DOWN)
+            fee = left - prepaid
+        left = prepaid
         for k in range(len(inst) - 1, -1, -1):
             i = inst[k]
             if left == 0:
@@ -363,6 +410,7 @@ def allocate(
         principal=parts["principal"],
         accrued=accrued_paid,
         prepaid=prepaid,
+        fee=fee,
     )
     day_before = value_date - timedelta(days=1)
     op, oi = overdue_amounts(inst, day_before)

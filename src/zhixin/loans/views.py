@@ -5,6 +5,7 @@ party may use. Every form posts, redirects back, and a refusal shows its Chinese
 from __future__ import annotations
 
 import io
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
@@ -15,7 +16,7 @@ from zhixin.accounts.permissions import Permission, Principal
 from zhixin.errors import Invalid
 from zhixin.kit import clock
 from zhixin.kit.sheets import Book
-from zhixin.loans import rules, service
+from zhixin.loans import rules, service, servicing
 from zhixin.loans.endpoints import amount_of, read_bounded
 from zhixin.loans.models import (
     CLASSIFICATION_LABELS,
@@ -177,6 +178,11 @@ def loan_page(
 ) -> Response:
     v = service.view(db, actor=principal, contract_id=contract_id)
     bank = principal.tenant_kind.value == "bank"
+    repaid = {
+        dv.row.id: servicing.repayments(db, actor=principal, drawdown_id=dv.row.id)
+        for dv in v.drawdowns
+        if dv.row.status in ("disbursed", "settled")
+    }
     customer = (
         principal.tenant_kind.value == "enterprise" and principal.can(Permission.payment_submit)
     ) or (bank and principal.can(Permission.loan_manage))
@@ -201,6 +207,8 @@ def loan_page(
         num=num,
         dec=dec,
         done=done[:40],
+        repaid=repaid,
+        today=clock.today(),
     )
 
 
@@ -391,3 +399,50 @@ def payment_form(
         note=note,
     )
     return _back(_contract_of_drawdown(db, principal, p.drawdown_id), "payment")
+
+
+@router.post("/loans/{contract_id}/renewal")
+def renewal_form(contract_id: int, db: DB, principal: Manager) -> Response:
+    """无还本续贷 (loan:manage): on to the new contract's page."""
+    new = service.renew(db, actor=principal, contract_id=contract_id)
+    return RedirectResponse(f"/loans/{new.id}?done=renewed", status_code=303)
+
+
+@router.post("/loans/drawdowns/{drawdown_id}/repayments")
+def repayment_form(
+    drawdown_id: int,
+    db: DB,
+    principal: Manager,
+    bank_txn_id: Annotated[str, Form(max_length=64)],
+    amount: Annotated[str, Form(max_length=32)],
+    value_date: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """还款入账 by an officer (the same transaction id twice writes once)."""
+    if not bank_txn_id.strip():
+        raise Invalid("请填写银行交易流水号")
+    try:
+        day = date.fromisoformat(value_date) if value_date.strip() else clock.today()
+    except ValueError:
+        raise Invalid("还款日须为 YYYY-MM-DD") from None
+    servicing.enter_repayment(
+        db,
+        actor=principal,
+        drawdown_id=drawdown_id,
+        bank_txn_id=bank_txn_id.strip(),
+        value_date=day,
+        amount=amount_of(amount, "还款金额"),
+        source="manual",
+    )
+    return _back(_contract_of_drawdown(db, principal, drawdown_id), "repaid")
+
+
+@router.post("/loans/drawdowns/{drawdown_id}/restructuring")
+def restructure_form(
+    drawdown_id: int,
+    db: DB,
+    principal: Manager,
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """登记重组 with a reason (loan:manage)."""
+    servicing.restructure(db, actor=principal, drawdown_id=drawdown_id, reason=reason)
+    return _back(_contract_of_drawdown(db, principal, drawdown_id), "restructured")
