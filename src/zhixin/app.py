@@ -50,6 +50,7 @@ from zhixin.lpr import views as lpr_views
 from zhixin.portrait import endpoints as portrait_api
 from zhixin.portrait import views as portrait_views
 from zhixin.products import endpoints as products_api
+from zhixin.products import service as products_service
 from zhixin.products import views as products_views
 from zhixin.quotes import endpoints as quotes_api
 from zhixin.quotes import views as quotes_views
@@ -111,6 +112,7 @@ def create_app(
     # names the web layer cannot know (it imports no domain): installed here
     TEMPLATES.env.filters["catalog"] = catalogs.catalog_title
     TEMPLATES.env.filters["model"] = risk_service.model_name
+    TEMPLATES.env.filters["product"] = products_service.product_title
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     _include_routers(app)
     openapi.install(app, settings)  # after the routers: documents each route's error codes

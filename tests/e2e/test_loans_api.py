@@ -172,6 +172,8 @@ def test_the_api_whole_way_and_bad_input_in_chinese_writing_nothing(
     # pages: the portfolio, its export, one loan, the enterprise's own
     page = officer.get("/loans")
     assert page.status_code == 200 and "厦门鹭芯科技有限公司" in page.text
+    # the product by its name, never its code (the code stays a filter's value only)
+    assert "<td>鹭质贷</td>" in page.text and "<td>luzhidai</td>" not in page.text
     xlsx = officer.get("/loans/export.xlsx")
     assert xlsx.status_code == 200
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
@@ -180,7 +182,7 @@ def test_the_api_whole_way_and_bad_input_in_chinese_writing_nothing(
     assert rows[0][0] == "合同编号" and rows[1][1] == "厦门鹭芯科技有限公司"
     assert rows[1][5] == 800000
     loan = owner.get(f"/loans/{cid}")
-    assert loan.status_code == 200
+    assert loan.status_code == 200 and "<td>鹭质贷（产品版本" in loan.text
     assert "JC-2025-031" in loan.text and "**** **** 9876" in loan.text
     assert "6222021000009876" not in loan.text
     mine = owner.get("/loans")

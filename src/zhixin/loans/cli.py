@@ -17,6 +17,7 @@ from zhixin.loans.models import (
     DRAWDOWN_STATUS_LABELS,
     PAYEE_STATUS_LABELS,
 )
+from zhixin.products import service as products
 
 app = typer.Typer(help="贷后台账 / the quality-loan book", no_args_is_help=True)
 
@@ -66,7 +67,7 @@ def loans_list(
             str(r.id),
             r.contract_no,
             r.enterprise_name,
-            r.product_code,
+            products.product_title(r.product_code),
             _yuan(r.limit),
             _yuan(r.outstanding),
             _yuan(r.overdue) if r.overdue else "—",
@@ -97,8 +98,9 @@ def loans_show(contract_id: Annotated[int, typer.Argument(help="合同编号（�
         if c.application_id is not None
         else f"续贷自合同 #{c.renewed_from_id}"
     )
+    product = products.product_title(c.product_code)
     out.print(
-        f"产品 {c.product_code}（版本 #{c.product_version_id}）· {origin} · "
+        f"产品 {product}（版本 #{c.product_version_id}）· {origin} · "
         f"{CONTRACT_STATUS_LABELS.get(c.status, c.status)}"
     )
     rate = f"合同利率 {_num(c.contract_rate)}%"

@@ -8,6 +8,8 @@ exactly the terms they were made under.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,6 +26,18 @@ from zhixin.products.schemas import ProductOut, VersionOut
 
 # Stored bodies by content hash (a body never changes under its hash).
 _BY_HASH: dict[str, Product] = {}
+
+
+@lru_cache(maxsize=256)
+def product_title(code: str) -> str:
+    """What a page or console shows for a product code: its Chinese name (鹭质贷); a code that is
+    not a shipped product shows as it is."""
+    if code not in loader.shipped():
+        return code
+    try:
+        return loader.load_shipped(code).product.name
+    except ProductInvalid:
+        return code
 
 
 def _load(code: str) -> LoadedProduct:
