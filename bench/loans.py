@@ -27,13 +27,12 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -43,80 +42,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))  # tests.support.loan_book
 
+from common import bulk, fresh_postgres, machine  # noqa: E402 - after the path
+
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/zx_bench_loans"
 DAY = date(2026, 6, 30)
 CONTRACTS = 1000
 CHUNK = 50_000
 RATES = (Decimal("3.1"), Decimal("3.45"), Decimal("3.85"), Decimal("4.35"))
 FEN = Decimal("0.01")
-
-
-def machine() -> str:
-    import sqlalchemy
-
-    cpu = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    ram = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-                break
-    load = ""
-    with contextlib.suppress(OSError):
-        load = " | load avg " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    return (
-        f"{platform.platform()} | CPU: {cpu} | cores: {os.cpu_count()} | RAM {ram} | "
-        f"Python {platform.python_version()} | SQLAlchemy {sqlalchemy.__version__}{load}"
-    )
-
-
-def fresh_postgres(url: str) -> str:
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    from zhixin.kit.db import make_engine, normalise_url
-
-    u = make_url(normalise_url(url))
-    admin = make_engine(
-        u.set(database="postgres").render_as_string(hide_password=False),
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {u.database} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {u.database}"))
-    admin.dispose()
-    return url
-
-
-def bulk(conn: Any, table: str, cols: list[str], rows: Iterable[tuple[Any, ...]]) -> int:
-    """Load tuples: ``COPY`` on PostgreSQL, DB-API ``executemany`` in chunks elsewhere."""
-    n = 0
-    if conn.dialect.name == "postgresql":
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp:
-            for row in rows:
-                cp.write_row(row)
-                n += 1
-        return n
-    rows = (tuple(_sqlite(v) for v in row) for row in rows)
-    marks = ", ".join("?" * len(cols))
-    sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})"  # noqa: S608 - internal names
-    chunk: list[tuple[Any, ...]] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == CHUNK:
-            conn.exec_driver_sql(sql, chunk)
-            n += len(chunk)
-            chunk = []
-    if chunk:
-        conn.exec_driver_sql(sql, chunk)
-        n += len(chunk)
-    return n
 
 
 def _sqlite(value: Any) -> Any:
@@ -210,12 +143,12 @@ def build(url: str, n: int, day: date, paid_through: date) -> None:
             dd_rows.append(drawdown)
             inst_rows.extend(instalments)
             if len(dd_rows) == CHUNK:
-                bulk(conn, "loan_drawdown", DD_COLS, dd_rows)
-                bulk(conn, "loan_instalment", INST_COLS, inst_rows)
+                bulk(conn, "loan_drawdown", DD_COLS, dd_rows, adapt=_sqlite)
+                bulk(conn, "loan_instalment", INST_COLS, inst_rows, adapt=_sqlite)
                 dd_rows, inst_rows = [], []
         if dd_rows:
-            bulk(conn, "loan_drawdown", DD_COLS, dd_rows)
-            bulk(conn, "loan_instalment", INST_COLS, inst_rows)
+            bulk(conn, "loan_drawdown", DD_COLS, dd_rows, adapt=_sqlite)
+            bulk(conn, "loan_instalment", INST_COLS, inst_rows, adapt=_sqlite)
         conn.execute(
             insert(LoanBatchRun.__table__).values(
                 business_date=day - timedelta(days=1),

@@ -25,16 +25,14 @@ feed through ``GET /api/v1/whitelist/changes``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import platform
 import socket
 import statistics
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -43,6 +41,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))  # tests.support.people
+
+from common import bulk, fresh_postgres, machine  # noqa: E402 - after the path
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/zx_bench_wl"
 AS_OF = date(2025, 6, 30)
@@ -53,78 +53,7 @@ PAGE = 1000
 # -- machine ---------------------------------------------------------------------------------
 
 
-def machine() -> str:
-    import sqlalchemy
-
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = "?"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-                break
-    except OSError:
-        pass
-    load = ""
-    with contextlib.suppress(OSError):
-        load = " | load avg " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    return (
-        f"{platform.platform()} | CPU: {cpu} | cores: {os.cpu_count()} | RAM {ram} | "
-        f"Python {platform.python_version()} | SQLAlchemy {sqlalchemy.__version__}{load}"
-    )
-
-
 # -- database --------------------------------------------------------------------------------
-
-
-def fresh_postgres(url: str) -> str:
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    from zhixin.kit.db import make_engine, normalise_url
-
-    u = make_url(normalise_url(url))
-    admin = make_engine(
-        u.set(database="postgres").render_as_string(hide_password=False),
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {u.database} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {u.database}"))
-    admin.dispose()
-    return url
-
-
-def bulk(conn: Any, table: str, cols: list[str], rows: Iterable[tuple[Any, ...]]) -> int:
-    """Load tuples: ``COPY`` on PostgreSQL, DB-API ``executemany`` in chunks elsewhere."""
-    n = 0
-    if conn.dialect.name == "postgresql":
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp:
-            for row in rows:
-                cp.write_row(row)
-                n += 1
-        return n
-    placeholders = ", ".join("?" * len(cols))
-    sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})"  # noqa: S608 - internal names
-    chunk: list[tuple[Any, ...]] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == CHUNK:
-            conn.exec_driver_sql(sql, chunk)
-            n += len(chunk)
-            chunk = []
-    if chunk:
-        conn.exec_driver_sql(sql, chunk)
-        n += len(chunk)
-    return n
 
 
 class World:
