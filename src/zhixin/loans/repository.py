@@ -19,6 +19,7 @@ from zhixin.loans.models import (
     LoanPayment,
     LoanVoucher,
 )
+from zhixin.loans.servicing_models import LoanClassification, LoanRepayment
 
 
 def contract(session: Session, contract_id: int) -> LoanContract | None:
@@ -61,8 +62,13 @@ def line_of(session: Session, contract_id: int) -> LoanCreditLine | None:
     ).first()
 
 
-def drawdown(session: Session, drawdown_id: int) -> LoanDrawdown | None:
-    return session.get(LoanDrawdown, drawdown_id)
+def drawdown(session: Session, drawdown_id: int, *, lock: bool = False) -> LoanDrawdown | None:
+    """One drawdown; ``lock``: its row locked (FOR UPDATE) for the rest of the transaction."""
+    if not lock:
+        return session.get(LoanDrawdown, drawdown_id)
+    return session.scalar(
+        select(LoanDrawdown).where(LoanDrawdown.id == drawdown_id).with_for_update()
+    )
 
 
 def drawdowns_of(session: Session, contract_ids: Sequence[int]) -> Sequence[LoanDrawdown]:
@@ -138,4 +144,35 @@ def payments_of(session: Session, drawdown_ids: Sequence[int]) -> Sequence[LoanP
         select(LoanPayment)
         .where(LoanPayment.drawdown_id.in_(drawdown_ids))
         .order_by(LoanPayment.id)
+    ).all()
+
+
+# -- servicing ----------------------------------------------------------------------------------
+
+
+def repayment_by_txn(
+    session: Session, bank_tenant_id: int, bank_txn_id: str
+) -> LoanRepayment | None:
+    """The repayment a bank entered under its transaction id (unique per bank), if any."""
+    return session.scalar(
+        select(LoanRepayment).where(
+            LoanRepayment.bank_tenant_id == bank_tenant_id,
+            LoanRepayment.bank_txn_id == bank_txn_id,
+        )
+    )
+
+
+def repayments_of(session: Session, drawdown_id: int) -> Sequence[LoanRepayment]:
+    return session.scalars(
+        select(LoanRepayment)
+        .where(LoanRepayment.drawdown_id == drawdown_id)
+        .order_by(LoanRepayment.value_date, LoanRepayment.id)
+    ).all()
+
+
+def classifications_of(session: Session, drawdown_id: int) -> Sequence[LoanClassification]:
+    return session.scalars(
+        select(LoanClassification)
+        .where(LoanClassification.drawdown_id == drawdown_id)
+        .order_by(LoanClassification.id)
     ).all()

@@ -22,6 +22,7 @@ from zhixin.audit import service as audit
 from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
 from zhixin.kit import clock
 from zhixin.lending.money import HUNDRED, ZERO
+from zhixin.loans import repository as repo
 from zhixin.loans import servicing_rules as rules
 from zhixin.loans.models import LoanContract, LoanDrawdown, LoanInstalment
 from zhixin.loans.servicing_models import LoanClassification, LoanRepayment
@@ -35,10 +36,7 @@ def _require(actor: Principal, permission: Permission) -> None:
 
 
 def _drawdown(session: Session, drawdown_id: int, *, lock: bool = False) -> LoanDrawdown:
-    stmt = select(LoanDrawdown).where(LoanDrawdown.id == drawdown_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    dd = session.scalar(stmt)
+    dd = repo.drawdown(session, drawdown_id, lock=lock)
     if dd is None:
         raise NotFound("未找到该笔用信")
     return dd
@@ -109,13 +107,7 @@ def terms_of(session: Session, contract: LoanContract, dd: LoanDrawdown) -> rule
 
 
 def _instalments(session: Session, drawdown_id: int) -> list[LoanInstalment]:
-    return list(
-        session.scalars(
-            select(LoanInstalment)
-            .where(LoanInstalment.drawdown_id == drawdown_id)
-            .order_by(LoanInstalment.seq)
-        )
-    )
+    return list(repo.instalments_of(session, [drawdown_id]))
 
 
 def loan_of(dd: LoanDrawdown, instalments: list[LoanInstalment]) -> rules.Loan:
@@ -170,11 +162,7 @@ def record_repayment(
     txn = bank_txn_id.strip()
     if not txn or len(txn) > 64:
         raise Invalid("银行交易流水号须为 1–64 个字符")
-    before = session.scalar(
-        select(LoanRepayment).where(
-            LoanRepayment.bank_tenant_id == bank_tenant_id, LoanRepayment.bank_txn_id == txn
-        )
-    )
+    before = repo.repayment_by_txn(session, bank_tenant_id, txn)
     if before is not None:
         if (before.drawdown_id, before.value_date, before.amount) != (
             drawdown_id,
@@ -279,13 +267,7 @@ def repayments(session: Session, *, actor: Principal, drawdown_id: int) -> list[
     from zhixin.loans import service as book
 
     book._drawdown(session, actor, drawdown_id)  # the book's visibility: bank, own, region
-    return list(
-        session.scalars(
-            select(LoanRepayment)
-            .where(LoanRepayment.drawdown_id == drawdown_id)
-            .order_by(LoanRepayment.value_date, LoanRepayment.id)
-        )
-    )
+    return list(repo.repayments_of(session, drawdown_id))
 
 
 # ------------------------------------------------------------------------------------- import
@@ -521,13 +503,7 @@ def history(session: Session, *, actor: Principal, drawdown_id: int) -> list[Loa
     from zhixin.loans import service as book
 
     book._drawdown(session, actor, drawdown_id)
-    return list(
-        session.scalars(
-            select(LoanClassification)
-            .where(LoanClassification.drawdown_id == drawdown_id)
-            .order_by(LoanClassification.id)
-        )
-    )
+    return list(repo.classifications_of(session, drawdown_id))
 
 
 # ------------------------------------------------------------------------------------ NPL ratio
