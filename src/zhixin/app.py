@@ -32,6 +32,8 @@ from zhixin.catalog import service as catalogs
 from zhixin.config import Settings, get_settings
 from zhixin.consent import endpoints as consent_api
 from zhixin.consent import views as consent_views
+from zhixin.demand import endpoints as demand_api
+from zhixin.demand import views as demand_views
 from zhixin.disputes import endpoints as disputes_api
 from zhixin.disputes import views as disputes_views
 from zhixin.enterprises import endpoints as enterprises_api
@@ -143,6 +145,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (loans_api.router, API),
     (loans_servicing_api.router, API),
     (disputes_api.router, API),
+    (demand_api.router, API),
     (home_views.router, ""),
     (accounts_views.router, ""),
     (audit_views.router, ""),
@@ -162,6 +165,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (risk_views.router, ""),
     (loans_views.router, ""),
     (disputes_views.router, ""),
+    (demand_views.router, ""),
 ]
 
 

@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     import_stale_minutes: int = Field(default=10, ge=1)
     # 异议: working days a regulator has to resolve an enterprise's dispute (zhixin.workdays)
     dispute_workdays: int = Field(default=15, ge=1, le=60)
+    # 融资需求: working days for a bank to take a posted need, and for each step once taken
+    # (contacted → on-site → application or refusal); past either, the need goes to the task force
+    demand_take_workdays: int = Field(default=3, ge=1, le=30)
+    demand_response_workdays: int = Field(default=3, ge=1, le=30)
     # Expensive requests (portrait PDFs, exports, evaluation pages, uploads): at most
     # heavy_per_user in flight per account (429 beyond), at most heavy_total at once in a
     # process (0: request_threads - 1, at least 1, so one thread stays free for the rest);

@@ -6,6 +6,7 @@ from zhixin.accounts import models as accounts_models
 from zhixin.applications import models as applications_models
 from zhixin.audit import models as audit_models
 from zhixin.consent import models as consent_models
+from zhixin.demand import models as demand_models
 from zhixin.disputes import models as disputes_models
 from zhixin.enterprises import models as enterprises_models
 from zhixin.evaluation import models as evaluation_models
@@ -29,6 +30,7 @@ __all__ = [
     "applications_models",
     "audit_models",
     "consent_models",
+    "demand_models",
     "disputes_models",
     "enterprises_models",
     "evaluation_models",

@@ -51,6 +51,11 @@ class Permission(StrEnum):
     loan_manage = "loan:manage"  # contracts, disbursement, milestones, payments (bank officer)
     loan_approve = "loan:approve"  # approve drawdowns and payees (bank approver, not the maker)
     payment_submit = "payment:submit"  # request drawdowns, payees, vouchers, payments (enterprise)
+    need_post = "need:post"  # 融资需求: an enterprise its own; the task force for an enterprise
+    need_take = "need:take"  # take a need and answer it on the clock (bank officer)
+    need_manage = "need:manage"  # escalations, assign a need to a bank (task force)
+    ledger_report = "ledger:report"  # 对接办贷台账: record and import outcomes (bank officer)
+    ledger_read = "ledger:read"  # the ledger and its conversion (own bank's; all for the rest)
 
 
 R = Role
@@ -79,6 +84,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.model_approve,
             Permission.risk_data_load,
             Permission.loan_read,
+            Permission.ledger_read,
         }
     ),
     # Banks read identity, grades and portraits; detailed records (record:read) only where the
@@ -102,6 +108,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.patent_value,
             Permission.loan_read,
             Permission.loan_manage,
+            Permission.need_take,
+            Permission.ledger_report,
+            Permission.ledger_read,
         }
     ),
     R.bank_approver: frozenset(
@@ -121,6 +130,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.patent_value,
             Permission.loan_read,
             Permission.loan_approve,
+            Permission.ledger_read,
         }
     ),
     R.enterprise: frozenset(
@@ -140,6 +150,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.risk_score,
             Permission.loan_read,
             Permission.payment_submit,
+            Permission.need_post,
         }
     ),
     R.guarantor: frozenset(
@@ -171,6 +182,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.quote_run,
             Permission.application_read,
             Permission.consultation_manage,
+            Permission.need_post,
+            Permission.need_manage,
+            Permission.ledger_read,
         }
     ),
     R.auditor: frozenset({Permission.audit_read}),
@@ -201,6 +215,9 @@ TOKEN_SCOPES: dict[str, str] = {
     "patent:value": "专利估值及客户经理调整",
     "loan:read": "读取本行的贷款合同、用信、还款计划与支付",
     "loan:manage": "签订合同、放款、核验里程碑、登记受托支付",
+    "need:take": "查看本行可承接的融资需求、接单并登记办理进度",
+    "ledger:report": "报送对接办贷台账（登记或导入对接结果）",
+    "ledger:read": "读取本行的对接办贷台账与转化情况",
 }
 
 

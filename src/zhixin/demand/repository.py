@@ -1,0 +1,155 @@
+"""Every query of the demand side: needs, their events, the ledger and its imports."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import date
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from zhixin.demand.models import FinancingNeed, LedgerEntry, LedgerImport, NeedEvent
+from zhixin.demand.rules import HELD
+
+
+def need(session: Session, need_id: int) -> FinancingNeed | None:
+    return session.get(FinancingNeed, need_id)
+
+
+def need_for_update(session: Session, need_id: int) -> FinancingNeed | None:
+    return session.scalars(
+        select(FinancingNeed).where(FinancingNeed.id == need_id).with_for_update()
+    ).first()
+
+
+def needs(
+    session: Session,
+    *,
+    enterprise_ids: Collection[int] | None = None,
+    statuses: Collection[str] | None = None,
+    bank_code: str | None = None,
+    escalated: bool | None = None,
+    limit: int = 500,
+) -> Sequence[FinancingNeed]:
+    stmt = select(FinancingNeed).order_by(FinancingNeed.id.desc()).limit(limit)
+    if enterprise_ids is not None:
+        stmt = stmt.where(FinancingNeed.enterprise_id.in_(list(enterprise_ids)))
+    if statuses is not None:
+        stmt = stmt.where(FinancingNeed.status.in_(list(statuses)))
+    if bank_code is not None:
+        stmt = stmt.where(FinancingNeed.bank_code == bank_code)
+    if escalated is True:
+        stmt = stmt.where(FinancingNeed.escalation.is_not(None))
+    return session.scalars(stmt).all()
+
+
+def open_or_held_by(session: Session, bank_code: str, limit: int = 500) -> Sequence[FinancingNeed]:
+    """Open needs (any bank may take them) and every need this bank holds or held."""
+    stmt = (
+        select(FinancingNeed)
+        .where(or_(FinancingNeed.status == "open", FinancingNeed.bank_code == bank_code))
+        .order_by(FinancingNeed.id.desc())
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
+def escalation_candidates(session: Session, today: date) -> Sequence[FinancingNeed]:
+    """Needs whose clock ran out before ``today`` and which were not escalated yet."""
+    stmt = (
+        select(FinancingNeed)
+        .where(
+            FinancingNeed.escalation.is_(None),
+            or_(
+                and_(FinancingNeed.status == "open", FinancingNeed.take_due_on < today),
+                and_(FinancingNeed.status.in_(list(HELD)), FinancingNeed.due_on < today),
+            ),
+        )
+        .order_by(FinancingNeed.id)
+        .with_for_update()
+    )
+    return session.scalars(stmt).all()
+
+
+def events(session: Session, need_ids: Collection[int]) -> Sequence[NeedEvent]:
+    if not need_ids:
+        return []
+    stmt = select(NeedEvent).where(NeedEvent.need_id.in_(list(need_ids))).order_by(NeedEvent.id)
+    return session.scalars(stmt).all()
+
+
+def late_counts(session: Session) -> list[tuple[str, int, int]]:
+    """Per bank: steps recorded after their clock, and escalations for its lateness."""
+    stmt = (
+        select(
+            NeedEvent.bank_code,
+            func.sum(case((NeedEvent.late.is_(True), 1), else_=0)),
+            func.sum(case((NeedEvent.kind == "escalated", 1), else_=0)),
+        )
+        .where(NeedEvent.bank_code.is_not(None))
+        .group_by(NeedEvent.bank_code)
+        .order_by(NeedEvent.bank_code)
+    )
+    return [(str(b), int(n or 0), int(e or 0)) for b, n, e in session.execute(stmt)]
+
+
+# -- ledger ---------------------------------------------------------------------------------------
+
+
+def ledger_entry(
+    session: Session, *, bank_code: str, enterprise_id: int, source: str, source_ref: str
+) -> LedgerEntry | None:
+    return session.scalars(
+        select(LedgerEntry).where(
+            LedgerEntry.bank_code == bank_code,
+            LedgerEntry.enterprise_id == enterprise_id,
+            LedgerEntry.source == source,
+            LedgerEntry.source_ref == source_ref,
+        )
+    ).first()
+
+
+def ledger_by_id(session: Session, entry_id: int) -> LedgerEntry | None:
+    return session.get(LedgerEntry, entry_id)
+
+
+def ledger_for_need(session: Session, need_id: int, bank_code: str) -> LedgerEntry | None:
+    return session.scalars(
+        select(LedgerEntry).where(
+            LedgerEntry.need_id == need_id, LedgerEntry.bank_code == bank_code
+        )
+    ).first()
+
+
+def ledger(
+    session: Session, *, bank_code: str | None, limit: int | None = 1000
+) -> Sequence[LedgerEntry]:
+    stmt = select(LedgerEntry).order_by(LedgerEntry.id.desc())
+    if bank_code is not None:
+        stmt = stmt.where(LedgerEntry.bank_code == bank_code)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return session.scalars(stmt).all()
+
+
+def needs_of(session: Session, enterprise_ids: Collection[int]) -> dict[int, int]:
+    """enterprise id → its newest need's id (for linking a push to the firm's need)."""
+    if not enterprise_ids:
+        return {}
+    stmt = (
+        select(FinancingNeed.enterprise_id, func.max(FinancingNeed.id))
+        .where(FinancingNeed.enterprise_id.in_(list(enterprise_ids)))
+        .group_by(FinancingNeed.enterprise_id)
+    )
+    return {int(e): int(n) for e, n in session.execute(stmt)}
+
+
+def imports(session: Session, bank_code: str | None, limit: int = 50) -> Sequence[LedgerImport]:
+    stmt = select(LedgerImport).order_by(LedgerImport.id.desc()).limit(limit)
+    if bank_code is not None:
+        stmt = stmt.where(LedgerImport.bank_code == bank_code)
+    return session.scalars(stmt).all()
+
+
+def import_by_id(session: Session, import_id: int) -> LedgerImport | None:
+    return session.get(LedgerImport, import_id)
