@@ -88,6 +88,7 @@ ARGS: dict[tuple[str, ...], list[str]] = {
     ("loans", "renew"): ["1", "--by", "wang", "--on", "2026-01-05"],
     ("loans", "show"): ["1"],
     ("loans", "import-repayments"): ["{tmp}/e.csv", "--by", "wang"],
+    ("demand", "import-ledger"): ["{tmp}/e.csv", "--by", "wang"],
 }
 # Commands that never touch the database (they answer without one, exit 0).
 NO_DATABASE = {

@@ -72,6 +72,15 @@ READ_LOANS = frozenset({R.regulator, R.bank_officer, R.bank_approver, R.enterpri
 LOAN_CUSTOMER = frozenset({R.bank_officer, R.enterprise})
 MANAGE_LOANS = frozenset({R.bank_officer})
 APPROVE_LOANS = frozenset({R.bank_approver})
+# 融资需求: an enterprise posts its own (the task force for one); a bank officer takes and
+# answers; the task force manages escalations and assigns. 对接办贷台账: the bank officer
+# reports; banks, the task force and regulators read it and its conversion.
+NEEDS = frozenset({R.enterprise, R.bank_officer, R.task_force})
+POST_NEEDS = frozenset({R.enterprise, R.task_force})
+TAKE_NEEDS = frozenset({R.bank_officer})
+MANAGE_NEEDS = frozenset({R.task_force})
+REPORT_LEDGER = frozenset({R.bank_officer})
+READ_LEDGER = frozenset({R.regulator, R.bank_officer, R.bank_approver, R.task_force})
 
 MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/me"): ALL,
@@ -201,6 +210,24 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/classification"): MANAGE_LOANS,
     ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/restructuring"): MANAGE_LOANS,
     ("POST", "/api/v1/loans/{contract_id}/renewal"): MANAGE_LOANS,
+    # -- the demand side --
+    ("GET", "/api/v1/demand/options"): NEEDS,
+    ("POST", "/api/v1/needs"): POST_NEEDS,
+    ("GET", "/api/v1/needs"): NEEDS,
+    ("GET", "/api/v1/needs/{need_id}"): NEEDS,
+    ("POST", "/api/v1/needs/{need_id}/take"): TAKE_NEEDS,
+    ("POST", "/api/v1/needs/{need_id}/steps"): TAKE_NEEDS,
+    ("POST", "/api/v1/needs/{need_id}/assign"): MANAGE_NEEDS,
+    ("POST", "/api/v1/needs/{need_id}/release"): MANAGE_NEEDS,
+    ("POST", "/api/v1/needs/{need_id}/withdraw"): POST_NEEDS,
+    ("POST", "/api/v1/needs/escalations"): MANAGE_NEEDS,
+    ("GET", "/api/v1/ledger"): READ_LEDGER,
+    ("POST", "/api/v1/ledger"): REPORT_LEDGER,
+    ("POST", "/api/v1/ledger/imports"): REPORT_LEDGER,
+    ("GET", "/api/v1/ledger/imports/{import_id}"): REPORT_LEDGER,
+    ("GET", "/api/v1/ledger/template.xlsx"): REPORT_LEDGER,
+    ("GET", "/api/v1/ledger/conversion"): READ_LEDGER,
+    ("GET", "/api/v1/ledger/conversion.xlsx"): READ_LEDGER,
 }
 PUBLIC: set[tuple[str, str]] = set()
 

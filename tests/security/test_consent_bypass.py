@@ -55,6 +55,8 @@ def _params(
         "batch_id": 1,
         "consultation_id": 1,
         "dispute_id": 1,
+        "need_id": 1,
+        "import_id": 1,
         "endpoint_id": w.ids["endpoint"],
         "model_id": w.ids["model"],
         "valuation_id": w.ids["valuation"],

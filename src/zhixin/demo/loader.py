@@ -173,6 +173,7 @@ def load_demo(
         result = DemoResult(True, summary.enterprises, summary.records, _logins(session))
     _demo_applications(factory)
     _demo_loans(factory, voucher_dir, voucher_max_bytes)
+    _demo_demand(factory)
     return result
 
 
@@ -203,6 +204,24 @@ def _demo_applications(factory: sessionmaker[Session]) -> None:
     try:
         with unit_of_work(factory) as session:
             applications_demo.load(session)
+    except ZhixinError:
+        return
+
+
+def _demo_demand(factory: sessionmaker[Session]) -> None:
+    """Financing needs in each state and ledger rows (the demand side's pages)."""
+    from zhixin.demand import demo as demand_demo
+    from zhixin.errors import ZhixinError
+
+    try:
+        with unit_of_work(factory) as session:
+            ids = session.scalars(
+                select(Enterprise.id)
+                .where(Enterprise.kind == "企业")
+                .order_by(Enterprise.id)
+                .limit(20)
+            ).all()
+            demand_demo.load(session, enterprise_ids=list(ids))
     except ZhixinError:
         return
 
