@@ -15,6 +15,7 @@ from zhixin.demand import rules
 from zhixin.demand.ledger import entries
 from zhixin.demand.models import LedgerEntry
 from zhixin.demand.schemas import FunnelOut, StageOut
+from zhixin.demand.service import bank_names
 from zhixin.errors import Invalid
 from zhixin.kit.divisions import region_name
 from zhixin.kit.sheets import Book
@@ -39,7 +40,9 @@ def ledger_row(e: LedgerEntry) -> rules.LedgerRow:
     )
 
 
-def _label(by: str, key: str) -> str:
+def _label(by: str, key: str, banks: dict[str, str]) -> str:
+    if by == "bank":
+        return banks.get(key, key)
     if by == "region" and key.isdigit():
         return region_name(key)
     if by == "product" and key != rules.NO_PRODUCT:
@@ -58,12 +61,13 @@ def conversion(session: Session, *, actor: Principal | None, by: str) -> list[Fu
         else entries(session, actor=actor, limit=None)
     )
     rows = [ledger_row(e) for e in found]
+    banks = bank_names(session, {r.bank_code for r in rows}) if by == "bank" else {}
     out = []
     for f in rules.conversion(rows, by):
         out.append(
             FunnelOut(
                 key=f.key,
-                label=_label(by, f.key),
+                label=_label(by, f.key, banks),
                 stages=[
                     StageOut(stage=k, label=lbl, enterprises=f.counts.get(k, 0), rate=f.rate(k))
                     for k, lbl in rules.STAGES

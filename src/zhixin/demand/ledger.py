@@ -380,6 +380,9 @@ def outs(session: Session, *, actor: Principal, rows: Sequence[LedgerEntry]) -> 
     names = enterprises.names_by_ids(
         session, actor=actor, ids=sorted({r.enterprise_id for r in rows})
     )
+    from zhixin.demand.service import bank_names
+
+    banks = bank_names(session, {r.bank_code for r in rows})
     out = []
     for r in rows:
         uscc, name = names.get(r.enterprise_id, ("", f"经营主体 {r.enterprise_id}"))
@@ -387,6 +390,7 @@ def outs(session: Session, *, actor: Principal, rows: Sequence[LedgerEntry]) -> 
             LedgerOut(
                 id=r.id,
                 bank_code=r.bank_code,
+                bank_name=banks.get(r.bank_code, r.bank_code),
                 enterprise_id=r.enterprise_id,
                 enterprise_name=name,
                 uscc=uscc,

@@ -52,6 +52,7 @@ class NeedOut(BaseModel):
     status: str
     status_label: str
     bank_code: str | None
+    bank_name: str | None
     assigned: bool
     due_on: date | None = Field(description="下一环节的期限（工作日，含调休）")
     overdue: bool
@@ -110,6 +111,7 @@ class LedgerIn(BaseModel):
 class LedgerOut(BaseModel):
     id: int
     bank_code: str
+    bank_name: str
     enterprise_id: int
     enterprise_name: str
     uscc: str

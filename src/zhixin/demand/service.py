@@ -82,6 +82,15 @@ def bank_code_of(session: Session, actor: Principal) -> str:
     return code
 
 
+def bank_names(session: Session, codes: set[str | None]) -> dict[str, str]:
+    """Bank tenant code → its name (the code itself for a code no tenant has)."""
+    out: dict[str, str] = {}
+    for code in sorted(c for c in codes if c):
+        tenant = accounts.tenant_by_code(session, code)
+        out[code] = tenant.name if tenant is not None else code
+    return out
+
+
 def product_scopes(session: Session) -> list[ProductScope]:
     out = []
     for _row, p in products.all_current(session):
@@ -458,6 +467,7 @@ def outs(
     )
     code = bank_code_of(session, actor) if actor.tenant_kind == TenantKind.bank else None
     scopes = product_scopes(session) if code else []
+    banks = bank_names(session, {n.bank_code for n in needs})
     events: dict[int, list[NeedEventOut]] = {}
     if with_events:
         for e in repo.events(session, [n.id for n in needs]):
@@ -498,6 +508,7 @@ def outs(
                 status=n.status,
                 status_label=rules.STATUS_LABELS.get(n.status, n.status),
                 bank_code=n.bank_code,
+                bank_name=banks.get(n.bank_code) if n.bank_code else None,
                 assigned=n.assigned,
                 due_on=n.due_on,
                 overdue=rules.overdue(n.status, today, n.due_on)
