@@ -24,6 +24,9 @@ from zhixin.enterprises.models import Enterprise
 from zhixin.kit import clock
 from zhixin.kit.db import unit_of_work
 
+# the needs' locks, the ranking's sums and the ledger's unique key differ by database
+pytestmark = pytest.mark.databases
+
 FIRM_USCC = "91350200MA2Y00770J"
 OTHER_USCC = "91110000600037341L"
 
