@@ -41,6 +41,7 @@ def world(factory: sessionmaker[Session]) -> dict[str, int]:
             status="存续",
             size_class="小",
             region_code="350206",
+            established_on=date(2015, 3, 1),
         )
         other = Enterprise(
             uscc=OTHER_USCC,

@@ -62,6 +62,10 @@ def test_need_and_ledger_through_the_pages(
         assert "待接单" in text and "300.00 万元" in text and "白名单企业，质量信誉等级 Ⅰ类" in text
         need_id = int(re.search(r'id="need-(\d+)"', text).group(1))  # type: ignore[union-attr]
 
+        levers = owner.get(f"/enterprises/{world['firm']}/price-levers")
+        assert levers.status_code == 200 and "提升等级能省多少" in levers.text
+        assert "鹭质贷" in levers.text and "当前：年化利率" in levers.text
+        assert owner.get(f"/enterprises/{world['other']}/price-levers").status_code == 404
         page = bank.get("/needs").text
         assert "鹭质贷" in page and "0592-5550123" not in page
         b = csrf_of(page)

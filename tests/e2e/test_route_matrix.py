@@ -212,6 +212,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/loans/{contract_id}/renewal"): MANAGE_LOANS,
     # -- the demand side --
     ("GET", "/api/v1/demand/options"): NEEDS,
+    ("GET", "/api/v1/enterprises/{enterprise_id}/price-levers"): RUN_QUOTES,
     ("POST", "/api/v1/needs"): POST_NEEDS,
     ("GET", "/api/v1/needs"): NEEDS,
     ("GET", "/api/v1/needs/{need_id}"): NEEDS,

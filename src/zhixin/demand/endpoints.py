@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.config import get_settings
-from zhixin.demand import conversion, ledger, rules, service
+from zhixin.demand import conversion, ledger, levers, rules, service
 from zhixin.demand.rules import NeedInput, Outcome
 from zhixin.demand.schemas import (
     AssignIn,
@@ -21,6 +21,7 @@ from zhixin.demand.schemas import (
     ImportOut,
     LedgerIn,
     LedgerOut,
+    LeversOut,
     NeedIn,
     NeedOut,
     OptionsOut,
@@ -139,6 +140,15 @@ def withdraw_need(need_id: int, db: DB, principal: Poster) -> NeedOut:
 def run_escalations(db: DB, principal: Manager) -> list[EscalationOut]:
     """立即检查时限：超期无人接单、银行超期未响应的需求移交专班（同 zhixin demand escalate）。"""
     return service.escalate_due(db)
+
+
+Quoter = Annotated[Principal, Depends(require(Permission.quote_run))]
+
+
+@router.get("/enterprises/{enterprise_id}/price-levers", response_model=LeversOut)
+def price_levers(enterprise_id: int, db: DB, principal: Quoter) -> LeversOut:
+    """提升等级能省多少：本企业最优的几款产品，总体等级提升一级后利率与额度的准确变化，以及尚未满足的利率优惠。"""
+    return levers.price_levers(db, actor=principal, enterprise_id=enterprise_id)
 
 
 # -- the ledger ----------------------------------------------------------------------------------

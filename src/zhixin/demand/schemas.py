@@ -171,3 +171,28 @@ class FunnelOut(BaseModel):
     first_loan_share: Decimal | None = Field(description="首贷户占授信企业的比例（%）")
     credit: int
     credit_share: Decimal | None = Field(description="信用贷款占授信企业的比例（%）")
+
+
+class LeverOut(BaseModel):
+    kind: str = Field(description="grade（总体等级提升一级）或 discount（尚未满足的利率优惠）")
+    label: str
+    text: str
+    rate_change: Decimal | None = Field(description="执行利率的变化（百分点，负数为降低）")
+    limit_change: Decimal | None = Field(description="可贷额度的变化（元）")
+    exact: bool = Field(description="true：按产品规则重新测算的准确值；false：名义降幅（上限）")
+
+
+class ProductLeversOut(BaseModel):
+    product_code: str
+    product_name: str
+    bank_name: str
+    rate: Decimal
+    limit: Decimal
+    levers: list[LeverOut]
+
+
+class LeversOut(BaseModel):
+    enterprise_id: int
+    grade: str | None
+    advice: list[str] = Field(description="评价结果给出的提升建议（各维度还缺哪些要素）")
+    products: list[ProductLeversOut]

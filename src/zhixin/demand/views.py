@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from zhixin.accounts.permissions import Permission, Principal
-from zhixin.demand import conversion, ledger, rules, service
+from zhixin.demand import conversion, ledger, levers, rules, service
 from zhixin.demand.endpoints import options, save_upload
 from zhixin.demand.rules import NeedInput, Outcome
 from zhixin.errors import Invalid
@@ -144,6 +144,15 @@ def withdraw_form(need_id: int, db: DB, principal: Poster) -> Response:
 def escalate_form(db: DB, principal: Manager) -> Response:
     service.escalate_due(db)
     return RedirectResponse(BACK, status_code=303)
+
+
+Quoter = Annotated[Principal, Depends(require(Permission.quote_run))]
+
+
+@router.get("/enterprises/{enterprise_id}/price-levers", response_class=HTMLResponse)
+def levers_page(request: Request, enterprise_id: int, db: DB, principal: Quoter) -> Response:
+    out = levers.price_levers(db, actor=principal, enterprise_id=enterprise_id)
+    return render(request, "price_levers.html", out=out)
 
 
 # -- ledger ----------------------------------------------------------------------------------------
