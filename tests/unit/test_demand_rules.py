@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zhixin.demand import ledger_rows, rules
@@ -178,6 +178,7 @@ rows_strategy = st.lists(
 )
 
 
+@settings(deadline=None)  # a shared, loaded machine: no per-example time limit
 @given(rows_strategy)
 def test_conversion_recomputed_from_the_rows(rows: list[LedgerRow]) -> None:
     for key in rules.GROUPINGS:

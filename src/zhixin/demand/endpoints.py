@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.config import get_settings
-from zhixin.demand import conversion, ledger, levers, rules, service
+from zhixin.demand import conversion, ledger, levers, reading, rules, service
 from zhixin.demand.rules import NeedInput, Outcome
 from zhixin.demand.schemas import (
     AssignIn,
@@ -81,7 +81,7 @@ def post_need(body: NeedIn, db: DB, principal: Poster) -> NeedOut:
     need = service.post(
         db, actor=principal, enterprise_id=body.enterprise_id, need=need_input(body)
     )
-    return service.outs(db, actor=principal, needs=[need], with_events=True)[0]
+    return reading.outs(db, actor=principal, needs=[need], with_events=True)[0]
 
 
 @router.get("/needs", response_model=list[NeedOut])
@@ -90,19 +90,19 @@ def list_needs(
 ) -> list[NeedOut]:
     """企业：本企业的需求；银行：本行产品可承接的待接单需求与本行承接的需求；专班：全部。"""
     rows = service.listing(db, actor=principal, escalated_only=escalated)
-    return service.outs(db, actor=principal, needs=rows)
+    return reading.outs(db, actor=principal, needs=rows)
 
 
 @router.get("/needs/{need_id}", response_model=NeedOut)
 def get_need(need_id: int, db: DB, principal: NeedReader) -> NeedOut:
     need = service.get(db, actor=principal, need_id=need_id)
-    return service.outs(db, actor=principal, needs=[need], with_events=True)[0]
+    return reading.outs(db, actor=principal, needs=[need], with_events=True)[0]
 
 
 @router.post("/needs/{need_id}/take", response_model=NeedOut)
 def take_need(need_id: int, db: DB, principal: Taker) -> NeedOut:
     need = service.take(db, actor=principal, need_id=need_id)
-    return service.outs(db, actor=principal, needs=[need], with_events=True)[0]
+    return reading.outs(db, actor=principal, needs=[need], with_events=True)[0]
 
 
 @router.post("/needs/{need_id}/steps", response_model=NeedOut)
@@ -115,25 +115,25 @@ def record_step(need_id: int, body: StepIn, db: DB, principal: Taker) -> NeedOut
         refusal_code=body.refusal_code,
         note=body.note,
     )
-    return service.outs(db, actor=principal, needs=[need], with_events=True)[0]
+    return reading.outs(db, actor=principal, needs=[need], with_events=True)[0]
 
 
 @router.post("/needs/{need_id}/assign", response_model=NeedOut)
 def assign_need(need_id: int, body: AssignIn, db: DB, principal: Manager) -> NeedOut:
     need = service.assign(db, actor=principal, need_id=need_id, bank_code=body.bank_code)
-    return service.outs(db, actor=principal, needs=[need], with_events=True)[0]
+    return reading.outs(db, actor=principal, needs=[need], with_events=True)[0]
 
 
 @router.post("/needs/{need_id}/release", response_model=NeedOut)
 def release_need(need_id: int, db: DB, principal: Manager) -> NeedOut:
     need = service.release(db, actor=principal, need_id=need_id)
-    return service.outs(db, actor=principal, needs=[need], with_events=True)[0]
+    return reading.outs(db, actor=principal, needs=[need], with_events=True)[0]
 
 
 @router.post("/needs/{need_id}/withdraw", response_model=NeedOut)
 def withdraw_need(need_id: int, db: DB, principal: Poster) -> NeedOut:
     need = service.withdraw(db, actor=principal, need_id=need_id)
-    return service.outs(db, actor=principal, needs=[need], with_events=True)[0]
+    return reading.outs(db, actor=principal, needs=[need], with_events=True)[0]
 
 
 @router.post("/needs/escalations", response_model=list[EscalationOut])

@@ -25,6 +25,7 @@ class NeedEventOut(BaseModel):
     label: str
     on: date
     bank_code: str | None
+    bank_name: str | None
     reason_code: str | None
     note: str
     late: bool

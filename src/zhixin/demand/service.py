@@ -33,7 +33,7 @@ from zhixin.demand import ledger, rules
 from zhixin.demand import repository as repo
 from zhixin.demand.models import FinancingNeed, NeedEvent
 from zhixin.demand.rules import NeedInput, NeedRefused, ProductScope
-from zhixin.demand.schemas import EscalationOut, NeedEventOut, NeedOut
+from zhixin.demand.schemas import EscalationOut
 from zhixin.enterprises import service as enterprises
 from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
 from zhixin.kit import clock
@@ -43,18 +43,6 @@ from zhixin.workdays import service as workdays
 from zhixin.workdays.rules import UnknownYear
 
 NOT_FOUND = "未找到该融资需求"
-EVENT_LABELS = {
-    "posted": "发布需求",
-    "taken": "银行接单",
-    "assigned": "专班指派",
-    "contacted": "已联系企业",
-    "onsite": "已上门走访",
-    "applied": "已受理贷款申请",
-    "refused": "银行拒绝",
-    "escalated": "移交融资协调专班",
-    "released": "专班退回需求市场",
-    "withdrawn": "企业撤回",
-}
 
 
 def _require(actor: Principal, *permissions: Permission) -> None:
@@ -226,7 +214,7 @@ def _visible(
         code = bank_code_of(session, actor)
         if need.bank_code == code:
             return need
-        if need.status == "open" and _serving(session, code, need):
+        if need.status == "open" and serving_products(session, code, need):
             return need
         raise NotFound(NOT_FOUND)
     if actor.tenant_kind == TenantKind.enterprise and actor.enterprise_id == need.enterprise_id:
@@ -235,7 +223,7 @@ def _visible(
     raise NotFound(NOT_FOUND)
 
 
-def _serving(
+def serving_products(
     session: Session, bank_code: str, need: FinancingNeed, scopes: list[ProductScope] | None = None
 ) -> list[ProductScope]:
     mine = [p for p in (scopes or product_scopes(session)) if p.bank_code == bank_code]
@@ -263,7 +251,7 @@ def listing(
         return [
             r
             for r in repo.open_or_held_by(session, code)
-            if r.bank_code == code or _serving(session, code, r, scopes)
+            if r.bank_code == code or serving_products(session, code, r, scopes)
         ]
     if actor.tenant_kind == TenantKind.enterprise and actor.enterprise_id is not None:
         return repo.needs(session, enterprise_ids=[actor.enterprise_id])
@@ -451,74 +439,3 @@ def ranking(session: Session, *, actor: Principal) -> list[tuple[str, int, int]]
     """Per bank: late steps and escalations for lateness (the task force's daily ranking)."""
     _require(actor, Permission.need_manage)
     return repo.late_counts(session)
-
-
-# -- reading out ---------------------------------------------------------------------------------
-
-
-def outs(
-    session: Session, *, actor: Principal, needs: Sequence[FinancingNeed], with_events: bool = False
-) -> list[NeedOut]:
-    today = clock.today()
-    names = (
-        enterprises.names_by_ids(session, actor=actor, ids=sorted({n.enterprise_id for n in needs}))
-        if actor.can(Permission.enterprise_read)
-        else {}
-    )
-    code = bank_code_of(session, actor) if actor.tenant_kind == TenantKind.bank else None
-    scopes = product_scopes(session) if code else []
-    banks = bank_names(session, {n.bank_code for n in needs})
-    events: dict[int, list[NeedEventOut]] = {}
-    if with_events:
-        for e in repo.events(session, [n.id for n in needs]):
-            events.setdefault(e.need_id, []).append(
-                NeedEventOut(
-                    kind=e.kind,
-                    label=EVENT_LABELS.get(e.kind, e.kind),
-                    on=e.day,
-                    bank_code=e.bank_code,
-                    reason_code=e.reason_code,
-                    note=e.note,
-                    late=e.late,
-                )
-            )
-    out = []
-    for n in needs:
-        contact = code is None or n.bank_code == code
-        out.append(
-            NeedOut(
-                id=n.id,
-                enterprise_id=n.enterprise_id,
-                enterprise_name=names.get(n.enterprise_id, ("", f"经营主体 {n.enterprise_id}"))[1],
-                region_code=n.region_code,
-                amount=n.amount,
-                term_months=n.term_months,
-                purpose=n.purpose,
-                purpose_label=rules.PURPOSES.get(n.purpose, n.purpose),
-                quality_purpose=n.purpose in rules.QUALITY_PURPOSES,
-                collateral=n.collateral,
-                collateral_label=rules.COLLATERAL.get(n.collateral, n.collateral),
-                contact_name=n.contact_name if contact else None,
-                contact_phone=n.contact_phone if contact else None,
-                note=n.note,
-                listed=n.listed,
-                grade=n.grade,
-                posted_at=n.posted_at,
-                take_due_on=n.take_due_on,
-                status=n.status,
-                status_label=rules.STATUS_LABELS.get(n.status, n.status),
-                bank_code=n.bank_code,
-                bank_name=banks.get(n.bank_code) if n.bank_code else None,
-                assigned=n.assigned,
-                due_on=n.due_on,
-                overdue=rules.overdue(n.status, today, n.due_on)
-                or (n.status == "open" and today > n.take_due_on),
-                refusal_code=n.refusal_code,
-                refusal_label=rules.REFUSALS.get(n.refusal_code) if n.refusal_code else None,
-                escalation=n.escalation,
-                escalation_label=rules.ESCALATIONS.get(n.escalation) if n.escalation else None,
-                products=[p.name for p in _serving(session, code, n, scopes)] if code else [],
-                events=events.get(n.id, []),
-            )
-        )
-    return out

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from zhixin.accounts.permissions import Permission, Principal
-from zhixin.demand import conversion, ledger, levers, rules, service
+from zhixin.demand import conversion, ledger, levers, reading, rules, service
 from zhixin.demand.endpoints import options, save_upload
 from zhixin.demand.rules import NeedInput, Outcome
 from zhixin.errors import Invalid
@@ -41,7 +41,7 @@ def needs_page(request: Request, db: DB, principal: NeedReader) -> Response:
     return render(
         request,
         "needs.html",
-        needs=service.outs(db, actor=principal, needs=rows, with_events=True),
+        needs=reading.outs(db, actor=principal, needs=rows, with_events=True),
         poster=principal.can(Permission.need_post),
         taker=principal.can(Permission.need_take),
         manager=manager,
