@@ -216,6 +216,8 @@ def test_need_taken_answered_and_counted(
         assert got.json()["events"][-1]["late"] is True
         ranking = dict((b, (late, esc)) for b, late, esc in _ranking(factory))
         assert ranking["bank-xmrcb"] == (1, 1)
+        # finished: it leaves the task force's queue (its history keeps the escalation)
+        assert tf.get("/api/v1/needs?escalated=true").json() == []
         refused_entry = next(
             e for e in xm.get("/api/v1/ledger").json() if e["source_ref"] == str(second["id"])
         )

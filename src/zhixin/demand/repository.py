@@ -9,7 +9,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from zhixin.demand.models import FinancingNeed, LedgerEntry, LedgerImport, NeedEvent
-from zhixin.demand.rules import HELD
+from zhixin.demand.rules import FINISHED, HELD
 
 
 def need(session: Session, need_id: int) -> FinancingNeed | None:
@@ -38,8 +38,10 @@ def needs(
         stmt = stmt.where(FinancingNeed.status.in_(list(statuses)))
     if bank_code is not None:
         stmt = stmt.where(FinancingNeed.bank_code == bank_code)
-    if escalated is True:
-        stmt = stmt.where(FinancingNeed.escalation.is_not(None))
+    if escalated is True:  # the task force's queue: escalated and not finished
+        stmt = stmt.where(
+            FinancingNeed.escalation.is_not(None), FinancingNeed.status.not_in(list(FINISHED))
+        )
     return session.scalars(stmt).all()
 
 
