@@ -119,8 +119,8 @@ def test_firm_posts_bank_takes_and_answers_ledger_shows_it(tmp_path: Path) -> No
         form.locator("input[name=first_loan]").check()
         form.locator("input[name=credit]").check()
         form.locator("button:has-text('报送')").click()
-        row = page.locator("#ledger-list tbody tr").first.inner_text()
-        assert "已放款" in row and "首贷户" in row and "300.00 万元" in row
+        latest = page.locator("#ledger-list tbody tr").first.inner_text()
+        assert "已放款" in latest and "首贷户" in latest and "300.00 万元" in latest
         page.click("text=查看转化情况")
         table = page.locator("#conversion tbody tr").first.inner_text()
         assert "厦门农村商业银行" in table or "测试bank" in table

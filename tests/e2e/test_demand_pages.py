@@ -18,7 +18,7 @@ from zhixin.kit import clock
 def form(client: TestClient, url: str, data: dict[str, str], csrf: str) -> str:
     resp = client.post(url, data={**data, "csrf_token": csrf}, follow_redirects=True)
     assert resp.status_code == 200, resp.text[:500]
-    return resp.text
+    return str(resp.text)
 
 
 def test_need_and_ledger_through_the_pages(

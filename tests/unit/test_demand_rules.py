@@ -4,6 +4,7 @@ recomputed by hand from rows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -31,7 +32,7 @@ def need(**kw: object) -> NeedInput:
 
 def test_a_need_is_checked_and_stored_to_the_fen() -> None:
     assert rules.check_need(need(amount=Decimal("123456.789"))).amount == Decimal("123456.79")
-    for bad, says in [
+    cases: list[tuple[dict[str, object], str]] = [
         (dict(amount=Decimal("5000")), "1 万元至 1 亿元"),
         (dict(term_months=0), "期限"),
         (dict(purpose="gambling"), "资金用途"),
@@ -39,7 +40,8 @@ def test_a_need_is_checked_and_stored_to_the_fen() -> None:
         (dict(contact_consent=False), "须同意银行"),
         (dict(contact_phone="abc"), "联系电话"),
         (dict(contact_name=" "), "联系人"),
-    ]:
+    ]
+    for bad, says in cases:
         with pytest.raises(NeedRefused, match=says):
             rules.check_need(need(**bad))
 
@@ -143,11 +145,12 @@ def test_ledger_file_rows_parse_or_name_line_column_and_reason() -> None:
 
 def by_hand(rows: list[LedgerRow], key: str) -> dict[str, dict[str, int]]:
     """The conversion counted the plain way: for each group, each stage's distinct firms."""
-    of = {
+    ways: dict[str, Callable[[LedgerRow], str]] = {
         "bank": lambda r: r.bank_code,
         "product": lambda r: r.product_code or rules.NO_PRODUCT,
         "region": lambda r: (r.region_code or "")[:4] or rules.NO_REGION,
-    }[key]
+    }
+    of = ways[key]
     out: dict[str, dict[str, int]] = {}
     for group in {of(r) for r in rows}:
         mine = [r for r in rows if of(r) == group]
@@ -195,19 +198,27 @@ def test_conversion_recomputed_from_the_rows(rows: list[LedgerRow]) -> None:
 
 
 def test_conversion_rates_and_shares() -> None:
-    def row(eid: int, **kw: bool) -> LedgerRow:
-        flags = dict(listed=False, needed=False, taken=False, granted=False, disbursed=False)
-        flags.update(kw)
+    def row(eid: int, upto: str) -> LedgerRow:
+        """A firm that reached every stage up to ``upto``."""
+        keys = [k for k, _ in rules.STAGES]
+        listed, needed, taken, granted, disbursed = (
+            k in keys[: keys.index(upto) + 1] for k in keys
+        )
         return LedgerRow(
-            eid, "bank-a", "luzhidai", "350206", first_loan=eid == 1, credit=eid < 3, **flags
+            eid,
+            "bank-a",
+            "luzhidai",
+            "350206",
+            listed,
+            needed,
+            taken,
+            granted,
+            disbursed,
+            first_loan=eid == 1,
+            credit=eid < 3,
         )
 
-    rows = [
-        row(1, listed=True, needed=True, taken=True, granted=True, disbursed=True),
-        row(2, listed=True, needed=True, taken=True, granted=True),
-        row(3, listed=True, needed=True, taken=True),
-        row(4, listed=True),
-    ]
+    rows = [row(1, "disbursed"), row(2, "granted"), row(3, "taken"), row(4, "listed")]
     (f,) = rules.conversion(rows, "bank")
     assert f.counts == {"listed": 4, "needed": 3, "taken": 3, "granted": 2, "disbursed": 1}
     assert f.rate("listed") is None
