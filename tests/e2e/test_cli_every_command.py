@@ -88,6 +88,9 @@ ARGS: dict[tuple[str, ...], list[str]] = {
     ("loans", "renew"): ["1", "--by", "wang", "--on", "2026-01-05"],
     ("loans", "show"): ["1"],
     ("loans", "import-repayments"): ["{tmp}/e.csv", "--by", "wang"],
+    ("report", "daily"): ["--date", "2026-12-07", "--xlsx", "{tmp}/d.xlsx"],
+    ("report", "weekly"): ["--week", "2026-W49", "--xlsx", "{tmp}/w.xlsx"],
+    ("report", "monthly"): ["--month", "2026-11", "--xlsx", "{tmp}/m.xlsx"],
 }
 # Commands that never touch the database (they answer without one, exit 0).
 NO_DATABASE = {

@@ -51,6 +51,7 @@ class Permission(StrEnum):
     loan_manage = "loan:manage"  # contracts, disbursement, milestones, payments (bank officer)
     loan_approve = "loan:approve"  # approve drawdowns and payees (bank approver, not the maker)
     payment_submit = "payment:submit"  # request drawdowns, payees, vouchers, payments (enterprise)
+    report_read = "report:read"  # 日晾晒/周例会/月调度 and the dashboard (bank: own rows)
 
 
 R = Role
@@ -79,6 +80,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.model_approve,
             Permission.risk_data_load,
             Permission.loan_read,
+            Permission.report_read,
         }
     ),
     # Banks read identity, grades and portraits; detailed records (record:read) only where the
@@ -102,6 +104,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.patent_value,
             Permission.loan_read,
             Permission.loan_manage,
+            Permission.report_read,
         }
     ),
     R.bank_approver: frozenset(
@@ -121,6 +124,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.patent_value,
             Permission.loan_read,
             Permission.loan_approve,
+            Permission.report_read,
         }
     ),
     R.enterprise: frozenset(
@@ -171,6 +175,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.quote_run,
             Permission.application_read,
             Permission.consultation_manage,
+            Permission.report_read,
         }
     ),
     R.auditor: frozenset({Permission.audit_read}),

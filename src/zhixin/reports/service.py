@@ -1,0 +1,171 @@
+"""Reports: read the facts once, within the reader's scope, and build every registered section.
+
+Who reads what (permission ``report:read``): the task force and an operator at the console
+every bank and every enterprise; a regulator the enterprises of its jurisdiction (its region
+prefix; none: all), every bank; a bank its own applications and loans (the whitelist, which is
+published to every bank, whole).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+
+from zhixin.accounts import service as accounts
+from zhixin.accounts.permissions import Permission, Principal
+from zhixin.accounts.rules import TenantKind
+from zhixin.applications import facts as application_facts
+from zhixin.enterprises import service as enterprises
+from zhixin.errors import Forbidden, NotFound
+from zhixin.kit import clock
+from zhixin.loans import facts as loan_facts
+from zhixin.products import service as products
+from zhixin.reports.rules import Period
+from zhixin.reports.sections import SECTIONS, Facts, Table
+from zhixin.whitelist import facts as whitelist_facts
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a reader sees: one bank's rows, one jurisdiction's enterprises, or everything."""
+
+    bank_tenant_id: int | None = None
+    region_prefix: str | None = None
+    label: str = "全部"
+
+
+@dataclass
+class Report:
+    period: Period
+    scope: Scope
+    generated_on: date
+    tables: list[Table]
+
+    def table(self, key: str) -> Table:
+        return next(t for t in self.tables if t.key == key)
+
+
+def scope_of(session: Session, actor: Principal) -> Scope:
+    if not actor.can(Permission.report_read):
+        raise Forbidden("无权查看报表")
+    if actor.tenant_kind == TenantKind.bank:
+        return Scope(bank_tenant_id=actor.tenant_id, label="本行")
+    if actor.tenant_kind == TenantKind.regulator:
+        region = enterprises.jurisdiction(session, actor)
+        if region:
+            from zhixin.kit.divisions import region_name
+
+            return Scope(region_prefix=region, label=f"辖区：{region_name(region)}")
+        return Scope()
+    if actor.tenant_kind == TenantKind.taskforce:
+        return Scope()
+    raise Forbidden("只有融资协调专班、监管部门和银行可以查看报表")
+
+
+def operator_scope(
+    session: Session, *, bank: str | None = None, region: str | None = None
+) -> Scope:
+    """The console's scope (an operator reads everything): one bank by its code, one region."""
+    bank_id = None
+    label = []
+    if bank:
+        found = [
+            i for i, (code, _n) in accounts.tenant_names(session, "bank").items() if code == bank
+        ]
+        if not found:
+            raise NotFound(f"没有代码为 {bank} 的银行")
+        bank_id = found[0]
+        label.append(bank)
+    if region:
+        label.append(f"区域 {region}")
+    return Scope(
+        bank_tenant_id=bank_id, region_prefix=region or None, label=" · ".join(label) or "全部"
+    )
+
+
+def _in_region(places: dict[int, tuple[str, str | None, str | None]], prefix: str | None):  # type: ignore[no-untyped-def]
+    def inside(enterprise_id: int) -> bool:
+        if prefix is None:
+            return True
+        region = places.get(enterprise_id, ("", None, None))[1]
+        return bool(region) and str(region).startswith(prefix)
+
+    return inside
+
+
+def gather(session: Session, period: Period, scope: Scope, *, today: date | None = None) -> Facts:
+    """Read every fact the sections need, up to the period's end, then keep the scope's."""
+    until = period.end
+    apps = application_facts.application_facts(session, until=until)
+    cons = application_facts.consultation_facts(session, until=until)
+    draws = loan_facts.drawdown_facts(session, until=until)
+    pub_start = whitelist_facts.in_force(session, period.start - timedelta(days=1))
+    pub_end = whitelist_facts.in_force(session, until)
+    listed_start = whitelist_facts.listed_enterprises(session, pub_start.id) if pub_start else {}
+    listed_end = whitelist_facts.listed_enterprises(session, pub_end.id) if pub_end else {}
+
+    # quality loans: the contract's origin application (a renewal's chain back) was listed
+    listed_app = {a.id for a in apps if a.listed}
+    origins = loan_facts.contract_origins(session)
+    quality: set[int] = set()
+    for contract_id in {d.contract_id for d in draws}:
+        seen: set[int] = set()
+        current: int | None = contract_id
+        while current is not None and current not in seen:
+            seen.add(current)
+            app_id, parent = origins.get(current, (None, None))
+            if app_id is not None:
+                if app_id in listed_app:
+                    quality.add(contract_id)
+                break
+            current = parent
+
+    ids = {a.enterprise_id for a in apps} | {c.enterprise_id for c in cons}
+    ids |= {d.enterprise_id for d in draws}
+    if scope.region_prefix is not None:
+        ids |= set(listed_start) | set(listed_end)
+    places = enterprises.places_by_ids(session, sorted(ids))
+    inside = _in_region(places, scope.region_prefix)
+    banks = accounts.tenant_names(session, "bank")
+    if scope.bank_tenant_id is not None:
+        banks = {k: v for k, v in banks.items() if k == scope.bank_tenant_id}
+        apps = [a for a in apps if a.bank_tenant_id == scope.bank_tenant_id]
+        own = {a.id for a in apps}
+        cons = [c for c in cons if c.application_id in own]
+        draws = [d for d in draws if d.bank_tenant_id == scope.bank_tenant_id]
+    if scope.region_prefix is not None:
+        apps = [a for a in apps if inside(a.enterprise_id)]
+        cons = [c for c in cons if inside(c.enterprise_id)]
+        draws = [d for d in draws if inside(d.enterprise_id)]
+        listed_start = {e: n for e, n in listed_start.items() if inside(e)}
+        listed_end = {e: n for e, n in listed_end.items() if inside(e)}
+    names = {a.product_code: a.product_name for a in apps}
+    for code in {d.product_code for d in draws} - set(names):
+        names[code] = products.product_title(code)
+    return Facts(
+        period=period,
+        today=today or clock.today(),
+        banks=banks,
+        applications=apps,
+        consultations=cons,
+        drawdowns=draws,
+        quality_contracts=quality,
+        listed_start=listed_start,
+        listed_end=listed_end,
+        version_start=pub_start,
+        version_end=pub_end,
+        places=places,
+        product_names=names,
+    )
+
+
+def build(session: Session, period: Period, scope: Scope, *, today: date | None = None) -> Report:
+    f = gather(session, period, scope, today=today)
+    return Report(period, scope, f.today, [s.build(f) for s in SECTIONS])
+
+
+def report_for(session: Session, *, actor: Principal, period: Period) -> Report:
+    """The report a person may read (``report:read``), within their scope."""
+    return build(session, period, scope_of(session, actor))
