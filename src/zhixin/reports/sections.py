@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from zhixin.kit.divisions import industry_name, region_name
 from zhixin.reports.rules import Period, mean_tenth, percent
@@ -77,6 +78,11 @@ class Facts:
     product_names: dict[str, str]
 
 
+def q(what: str, **by: str) -> str:
+    """A drill-down's query: what to list, and the row's own key (``by_bank`` …)."""
+    return urlencode({"what": what, **{f"by_{k}": v for k, v in by.items()}})
+
+
 # -- per bank ---------------------------------------------------------------------------------
 
 
@@ -122,11 +128,11 @@ def banks(f: Facts) -> Table:
         )
         drill.append(
             {
-                1: f"received&bank={code}",
-                2: f"accepted&bank={code}",
-                3: f"approved&bank={code}",
-                4: f"refused&bank={code}",
-                7: f"missed&bank={code}",
+                1: q("received", bank=code),
+                2: q("accepted", bank=code),
+                3: q("approved", bank=code),
+                4: q("refused", bank=code),
+                7: q("missed", bank=code),
             }
         )
         for k, v in enumerate((received, accepted, len(approved), refused, missed)):
@@ -135,7 +141,15 @@ def banks(f: Facts) -> Table:
         all_days.extend(days)
     if len(order) > 1:
         rows.append(["合计", *counts[:4], total_amount, mean_tenth(all_days), counts[4]])
-        drill.append({1: "received", 2: "accepted", 3: "approved", 4: "refused", 7: "missed"})
+        drill.append(
+            {
+                1: q("received"),
+                2: q("accepted"),
+                3: q("approved"),
+                4: q("refused"),
+                7: q("missed"),
+            }
+        )
     return Table(
         "banks",
         "各银行办理情况",
@@ -199,7 +213,7 @@ def whitelist(f: Facts) -> Table:
         [start, end, change],
         "期初：本期第一天之前一日结束时生效的版本；期末：本期最后一天结束时生效的版本。"
         "家次：企业在各维度上榜的次数之和。",
-        [{}, {3: "listed"}, {}],
+        [{}, {3: q("listed")}, {}],
     )
 
 
@@ -244,7 +258,7 @@ def conversion(f: Facts) -> Table:
         rows,
         "对象：期末生效版本上榜的企业；已申请：期末前提交过申请；已获批：期末前有申请获批；"
         "已用信：期末前有用信放款（含已结清、已续贷）。",
-        [{1: key} for key, _l, _s in steps],
+        [{1: q(key)} for key, _l, _s in steps],
     )
 
 
@@ -297,8 +311,8 @@ def _industry(f: Facts, d: Any) -> str:
 def _loans(key: str, title: str, first: str, by: Callable[[Facts, Any], str], order: Any = None):  # type: ignore[no-untyped-def]
     def build(f: Facts) -> Table:
         rows, keys = _loan_rows(f, lambda d: by(f, d), order)
-        drill = [{1: f"disbursed&{key}={k}", 3: f"running&{key}={k}"} for k in keys]
-        drill.append({1: "disbursed", 3: "running"})
+        drill = [{1: q("disbursed", **{key: k}), 3: q("running", **{key: k})} for k in keys]
+        drill.append({1: q("disbursed"), 3: q("running")})
         return Table(
             f"loans_by_{key}", title, [Column(first, "text"), *LOAN_COLUMNS], rows, LOAN_NOTE, drill
         )
@@ -344,7 +358,10 @@ def npl(f: Facts) -> Table:
         [figures("质量贷款（申请时在白名单上）", quality), figures("平台全部贷款", f.drawdowns)],
         "不良：次级、可疑、损失三类的剩余本金；质量贷款：合同来自借款人在白名单上时提交的申请"
         "（无还本续贷沿续贷链追溯到原申请）。",
-        [{2: "running&quality=1", 3: "npl&quality=1"}, {2: "running", 3: "npl"}],
+        [
+            {2: q("running", quality="1"), 3: q("npl", quality="1")},
+            {2: q("running"), 3: q("npl")},
+        ],
     )
 
 
@@ -379,15 +396,15 @@ def consultations(f: Facts) -> Table:
         rows,
         "进入：被拒申请进入会诊的日期在本期；解决：其后的重新申请获批、解决日在本期，用时为自拒绝起的工作日。",
         [
-            {1: "consultations_opened"},
+            {1: q("consultations_opened")},
             {},
             {},
             {},
             {},
-            {1: "consultations_resolved"},
+            {1: q("consultations_resolved")},
             {},
             {},
-            {1: "consultations_pending"},
+            {1: q("consultations_pending")},
         ],
     )
 

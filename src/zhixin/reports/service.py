@@ -17,8 +17,10 @@ from zhixin.accounts import service as accounts
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.accounts.rules import TenantKind
 from zhixin.applications import facts as application_facts
+from zhixin.audit import service as audit
+from zhixin.audit.service import Actor
 from zhixin.enterprises import service as enterprises
-from zhixin.errors import Forbidden, NotFound
+from zhixin.errors import Forbidden, Invalid, NotFound
 from zhixin.kit import clock
 from zhixin.loans import facts as loan_facts
 from zhixin.products import service as products
@@ -34,6 +36,7 @@ class Scope:
     bank_tenant_id: int | None = None
     region_prefix: str | None = None
     label: str = "全部"
+    product_code: str | None = None
 
 
 @dataclass
@@ -135,6 +138,11 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
         own = {a.id for a in apps}
         cons = [c for c in cons if c.application_id in own]
         draws = [d for d in draws if d.bank_tenant_id == scope.bank_tenant_id]
+    if scope.product_code is not None:
+        apps = [a for a in apps if a.product_code == scope.product_code]
+        kept = {a.id for a in apps}
+        cons = [c for c in cons if c.application_id in kept]
+        draws = [d for d in draws if d.product_code == scope.product_code]
     if scope.region_prefix is not None:
         apps = [a for a in apps if inside(a.enterprise_id)]
         cons = [c for c in cons if inside(c.enterprise_id)]
@@ -166,6 +174,90 @@ def build(session: Session, period: Period, scope: Scope, *, today: date | None 
     return Report(period, scope, f.today, [s.build(f) for s in SECTIONS])
 
 
-def report_for(session: Session, *, actor: Principal, period: Period) -> Report:
-    """The report a person may read (``report:read``), within their scope."""
-    return build(session, period, scope_of(session, actor))
+def narrow(
+    session: Session,
+    scope: Scope,
+    *,
+    bank: str | None = None,
+    region: str | None = None,
+    product: str | None = None,
+) -> Scope:
+    """The reader's scope narrowed by the page's filters: a bank code (a bank reads only its
+    own), a region code within the reader's jurisdiction, a product code."""
+    from zhixin.kit.divisions import region_name
+
+    bank_id = scope.bank_tenant_id
+    labels = [] if scope.label == "全部" else [scope.label]
+    if bank:
+        found = [i for i, (c, _n) in accounts.tenant_names(session, "bank").items() if c == bank]
+        if not found or (bank_id is not None and found[0] != bank_id):
+            raise NotFound(f"没有代码为 {bank} 的银行")
+        if bank_id is None:
+            labels.append(accounts.tenant_names(session, "bank")[found[0]][1])
+        bank_id = found[0]
+    prefix = scope.region_prefix
+    if region:
+        region = region.strip()
+        if not region.isdigit() or len(region) > 6:
+            raise Invalid("区域须为行政区划代码（如 3502 或 350206）")
+        if prefix is not None and not region.startswith(prefix):
+            raise Forbidden("只能查看本辖区及其下级区域")
+        prefix = region
+        labels.append(region_name(region))
+    if product:
+        labels.append(products.product_title(product))
+    return Scope(
+        bank_tenant_id=bank_id,
+        region_prefix=prefix,
+        label=" · ".join(labels) or "全部",
+        product_code=product or None,
+    )
+
+
+def report_for(
+    session: Session,
+    *,
+    actor: Principal,
+    period: Period,
+    bank: str | None = None,
+    region: str | None = None,
+    product: str | None = None,
+) -> Report:
+    """The report a person may read (``report:read``), within their scope and filters."""
+    scope = narrow(session, scope_of(session, actor), bank=bank, region=region, product=product)
+    return build(session, period, scope)
+
+
+def drill_for(
+    session: Session,
+    *,
+    actor: Principal,
+    period: Period,
+    what: str,
+    by: dict[str, str],
+    bank: str | None = None,
+    region: str | None = None,
+    product: str | None = None,
+) -> tuple[Scope, Table]:
+    """The list behind one figure, over the same facts and scope as the report."""
+    from zhixin.reports.drill import drill
+
+    scope = narrow(session, scope_of(session, actor), bank=bank, region=region, product=product)
+    return scope, drill(gather(session, period, scope), what, by)
+
+
+def audit_export(session: Session, *, actor: Principal, report: Report) -> None:
+    """One ``data.export`` entry per downloaded workbook (the access log of data taken)."""
+    audit.record(
+        session,
+        actor=Actor.of(actor),
+        action="data.export",
+        object_type="report",
+        object_id=f"{report.period.kind.value}:{report.period.key}",
+        detail={
+            "rows": sum(len(t.rows) for t in report.tables),
+            "what": "report",
+            "scope": report.scope.label,
+            "formats": ["xlsx"],
+        },
+    )
