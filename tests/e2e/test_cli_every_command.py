@@ -91,6 +91,7 @@ ARGS: dict[tuple[str, ...], list[str]] = {
     ("report", "daily"): ["--date", "2026-12-07", "--xlsx", "{tmp}/d.xlsx"],
     ("report", "weekly"): ["--week", "2026-W49", "--xlsx", "{tmp}/w.xlsx"],
     ("report", "monthly"): ["--month", "2026-11", "--xlsx", "{tmp}/m.xlsx"],
+    ("report", "deliver"): ["--date", "2026-12-06"],
 }
 # Commands that never touch the database (they answer without one, exit 0).
 NO_DATABASE = {

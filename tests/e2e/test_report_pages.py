@@ -129,3 +129,24 @@ def test_others_are_refused(client: TestClient, world: None) -> None:
     login(client, "danbao")
     assert client.get("/reports").status_code == 403
     assert client.get("/reports/daily").status_code == 403
+
+
+def test_a_bank_downloads_its_delivered_report(
+    client: TestClient, world: None, factory: sessionmaker[Session]
+) -> None:
+    from zhixin.reports import delivery
+
+    with factory() as session:
+        assert delivery.deliver_daily(session, TODAY.replace(day=6)) == 3
+        session.commit()
+        ids = dict(
+            session.execute(text("SELECT audience_code, id FROM report_delivery")).tuples().all()
+        )
+    login(client, "yi-officer")
+    page = client.get("/reports/deliveries")
+    assert page.status_code == 200
+    assert "2026-12-06" in page.text and "乙银行" in page.text and "甲银行" not in page.text
+    own = client.get(f"/reports/deliveries/{ids['bank-b']}/file")
+    assert own.status_code == 200 and own.content[:2] == b"PK"
+    assert client.get(f"/reports/deliveries/{ids['bank-a']}/file").status_code == 404
+    assert client.get(f"/reports/deliveries/{ids['*']}/file").status_code == 404

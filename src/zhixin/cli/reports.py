@@ -119,3 +119,34 @@ def report_monthly(
 ) -> None:
     """月调度：一个自然月的同一组数字。"""
     _run("monthly", month, xlsx, bank, region, as_json)
+
+
+@report_app.command("deliver")
+def report_deliver(
+    day: Annotated[
+        str | None, typer.Option("--date", help="哪一天的日报（默认：按推送时间已到期的前一天）")
+    ] = None,
+) -> None:
+    """生成并推送日晾晒：专班一份（全部），每家银行一份（本行）；已推送的不重复生成。
+
+    zhixin worker 每天 ZHIXIN_REPORT_DAILY_AT（北京时间）之后自动执行；
+    本命令供手动补发或定时任务。"""
+    from zhixin.cli._app import _settings
+    from zhixin.kit.db import unit_of_work
+    from zhixin.reports import delivery, rules
+
+    settings = _settings()
+    try:
+        with unit_of_work(_factory(settings)) as session:
+            if day:
+                when = rules.daily(day).start
+                made = delivery.deliver_daily(session, when)
+            else:
+                found, made = delivery.deliver_due(session, at=settings.report_daily_at)
+                if found is None:
+                    out.print(f"今天的推送时间（{settings.report_daily_at}）未到，未生成")
+                    return
+                when = found
+    except ZhixinError as exc:
+        raise _fail(exc.message) from exc
+    out.print(f"{when} 的日晾晒：新推送 {made} 份" + ("" if made else "（均已推送过）"))

@@ -18,7 +18,7 @@ from zhixin.accounts.rules import TenantKind
 from zhixin.errors import Invalid
 from zhixin.kit import clock
 from zhixin.products import service as products
-from zhixin.reports import export, rules, service
+from zhixin.reports import delivery, export, rules, service
 from zhixin.web.charts import bar_svg
 from zhixin.web.deps import DB, require
 from zhixin.web.limits import Heavy
@@ -250,4 +250,18 @@ def drill_page(
         by=by,
         cell=cell,
         back=back,
+    )
+
+
+@router.get("/reports/deliveries", response_class=HTMLResponse)
+def deliveries_page(request: Request, db: DB, principal: Reader) -> Response:
+    rows = delivery.deliveries(db, actor=principal)
+    return render(request, "report_deliveries.html", rows=rows, kinds=rules.KIND_LABELS)
+
+
+@router.get("/reports/deliveries/{delivery_id}/file", dependencies=[Heavy])
+def delivery_file(delivery_id: int, db: DB, principal: Reader) -> Response:
+    name, data = delivery.download(db, actor=principal, delivery_id=delivery_id)
+    return Response(
+        data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
