@@ -370,3 +370,28 @@ def test_every_period_reconciles(
 ) -> None:
     session, _w = world
     reconcile(session, scope, report(session, scope, period))
+
+
+def _totals(r: service.Report) -> list[Any]:
+    """An area's row recomputed from the report of that area alone."""
+    banks = r.table("banks").rows
+    total = banks[-1] if len(banks) > 1 else banks[0]
+    npl = r.table("npl").rows[1]
+    listed = r.table("conversion").rows[0][1]
+    return [total[1], total[3], total[5], npl[1], npl[2], npl[3], npl[4], listed]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "children"),
+    [(None, ["3501", "3502"]), ("35", ["3501", "3502"]), ("3502", ["350203", "350206"])],
+)
+def test_areas_roll_up(
+    world: tuple[Session, World], prefix: str | None, children: list[str]
+) -> None:
+    session, _w = world
+    r = report(session, service.Scope(region_prefix=prefix))
+    rows = r.table("areas").rows
+    assert [row[0] for row in rows] == [*(region_name(c) for c in children), "合计"]
+    for code, row in zip(children, rows, strict=False):
+        assert row[1:] == _totals(report(session, service.Scope(region_prefix=code))), code
+    assert rows[-1][1:] == _totals(r)

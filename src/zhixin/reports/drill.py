@@ -64,7 +64,12 @@ def _bank_name(f: Facts, tenant_id: int) -> str:
 def _applications(f: Facts, what: str, keep: Callable[[Any], bool], by: dict[str, str]) -> Table:
     code = by.get("bank")
     banks = {i for i, (c, _n) in f.banks.items() if code is None or c == code}
-    rows = [a for a in f.applications if a.bank_tenant_id in banks and keep(a)]
+    inside = _in_area(f, by)
+    rows = [
+        a
+        for a in f.applications
+        if a.bank_tenant_id in banks and keep(a) and inside(a.enterprise_id)
+    ]
     rows.sort(key=lambda a: a.id)
     listed = [
         [
@@ -107,8 +112,17 @@ LOAN_LIST_COLUMNS = [
 ]
 
 
+def _in_area(f: Facts, by: dict[str, str]) -> Callable[[int], bool]:
+    """An enterprise in the roll-up's area (``by_area``, a region code prefix)."""
+    area = by.get("area")
+    if area is None:
+        return lambda _e: True
+    return lambda e: str(f.places.get(e, ("", None, None))[1] or "").startswith(area)
+
+
 def _loan_key(f: Facts, by: dict[str, str]) -> Callable[[Any], bool]:
-    tests: list[Callable[[Any], bool]] = []
+    inside = _in_area(f, by)
+    tests: list[Callable[[Any], bool]] = [lambda d: inside(d.enterprise_id)]
     if "bank" in by:
         tests.append(lambda d: f.banks.get(d.bank_tenant_id, ("", ""))[0] == by["bank"])
     if "product" in by:
@@ -141,7 +155,8 @@ def drill(f: Facts, what: str, by: dict[str, str]) -> Table:
         return _applications(f, what, app_tests[what], by)
     steps = {key: firms for key, _label, firms in conversion_sets(f)}
     if what in steps:
-        firms = sorted(steps[what], key=lambda e: _name(f, e))
+        inside = _in_area(f, by)
+        firms = sorted((e for e in steps[what] if inside(e)), key=lambda e: _name(f, e))
         return Table(
             what,
             title,

@@ -76,6 +76,7 @@ class Facts:
     version_end: Any
     places: dict[int, tuple[str, str | None, str | None]]  # enterprise → (name, region, industry)
     product_names: dict[str, str]
+    region_prefix: str | None = None  # the scope's area: the roll-up lists the level below
 
 
 def q(what: str, **by: str) -> str:
@@ -409,6 +410,89 @@ def consultations(f: Facts) -> Table:
     )
 
 
+# -- province → city → county ------------------------------------------------------------------
+
+
+def child_area(region: str | None, prefix: str | None) -> str | None:
+    """The area one level below ``prefix`` holding ``region``: a city (4 digits) under a
+    province or the whole platform, a county (6) under a city; the county itself at county
+    level. None for an enterprise without a region code."""
+    if not region:
+        return None
+    size = {None: 4, 2: 4, 4: 6}.get(None if prefix is None else len(prefix), 6)
+    return region[:size]
+
+
+def areas(f: Facts) -> Table:
+    p = f.period
+
+    def place(enterprise_id: int) -> str | None:
+        return child_area(f.places.get(enterprise_id, ("", None, None))[1], f.region_prefix)
+
+    acc: dict[str, list[Any]] = {}
+
+    def slot(area: str | None) -> list[Any]:
+        return acc.setdefault(area or "", [0, 0, ZERO, 0, ZERO, ZERO, 0])
+
+    for a in f.applications:
+        if p.holds(a.submitted_on):
+            slot(place(a.enterprise_id))[0] += 1
+        if a.approved and p.holds(a.decided_on):
+            s = slot(place(a.enterprise_id))
+            s[1] += 1
+            s[2] += a.approved_amount or ZERO
+    for d in f.drawdowns:
+        if d.status == "disbursed":
+            s = slot(place(d.enterprise_id))
+            s[3] += 1
+            s[4] += d.balance
+            if d.classification in NON_PERFORMING:
+                s[5] += d.balance
+    for e in f.listed_end:
+        slot(place(e))[6] += 1
+    rows: list[list[Any]] = []
+    drill: list[dict[int, str]] = []
+    for area in sorted(acc):
+        v = acc[area]
+        name = region_name(area) if area else "未登记区域"
+        rows.append([name, v[0], v[1], v[2], v[3], v[4], v[5], percent(v[5], v[4]), v[6]])
+        drill.append(
+            {
+                1: q("received", area=area),
+                2: q("approved", area=area),
+                4: q("running", area=area),
+                6: q("npl", area=area),
+                8: q("listed", area=area),
+            }
+            if area
+            else {}
+        )
+    total = [
+        sum((r[i] for r in rows), ZERO if i in (3, 5, 6) else 0) for i in range(1, 9) if i != 7
+    ]
+    rows.append(["合计", *total[:6], percent(total[5], total[4]), total[6]])
+    drill.append({})
+    return Table(
+        "areas",
+        "按区域汇总（省 → 市 → 区县）",
+        [
+            Column("区域", "text"),
+            Column("收到申请（笔）"),
+            Column("批准（笔）"),
+            Column("批准金额（元）", "money"),
+            Column("在贷（笔）"),
+            Column("贷款余额（元）", "money"),
+            Column("不良余额（元）", "money"),
+            Column("不良率（%）", "pct"),
+            Column("白名单企业（家）"),
+        ],
+        rows,
+        "按借款企业的行政区划汇总到本范围的下一级：全平台或省 → 市，市 → 区县，区县 → 本区县；"
+        "各列口径同各银行办理情况、贷款与不良率、白名单转化（期末白名单企业）。",
+        drill,
+    )
+
+
 @dataclass(frozen=True)
 class Section:
     key: str
@@ -426,4 +510,5 @@ SECTIONS: list[Section] = [
     Section("loans_by_industry", loans_by_industry),
     Section("npl", npl),
     Section("consultations", consultations),
+    Section("areas", areas),
 ]

@@ -166,6 +166,7 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
         version_end=pub_end,
         places=places,
         product_names=names,
+        region_prefix=scope.region_prefix,
     )
 
 
