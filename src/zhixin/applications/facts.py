@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -81,27 +82,9 @@ def application_facts(session: Session, *, until: date) -> list[ApplicationFact]
         a.fast_lane_days,
         a.deadline,
     ).where(a.submitted_on <= until)
-    return [
-        ApplicationFact(
-            int(r[0]),
-            int(r[1]),
-            int(r[2]),
-            r[3],
-            r[4],
-            r[5],
-            bool(r[6]),
-            Decimal(r[7]),
-            r[8],
-            r[9],
-            r[10],
-            r[11],
-            None if r[12] is None else Decimal(r[12]),
-            r[13],
-            r[14],
-            r[15],
-        )
-        for r in session.execute(stmt)
-    ]
+    # the columns in the dataclass's order: one tuple → one fact, no conversion per value
+    rows: list[Any] = list(session.execute(stmt))
+    return [ApplicationFact(*r) for r in rows]
 
 
 def consultation_facts(session: Session, *, until: date) -> list[ConsultationFact]:
@@ -117,7 +100,7 @@ def consultation_facts(session: Session, *, until: date) -> list[ConsultationFac
         c.resolved_on,
         c.resolution_workdays,
     ).where(c.opened_on <= until)
+    found: list[Any] = list(session.execute(stmt))
     return [
-        ConsultationFact(int(r[0]), int(r[1]), int(r[2]), r[3], r[4], r[5] is not None, r[6], r[7])
-        for r in session.execute(stmt)
+        ConsultationFact(r[0], r[1], r[2], r[3], r[4], r[5] is not None, r[6], r[7]) for r in found
     ]

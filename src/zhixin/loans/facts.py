@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -69,25 +70,9 @@ def drawdown_facts(session: Session, *, until: date) -> list[DrawdownFact]:
         .join(c, c.id == d.contract_id)
         .where(d.status.in_(DISBURSED_STATES), d.value_date.is_not(None), d.value_date <= until)
     )
-    return [
-        DrawdownFact(
-            int(r[0]),
-            int(r[1]),
-            r[2],
-            None if r[3] is None else int(r[3]),
-            None if r[4] is None else int(r[4]),
-            int(r[5]),
-            r[6],
-            int(r[7]),
-            r[8],
-            r[9],
-            r[10],
-            Decimal(r[11]),
-            Decimal(r[12] or 0),
-            r[13],
-        )
-        for r in session.execute(stmt)
-    ]
+    # the columns in the dataclass's order: one tuple → one fact
+    rows: list[Any] = list(session.execute(stmt))
+    return [DrawdownFact(*r) for r in rows]
 
 
 def contract_origins(session: Session) -> dict[int, tuple[int | None, int | None]]:
