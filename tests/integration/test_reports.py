@@ -395,3 +395,17 @@ def test_areas_roll_up(
     for code, row in zip(children, rows, strict=False):
         assert row[1:] == _totals(report(session, service.Scope(region_prefix=code))), code
     assert rows[-1][1:] == _totals(r)
+
+
+def test_quality_after_a_loan(world: tuple[Session, World]) -> None:
+    """以贷提质 in December 2027 (every November 2026 loan is 12 months old): 甲银行·鹭质贷 has E1
+    (72 → 80) and E3 (65 → 65); 乙银行·兴保贷 has E5 (no evaluation after) and E2 (60 → 55);
+    E1's December drawdown and the renewal are not first loans."""
+    session, _w = world
+    r = report(session, service.Scope(), rules.monthly("2027-12"))
+    assert r.table("uplift").rows == [
+        ["乙银行", "兴保贷", 2, 1, 0, 0, 1, D("-5.00")],
+        ["甲银行", "鹭质贷", 2, 2, 1, 1, 0, D("4.00")],
+    ]
+    # November 2026: no loan is 12 months old yet
+    assert report(session, service.Scope()).table("uplift").rows == []

@@ -242,6 +242,19 @@ PUBLICATIONS = {
 }
 DIMENSIONS = ("overall", "standards", "brand")
 
+# 以贷提质: finished evaluation runs (as-of) and each enterprise's total score in them
+RUNS = {
+    "R00": date(2026, 3, 31),
+    "R0": date(2026, 6, 30),
+    "R1": date(2027, 11, 30),
+}
+SCORES = {
+    "E1": {"R00": "70.00", "R0": "72.00", "R1": "80.00"},  # before R0 (loan 2026-11-08) → +8
+    "E2": {"R00": "60.00", "R1": "55.00"},  # loan 2026-06-01: before R00 → -5
+    "E3": {"R0": "65.00", "R1": "65.00"},  # 0
+    "E5": {"R00": "50.00"},  # no evaluation after
+}
+
 
 def build(session: Session) -> World:
     w = World()
@@ -378,6 +391,23 @@ def build(session: Session) -> World:
                     level_rank=0,
                     points=90,
                     run_id=run,
+                )
+    for key, as_of in RUNS.items():
+        run_id = placeholder_row(
+            session, "evaluation_run", status="finished", as_of=as_of, catalog_name="xiamen"
+        )
+        for ent, scores in SCORES.items():
+            if key in scores:
+                placeholder_row(
+                    session,
+                    "evaluation_result",
+                    run_id=run_id,
+                    enterprise_id=w.enterprises[ent],
+                    total_score=D(scores[key]),
+                    overall_level="A",
+                    listed=True,
+                    entries=1,
+                    gates_failed=[],
                 )
     session.flush()
     return w

@@ -1,9 +1,9 @@
 """The report's sections: each a function of the facts (read once, already within the reader's
-scope) and the period that returns a table. :data:`SECTIONS` is the one register: a report is
-this list, in this order, and the XLSX, the pages and the CLI all walk it.
+scope) and the period that returns a table. ``reports.registry.SECTIONS`` is the one register:
+a report is that list, in that order, and the XLSX, the pages and the CLI all walk it.
 
 To add a section (guarantees, compensation, 贴息, the outcome ledger), write its builder here or
-in its own module and append a :class:`Section` to :data:`SECTIONS`; what it reads goes into
+in its own module and append a :class:`Section` to ``SECTIONS``; what it reads goes into
 :class:`Facts` (filled by :func:`zhixin.reports.service.gather`).
 
 Every figure is defined in docs/reports.md; the tests recompute each from the tables.
@@ -77,6 +77,7 @@ class Facts:
     places: dict[int, tuple[str, str | None, str | None]]  # enterprise → (name, region, industry)
     product_names: dict[str, str]
     region_prefix: str | None = None  # the scope's area: the roll-up lists the level below
+    grades: dict[int, list[Any]] = field(default_factory=dict)  # evaluation.facts.GradeFact
 
 
 def q(what: str, **by: str) -> str:
@@ -497,18 +498,3 @@ def areas(f: Facts) -> Table:
 class Section:
     key: str
     build: Callable[[Facts], Table]
-
-
-SECTIONS: list[Section] = [
-    Section("banks", banks),
-    Section("ranking", ranking),
-    Section("whitelist", whitelist),
-    Section("conversion", conversion),
-    Section("loans_by_product", loans_by_product),
-    Section("loans_by_class", loans_by_class),
-    Section("loans_by_district", loans_by_district),
-    Section("loans_by_industry", loans_by_industry),
-    Section("npl", npl),
-    Section("consultations", consultations),
-    Section("areas", areas),
-]

@@ -21,11 +21,13 @@ from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
 from zhixin.enterprises import service as enterprises
 from zhixin.errors import Forbidden, Invalid, NotFound
+from zhixin.evaluation import facts as evaluation_facts
 from zhixin.kit import clock
 from zhixin.loans import facts as loan_facts
 from zhixin.products import service as products
+from zhixin.reports.registry import SECTIONS
 from zhixin.reports.rules import Period
-from zhixin.reports.sections import SECTIONS, Facts, Table
+from zhixin.reports.sections import Facts, Table
 from zhixin.whitelist import facts as whitelist_facts
 
 
@@ -167,6 +169,9 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
         places=places,
         product_names=names,
         region_prefix=scope.region_prefix,
+        grades=evaluation_facts.grade_history(
+            session, sorted({d.enterprise_id for d in draws if d.renewed_from_id is None})
+        ),
     )
 
 
