@@ -83,7 +83,7 @@ def application_facts(session: Session, *, until: date) -> list[ApplicationFact]
         a.deadline,
     ).where(a.submitted_on <= until)
     # the columns in the dataclass's order: one tuple → one fact, no conversion per value
-    rows: list[Any] = list(session.execute(stmt))
+    rows: list[Any] = list(session.connection().execute(stmt))
     return [ApplicationFact(*r) for r in rows]
 
 
@@ -100,7 +100,7 @@ def consultation_facts(session: Session, *, until: date) -> list[ConsultationFac
         c.resolved_on,
         c.resolution_workdays,
     ).where(c.opened_on <= until)
-    found: list[Any] = list(session.execute(stmt))
+    found: list[Any] = list(session.connection().execute(stmt))
     return [
         ConsultationFact(r[0], r[1], r[2], r[3], r[4], r[5] is not None, r[6], r[7]) for r in found
     ]

@@ -91,7 +91,8 @@ def places_by_ids(
     for k in range(0, len(unique), 1000):
         chunk = unique[k : k + 1000]
         stmt = select(e.id, e.name, e.region_code, e.industry_code).where(e.id.in_(chunk))
-        out.update({int(i): (n, r, c) for i, n, r, c in session.execute(stmt)})
+        rows = session.connection().execute(stmt)  # Core rows: no ORM loading per row
+        out.update({int(i): (n, r, c) for i, n, r, c in rows})
     return out
 
 

@@ -38,7 +38,7 @@ def grade_history(session: Session, enterprise_ids: Sequence[int]) -> dict[int, 
             .join(run, run.id == r.run_id)
             .where(run.status == "finished", r.enterprise_id.in_(unique[k : k + 1000]))
         )
-        for row in session.execute(stmt):
+        for row in session.connection().execute(stmt):
             fact = GradeFact(int(row[0]), row[1], row[2], int(row[3]), Decimal(row[4]), row[5])
             out.setdefault(fact.enterprise_id, []).append(fact)
     for facts in out.values():

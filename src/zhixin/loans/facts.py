@@ -71,7 +71,7 @@ def drawdown_facts(session: Session, *, until: date) -> list[DrawdownFact]:
         .where(d.status.in_(DISBURSED_STATES), d.value_date.is_not(None), d.value_date <= until)
     )
     # the columns in the dataclass's order: one tuple → one fact
-    rows: list[Any] = list(session.execute(stmt))
+    rows: list[Any] = list(session.connection().execute(stmt))
     return [DrawdownFact(*r) for r in rows]
 
 
@@ -81,5 +81,7 @@ def contract_origins(session: Session) -> dict[int, tuple[int | None, int | None
     c = LoanContract
     return {
         int(i): (None if a is None else int(a), None if r is None else int(r))
-        for i, a, r in session.execute(select(c.id, c.application_id, c.renewed_from_id))
+        for i, a, r in session.connection().execute(
+            select(c.id, c.application_id, c.renewed_from_id)
+        )
     }

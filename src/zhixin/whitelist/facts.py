@@ -46,4 +46,4 @@ def listed_enterprises(session: Session, publication_id: int) -> dict[int, int]:
         .where(e.publication_id == publication_id)
         .group_by(e.enterprise_id)
     )
-    return {int(i): int(n) for i, n in session.execute(stmt)}
+    return {int(i): int(n) for i, n in session.connection().execute(stmt)}
