@@ -58,6 +58,7 @@ from zhixin.quotes import endpoints as quotes_api
 from zhixin.quotes import views as quotes_views
 from zhixin.records import endpoints as records_api
 from zhixin.records import views as records_views
+from zhixin.reports import views as reports_views
 from zhixin.risk import endpoints as risk_api
 from zhixin.risk import service as risk_service
 from zhixin.risk import views as risk_views
@@ -166,6 +167,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (loans_views.router, ""),
     (disputes_views.router, ""),
     (demand_views.router, ""),
+    (reports_views.router, ""),
 ]
 
 

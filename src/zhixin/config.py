@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     # process (0: request_threads - 1, at least 1, so one thread stays free for the rest);
     # a request waits up to heavy_wait_seconds for a free slot, holding no thread, then 429.
     heavy_per_user: int = Field(default=2, ge=1, le=100)
+    # 日晾晒 delivery: from this time of day (Beijing, HH:MM) `zhixin worker` generates the
+    # previous day's report for the task force and for each bank (its own rows), once
+    report_daily_at: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     heavy_total: int = Field(default=0, ge=0, le=256)
     heavy_wait_seconds: float = Field(default=15.0, ge=0, le=300)
     # Audit retention (days, China's Cybersecurity Law asks for at least 180): `zhixin audit

@@ -18,6 +18,7 @@ from zhixin.lpr import models as lpr_models
 from zhixin.products import models as products_models
 from zhixin.quotes import models as quotes_models
 from zhixin.records import models as records_models
+from zhixin.reports import models as reports_models
 from zhixin.risk import models as risk_models
 from zhixin.webhooks import models as webhooks_models
 from zhixin.whitelist import models as whitelist_models
@@ -42,6 +43,7 @@ __all__ = [
     "products_models",
     "quotes_models",
     "records_models",
+    "reports_models",
     "risk_models",
     "webhooks_models",
     "whitelist_models",

@@ -89,6 +89,10 @@ ARGS: dict[tuple[str, ...], list[str]] = {
     ("loans", "show"): ["1"],
     ("loans", "import-repayments"): ["{tmp}/e.csv", "--by", "wang"],
     ("demand", "import-ledger"): ["{tmp}/e.csv", "--by", "wang"],
+    ("report", "daily"): ["--date", "2026-12-07", "--xlsx", "{tmp}/d.xlsx"],
+    ("report", "weekly"): ["--week", "2026-W49", "--xlsx", "{tmp}/w.xlsx"],
+    ("report", "monthly"): ["--month", "2026-11", "--xlsx", "{tmp}/m.xlsx"],
+    ("report", "deliver"): ["--date", "2026-12-06"],
 }
 # Commands that never touch the database (they answer without one, exit 0).
 NO_DATABASE = {

@@ -56,6 +56,7 @@ class Permission(StrEnum):
     need_manage = "need:manage"  # escalations, assign a need to a bank (task force)
     ledger_report = "ledger:report"  # 对接办贷台账: record and import outcomes (bank officer)
     ledger_read = "ledger:read"  # the ledger and its conversion (own bank's; all for the rest)
+    report_read = "report:read"  # 日晾晒/周例会/月调度 and the dashboard (bank: own rows)
 
 
 R = Role
@@ -85,6 +86,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.risk_data_load,
             Permission.loan_read,
             Permission.ledger_read,
+            Permission.report_read,
         }
     ),
     # Banks read identity, grades and portraits; detailed records (record:read) only where the
@@ -111,6 +113,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.need_take,
             Permission.ledger_report,
             Permission.ledger_read,
+            Permission.report_read,
         }
     ),
     R.bank_approver: frozenset(
@@ -131,6 +134,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.loan_read,
             Permission.loan_approve,
             Permission.ledger_read,
+            Permission.report_read,
         }
     ),
     R.enterprise: frozenset(
@@ -185,6 +189,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.need_post,
             Permission.need_manage,
             Permission.ledger_read,
+            Permission.report_read,
         }
     ),
     R.auditor: frozenset({Permission.audit_read}),

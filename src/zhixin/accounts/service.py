@@ -526,3 +526,8 @@ tokens_with_people = repo.tokens_with_people  # the CLI's list (operators, no pr
 def tenant_code(session: Session, tenant_id: int) -> str | None:
     tenant = repo.tenant_by_id(session, tenant_id)
     return tenant.code if tenant is not None else None
+
+
+def tenant_names(session: Session, kind: str) -> dict[int, tuple[str, str]]:
+    """id → (code, name) of every tenant of one kind (the reports list every bank)."""
+    return {t.id: (t.code, t.name) for t in repo.tenants(session) if t.kind == kind}

@@ -24,6 +24,7 @@ from zhixin.cli import (  # noqa: F401 - registers commands
     operators,
     products,
     quotes,
+    reports,
     serving,
     whitelist,
     workdays,

@@ -18,8 +18,11 @@ def worker(
 ) -> None:
     """投递 Webhook 推送（发件箱）：签名、重试与投递记录；SIGINT/SIGTERM 时处理完当前批次后退出。
 
-    每分钟还把进程已退出的导入批次标记为“已中断”。"""
+    每分钟还把进程已退出的导入批次标记为“已中断”，并在每天 ZHIXIN_REPORT_DAILY_AT（北京时间，
+    默认 08:00）之后生成前一天的日晾晒，推送给融资协调专班（全部）和各银行（本行）。"""
     from zhixin.intake import service as intake
+    from zhixin.kit.db import unit_of_work
+    from zhixin.reports import delivery
     from zhixin.webhooks.worker import Summary, WorkerConfig, run_forever, run_once
 
     settings = _settings()
@@ -36,6 +39,10 @@ def worker(
             out.print(
                 f"导入批次 {batch_id} 的进程已不在运行：已标记为“已中断”，重新导入该文件即可补齐"
             )
+        with unit_of_work(factory) as session:
+            day, made = delivery.deliver_due(session, at=settings.report_daily_at)
+        if made:
+            out.print(f"已生成 {day} 的日晾晒并推送 {made} 份（专班与各银行）")
 
     housekeeping()
     if once:

@@ -174,7 +174,16 @@ def load_demo(
     _demo_applications(factory)
     _demo_loans(factory, voucher_dir, voucher_max_bytes)
     _demo_demand(factory)
+    _demo_reports(factory)
     return result
+
+
+def _demo_reports(factory: sessionmaker[Session]) -> None:
+    """The last week's daily reports, delivered to the task force and each bank."""
+    from zhixin.reports import demo as reports_demo
+
+    with unit_of_work(factory) as session:
+        reports_demo.load(session)
 
 
 def _publish_whitelist(session: Session, run_id: int) -> None:

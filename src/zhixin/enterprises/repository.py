@@ -81,6 +81,21 @@ def regions_by_ids(session: Session, ids: Sequence[int]) -> dict[int, str | None
     return out
 
 
+def places_by_ids(
+    session: Session, ids: Sequence[int]
+) -> dict[int, tuple[str, str | None, str | None]]:
+    """id → (name, region code, industry code) for the given ids, 1,000 ids a statement."""
+    out: dict[int, tuple[str, str | None, str | None]] = {}
+    unique = sorted(set(ids))
+    e = Enterprise
+    for k in range(0, len(unique), 1000):
+        chunk = unique[k : k + 1000]
+        stmt = select(e.id, e.name, e.region_code, e.industry_code).where(e.id.in_(chunk))
+        rows = session.connection().execute(stmt)  # Core rows: no ORM loading per row
+        out.update({int(i): (n, r, c) for i, n, r, c in rows})
+    return out
+
+
 def ids_in_region(session: Session, ids: Sequence[int], region_prefix: str) -> set[int]:
     """Those of ``ids`` whose region code starts with ``region_prefix``."""
     if not ids:

@@ -198,3 +198,5 @@ identity = repo.identity
 id_by_uscc = repo.id_by_uscc
 # id → region code of the given enterprises (the loan book's NPL ratio by region).
 regions_by_ids = repo.regions_by_ids
+# id → (name, region code, industry code) of the given enterprises (the reports' breakdowns).
+places_by_ids = repo.places_by_ids

@@ -1,0 +1,106 @@
+"""What the reports read of applications and consultations (``zhixin.reports``): plain rows,
+one statement each, no permission check (the caller, a report service, has made it).
+
+The reports domain never imports this domain's models (import-linter: a domain's models and
+repository are its own); it reads these facts and aggregates them itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zhixin.applications.models import Application, Consultation
+
+# Decisions: an approved application stays approved once contracted.
+APPROVED_STATES = frozenset({"approved", "contracted"})
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationFact:
+    id: int
+    enterprise_id: int
+    bank_tenant_id: int
+    bank_name: str
+    product_code: str
+    product_name: str
+    listed: bool
+    amount: Decimal
+    state: str
+    submitted_on: date
+    accepted_on: date | None
+    decided_on: date | None
+    approved_amount: Decimal | None
+    decision_workdays: int | None
+    fast_lane_days: int | None
+    deadline: date | None
+
+    @property
+    def approved(self) -> bool:
+        return self.state in APPROVED_STATES and self.decided_on is not None
+
+    @property
+    def refused(self) -> bool:
+        return self.state == "rejected" and self.decided_on is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultationFact:
+    id: int
+    application_id: int
+    enterprise_id: int
+    status: str
+    opened_on: date
+    planned: bool
+    resolved_on: date | None
+    resolution_workdays: int | None
+
+
+def application_facts(session: Session, *, until: date) -> list[ApplicationFact]:
+    """Every application submitted on or before ``until``."""
+    a = Application
+    stmt = select(
+        a.id,
+        a.enterprise_id,
+        a.bank_tenant_id,
+        a.bank_name,
+        a.product_code,
+        a.product_name,
+        a.listed,
+        a.amount,
+        a.state,
+        a.submitted_on,
+        a.accepted_on,
+        a.decided_on,
+        a.approved_amount,
+        a.decision_workdays,
+        a.fast_lane_days,
+        a.deadline,
+    ).where(a.submitted_on <= until)
+    # the columns in the dataclass's order: one tuple → one fact, no conversion per value
+    rows: list[Any] = list(session.connection().execute(stmt))
+    return [ApplicationFact(*r) for r in rows]
+
+
+def consultation_facts(session: Session, *, until: date) -> list[ConsultationFact]:
+    """Every consultation opened on or before ``until``."""
+    c = Consultation
+    stmt = select(
+        c.id,
+        c.application_id,
+        c.enterprise_id,
+        c.status,
+        c.opened_on,
+        c.planned_at,
+        c.resolved_on,
+        c.resolution_workdays,
+    ).where(c.opened_on <= until)
+    found: list[Any] = list(session.connection().execute(stmt))
+    return [
+        ConsultationFact(r[0], r[1], r[2], r[3], r[4], r[5] is not None, r[6], r[7]) for r in found
+    ]

@@ -1,0 +1,87 @@
+"""What the reports read of the loan book (``zhixin.reports``): one row per disbursed drawdown
+with its contract's bank, product, borrower and origin; one statement, no permission check (the
+caller, a report service, has made it).
+
+Balances and classes are the drawdown's running columns as the latest nightly batch left them
+(``loan_drawdown.outstanding_principal``, ``classification``), as the NPL ratio reads them
+(``loans.servicing.npl_by``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zhixin.loans.models import LoanContract, LoanDrawdown
+
+# a drawdown that has been disbursed: still running, repaid in full, or carried into a
+# 无还本续贷 renewal's new drawdown
+DISBURSED_STATES = ("disbursed", "settled", "renewed")
+
+
+@dataclass(frozen=True, slots=True)
+class DrawdownFact:
+    id: int
+    contract_id: int
+    contract_no: str
+    application_id: int | None
+    renewed_from_id: int | None
+    bank_tenant_id: int
+    bank_code: str
+    enterprise_id: int
+    product_code: str
+    status: str
+    value_date: date
+    amount: Decimal
+    outstanding: Decimal
+    classification: str
+
+    @property
+    def balance(self) -> Decimal:
+        """The outstanding principal of a running drawdown; 0 once settled or renewed."""
+        return self.outstanding if self.status == "disbursed" else Decimal("0.00")
+
+
+def drawdown_facts(session: Session, *, until: date) -> list[DrawdownFact]:
+    """Every drawdown disbursed (value date) on or before ``until``."""
+    d, c = LoanDrawdown, LoanContract
+    stmt = (
+        select(
+            d.id,
+            c.id,
+            c.contract_no,
+            c.application_id,
+            c.renewed_from_id,
+            c.bank_tenant_id,
+            c.bank_code,
+            c.enterprise_id,
+            c.product_code,
+            d.status,
+            d.value_date,
+            d.amount,
+            d.outstanding_principal,
+            d.classification,
+        )
+        .join(c, c.id == d.contract_id)
+        .where(d.status.in_(DISBURSED_STATES), d.value_date.is_not(None), d.value_date <= until)
+    )
+    # the columns in the dataclass's order: one tuple → one fact
+    rows: list[Any] = list(session.connection().execute(stmt))
+    return [DrawdownFact(*r) for r in rows]
+
+
+def contract_origins(session: Session) -> dict[int, tuple[int | None, int | None]]:
+    """contract id → (application id, renewed-from contract id), every contract (a renewal's
+    chain leads back to the contract an application opened)."""
+    c = LoanContract
+    return {
+        int(i): (None if a is None else int(a), None if r is None else int(r))
+        for i, a, r in session.connection().execute(
+            select(c.id, c.application_id, c.renewed_from_id)
+        )
+    }

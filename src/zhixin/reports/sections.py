@@ -1,0 +1,500 @@
+"""The report's sections: each a function of the facts (read once, already within the reader's
+scope) and the period that returns a table. ``reports.registry.SECTIONS`` is the one register:
+a report is that list, in that order, and the XLSX, the pages and the CLI all walk it.
+
+To add a section (guarantees, compensation, 贴息, the outcome ledger), write its builder here or
+in its own module and append a :class:`Section` to ``SECTIONS``; what it reads goes into
+:class:`Facts` (filled by :func:`zhixin.reports.service.gather`).
+
+Every figure is defined in docs/reports.md; the tests recompute each from the tables.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from zhixin.kit.divisions import industry_name, region_name
+from zhixin.reports.rules import Period, mean_tenth, percent
+
+ZERO = Decimal("0.00")
+NON_PERFORMING = frozenset({"substandard", "doubtful", "loss"})
+CLASS_ORDER = ("normal", "special_mention", "substandard", "doubtful", "loss")
+CLASS_LABELS = {
+    "normal": "正常",
+    "special_mention": "关注",
+    "substandard": "次级",
+    "doubtful": "可疑",
+    "loss": "损失",
+}
+CONSULTATION_LABELS = {
+    "open": "待会诊",
+    "planned": "已制定方案",
+    "resolved": "已解决",
+    "closed": "已结案",
+}
+RESOLVE_TARGET_WORKDAYS = 5
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    kind: str = "int"  # text / int / money / tenth / pct
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[Column]
+    rows: list[list[Any]]
+    note: str = ""
+    # per row: column index → the dashboard's drill-down filter (see reports.views)
+    drill: list[dict[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class Facts:
+    """Everything the sections read, within the reader's scope (a bank's own rows, a
+    regulator's jurisdiction)."""
+
+    period: Period
+    today: date
+    banks: dict[int, tuple[str, str]]  # tenant id → (code, name), the banks in scope
+    applications: list[Any]  # applications.facts.ApplicationFact
+    consultations: list[Any]  # applications.facts.ConsultationFact
+    drawdowns: list[Any]  # loans.facts.DrawdownFact
+    quality_contracts: set[int]  # contracts whose origin application was made while listed
+    listed_start: dict[int, int]  # enterprise → entries (家次), publication in force the day before
+    listed_end: dict[int, int]  # … at the end of the period
+    version_start: Any  # whitelist.facts.PublicationFact | None
+    version_end: Any
+    places: dict[int, tuple[str, str | None, str | None]]  # enterprise → (name, region, industry)
+    product_names: dict[str, str]
+    region_prefix: str | None = None  # the scope's area: the roll-up lists the level below
+    grades: dict[int, list[Any]] = field(default_factory=dict)  # evaluation.facts.GradeFact
+
+
+def q(what: str, **by: str) -> str:
+    """A drill-down's query: what to list, and the row's own key (``by_bank`` …)."""
+    return urlencode({"what": what, **{f"by_{k}": v for k, v in by.items()}})
+
+
+# -- per bank ---------------------------------------------------------------------------------
+
+
+def missed_deadline(a: Any, period: Period, today: date) -> bool:
+    """A fast-lane deadline within the period that passed without a decision: decided after the
+    deadline, or still undecided and the deadline already behind ``today``. Withdrawn
+    applications are left out."""
+    if a.deadline is None or not period.holds(a.deadline) or a.state == "withdrawn":
+        return False
+    if a.decided_on is not None:
+        return bool(a.decided_on > a.deadline)
+    return bool(a.deadline < today)
+
+
+def banks(f: Facts) -> Table:
+    p = f.period
+    by_bank: dict[int, list[Any]] = defaultdict(list)
+    for a in f.applications:
+        by_bank[a.bank_tenant_id].append(a)
+    rows: list[list[Any]] = []
+    drill: list[dict[int, str]] = []
+    counts = [0, 0, 0, 0, 0]  # received, accepted, approved, refused, missed
+    total_amount = ZERO
+    all_days: list[int] = []
+    order = sorted(f.banks.items(), key=lambda kv: kv[1][0])
+    for tenant_id, (code, name) in order:
+        apps = by_bank.get(tenant_id, [])
+        received = sum(1 for a in apps if p.holds(a.submitted_on))
+        accepted = sum(1 for a in apps if p.holds(a.accepted_on))
+        approved = [a for a in apps if a.approved and p.holds(a.decided_on)]
+        refused = sum(1 for a in apps if a.refused and p.holds(a.decided_on))
+        amount = sum((a.approved_amount or ZERO for a in approved), ZERO)
+        days = [
+            a.decision_workdays
+            for a in apps
+            if (a.approved or a.refused)
+            and p.holds(a.decided_on)
+            and a.decision_workdays is not None
+        ]
+        missed = sum(1 for a in apps if missed_deadline(a, p, f.today))
+        rows.append(
+            [name, received, accepted, len(approved), refused, amount, mean_tenth(days), missed]
+        )
+        drill.append(
+            {
+                1: q("received", bank=code),
+                2: q("accepted", bank=code),
+                3: q("approved", bank=code),
+                4: q("refused", bank=code),
+                7: q("missed", bank=code),
+            }
+        )
+        for k, v in enumerate((received, accepted, len(approved), refused, missed)):
+            counts[k] += v
+        total_amount += amount
+        all_days.extend(days)
+    if len(order) > 1:
+        rows.append(["合计", *counts[:4], total_amount, mean_tenth(all_days), counts[4]])
+        drill.append(
+            {
+                1: q("received"),
+                2: q("accepted"),
+                3: q("approved"),
+                4: q("refused"),
+                7: q("missed"),
+            }
+        )
+    return Table(
+        "banks",
+        "各银行办理情况",
+        [
+            Column("银行", "text"),
+            Column("收到申请（笔）"),
+            Column("受理（笔）"),
+            Column("批准（笔）"),
+            Column("拒绝（笔）"),
+            Column("批准金额（元）", "money"),
+            Column("平均决策用时（工作日）", "tenth"),
+            Column("快速通道超时（笔）"),
+        ],
+        rows,
+        "收到：本期提交；受理、批准、拒绝：本期作出；用时：本期决策的申请自提交起的工作日（按工作日历）；"
+        "超时：快速通道时限落在本期、未在时限内作出决策（撤回的不计）。",
+        drill,
+    )
+
+
+def ranking(f: Facts) -> Table:
+    """日晾晒: the banks ranked by approvals in the period, then amount, then fewer missed
+    deadlines, then shorter decisions."""
+    t = banks(f)
+    ranked = [r for r in t.rows if r[0] != "合计"]
+    ranked.sort(
+        key=lambda r: (-r[3], -r[5], r[7], r[6] if r[6] is not None else Decimal(10**6), r[0])
+    )
+    rows = [[k + 1, *r] for k, r in enumerate(ranked)]
+    return Table(
+        "ranking",
+        "银行晾晒排名",
+        [Column("名次"), *t.columns],
+        rows,
+        "按本期批准笔数、批准金额由多到少，快速通道超时由少到多，平均决策用时由短到长排列。",
+    )
+
+
+# -- the whitelist and conversion --------------------------------------------------------------
+
+
+def whitelist(f: Facts) -> Table:
+    def row(label: str, pub: Any, listed: dict[int, int]) -> list[Any]:
+        if pub is None:
+            return [label, "—", None, 0, 0]
+        return [label, f"第 {pub.version} 版", pub.as_of, len(listed), sum(listed.values())]
+
+    start = row("期初（上期末）", f.version_start, f.listed_start)
+    end = row("期末", f.version_end, f.listed_end)
+    change = ["增减", "", None, end[3] - start[3], end[4] - start[4]]
+    return Table(
+        "whitelist",
+        "白名单规模",
+        [
+            Column("时点", "text"),
+            Column("版本", "text"),
+            Column("评价基准日", "date"),
+            Column("企业（家）"),
+            Column("家次"),
+        ],
+        [start, end, change],
+        "期初：本期第一天之前一日结束时生效的版本；期末：本期最后一天结束时生效的版本。"
+        "家次：企业在各维度上榜的次数之和。",
+        [{}, {3: q("listed")}, {}],
+    )
+
+
+def conversion_sets(f: Facts) -> list[tuple[str, str, set[int]]]:
+    end = f.period.end
+    listed = set(f.listed_end)
+    applied = {a.enterprise_id for a in f.applications if a.submitted_on <= end} & listed
+    approved = {
+        a.enterprise_id
+        for a in f.applications
+        if a.approved and a.decided_on is not None and a.decided_on <= end
+    } & listed
+    drawn = {d.enterprise_id for d in f.drawdowns if d.value_date <= end} & listed
+    return [
+        ("listed", "白名单企业", listed),
+        ("applied", "已申请", applied),
+        ("approved_firms", "已获批", approved),
+        ("drawn", "已用信（放款）", drawn),
+    ]
+
+
+def conversion(f: Facts) -> Table:
+    steps = conversion_sets(f)
+    rows: list[list[Any]] = []
+    previous: int | None = None
+    whole = len(steps[0][2])
+    for _key, label, firms in steps:
+        n = len(firms)
+        rows.append(
+            [label, n, percent(n, whole), None if previous is None else percent(n, previous)]
+        )
+        previous = n
+    return Table(
+        "conversion",
+        "白名单企业转化（截至期末累计）",
+        [
+            Column("环节", "text"),
+            Column("企业（家）"),
+            Column("占白名单企业（%）", "pct"),
+            Column("较上一环节（%）", "pct"),
+        ],
+        rows,
+        "对象：期末生效版本上榜的企业；已申请：期末前提交过申请；已获批：期末前有申请获批；"
+        "已用信：期末前有用信放款（含已结清、已续贷）。",
+        [{1: q(key)} for key, _l, _s in steps],
+    )
+
+
+# -- the loan book ------------------------------------------------------------------------------
+
+
+def _loan_rows(
+    f: Facts, key: Callable[[Any], str], order: Iterable[str] | None = None
+) -> tuple[list[list[Any]], list[str]]:
+    p = f.period
+    acc: dict[str, list[Any]] = {}
+    for d in f.drawdowns:
+        k = key(d)
+        slot = acc.setdefault(k, [0, ZERO, 0, ZERO])
+        if p.holds(d.value_date) and d.renewed_from_id is None:
+            slot[0] += 1
+            slot[1] += d.amount
+        if d.status == "disbursed":
+            slot[2] += 1
+            slot[3] += d.balance
+    keys = [k for k in order if k in acc] if order is not None else sorted(acc)
+    rows = [[k, *acc[k]] for k in keys]
+    total = [sum((r[i] for r in rows), ZERO if i in (2, 4) else 0) for i in range(1, 5)]
+    rows.append(["合计", *total])
+    return rows, keys
+
+
+LOAN_COLUMNS = [
+    Column("本期新增放款（笔）"),
+    Column("本期新增放款金额（元）", "money"),
+    Column("在贷（笔）"),
+    Column("贷款余额（元）", "money"),
+]
+LOAN_NOTE = (
+    "新增放款：起息日在本期的用信，不含无还本续贷转入的用信；在贷与余额：未结清的用信及其剩余本金，"
+    "为最近一次日终批处理后的数（与不良率同口径）。"
+)
+
+
+def _district(f: Facts, d: Any) -> str:
+    region = f.places.get(d.enterprise_id, ("", None, None))[1]
+    return region_name(region) or "未登记"
+
+
+def _industry(f: Facts, d: Any) -> str:
+    code = f.places.get(d.enterprise_id, ("", None, None))[2]
+    return industry_name(code) or "未登记"
+
+
+def _loans(key: str, title: str, first: str, by: Callable[[Facts, Any], str], order: Any = None):  # type: ignore[no-untyped-def]
+    def build(f: Facts) -> Table:
+        rows, keys = _loan_rows(f, lambda d: by(f, d), order)
+        drill = [{1: q("disbursed", **{key: k}), 3: q("running", **{key: k})} for k in keys]
+        drill.append({1: q("disbursed"), 3: q("running")})
+        return Table(
+            f"loans_by_{key}", title, [Column(first, "text"), *LOAN_COLUMNS], rows, LOAN_NOTE, drill
+        )
+
+    return build
+
+
+loans_by_product = _loans(
+    "product",
+    "贷款 · 按产品",
+    "产品",
+    lambda f, d: f.product_names.get(d.product_code, d.product_code),
+)
+loans_by_class = _loans(
+    "class",
+    "贷款 · 按五级分类",
+    "五级分类",
+    lambda f, d: CLASS_LABELS.get(d.classification, d.classification),
+    [CLASS_LABELS[c] for c in CLASS_ORDER],
+)
+loans_by_district = _loans("district", "贷款 · 按区县", "区县", _district)
+loans_by_industry = _loans("industry", "贷款 · 按行业", "行业", _industry)
+
+
+def npl(f: Facts) -> Table:
+    def figures(label: str, rows: list[Any]) -> list[Any]:
+        running = [d for d in rows if d.status == "disbursed"]
+        balance = sum((d.balance for d in running), ZERO)
+        bad = sum((d.balance for d in running if d.classification in NON_PERFORMING), ZERO)
+        return [label, len(running), balance, bad, percent(bad, balance)]
+
+    quality = [d for d in f.drawdowns if d.contract_id in f.quality_contracts]
+    return Table(
+        "npl",
+        "不良贷款率",
+        [
+            Column("口径", "text"),
+            Column("在贷（笔）"),
+            Column("贷款余额（元）", "money"),
+            Column("不良余额（元）", "money"),
+            Column("不良率（%）", "pct"),
+        ],
+        [figures("质量贷款（申请时在白名单上）", quality), figures("平台全部贷款", f.drawdowns)],
+        "不良：次级、可疑、损失三类的剩余本金；质量贷款：合同来自借款人在白名单上时提交的申请"
+        "（无还本续贷沿续贷链追溯到原申请）。",
+        [
+            {2: q("running", quality="1"), 3: q("npl", quality="1")},
+            {2: q("running"), 3: q("npl")},
+        ],
+    )
+
+
+# -- consultations -----------------------------------------------------------------------------
+
+
+def consultations(f: Facts) -> Table:
+    p = f.period
+    opened = [c for c in f.consultations if p.holds(c.opened_on)]
+    resolved = [c for c in f.consultations if c.status == "resolved" and p.holds(c.resolved_on)]
+    days = [c.resolution_workdays for c in resolved if c.resolution_workdays is not None]
+    pending = [c for c in f.consultations if c.status in ("open", "planned")]
+    status = Counter(c.status for c in opened)
+    rows: list[list[Any]] = [
+        ["本期进入会诊（笔）", len(opened)],
+        *[
+            [f"其中现为{label}（笔）", status.get(code, 0)]
+            for code, label in CONSULTATION_LABELS.items()
+        ],
+        ["本期解决：重新申请获批（笔）", len(resolved)],
+        [
+            f"其中 {RESOLVE_TARGET_WORKDAYS} 个工作日内解决（笔）",
+            sum(1 for d in days if d <= RESOLVE_TARGET_WORKDAYS),
+        ],
+        ["本期解决平均用时（工作日）", mean_tenth(days)],
+        ["目前仍在会诊（待会诊或已制定方案，笔）", len(pending)],
+    ]
+    return Table(
+        "consultations",
+        "联合会诊",
+        [Column("指标", "text"), Column("数值", "tenth")],
+        rows,
+        "进入：被拒申请进入会诊的日期在本期；解决：其后的重新申请获批、解决日在本期，用时为自拒绝起的工作日。",
+        [
+            {1: q("consultations_opened")},
+            {},
+            {},
+            {},
+            {},
+            {1: q("consultations_resolved")},
+            {},
+            {},
+            {1: q("consultations_pending")},
+        ],
+    )
+
+
+# -- province → city → county ------------------------------------------------------------------
+
+
+def child_area(region: str | None, prefix: str | None) -> str | None:
+    """The area one level below ``prefix`` holding ``region``: a city (4 digits) under a
+    province or the whole platform, a county (6) under a city; the county itself at county
+    level. None for an enterprise without a region code."""
+    if not region:
+        return None
+    size = {None: 4, 2: 4, 4: 6}.get(None if prefix is None else len(prefix), 6)
+    return region[:size]
+
+
+def areas(f: Facts) -> Table:
+    p = f.period
+
+    def place(enterprise_id: int) -> str | None:
+        return child_area(f.places.get(enterprise_id, ("", None, None))[1], f.region_prefix)
+
+    acc: dict[str, list[Any]] = {}
+
+    def slot(area: str | None) -> list[Any]:
+        return acc.setdefault(area or "", [0, 0, ZERO, 0, ZERO, ZERO, 0])
+
+    for a in f.applications:
+        if p.holds(a.submitted_on):
+            slot(place(a.enterprise_id))[0] += 1
+        if a.approved and p.holds(a.decided_on):
+            s = slot(place(a.enterprise_id))
+            s[1] += 1
+            s[2] += a.approved_amount or ZERO
+    for d in f.drawdowns:
+        if d.status == "disbursed":
+            s = slot(place(d.enterprise_id))
+            s[3] += 1
+            s[4] += d.balance
+            if d.classification in NON_PERFORMING:
+                s[5] += d.balance
+    for e in f.listed_end:
+        slot(place(e))[6] += 1
+    rows: list[list[Any]] = []
+    drill: list[dict[int, str]] = []
+    for area in sorted(acc):
+        v = acc[area]
+        name = region_name(area) if area else "未登记区域"
+        rows.append([name, v[0], v[1], v[2], v[3], v[4], v[5], percent(v[5], v[4]), v[6]])
+        drill.append(
+            {
+                1: q("received", area=area),
+                2: q("approved", area=area),
+                4: q("running", area=area),
+                6: q("npl", area=area),
+                8: q("listed", area=area),
+            }
+            if area
+            else {}
+        )
+    total = [
+        sum((r[i] for r in rows), ZERO if i in (3, 5, 6) else 0) for i in range(1, 9) if i != 7
+    ]
+    rows.append(["合计", *total[:6], percent(total[5], total[4]), total[6]])
+    drill.append({})
+    return Table(
+        "areas",
+        "按区域汇总（省 → 市 → 区县）",
+        [
+            Column("区域", "text"),
+            Column("收到申请（笔）"),
+            Column("批准（笔）"),
+            Column("批准金额（元）", "money"),
+            Column("在贷（笔）"),
+            Column("贷款余额（元）", "money"),
+            Column("不良余额（元）", "money"),
+            Column("不良率（%）", "pct"),
+            Column("白名单企业（家）"),
+        ],
+        rows,
+        "按借款企业的行政区划汇总到本范围的下一级：全平台或省 → 市，市 → 区县，区县 → 本区县；"
+        "各列口径同各银行办理情况、贷款与不良率、白名单转化（期末白名单企业）。",
+        drill,
+    )
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    build: Callable[[Facts], Table]

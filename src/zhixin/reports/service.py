@@ -1,0 +1,269 @@
+"""Reports: read the facts once, within the reader's scope, and build every registered section.
+
+Who reads what (permission ``report:read``): the task force and an operator at the console
+every bank and every enterprise; a regulator the enterprises of its jurisdiction (its region
+prefix; none: all), every bank; a bank its own applications and loans (the whitelist, which is
+published to every bank, whole).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+
+from zhixin.accounts import service as accounts
+from zhixin.accounts.permissions import Permission, Principal
+from zhixin.accounts.rules import TenantKind
+from zhixin.applications import facts as application_facts
+from zhixin.audit import service as audit
+from zhixin.audit.service import Actor
+from zhixin.enterprises import service as enterprises
+from zhixin.errors import Forbidden, Invalid, NotFound
+from zhixin.evaluation import facts as evaluation_facts
+from zhixin.kit import clock
+from zhixin.loans import facts as loan_facts
+from zhixin.products import service as products
+from zhixin.reports.registry import SECTIONS
+from zhixin.reports.rules import Period
+from zhixin.reports.sections import Facts, Table
+from zhixin.whitelist import facts as whitelist_facts
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a reader sees: one bank's rows, one jurisdiction's enterprises, or everything."""
+
+    bank_tenant_id: int | None = None
+    region_prefix: str | None = None
+    label: str = "全部"
+    product_code: str | None = None
+
+
+@dataclass
+class Report:
+    period: Period
+    scope: Scope
+    generated_on: date
+    tables: list[Table]
+
+    def table(self, key: str) -> Table:
+        return next(t for t in self.tables if t.key == key)
+
+
+def scope_of(session: Session, actor: Principal) -> Scope:
+    if not actor.can(Permission.report_read):
+        raise Forbidden("无权查看报表")
+    if actor.tenant_kind == TenantKind.bank:
+        return Scope(bank_tenant_id=actor.tenant_id, label="本行")
+    if actor.tenant_kind == TenantKind.regulator:
+        region = enterprises.jurisdiction(session, actor)
+        if region:
+            from zhixin.kit.divisions import region_name
+
+            return Scope(region_prefix=region, label=f"辖区：{region_name(region)}")
+        return Scope()
+    if actor.tenant_kind == TenantKind.taskforce:
+        return Scope()
+    raise Forbidden("只有融资协调专班、监管部门和银行可以查看报表")
+
+
+def operator_scope(
+    session: Session, *, bank: str | None = None, region: str | None = None
+) -> Scope:
+    """The console's scope (an operator reads everything): one bank by its code, one region."""
+    bank_id = None
+    label = []
+    if bank:
+        found = [
+            i for i, (code, _n) in accounts.tenant_names(session, "bank").items() if code == bank
+        ]
+        if not found:
+            raise NotFound(f"没有代码为 {bank} 的银行")
+        bank_id = found[0]
+        label.append(bank)
+    if region:
+        label.append(f"区域 {region}")
+    return Scope(
+        bank_tenant_id=bank_id, region_prefix=region or None, label=" · ".join(label) or "全部"
+    )
+
+
+def _in_region(places: dict[int, tuple[str, str | None, str | None]], prefix: str | None):  # type: ignore[no-untyped-def]
+    def inside(enterprise_id: int) -> bool:
+        if prefix is None:
+            return True
+        region = places.get(enterprise_id, ("", None, None))[1]
+        return bool(region) and str(region).startswith(prefix)
+
+    return inside
+
+
+def gather(session: Session, period: Period, scope: Scope, *, today: date | None = None) -> Facts:
+    """Read every fact the sections need, up to the period's end, then keep the scope's."""
+    until = period.end
+    apps = application_facts.application_facts(session, until=until)
+    cons = application_facts.consultation_facts(session, until=until)
+    draws = loan_facts.drawdown_facts(session, until=until)
+    pub_start = whitelist_facts.in_force(session, period.start - timedelta(days=1))
+    pub_end = whitelist_facts.in_force(session, until)
+    listed_start = whitelist_facts.listed_enterprises(session, pub_start.id) if pub_start else {}
+    listed_end = whitelist_facts.listed_enterprises(session, pub_end.id) if pub_end else {}
+
+    # quality loans: the contract's origin application (a renewal's chain back) was listed
+    listed_app = {a.id for a in apps if a.listed}
+    origins = loan_facts.contract_origins(session)
+    quality: set[int] = set()
+    for contract_id in {d.contract_id for d in draws}:
+        seen: set[int] = set()
+        current: int | None = contract_id
+        while current is not None and current not in seen:
+            seen.add(current)
+            app_id, parent = origins.get(current, (None, None))
+            if app_id is not None:
+                if app_id in listed_app:
+                    quality.add(contract_id)
+                break
+            current = parent
+
+    ids = {a.enterprise_id for a in apps} | {c.enterprise_id for c in cons}
+    ids |= {d.enterprise_id for d in draws}
+    if scope.region_prefix is not None:
+        ids |= set(listed_start) | set(listed_end)
+    places = enterprises.places_by_ids(session, sorted(ids))
+    inside = _in_region(places, scope.region_prefix)
+    banks = accounts.tenant_names(session, "bank")
+    if scope.bank_tenant_id is not None:
+        banks = {k: v for k, v in banks.items() if k == scope.bank_tenant_id}
+        apps = [a for a in apps if a.bank_tenant_id == scope.bank_tenant_id]
+        own = {a.id for a in apps}
+        cons = [c for c in cons if c.application_id in own]
+        draws = [d for d in draws if d.bank_tenant_id == scope.bank_tenant_id]
+    if scope.product_code is not None:
+        apps = [a for a in apps if a.product_code == scope.product_code]
+        kept = {a.id for a in apps}
+        cons = [c for c in cons if c.application_id in kept]
+        draws = [d for d in draws if d.product_code == scope.product_code]
+    if scope.region_prefix is not None:
+        apps = [a for a in apps if inside(a.enterprise_id)]
+        cons = [c for c in cons if inside(c.enterprise_id)]
+        draws = [d for d in draws if inside(d.enterprise_id)]
+        listed_start = {e: n for e, n in listed_start.items() if inside(e)}
+        listed_end = {e: n for e, n in listed_end.items() if inside(e)}
+    names = {a.product_code: a.product_name for a in apps}
+    for code in {d.product_code for d in draws} - set(names):
+        names[code] = products.product_title(code)
+    return Facts(
+        period=period,
+        today=today or clock.today(),
+        banks=banks,
+        applications=apps,
+        consultations=cons,
+        drawdowns=draws,
+        quality_contracts=quality,
+        listed_start=listed_start,
+        listed_end=listed_end,
+        version_start=pub_start,
+        version_end=pub_end,
+        places=places,
+        product_names=names,
+        region_prefix=scope.region_prefix,
+        grades=evaluation_facts.grade_history(
+            session, sorted({d.enterprise_id for d in draws if d.renewed_from_id is None})
+        ),
+    )
+
+
+def build(session: Session, period: Period, scope: Scope, *, today: date | None = None) -> Report:
+    f = gather(session, period, scope, today=today)
+    return Report(period, scope, f.today, [s.build(f) for s in SECTIONS])
+
+
+def narrow(
+    session: Session,
+    scope: Scope,
+    *,
+    bank: str | None = None,
+    region: str | None = None,
+    product: str | None = None,
+) -> Scope:
+    """The reader's scope narrowed by the page's filters: a bank code (a bank reads only its
+    own), a region code within the reader's jurisdiction, a product code."""
+    from zhixin.kit.divisions import region_name
+
+    bank_id = scope.bank_tenant_id
+    labels = [] if scope.label == "全部" else [scope.label]
+    if bank:
+        found = [i for i, (c, _n) in accounts.tenant_names(session, "bank").items() if c == bank]
+        if not found or (bank_id is not None and found[0] != bank_id):
+            raise NotFound(f"没有代码为 {bank} 的银行")
+        if bank_id is None:
+            labels.append(accounts.tenant_names(session, "bank")[found[0]][1])
+        bank_id = found[0]
+    prefix = scope.region_prefix
+    if region:
+        region = region.strip()
+        if not region.isdigit() or len(region) > 6:
+            raise Invalid("区域须为行政区划代码（如 3502 或 350206）")
+        if prefix is not None and not region.startswith(prefix):
+            raise Forbidden("只能查看本辖区及其下级区域")
+        prefix = region
+        labels.append(region_name(region))
+    if product:
+        labels.append(products.product_title(product))
+    return Scope(
+        bank_tenant_id=bank_id,
+        region_prefix=prefix,
+        label=" · ".join(labels) or "全部",
+        product_code=product or None,
+    )
+
+
+def report_for(
+    session: Session,
+    *,
+    actor: Principal,
+    period: Period,
+    bank: str | None = None,
+    region: str | None = None,
+    product: str | None = None,
+) -> Report:
+    """The report a person may read (``report:read``), within their scope and filters."""
+    scope = narrow(session, scope_of(session, actor), bank=bank, region=region, product=product)
+    return build(session, period, scope)
+
+
+def drill_for(
+    session: Session,
+    *,
+    actor: Principal,
+    period: Period,
+    what: str,
+    by: dict[str, str],
+    bank: str | None = None,
+    region: str | None = None,
+    product: str | None = None,
+) -> tuple[Scope, Table]:
+    """The list behind one figure, over the same facts and scope as the report."""
+    from zhixin.reports.drill import drill
+
+    scope = narrow(session, scope_of(session, actor), bank=bank, region=region, product=product)
+    return scope, drill(gather(session, period, scope), what, by)
+
+
+def audit_export(session: Session, *, actor: Principal, report: Report) -> None:
+    """One ``data.export`` entry per downloaded workbook (the access log of data taken)."""
+    audit.record(
+        session,
+        actor=Actor.of(actor),
+        action="data.export",
+        object_type="report",
+        object_id=f"{report.period.kind.value}:{report.period.key}",
+        detail={
+            "rows": sum(len(t.rows) for t in report.tables),
+            "what": "report",
+            "scope": report.scope.label,
+            "formats": ["xlsx"],
+        },
+    )
