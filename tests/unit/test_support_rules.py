@@ -64,14 +64,16 @@ def test_each_part_is_within_a_fen_or_two_of_its_exact_share(
     loss: D, f: rules.FundRules, coverage: D
 ) -> None:
     split = rules.split_loss(loss, f, coverage=coverage)
-    L, cov, share = Fraction(loss), Fraction(coverage) / 100, Fraction(f.share) / 100
+    whole, cov, share = Fraction(loss), Fraction(coverage) / 100, Fraction(f.share) / 100
     cap = Fraction(f.cap_per_loan) if f.cap_per_loan is not None else None
     if f.order == "before_guarantee":
-        fx = L * share if cap is None else min(L * share, cap)
-        gx = (L - fx) * cov
+        fx = whole * share if cap is None else min(whole * share, cap)
+        gx = (whole - fx) * cov
     else:
-        gx = L * cov
-        fx = (L - gx) * share if f.order == "after_guarantee" else min(L * share, L - gx)
+        gx = whole * cov
+        fx = (
+            (whole - gx) * share if f.order == "after_guarantee" else min(whole * share, whole - gx)
+        )
         fx = fx if cap is None else min(fx, cap)
     for part, exact in ((split.guarantor, gx), (split.fund, fx)):
         assert abs(Fraction(part) - exact) <= Fraction(2, 100)

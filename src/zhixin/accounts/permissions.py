@@ -51,6 +51,11 @@ class Permission(StrEnum):
     loan_manage = "loan:manage"  # contracts, disbursement, milestones, payments (bank officer)
     loan_approve = "loan:approve"  # approve drawdowns and payees (bank approver, not the maker)
     payment_submit = "payment:submit"  # request drawdowns, payees, vouchers, payments (enterprise)
+    support_read = "support:read"  # guarantees, compensation claims, subsidies (own side of each)
+    guarantee_decide = "guarantee:decide"  # products, approve/reject guarantees (guarantor)
+    compensation_file = "compensation:file"  # request guarantees, file claims, recoveries (bank)
+    fund_manage = "fund:manage"  # contributions, review/approve (two people) and pay claims
+    subsidy_manage = "subsidy:manage"  # policies, compute, approve and pay 贴息 (finance bureau)
 
 
 R = Role
@@ -102,6 +107,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.patent_value,
             Permission.loan_read,
             Permission.loan_manage,
+            Permission.support_read,
+            Permission.compensation_file,
         }
     ),
     R.bank_approver: frozenset(
@@ -121,6 +128,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.patent_value,
             Permission.loan_read,
             Permission.loan_approve,
+            Permission.support_read,
         }
     ),
     R.enterprise: frozenset(
@@ -140,6 +148,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.risk_score,
             Permission.loan_read,
             Permission.payment_submit,
+            Permission.support_read,
         }
     ),
     R.guarantor: frozenset(
@@ -149,6 +158,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.whitelist_read,
             Permission.portrait_read,
             Permission.product_read,
+            Permission.support_read,
+            Permission.guarantee_decide,
         }
     ),
     R.finance_bureau: frozenset(
@@ -158,6 +169,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.whitelist_read,
             Permission.portrait_read,
             Permission.product_read,
+            Permission.support_read,
+            Permission.fund_manage,
+            Permission.subsidy_manage,
         }
     ),
     R.task_force: frozenset(

@@ -526,3 +526,8 @@ tokens_with_people = repo.tokens_with_people  # the CLI's list (operators, no pr
 def tenant_code(session: Session, tenant_id: int) -> str | None:
     tenant = repo.tenant_by_id(session, tenant_id)
     return tenant.code if tenant is not None else None
+
+
+def tenant_name(session: Session, tenant_id: int) -> str | None:
+    tenant = repo.tenant_by_id(session, tenant_id)
+    return tenant.name if tenant is not None else None

@@ -263,7 +263,7 @@ def split_loss(
     is the guarantee's % (0 without one); ``room`` what the bank's and the year's caps leave."""
     if loss < 0 or loss != loss.quantize(CENT):
         raise Refused("损失金额须为非负且精确到分")
-    L = _frac(loss)
+    whole = _frac(loss)
     cov = _frac(coverage) / 100
     share = _frac(rules.share) / 100
     gcap = _frac(guarantor_liability) if guarantor_liability is not None else None
@@ -277,12 +277,16 @@ def split_loss(
         return max(min(x, fcap), Fraction(0)) if fcap is not None else x
 
     if rules.order == "before_guarantee":
-        f = cap_f(L * share)
-        g = cap_g((L - f) * cov)
+        f = cap_f(whole * share)
+        g = cap_g((whole - f) * cov)
     else:
-        g = cap_g(L * cov)
-        f = cap_f((L - g) * share if rules.order == "after_guarantee" else min(L * share, L - g))
-    exact = {"guarantor": g, "fund": f, "bank": L - g - f}
+        g = cap_g(whole * cov)
+        f = cap_f(
+            (whole - g) * share
+            if rules.order == "after_guarantee"
+            else min(whole * share, whole - g)
+        )
+    exact = {"guarantor": g, "fund": f, "bank": whole - g - f}
     parts = {p: fen_down(v) for p, v in exact.items() if p != rules.remainder_to}
     rest = loss - sum(parts.values(), ZERO)
     limit = {"guarantor": gcap, "fund": fcap}.get(rules.remainder_to)
@@ -301,14 +305,14 @@ def share_recovery(
 ) -> dict[str, Decimal]:
     """Share a recovery of ``amount`` back among the parties (see the module's docstring);
     ``recovered`` is what each has got back from earlier recoveries."""
-    need = {p: split.part(p) - recovered.get(p, ZERO) for p in PARTIES}
+    need: dict[str, Decimal] = {p: split.part(p) - recovered.get(p, ZERO) for p in PARTIES}
     if amount <= 0 or amount != amount.quantize(CENT):
         raise Refused("追偿金额须为正且精确到分")
     if amount > sum(need.values(), ZERO):
         raise Refused(f"追偿金额超过尚未收回的损失 {sum(need.values(), ZERO)} 元")
-    L = _frac(split.loss)
-    out = {
-        p: min(fen_down(_frac(amount) * _frac(split.part(p)) / L), need[p])
+    whole = _frac(split.loss)
+    out: dict[str, Decimal] = {
+        p: min(fen_down(_frac(amount) * _frac(split.part(p)) / whole), need[p])
         for p in PARTIES
         if p != remainder_to
     }
