@@ -24,6 +24,7 @@ from zhixin.cli import (  # noqa: F401 - registers commands
     products,
     quotes,
     serving,
+    support,
     whitelist,
     workdays,
     worker,

@@ -226,7 +226,8 @@ class SubsidyClaim(Base):
     lines: Mapped[int] = mapped_column(Integer, default=0)
     basis: Mapped[Decimal] = _money(default=ZERO)  # interest paid, Σ of the lines
     total: Mapped[Decimal] = _money(default=ZERO)  # subsidy, Σ of the lines
-    computed_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    # NULL: computed by the operator's scheduled run (``zhixin subsidies compute`` without --by)
+    computed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

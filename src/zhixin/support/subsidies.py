@@ -128,9 +128,13 @@ def _given_before(session: Session, policy_id: int, year: int, quarter: str) -> 
     )
 
 
-def compute(session: Session, *, actor: Principal, policy_code: str, quarter: str) -> SubsidyClaim:
-    """The quarter's claim list of a policy (recomputed while not yet approved)."""
-    _manager(actor)
+def compute(
+    session: Session, *, actor: Principal | None, policy_code: str, quarter: str
+) -> SubsidyClaim:
+    """The quarter's claim list of a policy (recomputed while not yet approved). ``actor``
+    None: the operator's scheduled run (the CLI without --by), audited as the system."""
+    if actor is not None:
+        _manager(actor)
     p = repo.policy_by_code(session, policy_code)
     if p is None:
         raise NotFound(f"未找到贴息政策 {policy_code}")
@@ -142,23 +146,29 @@ def compute(session: Session, *, actor: Principal, policy_code: str, quarter: st
     quarter = rules.quarter_of(first)
     if "covenant_met" in policy.conditions:
         raise Invalid("贴息条件「约束条款达标」尚无数据来源（约束条款模块上线后方可计算）")
+    by = actor.user_id if actor is not None else None
     claim = repo.subsidy_claim_of(session, p.id, quarter)
     if claim is not None and claim.status != "computed":
         raise Conflict(f"{quarter} 的贴息清单已{SUBSIDY_STATUS_LABELS[claim.status]}，不能重算")
     if claim is None:
-        claim = SubsidyClaim(
-            policy_id=p.id, quarter=quarter, year=first.year, computed_by_id=actor.user_id
-        )
+        claim = SubsidyClaim(policy_id=p.id, quarter=quarter, year=first.year, computed_by_id=by)
         session.add(claim)
         session.flush()
     else:
         session.execute(delete(SubsidyLine).where(SubsidyLine.claim_id == claim.id))
-        claim.computed_by_id, claim.computed_at = actor.user_id, utcnow()
+        claim.computed_by_id, claim.computed_at = by, utcnow()
     insert_lines(session, claim.id, p.id, policy, quarter, first, last)
     if "listed" in policy.conditions:
         _drop_unlisted(session, claim.id, last)
     _totals(session, claim)
-    _audit(session, actor, "subsidy.compute", claim.id, quarter=quarter, total=claim.total)
+    audit.record(
+        session,
+        actor=Actor.of(actor) if actor is not None else Actor.system("cli"),
+        action="support.subsidy.compute",
+        object_type="subsidy_claim",
+        object_id=claim.id,
+        detail={"quarter": quarter, "total": str(claim.total), "lines": claim.lines},
+    )
     return claim
 
 
@@ -366,3 +376,21 @@ def visible_lines(
 
 totals = repo.subsidy_totals
 policies = repo.policies
+policy_by_code = repo.policy_by_code
+
+
+def _normal(quarter: str) -> str:
+    try:
+        return rules.quarter_of(rules.quarter(quarter)[0])
+    except rules.Refused as exc:
+        raise Invalid(str(exc)) from exc
+
+
+def compute_all(session: Session, *, actor: Principal | None, quarter: str) -> list[SubsidyClaim]:
+    """Every policy's claim list of the quarter (those already approved or paid are left)."""
+    out = []
+    for p in repo.policies(session):
+        c = repo.subsidy_claim_of(session, p.id, _normal(quarter))
+        if c is None or c.status == "computed":
+            out.append(compute(session, actor=actor, policy_code=p.code, quarter=quarter))
+    return out

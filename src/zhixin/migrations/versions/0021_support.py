@@ -153,7 +153,7 @@ def upgrade() -> None:
         sa.Column("basis", sa.Numeric(precision=18, scale=2), nullable=False),
         sa.Column("total", sa.Numeric(precision=18, scale=2), nullable=False),
         sa.Column(
-            "computed_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+            "computed_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
         sa.Column("computed_at", zhixin.kit.db.UTCDateTime(), nullable=False),
         sa.Column(
