@@ -59,6 +59,8 @@ from zhixin.records import views as records_views
 from zhixin.risk import endpoints as risk_api
 from zhixin.risk import service as risk_service
 from zhixin.risk import views as risk_views
+from zhixin.support import endpoints as support_api
+from zhixin.support import views as support_views
 from zhixin.web import failures, middleware, openapi
 from zhixin.web.templating import STATIC, TEMPLATES
 from zhixin.webhooks import endpoints as webhooks_api
@@ -143,6 +145,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (loans_api.router, API),
     (loans_servicing_api.router, API),
     (disputes_api.router, API),
+    (support_api.router, API),
     (home_views.router, ""),
     (accounts_views.router, ""),
     (audit_views.router, ""),
@@ -162,6 +165,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (risk_views.router, ""),
     (loans_views.router, ""),
     (disputes_views.router, ""),
+    (support_views.router, ""),
 ]
 
 

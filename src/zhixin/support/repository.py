@@ -241,3 +241,23 @@ def subsidy_totals(
         (k, int(n), Decimal(str(b)).quantize(ZERO), Decimal(str(a)).quantize(ZERO))
         for k, n, b, a in session.execute(q).all()
     ]
+
+
+def own_subsidy_totals(
+    session: Session, *, bank_id: int | None = None, enterprise_id: int | None = None
+) -> dict[int, tuple[int, Decimal, Decimal]]:
+    """claim id → (lines, basis, subsidy) of one bank's or one enterprise's lines."""
+    q = select(
+        SubsidyLine.claim_id,
+        func.count(),
+        func.coalesce(func.sum(SubsidyLine.interest_paid), 0),
+        func.coalesce(func.sum(SubsidyLine.amount), 0),
+    ).group_by(SubsidyLine.claim_id)
+    if bank_id is not None:
+        q = q.where(SubsidyLine.bank_tenant_id == bank_id)
+    if enterprise_id is not None:
+        q = q.where(SubsidyLine.enterprise_id == enterprise_id)
+    return {
+        int(c): (int(n), Decimal(str(b)).quantize(ZERO), Decimal(str(a)).quantize(ZERO))
+        for c, n, b, a in session.execute(q).all()
+    }

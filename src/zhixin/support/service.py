@@ -650,3 +650,33 @@ def reconcile(session: Session, *, fund_code: str, quarter: str) -> FundReport:
         closing=opening + contributions - payments + recoveries,
         claims=[(c, nos.get(c.contract_id, "")) for c in paid],
     )
+
+
+def fund_of(session: Session, *, actor: Principal, fund_id: int) -> Fund:
+    """A fund the actor manages (404 otherwise)."""
+    return _managed(session, actor, fund_id)
+
+
+def managed_funds(session: Session, *, actor: Principal) -> list[tuple[Fund, Decimal]]:
+    _need(actor, Permission.fund_manage, TenantKind.finance)
+    return [
+        (f, repo.balance(session, f.id))
+        for f in repo.funds(session)
+        if f.manager_tenant_id == actor.tenant_id
+    ]
+
+
+def batch_of(
+    session: Session, *, actor: Principal, batch_id: int
+) -> tuple[GuaranteeBatch, list[Guarantee]]:
+    b = repo.batch(session, batch_id)
+    members = list(repo.guarantees_of_batch(session, batch_id)) if b is not None else []
+    if b is None or not members:
+        raise NotFound(NOT_FOUND)
+    mine = (actor.tenant_kind == TenantKind.bank and b.bank_tenant_id == actor.tenant_id) or (
+        actor.tenant_kind == TenantKind.guarantor
+        and members[0].guarantor_tenant_id == actor.tenant_id
+    )
+    if not actor.can(Permission.support_read) or not mine:
+        raise NotFound(NOT_FOUND)
+    return b, members

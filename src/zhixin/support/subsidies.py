@@ -394,3 +394,23 @@ def compute_all(session: Session, *, actor: Principal | None, quarter: str) -> l
         if c is None or c.status == "computed":
             out.append(compute(session, actor=actor, policy_code=p.code, quarter=quarter))
     return out
+
+
+def visible_claims(
+    session: Session, *, actor: Principal
+) -> list[tuple[SubsidyClaim, int, Decimal, Decimal]]:
+    """(claim, lines, basis, subsidy) as the actor may see them: the finance bureau every
+    claim whole; a bank the claims with its loans, an enterprise those with its own, each with
+    the totals of its own lines only."""
+    if not actor.can(Permission.support_read):
+        raise Forbidden("无权查看贴息")
+    everything = repo.subsidy_claims(session)
+    if actor.tenant_kind == TenantKind.finance:
+        return [(c, c.lines, c.basis, c.total) for c in everything]
+    if actor.tenant_kind == TenantKind.bank:
+        own = repo.own_subsidy_totals(session, bank_id=actor.tenant_id)
+    elif actor.tenant_kind == TenantKind.enterprise and actor.enterprise_id is not None:
+        own = repo.own_subsidy_totals(session, enterprise_id=actor.enterprise_id)
+    else:
+        return []
+    return [(c, *own[c.id]) for c in everything if c.id in own]
