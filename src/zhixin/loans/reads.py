@@ -165,3 +165,14 @@ def enterprise_listed(session: Session, *, enterprise_id: int, on: date) -> bool
         .limit(1)
     ).first()
     return c is not None and _listed(session, c, on)
+
+
+def contract_ids_of_bank(session: Session, bank_tenant_id: int) -> list[int]:
+    return [
+        int(i)
+        for i in session.scalars(
+            select(LoanContract.id)
+            .where(LoanContract.bank_tenant_id == bank_tenant_id)
+            .order_by(LoanContract.id)
+        ).all()
+    ]
