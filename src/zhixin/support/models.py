@@ -245,7 +245,10 @@ class SubsidyLine(Base):
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    claim_id: Mapped[int] = mapped_column(ForeignKey("support_subsidy_claim.id"))
+    # no foreign key: a million lines are written by one INSERT … SELECT of the claim's own
+    # computation (a per-row constraint check would cost a fifth of it); the claim's lines are
+    # deleted before it is recomputed, and claims are never deleted
+    claim_id: Mapped[int] = mapped_column(Integer)
     drawdown_id: Mapped[int] = mapped_column(Integer)  # the loan book's drawdown
     contract_id: Mapped[int] = mapped_column(Integer)
     enterprise_id: Mapped[int] = mapped_column(Integer)

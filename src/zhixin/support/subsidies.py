@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     case,
+    cast,
     delete,
     func,
     insert,
@@ -119,7 +120,7 @@ def _given_before(session: Session, policy_id: int, year: int, quarter: str) -> 
     return (
         select(
             line.enterprise_id.label("enterprise_id"),
-            func.sum(func.round(line.amount * 100)).label("given_fen"),
+            cast(func.sum(func.round(line.amount * 100)), BigInteger).label("given_fen"),
         )
         .join(claim, claim.id == line.claim_id)
         .where(claim.policy_id == policy_id, claim.year == year, claim.quarter < quarter)
@@ -206,7 +207,12 @@ def insert_lines(
     if policy.cap_per_enterprise_year is not None:
         cap = _int(int(policy.cap_per_enterprise_year * 100))
         before = (
-            func.sum(s1.c.raw_fen).over(partition_by=s1.c.enterprise_id, order_by=s1.c.drawdown_id)
+            cast(
+                func.sum(s1.c.raw_fen).over(
+                    partition_by=s1.c.enterprise_id, order_by=s1.c.drawdown_id, rows=(None, 0)
+                ),
+                BigInteger,
+            )
             - s1.c.raw_fen
         )
         amount_e = _least(s1.c.raw_fen, _pos(cap - s1.c.given_fen - before))
@@ -216,7 +222,9 @@ def insert_lines(
     if policy.cap_per_year is not None:
         budget = _int(int(policy.cap_per_year * 100))
         spent = (
-            select(func.coalesce(func.sum(func.round(SubsidyLine.amount * 100)), 0))
+            select(
+                cast(func.coalesce(func.sum(func.round(SubsidyLine.amount * 100)), 0), BigInteger)
+            )
             .join(SubsidyClaim, SubsidyClaim.id == SubsidyLine.claim_id)
             .where(
                 SubsidyClaim.policy_id == policy_id,
@@ -225,7 +233,12 @@ def insert_lines(
             )
             .scalar_subquery()
         )
-        before_all = func.sum(s2.c.amount_e).over(order_by=s2.c.drawdown_id) - s2.c.amount_e
+        before_all = (
+            cast(
+                func.sum(s2.c.amount_e).over(order_by=s2.c.drawdown_id, rows=(None, 0)), BigInteger
+            )
+            - s2.c.amount_e
+        )
         amount = _least(s2.c.amount_e, _pos(budget - spent - before_all))
     else:
         amount = s2.c.amount_e

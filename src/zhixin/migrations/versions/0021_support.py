@@ -185,7 +185,7 @@ def upgrade() -> None:
     op.create_table(
         "support_subsidy_line",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("claim_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("claim_id", sa.Integer(), nullable=False),
         sa.Column("drawdown_id", sa.Integer(), nullable=False),
         sa.Column("contract_id", sa.Integer(), nullable=False),
         sa.Column("enterprise_id", sa.Integer(), nullable=False),
@@ -196,11 +196,6 @@ def upgrade() -> None:
         sa.Column("raw", sa.Numeric(precision=18, scale=2), nullable=False),
         sa.Column("amount", sa.Numeric(precision=18, scale=2), nullable=False),
         sa.Column("payee", sa.String(length=16), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["claim_id"],
-            ["support_subsidy_claim.id"],
-            name=op.f("fk_support_subsidy_line_claim_id_support_subsidy_claim"),
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_support_subsidy_line")),
     )
     op.create_index(
