@@ -66,10 +66,10 @@ def guarantees_list(
     as_json: Annotated[bool, AsJson] = False,
 ) -> None:
     """列出担保：合同、企业、担保金额、比例、担保费与补贴、状态。"""
-    from zhixin.support import repository as repo
-    from zhixin.support.models import GUARANTEE_STATUS_LABELS
+    from zhixin.support import service
+    from zhixin.support.rules import GUARANTEE_STATUS_LABELS
 
-    rows = _run(lambda s: list(repo.guarantees(s, status=status)))
+    rows = _run(lambda s: service.guarantees_for_operator(s, status=status))
     emit(
         [
             ("id", "编号"), ("contract_id", "合同"), ("enterprise_id", "企业"),
@@ -110,7 +110,7 @@ def compensation_claims(
 ) -> None:
     """列出代偿申请：合同、损失及银行/担保/资金池各自承担的金额、状态。"""
     from zhixin.support import service
-    from zhixin.support.models import CLAIM_STATUS_LABELS
+    from zhixin.support.rules import CLAIM_STATUS_LABELS
 
     rows = _run(lambda s: service.claims_for_operator(s, state=state))
     emit(
@@ -132,7 +132,7 @@ def compensation_claims(
 
 def _claim_act(action: str, claim_id: int, by: str, **kw: Any) -> None:
     from zhixin.support import service
-    from zhixin.support.models import CLAIM_STATUS_LABELS
+    from zhixin.support.rules import CLAIM_STATUS_LABELS
 
     def work(s: Any) -> str:
         fn = getattr(service, f"{action}_claim")
@@ -235,7 +235,7 @@ def subsidies_list(
 ) -> None:
     """列出贴息清单：政策、季度、笔数、利息基数、贴息合计、状态。"""
     from zhixin.support import subsidies
-    from zhixin.support.models import SUBSIDY_STATUS_LABELS
+    from zhixin.support.rules import SUBSIDY_STATUS_LABELS
 
     rows = _run(lambda s: subsidies.claims(s, state=state))
     emit(

@@ -29,31 +29,7 @@ from zhixin.kit.db import Base, BigIntPK, JSONType, UTCDateTime, utcnow
 
 ZERO = Decimal("0.00")
 
-GUARANTEE_STATUS_LABELS: dict[str, str] = {
-    "requested": "待审批",
-    "approved": "在保",
-    "rejected": "已拒绝",
-    "released": "已解保",
-    "called": "已代偿",
-}
-BATCH_STATUS_LABELS: dict[str, str] = {"submitted": "待审批", "decided": "已审批"}
-CLAIM_STATUS_LABELS: dict[str, str] = {
-    "filed": "已申报",
-    "reviewed": "已初审",
-    "approved": "已核准",
-    "rejected": "已驳回",
-    "paid": "已拨付",
-}
-SUBSIDY_STATUS_LABELS: dict[str, str] = {
-    "computed": "待审核",
-    "approved": "已审核",
-    "paid": "已拨付",
-}
-ENTRY_KIND_LABELS: dict[str, str] = {
-    "contribution": "注资",
-    "payment": "代偿拨付",
-    "recovery": "追偿返还",
-}
+# the state labels live with the rules (the CLI and pages read them there)
 
 
 def _money(**kw: Any) -> Any:

@@ -66,6 +66,31 @@ CONDITION_LABELS: dict[str, str] = {
     "covenant_met": "约束条款达标",
 }
 FEE_BASES: dict[str, str] = {"loan": "贷款金额", "guaranteed": "担保责任金额"}
+GUARANTEE_STATUS_LABELS: dict[str, str] = {
+    "requested": "待审批",
+    "approved": "在保",
+    "rejected": "已拒绝",
+    "released": "已解保",
+    "called": "已代偿",
+}
+BATCH_STATUS_LABELS: dict[str, str] = {"submitted": "待审批", "decided": "已审批"}
+CLAIM_STATUS_LABELS: dict[str, str] = {
+    "filed": "已申报",
+    "reviewed": "已初审",
+    "approved": "已核准",
+    "rejected": "已驳回",
+    "paid": "已拨付",
+}
+SUBSIDY_STATUS_LABELS: dict[str, str] = {
+    "computed": "待审核",
+    "approved": "已审核",
+    "paid": "已拨付",
+}
+ENTRY_KIND_LABELS: dict[str, str] = {
+    "contribution": "注资",
+    "payment": "代偿拨付",
+    "recovery": "追偿返还",
+}
 
 
 class Refused(ValueError):
@@ -112,6 +137,13 @@ def _money(raw: Any, what: str) -> Decimal | None:
     return value.quantize(CENT)
 
 
+def _codes(raw: Any) -> tuple[str, ...]:
+    raw = raw or []
+    if not isinstance(raw, list) or not all(isinstance(p, str) for p in raw):
+        raise Refused("适用产品须为产品代码列表")
+    return tuple(raw)
+
+
 def _choice(raw: Any, allowed: dict[str, str] | tuple[str, ...], what: str) -> str:
     if raw not in allowed:
         raise Refused(f"{what}「{raw}」不在可选范围内（{'、'.join(allowed)}）")
@@ -132,6 +164,7 @@ class GuaranteeProduct:
     cap_per_enterprise: Decimal | None  # principal guaranteed for one enterprise at a time
     cap_total: Decimal | None  # principal guaranteed in all at a time
     fee_subsidy_points: Decimal  # of the fee rate, paid by the finance bureau
+    products: tuple[str, ...] = ()  # loan products whose quotes name this guarantee
 
     @property
     def net_fee_rate(self) -> Decimal:
@@ -146,6 +179,7 @@ def guarantee_product(data: dict[str, Any]) -> GuaranteeProduct:
         cap_per_enterprise=_money(data.get("cap_per_enterprise"), "单户担保上限"),
         cap_total=_money(data.get("cap_total"), "担保总额上限"),
         fee_subsidy_points=_dec(data.get("fee_subsidy_points", 0), "担保费补贴", lo=Decimal(0)),
+        products=_codes(data.get("products")),
     )
     if p.fee_subsidy_points > p.fee_rate:
         raise Refused("担保费补贴不能超过担保费率")

@@ -9,13 +9,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from zhixin.support.models import (
-    CLAIM_STATUS_LABELS,
-    GUARANTEE_STATUS_LABELS,
-    SUBSIDY_STATUS_LABELS,
     Claim,
     Guarantee,
     SubsidyClaim,
     SubsidyLine,
+)
+from zhixin.support.rules import (
+    CLAIM_STATUS_LABELS,
+    GUARANTEE_STATUS_LABELS,
+    SUBSIDY_STATUS_LABELS,
 )
 
 Money = Field(gt=0, max_digits=16, decimal_places=2)

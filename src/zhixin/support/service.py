@@ -31,8 +31,6 @@ from zhixin.loans import reads as book
 from zhixin.support import repository as repo
 from zhixin.support import rules
 from zhixin.support.models import (
-    CLAIM_STATUS_LABELS,
-    GUARANTEE_STATUS_LABELS,
     ZERO,
     Claim,
     Fund,
@@ -41,6 +39,10 @@ from zhixin.support.models import (
     GuaranteeBatch,
     GuaranteeProduct,
     Recovery,
+)
+from zhixin.support.rules import (
+    CLAIM_STATUS_LABELS,
+    GUARANTEE_STATUS_LABELS,
 )
 
 NOT_FOUND = "未找到该对象，或不在您的可见范围内"
@@ -590,6 +592,13 @@ def visible_claims(session: Session, *, actor: Principal, state: str | None = No
     return []
 
 
+def guarantees_for_operator(session: Session, *, status: str | None = None) -> list[Guarantee]:
+    """Every guarantee (the operator's CLI, no principal)."""
+    if status is not None and status not in GUARANTEE_STATUS_LABELS:
+        raise Invalid(f"状态只能是：{'、'.join(GUARANTEE_STATUS_LABELS)}")
+    return list(repo.guarantees(session, status=status))
+
+
 def claims_for_operator(session: Session, *, state: str | None = None) -> list[Claim]:
     """Every claim (the operator's CLI, no principal)."""
     if state is not None and state not in CLAIM_STATUS_LABELS:
@@ -680,3 +689,67 @@ def batch_of(
     if not actor.can(Permission.support_read) or not mine:
         raise NotFound(NOT_FOUND)
     return b, members
+
+
+# -- the quote's support section (one source of truth) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class QuoteSupport:
+    """What a quote of a loan product shows of public support, read from the guarantee
+    products and subsidy policies that name the product (``products`` in their rules)."""
+
+    guarantor: str | None  # the guarantor tenant's name
+    coverage: Decimal | None
+    fee_rate: Decimal | None  # % p.a. the borrower pays: the product's rate − the fee subsidy
+    subsidy_points: Decimal | None  # percentage points p.a. at the quoted rate
+    subsidy_payer: str | None
+    notes: tuple[str, ...]
+
+
+def for_quote(session: Session, *, product_code: str, rate: Decimal) -> QuoteSupport | None:
+    """The support a quote at ``rate`` % p.a. estimates for ``product_code``; None when no
+    guarantee product or subsidy policy names the product (the product file's own estimate
+    stands)."""
+    from zhixin.accounts import service as accounts
+
+    guarantee = next(
+        (
+            (p, rules.guarantee_product(p.terms))
+            for p in repo.products(session)
+            if product_code in (p.terms.get("products") or [])
+        ),
+        None,
+    )
+    policy_row = next(
+        (p for p in repo.policies(session) if product_code in (p.terms.get("products") or [])),
+        None,
+    )
+    if guarantee is None and policy_row is None:
+        return None
+    notes: list[str] = []
+    points = payer = None
+    if policy_row is not None:
+        policy = rules.subsidy_policy(policy_row.terms)
+        points = (
+            min(policy.points, rate)
+            if policy.kind == "points"
+            else (rate * policy.share / rules.HUNDRED).quantize(Decimal("0.0001"))
+        )
+        payer = accounts.tenant_name(session, policy_row.finance_tenant_id)
+        notes.append(f"贴息依据：{policy_row.name}（按季以实收利息计算）")
+        if policy.cap_per_enterprise_year is not None:
+            notes.append(f"贴息每户每年不超过 {policy.cap_per_enterprise_year} 元")
+        for c in policy.conditions:
+            notes.append(f"贴息条件：{rules.CONDITION_LABELS[c]}")
+    name = coverage = fee = None
+    if guarantee is not None:
+        row, g = guarantee
+        name = accounts.tenant_name(session, row.guarantor_tenant_id)
+        coverage, fee = g.coverage, g.net_fee_rate
+        if g.fee_subsidy_points > 0:
+            notes.append(
+                f"担保费率 {g.fee_rate}%，其中 {g.fee_subsidy_points} 个百分点由财政补贴"
+                f"（{row.name}）"
+            )
+    return QuoteSupport(name, coverage, fee, points, payer, tuple(notes))

@@ -51,11 +51,13 @@ from zhixin.loans import reads as book
 from zhixin.support import repository as repo
 from zhixin.support import rules
 from zhixin.support.models import (
-    SUBSIDY_STATUS_LABELS,
     ZERO,
     SubsidyClaim,
     SubsidyLine,
     SubsidyPolicy,
+)
+from zhixin.support.rules import (
+    SUBSIDY_STATUS_LABELS,
 )
 
 NOT_FOUND = "未找到该贴息清单，或不在您的可见范围内"

@@ -21,10 +21,12 @@ from zhixin.kit.divisions import region_name
 from zhixin.kit.sheets import Book
 from zhixin.support import rules, service, subsidies
 from zhixin.support.models import (
+    ZERO,
+)
+from zhixin.support.rules import (
     CLAIM_STATUS_LABELS,
     GUARANTEE_STATUS_LABELS,
     SUBSIDY_STATUS_LABELS,
-    ZERO,
 )
 from zhixin.web.deps import DB, require
 from zhixin.web.limits import Heavy
