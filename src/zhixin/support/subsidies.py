@@ -21,7 +21,7 @@ end (checked once per enterprise with lines, after the insert, those not listed 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -160,7 +160,7 @@ def compute(
     else:
         session.execute(delete(SubsidyLine).where(SubsidyLine.claim_id == claim.id))
         claim.computed_by_id, claim.computed_at = by, utcnow()
-    insert_lines(session, claim.id, p.id, policy, quarter, first, last)
+    write_lines(session, claim.id, p.id, policy, quarter, first, last)
     if "listed" in policy.conditions:
         _drop_unlisted(session, claim.id, last)
     _totals(session, claim)
@@ -173,6 +173,69 @@ def compute(
         detail={"quarter": quarter, "total": str(claim.total), "lines": claim.lines},
     )
     return claim
+
+
+def write_lines(
+    session: Session,
+    claim_id: int,
+    policy_id: int,
+    policy: rules.SubsidyPolicy,
+    quarter: str,
+    first: date,
+    last: date,
+) -> int:
+    """The lines of a claim, fast where no cap binds: first without the caps (no window
+    functions); when a cap would bind — an enterprise past its room for the year, or the year's
+    budget overrun — the lines are written again by the full statement, whose windows take the
+    loans in drawdown order. Where no cap binds, both give the same lines (each loan's amount is
+    its raw subsidy)."""
+    free = replace(policy, cap_per_enterprise_year=None, cap_per_year=None)
+    n = insert_lines(session, claim_id, policy_id, free, quarter, first, last)
+    if not _a_cap_binds(session, claim_id, policy_id, policy, quarter, first.year):
+        return n
+    session.execute(delete(SubsidyLine).where(SubsidyLine.claim_id == claim_id))
+    return insert_lines(session, claim_id, policy_id, policy, quarter, first, last)
+
+
+def _a_cap_binds(
+    session: Session,
+    claim_id: int,
+    policy_id: int,
+    policy: rules.SubsidyPolicy,
+    quarter: str,
+    year: int,
+) -> bool:
+    line, claim = SubsidyLine, SubsidyClaim
+    earlier = (
+        select(line.enterprise_id, line.amount)
+        .join(claim, claim.id == line.claim_id)
+        .where(claim.policy_id == policy_id, claim.year == year, claim.quarter < quarter)
+    )
+    if policy.cap_per_year is not None:
+        spent = session.scalar(select(func.coalesce(func.sum(earlier.subquery().c.amount), 0)))
+        now = session.scalar(
+            select(func.coalesce(func.sum(line.amount), 0)).where(line.claim_id == claim_id)
+        )
+        if Decimal(str(spent)) + Decimal(str(now)) > policy.cap_per_year:
+            return True
+    if policy.cap_per_enterprise_year is not None:
+        both = (
+            select(line.enterprise_id.label("e"), line.amount.label("a"))
+            .where(line.claim_id == claim_id)
+            .union_all(earlier)
+            .subquery()
+        )
+        over = session.scalar(
+            select(func.count()).select_from(
+                select(both.c.e)
+                .group_by(both.c.e)
+                .having(func.sum(both.c.a) > policy.cap_per_enterprise_year)
+                .subquery()
+            )
+        )
+        if over:
+            return True
+    return False
 
 
 def insert_lines(
