@@ -62,6 +62,8 @@ from zhixin.reports import views as reports_views
 from zhixin.risk import endpoints as risk_api
 from zhixin.risk import service as risk_service
 from zhixin.risk import views as risk_views
+from zhixin.support import endpoints as support_api
+from zhixin.support import views as support_views
 from zhixin.web import failures, middleware, openapi
 from zhixin.web.templating import STATIC, TEMPLATES
 from zhixin.webhooks import endpoints as webhooks_api
@@ -147,6 +149,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (loans_servicing_api.router, API),
     (disputes_api.router, API),
     (demand_api.router, API),
+    (support_api.router, API),
     (home_views.router, ""),
     (accounts_views.router, ""),
     (audit_views.router, ""),
@@ -168,6 +171,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (disputes_views.router, ""),
     (demand_views.router, ""),
     (reports_views.router, ""),
+    (support_views.router, ""),
 ]
 
 

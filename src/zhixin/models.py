@@ -20,6 +20,7 @@ from zhixin.quotes import models as quotes_models
 from zhixin.records import models as records_models
 from zhixin.reports import models as reports_models
 from zhixin.risk import models as risk_models
+from zhixin.support import models as support_models
 from zhixin.webhooks import models as webhooks_models
 from zhixin.whitelist import models as whitelist_models
 from zhixin.workdays import models as workdays_models
@@ -45,6 +46,7 @@ __all__ = [
     "records_models",
     "reports_models",
     "risk_models",
+    "support_models",
     "webhooks_models",
     "whitelist_models",
     "workdays_models",

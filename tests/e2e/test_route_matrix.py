@@ -81,6 +81,16 @@ TAKE_NEEDS = frozenset({R.bank_officer})
 MANAGE_NEEDS = frozenset({R.task_force})
 REPORT_LEDGER = frozenset({R.bank_officer})
 READ_LEDGER = frozenset({R.regulator, R.bank_officer, R.bank_approver, R.task_force})
+# Public support: each party reads its own side (a bank its loans', an enterprise its own, a
+# guarantor its guarantees, the finance bureau all); the bank officer requests guarantees, files
+# claims and records recoveries; the guarantor decides guarantees; the finance bureau keeps the
+# funds (two people review and approve a claim) and computes, approves and pays subsidies.
+READ_SUPPORT = frozenset(
+    {R.bank_officer, R.bank_approver, R.enterprise, R.guarantor, R.finance_bureau}
+)
+FILE_SUPPORT = frozenset({R.bank_officer})
+DECIDE_GUARANTEES = frozenset({R.guarantor})
+MANAGE_FUNDS = frozenset({R.finance_bureau})
 
 MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/me"): ALL,
@@ -229,6 +239,29 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/ledger/template.xlsx"): REPORT_LEDGER,
     ("GET", "/api/v1/ledger/conversion"): READ_LEDGER,
     ("GET", "/api/v1/ledger/conversion.xlsx"): READ_LEDGER,
+    # -- public support (担保 · 风险补偿 · 贴息) --
+    ("GET", "/api/v1/support/guarantees"): READ_SUPPORT,
+    ("POST", "/api/v1/support/guarantees"): FILE_SUPPORT,
+    ("POST", "/api/v1/support/guarantees/{guarantee_id}/decision"): DECIDE_GUARANTEES,
+    ("POST", "/api/v1/support/guarantee-batches"): FILE_SUPPORT,
+    ("GET", "/api/v1/support/guarantee-batches/{batch_id}"): READ_SUPPORT,
+    ("POST", "/api/v1/support/guarantee-batches/{batch_id}/decision"): DECIDE_GUARANTEES,
+    ("GET", "/api/v1/support/claims"): READ_SUPPORT,
+    ("POST", "/api/v1/support/claims"): FILE_SUPPORT,
+    ("GET", "/api/v1/support/claims/{claim_id}"): READ_SUPPORT,
+    ("GET", "/api/v1/support/claims/{claim_id}/recoveries"): READ_SUPPORT,
+    ("POST", "/api/v1/support/claims/{claim_id}/review"): MANAGE_FUNDS,
+    ("POST", "/api/v1/support/claims/{claim_id}/approve"): MANAGE_FUNDS,
+    ("POST", "/api/v1/support/claims/{claim_id}/reject"): MANAGE_FUNDS,
+    ("POST", "/api/v1/support/claims/{claim_id}/payment"): MANAGE_FUNDS,
+    ("POST", "/api/v1/support/claims/{claim_id}/recoveries"): FILE_SUPPORT,
+    ("GET", "/api/v1/support/funds"): MANAGE_FUNDS,
+    ("POST", "/api/v1/support/funds/{fund_id}/contributions"): MANAGE_FUNDS,
+    ("GET", "/api/v1/support/subsidies"): READ_SUPPORT,
+    ("POST", "/api/v1/support/subsidies"): MANAGE_FUNDS,
+    ("GET", "/api/v1/support/subsidies/{subsidy_claim_id}/lines"): READ_SUPPORT,
+    ("POST", "/api/v1/support/subsidies/{subsidy_claim_id}/approve"): MANAGE_FUNDS,
+    ("POST", "/api/v1/support/subsidies/{subsidy_claim_id}/payment"): MANAGE_FUNDS,
 }
 PUBLIC: set[tuple[str, str]] = set()
 

@@ -68,6 +68,10 @@ def _params(
         "drawdown_id": 1,
         "voucher_id": 1,
         "delivery_id": 1,
+        "guarantee_id": 1,  # public support (none in this world: 404 for everyone)
+        "claim_id": 1,
+        "fund_id": 1,
+        "subsidy_claim_id": 1,
     }
 
 

@@ -57,6 +57,11 @@ class Permission(StrEnum):
     ledger_report = "ledger:report"  # 对接办贷台账: record and import outcomes (bank officer)
     ledger_read = "ledger:read"  # the ledger and its conversion (own bank's; all for the rest)
     report_read = "report:read"  # 日晾晒/周例会/月调度 and the dashboard (bank: own rows)
+    support_read = "support:read"  # guarantees, compensation claims, subsidies (own side of each)
+    guarantee_decide = "guarantee:decide"  # products, approve/reject guarantees (guarantor)
+    compensation_file = "compensation:file"  # request guarantees, file claims, recoveries (bank)
+    fund_manage = "fund:manage"  # contributions, review/approve (two people) and pay claims
+    subsidy_manage = "subsidy:manage"  # policies, compute, approve and pay 贴息 (finance bureau)
 
 
 R = Role
@@ -114,6 +119,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ledger_report,
             Permission.ledger_read,
             Permission.report_read,
+            Permission.support_read,
+            Permission.compensation_file,
         }
     ),
     R.bank_approver: frozenset(
@@ -135,6 +142,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.loan_approve,
             Permission.ledger_read,
             Permission.report_read,
+            Permission.support_read,
         }
     ),
     R.enterprise: frozenset(
@@ -155,6 +163,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.loan_read,
             Permission.payment_submit,
             Permission.need_post,
+            Permission.support_read,
         }
     ),
     R.guarantor: frozenset(
@@ -164,6 +173,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.whitelist_read,
             Permission.portrait_read,
             Permission.product_read,
+            Permission.support_read,
+            Permission.guarantee_decide,
         }
     ),
     R.finance_bureau: frozenset(
@@ -173,6 +184,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.whitelist_read,
             Permission.portrait_read,
             Permission.product_read,
+            Permission.support_read,
+            Permission.fund_manage,
+            Permission.subsidy_manage,
         }
     ),
     R.task_force: frozenset(

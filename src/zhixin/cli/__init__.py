@@ -26,6 +26,7 @@ from zhixin.cli import (  # noqa: F401 - registers commands
     quotes,
     reports,
     serving,
+    support,
     whitelist,
     workdays,
     worker,

@@ -68,7 +68,10 @@ DEMO_TENANTS: list[tuple[str, str, TenantKind, list[tuple[str, str, list[Role]]]
         "finance-xm",
         "厦门市财政局（演示）",
         TenantKind.finance,
-        [("finance", "郑财政", [Role.finance_bureau])],
+        [
+            ("finance", "郑财政", [Role.finance_bureau]),
+            ("finance2", "王复核", [Role.finance_bureau]),  # the fund's second pair of eyes
+        ],
     ),
     (
         "taskforce-xm",
@@ -175,6 +178,7 @@ def load_demo(
     _demo_loans(factory, voucher_dir, voucher_max_bytes)
     _demo_demand(factory)
     _demo_reports(factory)
+    _demo_support(factory)
     return result
 
 
@@ -262,5 +266,24 @@ def _demo_loans(
                 store_dir=voucher_dir,
                 max_bytes=max_bytes,
             )
+    except ZhixinError:
+        return
+
+
+def _demo_support(factory: sessionmaker[Session]) -> None:
+    """Guarantees on the demo loans, the risk-compensation fund with a paid claim and one
+    awaiting review, and the quarter's subsidy (support/demo.py); skipped without demo loans."""
+    from zhixin.errors import ZhixinError
+    from zhixin.loans import reads as book
+    from zhixin.support import demo as support_demo
+
+    try:
+        with unit_of_work(factory) as session:
+            bank = accounts.tenant_by_code(session, "bank-xmrcb")
+            if bank is None or support_demo.loaded(session):
+                return
+            ids = book.contract_ids_of_bank(session, bank.id)
+            if ids:
+                support_demo.load(session, contract_ids=ids)
     except ZhixinError:
         return

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhixin.accounts import service as accounts
@@ -200,3 +202,15 @@ id_by_uscc = repo.id_by_uscc
 regions_by_ids = repo.regions_by_ids
 # id → (name, region code, industry code) of the given enterprises (the reports' breakdowns).
 places_by_ids = repo.places_by_ids
+
+
+def region_of(enterprise_id: Any) -> Any:
+    """A correlated scalar subquery: the region code (district) of the enterprise whose id is
+    the column ``enterprise_id`` — for set-based statements of other domains (the subsidy
+    lines' district) that must not join this domain's table themselves."""
+    return (
+        select(Enterprise.region_code)
+        .where(Enterprise.id == enterprise_id)
+        .correlate_except(Enterprise)
+        .scalar_subquery()
+    )

@@ -95,6 +95,7 @@ from zhixin.risk import scoring
 from zhixin.risk import service as risk
 from zhixin.risk import valuation as valuations
 from zhixin.risk.features import QualityFacts
+from zhixin.support import service as support
 from zhixin.workdays import service as workdays
 
 NOT_FOUND = "未找到该测算记录 / quote not found"
@@ -404,6 +405,23 @@ def _quote(
     decision = product_rules.decide(
         product, facts, request, {"1y": rates.one_year, "5y": rates.five_year}
     )
+    # public support as registered (support.for_quote: the guarantee products and subsidy
+    # policies naming this product) replaces the product file's estimate — one source of truth
+    backing = support.for_quote(session, product_code=product.code, rate=decision.rate)
+    if backing is not None:
+        decision = replace(
+            decision,
+            guarantee_fee_rate=(
+                backing.fee_rate if backing.fee_rate is not None else decision.guarantee_fee_rate
+            ),
+            subsidy_rate=(
+                backing.subsidy_points
+                if backing.subsidy_points is not None
+                else decision.subsidy_rate
+            ),
+            subsidy_cap=None if backing.subsidy_points is not None else decision.subsidy_cap,
+            notes=(*decision.notes, *backing.notes),
+        )
     model, model_notes = _score(session, actor, product, facts)
     lane, lane_notes = _fast_lane(product, model, decision.fast_lane_days)
     notes = [*decision.notes, *model_notes, *lane_notes]
@@ -464,13 +482,27 @@ def _quote(
             subsidy_cap=None if decision.subsidy_cap is None else fen(decision.subsidy_cap),
             subsidy_months=decision.subsidy_months,
             fee_waivers=list(decision.fee_waivers),
-            guarantor=product.support.guarantee.guarantor if product.support.guarantee else None,
-            guarantee_coverage=(
-                product.support.guarantee.coverage if product.support.guarantee else None
+            guarantor=(
+                backing.guarantor
+                if backing is not None and backing.guarantor
+                else product.support.guarantee.guarantor
+                if product.support.guarantee
+                else None
             ),
-            subsidy_payer=(product.support.subsidy.payer or None)
-            if product.support.subsidy
-            else None,
+            guarantee_coverage=(
+                backing.coverage
+                if backing is not None and backing.coverage is not None
+                else product.support.guarantee.coverage
+                if product.support.guarantee
+                else None
+            ),
+            subsidy_payer=(
+                backing.subsidy_payer
+                if backing is not None and backing.subsidy_payer
+                else (product.support.subsidy.payer or None)
+                if product.support.subsidy
+                else None
+            ),
             subsidy_condition=(
                 (product.support.subsidy.condition or None) if product.support.subsidy else None
             ),

@@ -1,0 +1,494 @@
+"""Interest subsidies (贴息): policies, the quarterly computation (set-based SQL), approval by
+the finance bureau, payment, statements. Never commits.
+
+The computation (:func:`compute`) is one ``INSERT … SELECT`` over the loan book's repayments of
+the quarter (:func:`zhixin.loans.reads.subsidy_basis`) — no Python loop per loan — in integer
+fen so every server rounds alike (the rules of :mod:`.rules`, checked against them by a test):
+
+- basis b = interest paid in the quarter (fen); rate R = the drawdown's annual rate × 10⁶;
+- ``points`` P (× 10⁶): raw = min(b, ⌊(2·b·P + R) / (2·R)⌋) (half-up b × P / R);
+  ``share`` S (% × 10⁶): raw = ⌊(2·b·S + 10⁸) / (2·10⁸)⌋;
+- per enterprise, loans in drawdown order take raw while the enterprise's room for the year
+  lasts (cap − what earlier quarters' lines of the policy gave it), a window ``SUM() OVER
+  (PARTITION BY enterprise ORDER BY drawdown)``; then the policy's yearly budget the same way
+  over all loans (``SUM() OVER (ORDER BY drawdown)``).
+
+Conditions: ``not_overdue`` — the drawdown has no days past due when computed (in the SQL);
+``listed`` — the enterprise is on the newest whitelist of the product's catalog at the quarter's
+end (checked once per enterprise with lines, after the insert, those not listed set to 0);
+``covenant_met`` is refused until the covenant module exists (no data to evaluate it on).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from zhixin.accounts.permissions import Permission, Principal
+from zhixin.accounts.rules import TenantKind
+from zhixin.audit import service as audit
+from zhixin.audit.service import Actor
+from zhixin.enterprises import service as enterprises
+from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
+from zhixin.kit.db import utcnow
+from zhixin.loans import reads as book
+from zhixin.support import repository as repo
+from zhixin.support import rules
+from zhixin.support.models import (
+    ZERO,
+    SubsidyClaim,
+    SubsidyLine,
+    SubsidyPolicy,
+)
+from zhixin.support.rules import (
+    SUBSIDY_STATUS_LABELS,
+)
+
+NOT_FOUND = "未找到该贴息清单，或不在您的可见范围内"
+SCALE = 1_000_000
+
+
+def _int(value: int) -> Any:
+    return literal_column(str(value), BigInteger)
+
+
+def _audit(session: Session, actor: Principal, action: str, oid: int, **detail: Any) -> None:
+    audit.record(
+        session,
+        actor=Actor.of(actor),
+        action=f"support.{action}",
+        object_type="subsidy_claim",
+        object_id=oid,
+        detail={k: str(v) for k, v in detail.items()},
+    )
+
+
+def _manager(actor: Principal) -> None:
+    if not actor.can(Permission.subsidy_manage) or actor.tenant_kind != TenantKind.finance:
+        raise Forbidden("只有财政部门可以办理贴息")
+
+
+def add_policy(
+    session: Session, *, actor: Principal, code: str, name: str, terms: dict[str, Any]
+) -> SubsidyPolicy:
+    _manager(actor)
+    try:
+        rules.subsidy_policy(terms)
+    except rules.Refused as exc:
+        raise Invalid(str(exc)) from exc
+    if repo.policy_by_code(session, code) is not None:
+        raise Conflict(f"贴息政策代码 {code} 已存在")
+    p = SubsidyPolicy(code=code, name=name, finance_tenant_id=actor.tenant_id, terms=terms)
+    session.add(p)
+    session.flush()
+    audit.record(
+        session,
+        actor=Actor.of(actor),
+        action="support.policy.add",
+        object_type="subsidy_policy",
+        object_id=p.id,
+        detail={"code": code},
+    )
+    return p
+
+
+def _least(a: Any, b: Any) -> Any:
+    return case((a < b, a), else_=b)
+
+
+def _pos(a: Any) -> Any:
+    return case((a > 0, a), else_=_int(0))
+
+
+def _given_before(session: Session, policy_id: int, year: int, quarter: str) -> Any:
+    """Subquery: enterprise_id, fen given by the policy's earlier claims of the year."""
+    line, claim = SubsidyLine, SubsidyClaim
+    return (
+        select(
+            line.enterprise_id.label("enterprise_id"),
+            cast(func.sum(func.round(line.amount * 100)), BigInteger).label("given_fen"),
+        )
+        .join(claim, claim.id == line.claim_id)
+        .where(claim.policy_id == policy_id, claim.year == year, claim.quarter < quarter)
+        .group_by(line.enterprise_id)
+        .subquery("given")
+    )
+
+
+def compute(
+    session: Session, *, actor: Principal | None, policy_code: str, quarter: str
+) -> SubsidyClaim:
+    """The quarter's claim list of a policy (recomputed while not yet approved). ``actor``
+    None: the operator's scheduled run (the CLI without --by), audited as the system."""
+    if actor is not None:
+        _manager(actor)
+    p = repo.policy_by_code(session, policy_code)
+    if p is None:
+        raise NotFound(f"未找到贴息政策 {policy_code}")
+    try:
+        policy = rules.subsidy_policy(p.terms)
+        first, last = rules.quarter(quarter)
+    except rules.Refused as exc:
+        raise Invalid(str(exc)) from exc
+    quarter = rules.quarter_of(first)
+    if "covenant_met" in policy.conditions:
+        raise Invalid("贴息条件「约束条款达标」尚无数据来源（约束条款模块上线后方可计算）")
+    by = actor.user_id if actor is not None else None
+    claim = repo.subsidy_claim_of(session, p.id, quarter)
+    if claim is not None and claim.status != "computed":
+        raise Conflict(f"{quarter} 的贴息清单已{SUBSIDY_STATUS_LABELS[claim.status]}，不能重算")
+    if claim is None:
+        claim = SubsidyClaim(policy_id=p.id, quarter=quarter, year=first.year, computed_by_id=by)
+        session.add(claim)
+        session.flush()
+    else:
+        session.execute(delete(SubsidyLine).where(SubsidyLine.claim_id == claim.id))
+        claim.computed_by_id, claim.computed_at = by, utcnow()
+    write_lines(session, claim.id, p.id, policy, quarter, first, last)
+    if "listed" in policy.conditions:
+        _drop_unlisted(session, claim.id, last)
+    _totals(session, claim)
+    audit.record(
+        session,
+        actor=Actor.of(actor) if actor is not None else Actor.system("cli"),
+        action="support.subsidy.compute",
+        object_type="subsidy_claim",
+        object_id=claim.id,
+        detail={"quarter": quarter, "total": str(claim.total), "lines": claim.lines},
+    )
+    return claim
+
+
+def write_lines(
+    session: Session,
+    claim_id: int,
+    policy_id: int,
+    policy: rules.SubsidyPolicy,
+    quarter: str,
+    first: date,
+    last: date,
+) -> int:
+    """The lines of a claim, fast where no cap binds: first without the caps (no window
+    functions); when a cap would bind — an enterprise past its room for the year, or the year's
+    budget overrun — the lines are written again by the full statement, whose windows take the
+    loans in drawdown order. Where no cap binds, both give the same lines (each loan's amount is
+    its raw subsidy)."""
+    free = replace(policy, cap_per_enterprise_year=None, cap_per_year=None)
+    n = insert_lines(session, claim_id, policy_id, free, quarter, first, last)
+    if not _a_cap_binds(session, claim_id, policy_id, policy, quarter, first.year):
+        return n
+    session.execute(delete(SubsidyLine).where(SubsidyLine.claim_id == claim_id))
+    return insert_lines(session, claim_id, policy_id, policy, quarter, first, last)
+
+
+def _a_cap_binds(
+    session: Session,
+    claim_id: int,
+    policy_id: int,
+    policy: rules.SubsidyPolicy,
+    quarter: str,
+    year: int,
+) -> bool:
+    line, claim = SubsidyLine, SubsidyClaim
+    earlier = (
+        select(line.enterprise_id, line.amount)
+        .join(claim, claim.id == line.claim_id)
+        .where(claim.policy_id == policy_id, claim.year == year, claim.quarter < quarter)
+    )
+    if policy.cap_per_year is not None:
+        spent = session.scalar(select(func.coalesce(func.sum(earlier.subquery().c.amount), 0)))
+        now = session.scalar(
+            select(func.coalesce(func.sum(line.amount), 0)).where(line.claim_id == claim_id)
+        )
+        if Decimal(str(spent)) + Decimal(str(now)) > policy.cap_per_year:
+            return True
+    if policy.cap_per_enterprise_year is not None:
+        both = (
+            select(line.enterprise_id.label("e"), line.amount.label("a"))
+            .where(line.claim_id == claim_id)
+            .union_all(earlier)
+            .subquery()
+        )
+        over = session.scalar(
+            select(func.count()).select_from(
+                select(both.c.e)
+                .group_by(both.c.e)
+                .having(func.sum(both.c.a) > policy.cap_per_enterprise_year)
+                .subquery()
+            )
+        )
+        if over:
+            return True
+    return False
+
+
+def insert_lines(
+    session: Session,
+    claim_id: int,
+    policy_id: int,
+    policy: rules.SubsidyPolicy,
+    quarter: str,
+    first: date,
+    last: date,
+) -> int:
+    """The set-based statement (see the module's docstring). Returns the lines written."""
+    base = book.subsidy_basis(first, last, policy.products)
+    if "not_overdue" in policy.conditions:
+        base = base.where(literal_column("days_past_due") == 0)
+    b = base.subquery("b")
+    paid, rate = b.c.paid_fen, b.c.rate_units
+    if policy.kind == "points":
+        pts = _int(int(policy.points * SCALE))
+        raw = case(
+            (rate <= pts, paid),
+            else_=_least(paid, (_int(2) * paid * pts + rate) // (_int(2) * rate)),
+        )
+    else:
+        den = 100 * SCALE
+        raw = (_int(2) * paid * _int(int(policy.share * SCALE)) + _int(den)) // _int(2 * den)
+    given = _given_before(session, policy_id, first.year, quarter)
+    s1 = (
+        select(b, raw.label("raw_fen"), func.coalesce(given.c.given_fen, 0).label("given_fen"))
+        .select_from(b)
+        .outerjoin(given, given.c.enterprise_id == b.c.enterprise_id)
+        .subquery("s1")
+    )
+    if policy.cap_per_enterprise_year is not None:
+        cap = _int(int(policy.cap_per_enterprise_year * 100))
+        before = (
+            cast(
+                func.sum(s1.c.raw_fen).over(
+                    partition_by=s1.c.enterprise_id, order_by=s1.c.drawdown_id, rows=(None, 0)
+                ),
+                BigInteger,
+            )
+            - s1.c.raw_fen
+        )
+        amount_e = _least(s1.c.raw_fen, _pos(cap - s1.c.given_fen - before))
+    else:
+        amount_e = s1.c.raw_fen
+    s2 = select(s1, amount_e.label("amount_e")).subquery("s2")
+    if policy.cap_per_year is not None:
+        budget = _int(int(policy.cap_per_year * 100))
+        spent = (
+            select(
+                cast(func.coalesce(func.sum(func.round(SubsidyLine.amount * 100)), 0), BigInteger)
+            )
+            .join(SubsidyClaim, SubsidyClaim.id == SubsidyLine.claim_id)
+            .where(
+                SubsidyClaim.policy_id == policy_id,
+                SubsidyClaim.year == first.year,
+                SubsidyClaim.quarter < quarter,
+            )
+            .scalar_subquery()
+        )
+        before_all = (
+            cast(
+                func.sum(s2.c.amount_e).over(order_by=s2.c.drawdown_id, rows=(None, 0)), BigInteger
+            )
+            - s2.c.amount_e
+        )
+        amount = _least(s2.c.amount_e, _pos(budget - spent - before_all))
+    else:
+        amount = s2.c.amount_e
+    hundred: Any = literal_column("100.0")
+    rows = select(
+        literal(claim_id).label("claim_id"),
+        s2.c.drawdown_id,
+        s2.c.contract_id,
+        s2.c.enterprise_id,
+        s2.c.bank_tenant_id,
+        enterprises.region_of(s2.c.enterprise_id).label("region_code"),
+        (s2.c.rate_units / literal_column("1000000.0")).label("annual_rate"),
+        (s2.c.paid_fen / hundred).label("interest_paid"),
+        (s2.c.raw_fen / hundred).label("raw"),
+        (amount / hundred).label("amount"),
+        literal(policy.payee).label("payee"),
+    )
+    result = session.execute(
+        insert(SubsidyLine).from_select(
+            [
+                "claim_id",
+                "drawdown_id",
+                "contract_id",
+                "enterprise_id",
+                "bank_tenant_id",
+                "region_code",
+                "annual_rate",
+                "interest_paid",
+                "raw",
+                "amount",
+                "payee",
+            ],
+            rows,
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _drop_unlisted(session: Session, claim_id: int, last: date) -> None:
+    """Condition ``listed``: one whitelist lookup per enterprise with lines (not per loan)."""
+    ids = session.scalars(
+        select(SubsidyLine.enterprise_id).where(SubsidyLine.claim_id == claim_id).distinct()
+    ).all()
+    gone = [e for e in ids if not book.enterprise_listed(session, enterprise_id=e, on=last)]
+    if gone:
+        session.execute(
+            update(SubsidyLine)
+            .where(SubsidyLine.claim_id == claim_id, SubsidyLine.enterprise_id.in_(gone))
+            .values(amount=ZERO)
+        )
+
+
+def _totals(session: Session, claim: SubsidyClaim) -> None:
+    n, basis, total = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(SubsidyLine.interest_paid), 0),
+            func.coalesce(func.sum(SubsidyLine.amount), 0),
+        ).where(SubsidyLine.claim_id == claim.id)
+    ).one()
+    claim.lines = int(n)
+    claim.basis = Decimal(str(basis)).quantize(ZERO)
+    claim.total = Decimal(str(total)).quantize(ZERO)
+    session.flush()
+
+
+def _claim(session: Session, claim_id: int) -> SubsidyClaim:
+    c = repo.subsidy_claim(session, claim_id)
+    if c is None:
+        raise NotFound(NOT_FOUND)
+    return c
+
+
+def approve(session: Session, *, actor: Principal, claim_id: int) -> SubsidyClaim:
+    """The finance bureau approves the quarter's list as computed."""
+    _manager(actor)
+    c = _claim(session, claim_id)
+    if c.status != "computed":
+        raise Conflict(f"贴息清单状态为「{SUBSIDY_STATUS_LABELS[c.status]}」，不能审核")
+    c.status, c.approved_by_id, c.approved_at = "approved", actor.user_id, utcnow()
+    session.flush()
+    _audit(session, actor, "subsidy.approve", c.id, total=c.total)
+    return c
+
+
+def pay(
+    session: Session, *, actor: Principal, claim_id: int, on: date, reference: str
+) -> SubsidyClaim:
+    _manager(actor)
+    c = _claim(session, claim_id)
+    if c.status != "approved":
+        raise Conflict(f"贴息清单状态为「{SUBSIDY_STATUS_LABELS[c.status]}」，须先审核再拨付")
+    if not reference.strip():
+        raise Invalid("拨付须填写付款凭证号")
+    c.status, c.paid_on, c.payment_ref = "paid", on, reference.strip()[:64]
+    session.flush()
+    _audit(session, actor, "subsidy.pay", c.id, total=c.total, reference=reference)
+    return c
+
+
+def claims(session: Session, *, state: str | None = None) -> list[SubsidyClaim]:
+    if state is not None and state not in SUBSIDY_STATUS_LABELS:
+        raise Invalid(f"状态只能是：{'、'.join(SUBSIDY_STATUS_LABELS)}")
+    return list(repo.subsidy_claims(session, state=state))
+
+
+def claim_by_quarter(session: Session, *, policy_code: str, quarter: str) -> SubsidyClaim:
+    p = repo.policy_by_code(session, policy_code)
+    if p is None:
+        raise NotFound(f"未找到贴息政策 {policy_code}")
+    try:
+        first, _ = rules.quarter(quarter)
+    except rules.Refused as exc:
+        raise Invalid(str(exc)) from exc
+    c = repo.subsidy_claim_of(session, p.id, rules.quarter_of(first))
+    if c is None:
+        raise NotFound(f"{quarter} 尚未计算贴息")
+    return c
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A party's own subsidy lines (a bank's loans, or an enterprise's)."""
+
+    claim: SubsidyClaim
+    lines: list[SubsidyLine]
+
+
+def visible_lines(
+    session: Session, *, actor: Principal, claim_id: int, limit: int | None = 500
+) -> list[SubsidyLine]:
+    """The lines the actor may see: all for the finance bureau, a bank its loans', an
+    enterprise its own."""
+    if not actor.can(Permission.support_read):
+        raise Forbidden("无权查看贴息")
+    c = _claim(session, claim_id)
+    k = actor.tenant_kind
+    if k == TenantKind.finance:
+        return list(repo.subsidy_lines(session, c.id, limit=limit))
+    if k == TenantKind.bank:
+        return list(repo.subsidy_lines(session, c.id, bank_id=actor.tenant_id, limit=limit))
+    if k == TenantKind.enterprise and actor.enterprise_id is not None:
+        return list(
+            repo.subsidy_lines(session, c.id, enterprise_id=actor.enterprise_id, limit=limit)
+        )
+    raise NotFound(NOT_FOUND)
+
+
+totals = repo.subsidy_totals
+policies = repo.policies
+policy_by_code = repo.policy_by_code
+
+
+def _normal(quarter: str) -> str:
+    try:
+        return rules.quarter_of(rules.quarter(quarter)[0])
+    except rules.Refused as exc:
+        raise Invalid(str(exc)) from exc
+
+
+def compute_all(session: Session, *, actor: Principal | None, quarter: str) -> list[SubsidyClaim]:
+    """Every policy's claim list of the quarter (those already approved or paid are left)."""
+    out = []
+    for p in repo.policies(session):
+        c = repo.subsidy_claim_of(session, p.id, _normal(quarter))
+        if c is None or c.status == "computed":
+            out.append(compute(session, actor=actor, policy_code=p.code, quarter=quarter))
+    return out
+
+
+def visible_claims(
+    session: Session, *, actor: Principal
+) -> list[tuple[SubsidyClaim, int, Decimal, Decimal]]:
+    """(claim, lines, basis, subsidy) as the actor may see them: the finance bureau every
+    claim whole; a bank the claims with its loans, an enterprise those with its own, each with
+    the totals of its own lines only."""
+    if not actor.can(Permission.support_read):
+        raise Forbidden("无权查看贴息")
+    everything = repo.subsidy_claims(session)
+    if actor.tenant_kind == TenantKind.finance:
+        return [(c, c.lines, c.basis, c.total) for c in everything]
+    if actor.tenant_kind == TenantKind.bank:
+        own = repo.own_subsidy_totals(session, bank_id=actor.tenant_id)
+    elif actor.tenant_kind == TenantKind.enterprise and actor.enterprise_id is not None:
+        own = repo.own_subsidy_totals(session, enterprise_id=actor.enterprise_id)
+    else:
+        return []
+    return [(c, *own[c.id]) for c in everything if c.id in own]

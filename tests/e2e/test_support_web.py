@@ -1,0 +1,159 @@
+"""Public support over HTTP: the API's claim journey (file → review → approve by another →
+payment), the pages each party sees, the forms, and the workbooks."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.integration.test_support import FUND, GUARANTEE, POLICY, repay, world
+from tests.support.web import login
+from zhixin.kit.db import unit_of_work
+from zhixin.loans.models import LoanDrawdown
+from zhixin.support import service as support
+from zhixin.support import subsidies
+
+D = Decimal
+
+
+def test_the_claim_and_subsidy_journeys_over_http(
+    app: FastAPI, factory: sessionmaker[Session]
+) -> None:
+    w = world(factory)
+    c1, c2, _ = w.book.contract_ids
+    with unit_of_work(factory) as s:
+        support.add_guarantee_product(s, actor=w.who("gu1"), code="G", name="担保", terms=GUARANTEE)
+        support.create_fund(
+            s, actor=w.who("fin1"), code="XMFC", name="厦门市风险补偿资金池", terms=FUND
+        )
+        support.contribute(
+            s, actor=w.who("fin1"), fund_code="XMFC", amount=D("2000000.00"), on=date(2026, 10, 1)
+        )
+        s.execute(
+            update(LoanDrawdown)
+            .where(LoanDrawdown.id == w.drawdowns[0])
+            .values(classification="loss")
+        )
+        for d in w.drawdowns:
+            repay(s, w.book.bank_id, d, date(2026, 11, 10), "3850.00")
+        subsidies.add_policy(s, actor=w.who("fin1"), code="XMTX", name="厦门市贴息", terms=POLICY)
+
+    with TestClient(app) as bank:
+        csrf = login(bank, "officer")
+        h = {"X-CSRF-Token": csrf}
+        r = bank.post(
+            "/api/v1/support/guarantees", json={"contract_id": c2, "product_code": "G"}, headers=h
+        )
+        assert r.status_code == 201, r.text
+        gid = r.json()["id"]
+        r = bank.post(
+            "/api/v1/support/claims", json={"fund_code": "XMFC", "contract_id": c1}, headers=h
+        )
+        assert r.status_code == 201, r.text
+        claim = r.json()
+        assert D(claim["loss"]) == D(claim["bank_part"]) + D(claim["guarantor_part"]) + D(
+            claim["fund_part"]
+        )
+        r = bank.post(
+            "/api/v1/support/claims", json={"fund_code": "XMFC", "contract_id": c2}, headers=h
+        )
+        assert r.status_code == 422 and "尚未形成不良" in r.json()["message"]
+    with TestClient(app) as guarantor:
+        h = {"X-CSRF-Token": login(guarantor, "gu1")}
+        page = guarantor.get("/support")
+        assert (
+            page.status_code == 200
+            and "担保业务概况" in page.text
+            and f'id="guarantee-{gid}"' in page.text
+        )
+        r = guarantor.post(
+            f"/support/guarantees/{gid}/decision",
+            data={"approve": "true", "csrf_token": h["X-CSRF-Token"]},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        assert guarantor.get("/api/v1/support/guarantees").json()[0]["status"] == "approved"
+    cid = claim["id"]
+    with TestClient(app) as fin1:
+        h = {"X-CSRF-Token": login(fin1, "fin1")}
+        assert (
+            fin1.post(f"/api/v1/support/claims/{cid}/review", headers=h).json()["status"]
+            == "reviewed"
+        )
+        r = fin1.post(f"/api/v1/support/claims/{cid}/approve", headers=h)
+        assert r.status_code == 403 and "两人" in r.json()["message"]
+    with TestClient(app) as fin2:
+        csrf = login(fin2, "fin2")
+        page = fin2.get("/support")
+        assert "复核通过" in page.text and "厦门市风险补偿资金池" in page.text
+        r = fin2.post(
+            f"/support/claims/{cid}/approve", data={"csrf_token": csrf}, follow_redirects=False
+        )
+        assert r.status_code == 303
+        r = fin2.post(
+            f"/api/v1/support/claims/{cid}/payment",
+            json={"on": "2026-11-20"},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert r.json()["status"] == "paid", r.text
+        funds = fin2.get("/api/v1/support/funds").json()
+        assert D(funds[0]["balance"]) == D("2000000.00") - D(claim["fund_part"])
+        rec = fin2.get(f"/support/funds/{funds[0]['id']}/reconciliation?quarter=2026Q4")
+        assert rec.status_code == 200 and "期末余额" in rec.text
+        # a quarter's subsidy: computed from the form, approved, paid
+        r = fin2.post(
+            "/support/subsidies",
+            data={"policy_code": "XMTX", "quarter": "2026Q4", "csrf_token": csrf},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        sid = int(r.headers["location"].rsplit("/", 1)[1])
+        lines = fin2.get(f"/api/v1/support/subsidies/{sid}/lines").json()
+        assert len(lines) == 3 and all(x["interest_paid"] == "3850.00" for x in lines)
+        assert (
+            fin2.post(
+                f"/support/subsidies/{sid}/approve",
+                data={"csrf_token": csrf},
+                follow_redirects=False,
+            ).status_code
+            == 303
+        )
+        r = fin2.post(
+            f"/support/subsidies/{sid}/payment",
+            data={"reference": "CZ-2026-88", "csrf_token": csrf},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        page = fin2.get(f"/support/subsidies/{sid}")
+        assert "已拨付" in page.text and "CZ-2026-88" in page.text
+        book = load_workbook(io.BytesIO(fin2.get("/support/export.xlsx").content))
+        assert {
+            "担保业务",
+            "代偿申请",
+            "贴息清单",
+            "已拨付贴息·按银行",
+            "已拨付贴息·按区县",
+        } <= set(book.sheetnames)
+        by_bank = list(book["已拨付贴息·按银行"].values)
+        assert by_bank[1][1:] == (3, 11550, 4500)
+        detail = load_workbook(
+            io.BytesIO(fin2.get(f"/support/subsidies/{sid}/export.xlsx").content)
+        )
+        assert len(list(detail["贴息明细"].values)) == 4
+    with TestClient(app) as owner:
+        login(owner, "owner")
+        mine = owner.get("/api/v1/support/subsidies").json()
+        assert [(x["id"], x["total"]) for x in mine] == [(sid, "4500.00")]
+        assert owner.get("/support").status_code == 200
+        assert owner.get("/api/v1/support/funds").status_code == 403
+    with TestClient(app) as other:
+        login(other, "other-bank")
+        assert other.get(f"/api/v1/support/claims/{cid}").status_code == 404
+        assert other.get("/api/v1/support/subsidies").json() == []
