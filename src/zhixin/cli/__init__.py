@@ -15,6 +15,7 @@ from zhixin.cli import (  # noqa: F401 - registers commands
     applications,
     audit_log,
     data,
+    linkage,
     evaluation,
     loans,
     loans_servicing,
