@@ -42,6 +42,8 @@ from zhixin.home import views as home_views
 from zhixin.intake import endpoints as intake_api
 from zhixin.intake import views as intake_views
 from zhixin.kit.db import make_engine, make_sessionmaker, utcnow
+from zhixin.linkage import endpoints as linkage_api
+from zhixin.linkage import views as linkage_views
 from zhixin.loans import endpoints as loans_api
 from zhixin.loans import servicing_endpoints as loans_servicing_api
 from zhixin.loans import views as loans_views
@@ -143,6 +145,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (loans_api.router, API),
     (loans_servicing_api.router, API),
     (disputes_api.router, API),
+    (linkage_api.router, API),
     (home_views.router, ""),
     (accounts_views.router, ""),
     (audit_views.router, ""),
@@ -162,6 +165,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (risk_views.router, ""),
     (loans_views.router, ""),
     (disputes_views.router, ""),
+    (linkage_views.router, ""),
 ]
 
 

@@ -72,6 +72,7 @@ READ_LOANS = frozenset({R.regulator, R.bank_officer, R.bank_approver, R.enterpri
 LOAN_CUSTOMER = frozenset({R.bank_officer, R.enterprise})
 MANAGE_LOANS = frozenset({R.bank_officer})
 APPROVE_LOANS = frozenset({R.bank_approver})
+BANK_LOANS = frozenset({R.bank_officer, R.bank_approver})  # a bank's linkage queue
 
 MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/me"): ALL,
@@ -201,6 +202,12 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/classification"): MANAGE_LOANS,
     ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/restructuring"): MANAGE_LOANS,
     ("POST", "/api/v1/loans/{contract_id}/renewal"): MANAGE_LOANS,
+    ("GET", "/api/v1/linkage/loans/{contract_id}"): READ_LOANS,
+    ("GET", "/api/v1/linkage/enterprises/{enterprise_id}"): READ_LOANS,
+    ("GET", "/api/v1/linkage/queue"): BANK_LOANS,
+    ("POST", "/api/v1/linkage/actions/{action_id}/reversal"): MANAGE_LOANS,
+    ("POST", "/api/v1/linkage/reversals/{reversal_id}/approve"): APPROVE_LOANS,
+    ("POST", "/api/v1/linkage/reversals/{reversal_id}/reject"): APPROVE_LOANS,
 }
 PUBLIC: set[tuple[str, str]] = set()
 

@@ -288,13 +288,20 @@ def test_a_penalty_import_freezes_the_line_in_one_cycle_until_another_person_lif
     assert (done.records, done.freezes) == (1, 1)
     with unit_of_work(world.factory) as s:
         line = s.scalars(select(LoanCreditLine).where(LoanCreditLine.contract_id == cid)).one()
-        assert line.blocked_reason is not None and "厦市监处罚〔2025〕7号" in line.blocked_reason
+        # the reason names the record's kind and date, never its reference (consent rules)
+        assert line.blocked_reason == (
+            "新增产品质量类行政处罚：行政处罚（2025-02-28）。按产品的质量联动约定冻结授信额度"
+        )
         freeze = s.scalars(select(LinkageAction).where(LinkageAction.kind == "freeze")).one()
         assert freeze.record_id is not None and freeze.rule == "luzhidai:linkage.freeze_on:penalty"
         event = s.scalars(select(WebhookOutbox)).one()
-        assert event.event_type == "loan.line.frozen" and "厦市监处罚" in event.body
+        assert event.event_type == "loan.line.frozen" and "产品质量类行政处罚" in event.body
+        assert "厦市监处罚" not in event.body
     # new drawdowns and payments refused with the reason and the stable code
-    with unit_of_work(world.factory) as s, pytest.raises(LineFrozen, match="厦市监处罚") as exc:
+    with (
+        unit_of_work(world.factory) as s,
+        pytest.raises(LineFrozen, match="产品质量类行政处罚") as exc,
+    ):
         loans.request_drawdown(
             s, actor=world.who("owner-a"), contract_id=cid, amount=Decimal("100000.00")
         )
@@ -375,7 +382,7 @@ def test_a_certification_import_unlocks_the_tranche_and_schedules_the_rate_cut(
         assert c is not None
         tranche = c.terms["tranches"][0]
         assert tranche["milestone"] == "tech-breakthrough" and tranche["verified_on"]
-        assert "2025010101234567" in tranche["note"]
+        assert "产品和服务认证（2025-02-20）" in tranche["note"]
         cut = s.scalars(select(LinkageAction).where(LinkageAction.kind == "rate_cut")).one()
         assert (cut.status, cut.bp) == ("scheduled", -20)
         assert cut.effective_on is not None and cut.effective_on > date(2025, 3, 3)

@@ -21,6 +21,7 @@ from zhixin.loans import linked as book
 from zhixin.loans import service as loans
 from zhixin.products import service as products
 from zhixin.products.loader import ProductInvalid
+from zhixin.records import service as records
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class ActionView:
     label: str
     status_label: str
     reversal: ReversalRequest | None = None
+    show_record: bool = False  # the record's id only to who may read the enterprise's records
 
 
 @dataclass
@@ -104,13 +106,17 @@ def _results(session: Session, rows: list[CovenantResult], with_payments: bool) 
     return out
 
 
-def _actions(session: Session, rows: list[LinkageAction]) -> list[ActionView]:
+def _actions(session: Session, actor: Principal, rows: list[LinkageAction]) -> list[ActionView]:
+    readable = records.readable_among(
+        session, actor=actor, enterprise_ids=sorted({a.enterprise_id for a in rows})
+    )
     return [
         ActionView(
             a,
             rules.ACTION_LABELS.get(a.kind, a.kind),
             rules.STATUS_LABELS.get(a.status, a.status),
             repo.pending_reversal_of(session, a.id),
+            a.enterprise_id in readable,
         )
         for a in rows
     ]
@@ -122,7 +128,7 @@ def of_loan(session: Session, *, actor: Principal, contract_id: int) -> LoanLink
         c.id,
         book.blocked_reason(session, c.id),
         _results(session, list(repo.results_of_contract(session, c.id)), with_payments=True),
-        _actions(session, list(repo.actions_of_contract(session, c.id))),
+        _actions(session, actor, list(repo.actions_of_contract(session, c.id))),
     )
 
 
@@ -151,7 +157,9 @@ def of_enterprise(session: Session, *, actor: Principal, enterprise_id: int) -> 
     elif actor.tenant_kind not in (TenantKind.enterprise, TenantKind.regulator):
         results, actions = [], []
     return EnterpriseLinkage(
-        enterprise_id, _results(session, results, with_payments=False), _actions(session, actions)
+        enterprise_id,
+        _results(session, results, with_payments=False),
+        _actions(session, actor, actions),
     )
 
 

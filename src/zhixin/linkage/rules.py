@@ -197,15 +197,11 @@ def record_kinds_watched(linkages: list[Linkage | None]) -> list[str]:
 # -- the words a party reads ---------------------------------------------------------------
 
 
-def describe_record(kind_label: str, ref: str | None, title: str | None, on: date | None) -> str:
-    parts = [kind_label]
-    if title:
-        parts.append(f"「{title}」")
-    if ref:
-        parts.append(f"（{ref}）")
-    if on is not None:
-        parts.append(f"，{on.isoformat()}")
-    return "".join(parts)
+def describe_record(kind_label: str, on: date | None) -> str:
+    """A record as every party of the loan may read it: its kind and date, never its
+    reference, title or issuer (those reach only who ``records.service.may_read`` lets
+    through; the action keeps the record's id for them)."""
+    return f"{kind_label}（{on.isoformat()}）" if on is not None else kind_label
 
 
 def freeze_reason(trigger_label: str, record_text: str) -> str:

@@ -148,7 +148,6 @@ def _event_data(a: Act, action_id: int) -> dict[str, object]:
         "enterprise_id": a.contract.enterprise_id,
         "reason": a.reason,
         "rule": a.rule,
-        "record_id": a.record_id,
         "publication_id": a.publication_id,
         "covenant_result_id": a.covenant_result_id,
         "bp": a.bp,
@@ -261,7 +260,7 @@ def _record_acts(
     seen: set[tuple[int, str]],
 ) -> list[Act]:
     kind = RECORD_KINDS[r.kind]
-    text = rules.describe_record(kind.label, r.ref, r.title, r.event_date)
+    text = rules.describe_record(kind.label, r.event_date or r.valid_from)
     trigger = rules.freeze_trigger(product.linkage, r)
     acts: list[Act] = []
     if trigger is not None:

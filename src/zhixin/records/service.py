@@ -323,6 +323,7 @@ class Arrival:
     ref: str | None
     title: str | None
     event_date: date | None
+    valid_from: date | None
     known_at: datetime
 
 
@@ -342,6 +343,7 @@ def arrivals(
             r.ref,
             r.title,
             r.event_date,
+            r.valid_from,
             r.known_at,
         )
         for r in repo.arrived_after(session, after_id=after_id, kinds=kinds, limit=limit)
