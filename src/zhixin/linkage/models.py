@@ -41,8 +41,7 @@ class CovenantResult(Base):
     __tablename__ = "linkage_covenant_result"
     __table_args__ = (
         UniqueConstraint("contract_id", "covenant", "period"),
-        Index("ix_linkage_covenant_result_period", "period", "met"),
-        Index("ix_linkage_covenant_result_enterprise", "enterprise_id"),
+        Index("ix_linkage_covenant_result_period", "period", "covenant", "met"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -72,8 +71,9 @@ class LinkageAction(Base):
     __table_args__ = (
         Index("ix_linkage_action_contract", "contract_id", "kind", "status"),
         Index("ix_linkage_action_enterprise", "enterprise_id"),
-        Index("ix_linkage_action_bank", "bank_tenant_id", "status"),
-        Index("ix_linkage_action_due", "status", "effective_on"),
+        # freezes in force (a bank's queue), rate changes due: by status and kind
+        Index("ix_linkage_action_state", "status", "kind", "effective_on"),
+        Index("ix_linkage_action_result", "covenant_result_id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

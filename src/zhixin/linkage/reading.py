@@ -149,7 +149,8 @@ def of_enterprise(session: Session, *, actor: Principal, enterprise_id: int) -> 
         raise Forbidden("无权查看贷款")
     if not enterprises.visible(session, actor=actor, enterprise_id=enterprise_id):
         raise NotFound("未找到该企业")
-    results = list(repo.results_of_enterprise(session, enterprise_id))
+    contract_ids = book.contract_ids_of(session, enterprise_id)
+    results = list(repo.results_of_contracts(session, contract_ids))
     actions = list(repo.actions_of_enterprise(session, enterprise_id))
     if actor.tenant_kind == TenantKind.bank:
         results = [r for r in results if r.bank_tenant_id == actor.tenant_id]

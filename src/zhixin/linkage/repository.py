@@ -20,9 +20,11 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    union_all,
     update,
 )
 from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from zhixin.kit.db import insert_if_absent, utcnow
@@ -53,16 +55,26 @@ def set_cursor(session: Session, name: str, position: int) -> None:
 
 
 def insert_actions(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Bulk insert (one statement per 1,000 rows), ids back in order."""
-    ids: list[int] = []
+    """Bulk insert (DB-API executemany, 1,000 rows a statement), ids back in order. The rows of
+    one call share their ``created_at`` (the caller's moment, to the microsecond): their ids
+    are read back as those above the largest id before the insert with that moment, in
+    insertion order (RETURNING per row would cost a statement a row)."""
+    if not rows:
+        return []
+    stamp = rows[0]["created_at"]
+    assert all(r["created_at"] == stamp for r in rows)
+    before = int(session.scalar(select(func.max(LinkageAction.id))) or 0)
+    table = LinkageAction.__table__
     for k in range(0, len(rows), 1000):
-        chunk = rows[k : k + 1000]
-        ids.extend(
-            session.scalars(
-                insert(LinkageAction).returning(LinkageAction.id, sort_by_parameter_order=True),
-                chunk,
-            ).all()
+        session.execute(insert(table), rows[k : k + 1000])
+    ids = list(
+        session.scalars(
+            select(LinkageAction.id)
+            .where(LinkageAction.id > before, LinkageAction.created_at == stamp)
+            .order_by(LinkageAction.id)
         )
+    )
+    assert len(ids) == len(rows), "two batches of linkage actions at the same microsecond"
     return ids
 
 
@@ -172,71 +184,91 @@ def reversals(
 # -- covenant results ---------------------------------------------------------------------------
 
 
-def _fixed(
-    *, version_id: int, covenant: str, kind: str, period: str, period_end: date, consequence: str
-) -> dict[str, Any]:
+def _fixed(*, version_id: int, kind: str, period: str, period_end: date) -> dict[str, Any]:
     return {
         "product_version_id": literal(version_id, Integer),
-        "covenant": literal(covenant, String),
         "kind": literal(kind, String),
         "period": literal(period, String),
         "period_end": literal(period_end, Date),
-        "consequence": literal(consequence, String),
         "checked_at": literal(utcnow(), CovenantResult.checked_at.type),
     }
 
 
-def _absent(src: Any, covenant: str, period: str) -> Any:
-    """Contracts without a result for this covenant and period yet (a re-run adds nothing)."""
-    return ~(
-        select(CovenantResult.id)
-        .where(
-            CovenantResult.contract_id == src.c.contract_id,
-            CovenantResult.covenant == covenant,
-            CovenantResult.period == period,
+def _insert_new(session: Session, cols: dict[str, Any], source: Any) -> int:
+    """INSERT … SELECT that skips the rows whose (contract, covenant, period) exists already
+    (a re-run adds nothing): ON CONFLICT DO NOTHING / OR IGNORE / IGNORE by dialect."""
+    dialect = session.get_bind().dialect.name
+    query = select(*cols.values()).select_from(source)
+    if dialect == "postgresql":
+        stmt: Any = (
+            postgresql.insert(CovenantResult)
+            .from_select(list(cols), query)
+            .on_conflict_do_nothing()
         )
-        .exists()
-    )
+    else:
+        stmt = insert(CovenantResult).from_select(list(cols), query)
+        stmt = stmt.prefix_with("OR IGNORE" if dialect == "sqlite" else "IGNORE")
+    return int(session.execute(stmt).rowcount or 0)
+
+
+def _constants(rows: list[dict[str, Any]]) -> Any:
+    """The covenants of one statement as a derived table (one row each)."""
+    parts = [select(*(literal(v, t).label(k) for k, (v, t) in row.items())) for row in rows]
+    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("cv")
 
 
 def insert_quality_use(
     session: Session,
     source: Any,
     *,
-    min_share: Decimal,
+    covenants: list[tuple[str, Decimal, str]],
     **fixed: Any,
 ) -> int:
-    """INSERT … SELECT of quality-use results from the book's per-contract sums (``source``:
+    """One INSERT … SELECT of quality-use results for the covenants that count the same
+    purposes (code, min_share, consequence), from the book's per-contract sums (``source``:
     contract_id, enterprise_id, bank_tenant_id, drawn_fen, quality_fen, payments): met when
     quality × 10⁴ ≥ min_share × 100 × drawn (exact, integers); share truncated to 4 decimals."""
     src = source.subquery("q")
-    f = _fixed(**fixed)
-    threshold_units = int(min_share * 100)
-    met = src.c.quality_fen * literal(10_000, BigInteger) >= src.c.drawn_fen * literal(
-        threshold_units, BigInteger
+    cv = _constants(
+        [
+            {
+                "covenant": (code, String),
+                "consequence": (consequence, String),
+                "threshold_units": (int(min_share * 100), BigInteger),
+                "threshold": (min_share, Numeric(9, 4)),
+            }
+            for code, min_share, consequence in covenants
+        ]
     )
+    met = src.c.quality_fen * literal(10_000, BigInteger) >= src.c.drawn_fen * cv.c.threshold_units
     share_units = (src.c.quality_fen * literal(1_000_000, BigInteger)) // src.c.drawn_fen
     cols = {
         "contract_id": src.c.contract_id,
         "enterprise_id": src.c.enterprise_id,
         "bank_tenant_id": src.c.bank_tenant_id,
-        **f,
+        **_fixed(**fixed),
+        "covenant": cv.c.covenant,
+        "consequence": cv.c.consequence,
         "met": case((met, literal(True, Boolean)), else_=literal(False, Boolean)),
         "drawn": sql_cast(src.c.drawn_fen, Numeric(18, 2)) / literal(100, Integer),
         "quality_paid": sql_cast(src.c.quality_fen, Numeric(18, 2)) / literal(100, Integer),
         "share": sql_cast(sql_cast(share_units, BigInteger), Numeric(18, 4))
         / literal(10_000, Integer),
-        "threshold": literal(min_share, Numeric(9, 4)),
+        "threshold": cv.c.threshold,
         "payments": src.c.payments,
     }
-    stmt = insert(CovenantResult).from_select(
-        list(cols), select(*cols.values()).where(_absent(src, fixed["covenant"], fixed["period"]))
-    )
-    return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+    return _insert_new(session, cols, src.join(cv, literal(True)))
 
 
 def insert_membership(
-    session: Session, contracts: Any, members: Any, *, met_if_member: bool, **fixed: Any
+    session: Session,
+    contracts: Any,
+    members: Any,
+    *,
+    met_if_member: bool,
+    covenant: str,
+    consequence: str,
+    **fixed: Any,
 ) -> int:
     """INSERT … SELECT of results decided by whether the contract's enterprise is in
     ``members`` (a select of enterprise ids): whitelisted (met if listed) and no serious
@@ -249,12 +281,11 @@ def insert_membership(
         "enterprise_id": src.c.enterprise_id,
         "bank_tenant_id": src.c.bank_tenant_id,
         **_fixed(**fixed),
+        "covenant": literal(covenant, String),
+        "consequence": literal(consequence, String),
         "met": case((met, literal(True, Boolean)), else_=literal(False, Boolean)),
     }
-    stmt = insert(CovenantResult).from_select(
-        list(cols), select(*cols.values()).where(_absent(src, fixed["covenant"], fixed["period"]))
-    )
-    return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+    return _insert_new(session, cols, src)
 
 
 def breaches_without_action(
@@ -302,12 +333,14 @@ def results_of_contract(session: Session, contract_id: int) -> Sequence[Covenant
     ).all()
 
 
-def results_of_enterprise(
-    session: Session, enterprise_id: int, limit: int = 200
+def results_of_contracts(
+    session: Session, contract_ids: Sequence[int], limit: int = 200
 ) -> Sequence[CovenantResult]:
+    if not contract_ids:
+        return []
     return session.scalars(
         select(CovenantResult)
-        .where(CovenantResult.enterprise_id == enterprise_id)
+        .where(CovenantResult.contract_id.in_(list(contract_ids)))
         .order_by(CovenantResult.period_end.desc(), CovenantResult.contract_id)
         .limit(limit)
     ).all()

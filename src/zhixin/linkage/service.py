@@ -74,6 +74,7 @@ def record_actions(session: Session, acts: Sequence[Act], *, actor: Actor = SYST
     """
     if not acts:
         return []
+    stamp = utcnow()
     rows = [
         {
             "contract_id": a.contract.id,
@@ -92,7 +93,7 @@ def record_actions(session: Session, acts: Sequence[Act], *, actor: Actor = SYST
             "reverses_id": a.reverses_id,
             "decision_id": a.decision_id,
             "detail": a.detail,
-            "created_at": utcnow(),
+            "created_at": stamp,
         }
         for a in acts
     ]
@@ -348,45 +349,45 @@ def check_covenants(session: Session, period_text: str, *, on: date | None = Non
         product = _product(session, version_id, cache)
         if product is None:
             continue
-        for cov in rules.due(product.covenants, period):
-            fixed = {
-                "version_id": version_id,
-                "covenant": cov.code,
-                "kind": cov.kind,
-                "period": period.label,
-                "period_end": period.end,
-                "consequence": cov.consequence.kind,
-            }
+        due = rules.due(product.covenants, period)
+        base = {"version_id": version_id, "period": period.label, "period_end": period.end}
+        by_purposes: dict[tuple[str, ...], list[Any]] = {}
+        for cov in due:
             if cov.kind == "quality_use_share":
-                assert cov.min_share is not None
-                src = book.quality_use_select(
-                    version_id, period_end=period.end, purposes=cov.purposes
-                )
-                out.results += repo.insert_quality_use(
-                    session, src, min_share=cov.min_share, **fixed
-                )
-            elif cov.kind == "whitelisted":
+                by_purposes.setdefault(tuple(sorted(cov.purposes)), []).append(cov)
+        for purposes, group in by_purposes.items():
+            src = book.quality_use_select(version_id, period_end=period.end, purposes=purposes)
+            out.results += repo.insert_quality_use(
+                session,
+                src,
+                covenants=[(c.code, c.min_share, c.consequence.kind) for c in group],
+                kind="quality_use_share",
+                **base,
+            )
+        for cov in due:
+            if cov.kind == "whitelisted":
                 if listed is None:
                     out.skipped.append(f"{product.name}「{cov.label}」：尚无已发布的白名单")
                     continue
-                out.results += repo.insert_membership(
-                    session,
-                    book.contracts_select(version_id),
-                    listed[1],
-                    met_if_member=True,
-                    **fixed,
-                )
-            else:  # no_serious_penalty
+                members, met_if_member = listed[1], True
+            elif cov.kind == "no_serious_penalty":
                 members = records.enterprises_with_select(
                     kind="penalty", level_in=["严重"], start=period.start, end=period.end
                 )
-                out.results += repo.insert_membership(
-                    session,
-                    book.contracts_select(version_id),
-                    members,
-                    met_if_member=False,
-                    **fixed,
-                )
+                met_if_member = False
+            else:
+                continue
+            out.results += repo.insert_membership(
+                session,
+                book.contracts_select(version_id),
+                members,
+                met_if_member=met_if_member,
+                covenant=cov.code,
+                consequence=cov.consequence.kind,
+                kind=cov.kind,
+                **base,
+            )
+        for cov in due:
             acts = _consequences(session, product, cov, version_id, period, today)
             out.breaches += len(acts)
             out.actions += len(record_actions(session, acts))

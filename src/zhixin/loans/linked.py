@@ -76,6 +76,17 @@ def active_contracts_of(session: Session, enterprise_ids: Iterable[int]) -> list
     return found
 
 
+def contract_ids_of(session: Session, enterprise_id: int) -> list[int]:
+    """Every contract of the enterprise (any status), newest first."""
+    return list(
+        session.scalars(
+            select(LoanContract.id)
+            .where(LoanContract.enterprise_id == enterprise_id)
+            .order_by(LoanContract.id.desc())
+        )
+    )
+
+
 def product_versions_in_force(session: Session) -> list[int]:
     """The product versions active contracts run on (few: one per product and version)."""
     return list(

@@ -72,12 +72,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_linkage_action")),
     )
     with op.batch_alter_table("linkage_action", schema=None) as batch_op:
-        batch_op.create_index("ix_linkage_action_bank", ["bank_tenant_id", "status"], unique=False)
         batch_op.create_index(
             "ix_linkage_action_contract", ["contract_id", "kind", "status"], unique=False
         )
-        batch_op.create_index("ix_linkage_action_due", ["status", "effective_on"], unique=False)
+        batch_op.create_index(
+            "ix_linkage_action_state", ["status", "kind", "effective_on"], unique=False
+        )
         batch_op.create_index("ix_linkage_action_enterprise", ["enterprise_id"], unique=False)
+        batch_op.create_index("ix_linkage_action_result", ["covenant_result_id"], unique=False)
 
     op.create_table(
         "linkage_covenant_result",
@@ -116,9 +118,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("linkage_covenant_result", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_linkage_covenant_result_enterprise", ["enterprise_id"], unique=False
+            "ix_linkage_covenant_result_period", ["period", "covenant", "met"], unique=False
         )
-        batch_op.create_index("ix_linkage_covenant_result_period", ["period", "met"], unique=False)
 
     op.create_table(
         "linkage_reversal",
@@ -178,14 +179,13 @@ def downgrade() -> None:
     op.drop_table("linkage_reversal")
     with op.batch_alter_table("linkage_covenant_result", schema=None) as batch_op:
         batch_op.drop_index("ix_linkage_covenant_result_period")
-        batch_op.drop_index("ix_linkage_covenant_result_enterprise")
 
     op.drop_table("linkage_covenant_result")
     with op.batch_alter_table("linkage_action", schema=None) as batch_op:
+        batch_op.drop_index("ix_linkage_action_result")
         batch_op.drop_index("ix_linkage_action_enterprise")
-        batch_op.drop_index("ix_linkage_action_due")
+        batch_op.drop_index("ix_linkage_action_state")
         batch_op.drop_index("ix_linkage_action_contract")
-        batch_op.drop_index("ix_linkage_action_bank")
 
     op.drop_table("linkage_action")
     op.drop_table("linkage_cursor")
