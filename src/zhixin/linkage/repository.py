@@ -41,7 +41,7 @@ def cursor(session: Session, name: str) -> int | None:
 def set_cursor(session: Session, name: str, position: int) -> None:
     insert_if_absent(
         session,
-        LinkageCursor.__table__,
+        LinkageCursor,
         {"name": name, "position": position, "updated_at": utcnow()},
     )
     session.execute(
@@ -206,9 +206,9 @@ def _insert_new(session: Session, cols: dict[str, Any], source: Any) -> int:
             .on_conflict_do_nothing()
         )
     else:
-        stmt = insert(CovenantResult).from_select(list(cols), query)
+        stmt = insert(CovenantResult.__table__).from_select(list(cols), query)
         stmt = stmt.prefix_with("OR IGNORE" if dialect == "sqlite" else "IGNORE")
-    return int(session.execute(stmt).rowcount or 0)
+    return max(int(session.execute(stmt).rowcount or 0), 0)
 
 
 def _constants(rows: list[dict[str, Any]]) -> Any:
