@@ -173,6 +173,7 @@ def load_demo(
         result = DemoResult(True, summary.enterprises, summary.records, _logins(session))
     _demo_applications(factory)
     _demo_loans(factory, voucher_dir, voucher_max_bytes)
+    _demo_linkage(factory)
     return result
 
 
@@ -234,5 +235,22 @@ def _demo_loans(
                 store_dir=voucher_dir,
                 max_bytes=max_bytes,
             )
+    except ZhixinError:
+        return
+
+
+def _demo_linkage(factory: sessionmaker[Session]) -> None:
+    """A penalty imported for the first demo loan's enterprise, frozen by one linkage cycle,
+    and the last closed quarter's covenant check (the linkage sections and the bank's queue)."""
+    from zhixin.errors import ZhixinError
+    from zhixin.linkage import demo as linkage_demo
+
+    def uscc_of(enterprise_id: int) -> str | None:
+        with factory() as session:
+            ent = session.get(Enterprise, enterprise_id)
+            return ent.uscc if ent is not None else None
+
+    try:
+        linkage_demo.load(factory, uscc_of=uscc_of)
     except ZhixinError:
         return

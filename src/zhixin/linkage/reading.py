@@ -174,9 +174,8 @@ def queue(session: Session, *, actor: Principal) -> Queue:
     """A bank's freezes in force and its reversal requests (pending first)."""
     if actor.tenant_kind != TenantKind.bank or not actor.can(Permission.loan_read):
         raise Forbidden("只有银行可以查看冻结与解冻队列")
-    freezes = _actions(
-        session, list(repo.freezes_in_force(session, bank_tenant_id=actor.tenant_id))
-    )
+    mine = repo.freezes_in_force(session, bank_tenant_id=actor.tenant_id)
+    freezes = _actions(session, actor, list(mine))
     reqs = sorted(
         repo.reversals(session, bank_tenant_id=actor.tenant_id),
         key=lambda r: (r.status != "pending", -r.id),

@@ -76,6 +76,19 @@ def active_contracts_of(session: Session, enterprise_ids: Iterable[int]) -> list
     return found
 
 
+def active_contracts_all(session: Session, limit: int = 1000) -> list[ContractRef]:
+    """The first active contracts (the demo's, a small book's)."""
+    return [
+        _ref(c)
+        for c in session.scalars(
+            select(LoanContract)
+            .where(LoanContract.status == "active")
+            .order_by(LoanContract.id)
+            .limit(limit)
+        )
+    ]
+
+
 def contract_ids_of(session: Session, enterprise_id: int) -> list[int]:
     """Every contract of the enterprise (any status), newest first."""
     return list(
