@@ -190,9 +190,8 @@ def arrive(url: str, records: int, loans: int) -> datetime:
     firms = -(-loans // PER_ENTERPRISE)
     step = max(1, firms // records)
     with engine.connect() as conn:
-        base = (
-            int(conn.exec_driver_sql("SELECT min(enterprise_id) FROM loan_contract").scalar()) - 1
-        )
+        first = conn.exec_driver_sql("SELECT min(enterprise_id) FROM loan_contract").scalar()
+        base = int(first or 1) - 1
     known = datetime.now(UTC)
     with engine.begin() as conn:
         _chunks(

@@ -8,6 +8,7 @@ restored) and marks the original ``reversed``. Never commits.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -129,7 +130,7 @@ def _reverse(
     assert ref is not None
     kind = rules.REVERSAL_OF[a.kind]
     reason = f"撤销「{rules.ACTION_LABELS.get(a.kind, a.kind)}」（措施 #{a.id}）：{req.reason}"
-    common = {
+    common: dict[str, Any] = {
         "rule": a.rule,
         "record_id": a.record_id,
         "publication_id": a.publication_id,

@@ -30,6 +30,8 @@ from sqlalchemy.orm import Session
 from zhixin.kit.db import insert_if_absent, utcnow
 from zhixin.linkage.models import CovenantResult, LinkageAction, LinkageCursor, ReversalRequest
 
+RESULTS: Any = CovenantResult.__table__
+
 # -- cursors ------------------------------------------------------------------------------------
 
 
@@ -64,7 +66,7 @@ def insert_actions(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     stamp = rows[0]["created_at"]
     assert all(r["created_at"] == stamp for r in rows)
     before = int(session.scalar(select(func.max(LinkageAction.id))) or 0)
-    table = LinkageAction.__table__
+    table: Any = LinkageAction.__table__
     for k in range(0, len(rows), 1000):
         session.execute(insert(table), rows[k : k + 1000])
     ids = list(
@@ -206,9 +208,10 @@ def _insert_new(session: Session, cols: dict[str, Any], source: Any) -> int:
             .on_conflict_do_nothing()
         )
     else:
-        stmt = insert(CovenantResult.__table__).from_select(list(cols), query)
+        stmt = insert(RESULTS).from_select(list(cols), query)
         stmt = stmt.prefix_with("OR IGNORE" if dialect == "sqlite" else "IGNORE")
-    return max(int(session.execute(stmt).rowcount or 0), 0)
+    done: Any = session.execute(stmt)
+    return max(int(done.rowcount or 0), 0)
 
 
 def _constants(rows: list[dict[str, Any]]) -> Any:

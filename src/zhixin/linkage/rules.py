@@ -153,11 +153,16 @@ def share_of(*, drawn_fen: int, quality_fen: int) -> Decimal:
 
 
 class RecordFacts(Protocol):
-    kind: str
-    subtype: str | None
-    level: str | None
-    passed: bool | None
-    status: str | None
+    @property
+    def kind(self) -> str: ...
+    @property
+    def subtype(self) -> str | None: ...
+    @property
+    def level(self) -> str | None: ...
+    @property
+    def passed(self) -> bool | None: ...
+    @property
+    def status(self) -> str | None: ...
 
 
 def matches(trigger: RecordTrigger, r: RecordFacts) -> bool:

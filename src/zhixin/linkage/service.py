@@ -224,9 +224,9 @@ def run_cycle(session: Session, *, day: date | None = None, limit: int = 10_000)
     out.removals = len(removed)
     if removed:
         contracts = book.active_contracts_of(session, {r.enterprise_id for r in removed})
-        for r in removed:
+        for rm in removed:
             for c in contracts:
-                if c.enterprise_id != r.enterprise_id:
+                if c.enterprise_id != rm.enterprise_id:
                     continue
                 product = _product(session, c.product_version_id, cache)
                 if product is None or product.linkage is None:
@@ -238,9 +238,9 @@ def run_cycle(session: Session, *, day: date | None = None, limit: int = 10_000)
                         c,
                         "freeze",
                         f"{product.code}:linkage.freeze_on_whitelist_removal",
-                        rules.removal_reason(r.version),
-                        publication_id=r.publication_id,
-                        detail={"whitelist_version": r.version, "change_seq": r.seq},
+                        rules.removal_reason(rm.version),
+                        publication_id=rm.publication_id,
+                        detail={"whitelist_version": rm.version, "change_seq": rm.seq},
                     )
                 )
         repo.set_cursor(session, WHITELIST_CURSOR, removed[-1].seq)

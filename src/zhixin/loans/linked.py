@@ -116,7 +116,7 @@ def fen(column: object) -> object:
     return sql_cast(func.round(column * 100), BigInteger)  # type: ignore[operator]
 
 
-def contracts_select(product_version_id: int) -> Select[tuple[int, int, int]]:
+def contracts_select(product_version_id: int) -> Select[int, int, int]:
     """Active contracts of one product version: id, enterprise_id, bank_tenant_id."""
     return select(
         LoanContract.id.label("contract_id"),
@@ -127,7 +127,7 @@ def contracts_select(product_version_id: int) -> Select[tuple[int, int, int]]:
 
 def quality_use_select(
     product_version_id: int, *, period_end: date, purposes: Sequence[str]
-) -> Select[tuple[int, int, int, int, int, int]]:
+) -> Select[int, int, int, int, int, int]:
     """Set-based, per active contract of the version with money drawn by ``period_end``:
     contract_id, enterprise_id, bank_tenant_id, drawn_fen (Σ amounts of drawdowns disbursed on
     or before the day), quality_fen (Σ payments made by the end of that Beijing day whose

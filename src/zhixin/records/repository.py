@@ -202,7 +202,7 @@ def last_id(session: Session) -> int:
 
 def enterprises_with_select(
     *, kind: str, level_in: Sequence[str], start: date, end: date
-) -> Select[tuple[int]]:
+) -> Select[int]:
     """Enterprise ids with a record in force of ``kind`` (one of ``level_in``) dated in
     [start, end] (set-based: the linkage repository anti-joins it)."""
     stmt = select(QualityRecord.enterprise_id).where(

@@ -356,5 +356,5 @@ def last_record_id(session: Session) -> int:
 
 def enterprises_with_select(
     *, kind: str, level_in: Sequence[str], start: date, end: date
-) -> Select[tuple[int]]:
+) -> Select[int]:
     return repo.enterprises_with_select(kind=kind, level_in=level_in, start=start, end=end)
