@@ -59,20 +59,28 @@ def contract_ref(session: Session, contract_id: int) -> ContractRef | None:
     return _ref(c) if c is not None else None
 
 
+_REF_COLUMNS = (
+    LoanContract.id,
+    LoanContract.contract_no,
+    LoanContract.enterprise_id,
+    LoanContract.bank_tenant_id,
+    LoanContract.product_code,
+    LoanContract.product_version_id,
+)
+
+
 def active_contracts_of(session: Session, enterprise_ids: Iterable[int]) -> list[ContractRef]:
-    """The active contracts of these enterprises (chunked IN lists)."""
+    """The active contracts of these enterprises (chunked IN lists; columns, not objects)."""
     ids = sorted(set(enterprise_ids))
     found: list[ContractRef] = []
     for k in range(0, len(ids), 500):
-        found.extend(
-            _ref(c)
-            for c in session.scalars(
-                select(LoanContract).where(
-                    LoanContract.enterprise_id.in_(ids[k : k + 500]),
-                    LoanContract.status == "active",
-                )
+        rows = session.execute(
+            select(*_REF_COLUMNS).where(
+                LoanContract.enterprise_id.in_(ids[k : k + 500]),
+                LoanContract.status == "active",
             )
         )
+        found.extend(ContractRef(*row) for row in rows)
     return found
 
 
