@@ -140,6 +140,7 @@ def test_a_quarter_below_30_percent_steps_the_rate_up_from_the_next_period(
     with unit_of_work(factory) as s:
         done = service.check_covenants(s, "2026Q4", on=date(2027, 1, 5))
     assert done.breaches == 2  # the low loan: rate step-up and 贴息 withheld
+    assert done.results == 6  # 2 loans × (2 quality-use + no serious penalty)
     with unit_of_work(factory) as s:
         res = {
             (r.contract_id, r.covenant): r

@@ -210,7 +210,7 @@ def _insert_new(session: Session, cols: dict[str, Any], source: Any) -> int:
     else:
         stmt = insert(RESULTS).from_select(list(cols), query)
         stmt = stmt.prefix_with("OR IGNORE" if dialect == "sqlite" else "IGNORE")
-    done: Any = session.execute(stmt)
+    done: Any = session.execute(stmt.execution_options(preserve_rowcount=True))
     return max(int(done.rowcount or 0), 0)
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Select, bindparam, case, func, select, update
+from sqlalchemy import BigInteger, Select, case, func, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -222,17 +222,22 @@ def next_period_starts(
 
 
 def block_lines(session: Session, reasons: dict[int, str]) -> int:
-    """Hold the lines of these contracts (contract id → the reason shown on refusal)."""
+    """Hold the lines of these contracts (contract id → the reason shown on refusal): one
+    UPDATE per distinct reason (a reason names a trigger and a date, so many lines share it)
+    over chunks of contract ids."""
     if not reasons:
         return 0
-    stmt = (
-        update(LoanCreditLine)
-        .where(LoanCreditLine.contract_id == bindparam("cid"))
-        .values(blocked_reason=bindparam("why"))
-    )
-    session.connection().execute(
-        stmt, [{"cid": cid, "why": why[:500]} for cid, why in reasons.items()]
-    )
+    by_reason: dict[str, list[int]] = {}
+    for cid, why in reasons.items():
+        by_reason.setdefault(why[:500], []).append(cid)
+    for why, ids in by_reason.items():
+        for k in range(0, len(ids), 1000):
+            session.execute(
+                update(LoanCreditLine)
+                .where(LoanCreditLine.contract_id.in_(ids[k : k + 1000]))
+                .values(blocked_reason=why)
+                .execution_options(synchronize_session=False)
+            )
     session.expire_all()
     return len(reasons)
 
