@@ -44,6 +44,8 @@ from zhixin.home import views as home_views
 from zhixin.intake import endpoints as intake_api
 from zhixin.intake import views as intake_views
 from zhixin.kit.db import make_engine, make_sessionmaker, utcnow
+from zhixin.linkage import endpoints as linkage_api
+from zhixin.linkage import views as linkage_views
 from zhixin.loans import endpoints as loans_api
 from zhixin.loans import servicing_endpoints as loans_servicing_api
 from zhixin.loans import views as loans_views
@@ -150,6 +152,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (disputes_api.router, API),
     (demand_api.router, API),
     (support_api.router, API),
+    (linkage_api.router, API),
     (home_views.router, ""),
     (accounts_views.router, ""),
     (audit_views.router, ""),
@@ -172,6 +175,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (demand_views.router, ""),
     (reports_views.router, ""),
     (support_views.router, ""),
+    (linkage_views.router, ""),
 ]
 
 

@@ -31,6 +31,7 @@ CODES: dict[str, Code] = {
     "conflict": Code(409, "与当前状态冲突（如已被他人修改、重复提交、状态不允许）"),
     "payload_too_large": Code(413, "上传或请求内容超过上限"),
     "invalid": Code(422, "内容不符合业务规则"),
+    "line_frozen": Code(409, "授信额度已因质量联动冻结（message 说明原因），不能用信或支付"),
     "validation_failed": Code(422, "请求参数格式有误（detail 列出每个字段及原因）"),
     "out_of_range": Code(422, "数字或日期超出可处理的范围"),
     "rate_limited": Code(429, "登录尝试过于频繁，请按 Retry-After 等待后再试"),
@@ -124,6 +125,12 @@ class Invalid(ZhixinError):
 class Conflict(ZhixinError):
     status = 409
     code = "conflict"
+
+
+class LineFrozen(Conflict):
+    """409: the credit line is frozen by quality linkage; new drawdowns and payments refused."""
+
+    code = "line_frozen"
 
 
 class ServiceUnavailable(ZhixinError):

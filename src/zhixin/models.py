@@ -12,6 +12,7 @@ from zhixin.enterprises import models as enterprises_models
 from zhixin.evaluation import models as evaluation_models
 from zhixin.intake import models as intake_models
 from zhixin.kit.db import Base
+from zhixin.linkage import models as linkage_models
 from zhixin.loans import models as loans_models
 from zhixin.loans import servicing_models as loans_servicing_models
 from zhixin.lpr import models as lpr_models
@@ -37,6 +38,7 @@ __all__ = [
     "enterprises_models",
     "evaluation_models",
     "intake_models",
+    "linkage_models",
     "loans_models",
     "loans_servicing_models",
     "lpr_models",

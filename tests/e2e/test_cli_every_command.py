@@ -94,6 +94,7 @@ ARGS: dict[tuple[str, ...], list[str]] = {
     ("calendar", "deadline"): ["2026-12-29", "5"],
     ("loans", "renew"): ["1", "--by", "wang", "--on", "2026-01-05"],
     ("loans", "show"): ["1"],
+    ("covenants", "check"): ["--period", "2026Q4"],
     ("loans", "import-repayments"): ["{tmp}/e.csv", "--by", "wang"],
     ("demand", "import-ledger"): ["{tmp}/e.csv", "--by", "wang"],
     ("report", "daily"): ["--date", "2026-12-07", "--xlsx", "{tmp}/d.xlsx"],

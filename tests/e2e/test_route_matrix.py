@@ -91,6 +91,7 @@ READ_SUPPORT = frozenset(
 FILE_SUPPORT = frozenset({R.bank_officer})
 DECIDE_GUARANTEES = frozenset({R.guarantor})
 MANAGE_FUNDS = frozenset({R.finance_bureau})
+BANK_LOANS = frozenset({R.bank_officer, R.bank_approver})  # a bank's linkage queue
 
 MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/me"): ALL,
@@ -262,6 +263,12 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/support/subsidies/{subsidy_claim_id}/lines"): READ_SUPPORT,
     ("POST", "/api/v1/support/subsidies/{subsidy_claim_id}/approve"): MANAGE_FUNDS,
     ("POST", "/api/v1/support/subsidies/{subsidy_claim_id}/payment"): MANAGE_FUNDS,
+    ("GET", "/api/v1/linkage/loans/{contract_id}"): READ_LOANS,
+    ("GET", "/api/v1/linkage/enterprises/{enterprise_id}"): READ_LOANS,
+    ("GET", "/api/v1/linkage/queue"): BANK_LOANS,
+    ("POST", "/api/v1/linkage/actions/{action_id}/reversal"): MANAGE_LOANS,
+    ("POST", "/api/v1/linkage/reversals/{reversal_id}/approve"): APPROVE_LOANS,
+    ("POST", "/api/v1/linkage/reversals/{reversal_id}/reject"): APPROVE_LOANS,
 }
 PUBLIC: set[tuple[str, str]] = set()
 

@@ -16,6 +16,7 @@ from zhixin.applications import reading
 from zhixin.demo.loader import DEMO_PASSWORD, load_demo
 from zhixin.kit import clock
 from zhixin.kit.db import unit_of_work
+from zhixin.linkage.models import CovenantResult, LinkageAction
 from zhixin.loans import servicing_rules as rules
 from zhixin.loans.models import LoanContract, LoanDrawdown, LoanPayment, LoanVoucher
 from zhixin.loans.servicing_models import LoanRepayment
@@ -64,3 +65,11 @@ def test_the_demo_has_loans_with_payments_and_vouchers(
     rows = page.text.split('id="loan-list"', 1)[1]
     for label in ("正常", "关注", "次级", "可疑", "损失"):
         assert f"· {label}" in rows, label
+    # quality linkage: a penalty froze the first loan's line; the last quarter was checked
+    with unit_of_work(factory) as s:
+        (freeze,) = s.scalars(select(LinkageAction).where(LinkageAction.kind == "freeze")).all()
+        assert s.scalars(select(CovenantResult)).first() is not None
+    queue = client.get("/linkage").text
+    assert f'id="freeze-{freeze.id}"' in queue and "产品质量类行政处罚" in queue
+    loan = client.get(f"/loans/{freeze.contract_id}").text
+    assert 'id="line-blocked"' in loan and 'id="covenant-results"' in loan

@@ -17,6 +17,7 @@ from zhixin.cli import (  # noqa: F401 - registers commands
     data,
     demand,
     evaluation,
+    linkage,
     loans,
     loans_servicing,
     lpr,

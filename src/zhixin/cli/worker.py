@@ -18,8 +18,10 @@ def worker(
 ) -> None:
     """投递 Webhook 推送（发件箱）：签名、重试与投递记录；SIGINT/SIGTERM 时处理完当前批次后退出。
 
-    每分钟还把进程已退出的导入批次标记为“已中断”，并在每天 ZHIXIN_REPORT_DAILY_AT（北京时间，
-    默认 08:00）之后生成前一天的日晾晒，推送给融资协调专班（全部）和各银行（本行）。"""
+    每一轮先运行质量联动（新到的负面记录与白名单移出即冻结额度、里程碑记录解锁增信额度，
+    到期的利率调整生效）；每分钟还把进程已退出的导入批次标记为“已中断”，并在每天
+    ZHIXIN_REPORT_DAILY_AT（北京时间，默认 08:00）之后生成前一天的日晾晒，推送给融资协调专班
+    （全部）和各银行（本行）。"""
     from zhixin.intake import service as intake
     from zhixin.kit.db import unit_of_work
     from zhixin.reports import delivery
@@ -44,8 +46,21 @@ def worker(
         if made:
             out.print(f"已生成 {day} 的日晾晒并推送 {made} 份（专班与各银行）")
 
+    def linkage() -> None:
+        from zhixin.kit.db import unit_of_work
+        from zhixin.linkage import service as linkage_service
+
+        with unit_of_work(factory) as session:
+            done = linkage_service.run_cycle(session)
+        if done.freezes or done.unlocks or done.rate_cuts or done.rates_applied:
+            out.print(
+                f"质量联动：冻结 {done.freezes}，解锁 {done.unlocks}，降息 {done.rate_cuts}，"
+                f"利率调整生效 {done.rates_applied}"
+            )
+
     housekeeping()
     if once:
+        linkage()
         report(run_once(factory, config))
         return
     stop = threading.Event()
@@ -64,6 +79,7 @@ def worker(
         idle_seconds=idle,
         on_summary=report,
         housekeeping=housekeeping,
+        each_cycle=linkage,
     )
     out.print(f"已退出：共投递 {total.claimed} 次，成功 {total.delivered}")
 

@@ -179,6 +179,7 @@ def load_demo(
     _demo_demand(factory)
     _demo_reports(factory)
     _demo_support(factory)
+    _demo_linkage(factory)
     return result
 
 
@@ -285,5 +286,22 @@ def _demo_support(factory: sessionmaker[Session]) -> None:
             ids = book.contract_ids_of_bank(session, bank.id)
             if ids:
                 support_demo.load(session, contract_ids=ids)
+    except ZhixinError:
+        return
+
+
+def _demo_linkage(factory: sessionmaker[Session]) -> None:
+    """A penalty imported for the first demo loan's enterprise, frozen by one linkage cycle,
+    and the last closed quarter's covenant check (the linkage sections and the bank's queue)."""
+    from zhixin.errors import ZhixinError
+    from zhixin.linkage import demo as linkage_demo
+
+    def uscc_of(enterprise_id: int) -> str | None:
+        with factory() as session:
+            ent = session.get(Enterprise, enterprise_id)
+            return ent.uscc if ent is not None else None
+
+    try:
+        linkage_demo.load(factory, uscc_of=uscc_of)
     except ZhixinError:
         return

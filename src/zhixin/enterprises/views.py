@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.enterprises import service
+from zhixin.linkage import reading as linkage
 from zhixin.records import service as records
 from zhixin.records.kinds import RECORD_KINDS
 from zhixin.web.deps import DB, require
@@ -57,4 +58,7 @@ def detail_page(
         kinds=RECORD_KINDS,
         can_read=can_read,
         history=history,
+        lke=linkage.of_enterprise(db, actor=principal, enterprise_id=ent.id)
+        if principal.can(Permission.loan_read)
+        else None,
     )

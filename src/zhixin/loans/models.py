@@ -157,6 +157,9 @@ class LoanCreditLine(Base):
     expiry: Mapped[date] = mapped_column(Date)
     revolving: Mapped[bool] = mapped_column(Boolean, default=False)
     frozen_amount: Mapped[Decimal] = _money(default=ZERO)
+    # 质量联动冻结 (zhixin.linkage): while set, new drawdowns and payments are refused with this
+    # reason (error code ``line_frozen``); set and cleared only through the linkage service
+    blocked_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

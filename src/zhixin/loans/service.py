@@ -30,7 +30,7 @@ from zhixin.accounts.rules import TenantKind
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
 from zhixin.enterprises import service as enterprises
-from zhixin.errors import Conflict, Forbidden, Invalid, NotFound, ZhixinError
+from zhixin.errors import Conflict, Forbidden, Invalid, LineFrozen, NotFound, ZhixinError
 from zhixin.kit import clock
 from zhixin.kit.db import utcnow
 from zhixin.lending.dates import add_months
@@ -86,6 +86,11 @@ def _contract(session: Session, actor: Principal, contract_id: int) -> LoanContr
     if c is None or not _may_see(session, actor, c):
         raise NotFound(NOT_FOUND)
     return c
+
+
+def visible_contract(session: Session, *, actor: Principal, contract_id: int) -> LoanContract:
+    """The contract if the actor may see it (else 404/403 as for the book's own pages)."""
+    return _contract(session, actor, contract_id)
 
 
 def _for_customer(session: Session, actor: Principal, contract_id: int) -> LoanContract:
@@ -298,6 +303,12 @@ def _line(session: Session, c: LoanContract) -> LoanCreditLine:
     return line
 
 
+def _not_blocked(line: LoanCreditLine) -> None:
+    """质量联动冻结: while the linkage service holds the line, no new drawdown or payment."""
+    if line.blocked_reason:
+        raise LineFrozen(f"授信额度已冻结，不能用信或支付：{line.blocked_reason}")
+
+
 def set_frozen(
     session: Session, *, actor: Principal, contract_id: int, amount: Decimal, reason: str
 ) -> LoanCreditLine:
@@ -347,6 +358,7 @@ def request_drawdown(
     c = _for_customer(session, actor, contract_id)
     _active(c)
     line = _line(session, c)
+    _not_blocked(line)
     term = term_months or c.term_months
     if not 1 <= term <= c.term_months:
         raise Invalid(f"用信期限须在 1 至 {c.term_months} 个月之间（不超过合同期限）")
@@ -429,6 +441,7 @@ def approve_drawdown(
     except rules.Refused as exc:
         raise Forbidden(str(exc)) from exc
     line = _line(session, c)
+    _not_blocked(line)
     drawdowns = list(repo.drawdowns_of(session, [c.id]))
     try:
         rules.check_drawdown(
@@ -497,6 +510,7 @@ def disburse(
     _active(c)
     if d.status != "approved":
         raise Conflict("只有已审批的用信可以放款")
+    _not_blocked(_line(session, c))
     lpr_rate: Decimal | None = None
     lpr_on: date | None = None
     if c.rate_kind == "floating":
@@ -765,6 +779,7 @@ def make_payment(
     d = _drawdown(session, actor, drawdown_id)
     c = _for_customer(session, actor, d.contract_id)
     _active(c)
+    _not_blocked(_line(session, c))
     payee = repo.payee(session, payee_id) if payee_id is not None else None
     if payee is not None and payee.contract_id != c.id:
         payee = None

@@ -16,6 +16,7 @@ from zhixin.accounts.permissions import Permission, Principal
 from zhixin.errors import Invalid
 from zhixin.kit import clock
 from zhixin.kit.sheets import Book
+from zhixin.linkage import reading as linkage
 from zhixin.loans import rules, service, servicing
 from zhixin.loans.endpoints import amount_of, read_bounded
 from zhixin.loans.models import (
@@ -209,6 +210,7 @@ def loan_page(
         done=done[:40],
         repaid=repaid,
         today=clock.today(),
+        lk=linkage.of_loan(db, actor=principal, contract_id=contract_id),
     )
 
 

@@ -12,6 +12,7 @@ from zhixin.accounts.permissions import Permission, Principal
 from zhixin.accounts.rules import TenantKind
 from zhixin.consent import service as consents
 from zhixin.errors import NotFound
+from zhixin.linkage import reading as linkage
 from zhixin.portrait import service
 from zhixin.portrait.endpoints import pdf_response
 from zhixin.web.charts import Axis, radar_svg
@@ -55,7 +56,12 @@ def own_view(request: Request, db: Session, principal: Principal) -> Response:
             )
             if c.state == "active"
         ]
-    return render(request, "my_enterprise.html", p=p, radar=radar_of(p), consents=granted)
+    lke = (
+        linkage.of_enterprise(db, actor=principal, enterprise_id=principal.enterprise_id)
+        if principal.can(Permission.loan_read)
+        else None
+    )
+    return render(request, "my_enterprise.html", p=p, radar=radar_of(p), consents=granted, lke=lke)
 
 
 @router.get("/me", response_class=HTMLResponse)

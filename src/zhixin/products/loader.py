@@ -25,7 +25,7 @@ from zhixin.catalog import loader as catalogs
 from zhixin.catalog.schema import Catalog
 from zhixin.products.schema import ClassRef, Condition, Product
 from zhixin.products.terms import Method
-from zhixin.records.kinds import AWARD, TITLE
+from zhixin.records.kinds import AWARD, RECORD_KINDS, TITLE
 from zhixin.risk import spec as risk_specs
 
 DATA_PACKAGE = "zhixin.products.data"
@@ -189,6 +189,7 @@ class _Checker:
                 f"须按等级由高到低给出 {len(self.names)} 个违约概率（{'、'.join(self.names)}）",
             )
         self._risk_model()
+        self._linkage()
         return self.errors
 
     def _risk_model(self) -> None:
@@ -293,6 +294,30 @@ class _Checker:
             self.condition(d.when, f"pricing.discounts[{i}].when")
         if pr.floor is not None and pr.cap is not None and pr.floor > pr.cap:
             self.err("pricing.floor", "最低执行利率不能高于最高执行利率")
+
+    def _linkage(self) -> None:
+        """Covenant codes unique; triggers name record kinds (and their subtypes/levels) that
+        exist; a milestone's evidence names a defined milestone."""
+        self.unique([c.code for c in self.p.covenants], "covenants", "约定代码")
+        link = self.p.linkage
+        if link is None:
+            return
+        triggers = [(f"linkage.freeze_on[{i}]", t) for i, t in enumerate(link.freeze_on)]
+        triggers += [(f"linkage.milestones[{i}]", t) for i, t in enumerate(link.milestones)]
+        for at, t in triggers:
+            kind = RECORD_KINDS.get(t.record_kind)
+            if kind is None:
+                self.err(f"{at}.record_kind", f"未知的记录类别 '{t.record_kind}'")
+                continue
+            for name, values in (("subtype", t.subtype_in), ("level", t.level_in)):
+                field = next((f for f in kind.fields if f.column == name), None)
+                allowed = set(field.choices) if field is not None and field.choices else None
+                for v in values:
+                    if allowed is not None and v not in allowed:
+                        self.err(f"{at}.{name}_in", f"{kind.label}没有{name} '{v}'")
+        for i, m in enumerate(link.milestones):
+            if m.milestone not in self.milestones:
+                self.err(f"linkage.milestones[{i}].milestone", self._unknown_milestone(m.milestone))
 
     def _tranches(self) -> None:
         tranches = self.p.tranches

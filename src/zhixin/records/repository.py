@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Date, Integer, and_, bindparam, func, or_, select
+from sqlalchemy import Date, Integer, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from zhixin.enterprises.models import Enterprise
@@ -175,3 +175,42 @@ def pricing_counts(
         elif kind == "award" and subtype:
             awards.add(str(subtype))
     return PricingCounts(patents, frozenset(titles), frozenset(awards), penalties)
+
+
+# -- quality linkage after the loan (zhixin.linkage reads through records.service) -----------
+
+
+def arrived_after(
+    session: Session, *, after_id: int, kinds: Sequence[str], limit: int
+) -> Sequence[QualityRecord]:
+    """Rows in force written after ``after_id`` (id order), of these kinds."""
+    return session.scalars(
+        select(QualityRecord)
+        .where(
+            QualityRecord.id > after_id,
+            QualityRecord.kind.in_(list(kinds)),
+            QualityRecord.superseded_at.is_(None),
+        )
+        .order_by(QualityRecord.id)
+        .limit(limit)
+    ).all()
+
+
+def last_id(session: Session) -> int:
+    return int(session.scalar(select(func.max(QualityRecord.id))) or 0)
+
+
+def enterprises_with_select(
+    *, kind: str, level_in: Sequence[str], start: date, end: date
+) -> Select[int]:
+    """Enterprise ids with a record in force of ``kind`` (one of ``level_in``) dated in
+    [start, end] (set-based: the linkage repository anti-joins it)."""
+    stmt = select(QualityRecord.enterprise_id).where(
+        QualityRecord.kind == kind,
+        QualityRecord.superseded_at.is_(None),
+        QualityRecord.event_date >= start,
+        QualityRecord.event_date <= end,
+    )
+    if level_in:
+        stmt = stmt.where(QualityRecord.level.in_(list(level_in)))
+    return stmt

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from zhixin.accounts.permissions import Permission, Principal
@@ -302,3 +304,57 @@ def list_repairs(
 
 # What a product's conditions read from the records on a day: one indexed round trip.
 pricing_counts = repo.pricing_counts
+
+
+# -- quality linkage after the loan (system reads, no actor: the worker and the covenant check) --
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A record as the linkage worker reads it."""
+
+    id: int
+    enterprise_id: int
+    kind: str
+    subtype: str | None
+    level: str | None
+    passed: bool | None
+    status: str | None
+    ref: str | None
+    title: str | None
+    event_date: date | None
+    valid_from: date | None
+    known_at: datetime
+
+
+def arrivals(
+    session: Session, *, after_id: int, kinds: Sequence[str], limit: int = 5000
+) -> list[Arrival]:
+    """Records in force written after ``after_id``, of these kinds, in id order."""
+    return [
+        Arrival(
+            r.id,
+            r.enterprise_id,
+            r.kind,
+            r.subtype,
+            r.level,
+            r.passed,
+            r.status,
+            r.ref,
+            r.title,
+            r.event_date,
+            r.valid_from,
+            r.known_at,
+        )
+        for r in repo.arrived_after(session, after_id=after_id, kinds=kinds, limit=limit)
+    ]
+
+
+def last_record_id(session: Session) -> int:
+    return repo.last_id(session)
+
+
+def enterprises_with_select(
+    *, kind: str, level_in: Sequence[str], start: date, end: date
+) -> Select[int]:
+    return repo.enterprises_with_select(kind=kind, level_in=level_in, start=start, end=end)

@@ -39,6 +39,11 @@ EXTRA: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/v1/me/password"): ("rate_limited",),
     ("POST", "/api/v1/risk/score"): ("consent_required",),
     ("POST", "/api/v1/applications/{application_id}/checks/rerun"): ("consent_required",),
+    # a line frozen by quality linkage refuses new drawdowns and payments
+    ("POST", "/api/v1/loans/contracts/{contract_id}/drawdowns"): ("line_frozen",),
+    ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/approve"): ("line_frozen",),
+    ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/disburse"): ("line_frozen",),
+    ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/payments"): ("line_frozen",),
 }
 
 ERROR_SCHEMA: dict[str, Any] = {

@@ -254,6 +254,62 @@ def enqueue_publication(session: Session, *, publication: WhitelistPublication) 
     return added
 
 
+@dataclass(frozen=True)
+class Event:
+    """An event for one tenant's endpoints (a loan's bank: linkage events). ``key`` makes the
+    event id stable (receivers dedupe); the same key twice adds nothing."""
+
+    tenant_id: int
+    event_type: str
+    key: str
+    data: dict[str, object]
+
+
+def enqueue_events(session: Session, events: list[Event]) -> int:
+    """One outbox row per active endpoint of each event's tenant, in the caller's transaction."""
+    if not events:
+        return 0
+    by_tenant: dict[int, list[WebhookEndpoint]] = {}
+    for e in repo.active_endpoints(session):
+        by_tenant.setdefault(e.tenant_id, []).append(e)
+    if not by_tenant:
+        return 0
+    now = utcnow()
+    added = 0
+    for ev in events:
+        endpoints = by_tenant.get(ev.tenant_id, [])
+        if not endpoints:
+            continue
+        body = json.dumps(
+            {"type": ev.event_type, "timestamp": now.isoformat(), "data": ev.data},
+            ensure_ascii=False,
+            sort_keys=True,
+            separators=(",", ":"),
+            default=str,
+        )
+        for endpoint in endpoints:
+            eid = f"msg_{ev.key}_ep{endpoint.id}"[:64]
+            if repo.outbox_exists(session, endpoint_id=endpoint.id, event_id=eid):
+                continue
+            session.add(
+                WebhookOutbox(
+                    endpoint_id=endpoint.id,
+                    event_id=eid,
+                    event_type=ev.event_type,
+                    publication_id=None,
+                    body=body,
+                    status=rules.Status.pending,
+                    attempts=0,
+                    resends=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+            added += 1
+    session.flush()
+    return added
+
+
 def deliveries(
     session: Session, *, actor: Principal, endpoint_id: int, limit: int = 100
 ) -> list[DeliveryOut]:

@@ -120,11 +120,13 @@ def run_forever(
     on_summary: object = None,
     housekeeping: Callable[[], object] | None = None,
     housekeeping_seconds: float = 60.0,
+    each_cycle: Callable[[], object] | None = None,
 ) -> Summary:
     """Loop until ``stop`` is set (SIGINT/SIGTERM): the batch in hand finishes first.
 
     ``housekeeping`` (other periodic work of the worker process, e.g. marking abandoned imports)
-    runs at most every ``housekeeping_seconds``; its errors never end the loop."""
+    runs at most every ``housekeeping_seconds``; ``each_cycle`` (the quality-linkage cycle)
+    runs on every turn of the loop, before the batch; errors of either never end the loop."""
     total = Summary()
     last_chores = time.monotonic()
     while not stop.is_set():
@@ -132,6 +134,9 @@ def run_forever(
             last_chores = time.monotonic()
             with contextlib.suppress(Exception):
                 housekeeping()
+        if each_cycle is not None:
+            with contextlib.suppress(Exception):
+                each_cycle()
         try:
             summary = run_batch(factory, config)
         except Exception:  # a database hiccup must not end the loop: wait and try again

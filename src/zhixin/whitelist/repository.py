@@ -638,3 +638,42 @@ def standing(
         return None
     run_of = max(entry_runs) if entry_runs else int(run_id)
     return Standing(int(pub_id), int(version), run_of, entries)
+
+
+# -- quality linkage after the loan (zhixin.linkage reads through whitelist.service) ----------
+
+
+def removals_after(session: Session, *, seq: int, limit: int) -> Sequence[Any]:
+    """Removed changes after ``seq`` whose enterprise has no entry left in that publication
+    (off the whitelist altogether): seq, version, publication_id, enterprise_id, dimension."""
+    left = (
+        select(WhitelistEntry.enterprise_id)
+        .where(
+            WhitelistEntry.publication_id == WhitelistChange.publication_id,
+            WhitelistEntry.enterprise_id == WhitelistChange.enterprise_id,
+        )
+        .exists()
+    )
+    return session.execute(
+        select(
+            WhitelistChange.seq,
+            WhitelistChange.version,
+            WhitelistChange.publication_id,
+            WhitelistChange.enterprise_id,
+            WhitelistChange.dimension,
+        )
+        .where(WhitelistChange.seq > seq, WhitelistChange.change == "removed", ~left)
+        .order_by(WhitelistChange.seq)
+        .limit(limit)
+    ).all()
+
+
+def last_change_seq(session: Session) -> int:
+    return int(session.scalar(select(func.max(WhitelistChange.seq))) or 0)
+
+
+def listed_select(publication_id: int) -> Any:
+    """Enterprise ids with an entry in the publication (set-based)."""
+    return select(WhitelistEntry.enterprise_id).where(
+        WhitelistEntry.publication_id == publication_id
+    )

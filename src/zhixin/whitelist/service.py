@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -497,3 +498,37 @@ def radar(session: Session, *, actor: Principal, enterprise_id: int) -> RadarOut
 # The version of a catalog in force at a moment and the enterprise's entries in it: one round
 # trip (a quote reads it).
 standing = repo.standing
+
+
+# -- quality linkage after the loan (system reads, no actor) ----------------------------------
+
+
+@dataclass(frozen=True)
+class Removal:
+    """An enterprise taken off the whitelist by a published version."""
+
+    seq: int
+    version: int
+    publication_id: int
+    enterprise_id: int
+
+
+def removals_after(session: Session, *, seq: int, limit: int = 5000) -> list[Removal]:
+    """Removals (the enterprise has no entry left in the version) after change ``seq``."""
+    return [
+        Removal(int(r.seq), int(r.version), int(r.publication_id), int(r.enterprise_id))
+        for r in repo.removals_after(session, seq=seq, limit=limit)
+    ]
+
+
+def last_change_seq(session: Session) -> int:
+    return repo.last_change_seq(session)
+
+
+def listed_select(session: Session) -> tuple[int, Any] | None:
+    """(version, select of enterprise ids listed in it) for the latest published version;
+    None before any publication."""
+    pub = repo.latest_published(session)
+    if pub is None or pub.version is None:
+        return None
+    return pub.version, repo.listed_select(pub.id)
