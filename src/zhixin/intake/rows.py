@@ -313,7 +313,9 @@ def _plan(header_map: HeaderMap) -> _Plan:
     spec = get_spec(header_map.kind)
     present = dict(header_map.columns)
     fields = tuple((f, present.get(f.key, -1), _converter(spec.code, f)) for f in spec.fields[1:])
-    memos = tuple({} if f.type in _MEMO_TYPES else None for f, _, _ in fields)
+    memos: tuple[dict[str, _Outcome] | None, ...] = tuple(
+        {} if f.type in _MEMO_TYPES else None for f, _, _ in fields
+    )
     return _Plan(present.get("uscc", -1), fields, header_map.width, memos)
 
 
