@@ -129,7 +129,8 @@ def bulk_insert(
     On SQLite this is the import's hot path, and SQLAlchemy's generic per-row parameter
     handling costs twice what SQLite itself does; there the statement is compiled once and
     the columns' own bind processors (the ones SQLAlchemy would apply: JSON, dates, UTC
-    datetimes) are applied to plain tuples — once for ``common``, memoised for repeated dates.
+    datetimes) are applied before the values are taken as plain tuples — once for ``common``,
+    memoised for repeated dates and for the empty JSON object.
     Other backends take the ordinary Core path.
     """
     if not rows:
