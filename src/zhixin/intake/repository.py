@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, DateTime, Table, bindparam, func, insert, select, text, update
+from sqlalchemy import JSON, Date, DateTime, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from zhixin.enterprises.models import Enterprise, EnterpriseVersion
@@ -128,7 +129,8 @@ def bulk_insert(
     On SQLite this is the import's hot path, and SQLAlchemy's generic per-row parameter
     handling costs twice what SQLite itself does; there the statement is compiled once and
     the columns' own bind processors (the ones SQLAlchemy would apply: JSON, dates, UTC
-    datetimes) are applied to plain tuples — once for ``common``, memoised for repeated dates.
+    datetimes) are applied before the values are taken as plain tuples — once for ``common``,
+    memoised for repeated dates and for the empty JSON object.
     Other backends take the ordinary Core path.
     """
     if not rows:
@@ -143,26 +145,32 @@ def bulk_insert(
     compiled = insert(table).compile(dialect=dialect, column_keys=keys)
     order = list(compiled.positiontup or ())
     fixed: dict[str, Any] = {}
-    plan: list[tuple[str, Callable[[Any], Any] | None]] = []
+    plan: list[tuple[str, Callable[[Any], Any]]] = []
     for k in order:
         proc: Callable[[Any], Any] | None = (
             table.c[k].type.dialect_impl(dialect).bind_processor(dialect)
         )
         if k in common:
             fixed[k] = proc(common[k]) if proc else common[k]
-        elif proc is not None and table.c[k].type._type_affinity in _MEMO_TYPES:
+        elif proc is None:
+            continue
+        elif table.c[k].type._type_affinity in _MEMO_TYPES:
             plan.append((k, _memo(proc)))
+        elif table.c[k].type._type_affinity is JSON:
+            plan.append((k, _empty_memo(proc)))
         else:
             plan.append((k, proc))
-    pos = [order.index(k) for k, _ in plan]
-    template = [fixed.get(k) for k in order]
+    # each row: its dict with the shared values laid over it, the columns that have a bind
+    # processor processed, then the values taken in the statement's order (one C call)
+    take = itemgetter(*order)
     params = []
     for r in rows:
-        values = list(template)
-        for i, (k, proc) in zip(pos, plan, strict=True):
-            v = r[k]
-            values[i] = proc(v) if proc is not None and v is not None else v
-        params.append(tuple(values))
+        d = r | fixed
+        for k, proc in plan:
+            v = d[k]
+            if v is not None:
+                d[k] = proc(v)
+        params.append(take(d) if len(order) > 1 else (take(d),))
     conn.exec_driver_sql(compiled.string, params)
 
 
@@ -177,6 +185,16 @@ def _memo(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
         if out is seen:
             out = seen[value] = proc(value)
         return out
+
+    return process
+
+
+def _empty_memo(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A JSON column's processor, with the empty object (most records' ``extra``) done once."""
+    empty = proc({})
+
+    def process(value: Any) -> Any:
+        return empty if type(value) is dict and not value else proc(value)
 
     return process
 

@@ -289,11 +289,23 @@ def _converter(kind: str, f: Field) -> Converter:
 
 
 class _Plan(NamedTuple):
-    """How to read one header layout: (field, cell index or -1, converter) per non-USCC field."""
+    """How to read one header layout: (field, cell index or -1, converter) per non-USCC field,
+    and beside them one memo per field whose values repeat (see :func:`_outcome`)."""
 
     uscc_index: int
     fields: tuple[tuple[Field, int, Converter], ...]
     width: int
+    memos: tuple[dict[str, _Outcome] | None, ...]
+
+
+# A text cell's outcome: (cleaned text, value, the value's canonical text, error reason);
+# text "" for an empty cell, reason None for a good one.
+_Outcome = tuple[str, Any, str, str | None]
+# Choices, dates, years, money, numbers and flags repeat down a file (a status, an issuer, a
+# date): their text cells' outcomes are kept, a few thousand per field, so that each distinct
+# cell is cleaned and converted once. Free text (names, numbers of certificates) is not kept.
+MEMO_MAX = 4096
+_MEMO_TYPES = frozenset(FieldType) - {FieldType.text}
 
 
 @cache
@@ -301,7 +313,22 @@ def _plan(header_map: HeaderMap) -> _Plan:
     spec = get_spec(header_map.kind)
     present = dict(header_map.columns)
     fields = tuple((f, present.get(f.key, -1), _converter(spec.code, f)) for f in spec.fields[1:])
-    return _Plan(present.get("uscc", -1), fields, header_map.width)
+    memos: tuple[dict[str, _Outcome] | None, ...] = tuple(
+        {} if f.type in _MEMO_TYPES else None for f, _, _ in fields
+    )
+    return _Plan(present.get("uscc", -1), fields, header_map.width, memos)
+
+
+def _outcome(raw: object, conv: Converter) -> _Outcome:
+    """What a cell gives, converted by ``conv`` (its text cleaned first; never raises)."""
+    text = _text(raw)
+    if not text and not isinstance(raw, date):
+        return "", None, "", None
+    try:
+        value = conv(raw, text)
+    except ValueError as exc:
+        return text, None, "", str(exc)
+    return text, value, value if type(value) is str else _canonical(value), None
 
 
 @cache
@@ -402,9 +429,17 @@ def parse_row(
     parts: list[str] = [uscc_text]
     errors: list[RowError] = []
     blank = not uscc_text
-    for f, idx, conv in plan.fields:
+    for (f, idx, conv), memo in zip(plan.fields, plan.memos, strict=True):
         raw = cells[idx] if 0 <= idx < n else None
-        text = _text(raw)
+        if memo is not None and type(raw) is str:
+            got = memo.get(raw)
+            if got is None:
+                if len(memo) >= MEMO_MAX:
+                    memo.clear()
+                got = memo[raw] = _outcome(raw, conv)
+        else:
+            got = _outcome(raw, conv)
+        text, value, canon, reason = got
         if not text and not isinstance(raw, date):
             if f.required:
                 errors.append(RowError(line, f.header, "必填项不能为空"))
@@ -412,13 +447,11 @@ def parse_row(
             parts.append("")
             continue
         blank = False
-        try:
-            value = conv(raw, text)
-        except ValueError as exc:
-            errors.append(RowError(line, f.header, str(exc)))
+        if reason is not None:
+            errors.append(RowError(line, f.header, reason))
             continue
         values[f.key] = value
-        parts.append(value if type(value) is str else _canonical(value))
+        parts.append(canon)
     if blank:
         return None
     ok, uscc = _check_uscc(uscc_text)

@@ -275,7 +275,8 @@ def _score(
     m = product.risk_model
     if m is None:
         return None, []
-    if not risk.has_champion(session, m.code):
+    champion = risk.champion_ref(session, m.code)
+    if champion is None:
         return None, [NO_CHAMPION_NOTE.format(code=m.code)]
     if isinstance(actor, SystemActor) or not actor.can(Permission.risk_score):
         return None, [NOT_SCORED_NOTE]
@@ -296,7 +297,7 @@ def _score(
     gathered = scoring.features_of(
         session, actor=actor, enterprise_id=facts.enterprise_id, as_of=facts.on, quality=quality
     )
-    result = risk.model_pd(session, model_code=m.code, features=gathered.values)
+    result = risk.model_pd(session, model_code=m.code, features=gathered.values, champion=champion)
     return (
         RiskModelOut(
             code=result.model_code,

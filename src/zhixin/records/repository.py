@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import Date, Integer, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
@@ -29,6 +30,34 @@ def of_enterprise(
     return session.scalars(
         stmt.order_by(QualityRecord.kind, QualityRecord.natural_key, QualityRecord.version)
     ).all()
+
+
+# the fields a score reads from an enterprise's current records (risk.features.RecordLike),
+# built once, bound per call: plain columns, not entities
+_CURRENT_FACTS = select(
+    QualityRecord.kind,
+    QualityRecord.subtype,
+    QualityRecord.status,
+    QualityRecord.event_date,
+    QualityRecord.valid_from,
+    QualityRecord.valid_to,
+    QualityRecord.repaired_on,
+).where(QualityRecord.enterprise_id == bindparam("eid"), QualityRecord.superseded_at.is_(None))
+
+
+class FactRow(NamedTuple):
+    kind: str
+    subtype: str | None
+    status: str | None
+    event_date: date | None
+    valid_from: date | None
+    valid_to: date | None
+    repaired_on: date | None
+
+
+def current_facts(session: Session, enterprise_id: int) -> list[FactRow]:
+    """Those fields of every current record of the enterprise, in no particular order."""
+    return [FactRow(*r) for r in session.execute(_CURRENT_FACTS, {"eid": enterprise_id})]
 
 
 def versions(session: Session, kind: str, natural_key: str) -> Sequence[QualityRecord]:

@@ -106,6 +106,23 @@ def records_of(
     return rows
 
 
+def readable_facts(
+    session: Session, *, actor: Principal, enterprise_id: int
+) -> Sequence[repo.FactRow] | None:
+    """The fields of the enterprise's current records that a score reads (kind, subtype,
+    status, event_date, valid_from, valid_to, repaired_on, by name), or None when the actor
+    may not read them (:func:`may_read`: no consent, not visible, no ``record:read``).
+
+    What :func:`records_of` hands out, for a reader that has already fetched the enterprise
+    itself (so a missing one has answered 404): one consent check instead of two, plain rows
+    instead of entities, and the same access-log entry (``record.read`` with the row count)."""
+    if not may_read(session, actor=actor, enterprise_id=enterprise_id):
+        return None
+    rows = repo.current_facts(session, enterprise_id)
+    _audit_read(session, actor, enterprise_id, len(rows), what="records")
+    return rows
+
+
 def get(session: Session, *, actor: Principal, record_id: int) -> QualityRecord:
     """One record the actor may read (404 otherwise); not an access-log entry by itself: the
     caller hands out at most a reference to it."""

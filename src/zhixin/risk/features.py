@@ -63,7 +63,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 MONTHS = 12
 
@@ -129,8 +129,11 @@ FEATURES: dict[str, FeatureInfo] = {
 # -- inputs ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BankLine:
+# named tuples, not dataclasses: a score reads hundreds of bank lines, and the database's rows
+# (the same fields in the same order) are handed over as they come
+
+
+class BankLine(NamedTuple):
     """One booked bank-statement line: positive = inflow, negative = outflow (yuan)."""
 
     booked_on: date
@@ -138,15 +141,13 @@ class BankLine:
     counterparty: str
 
 
-@dataclass(frozen=True)
-class InvoiceMonth:
+class InvoiceMonth(NamedTuple):
     month: date  # any day of the month; the month is what counts
     invoiced: Decimal  # 开票金额 (yuan, before tax)
     tax_paid: Decimal  # 实缴税额 (yuan)
 
 
-@dataclass(frozen=True)
-class FinancialYear:
+class FinancialYear(NamedTuple):
     year: int
     revenue: Decimal
     net_profit: Decimal
@@ -228,21 +229,26 @@ def _monthly(pairs: Iterable[tuple[date, Decimal]], first: int, last: int) -> li
 
 
 def cash_flow_features(lines: Iterable[BankLine], as_of: date) -> dict[str, float | None]:
+    """One pass over the lines, in their order: every total adds the same amounts in the same
+    order as a sum per month and per counterparty would (the floats are the same)."""
     first, last = window(as_of)
-    lines = list(lines)
-    inflows = [(ln.booked_on, ln.amount) for ln in lines if ln.amount > 0]
-    now = _monthly(inflows, first, last)
-    before = _monthly(inflows, first - MONTHS, first - 1)
-    total = sum(now)
-    outflow = -sum(
-        float(ln.amount)
-        for ln in lines
-        if ln.amount < 0 and first <= month_index(ln.booked_on) <= last
-    )
+    start = first - MONTHS
+    now, before = [0.0] * MONTHS, [0.0] * MONTHS
+    outflows: list[float] = []
     by_party: dict[str, float] = defaultdict(float)
-    for ln in lines:
-        if ln.amount > 0 and first <= month_index(ln.booked_on) <= last:
-            by_party[ln.counterparty] += float(ln.amount)
+    for booked_on, amount, counterparty in lines:
+        i = booked_on.year * 12 + booked_on.month - 1
+        if amount > 0:
+            if first <= i <= last:
+                f = float(amount)
+                now[i - first] += f
+                by_party[counterparty] += f
+            elif start <= i < first:
+                before[i - start] += float(amount)
+        elif amount < 0 and first <= i <= last:
+            outflows.append(float(amount))
+    total = sum(now)
+    outflow = -sum(outflows)
     shares = [v / total for v in by_party.values()] if total else []
     previous = sum(before)
     return {

@@ -429,19 +429,47 @@ def champion(session: Session, code: str) -> tuple[RiskModel, Card] | None:
     return model, card_of(model)
 
 
+@dataclass(frozen=True)
+class ChampionRef:
+    """Which version of a model is in use, as one indexed query found it (for :func:`model_pd`
+    in the same transaction, so that a quote asks once)."""
+
+    model_id: int
+    version: int
+    created_at: datetime
+
+
 def has_champion(session: Session, code: str) -> bool:
     """For other domains' services: whether ``code`` has a version in use (one indexed query)."""
     return repo.champion_id(session, code) is not None
 
 
-def model_pd(session: Session, *, model_code: str, features: Mapping[str, Any]) -> ModelPd:
+def champion_ref(session: Session, code: str) -> ChampionRef | None:
+    """:func:`has_champion`, keeping what it found for :func:`model_pd`."""
+    found = repo.champion_id(session, code)
+    return None if found is None else ChampionRef(*found)
+
+
+def model_pd(
+    session: Session,
+    *,
+    model_code: str,
+    features: Mapping[str, Any],
+    champion: ChampionRef | None = None,
+) -> ModelPd:
     """Score ``features`` (keyed by feature code, as :func:`risk.scoring.features_of` returns
     them) with the champion of ``model_code``. Raises ``Invalid`` when the code has no champion.
+    ``champion``: what :func:`champion_ref` found for ``model_code`` earlier in this
+    transaction (not asked again).
 
     For an expert card the features are mapped to its indicators first. The caller has already
     decided the principal may price this enterprise (a quote), so no permission is checked here.
     """
-    found = repo.champion_id(session, model_code)
+    found = (
+        repo.champion_id(session, model_code)
+        if champion is None
+        else (champion.model_id, champion.version, champion.created_at)
+    )
     if found is None:
         raise Invalid(
             f"模型“{model_code}”没有在用版本：须先训练并经另一人批准上线",
