@@ -41,7 +41,7 @@ def grant_form(
     enterprise_id: int,
     db: DB,
     principal: Manager,
-    tenant_id: Annotated[int, Form()],
+    tenant_id: Annotated[int, Form(title="银行")],
     scope: Annotated[str, Form(max_length=32)] = "records",
     expires_on: Annotated[date | None, Form()] = None,
 ) -> Response:

@@ -85,6 +85,8 @@ def _money(text: str, unit: Decimal, what: str) -> Decimal | None:
         raise Invalid(f"{what}不是数字：{text}") from None
     if not value.is_finite():
         raise Invalid(f"{what}不是数字：{text}")
+    if value.adjusted() >= 15:  # a thousand trillion 元: no loan, and past what a column holds
+        raise Invalid(f"{what}数字位数过多：{text}")
     return value.quantize(Decimal("0.01"))
 
 

@@ -17,6 +17,7 @@ from zhixin.audit.rules import action_label
 from zhixin.kit import clock
 from zhixin.kit.divisions import industry_name, region_name
 from zhixin.kit.text import mask
+from zhixin.web import forms
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 STATIC = Path(__file__).parent / "static"  # served at /static by the app (zhixin.app)
@@ -73,4 +74,12 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     context.setdefault("principal", principal)
     context.setdefault("csrf_token", getattr(request.state, "csrf_token", ""))
     context.setdefault("demo", request.app.state.settings.is_demo)
-    return TEMPLATES.TemplateResponse(request, name, context, status_code=status_code)
+    drawn = TEMPLATES.TemplateResponse(request, name, context, status_code=status_code)
+    failure = forms.pending(request)
+    if failure is None:
+        return drawn
+    # a form of this page failed a moment ago: the page again, the form refilled (web.forms)
+    html = bytes(drawn.body).decode()
+    response = HTMLResponse(forms.refill(html, failure), status_code=422)
+    forms.forget(response)
+    return response
