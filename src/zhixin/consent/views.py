@@ -66,9 +66,9 @@ def revoke_form(
     confirm: Annotated[str, Form()] = "",
 ) -> Response:
     if confirm != "yes":  # revoking asks first: what it means, then 确认撤销 (no script needed)
-        consent = service.own_consent(db, actor=principal, consent_id=consent_id)
-        back = "/me" if next == "me" else f"/enterprises/{consent.enterprise_id}/consents"
-        return render(request, "consent_revoke.html", c=consent, next=next, back=back)
+        shown = service.own_consent(db, actor=principal, consent_id=consent_id)
+        back = "/me" if next == "me" else f"/enterprises/{shown.enterprise_id}/consents"
+        return render(request, "consent_revoke.html", c=shown, next=next, back=back)
     consent = service.revoke(db, actor=principal, consent_id=consent_id)
     target = "/me" if next == "me" else f"/enterprises/{consent.enterprise_id}/consents"
     return RedirectResponse(target, status_code=303)
