@@ -378,6 +378,12 @@ def get_publication(
     return pub
 
 
+def in_force(session: Session, *, actor: Principal) -> WhitelistPublication | None:
+    """The version in force (the latest published), what a draft is reviewed against."""
+    _require(actor, Permission.whitelist_read, Permission.whitelist_draft)
+    return repo.latest_published(session)
+
+
 def get_version(session: Session, *, actor: Principal, version: int) -> WhitelistPublication:
     _require(actor, Permission.whitelist_read)
     pub = repo.publication_by_version(session, version)
