@@ -110,6 +110,7 @@ def to_out(
         reject_labels=[rules.REJECT_REASONS.get(c, c) for c in app.reject_codes or []],
         reject_note=app.reject_note,
         resubmission_of_id=app.resubmission_of_id,
+        eligible=(app.terms or {}).get("eligible"),
     )
 
 

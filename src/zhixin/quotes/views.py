@@ -14,8 +14,10 @@ from pydantic import ValidationError
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.accounts.rules import TenantKind
-from zhixin.errors import Conflict, Invalid, NotFound
+from zhixin.errors import Conflict, Invalid, NotFound, ZhixinError
 from zhixin.kit import clock
+from zhixin.products import rules as product_rules
+from zhixin.products import service as products
 from zhixin.products.terms import CollateralKind, Method
 from zhixin.quotes import export, service
 from zhixin.quotes.schemas import QuoteIn, input_problems
@@ -38,6 +40,7 @@ def _form_page(
     values: Mapping[str, object],
     error: str | None = None,
     status_code: int = 200,
+    unit_question: Mapping[str, object] | None = None,
 ) -> Response:
     own = principal.tenant_kind == TenantKind.enterprise
     fixed = None
@@ -54,6 +57,7 @@ def _form_page(
         fixed=fixed,
         values=values,
         error=error,
+        unit_question=unit_question,
         today=clock.today().isoformat(),
     )
 
@@ -111,6 +115,11 @@ def create_quote(
     submitted: Annotated[Submitted, Depends(_submitted)],
 ) -> Response:
     values = submitted.values
+    question = _unit_question(db, values)
+    if question is not None:  # "您是否输入的是元？" before the quote is made
+        return _form_page(
+            request, db, principal, values=values, unit_question=question, status_code=422
+        )
     try:
         body = _body_of(values, submitted.milestones, principal)
         enterprise_id = service.resolve_enterprise(
@@ -128,6 +137,31 @@ def create_quote(
             request, db, principal, values=values, error=exc.message, status_code=exc.status
         )
     return RedirectResponse(f"/quotes/{out.id}", status_code=303)
+
+
+def _unit_question(db: DB, values: dict[str, str]) -> dict[str, object] | None:
+    """The question when the amount typed in 万元 is implausible for the product (answered by
+    ``unit_answer``: "yuan" switches the unit to 元, "wan" keeps it), else None."""
+    answer = values.pop("unit_answer", "")
+    if answer == "yuan":
+        values["unit"] = "yuan"
+    if answer or values.get("unit", "wan") != "wan":
+        return None
+    try:
+        amount = _money(values.get("amount", ""), WAN, "申请金额")
+        if amount is None:
+            return None
+        _row, product = products.current(db, values.get("product", ""))
+    except ZhixinError:  # the quote itself says what is wrong
+        return None
+    if not product_rules.looks_like_yuan(amount, product.amount.max):
+        return None
+    return {
+        "typed": amount / WAN,
+        "as_yuan": amount / WAN / WAN,
+        "max": product.amount.max / WAN,
+        "product": product.name,
+    }
 
 
 def _body_of(values: dict[str, str], milestones: list[str], principal: Principal) -> QuoteIn:
