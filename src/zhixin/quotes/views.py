@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from zhixin.accounts import service as accounts
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.accounts.rules import TenantKind
 from zhixin.errors import Conflict, Invalid, NotFound, ZhixinError
@@ -46,11 +47,14 @@ def _form_page(
     fixed = None
     if own and principal.enterprise_id is not None:
         fixed = service.enterprise_brief(db, enterprise_id=principal.enterprise_id)
+    choices = service.product_choices(db)
+    chosen = next((p for p in choices if p.code == values.get("product")), None)
     return render(
         request,
         "quote_new.html",
         status_code=status_code,
-        products=service.product_choices(db),
+        products=choices,
+        chosen=chosen,
         methods=list(Method),
         collateral_kinds=list(CollateralKind),
         collateral_rows=COLLATERAL_ROWS,
@@ -71,6 +75,9 @@ def new_quote(
     uscc: str = "",
     enterprise_id: int | None = None,
 ) -> Response:
+    if not product and principal.tenant_kind == TenantKind.bank:  # the officer's own bank's
+        own = accounts.tenant_code(db, principal.tenant_id)
+        product = next((p.code for p in service.product_choices(db) if p.bank_code == own), "")
     values: dict[str, object] = {"product": product, "uscc": uscc, "unit": "wan", "term": 12}
     if enterprise_id is not None and principal.tenant_kind != TenantKind.enterprise:
         brief = service.enterprise_brief(db, enterprise_id=enterprise_id)

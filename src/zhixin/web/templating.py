@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from zhixin.accounts.permissions import Permission
 from zhixin.accounts.rules import ROLE_LABELS
@@ -39,6 +40,26 @@ def _yuan(value: Decimal | None) -> str:
     return f"{value:,.2f} 元"
 
 
+def _pct(value: Decimal | float | None) -> str:
+    """A rate in percent as people write it: 5.10%, 4.125% (two decimals at least, more only
+    where the rate has them; the exact value is kept by the API)."""
+    if value is None:
+        return ""
+    d = Decimal(str(value))
+    shown = d.quantize(Decimal("0.01")) if d == d.quantize(Decimal("0.01")) else d.normalize()
+    return f"{shown}%"
+
+
+def _wan(value: Decimal | None) -> Markup:
+    """An amount in 万元, the exact 元 on hover (title): amounts read the same on every page."""
+    if value is None:
+        return Markup("")
+    wan = (value / Decimal(10000)).quantize(Decimal("0.01"))
+    return Markup('<span class="money" title="{} 元">{} 万元</span>').format(
+        f"{value:,.2f}", f"{wan:,}"
+    )
+
+
 # 企业规模 in the order people read them (大/中/小/微)
 SIZE_NAMES = {"大": "大型", "中": "中型", "小": "小型", "微": "微型"}
 _ROMAN = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ"}
@@ -59,6 +80,8 @@ TEMPLATES.env.filters.update(
     dt=_dt,
     d=_d,
     yuan=_yuan,
+    wan=_wan,
+    pct=_pct,
     mask=mask,
     region=region_name,
     industry=industry_name,
