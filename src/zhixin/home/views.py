@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from zhixin.accounts.permissions import Permission
 from zhixin.accounts.rules import TenantKind
 from zhixin.enterprises import service as enterprises
-from zhixin.home import todo
+from zhixin.home import notices, todo
 from zhixin.web.deps import DB, OptionalPrincipal
 from zhixin.web.templating import render
 
@@ -32,6 +32,7 @@ def home(request: Request, db: DB, principal: OptionalPrincipal) -> Response:
         "home.html",
         enterprise_count=enterprises.count(db),
         todos=todo.todos(db, principal),
+        notice=notices.whitelist_notice(db, principal),
     )
 
 

@@ -133,6 +133,11 @@ def publication_page(
         pub=pub,
         base=base,
         review_diff=review_diff,
+        fetches=(
+            service.fetches(db, actor=principal, pub=pub)
+            if pub.version is not None and principal.can(Permission.whitelist_draft)
+            else None
+        ),
         changes=rules.CHANGE_NAMES,
         stats=stats,
         totals=reports.totals(stats),
