@@ -43,7 +43,7 @@ def post_from(client: TestClient, page: str, action: str, data: dict[str, str]) 
     assert again.status_code == 422, again.text
     assert DEAD_END not in again.text
     assert forms.COOKIE not in client.cookies  # shown once
-    return again.text
+    return str(again.text)
 
 
 def errors_beside(page: str) -> dict[str | None, str]:
