@@ -126,7 +126,13 @@ def test_consent_pages_grant_and_revoke(app: FastAPI, factory: sessionmaker[Sess
         assert [x["state"] for x in listed] == ["active"]
         home = c.get("/")
         assert 'id="my-consents"' in home.text and "撤销授权" in home.text
-        resp = c.post(
+        asked = c.post(
             f"/consents/{listed[0]['id']}/revoke", data={"csrf_token": csrf, "next": "me"}
+        )  # revoking asks first; nothing is revoked yet
+        assert asked.status_code == 200 and "确认撤销" in asked.text
+        assert c.get(f"/api/v1/enterprises/{firm}/consents").json()[0]["state"] == "active"
+        resp = c.post(
+            f"/consents/{listed[0]['id']}/revoke",
+            data={"csrf_token": csrf, "next": "me", "confirm": "yes"},
         )
         assert resp.status_code == 200 and "尚未授权任何银行" in resp.text

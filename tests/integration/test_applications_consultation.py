@@ -42,7 +42,15 @@ def refuse(w: World, app_id: int, day: date, officer: str, approver: str, codes:
     run(w, Action.accept, officer, app_id, on=day)
     run(w, Action.start_review, officer, app_id, on=day)
     attest_all(w, app_id, officer, day)
-    run(w, Action.submit_for_approval, officer, app_id, recommendation="reject", on=day)
+    run(
+        w,
+        Action.submit_for_approval,
+        officer,
+        app_id,
+        recommendation="reject",
+        note="经营现金流不足以覆盖还款",
+        on=day,
+    )
     run(
         w,
         Action.reject,
@@ -57,6 +65,18 @@ def refuse(w: World, app_id: int, day: date, officer: str, approver: str, codes:
 def queue(w: World, user: str = "taskforce"):  # type: ignore[no-untyped-def]
     with unit_of_work(w.factory) as s:
         return consultation.queue(s, actor=w.who(user))
+
+
+def test_a_recommendation_to_refuse_needs_a_written_reason(world: World) -> None:
+    day = date(2025, 3, 3)
+    app_id = submit(world, "owner-b", day, form("zhuanjingtexin-edai", "2000000.00"))
+    run(world, Action.accept, "icbc-officer", app_id, on=day)
+    run(world, Action.start_review, "icbc-officer", app_id, on=day)
+    attest_all(world, app_id, "icbc-officer", day)
+    with pytest.raises(Invalid, match="建议拒绝须在审查说明中写明理由"):
+        run(world, Action.submit_for_approval, "icbc-officer", app_id, recommendation="reject")
+    run(world, Action.submit_for_approval, "icbc-officer", app_id, recommendation="approve")
+    assert detail(world, "owner-b", app_id).state == "pending_approval"
 
 
 def test_a_refusal_is_planned_resubmitted_approved_and_resolved(world: World) -> None:

@@ -148,3 +148,20 @@ def test_good_urls() -> None:
     assert (t.scheme, t.host, t.port) == ("https", "bank.example.com", 443)
     t = rules.check_url("http://127.0.0.1:8080/h", allow_loopback=True)
     assert (t.scheme, t.host, t.port) == ("http", "127.0.0.1", 8080)
+
+
+def test_a_receiver_using_the_standard_webhooks_library_verifies_the_platforms_signature() -> None:
+    import json
+    import time
+
+    import standardwebhooks
+
+    from zhixin.webhooks import rules as r
+
+    secret = r.new_secret()
+    body = json.dumps({"事件": "whitelist.published", "版本": 2}, ensure_ascii=False).encode()
+    headers = r.headers_for([secret], msg_id="msg_1", timestamp=int(time.time()), body=body)
+    assert standardwebhooks.Webhook(secret).verify(body, headers) == {
+        "事件": "whitelist.published",
+        "版本": 2,
+    }

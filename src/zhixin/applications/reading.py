@@ -110,7 +110,28 @@ def to_out(
         reject_labels=[rules.REJECT_REASONS.get(c, c) for c in app.reject_codes or []],
         reject_note=app.reject_note,
         resubmission_of_id=app.resubmission_of_id,
+        eligible=(app.terms or {}).get("eligible"),
     )
+
+
+def mark_revoked(
+    session: Session, apps: Sequence[Application], items: Sequence[ApplicationOut]
+) -> None:
+    """Each open application whose enterprise revoked its grant to the application's bank (and
+    granted none since) carries the revocation: the queue and the page show it on every one,
+    whichever way the application was authorised (issue 21 item 9)."""
+    open_states = {s.value for s in rules.OPEN}
+    by_bank: dict[int, list[int]] = {}
+    for app in apps:
+        if app.state in open_states:
+            by_bank.setdefault(app.bank_tenant_id, []).append(app.enterprise_id)
+    revoked = {
+        bank: consents.revoked_without_grant(session, bank, firms)
+        for bank, firms in by_bank.items()
+    }
+    for app, item in zip(apps, items, strict=True):
+        if app.state in open_states:
+            item.consent_revoked_at = revoked[app.bank_tenant_id].get(app.enterprise_id)
 
 
 def queue(
@@ -173,6 +194,7 @@ def _queue(
     calendar = workdays.calendar(session)
     names = repo.enterprise_names(session, [a.enterprise_id for a in rows])
     items = [to_out(a, names, day, calendar) for a in rows]
+    mark_revoked(session, rows, items)
     if overdue_only:
         items = [i for i in items if i.overdue]
     items.sort(
@@ -219,6 +241,7 @@ def _detail(
 ) -> ApplicationDetail:
     names = repo.enterprise_names(session, [app.enterprise_id])
     base = to_out(app, names, day, workdays.calendar(session))
+    mark_revoked(session, [app], [base])
     check_rows = repo.checks(session, app.id)
     users = repo.user_names(session, [c.decided_by_id for c in check_rows if c.decided_by_id])
     checks = [

@@ -76,16 +76,14 @@ def state_counts(
 
 def open_for_product(
     session: Session, enterprise_id: int, product_code: str, states: Sequence[str]
-) -> Application | None:
+) -> Sequence[Application]:
     return session.scalars(
-        select(Application)
-        .where(
+        select(Application).where(
             Application.enterprise_id == enterprise_id,
             Application.product_code == product_code,
             Application.state.in_(list(states)),
         )
-        .limit(1)
-    ).first()
+    ).all()
 
 
 def resubmissions_of(session: Session, application_id: int) -> Sequence[Application]:

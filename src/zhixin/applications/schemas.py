@@ -205,6 +205,13 @@ class ApplicationOut(BaseModel):
     reject_labels: list[str]
     reject_note: str | None
     resubmission_of_id: int | None
+    eligible: bool | None = Field(
+        default=None, description="提交时的测算是否符合产品准入条件（不符合的在队列中标出）"
+    )
+    consent_revoked_at: datetime | None = Field(
+        default=None,
+        description="在办申请：企业撤销对该银行授权的时间（此后未重新授权）；否则为空",
+    )
 
 
 class ConsentStandingOut(BaseModel):

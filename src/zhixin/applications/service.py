@@ -257,7 +257,17 @@ def submit(
         if form.resubmission_of is not None
         else None
     )
-    dup = repo.open_for_product(session, enterprise_id, product.code, [s.value for s in rules.OPEN])
+    # an open application the product refused (ineligible) does not block a corrected one
+    dup = next(
+        (
+            a
+            for a in repo.open_for_product(
+                session, enterprise_id, product.code, [s.value for s in rules.OPEN]
+            )
+            if (a.terms or {}).get("eligible") is not False
+        ),
+        None,
+    )
     if dup is not None:
         raise Conflict(f"该企业已有一笔「{product.name}」的在办申请（#{dup.id}），请勿重复申请")
     mode, consent_id, consent_until = _consent(session, actor, enterprise_id, bank.id, form, day)

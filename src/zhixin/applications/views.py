@@ -28,6 +28,7 @@ from zhixin.errors import Conflict, Invalid, NotFound, ZhixinError
 from zhixin.evaluation import service as evaluation
 from zhixin.kit import clock, validation
 from zhixin.loans import service as loans
+from zhixin.products import rules as product_rules
 from zhixin.products import service as products
 from zhixin.products.terms import Method
 from zhixin.web.deps import DB, require
@@ -88,6 +89,7 @@ def _form(
     values: dict[str, Any],
     error: str | None = None,
     status_code: int = 200,
+    unit_question: dict[str, Any] | None = None,
 ) -> Response:
     today = clock.today()
     return render(
@@ -105,6 +107,7 @@ def _form(
         by_officer=principal.tenant_kind == TenantKind.bank,
         values=values,
         error=error,
+        unit_question=unit_question,
     )
 
 
@@ -216,11 +219,50 @@ def _form_in(p: Posted, enterprise_id: int | None) -> ApplicationIn:
         raise Invalid("请检查填写内容：" + validation.as_text(exc.errors(), labels)) from None
 
 
+def _unit_question(db: DB, posted: Posted) -> dict[str, Any] | None:
+    """The question to ask when the amount typed (万元) is implausible for the product, else
+    None. The answer comes back as ``unit_answer``: "yuan" divides the figure by 10,000 (the
+    form is then taken as corrected), "wan" keeps it."""
+    answer = posted.values.pop("unit_answer", "")
+    if answer == "yuan":
+        typed = _wan(posted.values.get("amount", ""), "申请金额")
+        if typed is not None:
+            posted.values["amount"] = str((typed / WAN / WAN).normalize())
+        return None
+    if answer == "wan":
+        return None
+    code = posted.values.get("product", "")
+    if code not in {c for c, *_ in _choices_all(db)}:
+        return None  # the service names an unknown product
+    try:
+        amount = _wan(posted.values.get("amount", ""), "申请金额")
+    except Invalid:
+        return None  # the form's own check says it
+    _row, product = products.current(db, code)
+    if amount is None or not product_rules.looks_like_yuan(amount, product.amount.max):
+        return None
+    return {
+        "typed": amount / WAN,
+        "as_yuan": amount / WAN / WAN,
+        "max": product.amount.max / WAN,
+        "product": product.name,
+    }
+
+
+def _choices_all(db: DB) -> list[tuple[str, str]]:
+    return [(p.code, p.name) for _v, p in products.all_current(db)]
+
+
 @router.post("/applications/new")
 def submit_form(
     request: Request, db: DB, principal: Submitter, posted: Annotated[Posted, Depends(_posted)]
 ) -> Response:
     values: dict[str, Any] = dict(posted.values) | {"materials": posted.materials}
+    question = _unit_question(db, posted)
+    if question is not None:  # "您是否输入的是元？" before anything is submitted
+        values["amount"] = posted.values.get("amount", "")
+        return _form(request, db, principal, values, unit_question=question, status_code=422)
+    values["amount"] = posted.values.get("amount", "")
     try:
         enterprise_id = None
         if principal.tenant_kind != TenantKind.enterprise:

@@ -229,6 +229,9 @@ def _submit_for_approval(
     The officer becomes the reviewer, who may not approve (审贷分离)."""
     if inputs.recommendation not in ("approve", "reject"):
         raise TransitionRefused("审查意见须为「建议批准」或「建议拒绝」")
+    if inputs.recommendation == "reject" and not inputs.note.strip():
+        # the approver and the enterprise read why: a refusal is never recommended unexplained
+        raise TransitionRefused("建议拒绝须在审查说明中写明理由")
     pending = standards.labels_with(checks_of(session, app), standards.Status.pending)
     rules.check_reviewable(pending)
     app.reviewed_by_id = actor.user_id

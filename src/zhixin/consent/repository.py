@@ -49,6 +49,21 @@ def of_tenant_among(
     ).all()
 
 
+def revoked_of_tenant_among(
+    session: Session, tenant_id: int, enterprise_ids: Sequence[int]
+) -> Sequence[Consent]:
+    """Revoked grants of several enterprises to one bank (one query)."""
+    if not enterprise_ids:
+        return []
+    return session.scalars(
+        select(Consent).where(
+            Consent.tenant_id == tenant_id,
+            Consent.enterprise_id.in_(set(enterprise_ids)),
+            Consent.revoked_at.is_not(None),
+        )
+    ).all()
+
+
 def tenant(session: Session, tenant_id: int) -> Tenant | None:
     return session.get(Tenant, tenant_id)
 

@@ -127,6 +127,36 @@ def grant(
     return consent
 
 
+def own_consent(session: Session, *, actor: Principal, consent_id: int) -> ConsentOut:
+    """One consent of the actor's own enterprise (what the revoking page asks about)."""
+    consent = repo.by_id(session, consent_id)
+    if consent is None:
+        raise NotFound(NOT_FOUND)
+    _own_enterprise(actor, consent.enterprise_id)
+    return to_out(session, [consent], utcnow())[0]
+
+
+def revoked_without_grant(
+    session: Session, tenant_id: int, enterprise_ids: Sequence[int]
+) -> dict[int, datetime]:
+    """Those of ``enterprise_ids`` that revoked a grant to the bank ``tenant_id`` and hold no
+    active grant of records to it now, with the latest revocation (what a bank's open
+    applications of those enterprises show)."""
+    moment = utcnow()
+    readable = {
+        c.enterprise_id
+        for c in repo.of_tenant_among(session, tenant_id, enterprise_ids)
+        if rules.is_active(c, moment) and rules.covers(c, "records")
+    }
+    out: dict[int, datetime] = {}
+    for c in repo.revoked_of_tenant_among(session, tenant_id, enterprise_ids):
+        if c.enterprise_id in readable or c.revoked_at is None:
+            continue
+        if c.enterprise_id not in out or c.revoked_at > out[c.enterprise_id]:
+            out[c.enterprise_id] = c.revoked_at
+    return out
+
+
 def revoke(session: Session, *, actor: Principal, consent_id: int) -> Consent:
     consent = repo.by_id(session, consent_id)
     if consent is None:

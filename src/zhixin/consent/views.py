@@ -41,7 +41,7 @@ def grant_form(
     enterprise_id: int,
     db: DB,
     principal: Manager,
-    tenant_id: Annotated[int, Form()],
+    tenant_id: Annotated[int, Form(title="银行")],
     scope: Annotated[str, Form(max_length=32)] = "records",
     expires_on: Annotated[date | None, Form()] = None,
 ) -> Response:
@@ -58,8 +58,17 @@ def grant_form(
 
 @router.post("/consents/{consent_id}/revoke")
 def revoke_form(
-    consent_id: int, db: DB, principal: Manager, next: Annotated[str, Form()] = ""
+    request: Request,
+    consent_id: int,
+    db: DB,
+    principal: Manager,
+    next: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
 ) -> Response:
+    if confirm != "yes":  # revoking asks first: what it means, then 确认撤销 (no script needed)
+        shown = service.own_consent(db, actor=principal, consent_id=consent_id)
+        back = "/me" if next == "me" else f"/enterprises/{shown.enterprise_id}/consents"
+        return render(request, "consent_revoke.html", c=shown, next=next, back=back)
     consent = service.revoke(db, actor=principal, consent_id=consent_id)
     target = "/me" if next == "me" else f"/enterprises/{consent.enterprise_id}/consents"
     return RedirectResponse(target, status_code=303)

@@ -173,6 +173,7 @@ def load_demo(
 
         run = evaluation.evaluate_database(session, loaded=catalogs.get("xiamen"), as_of=AS_OF)
         _publish_whitelist(session, run.id)
+        _confirm_lpr(session)
         result = DemoResult(True, summary.enterprises, summary.records, _logins(session))
     _demo_applications(factory)
     _demo_loans(factory, voucher_dir, voucher_max_bytes)
@@ -189,6 +190,32 @@ def _demo_reports(factory: sessionmaker[Session]) -> None:
 
     with unit_of_work(factory) as session:
         reports_demo.load(session)
+
+
+def _confirm_lpr(session: Session) -> None:
+    """A fresh demo shows no stale-LPR alarm: it states the rates it ships as confirmed to the
+    most recent publication day (an operator's row with the same rates, its note saying so), as
+    an operator does after checking an unchanged month. A demo only: real rates are entered
+    from the announcement (zhixin lpr set)."""
+    from zhixin.kit import clock
+    from zhixin.lpr import rules as lpr_rules
+    from zhixin.lpr import service as lpr
+
+    today = clock.today()
+    latest = lpr.history(session)
+    if not latest or not lpr_rules.is_stale(latest, today):
+        return
+    day = lpr_rules.last_publication_day(today)
+    shipped = lpr.rates_on(session, day)
+    lpr.set_rate_as_operator(
+        session,
+        effective_on=day,
+        one_year=shipped.one_year,
+        five_year=shipped.five_year,
+        note=f"演示环境：沿用随软件发布的最新公告利率（{latest[-1].effective_on.isoformat()}），"
+        f"确认至 {day.isoformat()}；非真实公告",
+        on=today,
+    )
 
 
 def _publish_whitelist(session: Session, run_id: int) -> None:

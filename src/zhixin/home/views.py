@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from zhixin.accounts.permissions import Permission
 from zhixin.accounts.rules import TenantKind
 from zhixin.enterprises import service as enterprises
+from zhixin.home import notices, todo
 from zhixin.web.deps import DB, OptionalPrincipal
 from zhixin.web.templating import render
 
@@ -26,7 +27,13 @@ def home(request: Request, db: DB, principal: OptionalPrincipal) -> Response:
         from zhixin.portrait.views import own_view
 
         return own_view(request, db, principal)  # its own grade, radar, portrait and consents
-    return render(request, "home.html", enterprise_count=enterprises.count(db))
+    return render(
+        request,
+        "home.html",
+        enterprise_count=enterprises.count(db),
+        todos=todo.todos(db, principal),
+        notice=notices.whitelist_notice(db, principal),
+    )
 
 
 @router.get("/healthz")

@@ -263,3 +263,15 @@ def fast_lane_by_score(score: Decimal | None, minimum: Decimal | None) -> bool:
     if minimum is None:
         return True
     return score is not None and score >= minimum
+
+
+# -- a figure implausible for its unit ---------------------------------------------------------
+
+UNIT_SLACK = Decimal(10)  # a figure ten times the product's maximum is not a request: a unit slip
+
+
+def looks_like_yuan(amount: Decimal, product_max: Decimal) -> bool:
+    """Whether ``amount`` (元, read from a figure typed in 万元) is so far above the product's
+    maximum that the figure was most likely typed in 元 (1,500,000 万元 for a product of at most
+    700 万元): the page asks "您是否输入的是元？" before submitting (issue 21 item 4)."""
+    return amount > product_max * UNIT_SLACK

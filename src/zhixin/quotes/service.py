@@ -644,6 +644,9 @@ class ProductChoice:
     terms: str
     methods: list[str]
     milestones: list[tuple[str, str]]
+    # a pledge product (no credit part): the collateral is what the limit is, a required input
+    collateral_kinds: tuple[str, ...] = ()
+    needs_collateral: bool = False
 
 
 def product_choices(session: Session) -> list[ProductChoice]:
@@ -661,6 +664,8 @@ def product_choices(session: Session) -> list[ProductChoice]:
                 terms=f"{p.term_months.min}–{p.term_months.max} 个月",
                 methods=[m.value for m in p.methods],
                 milestones=[(m.code, m.label) for m in p.milestones],
+                collateral_kinds=tuple(str(c.kind) for c in p.limit.collateral),
+                needs_collateral=p.limit.base is None and bool(p.limit.collateral),
             )
         )
     return out

@@ -12,10 +12,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from zhixin.accounts import service as accounts
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.accounts.rules import TenantKind
-from zhixin.errors import Conflict, Invalid, NotFound
+from zhixin.errors import Conflict, Invalid, NotFound, ZhixinError
 from zhixin.kit import clock
+from zhixin.products import rules as product_rules
+from zhixin.products import service as products
 from zhixin.products.terms import CollateralKind, Method
 from zhixin.quotes import export, service
 from zhixin.quotes.schemas import QuoteIn, input_problems
@@ -38,22 +41,27 @@ def _form_page(
     values: Mapping[str, object],
     error: str | None = None,
     status_code: int = 200,
+    unit_question: Mapping[str, object] | None = None,
 ) -> Response:
     own = principal.tenant_kind == TenantKind.enterprise
     fixed = None
     if own and principal.enterprise_id is not None:
         fixed = service.enterprise_brief(db, enterprise_id=principal.enterprise_id)
+    choices = service.product_choices(db)
+    chosen = next((p for p in choices if p.code == values.get("product")), None)
     return render(
         request,
         "quote_new.html",
         status_code=status_code,
-        products=service.product_choices(db),
+        products=choices,
+        chosen=chosen,
         methods=list(Method),
         collateral_kinds=list(CollateralKind),
         collateral_rows=COLLATERAL_ROWS,
         fixed=fixed,
         values=values,
         error=error,
+        unit_question=unit_question,
         today=clock.today().isoformat(),
     )
 
@@ -67,6 +75,9 @@ def new_quote(
     uscc: str = "",
     enterprise_id: int | None = None,
 ) -> Response:
+    if not product and principal.tenant_kind == TenantKind.bank:  # the officer's own bank's
+        own = accounts.tenant_code(db, principal.tenant_id)
+        product = next((p.code for p in service.product_choices(db) if p.bank_code == own), "")
     values: dict[str, object] = {"product": product, "uscc": uscc, "unit": "wan", "term": 12}
     if enterprise_id is not None and principal.tenant_kind != TenantKind.enterprise:
         brief = service.enterprise_brief(db, enterprise_id=enterprise_id)
@@ -85,6 +96,8 @@ def _money(text: str, unit: Decimal, what: str) -> Decimal | None:
         raise Invalid(f"{what}不是数字：{text}") from None
     if not value.is_finite():
         raise Invalid(f"{what}不是数字：{text}")
+    if value.adjusted() >= 15:  # a thousand trillion 元: no loan, and past what a column holds
+        raise Invalid(f"{what}数字位数过多：{text}")
     return value.quantize(Decimal("0.01"))
 
 
@@ -109,6 +122,11 @@ def create_quote(
     submitted: Annotated[Submitted, Depends(_submitted)],
 ) -> Response:
     values = submitted.values
+    question = _unit_question(db, values)
+    if question is not None:  # "您是否输入的是元？" before the quote is made
+        return _form_page(
+            request, db, principal, values=values, unit_question=question, status_code=422
+        )
     try:
         body = _body_of(values, submitted.milestones, principal)
         enterprise_id = service.resolve_enterprise(
@@ -126,6 +144,31 @@ def create_quote(
             request, db, principal, values=values, error=exc.message, status_code=exc.status
         )
     return RedirectResponse(f"/quotes/{out.id}", status_code=303)
+
+
+def _unit_question(db: DB, values: dict[str, str]) -> dict[str, object] | None:
+    """The question when the amount typed in 万元 is implausible for the product (answered by
+    ``unit_answer``: "yuan" switches the unit to 元, "wan" keeps it), else None."""
+    answer = values.pop("unit_answer", "")
+    if answer == "yuan":
+        values["unit"] = "yuan"
+    if answer or values.get("unit", "wan") != "wan":
+        return None
+    try:
+        amount = _money(values.get("amount", ""), WAN, "申请金额")
+        if amount is None:
+            return None
+        _row, product = products.current(db, values.get("product", ""))
+    except ZhixinError:  # the quote itself says what is wrong
+        return None
+    if not product_rules.looks_like_yuan(amount, product.amount.max):
+        return None
+    return {
+        "typed": amount / WAN,
+        "as_yuan": amount / WAN / WAN,
+        "max": product.amount.max / WAN,
+        "product": product.name,
+    }
 
 
 def _body_of(values: dict[str, str], milestones: list[str], principal: Principal) -> QuoteIn:

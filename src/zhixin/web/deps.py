@@ -108,6 +108,7 @@ async def _csrf_ok(request: Request, expected: str) -> bool:
         ctype = request.headers.get("content-type", "")
         if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             form = await request.form()  # Starlette caches it for the handler's Form() params
+            request.state.posted_form = form  # for web.forms, should the request fail later
             value = form.get("csrf_token")
             sent = value if isinstance(value, str) else None
     return sent is not None and hmac.compare_digest(sent, expected)

@@ -22,6 +22,7 @@ request id the person was shown.
 
 from __future__ import annotations
 
+import decimal
 import logging
 from typing import Any
 
@@ -47,6 +48,7 @@ from zhixin.errors import (
 )
 from zhixin.kit import validation
 from zhixin.kit.db import unit_of_work
+from zhixin.web import forms
 from zhixin.web.templating import render
 
 log = logging.getLogger("zhixin.web")
@@ -131,6 +133,8 @@ async def _zhixin_error(request: Request, exc: ZhixinError) -> Response:
     headers: dict[str, str] | None = getattr(exc, "headers", None)  # e.g. Retry-After
     if isinstance(exc, TooManyRequests):
         headers = {**(headers or {}), "Retry-After": str(exc.retry_after)}
+    if forms.forgivable(request, exc.status):
+        return await forms.back_to_form(request, message=exc.message)
     if not wants_json(request):
         if isinstance(exc, Unauthenticated):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
@@ -152,6 +156,9 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Re
     labels = _labels(route) if isinstance(route, APIRoute) else {}
     found = validation.problems(exc.errors(), {**PARAMETER_NAMES, **labels}, unnamed="参数")
     text = "；".join(f"{p.field}：{p.msg}" for p in found)
+    if forms.forgivable(request, 422):
+        beside = {p.loc[-1]: p.msg for p in found if len(p.loc) > 1}
+        return await forms.back_to_form(request, message=f"{VALIDATION}：{text}", problems=beside)
     return answer(
         request,
         status=422,
@@ -192,7 +199,7 @@ def is_database_outage(exc: BaseException) -> bool:
 
 def is_out_of_range(exc: BaseException) -> bool:
     """A number or date past what Python's dates or the database's columns hold."""
-    return isinstance(exc, (OverflowError, sa_exc.DataError))
+    return isinstance(exc, (OverflowError, sa_exc.DataError, decimal.InvalidOperation))
 
 
 async def unexpected(request: Request, exc: Exception) -> Response:
@@ -217,6 +224,9 @@ async def unexpected(request: Request, exc: Exception) -> Response:
         )
     if is_out_of_range(exc):
         log.warning("out of range: %s request_id=%s %s", where, rid, type(exc).__name__)
+        if forms.forgivable(request, 422):
+            found = forms.long_numbers(await forms.typed_values(request))
+            return await forms.back_to_form(request, message=OUT_OF_RANGE, problems=found)
         return _last_resort(request, status=422, code="out_of_range", message=OUT_OF_RANGE)
     log.error("internal error: %s request_id=%s", where, rid, exc_info=exc)
     return _last_resort(request, status=500, code="internal_error", message=INTERNAL)

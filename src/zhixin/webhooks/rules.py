@@ -6,13 +6,18 @@ Signing follows https://www.standardwebhooks.com: headers ``webhook-id``,
 ``v1,<base64 HMAC-SHA256(key, "{id}.{timestamp}.{body}")>``, where the key is the base64-decoded
 part of the secret after ``whsec_``. While a secret is being rotated both the old and the new
 secret sign, so a receiver holding either verifies.
+
+The signature itself is the scheme's reference library's (``standardwebhooks.Webhook.sign``),
+so the platform signs exactly as receivers using that library verify. Verification checks the
+signature with the same library but keeps its own replay window: ``Webhook.verify`` reads the
+system clock and fixes the window at five minutes, where this module takes the time from its
+caller (the one clock, ``kit.clock``, which tests set) and the window as a parameter.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import ipaddress
 import random
@@ -20,7 +25,10 @@ import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
+
+import standardwebhooks
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the scheme's prefix, not a secret
 SECRET_BYTES = 32
@@ -66,10 +74,13 @@ def _key(secret: str) -> bytes:
 
 
 def sign(secret: str, *, msg_id: str, timestamp: int, body: bytes) -> str:
-    """One ``v1,<base64>`` signature of ``{msg_id}.{timestamp}.{body}``."""
-    content = f"{msg_id}.{timestamp}.".encode() + body
-    digest = hmac.new(_key(secret), content, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode("ascii")
+    """One ``v1,<base64>`` signature of ``{msg_id}.{timestamp}.{body}`` (the library's)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:  # the scheme signs text; the platform sends JSON
+        raise ValueError("webhook body is not UTF-8") from exc
+    moment = datetime.fromtimestamp(timestamp, tz=UTC)
+    return standardwebhooks.Webhook(_key(secret)).sign(msg_id, moment, text)
 
 
 def signature_header(
@@ -118,7 +129,10 @@ def verify(
     clock = time.time() if now is None else now
     if abs(clock - timestamp) > tolerance:
         raise WebhookVerificationError("timestamp outside the replay window")
-    expected = sign(secret, msg_id=msg_id, timestamp=timestamp, body=body).encode()
+    try:
+        expected = sign(secret, msg_id=msg_id, timestamp=timestamp, body=body).encode()
+    except (ValueError, OverflowError, OSError) as exc:
+        raise WebhookVerificationError("unsignable webhook") from exc
     for candidate in sent.split(" "):
         version, _, _value = candidate.partition(",")
         if version == "v1" and hmac.compare_digest(candidate.encode(), expected):

@@ -8,7 +8,7 @@ what the bank feed serves and what a later outbox (webhooks) will read.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
 from zhixin.catalog import service as catalogs
 from zhixin.catalog.schema import Catalog
+from zhixin.consent import service as consents
 from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
 from zhixin.evaluation import service as evaluation
 from zhixin.kit.db import utcnow
@@ -377,6 +378,57 @@ def get_publication(
     if pub.status != rules.Status.published and not staff:
         raise NotFound("未找到该白名单版本 / publication not found")
     return pub
+
+
+def in_force(session: Session, *, actor: Principal) -> WhitelistPublication | None:
+    """The version in force (the latest published), what a draft is reviewed against."""
+    _require(actor, Permission.whitelist_read, Permission.whitelist_draft)
+    return repo.latest_published(session)
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """One bank's pulls of a published version through the feed (推送 as the regulator sees it)."""
+
+    tenant_id: int
+    bank_name: str
+    first_at: datetime
+    last_at: datetime
+    pages: int
+    rows: int
+
+
+def fetches(session: Session, *, actor: Principal, pub: WhitelistPublication) -> list[Fetch]:
+    """Which banks fetched version ``pub`` through the feed (its ``feed.read`` access log),
+    earliest first; for the regulators."""
+    _require(actor, Permission.whitelist_draft, Permission.whitelist_approve)
+    if pub.version is None:
+        return []
+    events = audit.events_about(
+        session,
+        object_type="whitelist_version",
+        object_id=pub.version,
+        actions=["feed.read"],
+        limit=1000,
+    )
+    by_tenant: dict[int, list[tuple[datetime, int]]] = {}
+    for e in events:
+        if e.tenant_id is not None:
+            rows = e.detail.get("rows", 0) if isinstance(e.detail, dict) else 0
+            by_tenant.setdefault(e.tenant_id, []).append((e.at, int(str(rows or 0))))
+    names = consents.tenant_names(session, list(by_tenant))
+    out = [
+        Fetch(
+            tenant_id=t,
+            bank_name=names.get(t, f"机构 {t}"),
+            first_at=min(at for at, _ in pulls),
+            last_at=max(at for at, _ in pulls),
+            pages=len(pulls),
+            rows=sum(n for _, n in pulls),
+        )
+        for t, pulls in by_tenant.items()
+    ]
+    return sorted(out, key=lambda f: f.first_at)
 
 
 def get_version(session: Session, *, actor: Principal, version: int) -> WhitelistPublication:

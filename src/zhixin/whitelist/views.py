@@ -26,6 +26,7 @@ Reader = Annotated[
 ]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PER_PAGE = 100
+REVIEW_ROWS = 20  # the changes a draft's page lists before 复核通过并发布 (the rest: the diff page)
 
 
 def _xlsx(data: bytes, name: str) -> Response:
@@ -119,10 +120,25 @@ def publication_page(
         else ([], 0)
     )
     labels = {by: {s.key: s.label for s in rows} for by, rows in stats.items()}
+    # a draft is reviewed against the version in force: what publishing it would change
+    base = service.in_force(db, actor=principal) if pub.status == "draft" else None
+    review_diff = (
+        reports.diff(db, actor=principal, old_id=base.id, new_id=pub.id, per_page=REVIEW_ROWS)
+        if base is not None and base.id != pub.id
+        else None
+    )
     return render(
         request,
         "whitelist_publication.html",
         pub=pub,
+        base=base,
+        review_diff=review_diff,
+        fetches=(
+            service.fetches(db, actor=principal, pub=pub)
+            if pub.version is not None and principal.can(Permission.whitelist_draft)
+            else None
+        ),
+        changes=rules.CHANGE_NAMES,
         stats=stats,
         totals=reports.totals(stats),
         charts=charts,

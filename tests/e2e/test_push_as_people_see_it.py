@@ -1,0 +1,60 @@
+"""推送 as people see it (issue 21 item 8): a bank's users see, on their home page, that a new
+whitelist version is published and what changed for their customers; the regulator sees on the
+version's page which banks fetched it through the feed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.support.web import csrf_of, login
+from zhixin.demo.loader import DEMO_PASSWORD, load_demo
+
+pytestmark = pytest.mark.slow
+
+
+def test_banks_see_the_new_version_and_the_regulator_sees_who_fetched_it(
+    app: FastAPI, factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    assert load_demo(factory, enterprises=120, voucher_dir=tmp_path).loaded
+    with TestClient(app) as bank:
+        login(bank, "xmrcb-officer", DEMO_PASSWORD)
+        home = bank.get("/").text
+        assert 'id="whitelist-notice"' in home and "白名单第 1 版已发布" in home
+        assert "这是首个发布的版本" in home
+    with TestClient(app) as reg:
+        login(reg, "regulator", DEMO_PASSWORD)
+        page = reg.get("/whitelist/publications/1").text
+        assert "各银行获取情况" in page and "尚无银行通过接口获取本版" in page
+        runs = reg.get("/whitelist").text
+        run_id = re.search(r'<option value="(\d+)"', runs)
+        assert run_id
+        draft = reg.post(
+            "/whitelist/drafts",
+            data={"csrf_token": csrf_of(runs), "run_id": run_id.group(1)},
+            follow_redirects=False,
+        ).headers["location"]
+    with TestClient(app) as checker:
+        login(checker, "regulator2", DEMO_PASSWORD)
+        page = checker.get(draft).text
+        done = checker.post(
+            f"{draft}/review", data={"csrf_token": csrf_of(page), "decision": "approve"}
+        )
+        assert done.status_code == 200, done.text
+    with TestClient(app) as bank:
+        csrf = login(bank, "xmrcb-officer", DEMO_PASSWORD)
+        home = bank.get("/").text
+        assert "白名单第 2 版已发布" in home
+        assert "涉及本行客户" in home and "查看全部变更" in home
+        pulled = bank.get("/api/v1/whitelist/versions/2/entries", headers={"X-CSRF-Token": csrf})
+        assert pulled.status_code == 200, pulled.text
+    with TestClient(app) as reg:
+        login(reg, "regulator", DEMO_PASSWORD)
+        page = reg.get(draft).text
+        fetched = page[page.index('id="fetches"') :]
+        assert "厦门农商银行（演示）" in fetched[: fetched.index("</section>")]
