@@ -531,6 +531,8 @@ def tenant_code(session: Session, tenant_id: int) -> str | None:
 def tenant_names(session: Session, kind: str) -> dict[int, tuple[str, str]]:
     """id → (code, name) of every tenant of one kind (the reports list every bank)."""
     return {t.id: (t.code, t.name) for t in repo.tenants(session) if t.kind == kind}
+
+
 def tenant_name(session: Session, tenant_id: int) -> str | None:
     tenant = repo.tenant_by_id(session, tenant_id)
     return tenant.name if tenant is not None else None
