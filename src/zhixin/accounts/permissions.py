@@ -51,6 +51,8 @@ class Permission(StrEnum):
     loan_manage = "loan:manage"  # contracts, disbursement, milestones, payments (bank officer)
     loan_approve = "loan:approve"  # approve drawdowns and payees (bank approver, not the maker)
     payment_submit = "payment:submit"  # request drawdowns, payees, vouchers, payments (enterprise)
+    evidence_read = "evidence:read"  # the whole evidence log and its signed heads (regulator)
+    evidence_confirm = "evidence:confirm"  # sign evidence entries for one's side (bank, regulator)
 
 
 R = Role
@@ -79,6 +81,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.model_approve,
             Permission.risk_data_load,
             Permission.loan_read,
+            Permission.evidence_read,
+            Permission.evidence_confirm,
         }
     ),
     # Banks read identity, grades and portraits; detailed records (record:read) only where the
@@ -121,6 +125,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.patent_value,
             Permission.loan_read,
             Permission.loan_approve,
+            Permission.evidence_confirm,
         }
     ),
     R.enterprise: frozenset(
