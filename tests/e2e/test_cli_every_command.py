@@ -88,6 +88,8 @@ ARGS: dict[tuple[str, ...], list[str]] = {
     ("loans", "renew"): ["1", "--by", "wang", "--on", "2026-01-05"],
     ("loans", "show"): ["1"],
     ("loans", "import-repayments"): ["{tmp}/e.csv", "--by", "wang"],
+    ("evidence", "proof"): ["0", "--out", "{tmp}/proof.json"],
+    ("evidence", "check-proof"): ["{tmp}/e.csv"],
 }
 # Commands that never touch the database (they answer without one, exit 0).
 NO_DATABASE = {
@@ -103,6 +105,7 @@ NO_DATABASE = {
     ("products", "validate"),
     ("products", "schema"),
     ("db", "current"),
+    ("evidence", "check-proof"),  # a proof file checked offline (the verdict is about the file)
 }
 # Not run on the empty database, with why.
 NOT_RUN = {

@@ -16,6 +16,7 @@ from zhixin.cli import (  # noqa: F401 - registers commands
     audit_log,
     data,
     evaluation,
+    evidence,
     loans,
     loans_servicing,
     lpr,
