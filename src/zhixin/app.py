@@ -38,6 +38,8 @@ from zhixin.enterprises import endpoints as enterprises_api
 from zhixin.enterprises import views as enterprises_views
 from zhixin.evaluation import endpoints as evaluation_api
 from zhixin.evaluation import views as evaluation_views
+from zhixin.evidence import endpoints as evidence_api
+from zhixin.evidence import views as evidence_views
 from zhixin.home import views as home_views
 from zhixin.intake import endpoints as intake_api
 from zhixin.intake import views as intake_views
@@ -143,6 +145,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (loans_api.router, API),
     (loans_servicing_api.router, API),
     (disputes_api.router, API),
+    (evidence_api.router, API),
     (home_views.router, ""),
     (accounts_views.router, ""),
     (audit_views.router, ""),
@@ -162,6 +165,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (risk_views.router, ""),
     (loans_views.router, ""),
     (disputes_views.router, ""),
+    (evidence_views.router, ""),
 ]
 
 

@@ -72,6 +72,9 @@ READ_LOANS = frozenset({R.regulator, R.bank_officer, R.bank_approver, R.enterpri
 LOAN_CUSTOMER = frozenset({R.bank_officer, R.enterprise})
 MANAGE_LOANS = frozenset({R.bank_officer})
 APPROVE_LOANS = frozenset({R.bank_approver})
+# The evidence log (链上存证): the loan book's readers see their loans' entries and proofs (a
+# regulator also the whole log); the bank's approver and the regulator sign confirmations.
+CONFIRM_EVIDENCE = frozenset({R.bank_approver, R.regulator})
 
 MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/me"): ALL,
@@ -201,6 +204,11 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/classification"): MANAGE_LOANS,
     ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/restructuring"): MANAGE_LOANS,
     ("POST", "/api/v1/loans/{contract_id}/renewal"): MANAGE_LOANS,
+    # -- the evidence log (evidence) --
+    ("GET", "/api/v1/evidence/contracts/{contract_id}/entries"): READ_LOANS,
+    ("POST", "/api/v1/evidence/confirmations"): CONFIRM_EVIDENCE,
+    ("GET", "/api/v1/evidence/entries/{seq}/proof"): READ_LOANS,
+    ("GET", "/api/v1/evidence/heads"): READ_LOANS,
 }
 PUBLIC: set[tuple[str, str]] = set()
 

@@ -65,6 +65,7 @@ def _params(
         "contract_id": 1,  # the loan book (no loan in this world: 404 for everyone)
         "drawdown_id": 1,
         "voucher_id": 1,
+        "seq": 0,  # the evidence log (no entry in this world: 404 for everyone)
     }
 
 

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.errors import Invalid
+from zhixin.evidence import service as evidence
 from zhixin.kit import clock
 from zhixin.kit.sheets import Book
 from zhixin.loans import rules, service, servicing
@@ -209,6 +210,8 @@ def loan_page(
         done=done[:40],
         repaid=repaid,
         today=clock.today(),
+        evidence=evidence.for_contract(db, actor=principal, contract_id=contract_id),
+        evidence_role=evidence.may_confirm(principal),
     )
 
 

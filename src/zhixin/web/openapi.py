@@ -39,6 +39,9 @@ EXTRA: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/v1/me/password"): ("rate_limited",),
     ("POST", "/api/v1/risk/score"): ("consent_required",),
     ("POST", "/api/v1/applications/{application_id}/checks/rerun"): ("consent_required",),
+    # an entry not the confirmer's to see; a proof asked before any head covers the entry
+    ("POST", "/api/v1/evidence/confirmations"): ("not_found",),
+    ("GET", "/api/v1/evidence/entries/"): ("conflict",),
 }
 
 ERROR_SCHEMA: dict[str, Any] = {
