@@ -8,8 +8,8 @@ from zhixin.audit import models as audit_models
 from zhixin.consent import models as consent_models
 from zhixin.disputes import models as disputes_models
 from zhixin.enterprises import models as enterprises_models
-from zhixin.evidence import models as evidence_models
 from zhixin.evaluation import models as evaluation_models
+from zhixin.evidence import models as evidence_models
 from zhixin.intake import models as intake_models
 from zhixin.kit.db import Base
 from zhixin.loans import models as loans_models
@@ -32,8 +32,8 @@ __all__ = [
     "consent_models",
     "disputes_models",
     "enterprises_models",
-    "evidence_models",
     "evaluation_models",
+    "evidence_models",
     "intake_models",
     "loans_models",
     "loans_servicing_models",

@@ -155,7 +155,9 @@ def test_a_proof_round_trips_and_catches_an_edited_voucher(world: World, tmp_pat
     doc = json.loads(json.dumps(doc))  # as written to proof.json and read back
     checked = rules.check_proof(doc, PDF)
     assert checked.seq == vseq and checked.file_checked and checked.tree_size == 4
-    assert checked.confirmed_by == ["银行（bank-xmrcb）"] or checked.confirmed_by[0].startswith("银行")
+    assert checked.confirmed_by == ["银行（bank-xmrcb）"] or checked.confirmed_by[0].startswith(
+        "银行"
+    )
     with pytest.raises(rules.ProofError, match="文件"):
         rules.check_proof(doc, PDF.replace(b"Catalog", b"Catalug"))
     edited = json.loads(json.dumps(doc))

@@ -127,7 +127,9 @@ def test_roots_match_the_published_vectors(size: int) -> None:
 
 
 @pytest.mark.parametrize(("index", "size", "path"), INCLUSION)
-def test_inclusion_paths_match_the_published_vectors(index: int, size: int, path: list[str]) -> None:
+def test_inclusion_paths_match_the_published_vectors(
+    index: int, size: int, path: list[str]
+) -> None:
     leaves = _leaf_hashes(size)
     assert [p.hex() for p in merkle.inclusion_path(H, leaves, index)] == path
     root = bytes.fromhex(ROOTS[size])

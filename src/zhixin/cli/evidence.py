@@ -15,7 +15,9 @@ import typer
 
 from zhixin.cli._app import _factory, _fail, _settings, app, out
 
-evidence_app = typer.Typer(help="链上存证（默克尔树存证日志）/ the evidence log", no_args_is_help=True)
+evidence_app = typer.Typer(
+    help="链上存证（默克尔树存证日志）/ the evidence log", no_args_is_help=True
+)
 app.add_typer(evidence_app, name="evidence")
 
 
@@ -79,12 +81,12 @@ def evidence_proof(
 @evidence_app.command("check-proof")
 def evidence_check_proof(
     proof_file: Annotated[Path, typer.Argument(help="证明文件（zhixin evidence proof 写出的）")],
-    file: Annotated[
-        Path | None, typer.Argument(help="与存证核对的凭证文件（可选）")
-    ] = None,
+    file: Annotated[Path | None, typer.Argument(help="与存证核对的凭证文件（可选）")] = None,
     public_key: Annotated[
         str | None,
-        typer.Option(help="日志的公钥（64 位十六进制，zhixin evidence keys 列出）：只接受它签署的树头"),
+        typer.Option(
+            help="日志的公钥（64 位十六进制，zhixin evidence keys 列出）：只接受它签署的树头"
+        ),
     ] = None,
 ) -> None:
     """离线核验包含证明：存证内容在签名树头所承诺的日志中、树头签名有效、双方确认签名有效；
@@ -131,7 +133,9 @@ def evidence_keys() -> None:
 
 @evidence_app.command("reencrypt")
 def evidence_reencrypt() -> None:
-    """用最新的数据加密密钥（ZHIXIN_DATA_KEY 的第一个）重新加密全部存证签名私钥（密钥轮换后运行）。"""
+    """用最新的数据加密密钥（ZHIXIN_DATA_KEY 的第一个）重新加密全部存证签名私钥。
+
+    密钥轮换后运行，可重复运行。"""
     from zhixin.evidence import service
     from zhixin.kit.db import unit_of_work
 

@@ -23,8 +23,7 @@ def contract_entries(contract_id: int, db: DB, principal: Reader) -> list[EntryO
     """一笔贷款的存证（合同、放款、凭证、支付、续贷、冻结等）及银行、监管部门的确认状态。"""
     loans.view(db, actor=principal, contract_id=contract_id)  # 404 unless the loan is visible
     return [
-        EntryOut.of(e)
-        for e in service.for_contract(db, actor=principal, contract_id=contract_id)
+        EntryOut.of(e) for e in service.for_contract(db, actor=principal, contract_id=contract_id)
     ]
 
 
@@ -36,7 +35,9 @@ def confirm(body: ConfirmIn, db: DB, principal: Confirmer) -> ConfirmationOut:
 
 @router.get("/evidence/entries/{seq}/proof")
 def entry_proof(seq: int, db: DB, principal: Reader) -> dict[str, Any]:
-    """一条存证的包含证明文件（格式见 docs/evidence.md），可用 zhixin evidence check-proof 离线核验。"""
+    """一条存证的包含证明文件（格式见 docs/evidence.md）。
+
+    可用 zhixin evidence check-proof 离线核验。"""
     return service.proof(db, seq=seq, actor=principal)
 
 

@@ -112,9 +112,9 @@ def leaf_hashes(session: Session, upto: int) -> list[str]:
     """The leaf hashes of entries 0 … upto-1, in order."""
     e = _ENTRIES.c
     return list(
-        session.connection().execute(
-            select(e.leaf_hash).where(e.seq < upto).order_by(e.seq)
-        ).scalars()
+        session.connection()
+        .execute(select(e.leaf_hash).where(e.seq < upto).order_by(e.seq))
+        .scalars()
     )
 
 

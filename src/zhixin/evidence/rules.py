@@ -20,6 +20,7 @@ bytes, the proof file, and the order in which a log is checked.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -256,14 +257,17 @@ class LogVerifier:
     ) -> Finding | None:
         expected = self.tree.size
         if seq != expected:
-            return Finding(expected, f"缺少或多出存证（下一条应为第 {expected} 条，实为第 {seq} 条）")
+            return Finding(
+                expected, f"缺少或多出存证（下一条应为第 {expected} 条，实为第 {seq} 条）"
+            )
         raw = payload.encode()
         try:
             doc = json.loads(payload)
         except ValueError:
             return Finding(seq, "内容不是有效的 JSON（被改动）")
         if not isinstance(doc, dict) or doc.get("seq") != seq:
-            return Finding(seq, f"内容记载的序号为 {doc.get('seq') if isinstance(doc, dict) else '—'}，与其位置不符（条目被调换或移动）")
+            said = doc.get("seq") if isinstance(doc, dict) else "—"
+            return Finding(seq, f"内容记载的序号为 {said}，与其位置不符（条目被调换或移动）")
         leaf = self.h(b"\x00" + raw)
         if leaf.hex() != stored_leaf:
             return Finding(seq, "内容与登记时的叶哈希不符（内容被改动）")
@@ -291,7 +295,10 @@ class LogVerifier:
                         if problem is not None:
                             return Finding(None, problem)
                     else:
-                        return Finding(None, f"树头记载 {size} 条存证，日志只有 {self.tree.size} 条（存证被删除）")
+                        return Finding(
+                            None,
+                            f"树头记载 {size} 条存证，日志只有 {self.tree.size} 条（存证被删除）",
+                        )
         if state_size != self.tree.size:
             return Finding(None, f"日志状态记载 {state_size} 条存证，实有 {self.tree.size} 条")
         if self.tree.size and state_root != self.tree.root().hex():
@@ -342,7 +349,9 @@ def check_proof(
     if entry.get("leaf_hash") is not None and entry["leaf_hash"] != leaf.hex():
         raise ProofError("存证内容与其叶哈希不符（内容被改动）")
     if not merkle.verify_inclusion(h, seq, size, leaf, path, bytes.fromhex(root_hex)):
-        raise ProofError("包含证明不成立：这条存证不在该树头所承诺的日志中（内容、位置或路径被改动）")
+        raise ProofError(
+            "包含证明不成立：这条存证不在该树头所承诺的日志中（内容、位置或路径被改动）"
+        )
     if sth.get("hash", algorithm) != algorithm:
         raise ProofError("树头的哈希算法与证明不符")
     signed = sth_bytes(
@@ -366,12 +375,18 @@ def check_proof(
     confirmed: list[str] = []
     for c in doc.get("confirmations", []):
         message = str(c.get("message", ""))
-        if not signature_holds(str(c.get("public_key", "")), str(c.get("signature", "")), message.encode()):
+        if not signature_holds(
+            str(c.get("public_key", "")), str(c.get("signature", "")), message.encode()
+        ):
             raise ProofError(f"{ROLE_LABELS.get(c.get('role'), '确认')}确认的签名无效")
         listed = json.loads(message)
-        if [seq, leaf.hex()] not in listed.get("entries", []) or listed.get("role") != c.get("role"):
+        if [seq, leaf.hex()] not in listed.get("entries", []) or listed.get("role") != c.get(
+            "role"
+        ):
             raise ProofError("确认记录不包含这条存证")
-        confirmed.append(f"{ROLE_LABELS.get(listed['role'], listed['role'])}（{listed.get('tenant')}）")
+        confirmed.append(
+            f"{ROLE_LABELS.get(listed['role'], listed['role'])}（{listed.get('tenant')}）"
+        )
     return Checked(seq, str(body.get("kind")), size, root_hex, file_checked, confirmed)
 
 
@@ -395,18 +410,32 @@ DATA_LABELS: dict[str, str] = {
     "period": "期间",
     "result": "结果",
     "rule": "规则",
+    "term_months": "期限（月）",
+    "start_date": "起始日",
+    "maturity_date": "到期日",
+    "maturity": "到期日",
+    "drawdown": "用信编号",
+    "interest_carried": "转入利息（元）",
+    "media_type": "文件类型",
 }
 
 
+MONEY_KEYS = frozenset({"amount", "limit", "principal", "frozen", "interest_carried"})
+
+
 def summary(doc: Mapping[str, Any]) -> str:
-    """One line of an entry's data, with Chinese labels, and its file digest if any."""
+    """One line of an entry's data, with Chinese labels (money with thousands separators), and
+    its file digest if any."""
     data = doc.get("data") or {}
     parts = []
     for key, value in data.items():
-        if value is None or value == "":
+        if value is None or value == "" or key.endswith("_sha256"):
             continue
         if isinstance(value, bool):
             value = "是" if value else "否"
+        elif key in MONEY_KEYS:
+            with contextlib.suppress(ArithmeticError):
+                value = f"{Decimal(str(value)):,.2f}"
         parts.append(f"{DATA_LABELS.get(key, key)} {value}")
     file = doc.get("file")
     if isinstance(file, Mapping):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from zhixin.evidence.models import EvidenceConfirmation, EvidenceTreeHead
@@ -86,5 +85,3 @@ class HeadOut(BaseModel):
             timestamp=h.timestamp,
             signature=h.signature,
         )
-
-

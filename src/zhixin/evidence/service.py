@@ -37,7 +37,12 @@ from zhixin.enterprises import service as enterprises
 from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
 from zhixin.evidence import merkle, rules
 from zhixin.evidence import repository as repo
-from zhixin.evidence.models import EvidenceConfirmation, EvidenceEntry, EvidenceKey, EvidenceTreeHead
+from zhixin.evidence.models import (
+    EvidenceConfirmation,
+    EvidenceEntry,
+    EvidenceKey,
+    EvidenceTreeHead,
+)
 from zhixin.kit import crypto
 from zhixin.kit.db import utcnow
 
@@ -57,9 +62,11 @@ def _cipher() -> crypto.DataCipher:
 
 
 def _raw_public(key: Ed25519PrivateKey) -> str:
-    return key.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    ).hex()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        .hex()
+    )
 
 
 def _key(session: Session, tenant_id: int | None) -> tuple[EvidenceKey, Ed25519PrivateKey]:
@@ -108,8 +115,10 @@ class KeyView:
 def public_keys(session: Session) -> list[KeyView]:
     out = []
     for k in repo.keys(session).values():
-        owner = "存证日志（签署树头）" if k.tenant_id is None else (
-            accounts.tenant_code(session, k.tenant_id) or str(k.tenant_id)
+        owner = (
+            "存证日志（签署树头）"
+            if k.tenant_id is None
+            else (accounts.tenant_code(session, k.tenant_id) or str(k.tenant_id))
         )
         out.append(KeyView(k.id, owner, k.public_key, k.created_at))
     return out
@@ -133,7 +142,9 @@ def _log(session: Session) -> _Log:
         return cached[1]  # type: ignore[no-any-return]
     algorithm, size, compact, _ = repo.log_for_update(session, get_settings().evidence_hash)
     h = merkle.hasher(algorithm)
-    state = _Log(algorithm, merkle.CompactRange(h, size, [bytes.fromhex(x) for x in compact.split()]))
+    state = _Log(
+        algorithm, merkle.CompactRange(h, size, [bytes.fromhex(x) for x in compact.split()])
+    )
     session.info[_CACHE] = (tx, state)
     return state
 
@@ -483,7 +494,10 @@ def proof(session: Session, *, seq: int, actor: Principal | None = None) -> dict
     head = repo.latest_head(session)
     if head is None or head.tree_size <= seq:
         if actor is not None:
-            raise Conflict("尚无覆盖该条存证的签名树头，请稍后再试（树头由 zhixin evidence sign-head 定时签署）")
+            raise Conflict(
+                "尚无覆盖该条存证的签名树头，请稍后再试"
+                "（树头由 zhixin evidence sign-head 定时签署）"
+            )
         head = sign_head(session)
         assert head is not None
     h = merkle.hasher(head.hash_alg)

@@ -40,6 +40,7 @@ from zhixin.loans import repository as repo
 from zhixin.loans import rules
 from zhixin.loans.models import (
     CONTRACT_STATUS_LABELS,
+    PURPOSE_LABELS,
     ZERO,
     LoanContract,
     LoanCreditLine,
@@ -890,7 +891,7 @@ def make_payment(
         ("loan_payment", p.id),
         drawdown=d.id,
         amount=amount,
-        purpose=purpose,
+        purpose=PURPOSE_LABELS.get(purpose, purpose),
         payee=payee.name if payee is not None and not self_payment else None,
         voucher=voucher.document_number if voucher is not None else None,
         voucher_sha256=voucher.file_sha256 if voucher is not None else None,
