@@ -2,10 +2,13 @@
 Never commits.
 
 **Append** (:func:`append`) is the one entry point every domain calls, inside its own
-transaction: the log's state row is locked (FOR UPDATE; SQLite: BEGIN IMMEDIATE), the entry's
-canonical bytes are hashed into the stored right edge (one node hash on average; the tree is
-never recomputed), the entry row is written and the state moved. Entries therefore commit or
-roll back with the event they record.
+transaction: the log's state row is locked (FOR UPDATE; SQLite: BEGIN IMMEDIATE) at the
+transaction's first append, the entry's canonical bytes are hashed into the stored right edge
+(one node hash on average; the tree is never recomputed). The entry rows wait in memory and are
+written with one multi-row INSERT and one UPDATE of the state when the transaction commits
+(``before_commit``) or when this module next reads the log, whichever is first; so they commit
+or roll back with the event they record, and 1,000 appends in a transaction cost two
+statements, not 2,000.
 
 **Keys** (Ed25519, ``cryptography``): one for the log (signs tree heads) and one per confirming
 tenant (a bank, a regulator), made on first use. The platform holds them for the tenants: the
@@ -19,12 +22,13 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from zhixin.accounts import service as accounts
@@ -94,6 +98,7 @@ def _key(session: Session, tenant_id: int | None) -> tuple[EvidenceKey, Ed25519P
 
 def reencrypt_keys(session: Session) -> int:
     """Re-encrypt every private key with the current data key (after a rotation)."""
+    _read(session)
     cipher = _cipher()
     n = 0
     for k in repo.keys(session).values():
@@ -131,22 +136,52 @@ def public_keys(session: Session) -> list[KeyView]:
 class _Log:
     algorithm: str
     tree: merkle.CompactRange
+    pending: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _current(session: Session) -> _Log | None:
+    cached = session.info.get(_CACHE)
+    if cached is not None and cached[0] is session.get_transaction():
+        return cached[1]  # type: ignore[no-any-return]
+    return None
+
+
+def _write_pending(session: Session) -> None:
+    """Write the entries appended in this transaction and not yet written, and move the state."""
+    state = _current(session)
+    if state is None or not state.pending:
+        return
+    rows, state.pending = state.pending, []
+    tree = state.tree
+    repo.insert_entries(session, rows)
+    repo.move_log(
+        session,
+        tree_size=tree.size,
+        compact=" ".join(x.hex() for x in tree.hashes),
+        root_hash=tree.root().hex(),
+        updated_at=rows[-1]["created_at"],
+    )
 
 
 def _log(session: Session) -> _Log:
     """The log's state for this transaction: read and locked once, then kept in memory (the
     same transaction's later appends reuse it)."""
-    tx = session.get_transaction()
-    cached = session.info.get(_CACHE)
-    if cached is not None and cached[0] is tx:
-        return cached[1]  # type: ignore[no-any-return]
+    state = _current(session)
+    if state is not None:
+        return state
     algorithm, size, compact, _ = repo.log_for_update(session, get_settings().evidence_hash)
     h = merkle.hasher(algorithm)
-    state = _Log(
-        algorithm, merkle.CompactRange(h, size, [bytes.fromhex(x) for x in compact.split()])
-    )
-    session.info[_CACHE] = (tx, state)
+    hashes = [bytes.fromhex(x) for x in compact.split()]
+    state = _Log(algorithm, merkle.CompactRange(h, size, hashes))
+    session.info[_CACHE] = (session.get_transaction(), state)
+    if not event.contains(session, "before_commit", _write_pending):
+        event.listen(session, "before_commit", _write_pending)
     return state
+
+
+def _read(session: Session) -> None:
+    """Before this module reads the log: what this transaction appended is written first."""
+    _write_pending(session)
 
 
 @dataclass(frozen=True)
@@ -198,14 +233,7 @@ def append(session: Session, event: Event, *more: Event) -> list[int]:
                 "created_at": now,
             }
         )
-    repo.insert_entries(session, rows)
-    repo.move_log(
-        session,
-        tree_size=tree.size,
-        compact=" ".join(x.hex() for x in tree.hashes),
-        root_hash=tree.root().hex(),
-        updated_at=now,
-    )
+    log.pending.extend(rows)
     return [r["seq"] for r in rows]
 
 
@@ -215,6 +243,7 @@ def append(session: Session, event: Event, *more: Event) -> list[int]:
 def sign_head(session: Session) -> EvidenceTreeHead | None:
     """Sign the log's current size and root (an STH), unless the latest head already has them.
     None for an empty log."""
+    _read(session)
     log = _log(session)
     if log.tree.size == 0:
         return None
@@ -277,6 +306,7 @@ def confirm(session: Session, *, actor: Principal, seqs: Sequence[int]) -> Evide
     """确认: the actor's tenant (a bank for its own loans' entries, a regulator for those in
     its jurisdiction) signs the listed entries' seq and leaf hash with its key. Entries this
     side has confirmed already are left out; when none is left, 409."""
+    _read(session)
     role = _role(actor)
     if role is None:
         raise Forbidden("只有贷款银行或监管部门的有权人员可以确认存证")
@@ -397,6 +427,7 @@ def _views(session: Session, rows: Sequence[EvidenceEntry]) -> list[EntryView]:
 
 def for_contract(session: Session, *, actor: Principal, contract_id: int) -> list[EntryView]:
     """A loan's entries the actor sees (the loan page has checked the loan itself)."""
+    _read(session)
     rows = [e for e in repo.entries_of_contract(session, contract_id) if _sees(session, actor, e)]
     return _views(session, rows)
 
@@ -420,6 +451,7 @@ def log_view(
     session: Session, *, actor: Principal, limit: int = 100, before: int | None = None
 ) -> LogView:
     """The regulator's view: the log's state, its latest signed heads, its latest entries."""
+    _read(session)
     if not actor.can(Permission.evidence_read):
         raise Forbidden("无权查看存证日志")
     state = repo.log(session)
@@ -454,6 +486,7 @@ class Verified:
 
 def verify(session: Session) -> Verified:
     """Check the whole log (rules.LogVerifier), stopping at the first bad entry."""
+    _read(session)
     state = repo.log(session)
     if state is None:
         return Verified(0, 0, 0, None)
@@ -488,6 +521,7 @@ def proof(session: Session, *, seq: int, actor: Principal | None = None) -> dict
     """The proof file (docs/evidence.md) of one entry against the latest signed head that
     covers it; with no such head (an operator's export) a new head is signed first; through
     the API (``actor`` given) the entry must be the actor's to see."""
+    _read(session)
     e = repo.entry(session, seq)
     if e is None or (actor is not None and not _sees(session, actor, e)):
         raise NotFound(NOT_FOUND)
