@@ -62,7 +62,7 @@ def main() -> None:
                     tenant=tenant,
                     username=f"{code}-user",
                     display_name=code,
-                    password="Bench-Password-2026!",
+                    password="Bench-Password-2026!",  # noqa: S106 - a throwaway database
                     roles=[role],
                     policy=policy,
                 )
@@ -129,7 +129,7 @@ def main() -> None:
                     evidence.confirm(
                         s,
                         actor=principals[kind],
-                        seqs=range(lo, min(lo + 10_000, args.entries)),  # type: ignore[arg-type]
+                        seqs=range(lo, min(lo + 10_000, args.entries)),
                     )
         took = time.perf_counter() - started
         print(f"confirm (10,000 entries a signature, both sides): {took:6.1f} s")

@@ -19,7 +19,7 @@ from tests.integration.test_applications import World, build_world
 from tests.integration.test_loans import PDF, _drawn, _pay, _payee, _voucher, signed_contract
 from zhixin.config import get_settings
 from zhixin.errors import Conflict, Forbidden, NotFound
-from zhixin.evidence import rules
+from zhixin.evidence import merkle, rules
 from zhixin.evidence import service as evidence
 from zhixin.evidence.models import (
     EvidenceConfirmation,
@@ -134,9 +134,7 @@ def test_verify_names_a_tree_head_that_no_longer_matches(world: World, tmp_path:
     with unit_of_work(world.factory) as s:
         row = s.scalars(select(EvidenceEntry).where(EvidenceEntry.seq == 3)).one()
         row.payload = row.payload.replace("100000.00", "100001.00")
-        row.leaf_hash = rules.merkle.leaf_hash(
-            rules.merkle.hasher("sha256"), row.payload.encode()
-        ).hex()
+        row.leaf_hash = merkle.leaf_hash(merkle.hasher("sha256"), row.payload.encode()).hex()
     finding = _verify(world).finding
     assert finding is not None and finding.seq == 3 and "树头" in finding.reason
     # a head whose own signature was tampered with

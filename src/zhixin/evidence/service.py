@@ -205,7 +205,7 @@ def append(session: Session, event: Event, *more: Event) -> list[int]:
     tree, h = log.tree, log.tree.h
     now = utcnow()
     at = _stamp(now)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for e in (event, *more):
         seq = tree.size
         payload = rules.entry_bytes(
@@ -234,7 +234,7 @@ def append(session: Session, event: Event, *more: Event) -> list[int]:
             }
         )
     log.pending.extend(rows)
-    return [r["seq"] for r in rows]
+    return list(range(rows[0]["seq"], rows[0]["seq"] + len(rows)))
 
 
 # -- tree heads ---------------------------------------------------------------------------------
