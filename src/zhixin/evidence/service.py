@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from zhixin.accounts import service as accounts
 from zhixin.accounts.permissions import Permission, Principal
@@ -198,7 +199,11 @@ class Event:
 
 
 def append(session: Session, event: Event, *more: Event) -> list[int]:
-    """Append events to the log in this transaction; returns their leaf indexes (seq)."""
+    """Append events to the log in this transaction; returns their leaf indexes (seq).
+
+    Call it after the event's own ``audit.record``: the first append locks the log's state row
+    until commit, and every writer takes the audit head first, then the log (one lock order,
+    no deadlock between a loan's write and a confirmation)."""
     if event.kind not in rules.KIND_LABELS or any(e.kind not in rules.KIND_LABELS for e in more):
         raise Invalid("未知的存证类型")
     log = _log(session)
@@ -324,11 +329,14 @@ def confirm(session: Session, *, actor: Principal, seqs: Sequence[int]) -> Evide
     todo = [e for e in found.values() if getattr(e, column) is None]
     if not todo:
         raise Conflict("所选存证均已由本方确认")
-    log = _log(session)
+    # the log's algorithm, read without locking the state row: a confirmation appends nothing,
+    # and audit.record below locks the audit head (lock order everywhere: audit, then log)
+    state = repo.log(session)
+    algorithm = state.hash_alg if state is not None else get_settings().evidence_hash
     key, private = _key(session, actor.tenant_id)
     now = utcnow()
     message = rules.confirm_bytes(
-        algorithm=log.algorithm,
+        algorithm=algorithm,
         role=role,
         tenant=accounts.tenant_code(session, actor.tenant_id) or str(actor.tenant_id),
         at=_stamp(now),
@@ -345,16 +353,17 @@ def confirm(session: Session, *, actor: Principal, seqs: Sequence[int]) -> Evide
     )
     session.add(c)
     session.flush()
-    repo.mark_confirmed(session, [e.seq for e in todo], role, c.id)
-    for e in todo:
-        session.expire(e)
+    seqs_done = [e.seq for e in todo]
+    repo.mark_confirmed(session, seqs_done, role, c.id)
+    for e in todo:  # the loaded rows agree with the UPDATE, without reading them back
+        set_committed_value(e, column, c.id)
     audit.record(
         session,
         actor=Actor.of(actor),
         action="evidence.confirm",
         object_type="evidence_confirmation",
         object_id=c.id,
-        detail={"role": role, "entries": [e.seq for e in todo][:50], "count": len(todo)},
+        detail={"role": role, "entries": seqs_done[:50], "count": len(todo)},
     )
     return c
 
