@@ -112,9 +112,9 @@ def main() -> None:
             with unit_of_work(factory) as s:
                 upto = min(done + 10_000, args.entries)
                 evidence.append(s, *(event(i) for i in range(done, upto)))
-                done = upto
-                if done % 100_000 == 0:
+                if upto // 100_000 > done // 100_000:
                     evidence.sign_head(s)
+                done = upto
         with unit_of_work(factory) as s:
             evidence.sign_head(s)
         took = time.perf_counter() - started
