@@ -40,6 +40,8 @@ from zhixin.enterprises import endpoints as enterprises_api
 from zhixin.enterprises import views as enterprises_views
 from zhixin.evaluation import endpoints as evaluation_api
 from zhixin.evaluation import views as evaluation_views
+from zhixin.evidence import endpoints as evidence_api
+from zhixin.evidence import views as evidence_views
 from zhixin.home import views as home_views
 from zhixin.intake import endpoints as intake_api
 from zhixin.intake import views as intake_views
@@ -153,6 +155,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (demand_api.router, API),
     (support_api.router, API),
     (linkage_api.router, API),
+    (evidence_api.router, API),
     (home_views.router, ""),
     (accounts_views.router, ""),
     (audit_views.router, ""),
@@ -176,6 +179,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (reports_views.router, ""),
     (support_views.router, ""),
     (linkage_views.router, ""),
+    (evidence_views.router, ""),
 ]
 
 

@@ -110,6 +110,8 @@ class Settings(BaseSettings):
     audit_hash: Literal["sha256", "sm3"] = "sha256"
     audit_signing_key_file: Path | None = None
     audit_verify_key_file: Path | None = None
+    # The evidence log's hash (链上存证): sha256, or sm3 for 国密; fixed by the log's first entry
+    evidence_hash: Literal["sha256", "sm3"] = "sha256"
     # Webhooks: loopback/private targets only for tests; timeout per attempt; attempts per event
     webhook_allow_loopback: bool = False
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)

@@ -10,6 +10,7 @@ from zhixin.demand import models as demand_models
 from zhixin.disputes import models as disputes_models
 from zhixin.enterprises import models as enterprises_models
 from zhixin.evaluation import models as evaluation_models
+from zhixin.evidence import models as evidence_models
 from zhixin.intake import models as intake_models
 from zhixin.kit.db import Base
 from zhixin.linkage import models as linkage_models
@@ -37,6 +38,7 @@ __all__ = [
     "disputes_models",
     "enterprises_models",
     "evaluation_models",
+    "evidence_models",
     "intake_models",
     "linkage_models",
     "loans_models",

@@ -101,6 +101,8 @@ ARGS: dict[tuple[str, ...], list[str]] = {
     ("report", "weekly"): ["--week", "2026-W49", "--xlsx", "{tmp}/w.xlsx"],
     ("report", "monthly"): ["--month", "2026-11", "--xlsx", "{tmp}/m.xlsx"],
     ("report", "deliver"): ["--date", "2026-12-06"],
+    ("evidence", "proof"): ["0", "--out", "{tmp}/proof.json"],
+    ("evidence", "check-proof"): ["{tmp}/e.csv"],
 }
 # Commands that never touch the database (they answer without one, exit 0).
 NO_DATABASE = {
@@ -116,6 +118,7 @@ NO_DATABASE = {
     ("products", "validate"),
     ("products", "schema"),
     ("db", "current"),
+    ("evidence", "check-proof"),  # a proof file checked offline (the verdict is about the file)
 }
 # Not run on the empty database, with why.
 NOT_RUN = {

@@ -92,6 +92,9 @@ FILE_SUPPORT = frozenset({R.bank_officer})
 DECIDE_GUARANTEES = frozenset({R.guarantor})
 MANAGE_FUNDS = frozenset({R.finance_bureau})
 BANK_LOANS = frozenset({R.bank_officer, R.bank_approver})  # a bank's linkage queue
+# The evidence log (链上存证): the loan book's readers see their loans' entries and proofs (a
+# regulator also the whole log); the bank's approver and the regulator sign confirmations.
+CONFIRM_EVIDENCE = frozenset({R.bank_approver, R.regulator})
 
 MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/me"): ALL,
@@ -269,6 +272,11 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/linkage/actions/{action_id}/reversal"): MANAGE_LOANS,
     ("POST", "/api/v1/linkage/reversals/{reversal_id}/approve"): APPROVE_LOANS,
     ("POST", "/api/v1/linkage/reversals/{reversal_id}/reject"): APPROVE_LOANS,
+    # -- the evidence log (evidence) --
+    ("GET", "/api/v1/evidence/contracts/{contract_id}/entries"): READ_LOANS,
+    ("POST", "/api/v1/evidence/confirmations"): CONFIRM_EVIDENCE,
+    ("GET", "/api/v1/evidence/entries/{seq}/proof"): READ_LOANS,
+    ("GET", "/api/v1/evidence/heads"): READ_LOANS,
 }
 PUBLIC: set[tuple[str, str]] = set()
 

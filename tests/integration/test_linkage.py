@@ -22,6 +22,8 @@ from tests.integration.test_loans import _drawn, signed_contract
 from tests.support.loan_book import placeholder_row
 from zhixin.enterprises.models import Enterprise
 from zhixin.errors import Forbidden, LineFrozen
+from zhixin.evidence import service as evidence
+from zhixin.evidence.models import EvidenceEntry
 from zhixin.intake.service import run_import
 from zhixin.kit.db import unit_of_work
 from zhixin.lending.dates import add_months
@@ -223,6 +225,15 @@ def test_a_quarter_below_30_percent_steps_the_rate_up_from_the_next_period(
             )
         ).one()
         assert (step.status, step.applied_on) == ("applied", first_after)
+        # the breach's consequence is a leaf of the evidence log as a covenant result
+        (leaf,) = s.scalars(
+            select(EvidenceEntry).where(
+                EvidenceEntry.subject_type == "linkage_action",
+                EvidenceEntry.subject_id == str(step.id),
+            )
+        ).all()
+        assert (leaf.kind, leaf.contract_id) == ("covenant", low)
+        assert evidence.verify(s).finding is None
 
 
 # -- 鹭质贷: negative and positive linkage through the worker's cycle --------------------------
@@ -342,6 +353,21 @@ def test_a_penalty_import_freezes_the_line_in_one_cycle_until_another_person_lif
             req,
             freeze.record_id,
         )
+        # 链上存证: the freeze and the unfreeze are leaves of the evidence log, naming the
+        # linkage action, and the log still verifies
+        logged = [
+            (e.kind, e.subject_type, e.subject_id)
+            for e in s.scalars(
+                select(EvidenceEntry)
+                .where(EvidenceEntry.subject_type == "linkage_action")
+                .order_by(EvidenceEntry.seq)
+            )
+        ]
+        assert logged == [
+            ("freeze", "linkage_action", str(freeze.id)),
+            ("unfreeze", "linkage_action", str(unfreeze.id)),
+        ]
+        assert evidence.verify(s).finding is None
     with unit_of_work(world.factory) as s:
         loans.request_drawdown(
             s,

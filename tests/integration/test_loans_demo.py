@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.support.web import login
 from zhixin.applications import reading
 from zhixin.demo.loader import DEMO_PASSWORD, load_demo
+from zhixin.evidence import service as evidence
 from zhixin.kit import clock
 from zhixin.kit.db import unit_of_work
 from zhixin.linkage.models import CovenantResult, LinkageAction
@@ -73,3 +74,11 @@ def test_the_demo_has_loans_with_payments_and_vouchers(
     assert f'id="freeze-{freeze.id}"' in queue and "产品质量类行政处罚" in queue
     loan = client.get(f"/loans/{freeze.contract_id}").text
     assert 'id="line-blocked"' in loan and 'id="covenant-results"' in loan
+    # 链上存证: every loan's events are in the log, confirmed by the bank (the older half also
+    # by the regulator), under a signed head, and the log verifies
+    with unit_of_work(factory) as s:
+        checked = evidence.verify(s)
+        assert checked.finding is None and checked.tree_size >= 4 * len(contracts)
+        assert checked.heads >= 1 and checked.confirmations == 2
+    page = client.get(f"/loans/{contracts[0].id}")
+    assert "链上存证" in page.text and "双方已确认" in page.text

@@ -19,6 +19,7 @@ from zhixin.accounts.permissions import Principal
 from zhixin.accounts.rules import Role
 from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
 from zhixin.kit.db import unit_of_work
+from zhixin.linkage.models import CovenantResult, LinkageAction
 from zhixin.loans.models import LoanContract, LoanDrawdown
 from zhixin.support import repository as support_repo
 from zhixin.support import rules, subsidies
@@ -328,5 +329,44 @@ def test_conditions_and_budget(factory: sessionmaker[Session]) -> None:
             for ln in subsidies.visible_lines(s, actor=w.who("fin1"), claim_id=c.id)
         }
         assert got == {d1: D("1925.00"), d3: D("75.00")}  # d2 is overdue; the budget runs out
-        with pytest.raises(Invalid, match="约束条款"):
-            subsidies.compute(s, actor=w.who("fin1"), policy_code="COV", quarter="2026Q4")
+        # covenant_met: before any breach every line has its 1 point
+        before = subsidies.compute(s, actor=w.who("fin1"), policy_code="COV", quarter="2026Q4")
+        base = {
+            ln.drawdown_id: ln.amount
+            for ln in subsidies.visible_lines(s, actor=w.who("fin1"), claim_id=before.id)
+        }
+        assert set(base) == {d1, d2, d3} and all(v > 0 for v in base.values())
+        first = s.get(LoanDrawdown, d1)
+        assert first is not None
+        breached = s.get(LoanContract, first.contract_id)
+        assert breached is not None
+        # a breached covenant of 2026Q4 withholds 贴息 on d1's contract (quality linkage's
+        # 暂停贴息); the same breach of another quarter, or a reversed one, withholds nothing
+        for period, status in (("2026Q4", "effective"), ("2026Q3", "effective")):
+            result = CovenantResult(
+                contract_id=breached.id, enterprise_id=breached.enterprise_id,
+                bank_tenant_id=breached.bank_tenant_id, product_version_id=1,
+                covenant="quality_use", kind="quality_use", period=period,
+                period_end=date(2026, 12, 31), met=False, consequence="subsidy_withheld",
+            )  # fmt: skip
+            s.add(result)
+            s.flush()
+            s.add(
+                LinkageAction(
+                    contract_id=breached.id, enterprise_id=breached.enterprise_id,
+                    bank_tenant_id=breached.bank_tenant_id, kind="subsidy_withheld",
+                    status=status, rule="t:quality_use", reason="资金用途不达标",
+                    covenant_result_id=result.id,
+                )  # fmt: skip
+            )
+        s.flush()
+        after = subsidies.compute(s, actor=w.who("fin1"), policy_code="COV", quarter="2026Q4")
+        got = {
+            ln.drawdown_id: (ln.contract_id, ln.amount)
+            for ln in subsidies.visible_lines(s, actor=w.who("fin1"), claim_id=after.id)
+        }
+        for d, (contract, amount) in got.items():
+            assert amount == (D("0") if contract == breached.id else base[d])
+        assert after.total == sum(
+            (base[d] for d, (contract, _) in got.items() if contract != breached.id), D("0")
+        )

@@ -72,6 +72,7 @@ def _params(
         "claim_id": 1,
         "fund_id": 1,
         "subsidy_claim_id": 1,
+        "seq": 0,  # the evidence log (no entry in this world: 404 for everyone)
     }
 
 

@@ -62,6 +62,8 @@ class Permission(StrEnum):
     compensation_file = "compensation:file"  # request guarantees, file claims, recoveries (bank)
     fund_manage = "fund:manage"  # contributions, review/approve (two people) and pay claims
     subsidy_manage = "subsidy:manage"  # policies, compute, approve and pay 贴息 (finance bureau)
+    evidence_read = "evidence:read"  # the whole evidence log and its signed heads (regulator)
+    evidence_confirm = "evidence:confirm"  # sign evidence entries for one's side (bank, regulator)
 
 
 R = Role
@@ -92,6 +94,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.loan_read,
             Permission.ledger_read,
             Permission.report_read,
+            Permission.evidence_read,
+            Permission.evidence_confirm,
         }
     ),
     # Banks read identity, grades and portraits; detailed records (record:read) only where the
@@ -143,6 +147,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ledger_read,
             Permission.report_read,
             Permission.support_read,
+            Permission.evidence_confirm,
         }
     ),
     R.enterprise: frozenset(

@@ -214,6 +214,7 @@ def archive_cutoff(*, now: datetime, retention_days: int) -> date:
 # -- what a page shows for an action ----------------------------------------------------------
 
 ACTION_LABELS = {
+    "evidence.confirm": "签名确认存证",
     "access.denied": "拒绝访问",
     "application.attest": "申请声明确认",
     "application.submit": "提交贷款申请",

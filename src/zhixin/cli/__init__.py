@@ -18,6 +18,7 @@ from zhixin.cli import (  # noqa: F401 - registers commands
     demand,
     evaluation,
     linkage,
+    evidence,
     loans,
     loans_servicing,
     lpr,

@@ -274,6 +274,7 @@ def _demo_loans(
     book's pages); the enterprises with demo logins are tried first."""
     from zhixin.config import get_settings
     from zhixin.errors import ZhixinError
+    from zhixin.evidence import demo as evidence_demo
     from zhixin.loans import demo as loans_demo
 
     if voucher_dir is None or max_bytes is None:
@@ -294,6 +295,7 @@ def _demo_loans(
                 store_dir=voucher_dir,
                 max_bytes=max_bytes,
             )
+            evidence_demo.load(session)
     except ZhixinError:
         return
 

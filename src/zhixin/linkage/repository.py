@@ -148,6 +148,22 @@ def subsidy_withheld(session: Session, contract_id: int, period: str) -> bool:
     return found is not None
 
 
+def withheld_contracts(session: Session, period: str) -> set[int]:
+    """The contracts whose 贴息 for the period is withheld by a breached covenant (one query)."""
+    return set(
+        session.scalars(
+            select(LinkageAction.contract_id)
+            .join(CovenantResult, CovenantResult.id == LinkageAction.covenant_result_id)
+            .where(
+                LinkageAction.kind == "subsidy_withheld",
+                LinkageAction.status == "effective",
+                CovenantResult.period == period,
+            )
+            .distinct()
+        ).all()
+    )
+
+
 def set_status(session: Session, action_ids: Sequence[int], status: str, **values: Any) -> None:
     if action_ids:
         session.execute(

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
 from zhixin.errors import Invalid, NotFound
+from zhixin.evidence import service as evidence
 from zhixin.kit import clock
 from zhixin.kit.db import utcnow
 from zhixin.linkage import repository as repo
@@ -136,7 +137,33 @@ def record_actions(session: Session, acts: Sequence[Act], *, actor: Actor = SYST
             "contracts": sorted({a.contract.id for a in acts})[:100],
         },
     )
+    # 链上存证: after the audit record (one lock order: audit head, then the log)
+    evidence.append(
+        session,
+        *(_evidence_event(a, action_id) for a, action_id in zip(acts, ids, strict=True)),
+    )
     return ids
+
+
+def _evidence_kind(a: Act) -> str:
+    """The evidence log's kind of a linkage action: a freeze and an unfreeze are themselves; an
+    action a covenant's breach caused is the covenant's result; any other is 质量联动."""
+    if a.kind in ("freeze", "unfreeze"):
+        return a.kind
+    return "covenant" if a.covenant_result_id is not None else "linkage"
+
+
+def _evidence_event(a: Act, action_id: int) -> evidence.Event:
+    data = _event_data(a, action_id)
+    data.pop("href", None)
+    return evidence.Event(
+        kind=_evidence_kind(a),
+        data=data,
+        subject=("linkage_action", str(action_id)),
+        contract=(a.contract.id, a.contract.contract_no),
+        enterprise_id=a.contract.enterprise_id,
+        bank_tenant_id=a.contract.bank_tenant_id,
+    )
 
 
 def _event_data(a: Act, action_id: int) -> dict[str, object]:
@@ -460,6 +487,12 @@ def _consequences(
         else:
             acts.append(Act(c, "notice", rule, reason, covenant_result_id=r.id))
     return acts
+
+
+def withheld_contracts(session: Session, *, period: str) -> set[int]:
+    """Every contract whose 贴息 is withheld for the period (a covenant breached, its
+    withholding not reversed): what the subsidy computation's ``covenant_met`` reads."""
+    return repo.withheld_contracts(session, rules.parse_period(period).label)
 
 
 def subsidy_withheld(session: Session, *, contract_id: int, period: str) -> bool:

@@ -31,6 +31,7 @@ from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
 from zhixin.enterprises import service as enterprises
 from zhixin.errors import Conflict, Forbidden, Invalid, LineFrozen, NotFound, ZhixinError
+from zhixin.evidence import service as evidence
 from zhixin.kit import clock
 from zhixin.kit.db import utcnow
 from zhixin.lending.dates import add_months
@@ -39,6 +40,7 @@ from zhixin.loans import repository as repo
 from zhixin.loans import rules
 from zhixin.loans.models import (
     CONTRACT_STATUS_LABELS,
+    PURPOSE_LABELS,
     ZERO,
     LoanContract,
     LoanCreditLine,
@@ -126,6 +128,30 @@ def _audit(
         object_type=kind,
         object_id=oid,
         detail=detail,
+    )
+
+
+def _evidence(
+    session: Session,
+    c: LoanContract,
+    kind: str,
+    subject: tuple[str, int],
+    file: bytes | None = None,
+    **data: Any,
+) -> None:
+    """Append the event to the evidence log (链上存证) in this transaction, for the bank and
+    the regulator to confirm."""
+    evidence.append(
+        session,
+        evidence.Event(
+            kind=kind,
+            data={"contract_no": c.contract_no, **data},
+            subject=(subject[0], str(subject[1])),
+            contract=(c.id, c.contract_no),
+            enterprise_id=c.enterprise_id,
+            bank_tenant_id=c.bank_tenant_id,
+            file=file,
+        ),
     )
 
 
@@ -259,6 +285,17 @@ def open_contract(session: Session, *, actor: Principal, signed: Signed, day: da
         rate=str(signed.rate),
         rate_kind=rate_kind,
     )
+    _evidence(
+        session,
+        c,
+        "contract",
+        ("loan_contract", c.id),
+        limit=limit,
+        rate=signed.rate,
+        term_months=signed.term_months,
+        start_date=day,
+        maturity_date=maturity,
+    )
     return c
 
 
@@ -335,6 +372,14 @@ def set_frozen(
         contract_id=c.id,
         before=str(before),
         after=str(amount),
+        reason=reason.strip()[:200],
+    )
+    _evidence(
+        session,
+        c,
+        "freeze" if amount > 0 else "unfreeze",
+        ("loan_credit_line", line.id),
+        frozen=amount,
         reason=reason.strip()[:200],
     )
     return line
@@ -558,6 +603,16 @@ def disburse(
         lpr=str(lpr_rate) if lpr_rate is not None else None,
         instalments=len(sched.instalments),
     )
+    _evidence(
+        session,
+        c,
+        "drawdown",
+        ("loan_drawdown", d.id),
+        amount=d.amount,
+        rate=rate,
+        value_date=day,
+        maturity=sched.maturity,
+    )
     return d
 
 
@@ -746,6 +801,16 @@ def upload_voucher(
         sha256=digest,
         size=len(data),
     )
+    _evidence(
+        session,
+        c,
+        "voucher",
+        ("loan_voucher", v.id),
+        file=data,
+        document_number=number,
+        amount=invoice_amount,
+        media_type=media_type,
+    )
     return v
 
 
@@ -832,6 +897,19 @@ def make_payment(
         purpose=purpose,
         payee_id=p.payee_id,
         voucher_id=p.voucher_id,
+        self_payment=self_payment,
+    )
+    _evidence(
+        session,
+        c,
+        "payment",
+        ("loan_payment", p.id),
+        drawdown=d.id,
+        amount=amount,
+        purpose=PURPOSE_LABELS.get(purpose, purpose),
+        payee=payee.name if payee is not None and not self_payment else None,
+        voucher=voucher.document_number if voucher is not None else None,
+        voucher_sha256=voucher.file_sha256 if voucher is not None else None,
         self_payment=self_payment,
     )
     return p
@@ -1283,5 +1361,16 @@ def renew(
         interest_carried=str(carried_interest),
         rate=str(rate),
         classification=grade.value,
+    )
+    _evidence(
+        session,
+        old,
+        "renewal",
+        ("loan_contract", old.id),
+        renewed_to=new.contract_no,
+        principal=principal,
+        interest_carried=carried_interest,
+        rate=rate,
+        maturity_date=maturity,
     )
     return new

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.errors import Invalid
+from zhixin.evidence import service as evidence
 from zhixin.kit import clock
 from zhixin.kit.sheets import Book
 from zhixin.linkage import reading as linkage
@@ -211,6 +212,8 @@ def loan_page(
         repaid=repaid,
         today=clock.today(),
         lk=linkage.of_loan(db, actor=principal, contract_id=contract_id),
+        evidence=evidence.for_contract(db, actor=principal, contract_id=contract_id),
+        evidence_role=evidence.may_confirm(principal),
     )
 
 

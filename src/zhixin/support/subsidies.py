@@ -16,7 +16,8 @@ fen so every server rounds alike (the rules of :mod:`.rules`, checked against th
 Conditions: ``not_overdue`` — the drawdown has no days past due when computed (in the SQL);
 ``listed`` — the enterprise is on the newest whitelist of the product's catalog at the quarter's
 end (checked once per enterprise with lines, after the insert, those not listed set to 0);
-``covenant_met`` is refused until the covenant module exists (no data to evaluate it on).
+``covenant_met`` — no covenant breach of the quarter withholds the contract's 贴息 (linkage's
+暂停贴息 action, not reversed); those lines are set to 0 after the caps were taken.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from zhixin.audit.service import Actor
 from zhixin.enterprises import service as enterprises
 from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
 from zhixin.kit.db import utcnow
+from zhixin.linkage import service as linkage
 from zhixin.loans import reads as book
 from zhixin.support import repository as repo
 from zhixin.support import rules
@@ -147,8 +149,6 @@ def compute(
     except rules.Refused as exc:
         raise Invalid(str(exc)) from exc
     quarter = rules.quarter_of(first)
-    if "covenant_met" in policy.conditions:
-        raise Invalid("贴息条件「约束条款达标」尚无数据来源（约束条款模块上线后方可计算）")
     by = actor.user_id if actor is not None else None
     claim = repo.subsidy_claim_of(session, p.id, quarter)
     if claim is not None and claim.status != "computed":
@@ -163,6 +163,8 @@ def compute(
     write_lines(session, claim.id, p.id, policy, quarter, first, last)
     if "listed" in policy.conditions:
         _drop_unlisted(session, claim.id, last)
+    if "covenant_met" in policy.conditions:
+        _drop_withheld(session, claim.id, quarter)
     _totals(session, claim)
     audit.record(
         session,
@@ -352,6 +354,18 @@ def _drop_unlisted(session: Session, claim_id: int, last: date) -> None:
         session.execute(
             update(SubsidyLine)
             .where(SubsidyLine.claim_id == claim_id, SubsidyLine.enterprise_id.in_(gone))
+            .values(amount=ZERO)
+        )
+
+
+def _drop_withheld(session: Session, claim_id: int, quarter: str) -> None:
+    """Condition ``covenant_met``: the lines of contracts whose 贴息 a breached covenant
+    withholds for the quarter (linkage's 暂停贴息, not reversed) are set to 0."""
+    withheld = linkage.withheld_contracts(session, period=quarter)
+    if withheld:
+        session.execute(
+            update(SubsidyLine)
+            .where(SubsidyLine.claim_id == claim_id, SubsidyLine.contract_id.in_(sorted(withheld)))
             .values(amount=ZERO)
         )
 

@@ -44,6 +44,9 @@ EXTRA: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/approve"): ("line_frozen",),
     ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/disburse"): ("line_frozen",),
     ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/payments"): ("line_frozen",),
+    # an entry not the confirmer's to see; a proof asked before any head covers the entry
+    ("POST", "/api/v1/evidence/confirmations"): ("not_found",),
+    ("GET", "/api/v1/evidence/entries/"): ("conflict",),
 }
 
 ERROR_SCHEMA: dict[str, Any] = {

@@ -1,0 +1,49 @@
+"""JSON API of the evidence log (链上存证) under /api/v1/evidence: a loan's entries with their
+confirmation, confirming entries (bank, regulator), an entry's inclusion proof, the signed heads."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from zhixin.accounts.permissions import Permission, Principal
+from zhixin.evidence import service
+from zhixin.evidence.schemas import ConfirmationOut, ConfirmIn, EntryOut, HeadOut
+from zhixin.loans import service as loans
+from zhixin.web.deps import DB, require
+
+router = APIRouter(tags=["链上存证 evidence"])
+Reader = Annotated[Principal, Depends(require(Permission.loan_read, Permission.evidence_read))]
+Confirmer = Annotated[Principal, Depends(require(Permission.evidence_confirm))]
+
+
+@router.get("/evidence/contracts/{contract_id}/entries", response_model=list[EntryOut])
+def contract_entries(contract_id: int, db: DB, principal: Reader) -> list[EntryOut]:
+    """一笔贷款的存证（合同、放款、凭证、支付、续贷、冻结等）及银行、监管部门的确认状态。"""
+    loans.view(db, actor=principal, contract_id=contract_id)  # 404 unless the loan is visible
+    return [
+        EntryOut.of(e) for e in service.for_contract(db, actor=principal, contract_id=contract_id)
+    ]
+
+
+@router.post("/evidence/confirmations", response_model=ConfirmationOut, status_code=201)
+def confirm(body: ConfirmIn, db: DB, principal: Confirmer) -> ConfirmationOut:
+    """本方（银行或监管部门）以本机构的 Ed25519 密钥签名确认所列存证；已确认的不重复确认。"""
+    return ConfirmationOut.of(service.confirm(db, actor=principal, seqs=body.seqs))
+
+
+@router.get("/evidence/entries/{seq}/proof")
+def entry_proof(seq: int, db: DB, principal: Reader) -> dict[str, Any]:
+    """一条存证的包含证明文件（格式见 docs/evidence.md）。
+
+    可用 zhixin evidence check-proof 离线核验。"""
+    return service.proof(db, seq=seq, actor=principal)
+
+
+@router.get("/evidence/heads", response_model=list[HeadOut])
+def tree_heads(
+    db: DB, principal: Reader, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[HeadOut]:
+    """最近的签名树头（条数、根哈希、签署时间、签名）。"""
+    return [HeadOut.of(h) for h in service.heads(db, actor=principal, limit=limit)]

@@ -1,0 +1,107 @@
+"""``zhixin evidence verify|proof|check-proof|sign-head|keys`` as an operator and an outside
+auditor run them: ``verify`` exits 1 naming the first bad entry; ``proof`` writes proof.json;
+``check-proof`` verifies it against the voucher file in a process that has no ZHIXIN settings
+and no database at all."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.support.cli import invoke
+from zhixin.config import Settings
+from zhixin.evidence import service as evidence
+from zhixin.evidence.models import EvidenceEntry
+from zhixin.kit.db import unit_of_work
+
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n"
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+
+
+def _voucher(n: int, data: bytes) -> evidence.Event:
+    return evidence.Event(
+        kind="voucher",
+        data={"document_number": f"FP-{n:04d}", "amount": "1000.00"},
+        subject=("loan_voucher", str(n)),
+        contract=(1, "ZX2025020600000001"),
+        file=data,
+    )
+
+
+@pytest.fixture
+def env(settings: Settings, factory: sessionmaker[Session]) -> dict[str, str]:
+    with unit_of_work(factory) as s:
+        evidence.append(s, *(_voucher(n, PDF + bytes([n])) for n in range(5)))
+        evidence.append(s, _voucher(5, PDF))
+    return {"ZHIXIN_DATABASE_URL": settings.database_url, "ZHIXIN_MODE": "development"}
+
+
+def _offline(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """A fresh process with no ZHIXIN_* variable, in an empty folder (no database file)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ZHIXIN_")}
+    clean["PYTHONPATH"] = SRC
+    return subprocess.run(
+        [sys.executable, "-m", "zhixin.cli", "evidence", "check-proof", *args],
+        capture_output=True,
+        text=True,
+        env=clean,
+        cwd=tmp,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_verify_proof_and_offline_check(
+    env: dict[str, str], factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    r = invoke(["evidence", "verify"], env)
+    assert r.exit_code == 0 and "6 条存证" in r.output, r.output
+    proof = tmp_path / "proof.json"
+    r = invoke(["evidence", "proof", "5", "--out", str(proof)], env)
+    assert r.exit_code == 0, r.output
+    doc = json.loads(proof.read_text(encoding="utf-8"))
+    assert doc["inclusion"]["tree_size"] == 6 and doc["entry"]["seq"] == 5
+    voucher = tmp_path / "invoice.pdf"
+    voucher.write_bytes(PDF)
+    offline = tmp_path / "auditor"
+    offline.mkdir()
+
+    done = _offline(offline, str(proof), str(voucher))
+    assert done.returncode == 0, done.stderr
+    assert "证明成立" in done.stdout and "文件与存证登记的摘要一致" in done.stdout
+    assert list(offline.iterdir()) == []  # nothing created: no database, no settings read
+    r = invoke(["evidence", "keys"], env)
+    assert doc["sth"]["public_key"] in r.output.replace("\n", "")
+    assert _offline(offline, str(proof), "--public-key", doc["sth"]["public_key"]).returncode == 0
+
+    # an edited voucher file
+    edited = tmp_path / "edited.pdf"
+    edited.write_bytes(PDF.replace(b"Catalog", b"Catalug"))
+    done = _offline(offline, str(proof), str(edited))
+    assert done.returncode == 1 and "文件与存证登记的摘要不符" in done.stderr
+    # a proof whose entry was swapped for another one (reordered)
+    with unit_of_work(factory) as s:
+        other = s.scalars(select(EvidenceEntry).where(EvidenceEntry.seq == 4)).one().payload
+    moved = dict(doc, entry={"seq": 5, "payload": other, "leaf_hash": None})
+    (tmp_path / "moved.json").write_text(json.dumps(moved), encoding="utf-8")
+    done = _offline(offline, str(tmp_path / "moved.json"))
+    assert done.returncode == 1 and "序号与其位置不符" in done.stderr
+
+
+def test_verify_exits_1_naming_the_first_bad_entry(
+    env: dict[str, str], factory: sessionmaker[Session]
+) -> None:
+    assert invoke(["evidence", "sign-head"], env).exit_code == 0
+    with unit_of_work(factory) as s:
+        row = s.scalars(select(EvidenceEntry).where(EvidenceEntry.seq == 2)).one()
+        row.payload = row.payload.replace("FP-0002", "FP-9999")
+    r = invoke(["evidence", "verify"], env)
+    assert r.exit_code == 1
+    assert "第 2 条存证" in r.output and "被改动" in r.output, r.output
