@@ -351,14 +351,13 @@ def test_conditions_and_budget(factory: sessionmaker[Session]) -> None:
             )  # fmt: skip
             s.add(result)
             s.flush()
-            s.add(
-                LinkageAction(
-                    contract_id=breached.id, enterprise_id=breached.enterprise_id,
-                    bank_tenant_id=breached.bank_tenant_id, kind="subsidy_withheld",
-                    status=status, rule="t:quality_use", reason="资金用途不达标",
-                    covenant_result_id=result.id,
-                )  # fmt: skip
-            )
+            action = LinkageAction(
+                contract_id=breached.id, enterprise_id=breached.enterprise_id,
+                bank_tenant_id=breached.bank_tenant_id, kind="subsidy_withheld",
+                status=status, rule="t:quality_use", reason="资金用途不达标",
+                covenant_result_id=result.id,
+            )  # fmt: skip
+            s.add(action)
         s.flush()
         after = subsidies.compute(s, actor=w.who("fin1"), policy_code="COV", quarter="2026Q4")
         got = {
