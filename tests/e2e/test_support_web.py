@@ -157,3 +157,105 @@ def test_the_claim_and_subsidy_journeys_over_http(
         login(other, "other-bank")
         assert other.get(f"/api/v1/support/claims/{cid}").status_code == 404
         assert other.get("/api/v1/support/subsidies").json() == []
+
+
+def _post(client: TestClient, url: str, csrf: str, **data: str) -> int:
+    r = client.post(url, data={"csrf_token": csrf, **data}, follow_redirects=False)
+    return r.status_code
+
+
+def test_every_act_has_a_page_form(app: FastAPI, factory: sessionmaker[Session]) -> None:
+    """Single and batch guarantees, a batch decided whole, a claim refused with a reason, a
+    contribution and a recovery: each from the /support page's forms, not only the API."""
+    w = world(factory)
+    c1, c2, c3 = w.book.contract_ids
+    with unit_of_work(factory) as s:
+        support.add_guarantee_product(s, actor=w.who("gu1"), code="G", name="担保", terms=GUARANTEE)
+        support.create_fund(
+            s, actor=w.who("fin1"), code="XMFC", name="厦门市风险补偿资金池", terms=FUND
+        )
+        s.execute(
+            update(LoanDrawdown)
+            .where(LoanDrawdown.id.in_(w.drawdowns[:2]))
+            .values(classification="loss")
+        )
+    with TestClient(app) as bank:
+        csrf = login(bank, "officer")
+        page = bank.get("/support").text
+        assert 'id="guarantee-form"' in page and 'id="batch-form"' in page
+        assert (
+            _post(bank, "/support/guarantees", csrf, product_code="G", contract_id=str(c1)) == 303
+        )
+        assert (
+            _post(bank, "/support/guarantee-batches", csrf, product_code="G",
+                  contract_ids=f"{c2}，{c3}")
+            == 303
+        )  # fmt: skip
+        refused = bank.post(
+            "/support/guarantee-batches",
+            data={"csrf_token": csrf, "product_code": "G", "contract_ids": "甲乙"},
+        )
+        assert refused.status_code == 422 and "合同编号清单须为数字编号" in refused.text
+        mine = bank.get("/api/v1/support/guarantees").json()
+        assert sorted(g["contract_id"] for g in mine) == sorted([c1, c2, c3])
+        batch_ids = {g["batch_id"] for g in mine if g["contract_id"] in (c2, c3)}
+        assert len(batch_ids) == 1 and None not in batch_ids
+        (bid,) = batch_ids
+    with TestClient(app) as guarantor:
+        csrf = login(guarantor, "gu1")
+        page = guarantor.get("/support").text
+        assert f'id="batch-{bid}"' in page and "整批承保" in page
+        assert (
+            _post(guarantor, f"/support/guarantee-batches/{bid}/decision", csrf, approve="true")
+            == 303
+        )
+        statuses = {
+            g["contract_id"]: g["status"]
+            for g in guarantor.get("/api/v1/support/guarantees").json()
+        }
+        assert statuses == {c1: "requested", c2: "approved", c3: "approved"}
+        assert f'id="batch-{bid}"' not in guarantor.get("/support").text
+    with TestClient(app) as fin1:
+        csrf = login(fin1, "fin1")
+        (fund,) = fin1.get("/api/v1/support/funds").json()
+        assert _post(fin1, f"/support/funds/{fund['id']}/contributions", csrf, amount="1500000.50",
+                     note="财预〔2026〕1号") == 303  # fmt: skip
+        (fund,) = fin1.get("/api/v1/support/funds").json()
+        assert D(fund["balance"]) == D("1500000.50")
+    with TestClient(app) as bank:
+        csrf = login(bank, "officer")
+        filed = []
+        for contract in (c1, c2):
+            r = bank.post(
+                "/api/v1/support/claims",
+                json={"fund_code": "XMFC", "contract_id": contract},
+                headers={"X-CSRF-Token": csrf},
+            )
+            assert r.status_code == 201, r.text
+            filed.append(r.json())
+    paid, refused_claim = filed
+    with TestClient(app) as fin1:
+        csrf = login(fin1, "fin1")
+        assert (
+            _post(fin1, f"/support/claims/{refused_claim['id']}/reject", csrf, reason="材料不全")
+            == 303
+        )
+        assert (
+            fin1.get(f"/api/v1/support/claims/{refused_claim['id']}").json()["status"] == "rejected"
+        )
+        assert _post(fin1, f"/support/claims/{paid['id']}/review", csrf) == 303
+    with TestClient(app) as fin2:
+        csrf = login(fin2, "fin2")
+        assert _post(fin2, f"/support/claims/{paid['id']}/approve", csrf) == 303
+        assert _post(fin2, f"/support/claims/{paid['id']}/payment", csrf) == 303
+    with TestClient(app) as bank:
+        csrf = login(bank, "officer")
+        assert f'action="/support/claims/{paid["id"]}/recoveries"' in bank.get("/support").text
+        assert (
+            _post(bank, f"/support/claims/{paid['id']}/recoveries", csrf, amount="1000.00") == 303
+        )
+        recovered = bank.get(f"/api/v1/support/claims/{paid['id']}/recoveries").json()
+        assert len(recovered) == 1
+        (rec,) = recovered
+        assert D(rec["amount"]) == D("1000.00")
+        assert D(rec["bank"]) + D(rec["guarantor"]) + D(rec["fund"]) == D("1000.00"), rec

@@ -6,6 +6,8 @@ claims and subsidies — with forms for each act, and the same tables as XLSX.""
 from __future__ import annotations
 
 import io
+import re
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -16,6 +18,7 @@ from zhixin.accounts import service as accounts
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.accounts.rules import TenantKind
 from zhixin.enterprises import service as enterprises
+from zhixin.errors import Invalid
 from zhixin.kit import clock
 from zhixin.kit.divisions import region_name
 from zhixin.kit.sheets import Book
@@ -287,6 +290,94 @@ def decide_form(
 ) -> Response:
     service.decide_guarantee(
         db, actor=principal, guarantee_id=guarantee_id, approve=approve, reason=reason or None
+    )
+    return _back()
+
+
+@router.post("/support/guarantees")
+def request_form(
+    db: DB,
+    principal: Bank,
+    product_code: Annotated[str, Form(max_length=64)],
+    contract_id: Annotated[int, Form(ge=1, le=2**53)],
+) -> Response:
+    service.request_guarantee(
+        db, actor=principal, contract_id=contract_id, product_code=product_code
+    )
+    return _back()
+
+
+def _contract_ids(text: str) -> list[int]:
+    """合同编号清单 as typed: numbers separated by spaces, commas, 、 or new lines."""
+    parts = [p for p in re.split(r"[\s,，、;；]+", text.strip()) if p]
+    if not parts or any(not p.isdigit() or len(p) > 15 for p in parts):
+        raise Invalid("合同编号清单须为数字编号，以空格、逗号或换行分隔")
+    if len(parts) > 1000:
+        raise Invalid("一批最多 1000 笔合同")
+    return [int(p) for p in parts]
+
+
+@router.post("/support/guarantee-batches")
+def batch_form(
+    db: DB,
+    principal: Bank,
+    product_code: Annotated[str, Form(max_length=64)],
+    contract_ids: Annotated[str, Form(max_length=20000)],
+) -> Response:
+    service.submit_batch(
+        db, actor=principal, product_code=product_code, contract_ids=_contract_ids(contract_ids)
+    )
+    return _back()
+
+
+@router.post("/support/guarantee-batches/{batch_id}/decision")
+def batch_decision_form(
+    db: DB,
+    principal: Guarantor,
+    batch_id: int,
+    approve: Annotated[bool, Form()],
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """整批审批 (line by line: each guarantee's own form)."""
+    service.decide_batch(
+        db, actor=principal, batch_id=batch_id, approve=approve, reason=reason or None
+    )
+    return _back()
+
+
+@router.post("/support/claims/{claim_id}/reject")
+def reject_form(
+    db: DB,
+    principal: FundManager,
+    claim_id: int,
+    reason: Annotated[str, Form(max_length=500)],
+) -> Response:
+    service.reject_claim(db, actor=principal, claim_id=claim_id, reason=reason)
+    return _back()
+
+
+@router.post("/support/claims/{claim_id}/recoveries")
+def recovery_form(
+    db: DB,
+    principal: Bank,
+    claim_id: int,
+    amount: Annotated[Decimal, Form(gt=0, max_digits=16, decimal_places=2, title="追回金额")],
+) -> Response:
+    service.record_recovery(db, actor=principal, claim_id=claim_id, amount=amount, on=clock.today())
+    return _back()
+
+
+@router.post("/support/funds/{fund_id}/contributions")
+def contribution_form(
+    db: DB,
+    principal: FundManager,
+    fund_id: int,
+    amount: Annotated[Decimal, Form(gt=0, max_digits=16, decimal_places=2, title="注资金额")],
+    note: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    f = service.fund_of(db, actor=principal, fund_id=fund_id)
+    service.contribute(
+        db, actor=principal, fund_code=f.code, amount=amount, on=clock.today(), note=note
     )
     return _back()
 
