@@ -18,6 +18,7 @@ from zhixin.reports.sections import (
     ranking,
     whitelist,
 )
+from zhixin.reports.support import support
 from zhixin.reports.uplift import uplift
 
 SECTIONS: list[Section] = [
@@ -31,6 +32,7 @@ SECTIONS: list[Section] = [
     Section("loans_by_industry", loans_by_industry),
     Section("npl", npl),
     Section("consultations", consultations),
+    Section("support", support),
     Section("areas", areas),
     Section("uplift", uplift),
 ]

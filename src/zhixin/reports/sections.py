@@ -78,6 +78,11 @@ class Facts:
     product_names: dict[str, str]
     region_prefix: str | None = None  # the scope's area: the roll-up lists the level below
     grades: dict[int, list[Any]] = field(default_factory=dict)  # evaluation.facts.GradeFact
+    # support.facts: GuaranteeFact, ClaimFact, RecoveryFact, SubsidyFact
+    guarantees: list[Any] = field(default_factory=list)
+    claims: list[Any] = field(default_factory=list)
+    recoveries: list[Any] = field(default_factory=list)
+    subsidies: list[Any] = field(default_factory=list)
 
 
 def q(what: str, **by: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,7 @@ from zhixin.products import service as products
 from zhixin.reports.registry import SECTIONS
 from zhixin.reports.rules import Period
 from zhixin.reports.sections import Facts, Table
+from zhixin.support import facts as support_facts
 from zhixin.whitelist import facts as whitelist_facts
 
 
@@ -127,8 +129,15 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
                 break
             current = parent
 
+    guarantees = support_facts.guarantee_facts(session, until=until)
+    claims = support_facts.claim_facts(session, until=until)
+    recoveries = support_facts.recovery_facts(session, until=until)
+    subsidies = support_facts.subsidy_facts(session, until=until)
+    supported: list[Any] = [*guarantees, *claims, *recoveries, *subsidies]
+
     ids = {a.enterprise_id for a in apps} | {c.enterprise_id for c in cons}
     ids |= {d.enterprise_id for d in draws}
+    ids |= {x.enterprise_id for x in supported}
     if scope.region_prefix is not None:
         ids |= set(listed_start) | set(listed_end)
     places = enterprises.places_by_ids(session, sorted(ids))
@@ -140,7 +149,11 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
         own = {a.id for a in apps}
         cons = [c for c in cons if c.application_id in own]
         draws = [d for d in draws if d.bank_tenant_id == scope.bank_tenant_id]
+        supported = [x for x in supported if x.bank_tenant_id == scope.bank_tenant_id]
     if scope.product_code is not None:
+        # support rows follow their contract's product (known from its drawdowns)
+        product_contracts = {d.contract_id for d in draws if d.product_code == scope.product_code}
+        supported = [x for x in supported if x.contract_id in product_contracts]
         apps = [a for a in apps if a.product_code == scope.product_code]
         kept = {a.id for a in apps}
         cons = [c for c in cons if c.application_id in kept]
@@ -149,6 +162,7 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
         apps = [a for a in apps if inside(a.enterprise_id)]
         cons = [c for c in cons if inside(c.enterprise_id)]
         draws = [d for d in draws if inside(d.enterprise_id)]
+        supported = [x for x in supported if inside(x.enterprise_id)]
         listed_start = {e: n for e, n in listed_start.items() if inside(e)}
         listed_end = {e: n for e, n in listed_end.items() if inside(e)}
     names = {a.product_code: a.product_name for a in apps}
@@ -172,6 +186,10 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
         grades=evaluation_facts.grade_history(
             session, sorted({d.enterprise_id for d in draws if d.renewed_from_id is None})
         ),
+        guarantees=[x for x in supported if isinstance(x, support_facts.GuaranteeFact)],
+        claims=[x for x in supported if isinstance(x, support_facts.ClaimFact)],
+        recoveries=[x for x in supported if isinstance(x, support_facts.RecoveryFact)],
+        subsidies=[x for x in supported if isinstance(x, support_facts.SubsidyFact)],
     )
 
 
