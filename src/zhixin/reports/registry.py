@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from zhixin.reports.demand import demand
 from zhixin.reports.sections import (
     Section,
     areas,
@@ -33,6 +34,7 @@ SECTIONS: list[Section] = [
     Section("npl", npl),
     Section("consultations", consultations),
     Section("support", support),
+    Section("demand", demand),
     Section("areas", areas),
     Section("uplift", uplift),
 ]

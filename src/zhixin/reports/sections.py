@@ -83,6 +83,8 @@ class Facts:
     claims: list[Any] = field(default_factory=list)
     recoveries: list[Any] = field(default_factory=list)
     subsidies: list[Any] = field(default_factory=list)
+    need_events: list[Any] = field(default_factory=list)  # demand.facts.NeedEventFact
+    ledger: list[Any] = field(default_factory=list)  # demand.rules.LedgerRow as of the end
 
 
 def q(what: str, **by: str) -> str:
