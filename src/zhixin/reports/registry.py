@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from zhixin.reports.demand import demand
+from zhixin.reports.linkage import linkage
 from zhixin.reports.sections import (
     Section,
     areas,
@@ -35,6 +36,7 @@ SECTIONS: list[Section] = [
     Section("consultations", consultations),
     Section("support", support),
     Section("demand", demand),
+    Section("linkage", linkage),
     Section("areas", areas),
     Section("uplift", uplift),
 ]

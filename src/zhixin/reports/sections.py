@@ -85,6 +85,8 @@ class Facts:
     subsidies: list[Any] = field(default_factory=list)
     need_events: list[Any] = field(default_factory=list)  # demand.facts.NeedEventFact
     ledger: list[Any] = field(default_factory=list)  # demand.rules.LedgerRow as of the end
+    freezes: list[Any] = field(default_factory=list)  # linkage.facts.FreezeFact
+    covenants: list[Any] = field(default_factory=list)  # linkage.facts.CovenantFact
 
 
 def q(what: str, **by: str) -> str:

@@ -25,6 +25,7 @@ from zhixin.enterprises import service as enterprises
 from zhixin.errors import Forbidden, Invalid, NotFound
 from zhixin.evaluation import facts as evaluation_facts
 from zhixin.kit import clock
+from zhixin.linkage import facts as linkage_facts
 from zhixin.loans import facts as loan_facts
 from zhixin.products import service as products
 from zhixin.reports.registry import SECTIONS
@@ -135,6 +136,12 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
     recoveries = support_facts.recovery_facts(session, until=until)
     subsidies = support_facts.subsidy_facts(session, until=until)
     supported: list[Any] = [*guarantees, *claims, *recoveries, *subsidies]
+    # 质量联动: freezes and covenant results go with the support rows (contract, bank, enterprise)
+    linked: list[Any] = [
+        *linkage_facts.freeze_facts(session, until=until),
+        *linkage_facts.covenant_facts(session, until=until),
+    ]
+    supported += linked
     need_events = demand_facts.need_events(session, until=until)
     ledger = demand_facts.ledger_rows(session, until=until)
 
@@ -203,6 +210,8 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
         subsidies=[x for x in supported if isinstance(x, support_facts.SubsidyFact)],
         need_events=need_events,
         ledger=ledger,
+        freezes=[x for x in supported if isinstance(x, linkage_facts.FreezeFact)],
+        covenants=[x for x in supported if isinstance(x, linkage_facts.CovenantFact)],
     )
 
 
