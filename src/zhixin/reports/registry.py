@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from zhixin.reports.demand import demand
+from zhixin.reports.lapses import lapses
 from zhixin.reports.linkage import linkage
 from zhixin.reports.sections import (
     Section,
@@ -37,6 +38,7 @@ SECTIONS: list[Section] = [
     Section("support", support),
     Section("demand", demand),
     Section("linkage", linkage),
+    Section("lapses", lapses),
     Section("areas", areas),
     Section("uplift", uplift),
 ]

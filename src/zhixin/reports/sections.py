@@ -87,6 +87,7 @@ class Facts:
     ledger: list[Any] = field(default_factory=list)  # demand.rules.LedgerRow as of the end
     freezes: list[Any] = field(default_factory=list)  # linkage.facts.FreezeFact
     covenants: list[Any] = field(default_factory=list)  # linkage.facts.CovenantFact
+    expiring: list[Any] = field(default_factory=list)  # records.facts.ExpiringFact
 
 
 def q(what: str, **by: str) -> str:

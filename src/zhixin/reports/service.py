@@ -28,6 +28,8 @@ from zhixin.kit import clock
 from zhixin.linkage import facts as linkage_facts
 from zhixin.loans import facts as loan_facts
 from zhixin.products import service as products
+from zhixin.records import facts as record_facts
+from zhixin.reports.lapses import LAPSE_DAYS
 from zhixin.reports.registry import SECTIONS
 from zhixin.reports.rules import Period
 from zhixin.reports.sections import Facts, Table
@@ -149,6 +151,7 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
     ids |= {d.enterprise_id for d in draws}
     ids |= {x.enterprise_id for x in supported}
     ids |= {e.enterprise_id for e in need_events} | {r.enterprise_id for r in ledger}
+    expiring = record_facts.expiring(session, start=until, end=until + timedelta(days=LAPSE_DAYS))
     if scope.region_prefix is not None:
         ids |= set(listed_start) | set(listed_end)
     places = enterprises.places_by_ids(session, sorted(ids))
@@ -212,6 +215,7 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
         ledger=ledger,
         freezes=[x for x in supported if isinstance(x, linkage_facts.FreezeFact)],
         covenants=[x for x in supported if isinstance(x, linkage_facts.CovenantFact)],
+        expiring=expiring,
     )
 
 
