@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+from zhixin.reports.demand import demand
+from zhixin.reports.lapses import lapses
+from zhixin.reports.linkage import linkage
 from zhixin.reports.sections import (
     Section,
     areas,
@@ -18,6 +21,7 @@ from zhixin.reports.sections import (
     ranking,
     whitelist,
 )
+from zhixin.reports.support import support
 from zhixin.reports.uplift import uplift
 
 SECTIONS: list[Section] = [
@@ -31,6 +35,10 @@ SECTIONS: list[Section] = [
     Section("loans_by_industry", loans_by_industry),
     Section("npl", npl),
     Section("consultations", consultations),
+    Section("support", support),
+    Section("demand", demand),
+    Section("linkage", linkage),
+    Section("lapses", lapses),
     Section("areas", areas),
     Section("uplift", uplift),
 ]

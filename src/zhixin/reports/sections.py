@@ -78,6 +78,16 @@ class Facts:
     product_names: dict[str, str]
     region_prefix: str | None = None  # the scope's area: the roll-up lists the level below
     grades: dict[int, list[Any]] = field(default_factory=dict)  # evaluation.facts.GradeFact
+    # support.facts: GuaranteeFact, ClaimFact, RecoveryFact, SubsidyFact
+    guarantees: list[Any] = field(default_factory=list)
+    claims: list[Any] = field(default_factory=list)
+    recoveries: list[Any] = field(default_factory=list)
+    subsidies: list[Any] = field(default_factory=list)
+    need_events: list[Any] = field(default_factory=list)  # demand.facts.NeedEventFact
+    ledger: list[Any] = field(default_factory=list)  # demand.rules.LedgerRow as of the end
+    freezes: list[Any] = field(default_factory=list)  # linkage.facts.FreezeFact
+    covenants: list[Any] = field(default_factory=list)  # linkage.facts.CovenantFact
+    expiring: list[Any] = field(default_factory=list)  # records.facts.ExpiringFact
 
 
 def q(what: str, **by: str) -> str:

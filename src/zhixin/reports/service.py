@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -19,15 +20,20 @@ from zhixin.accounts.rules import TenantKind
 from zhixin.applications import facts as application_facts
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
+from zhixin.demand import facts as demand_facts
 from zhixin.enterprises import service as enterprises
 from zhixin.errors import Forbidden, Invalid, NotFound
 from zhixin.evaluation import facts as evaluation_facts
 from zhixin.kit import clock
+from zhixin.linkage import facts as linkage_facts
 from zhixin.loans import facts as loan_facts
 from zhixin.products import service as products
+from zhixin.records import facts as record_facts
+from zhixin.reports.lapses import LAPSE_DAYS
 from zhixin.reports.registry import SECTIONS
 from zhixin.reports.rules import Period
 from zhixin.reports.sections import Facts, Table
+from zhixin.support import facts as support_facts
 from zhixin.whitelist import facts as whitelist_facts
 
 
@@ -127,8 +133,25 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
                 break
             current = parent
 
+    guarantees = support_facts.guarantee_facts(session, until=until)
+    claims = support_facts.claim_facts(session, until=until)
+    recoveries = support_facts.recovery_facts(session, until=until)
+    subsidies = support_facts.subsidy_facts(session, until=until)
+    supported: list[Any] = [*guarantees, *claims, *recoveries, *subsidies]
+    # 质量联动: freezes and covenant results go with the support rows (contract, bank, enterprise)
+    linked: list[Any] = [
+        *linkage_facts.freeze_facts(session, until=until),
+        *linkage_facts.covenant_facts(session, until=until),
+    ]
+    supported += linked
+    need_events = demand_facts.need_events(session, until=until)
+    ledger = demand_facts.ledger_rows(session, until=until)
+
     ids = {a.enterprise_id for a in apps} | {c.enterprise_id for c in cons}
     ids |= {d.enterprise_id for d in draws}
+    ids |= {x.enterprise_id for x in supported}
+    ids |= {e.enterprise_id for e in need_events} | {r.enterprise_id for r in ledger}
+    expiring = record_facts.expiring(session, start=until, end=until + timedelta(days=LAPSE_DAYS))
     if scope.region_prefix is not None:
         ids |= set(listed_start) | set(listed_end)
     places = enterprises.places_by_ids(session, sorted(ids))
@@ -140,7 +163,16 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
         own = {a.id for a in apps}
         cons = [c for c in cons if c.application_id in own]
         draws = [d for d in draws if d.bank_tenant_id == scope.bank_tenant_id]
+        supported = [x for x in supported if x.bank_tenant_id == scope.bank_tenant_id]
+        own_code = banks[scope.bank_tenant_id][0] if banks else None
+        need_events = [e for e in need_events if e.bank_code == own_code]
+        ledger = [r for r in ledger if r.bank_code == own_code]
     if scope.product_code is not None:
+        # support rows follow their contract's product (known from its drawdowns)
+        product_contracts = {d.contract_id for d in draws if d.product_code == scope.product_code}
+        supported = [x for x in supported if x.contract_id in product_contracts]
+        need_events = []  # a need names no product
+        ledger = [r for r in ledger if r.product_code == scope.product_code]
         apps = [a for a in apps if a.product_code == scope.product_code]
         kept = {a.id for a in apps}
         cons = [c for c in cons if c.application_id in kept]
@@ -149,6 +181,9 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
         apps = [a for a in apps if inside(a.enterprise_id)]
         cons = [c for c in cons if inside(c.enterprise_id)]
         draws = [d for d in draws if inside(d.enterprise_id)]
+        supported = [x for x in supported if inside(x.enterprise_id)]
+        need_events = [e for e in need_events if inside(e.enterprise_id)]
+        ledger = [r for r in ledger if inside(r.enterprise_id)]
         listed_start = {e: n for e, n in listed_start.items() if inside(e)}
         listed_end = {e: n for e, n in listed_end.items() if inside(e)}
     names = {a.product_code: a.product_name for a in apps}
@@ -172,6 +207,15 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
         grades=evaluation_facts.grade_history(
             session, sorted({d.enterprise_id for d in draws if d.renewed_from_id is None})
         ),
+        guarantees=[x for x in supported if isinstance(x, support_facts.GuaranteeFact)],
+        claims=[x for x in supported if isinstance(x, support_facts.ClaimFact)],
+        recoveries=[x for x in supported if isinstance(x, support_facts.RecoveryFact)],
+        subsidies=[x for x in supported if isinstance(x, support_facts.SubsidyFact)],
+        need_events=need_events,
+        ledger=ledger,
+        freezes=[x for x in supported if isinstance(x, linkage_facts.FreezeFact)],
+        covenants=[x for x in supported if isinstance(x, linkage_facts.CovenantFact)],
+        expiring=expiring,
     )
 
 
