@@ -15,10 +15,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.support.cli import invoke
 from tests.support.grades import Grade, publish_grades
 from tests.support.people import make_user
 from tests.support.web import login
 from zhixin.accounts.rules import Role
+from zhixin.config import Settings
 from zhixin.demand import service
 from zhixin.enterprises.models import Enterprise
 from zhixin.kit import clock
@@ -84,6 +86,7 @@ def test_need_taken_answered_and_counted(
     factory: sessionmaker[Session],
     world: dict[str, int],
     monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
 ) -> None:
     with (
         TestClient(app) as owner,
@@ -182,9 +185,14 @@ def test_need_taken_answered_and_counted(
         # a second need: nobody takes it; the clock job sends it to the task force
         second = post(owner, o, "/api/v1/needs", {**NEED, "amount": "500000"}).json()
         assert post(tf, t, "/api/v1/needs/escalations").json() == []
-        with unit_of_work(factory) as s:
-            sent = service.escalate_due(s, today=take_by + timedelta(days=1))
-        assert [(e.need_id, e.escalation) for e in sent] == [(second["id"], "untaken")]
+        # the clock job runs in `zhixin worker`'s housekeeping (no cron line needed)
+        monkeypatch.setattr(clock, "today", lambda: take_by + timedelta(days=1))
+        ran = invoke(
+            ["worker", "--once"],
+            {"ZHIXIN_DATABASE_URL": settings.database_url, "ZHIXIN_MODE": "development"},
+        )
+        assert ran.exit_code == 0 and "融资需求超时：1 个已移交融资协调专班" in ran.output
+        monkeypatch.undo()
         queue = tf.get("/api/v1/needs?escalated=true").json()
         assert [q["id"] for q in queue] == [second["id"]]
         assert queue[0]["escalation_label"] == "超期无银行接单"

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.support.cli import invoke
 from zhixin.config import Settings
 from zhixin.evidence import service as evidence
-from zhixin.evidence.models import EvidenceEntry
+from zhixin.evidence.models import EvidenceEntry, EvidenceTreeHead
 from zhixin.kit.db import unit_of_work
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n"
@@ -105,3 +105,22 @@ def test_verify_exits_1_naming_the_first_bad_entry(
     r = invoke(["evidence", "verify"], env)
     assert r.exit_code == 1
     assert "第 2 条存证" in r.output and "被改动" in r.output, r.output
+
+
+def test_the_worker_signs_a_tree_head_over_new_entries(
+    env: dict[str, str], factory: sessionmaker[Session]
+) -> None:
+    """``zhixin worker`` signs a head each turn of its housekeeping, so a proof is available
+    without an operator's cron line; a second turn with no new entry signs nothing new."""
+    with factory() as s:
+        assert s.scalars(select(EvidenceTreeHead)).all() == []
+    r = invoke(["worker", "--once"], env)
+    assert r.exit_code == 0, r.output
+    assert "存证日志树头已签名：共 6 条" in r.output
+    with factory() as s:
+        (head,) = s.scalars(select(EvidenceTreeHead)).all()
+        assert head.tree_size == 6
+    again = invoke(["worker", "--once"], env)
+    assert again.exit_code == 0 and "树头已签名" not in again.output
+    with factory() as s:
+        assert len(s.scalars(select(EvidenceTreeHead)).all()) == 1

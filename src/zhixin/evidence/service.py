@@ -245,6 +245,17 @@ def append(session: Session, event: Event, *more: Event) -> list[int]:
 # -- tree heads ---------------------------------------------------------------------------------
 
 
+def sign_new_head(session: Session) -> EvidenceTreeHead | None:
+    """The worker's turn: sign a head if entries arrived since the latest one; None when
+    nothing new (or the log is empty)."""
+    _read(session)
+    before = repo.latest_head(session)
+    head = sign_head(session)
+    if head is None or (before is not None and head.id == before.id):
+        return None
+    return head
+
+
 def sign_head(session: Session) -> EvidenceTreeHead | None:
     """Sign the log's current size and root (an STH), unless the latest head already has them.
     None for an empty log."""
