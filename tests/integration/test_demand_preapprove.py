@@ -1,0 +1,91 @@
+"""预授信: a batch row equals the quote service's limit and rate for the same firm, product and
+request; firms not on the whitelist, and listed firms the product refuses, are absent; firms
+sharing every fact are decided once."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.support.cli import invoke
+from tests.support.grades import Grade, publish_grades
+from zhixin.config import Settings
+from zhixin.demand import levers
+from zhixin.demand import preapprove as batch
+from zhixin.enterprises.models import Enterprise
+from zhixin.kit import clock
+from zhixin.kit.db import unit_of_work
+from zhixin.products import service as products
+from zhixin.quotes import service as quotes
+
+PRODUCT = "luzhidai"  # 厦门, Ⅲ类 or better, 中小微, 12 months old
+
+
+def _firm(uscc: str, name: str, size: str = "小", region: str = "350206") -> Enterprise:
+    return Enterprise(
+        uscc=uscc,
+        name=name,
+        kind="企业",
+        status="存续",
+        size_class=size,
+        region_code=region,
+        established_on=date(2015, 3, 1),
+    )
+
+
+def test_batch_rows_equal_the_quote(factory: sessionmaker[Session], settings: Settings) -> None:
+    env = {"ZHIXIN_DATABASE_URL": settings.database_url, "ZHIXIN_MODE": "development"}
+    firms = {
+        "one": _firm("91350200MA2Y00770J", "厦门一类有限公司"),
+        "two": _firm("91110000600037341L", "厦门二类有限公司"),
+        "two_b": _firm("91350211MA31XQ9X4E", "厦门二类乙有限公司"),
+        "three": _firm("91350200302928381R", "厦门三类有限公司"),
+        "big": _firm("91350203MA2XN5K17M", "厦门大型有限公司", size="大"),
+        "fuzhou": _firm("91350100MA2XN5K160", "福州有限公司", region="350102"),
+        "unlisted": _firm("91350206MA2XN5K19F", "厦门未入列有限公司"),
+    }
+    with unit_of_work(factory) as s:
+        s.add_all(firms.values())
+        s.flush()
+        ids = {k: e.id for k, e in firms.items()}
+    grades = {
+        ids["one"]: Grade("I", {"credit": "I"}),
+        ids["two"]: Grade("II", {"credit": "II"}),
+        ids["two_b"]: Grade("II", {"credit": "II"}),
+        ids["three"]: Grade("III", {"credit": "III"}),
+        ids["big"]: Grade("I", {"credit": "I"}),
+        ids["fuzhou"]: Grade("I", {"credit": "I"}),
+    }
+    version = publish_grades(factory, catalog="xiamen", grades=grades)
+    with unit_of_work(factory) as s:
+        out = batch.preapprove(s, product_code=PRODUCT)
+        assert out.whitelist_version == version and out.listed == 6
+        by_id = {r.enterprise_id: r for r in out.rows}
+        assert set(by_id) == {ids[k] for k in ("one", "two", "two_b", "three")}
+        # the two Ⅱ类 firms share every fact but their identity: decided once
+        assert out.combinations == 5
+        _row, product = products.current(s, PRODUCT)
+        request = levers.request_for(product, clock.today())
+        for key in ("one", "two", "two_b", "three", "big", "fuzhou"):
+            q = quotes.quote(
+                s,
+                actor=quotes.SYSTEM,
+                product_code=PRODUCT,
+                enterprise_id=ids[key],
+                request=request,
+                store=False,
+            )
+            row = by_id.get(ids[key])
+            if row is None:
+                assert not q.eligible, key
+            else:
+                assert q.eligible and (row.limit, row.rate) == (q.limit, q.rate), key
+        assert by_id[ids["one"]].rate < by_id[ids["three"]].rate
+    shown = invoke(["preapprove", "--product", PRODUCT, "--json"], env)
+    assert shown.exit_code == 0, shown.output
+    body = json.loads(shown.output)
+    assert body["preapproved"] == 4 and body["listed"] == 6
+    text = invoke(["preapprove", "--product", PRODUCT], env)
+    assert "预授信 4 户" in text.output
