@@ -5,7 +5,7 @@ sharing every fact are decided once."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,6 +19,7 @@ from zhixin.kit import clock
 from zhixin.kit.db import unit_of_work
 from zhixin.products import service as products
 from zhixin.quotes import service as quotes
+from zhixin.records.models import QualityRecord
 
 PRODUCT = "luzhidai"  # 厦门, Ⅲ类 or better, 中小微, 12 months old
 
@@ -45,11 +46,26 @@ def test_batch_rows_equal_the_quote(factory: sessionmaker[Session], settings: Se
         "big": _firm("91350203MA2XN5K17M", "厦门大型有限公司", size="大"),
         "fuzhou": _firm("91350100MA2XN5K160", "福州有限公司", region="350102"),
         "unlisted": _firm("91350206MA2XN5K19F", "厦门未入列有限公司"),
+        "penalised": _firm("91350205MA2XN5K18X", "厦门受罚有限公司"),
     }
     with unit_of_work(factory) as s:
         s.add_all(firms.values())
         s.flush()
         ids = {k: e.id for k, e in firms.items()}
+        # a quality penalty two months ago: 鹭质贷 refuses it (no penalty in two years)
+        s.add(
+            QualityRecord(
+                enterprise_id=ids["penalised"],
+                kind="penalty",
+                natural_key="penalised|罚1",
+                content_hash="a" * 32,
+                ref="罚1",
+                subtype="产品质量",
+                level="一般",
+                event_date=clock.today() - timedelta(days=60),
+                source_system="test",
+            )
+        )
     grades = {
         ids["one"]: Grade("I", {"credit": "I"}),
         ids["two"]: Grade("II", {"credit": "II"}),
@@ -57,18 +73,19 @@ def test_batch_rows_equal_the_quote(factory: sessionmaker[Session], settings: Se
         ids["three"]: Grade("III", {"credit": "III"}),
         ids["big"]: Grade("I", {"credit": "I"}),
         ids["fuzhou"]: Grade("I", {"credit": "I"}),
+        ids["penalised"]: Grade("I", {"credit": "I"}),
     }
     version = publish_grades(factory, catalog="xiamen", grades=grades)
     with unit_of_work(factory) as s:
         out = batch.preapprove(s, product_code=PRODUCT)
-        assert out.whitelist_version == version and out.listed == 6
+        assert out.whitelist_version == version and out.listed == 7
         by_id = {r.enterprise_id: r for r in out.rows}
         assert set(by_id) == {ids[k] for k in ("one", "two", "two_b", "three")}
         # the two Ⅱ类 firms share every fact but their identity: decided once
-        assert out.combinations == 5
+        assert out.combinations == 6
         _row, product = products.current(s, PRODUCT)
         request = levers.request_for(product, clock.today())
-        for key in ("one", "two", "two_b", "three", "big", "fuzhou"):
+        for key in ("one", "two", "two_b", "three", "big", "fuzhou", "penalised"):
             q = quotes.quote(
                 s,
                 actor=quotes.SYSTEM,
@@ -86,6 +103,6 @@ def test_batch_rows_equal_the_quote(factory: sessionmaker[Session], settings: Se
     shown = invoke(["preapprove", "--product", PRODUCT, "--json"], env)
     assert shown.exit_code == 0, shown.output
     body = json.loads(shown.output)
-    assert body["preapproved"] == 4 and body["listed"] == 6
+    assert body["preapproved"] == 4 and body["listed"] == 7
     text = invoke(["preapprove", "--product", PRODUCT], env)
     assert "预授信 4 户" in text.output

@@ -9,8 +9,8 @@ levers' (:func:`zhixin.demand.levers.request_for`: the product's smallest amount
 the nearest term, its first method), so a row equals the quote service's limit and rate for the
 same firm, product and request. A firm the product refuses is left out of the list.
 
-Not yet set-based: each listed firm's facts are still read through the quote's
-:func:`zhixin.quotes.facts.gather` (four round trips a firm); the pricing is set-based.
+The facts are read column-wise (:func:`listed_facts`): one set-based query per table for all
+listed firms, never a round trip per firm.
 """
 
 from __future__ import annotations
@@ -20,9 +20,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhixin.demand.levers import request_for
+from zhixin.enterprises import service as enterprises
+from zhixin.evaluation import service as evaluation
 from zhixin.kit import clock
 from zhixin.lpr import service as lpr
 from zhixin.products import rules as product_rules
@@ -30,6 +33,7 @@ from zhixin.products import service as products
 from zhixin.products.schema import Product
 from zhixin.products.terms import Decision, Facts, QuoteRequest
 from zhixin.quotes import facts as quote_facts
+from zhixin.records import service as records
 from zhixin.whitelist import service as whitelist
 
 
@@ -64,6 +68,7 @@ def signature(facts: Facts) -> Hashable:
         facts.on,
         facts.listed,
         facts.whitelist_version,
+        facts.evaluation_run_id,
         facts.catalog_name,
         facts.overall_class,
         facts.class_rank,
@@ -83,7 +88,8 @@ def price_batch(
     request: QuoteRequest,
     lpr_rates: Mapping[str, Decimal],
 ) -> tuple[list[Row], int]:
-    """(the eligible firms' rows, the number of distinct combinations decided)."""
+    """(the eligible firms' rows, the number of distinct combinations decided): one decision
+    per distinct :func:`signature`, mapped back to every firm that has it."""
     decided: dict[Hashable, Decision] = {}
     rows: list[Row] = []
     for f in all_facts:
@@ -106,17 +112,79 @@ def price_batch(
     return rows, len(decided)
 
 
+def listed_facts(session: Session, catalog: str, on: date) -> tuple[int | None, list[Facts]]:
+    """(the version in force, the facts of every firm listed in it) as
+    :func:`zhixin.quotes.facts.gather` gives them one firm at a time — read column-wise: one
+    set-based query per table (identities, results, dimensions, elements, records counts)."""
+    found = whitelist.listed_in_force(
+        session, catalog=catalog, published_before=clock.end_of_day(on)
+    )
+    if found is None:
+        return None, []
+    version, pairs = found
+    ids = select(pairs.subquery().c.enterprise_id)
+    idents = enterprises.identities_among(session, ids)
+    grades = evaluation.grades_among(session, pairs)
+    counts = records.pricing_counts_among(
+        session,
+        ids,
+        on=on,
+        award_from_year=on.year - quote_facts.AWARD_YEARS + 1,
+        penalty_after=quote_facts.years_before(on, quote_facts.PENALTY_YEARS),
+    )
+    names: dict[int, tuple[dict[str, str], dict[str, int]]] = {}
+    none = records.PricingCounts(0, frozenset(), frozenset(), 0)
+    out: list[Facts] = []
+    for eid in sorted(grades):
+        ent = idents.get(eid)
+        if ent is None:  # pragma: no cover - a foreign key guards it
+            continue
+        g = grades[eid]
+        if g.run_id not in names:
+            levels = quote_facts.levels_of(session, g.catalog_sha256, g.catalog_version_id)
+            names[g.run_id] = (
+                {lv.code: lv.name for lv in levels},
+                {lv.code: i + 1 for i, lv in enumerate(levels)},
+            )
+        name_of, rank_of = names[g.run_id]
+        c = counts.get(eid, none)
+        overall = g.overall_level
+        out.append(
+            Facts(
+                enterprise_id=ent.id,
+                uscc=ent.uscc,
+                name=ent.name,
+                size_class=ent.size_class,
+                region_code=ent.region_code,
+                established_on=ent.established_on,
+                on=on,
+                listed=True,
+                whitelist_version=version,
+                evaluation_run_id=g.run_id,
+                catalog_name=g.catalog_name,
+                overall_class=name_of.get(overall) if overall else None,
+                class_rank=rank_of.get(overall) if overall else None,
+                dimension_levels={
+                    d: name_of[lv] for d, lv in g.dimensions.items() if lv in name_of
+                },
+                total_score=g.total_score,
+                elements_held=g.elements,
+                valid_invention_patents=c.valid_invention_patents,
+                titles=c.titles,
+                awards=c.awards,
+                quality_penalties_2y=c.quality_penalties,
+            )
+        )
+    return version, out
+
+
 def preapprove(session: Session, *, product_code: str, on: date | None = None) -> Batch:
     """The pre-approved list of ``product_code`` on ``on`` (today by default)."""
     _row, product = products.current(session, product_code)
     day = on or clock.today()
-    found = whitelist.listed_in_force(
-        session, catalog=product.catalog, published_before=clock.end_of_day(day)
-    )
-    version, ids = found if found is not None else (None, [])
+    version, facts = listed_facts(session, product.catalog, day)
     rates = lpr.rates_on(session, day)
     table = {"1y": rates.one_year, "5y": rates.five_year}
     request = request_for(product, day)
-    facts = (quote_facts.gather(session, eid, day, product.catalog) for eid in ids)
     rows, combinations = price_batch(product, facts, request, table)
-    return Batch(product.code, product.name, version, day, len(ids), combinations, rows)
+    return Batch(product.code, product.name, version, day, len(facts), combinations, rows)

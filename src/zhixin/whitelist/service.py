@@ -588,6 +588,6 @@ def listed_select(session: Session) -> tuple[int, Any] | None:
 
 def listed_in_force(
     session: Session, *, catalog: str, published_before: datetime
-) -> tuple[int, list[int]] | None:
-    """(version, listed enterprise ids) of ``catalog``'s version in force at the moment."""
+) -> tuple[int, Any] | None:
+    """(version, select of (enterprise_id, run_id) listed) of ``catalog``'s version in force."""
     return repo.listed_in_force(session, catalog=catalog, published_before=published_before)
