@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.support.cli import invoke
 from tests.support.grades import Grade, publish_grades
 from zhixin.config import Settings
-from zhixin.demand import levers
+from zhixin.demand import levers, repository
 from zhixin.demand import preapprove as batch
 from zhixin.enterprises.models import Enterprise
 from zhixin.kit import clock
@@ -104,5 +104,12 @@ def test_batch_rows_equal_the_quote(factory: sessionmaker[Session], settings: Se
     assert shown.exit_code == 0, shown.output
     body = json.loads(shown.output)
     assert body["preapproved"] == 4 and body["listed"] == 7
+    with unit_of_work(factory) as s:
+        stored = repository.preapproval_list(s, body["list_id"])
+        assert stored is not None and stored.preapproved == 4 and stored.bank_code
+        rows = repository.preapproval_rows(s, stored.id)
+        assert {(r.enterprise_id, r.limit_amount, r.rate) for r in rows} == {
+            (r.enterprise_id, r.limit, r.rate) for r in by_id.values()
+        }
     text = invoke(["preapprove", "--product", PRODUCT], env)
     assert "预授信 4 户" in text.output

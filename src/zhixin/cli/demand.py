@@ -125,7 +125,7 @@ def preapprove(
     product: Annotated[str, typer.Option("--product", help="产品代码")],
     as_json: Annotated[bool, AsJson] = False,
 ) -> None:
-    """预授信：按在效白名单为某产品的全部在列主体批量测算额度、利率与绿色通道。"""
+    """预授信：按在效白名单为某产品的全部在列主体批量测算额度、利率与绿色通道，保存为名单。"""
     import json
     from decimal import Decimal
 
@@ -133,13 +133,15 @@ def preapprove(
     from zhixin.kit.db import unit_of_work
 
     with unit_of_work(_factory()) as s:
-        b = batch.preapprove(s, product_code=product)
+        header, b = batch.create_list(s, product_code=product)
+        number = header.id
     lanes = sum(1 for r in b.rows if r.fast_lane_days is not None)
     total = sum((r.limit for r in b.rows), start=Decimal(0))
     if as_json:
         typer.echo(
             json.dumps(
                 {
+                    "list_id": number,
                     "product": b.product_code,
                     "whitelist_version": b.whitelist_version,
                     "on": b.on.isoformat(),
@@ -166,7 +168,8 @@ def preapprove(
         return
     version = f"第 {b.whitelist_version} 版" if b.whitelist_version else "（尚无在效白名单）"
     out.print(
-        f"预授信名单：{b.product_name}（{b.product_code}），白名单{version}，{b.on.isoformat()}\n"
+        f"预授信名单 {number}：{b.product_name}（{b.product_code}），"
+        f"白名单{version}，{b.on.isoformat()}\n"
         f"在列主体 {b.listed} 户，预授信 {len(b.rows)} 户（其中绿色通道 {lanes} 户），"
         f"授信额度合计 {total:,.2f} 元；按 {b.combinations} 种条件组合测算"
     )

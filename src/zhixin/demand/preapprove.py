@@ -23,7 +23,11 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zhixin.audit import service as audit
+from zhixin.audit.service import Actor
+from zhixin.demand import repository as repo
 from zhixin.demand.levers import request_for
+from zhixin.demand.models import PreapprovalList
 from zhixin.enterprises import service as enterprises
 from zhixin.evaluation import service as evaluation
 from zhixin.kit import clock
@@ -188,3 +192,45 @@ def preapprove(session: Session, *, product_code: str, on: date | None = None) -
     request = request_for(product, day)
     rows, combinations = price_batch(product, facts, request, table)
     return Batch(product.code, product.name, version, day, len(facts), combinations, rows)
+
+
+def create_list(
+    session: Session, *, product_code: str, on: date | None = None
+) -> tuple[PreapprovalList, Batch]:
+    """Price ``product_code``'s list (:func:`preapprove`) and store it: the header and one row
+    per eligible firm. Audited (``preapproval.create``)."""
+    b = preapprove(session, product_code=product_code, on=on)
+    _row, product = products.current(session, product_code)
+    header = PreapprovalList(
+        product_code=b.product_code,
+        product_name=b.product_name,
+        bank_code=product.bank_code,
+        catalog_name=product.catalog,
+        whitelist_version=b.whitelist_version,
+        priced_on=b.on,
+        listed=b.listed,
+        preapproved=len(b.rows),
+        fast_lane=sum(1 for r in b.rows if r.fast_lane_days is not None),
+        combinations=b.combinations,
+        total_limit=sum((r.limit for r in b.rows), start=Decimal(0)),
+    )
+    session.add(header)
+    session.flush()
+    repo.insert_preapproval_rows(
+        session,
+        header.id,
+        [(r.enterprise_id, r.grade, r.limit, r.rate, r.fast_lane_days) for r in b.rows],
+    )
+    audit.record(
+        session,
+        actor=Actor.system("preapprove"),
+        action="preapproval.create",
+        object_type="preapproval_list",
+        object_id=header.id,
+        detail={
+            "product_code": b.product_code,
+            "whitelist_version": b.whitelist_version,
+            "preapproved": len(b.rows),
+        },
+    )
+    return header, b
