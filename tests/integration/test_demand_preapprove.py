@@ -5,16 +5,22 @@ sharing every fact are decided once."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.integration.test_portrait import principal
 from tests.support.cli import invoke
 from tests.support.grades import Grade, publish_grades
+from tests.support.people import make_user
+from zhixin.accounts.rules import Role
 from zhixin.config import Settings
-from zhixin.demand import levers, repository
+from zhixin.demand import conversion, ledger, levers, repository
 from zhixin.demand import preapprove as batch
 from zhixin.enterprises.models import Enterprise
+from zhixin.errors import NotFound
 from zhixin.kit import clock
 from zhixin.kit.db import unit_of_work
 from zhixin.products import service as products
@@ -113,3 +119,71 @@ def test_batch_rows_equal_the_quote(factory: sessionmaker[Session], settings: Se
         }
     text = invoke(["preapprove", "--product", PRODUCT], env)
     assert "预授信 4 户" in text.output
+
+
+def test_push_reads_and_offers(factory: sessionmaker[Session]) -> None:
+    with unit_of_work(factory) as s:
+        firms = [
+            _firm("91350200MA2Y00770J", "厦门一类有限公司"),
+            _firm("91110000600037341L", "厦门二类有限公司"),
+        ]
+        s.add_all(firms)
+        s.flush()
+        one, two = firms[0].id, firms[1].id
+    publish_grades(
+        factory,
+        catalog="xiamen",
+        grades={one: Grade("I", {"credit": "I"}), two: Grade("II", {"credit": "II"})},
+    )
+    with unit_of_work(factory) as s:
+        header, _b = batch.create_list(s, product_code=PRODUCT)
+        list_id = header.id
+    officer = principal(
+        factory, make_user(factory, "xm-officer", Role.bank_officer, tenant_code="bank-xmrcb")
+    )
+    other = principal(
+        factory, make_user(factory, "other-officer", Role.bank_officer, tenant_code="bank-other")
+    )
+    owner = principal(factory, make_user(factory, "owner1", Role.enterprise, enterprise_id=one))
+    with unit_of_work(factory) as s:
+        assert [h.id for h in batch.lists(s, actor=officer)] == [list_id]
+        assert batch.lists(s, actor=other) == []
+        with pytest.raises(NotFound):
+            batch.get(s, actor=other, list_id=list_id)
+        with pytest.raises(NotFound):
+            batch.push(s, actor=other, list_id=list_id)
+        got = batch.get(s, actor=officer, list_id=list_id)
+        assert {r.enterprise_id for r in got.rows} == {one, two}
+        # not pushed yet: the enterprise sees no offer
+        assert batch.offers(s, actor=owner, enterprise_id=one) == []
+        assert batch.push(s, actor=officer, list_id=list_id).created == 2
+    with unit_of_work(factory) as s:
+        assert batch.push(s, actor=officer, list_id=list_id).created == 0  # again: nothing new
+        entries = ledger.entries(s, actor=officer)
+        assert {(e.enterprise_id, e.source, e.source_ref) for e in entries} == {
+            (one, "preapproved", str(list_id)),
+            (two, "preapproved", str(list_id)),
+        }
+        (funnel,) = conversion.conversion(s, actor=officer, by="bank")
+        assert funnel.stages[0].enterprises == 2  # listed: both pushed firms
+        offers = batch.offers(s, actor=owner, enterprise_id=one)
+        assert [o.product_code for o in offers] == [PRODUCT]
+        o = offers[0]
+        q = quotes.quote(
+            s,
+            actor=owner,
+            product_code=PRODUCT,
+            enterprise_id=one,
+            request=replace(
+                levers.request_for(products.current(s, PRODUCT)[1], clock.today()),
+                amount=o.amount,
+            ),
+            store=False,
+        )
+        assert q.costs is not None
+        assert (o.annualised_rate, o.total_cost) == (
+            q.costs.annualised_rate,
+            q.costs.effective_cost,
+        )
+        with pytest.raises(NotFound):
+            batch.offers(s, actor=owner, enterprise_id=two)

@@ -16,27 +16,41 @@ listed firms, never a round trip per firm.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zhixin.accounts.permissions import Permission, Principal
+from zhixin.accounts.rules import TenantKind
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
+from zhixin.demand import ledger
 from zhixin.demand import repository as repo
 from zhixin.demand.levers import request_for
 from zhixin.demand.models import PreapprovalList
+from zhixin.demand.schemas import (
+    OfferCompareOut,
+    PreapprovalListOut,
+    PreapprovalOut,
+    PreapprovalRowOut,
+    PushOut,
+)
+from zhixin.demand.service import bank_code_of
 from zhixin.enterprises import service as enterprises
+from zhixin.errors import Forbidden, NotFound
 from zhixin.evaluation import service as evaluation
 from zhixin.kit import clock
+from zhixin.kit.db import utcnow
 from zhixin.lpr import service as lpr
 from zhixin.products import rules as product_rules
 from zhixin.products import service as products
 from zhixin.products.schema import Product
 from zhixin.products.terms import Decision, Facts, QuoteRequest
 from zhixin.quotes import facts as quote_facts
+from zhixin.quotes import service as quotes
 from zhixin.records import service as records
 from zhixin.whitelist import service as whitelist
 
@@ -234,3 +248,142 @@ def create_list(
         },
     )
     return header, b
+
+
+# -- reading, pushing, comparing -----------------------------------------------------------
+
+NOT_FOUND = "未找到该预授信名单"
+
+
+def _list_out(h: PreapprovalList) -> PreapprovalListOut:
+    return PreapprovalListOut(
+        id=h.id,
+        product_code=h.product_code,
+        product_name=h.product_name,
+        bank_code=h.bank_code,
+        whitelist_version=h.whitelist_version,
+        priced_on=h.priced_on,
+        listed=h.listed,
+        preapproved=h.preapproved,
+        fast_lane=h.fast_lane,
+        combinations=h.combinations,
+        total_limit=h.total_limit,
+        pushed=h.pushed_at is not None,
+    )
+
+
+def _bank_scope(session: Session, actor: Principal) -> str | None:
+    """The bank whose lists ``actor`` reads (None: every bank — the task force, regulators)."""
+    if not actor.can(Permission.ledger_read):
+        raise Forbidden("无权查看预授信名单")
+    if actor.tenant_kind == TenantKind.bank:
+        return bank_code_of(session, actor)
+    return None
+
+
+def lists(session: Session, *, actor: Principal) -> list[PreapprovalListOut]:
+    """A bank's own products' lists, newest first (every list for the task force)."""
+    scope = _bank_scope(session, actor)
+    return [_list_out(h) for h in repo.preapproval_lists(session, bank_code=scope)]
+
+
+def _visible(session: Session, actor: Principal, list_id: int) -> PreapprovalList:
+    scope = _bank_scope(session, actor)
+    h = repo.preapproval_list(session, list_id)
+    if h is None or (scope is not None and h.bank_code != scope):
+        raise NotFound(NOT_FOUND)
+    return h
+
+
+def get(
+    session: Session, *, actor: Principal, list_id: int, offset: int = 0, limit: int = 1000
+) -> PreapprovalOut:
+    h = _visible(session, actor, list_id)
+    rows = repo.preapproval_rows(session, h.id, offset=offset, limit=limit)
+    return PreapprovalOut(
+        header=_list_out(h),
+        rows=[
+            PreapprovalRowOut(
+                enterprise_id=r.enterprise_id,
+                grade=r.grade,
+                limit=r.limit_amount,
+                rate=r.rate,
+                fast_lane_days=r.fast_lane_days,
+            )
+            for r in rows
+        ],
+    )
+
+
+def push(session: Session, *, actor: Principal, list_id: int) -> PushOut:
+    """The bank's officer pushes its list: each firm enters the bank's ledger (source
+    ``preapproved``, reference: the list's number) so conversion counts it. Again: nothing new."""
+    if not actor.can(Permission.ledger_report):
+        raise Forbidden("无权推送预授信名单")
+    bank = bank_code_of(session, actor)
+    h = repo.preapproval_list(session, list_id)
+    if h is None or h.bank_code != bank:
+        raise NotFound(NOT_FOUND)
+    created = ledger.push_preapproved(session, bank_code=bank, list_id=h.id, actor=actor)
+    if h.pushed_at is None:
+        h.pushed_at = utcnow()
+        h.pushed_by_id = actor.user_id
+    session.flush()
+    audit.record(
+        session,
+        actor=Actor.of(actor),
+        action="preapproval.push",
+        object_type="preapproval_list",
+        object_id=h.id,
+        detail={"bank_code": bank, "created": created},
+    )
+    return PushOut(list_id=h.id, created=created)
+
+
+def offers(session: Session, *, actor: Principal, enterprise_id: int) -> list[OfferCompareOut]:
+    """The enterprise's pre-approved offers (its row on each product's newest pushed list),
+    each priced by the quote service on one common request — the smallest of the offered
+    limits (raised to a product's minimum amount), 12 months or the nearest term the product
+    allows, its first method — so 年化利率 and total cost compare; lowest 年化利率 first."""
+    if not actor.can(Permission.quote_run):
+        raise Forbidden("无权查看预授信")
+    if actor.tenant_kind == TenantKind.enterprise and actor.enterprise_id != enterprise_id:
+        raise NotFound("未找到该经营主体")
+    if not enterprises.visible(session, actor=actor, enterprise_id=enterprise_id):
+        raise NotFound("未找到该经营主体")
+    found = repo.offers_of(session, enterprise_id)
+    if not found:
+        return []
+    common = min(row.limit_amount for _h, row in found)
+    today = clock.today()
+    out: list[OfferCompareOut] = []
+    for h, row in found:
+        _pv, product = products.current(session, h.product_code)
+        base = request_for(product, today)
+        request = replace(base, amount=max(common, Decimal(product.amount.min)))
+        q = quotes.quote(
+            session,
+            actor=actor,
+            product_code=h.product_code,
+            enterprise_id=enterprise_id,
+            request=request,
+            store=False,
+        )
+        costs = q.costs if q.eligible else None
+        out.append(
+            OfferCompareOut(
+                list_id=h.id,
+                product_code=h.product_code,
+                product_name=h.product_name,
+                bank_name=product.bank_name,
+                limit=row.limit_amount,
+                rate=row.rate,
+                fast_lane_days=row.fast_lane_days,
+                amount=request.amount,
+                term_months=request.term_months,
+                annualised_rate=costs.annualised_rate if costs else None,
+                total_cost=costs.effective_cost if costs else None,
+            )
+        )
+    out.sort(key=lambda o: (o.annualised_rate is None, o.annualised_rate or 0, o.product_code))
+    return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import and_, case, func, insert, or_, select
 from sqlalchemy.orm import Session
@@ -243,3 +244,26 @@ def offers_of(session: Session, enterprise_id: int) -> list[tuple[PreapprovalLis
         .where(PreapprovalList.id.in_(newest), PreapprovalRow.enterprise_id == enterprise_id)
     ).all()
     return [(lst, row) for lst, row in found]
+
+
+def preapproval_ids_select(list_id: int) -> Any:
+    return select(PreapprovalRow.enterprise_id).where(PreapprovalRow.list_id == list_id)
+
+
+def ledger_enterprises(session: Session, *, bank_code: str, source: str, ref: str) -> set[int]:
+    return {
+        int(i)
+        for i in session.scalars(
+            select(LedgerEntry.enterprise_id).where(
+                LedgerEntry.bank_code == bank_code,
+                LedgerEntry.source == source,
+                LedgerEntry.source_ref == ref,
+            )
+        )
+    }
+
+
+def insert_ledger_rows(session: Session, rows: Sequence[dict[str, object]]) -> None:
+    conn = session.connection()
+    for k in range(0, len(rows), ROW_CHUNK):
+        conn.execute(insert(LedgerEntry), list(rows[k : k + ROW_CHUNK]))
