@@ -97,6 +97,7 @@ ARGS: dict[tuple[str, ...], list[str]] = {
     ("covenants", "check"): ["--period", "2026Q4"],
     ("loans", "import-repayments"): ["{tmp}/e.csv", "--by", "wang"],
     ("demand", "import-ledger"): ["{tmp}/e.csv", "--by", "wang"],
+    ("preapprove",): ["--product", "luzhidai"],
     ("report", "daily"): ["--date", "2026-12-07", "--xlsx", "{tmp}/d.xlsx"],
     ("report", "weekly"): ["--week", "2026-W49", "--xlsx", "{tmp}/w.xlsx"],
     ("report", "monthly"): ["--month", "2026-11", "--xlsx", "{tmp}/m.xlsx"],

@@ -227,6 +227,10 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     # -- the demand side --
     ("GET", "/api/v1/demand/options"): NEEDS,
     ("GET", "/api/v1/enterprises/{enterprise_id}/price-levers"): RUN_QUOTES,
+    ("GET", "/api/v1/enterprises/{enterprise_id}/preapproved-offers"): RUN_QUOTES,
+    ("GET", "/api/v1/preapprovals"): READ_LEDGER,
+    ("GET", "/api/v1/preapprovals/{list_id}"): READ_LEDGER,
+    ("POST", "/api/v1/preapprovals/{list_id}/push"): REPORT_LEDGER,
     ("POST", "/api/v1/needs"): POST_NEEDS,
     ("GET", "/api/v1/needs"): NEEDS,
     ("GET", "/api/v1/needs/{need_id}"): NEEDS,

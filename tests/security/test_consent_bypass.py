@@ -57,6 +57,7 @@ def _params(
         "dispute_id": 1,
         "need_id": 1,
         "import_id": 1,
+        "list_id": 1,
         "endpoint_id": w.ids["endpoint"],
         "model_id": w.ids["model"],
         "valuation_id": w.ids["valuation"],

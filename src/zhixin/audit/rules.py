@@ -252,6 +252,8 @@ ACTION_LABELS = {
     "need.step": "登记需求办理进度",
     "need.take": "银行接单",
     "need.withdraw": "撤回融资需求",
+    "preapproval.create": "生成预授信名单",
+    "preapproval.push": "推送预授信名单",
     "evaluation.run": "运行评价",
     "feed.read": "获取白名单推送",
     "import.interrupted": "导入中断",

@@ -118,3 +118,58 @@ def conversion(
     emit(columns, rows, fmt=fmt, as_json=as_json, title="对接转化情况")
     if xlsx is not None:
         out.print(f"已保存 {xlsx}")
+
+
+@app.command("preapprove")
+def preapprove(
+    product: Annotated[str, typer.Option("--product", help="产品代码")],
+    as_json: Annotated[bool, AsJson] = False,
+) -> None:
+    """预授信：按在效白名单为某产品的全部在列主体批量测算额度、利率与绿色通道，保存为名单。"""
+    import json
+    from decimal import Decimal
+
+    from zhixin.demand import preapprove as batch
+    from zhixin.kit.db import unit_of_work
+
+    with unit_of_work(_factory()) as s:
+        header, b = batch.create_list(s, product_code=product)
+        number = header.id
+    lanes = sum(1 for r in b.rows if r.fast_lane_days is not None)
+    total = sum((r.limit for r in b.rows), start=Decimal(0))
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "list_id": number,
+                    "product": b.product_code,
+                    "whitelist_version": b.whitelist_version,
+                    "on": b.on.isoformat(),
+                    "listed": b.listed,
+                    "preapproved": len(b.rows),
+                    "combinations": b.combinations,
+                    "fast_lane": lanes,
+                    "rows": [
+                        {
+                            "enterprise_id": r.enterprise_id,
+                            "uscc": r.uscc,
+                            "name": r.name,
+                            "grade": r.grade,
+                            "limit": str(r.limit),
+                            "rate": str(r.rate),
+                            "fast_lane_days": r.fast_lane_days,
+                        }
+                        for r in b.rows
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    version = f"第 {b.whitelist_version} 版" if b.whitelist_version else "（尚无在效白名单）"
+    out.print(
+        f"预授信名单 {number}：{b.product_name}（{b.product_code}），"
+        f"白名单{version}，{b.on.isoformat()}\n"
+        f"在列主体 {b.listed} 户，预授信 {len(b.rows)} 户（其中绿色通道 {lanes} 户），"
+        f"授信额度合计 {total:,.2f} 元；按 {b.combinations} 种条件组合测算"
+    )

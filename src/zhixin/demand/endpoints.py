@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.config import get_settings
-from zhixin.demand import conversion, ledger, levers, reading, rules, service
+from zhixin.demand import conversion, ledger, levers, preapprove, reading, rules, service
 from zhixin.demand.rules import NeedInput, Outcome
 from zhixin.demand.schemas import (
     AssignIn,
@@ -24,7 +24,11 @@ from zhixin.demand.schemas import (
     LeversOut,
     NeedIn,
     NeedOut,
+    OfferCompareOut,
     OptionsOut,
+    PreapprovalListOut,
+    PreapprovalOut,
+    PushOut,
     StepIn,
 )
 from zhixin.errors import Invalid
@@ -149,6 +153,39 @@ Quoter = Annotated[Principal, Depends(require(Permission.quote_run))]
 def price_levers(enterprise_id: int, db: DB, principal: Quoter) -> LeversOut:
     """提升等级能省多少：本企业最优的几款产品，总体等级提升一级后利率与额度的准确变化，以及尚未满足的利率优惠。"""
     return levers.price_levers(db, actor=principal, enterprise_id=enterprise_id)
+
+
+@router.get("/enterprises/{enterprise_id}/preapproved-offers", response_model=list[OfferCompareOut])
+def preapproved_offers(enterprise_id: int, db: DB, principal: Quoter) -> list[OfferCompareOut]:
+    """本企业的预授信：各产品最新推送名单中的额度与利率，按同一金额与期限测算年化利率与总成本，便于比较。"""
+    return preapprove.offers(db, actor=principal, enterprise_id=enterprise_id)
+
+
+# -- 预授信名单 ------------------------------------------------------------------------------------
+
+
+@router.get("/preapprovals", response_model=list[PreapprovalListOut])
+def preapproval_lists(db: DB, principal: LedgerReader) -> list[PreapprovalListOut]:
+    """预授信名单：银行看本行产品的名单，专班与监管看全部。"""
+    return preapprove.lists(db, actor=principal)
+
+
+@router.get("/preapprovals/{list_id}", response_model=PreapprovalOut)
+def preapproval_list(
+    list_id: int,
+    db: DB,
+    principal: LedgerReader,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+) -> PreapprovalOut:
+    """一份预授信名单及其在列主体（额度、利率、绿色通道）。"""
+    return preapprove.get(db, actor=principal, list_id=list_id, offset=offset, limit=limit)
+
+
+@router.post("/preapprovals/{list_id}/push", response_model=PushOut)
+def push_preapproval(list_id: int, db: DB, principal: Reporter) -> PushOut:
+    """推送预授信名单：名单内每户记入本行对接办贷台账（来源：预授信名单），计入转化统计。"""
+    return preapprove.push(db, actor=principal, list_id=list_id)
 
 
 # -- the ledger ----------------------------------------------------------------------------------

@@ -125,6 +125,44 @@ class Applied:
     errors: tuple[tuple[str, str], ...] = ()
 
 
+def push_preapproved(session: Session, *, bank_code: str, list_id: int, actor: Principal) -> int:
+    """Every firm of pre-approved list ``list_id`` enters ``bank_code``'s ledger (source
+    ``preapproved``, reference: the list's number), once; returns how many entries were new.
+    Set-based: one read of the entries already there, identities and needs read in bulk."""
+    ref = str(list_id)
+    ids = repo.preapproval_enterprise_ids(session, list_id)
+    have = repo.ledger_enterprises(session, bank_code=bank_code, source="preapproved", ref=ref)
+    new = [eid for eid in ids if eid not in have]
+    if not new:
+        return 0
+    idents = enterprises.identities_among(session, repo.preapproval_ids_select(list_id))
+    needs: dict[int, int] = {}
+    for k in range(0, len(new), 1000):
+        needs.update(repo.needs_of(session, new[k : k + 1000]))
+    today = clock.today()
+    repo.insert_ledger_rows(
+        session,
+        [
+            {
+                "bank_code": bank_code,
+                "enterprise_id": eid,
+                "source": "preapproved",
+                "source_ref": ref,
+                "need_id": needs.get(eid),
+                "pushed_on": today,
+                "region_code": idents[eid].region_code if eid in idents else None,
+                "listed": True,
+                "first_loan": False,
+                "credit": False,
+                "updated_at": utcnow(),
+                "updated_by_id": actor.user_id,
+            }
+            for eid in new
+        ],
+    )
+    return len(new)
+
+
 def _apply(
     session: Session,
     *,

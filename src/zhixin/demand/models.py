@@ -123,3 +123,43 @@ class LedgerImport(Base):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[list[dict[str, object]]] = mapped_column(JSONType, default=list)
+
+
+class PreapprovalList(Base):
+    """预授信名单: one product's pre-approved list, priced on the whitelist version in force."""
+
+    __tablename__ = "preapproval_list"
+    __table_args__ = (Index("ix_preapproval_list_bank_code", "bank_code", "id"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)  # the list's number
+    product_code: Mapped[str] = mapped_column(String(64))
+    product_name: Mapped[str] = mapped_column(String(100))
+    bank_code: Mapped[str] = mapped_column(String(64))
+    catalog_name: Mapped[str] = mapped_column(String(64))
+    whitelist_version: Mapped[int | None] = mapped_column(Integer)
+    priced_on: Mapped[date] = mapped_column(Date)
+    listed: Mapped[int] = mapped_column(Integer)  # firms on the whitelist in force
+    preapproved: Mapped[int] = mapped_column(Integer)  # rows: the eligible firms
+    fast_lane: Mapped[int] = mapped_column(Integer)
+    combinations: Mapped[int] = mapped_column(Integer)  # distinct fact combinations decided
+    total_limit: Mapped[Decimal] = mapped_column(Numeric(20, 2))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    pushed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pushed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class PreapprovalRow(Base):
+    """One enterprise on a pre-approved list: its limit, rate and fast lane."""
+
+    __tablename__ = "preapproval_row"
+
+    list_id: Mapped[int] = mapped_column(
+        ForeignKey("preapproval_list.id", ondelete="CASCADE"), primary_key=True
+    )
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprise.id"), primary_key=True, index=True
+    )
+    grade: Mapped[str | None] = mapped_column(String(32))
+    limit_amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    rate: Mapped[Decimal] = mapped_column(Numeric(8, 4))
+    fast_lane_days: Mapped[int | None] = mapped_column(Integer)

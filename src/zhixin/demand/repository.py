@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from zhixin.demand.models import FinancingNeed, LedgerEntry, LedgerImport, NeedEvent
+from zhixin.demand.models import (
+    FinancingNeed,
+    LedgerEntry,
+    LedgerImport,
+    NeedEvent,
+    PreapprovalList,
+    PreapprovalRow,
+)
 from zhixin.demand.rules import FINISHED, HELD
 
 
@@ -155,3 +163,107 @@ def imports(session: Session, bank_code: str | None, limit: int = 50) -> Sequenc
 
 def import_by_id(session: Session, import_id: int) -> LedgerImport | None:
     return session.get(LedgerImport, import_id)
+
+
+# -- 预授信名单 ---------------------------------------------------------------------------
+
+ROW_CHUNK = 20_000
+
+
+def insert_preapproval_rows(
+    session: Session, list_id: int, rows: Sequence[tuple[int, str | None, object, object, object]]
+) -> None:
+    """(enterprise_id, grade, limit, rate, fast_lane_days) rows, inserted in executemany chunks."""
+    conn = session.connection()
+    for k in range(0, len(rows), ROW_CHUNK):
+        conn.execute(
+            insert(PreapprovalRow),
+            [
+                {
+                    "list_id": list_id,
+                    "enterprise_id": r[0],
+                    "grade": r[1],
+                    "limit_amount": r[2],
+                    "rate": r[3],
+                    "fast_lane_days": r[4],
+                }
+                for r in rows[k : k + ROW_CHUNK]
+            ],
+        )
+
+
+def preapproval_list(session: Session, list_id: int) -> PreapprovalList | None:
+    return session.get(PreapprovalList, list_id)
+
+
+def preapproval_lists(session: Session, *, bank_code: str | None) -> Sequence[PreapprovalList]:
+    stmt = select(PreapprovalList).order_by(PreapprovalList.id.desc()).limit(200)
+    if bank_code is not None:
+        stmt = stmt.where(PreapprovalList.bank_code == bank_code)
+    return session.scalars(stmt).all()
+
+
+def preapproval_rows(
+    session: Session, list_id: int, *, offset: int = 0, limit: int | None = None
+) -> Sequence[PreapprovalRow]:
+    stmt = (
+        select(PreapprovalRow)
+        .where(PreapprovalRow.list_id == list_id)
+        .order_by(PreapprovalRow.enterprise_id)
+        .offset(offset)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return session.scalars(stmt).all()
+
+
+def preapproval_enterprise_ids(session: Session, list_id: int) -> list[int]:
+    return [
+        int(i)
+        for i in session.scalars(
+            select(PreapprovalRow.enterprise_id)
+            .where(PreapprovalRow.list_id == list_id)
+            .order_by(PreapprovalRow.enterprise_id)
+        )
+    ]
+
+
+def offers_of(session: Session, enterprise_id: int) -> list[tuple[PreapprovalList, PreapprovalRow]]:
+    """The enterprise's row on the newest pushed list of each product."""
+    newest = (
+        select(func.max(PreapprovalList.id))
+        .join(PreapprovalRow, PreapprovalRow.list_id == PreapprovalList.id)
+        .where(
+            PreapprovalRow.enterprise_id == enterprise_id, PreapprovalList.pushed_at.is_not(None)
+        )
+        .group_by(PreapprovalList.product_code)
+    )
+    found = session.execute(
+        select(PreapprovalList, PreapprovalRow)
+        .join(PreapprovalRow, PreapprovalRow.list_id == PreapprovalList.id)
+        .where(PreapprovalList.id.in_(newest), PreapprovalRow.enterprise_id == enterprise_id)
+    ).all()
+    return [(lst, row) for lst, row in found]
+
+
+def preapproval_ids_select(list_id: int) -> Any:
+    return select(PreapprovalRow.enterprise_id).where(PreapprovalRow.list_id == list_id)
+
+
+def ledger_enterprises(session: Session, *, bank_code: str, source: str, ref: str) -> set[int]:
+    return {
+        int(i)
+        for i in session.scalars(
+            select(LedgerEntry.enterprise_id).where(
+                LedgerEntry.bank_code == bank_code,
+                LedgerEntry.source == source,
+                LedgerEntry.source_ref == ref,
+            )
+        )
+    }
+
+
+def insert_ledger_rows(session: Session, rows: Sequence[dict[str, object]]) -> None:
+    conn = session.connection()
+    for k in range(0, len(rows), ROW_CHUNK):
+        conn.execute(insert(LedgerEntry), list(rows[k : k + ROW_CHUNK]))

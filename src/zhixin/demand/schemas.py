@@ -197,3 +197,54 @@ class LeversOut(BaseModel):
     grade: str | None
     advice: list[str] = Field(description="评价结果给出的提升建议（各维度还缺哪些要素）")
     products: list[ProductLeversOut]
+
+
+class PreapprovalListOut(BaseModel):
+    """预授信名单: the header."""
+
+    id: int
+    product_code: str
+    product_name: str
+    bank_code: str
+    whitelist_version: int | None
+    priced_on: date
+    listed: int
+    preapproved: int
+    fast_lane: int
+    combinations: int
+    total_limit: Decimal
+    pushed: bool
+
+
+class PreapprovalRowOut(BaseModel):
+    enterprise_id: int
+    grade: str | None
+    limit: Decimal
+    rate: Decimal
+    fast_lane_days: int | None
+
+
+class PreapprovalOut(BaseModel):
+    header: PreapprovalListOut
+    rows: list[PreapprovalRowOut]
+
+
+class PushOut(BaseModel):
+    list_id: int
+    created: int  # new ledger entries (source preapproved)
+
+
+class OfferCompareOut(BaseModel):
+    """One pre-approved offer, priced by the quote service for comparison."""
+
+    list_id: int
+    product_code: str
+    product_name: str
+    bank_name: str
+    limit: Decimal
+    rate: Decimal  # contract rate, % p.a.
+    fast_lane_days: int | None
+    amount: Decimal  # the amount the comparison is priced on
+    term_months: int
+    annualised_rate: Decimal | None  # 年化利率 % p.a. with every fee (the quote's)
+    total_cost: Decimal | None  # interest + fees − subsidy over the term (the quote's)

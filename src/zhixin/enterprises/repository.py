@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Integer, bindparam, func, or_, select
 from sqlalchemy.orm import Session
@@ -142,3 +143,19 @@ def identity(session: Session, enterprise_id: int) -> Identity | None:
 def id_by_uscc(session: Session, uscc: str) -> int | None:
     found = session.scalar(select(Enterprise.id).where(Enterprise.uscc == uscc))
     return int(found) if found is not None else None
+
+
+def identities_among(session: Session, ids: Any) -> dict[int, Identity]:
+    """The identity of each enterprise whose id the select ``ids`` yields (one round trip)."""
+    stmt = select(
+        _ent.c.id,
+        _ent.c.uscc,
+        _ent.c.name,
+        _ent.c.size_class,
+        _ent.c.region_code,
+        _ent.c.established_on,
+    ).where(_ent.c.id.in_(ids))
+    return {
+        int(r[0]): Identity(int(r[0]), str(r[1]), str(r[2]), r[3], r[4], r[5])
+        for r in session.connection().execute(stmt)
+    }

@@ -196,6 +196,8 @@ def names_by_ids(
 
 # The identity a price reads (id, USCC, name, size, region, founding date), or None.
 identity = repo.identity
+# The identities of the enterprises a select of ids yields, in one round trip (batches).
+identities_among = repo.identities_among
 # The id of the enterprise with this (normalised) USCC, or None.
 id_by_uscc = repo.id_by_uscc
 # id → region code of the given enterprises (the loan book's NPL ratio by region).

@@ -377,3 +377,52 @@ def catalog_body(session: Session, catalog_version_id: int) -> dict[str, object]
         select(CatalogVersion.body).where(CatalogVersion.id == catalog_version_id)
     )
     return dict(body) if body is not None else None
+
+
+def grades_among(session: Session, pairs: Any) -> dict[int, Grade]:
+    """:func:`grade` for each (enterprise_id, run_id) the select ``pairs`` yields, in four
+    set-based queries (runs, results, dimensions, elements) whatever the number of firms."""
+    p = pairs.subquery()
+    conn = session.connection()
+    runs = {
+        int(r[0]): (r[1], r[2], int(r[3]))
+        for r in conn.execute(
+            select(
+                _run.c.id, _run.c.catalog_name, _run.c.catalog_sha256, _run.c.catalog_version_id
+            ).where(_run.c.id.in_(select(p.c.run_id).distinct()))
+        )
+    }
+    found: dict[int, dict[str, Any]] = {}
+    dims: dict[int, dict[str, str]] = {}
+    elements: dict[int, set[str]] = {}
+    run_of: dict[int, int] = {}
+    for eid, run_id in conn.execute(select(p.c.enterprise_id, p.c.run_id)):
+        run_of[int(eid)] = int(run_id)
+    on = (_res.c.run_id == p.c.run_id) & (_res.c.enterprise_id == p.c.enterprise_id)
+    for eid, level, score in conn.execute(
+        select(_res.c.enterprise_id, _res.c.overall_level, _res.c.total_score).join(p, on)
+    ):
+        value = None if score is None else Decimal(str(score)).quantize(Decimal("0.01"))
+        found[int(eid)] = {"evaluated": True, "overall_level": level, "total_score": value}
+    on = (_dim.c.run_id == p.c.run_id) & (_dim.c.enterprise_id == p.c.enterprise_id)
+    for eid, dimension, level in conn.execute(
+        select(_dim.c.enterprise_id, _dim.c.dimension, _dim.c.level).join(p, on)
+    ):
+        if level:
+            dims.setdefault(int(eid), {})[str(dimension)] = str(level)
+    on = (_el.c.run_id == p.c.run_id) & (_el.c.enterprise_id == p.c.enterprise_id)
+    for eid, element in conn.execute(select(_el.c.enterprise_id, _el.c.element).join(p, on)):
+        elements.setdefault(int(eid), set()).add(str(element))
+    out: dict[int, Grade] = {}
+    for eid, run_id in run_of.items():
+        name, sha, version_id = runs.get(run_id, (None, None, None))
+        out[eid] = Grade(
+            run_id=run_id,
+            catalog_name=name,
+            catalog_sha256=sha,
+            catalog_version_id=version_id,
+            dimensions=dims.get(eid, {}),
+            elements=frozenset(elements.get(eid, ())),
+            **found.get(eid, {}),
+        )
+    return out

@@ -847,5 +847,6 @@ def export_run(
 # The run's catalog and what it says of one enterprise (result, dimensions, elements): one
 # round trip (a quote reads it).
 grade = repo.grade
+grades_among = repo.grades_among
 # A stored catalog version's body (the catalog as the run used it).
 catalog_body = repo.catalog_body

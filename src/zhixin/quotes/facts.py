@@ -66,6 +66,11 @@ def _levels(session: Session, sha: str | None, version_id: int | None) -> tuple[
     return found
 
 
+def levels_of(session: Session, sha: str | None, version_id: int | None) -> tuple[Level, ...]:
+    """The levels of the catalog a run graded under (cached by the body's hash)."""
+    return _levels(session, sha, version_id)
+
+
 @dataclass(frozen=True)
 class _Grade:
     listed: bool = False

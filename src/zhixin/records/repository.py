@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Date, Integer, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
@@ -159,6 +159,12 @@ _PRICING_COUNTS = (
     )
     .group_by(_q.c.kind, _q.c.subtype)
 )
+# the same counts for every enterprise of a select of ids (a batch: 预授信)
+_PRICING_COUNTS_AMONG = (
+    select(_q.c.enterprise_id, _q.c.kind, _q.c.subtype, func.count())
+    .where(*_PRICING_COUNTS.whereclause.clauses[1:])  # type: ignore[union-attr]
+    .group_by(_q.c.enterprise_id, _q.c.kind, _q.c.subtype)
+)
 
 
 @dataclass(frozen=True)
@@ -243,3 +249,32 @@ def enterprises_with_select(
     if level_in:
         stmt = stmt.where(QualityRecord.level.in_(list(level_in)))
     return stmt
+
+
+def pricing_counts_among(
+    session: Session, ids: Any, *, on: date, award_from_year: int, penalty_after: date
+) -> dict[int, PricingCounts]:
+    """:func:`pricing_counts` for each enterprise the select ``ids`` yields, in one grouped
+    query; an enterprise without such records is absent (all zero)."""
+    stmt = _PRICING_COUNTS_AMONG.where(_q.c.enterprise_id.in_(ids))
+    acc: dict[int, tuple[int, set[str], set[str], int]] = {}
+    params = {
+        "on": on,
+        "award_from": award_from_year,
+        "award_to": on.year,
+        "penalty_after": penalty_after,
+    }
+    for eid, kind, subtype, n in session.connection().execute(stmt, params):
+        patents, titles, awards, penalties = acc.get(int(eid), (0, set(), set(), 0))
+        if kind == "patent":
+            patents += int(n)
+        elif kind == "penalty":
+            penalties += int(n)
+        elif kind == "title" and subtype:
+            titles.add(str(subtype))
+        elif kind == "award" and subtype:
+            awards.add(str(subtype))
+        acc[int(eid)] = (patents, titles, awards, penalties)
+    return {
+        eid: PricingCounts(p, frozenset(t), frozenset(a), q) for eid, (p, t, a, q) in acc.items()
+    }

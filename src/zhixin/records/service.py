@@ -321,6 +321,8 @@ def list_repairs(
 
 # What a product's conditions read from the records on a day: one indexed round trip.
 pricing_counts = repo.pricing_counts
+pricing_counts_among = repo.pricing_counts_among
+PricingCounts = repo.PricingCounts
 
 
 # -- quality linkage after the loan (system reads, no actor: the worker and the covenant check) --

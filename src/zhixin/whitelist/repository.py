@@ -677,3 +677,26 @@ def listed_select(publication_id: int) -> Any:
     return select(WhitelistEntry.enterprise_id).where(
         WhitelistEntry.publication_id == publication_id
     )
+
+
+def listed_in_force(
+    session: Session, *, catalog: str, published_before: datetime
+) -> tuple[int, Any] | None:
+    """(version, a select of (enterprise_id, run_id) — each firm listed in it and the run its
+    entries came from, as :func:`standing` names it) for the version of ``catalog`` in force at
+    the moment; None when nothing was published by then."""
+    pub = session.execute(
+        select(_pub.c.id, _pub.c.version).where(_pub.c.id == _IN_FORCE),
+        {"catalog": catalog, "before": published_before},
+    ).first()
+    if pub is None:
+        return None
+    pairs = (
+        select(
+            WhitelistEntry.enterprise_id.label("enterprise_id"),
+            func.max(WhitelistEntry.run_id).label("run_id"),
+        )
+        .where(WhitelistEntry.publication_id == pub[0])
+        .group_by(WhitelistEntry.enterprise_id)
+    )
+    return int(pub[1]), pairs

@@ -584,3 +584,10 @@ def listed_select(session: Session) -> tuple[int, Any] | None:
     if pub is None or pub.version is None:
         return None
     return pub.version, repo.listed_select(pub.id)
+
+
+def listed_in_force(
+    session: Session, *, catalog: str, published_before: datetime
+) -> tuple[int, Any] | None:
+    """(version, select of (enterprise_id, run_id) listed) of ``catalog``'s version in force."""
+    return repo.listed_in_force(session, catalog=catalog, published_before=published_before)
