@@ -7,7 +7,6 @@ its own), like the loader's other steps."""
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from collections.abc import Callable
 from datetime import timedelta
@@ -16,7 +15,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhixin.intake.service import run_import
-from zhixin.kit import clock
+from zhixin.kit import clock, sheets
 from zhixin.kit.db import unit_of_work
 from zhixin.linkage import rules, service
 from zhixin.loans import linked as book
@@ -49,10 +48,14 @@ def load(factory: sessionmaker[Session], *, uscc_of: Callable[[int], str | None]
                 "违法类别": "产品质量",
                 "严重程度": "较重",
             }
-            with path.open("w", newline="", encoding="utf-8") as f:
-                writer = csv.writer(f)
-                writer.writerow(PENALTY.headers)
-                writer.writerow([uscc] + [values.get(x.header, "") for x in PENALTY.fields])
+            path.write_bytes(
+                sheets.csv_bytes(
+                    [
+                        PENALTY.headers,
+                        [uscc] + [values.get(x.header, "") for x in PENALTY.fields],
+                    ]
+                )
+            )
             run_import(factory, kind="penalty", path=path, filename="演示处罚.csv")
         with unit_of_work(factory) as session:
             done = service.run_cycle(session)
