@@ -17,8 +17,8 @@ from tests.integration.test_support import FUND, GUARANTEE, POLICY, repay, world
 from tests.support.people import PASSWORD
 from zhixin.kit.db import unit_of_work
 from zhixin.loans.models import LoanDrawdown
+from zhixin.support import guarantees, subsidies
 from zhixin.support import service as support
-from zhixin.support import subsidies
 
 pytestmark = pytest.mark.browser
 
@@ -31,13 +31,13 @@ def test_default_claim_review_payment_and_a_quarters_subsidy(tmp_path: Path) -> 
         w = world(server.factory)
         c1 = w.book.contract_ids[0]
         with unit_of_work(server.factory) as s:
-            support.add_guarantee_product(
+            guarantees.add_guarantee_product(
                 s, actor=w.who("gu1"), code="G", name="担保", terms=GUARANTEE
             )
-            gid = support.request_guarantee(
+            gid = guarantees.request_guarantee(
                 s, actor=w.who("officer"), contract_id=c1, product_code="G"
             ).id
-            support.decide_guarantee(s, actor=w.who("gu1"), guarantee_id=gid, approve=True)
+            guarantees.decide_guarantee(s, actor=w.who("gu1"), guarantee_id=gid, approve=True)
             support.create_fund(
                 s, actor=w.who("fin1"), code="XMFC", name="厦门市风险补偿资金池", terms=FUND
             )

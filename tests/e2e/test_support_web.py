@@ -17,8 +17,8 @@ from tests.integration.test_support import FUND, GUARANTEE, POLICY, repay, world
 from tests.support.web import login
 from zhixin.kit.db import unit_of_work
 from zhixin.loans.models import LoanDrawdown
+from zhixin.support import guarantees, subsidies
 from zhixin.support import service as support
-from zhixin.support import subsidies
 
 D = Decimal
 
@@ -29,7 +29,9 @@ def test_the_claim_and_subsidy_journeys_over_http(
     w = world(factory)
     c1, c2, _ = w.book.contract_ids
     with unit_of_work(factory) as s:
-        support.add_guarantee_product(s, actor=w.who("gu1"), code="G", name="担保", terms=GUARANTEE)
+        guarantees.add_guarantee_product(
+            s, actor=w.who("gu1"), code="G", name="担保", terms=GUARANTEE
+        )
         support.create_fund(
             s, actor=w.who("fin1"), code="XMFC", name="厦门市风险补偿资金池", terms=FUND
         )
@@ -170,7 +172,9 @@ def test_every_act_has_a_page_form(app: FastAPI, factory: sessionmaker[Session])
     w = world(factory)
     c1, c2, c3 = w.book.contract_ids
     with unit_of_work(factory) as s:
-        support.add_guarantee_product(s, actor=w.who("gu1"), code="G", name="担保", terms=GUARANTEE)
+        guarantees.add_guarantee_product(
+            s, actor=w.who("gu1"), code="G", name="担保", terms=GUARANTEE
+        )
         support.create_fund(
             s, actor=w.who("fin1"), code="XMFC", name="厦门市风险补偿资金池", terms=FUND
         )

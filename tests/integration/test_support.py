@@ -21,8 +21,8 @@ from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
 from zhixin.kit.db import unit_of_work
 from zhixin.linkage.models import CovenantResult, LinkageAction
 from zhixin.loans.models import LoanContract, LoanDrawdown
+from zhixin.support import guarantees, rules, subsidies
 from zhixin.support import repository as support_repo
-from zhixin.support import rules, subsidies
 from zhixin.support import service as support
 from zhixin.support.models import SubsidyLine
 
@@ -102,29 +102,29 @@ def test_a_guarantee_is_approved_within_its_caps_and_follows_its_loan(
     w = world(factory)
     c1, c2, c3 = w.book.contract_ids
     with unit_of_work(factory) as s:
-        support.add_guarantee_product(
+        guarantees.add_guarantee_product(
             s, actor=w.who("gu1"), code="XMDB", name="厦门担保·鹭质保", terms=GUARANTEE
         )
-        g = support.request_guarantee(
+        g = guarantees.request_guarantee(
             s, actor=w.who("officer"), contract_id=c1, product_code="XMDB"
         )
         gid = g.id
         with pytest.raises(Conflict, match="已有担保"):
-            support.request_guarantee(
+            guarantees.request_guarantee(
                 s, actor=w.who("officer"), contract_id=c1, product_code="XMDB"
             )
         with pytest.raises(NotFound):
-            support.request_guarantee(
+            guarantees.request_guarantee(
                 s, actor=w.who("other-bank"), contract_id=c2, product_code="XMDB"
             )
     with unit_of_work(factory) as s:
         with pytest.raises(Forbidden):
-            support.decide_guarantee(s, actor=w.who("officer"), guarantee_id=gid, approve=True)
-        g = support.decide_guarantee(s, actor=w.who("gu1"), guarantee_id=gid, approve=True)
+            guarantees.decide_guarantee(s, actor=w.who("officer"), guarantee_id=gid, approve=True)
+        g = guarantees.decide_guarantee(s, actor=w.who("gu1"), guarantee_id=gid, approve=True)
         # 10,000,000 × 0.5 % = 50,000 a year, of which 0.2 points (20,000) the bureau pays
         assert (g.status, g.fee, g.fee_subsidy) == ("approved", D("50000.00"), D("20000.00"))
     with unit_of_work(factory) as s:
-        b = support.submit_batch(
+        b = guarantees.submit_batch(
             s, actor=w.who("officer"), product_code="XMDB", contract_ids=[c2, c3]
         )
         bid = b.id
@@ -132,11 +132,11 @@ def test_a_guarantee_is_approved_within_its_caps_and_follows_its_loan(
         first, second = members[0].id, members[1].id
     with unit_of_work(factory) as s:
         # line by line: the second would put the enterprise at 30,000,000 > 25,000,000
-        support.decide_batch(s, actor=w.who("gu1"), batch_id=bid, lines={first: True})
+        guarantees.decide_batch(s, actor=w.who("gu1"), batch_id=bid, lines={first: True})
         with pytest.raises(Invalid, match="超过单户担保上限"):
-            support.decide_batch(s, actor=w.who("gu1"), batch_id=bid, lines={second: True})
+            guarantees.decide_batch(s, actor=w.who("gu1"), batch_id=bid, lines={second: True})
     with unit_of_work(factory) as s:
-        b = support.decide_batch(
+        b = guarantees.decide_batch(
             s, actor=w.who("gu1"), batch_id=bid, lines={second: False}, reason="超过单户上限"
         )
         assert b.status == "decided"
@@ -147,14 +147,14 @@ def test_a_guarantee_is_approved_within_its_caps_and_follows_its_loan(
             .where(LoanDrawdown.contract_id == c2)
             .values(classification="substandard")
         )
-        assert support.sync_guarantees(s, today=date(2026, 12, 1)) == (1, 1)
+        assert guarantees.sync_guarantees(s, today=date(2026, 12, 1)) == (1, 1)
     with factory() as s:
         states = {
-            g.contract_id: g.status for g in support.visible_guarantees(s, actor=w.who("gu1"))
+            g.contract_id: g.status for g in guarantees.visible_guarantees(s, actor=w.who("gu1"))
         }
         assert states == {c1: "released", c2: "called", c3: "rejected"}
-        assert [g.contract_id for g in support.visible_guarantees(s, actor=w.who("owner"))]
-        assert support.visible_guarantees(s, actor=w.who("other-bank")) == []
+        assert [g.contract_id for g in guarantees.visible_guarantees(s, actor=w.who("owner"))]
+        assert guarantees.visible_guarantees(s, actor=w.who("other-bank")) == []
 
 
 def test_a_claim_is_filed_from_the_book_reviewed_by_two_paid_and_recovered_pro_rata(
@@ -163,14 +163,14 @@ def test_a_claim_is_filed_from_the_book_reviewed_by_two_paid_and_recovered_pro_r
     w = world(factory)
     c1 = w.book.contract_ids[0]
     with unit_of_work(factory) as s:
-        support.add_guarantee_product(
+        guarantees.add_guarantee_product(
             s, actor=w.who("gu1"), code="XMDB", name="厦门担保", terms=GUARANTEE
         )
-        gid = support.request_guarantee(
+        gid = guarantees.request_guarantee(
             s, actor=w.who("officer"), contract_id=c1, product_code="XMDB"
         ).id
     with unit_of_work(factory) as s:
-        support.decide_guarantee(s, actor=w.who("gu1"), guarantee_id=gid, approve=True)
+        guarantees.decide_guarantee(s, actor=w.who("gu1"), guarantee_id=gid, approve=True)
         support.create_fund(
             s, actor=w.who("fin1"), code="XMFC", name="厦门市风险补偿资金池", terms=FUND
         )

@@ -15,8 +15,8 @@ from tests.support.cli import invoke
 from zhixin.config import Settings
 from zhixin.kit.db import unit_of_work
 from zhixin.loans.models import LoanDrawdown
+from zhixin.support import guarantees, subsidies
 from zhixin.support import service as support
-from zhixin.support import subsidies
 
 D = Decimal
 
@@ -28,7 +28,9 @@ def test_claims_and_subsidies_from_the_command_line(
     w = world(factory)
     c1 = w.book.contract_ids[0]
     with unit_of_work(factory) as s:
-        support.add_guarantee_product(s, actor=w.who("gu1"), code="G", name="担保", terms=GUARANTEE)
+        guarantees.add_guarantee_product(
+            s, actor=w.who("gu1"), code="G", name="担保", terms=GUARANTEE
+        )
         support.create_fund(s, actor=w.who("fin1"), code="XMFC", name="资金池", terms=FUND)
         support.contribute(
             s, actor=w.who("fin1"), fund_code="XMFC", amount=D("1000000.00"), on=date(2026, 10, 1)

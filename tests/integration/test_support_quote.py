@@ -14,8 +14,7 @@ from zhixin.accounts import service as accounts
 from zhixin.accounts.rules import Role
 from zhixin.kit.db import unit_of_work
 from zhixin.quotes import service
-from zhixin.support import service as support
-from zhixin.support import subsidies
+from zhixin.support import guarantees, subsidies
 
 D = Decimal
 
@@ -33,7 +32,7 @@ def test_the_quote_uses_the_registered_guarantee_and_subsidy(
             for name in ("guarantor", "fin")
             if (u := accounts_repo.user_by_username(s, name)) is not None
         }
-        support.add_guarantee_product(
+        guarantees.add_guarantee_product(
             s, actor=who["guarantor"], code="SXDB", name="绍兴担保·兴保", terms={
                 "coverage": "70", "fee_rate": "1.0", "fee_subsidy_points": "0.4",
                 "products": ["xingbaodai"],

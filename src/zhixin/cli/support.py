@@ -66,10 +66,10 @@ def guarantees_list(
     as_json: Annotated[bool, AsJson] = False,
 ) -> None:
     """列出担保：合同、企业、担保金额、比例、担保费与补贴、状态。"""
-    from zhixin.support import service
+    from zhixin.support import guarantees
     from zhixin.support.rules import GUARANTEE_STATUS_LABELS
 
-    rows = _run(lambda s: service.guarantees_for_operator(s, status=status))
+    rows = _run(lambda s: guarantees.guarantees_for_operator(s, status=status))
     emit(
         [
             ("id", "编号"), ("contract_id", "合同"), ("enterprise_id", "企业"),
@@ -90,10 +90,10 @@ def guarantees_sync(
     on: Annotated[str | None, typer.Option("--date", help="日期（默认今天）")] = None,
 ) -> None:
     """担保随贷款：结清或续贷的合同解保，形成不良（次级及以下）的合同转为代偿。"""
-    from zhixin.support import service
+    from zhixin.support import guarantees
 
     day = _day(on)
-    released, called = _run(lambda s: service.sync_guarantees(s, today=day))
+    released, called = _run(lambda s: guarantees.sync_guarantees(s, today=day))
     out.print(f"解保 {released} 笔，转代偿 {called} 笔")
 
 

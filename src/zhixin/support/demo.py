@@ -17,8 +17,8 @@ from zhixin.accounts.permissions import Principal
 from zhixin.errors import ZhixinError
 from zhixin.kit import clock
 from zhixin.loans import reads as book
+from zhixin.support import guarantees, rules, service, subsidies
 from zhixin.support import repository as repo
-from zhixin.support import rules, service, subsidies
 
 PRODUCT = {
     "coverage": "80",
@@ -59,18 +59,18 @@ def load(session: Session, *, contract_ids: list[int]) -> list[str]:
     assert officer and guarantor and maker and checker
     today = clock.today()
     done: list[str] = []
-    service.add_guarantee_product(
+    guarantees.add_guarantee_product(
         session, actor=guarantor, code="XMDB-LZB", name="鹭质保（批量担保）", terms=PRODUCT
     )
     for cid in contract_ids:
         try:
-            g = service.request_guarantee(
+            g = guarantees.request_guarantee(
                 session, actor=officer, contract_id=cid, product_code="XMDB-LZB"
             )
-            service.decide_guarantee(session, actor=guarantor, guarantee_id=g.id, approve=True)
+            guarantees.decide_guarantee(session, actor=guarantor, guarantee_id=g.id, approve=True)
         except ZhixinError:
             continue
-    _released, called = service.sync_guarantees(session, today=today)
+    _released, called = guarantees.sync_guarantees(session, today=today)
     done.append(f"担保：{len(contract_ids)} 笔，转代偿 {called} 笔")
     service.create_fund(
         session, actor=maker, code="XMFC", name="厦门市质量贷风险补偿资金池", terms=FUND

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.kit import clock
-from zhixin.support import service, subsidies
+from zhixin.support import guarantees, service, subsidies
 from zhixin.support.schemas import (
     AmountIn,
     BatchDecisionIn,
@@ -50,13 +50,14 @@ def list_guarantees(
 ) -> list[GuaranteeOut]:
     """本方可见的担保：担保机构其承保的，银行本行的，企业自己的，财政部门全部。"""
     return [
-        GuaranteeOut.of(g) for g in service.visible_guarantees(db, actor=principal, status=status)
+        GuaranteeOut.of(g)
+        for g in guarantees.visible_guarantees(db, actor=principal, status=status)
     ]
 
 
 @router.post("/guarantees", response_model=GuaranteeOut, status_code=201)
 def request_guarantee(db: DB, principal: Bank, body: GuaranteeIn) -> GuaranteeOut:
-    g = service.request_guarantee(
+    g = guarantees.request_guarantee(
         db, actor=principal, contract_id=body.contract_id, product_code=body.product_code
     )
     return GuaranteeOut.of(g)
@@ -66,7 +67,7 @@ def request_guarantee(db: DB, principal: Bank, body: GuaranteeIn) -> GuaranteeOu
 def decide_guarantee(
     db: DB, principal: Guarantor, guarantee_id: int, body: DecisionIn
 ) -> GuaranteeOut:
-    g = service.decide_guarantee(
+    g = guarantees.decide_guarantee(
         db, actor=principal, guarantee_id=guarantee_id, approve=body.approve, reason=body.reason
     )
     return GuaranteeOut.of(g)
@@ -74,27 +75,27 @@ def decide_guarantee(
 
 @router.post("/guarantee-batches", response_model=BatchOut, status_code=201)
 def submit_batch(db: DB, principal: Bank, body: BatchIn) -> BatchOut:
-    b = service.submit_batch(
+    b = guarantees.submit_batch(
         db, actor=principal, product_code=body.product_code, contract_ids=body.contract_ids
     )
-    _, members = service.batch_of(db, actor=principal, batch_id=b.id)
+    _, members = guarantees.batch_of(db, actor=principal, batch_id=b.id)
     return BatchOut(id=b.id, status=b.status, guarantees=[GuaranteeOut.of(g) for g in members])
 
 
 @router.get("/guarantee-batches/{batch_id}", response_model=BatchOut)
 def get_batch(db: DB, principal: Reader, batch_id: int) -> BatchOut:
-    b, members = service.batch_of(db, actor=principal, batch_id=batch_id)
+    b, members = guarantees.batch_of(db, actor=principal, batch_id=batch_id)
     return BatchOut(id=b.id, status=b.status, guarantees=[GuaranteeOut.of(g) for g in members])
 
 
 @router.post("/guarantee-batches/{batch_id}/decision", response_model=BatchOut)
 def decide_batch(db: DB, principal: Guarantor, batch_id: int, body: BatchDecisionIn) -> BatchOut:
     """整批审批（approve）或逐笔审批（lines：担保编号 → 是否承保）。"""
-    service.decide_batch(
+    guarantees.decide_batch(
         db, actor=principal, batch_id=batch_id, approve=body.approve, lines=body.lines,
         reason=body.reason,
     )  # fmt: skip
-    b, members = service.batch_of(db, actor=principal, batch_id=batch_id)
+    b, members = guarantees.batch_of(db, actor=principal, batch_id=batch_id)
     return BatchOut(id=b.id, status=b.status, guarantees=[GuaranteeOut.of(g) for g in members])
 
 

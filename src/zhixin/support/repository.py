@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from zhixin.support.models import (
@@ -261,3 +263,15 @@ def own_subsidy_totals(
         int(c): (int(n), Decimal(str(b)).quantize(ZERO), Decimal(str(a)).quantize(ZERO))
         for c, n, b, a in session.execute(q).all()
     }
+
+
+def end_guarantees(session: Session, contracts: Any, *, status: str, on: date) -> int:
+    """Approved guarantees of the contracts (a selectable of contract ids) end with ``status``
+    on ``on``; returns how many."""
+    result: Any = session.execute(
+        update(Guarantee)
+        .where(Guarantee.status == "approved", Guarantee.contract_id.in_(contracts))
+        .values(status=status, ended_on=on)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)

@@ -1,9 +1,10 @@
 """Interest subsidies (贴息): policies, the quarterly computation (set-based SQL), approval by
 the finance bureau, payment, statements. Never commits.
 
-The computation (:func:`compute`) is one ``INSERT … SELECT`` over the loan book's repayments of
-the quarter (:func:`zhixin.loans.reads.subsidy_basis`) — no Python loop per loan — in integer
-fen so every server rounds alike (the rules of :mod:`.rules`, checked against them by a test):
+The computation (:func:`compute`; its statements in :mod:`.subsidy_lines`) is one
+``INSERT … SELECT`` over the loan book's repayments of the quarter
+(:func:`zhixin.loans.reads.subsidy_basis`) — no Python loop per loan — in integer fen so every
+server rounds alike (the rules of :mod:`.rules`, checked against them by a test):
 
 - basis b = interest paid in the quarter (fen); rate R = the drawdown's annual rate × 10⁶;
 - ``points`` P (× 10⁶): raw = min(b, ⌊(2·b·P + R) / (2·R)⌋) (half-up b × P / R);
@@ -22,36 +23,24 @@ end (checked once per enterprise with lines, after the insert, those not listed 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    case,
-    cast,
-    delete,
-    func,
-    insert,
-    literal,
-    literal_column,
-    select,
-    update,
-)
 from sqlalchemy.orm import Session
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.accounts.rules import TenantKind
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
-from zhixin.enterprises import service as enterprises
 from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
 from zhixin.kit.db import utcnow
 from zhixin.linkage import service as linkage
 from zhixin.loans import reads as book
 from zhixin.support import repository as repo
 from zhixin.support import rules
+from zhixin.support import subsidy_lines as lines_repo
 from zhixin.support.models import (
     ZERO,
     SubsidyClaim,
@@ -63,11 +52,6 @@ from zhixin.support.rules import (
 )
 
 NOT_FOUND = "未找到该贴息清单，或不在您的可见范围内"
-SCALE = 1_000_000
-
-
-def _int(value: int) -> Any:
-    return literal_column(str(value), BigInteger)
 
 
 def _audit(session: Session, actor: Principal, action: str, oid: int, **detail: Any) -> None:
@@ -110,29 +94,6 @@ def add_policy(
     return p
 
 
-def _least(a: Any, b: Any) -> Any:
-    return case((a < b, a), else_=b)
-
-
-def _pos(a: Any) -> Any:
-    return case((a > 0, a), else_=_int(0))
-
-
-def _given_before(session: Session, policy_id: int, year: int, quarter: str) -> Any:
-    """Subquery: enterprise_id, fen given by the policy's earlier claims of the year."""
-    line, claim = SubsidyLine, SubsidyClaim
-    return (
-        select(
-            line.enterprise_id.label("enterprise_id"),
-            cast(func.sum(func.round(line.amount * 100)), BigInteger).label("given_fen"),
-        )
-        .join(claim, claim.id == line.claim_id)
-        .where(claim.policy_id == policy_id, claim.year == year, claim.quarter < quarter)
-        .group_by(line.enterprise_id)
-        .subquery("given")
-    )
-
-
 def compute(
     session: Session, *, actor: Principal | None, policy_code: str, quarter: str
 ) -> SubsidyClaim:
@@ -158,9 +119,9 @@ def compute(
         session.add(claim)
         session.flush()
     else:
-        session.execute(delete(SubsidyLine).where(SubsidyLine.claim_id == claim.id))
+        lines_repo.delete_lines(session, claim.id)
         claim.computed_by_id, claim.computed_at = by, utcnow()
-    write_lines(session, claim.id, p.id, policy, quarter, first, last)
+    lines_repo.write_lines(session, claim.id, p.id, policy, quarter, first, last)
     if "listed" in policy.conditions:
         _drop_unlisted(session, claim.id, last)
     if "covenant_met" in policy.conditions:
@@ -177,210 +138,25 @@ def compute(
     return claim
 
 
-def write_lines(
-    session: Session,
-    claim_id: int,
-    policy_id: int,
-    policy: rules.SubsidyPolicy,
-    quarter: str,
-    first: date,
-    last: date,
-) -> int:
-    """The lines of a claim, fast where no cap binds: first without the caps (no window
-    functions); when a cap would bind — an enterprise past its room for the year, or the year's
-    budget overrun — the lines are written again by the full statement, whose windows take the
-    loans in drawdown order. Where no cap binds, both give the same lines (each loan's amount is
-    its raw subsidy)."""
-    free = replace(policy, cap_per_enterprise_year=None, cap_per_year=None)
-    n = insert_lines(session, claim_id, policy_id, free, quarter, first, last)
-    if not _a_cap_binds(session, claim_id, policy_id, policy, quarter, first.year):
-        return n
-    session.execute(delete(SubsidyLine).where(SubsidyLine.claim_id == claim_id))
-    return insert_lines(session, claim_id, policy_id, policy, quarter, first, last)
-
-
-def _a_cap_binds(
-    session: Session,
-    claim_id: int,
-    policy_id: int,
-    policy: rules.SubsidyPolicy,
-    quarter: str,
-    year: int,
-) -> bool:
-    line, claim = SubsidyLine, SubsidyClaim
-    earlier = (
-        select(line.enterprise_id, line.amount)
-        .join(claim, claim.id == line.claim_id)
-        .where(claim.policy_id == policy_id, claim.year == year, claim.quarter < quarter)
-    )
-    if policy.cap_per_year is not None:
-        spent = session.scalar(select(func.coalesce(func.sum(earlier.subquery().c.amount), 0)))
-        now = session.scalar(
-            select(func.coalesce(func.sum(line.amount), 0)).where(line.claim_id == claim_id)
-        )
-        if Decimal(str(spent)) + Decimal(str(now)) > policy.cap_per_year:
-            return True
-    if policy.cap_per_enterprise_year is not None:
-        both = (
-            select(line.enterprise_id.label("e"), line.amount.label("a"))
-            .where(line.claim_id == claim_id)
-            .union_all(earlier)
-            .subquery()
-        )
-        over = session.scalar(
-            select(func.count()).select_from(
-                select(both.c.e)
-                .group_by(both.c.e)
-                .having(func.sum(both.c.a) > policy.cap_per_enterprise_year)
-                .subquery()
-            )
-        )
-        if over:
-            return True
-    return False
-
-
-def insert_lines(
-    session: Session,
-    claim_id: int,
-    policy_id: int,
-    policy: rules.SubsidyPolicy,
-    quarter: str,
-    first: date,
-    last: date,
-) -> int:
-    """The set-based statement (see the module's docstring). Returns the lines written."""
-    base = book.subsidy_basis(first, last, policy.products)
-    if "not_overdue" in policy.conditions:
-        base = base.where(literal_column("days_past_due") == 0)
-    b = base.subquery("b")
-    paid, rate = b.c.paid_fen, b.c.rate_units
-    if policy.kind == "points":
-        pts = _int(int(policy.points * SCALE))
-        raw = case(
-            (rate <= pts, paid),
-            else_=_least(paid, (_int(2) * paid * pts + rate) // (_int(2) * rate)),
-        )
-    else:
-        den = 100 * SCALE
-        raw = (_int(2) * paid * _int(int(policy.share * SCALE)) + _int(den)) // _int(2 * den)
-    given = _given_before(session, policy_id, first.year, quarter)
-    s1 = (
-        select(b, raw.label("raw_fen"), func.coalesce(given.c.given_fen, 0).label("given_fen"))
-        .select_from(b)
-        .outerjoin(given, given.c.enterprise_id == b.c.enterprise_id)
-        .subquery("s1")
-    )
-    if policy.cap_per_enterprise_year is not None:
-        cap = _int(int(policy.cap_per_enterprise_year * 100))
-        before = (
-            cast(
-                func.sum(s1.c.raw_fen).over(
-                    partition_by=s1.c.enterprise_id, order_by=s1.c.drawdown_id, rows=(None, 0)
-                ),
-                BigInteger,
-            )
-            - s1.c.raw_fen
-        )
-        amount_e = _least(s1.c.raw_fen, _pos(cap - s1.c.given_fen - before))
-    else:
-        amount_e = s1.c.raw_fen
-    s2 = select(s1, amount_e.label("amount_e")).subquery("s2")
-    if policy.cap_per_year is not None:
-        budget = _int(int(policy.cap_per_year * 100))
-        spent = (
-            select(
-                cast(func.coalesce(func.sum(func.round(SubsidyLine.amount * 100)), 0), BigInteger)
-            )
-            .join(SubsidyClaim, SubsidyClaim.id == SubsidyLine.claim_id)
-            .where(
-                SubsidyClaim.policy_id == policy_id,
-                SubsidyClaim.year == first.year,
-                SubsidyClaim.quarter < quarter,
-            )
-            .scalar_subquery()
-        )
-        before_all = (
-            cast(
-                func.sum(s2.c.amount_e).over(order_by=s2.c.drawdown_id, rows=(None, 0)), BigInteger
-            )
-            - s2.c.amount_e
-        )
-        amount = _least(s2.c.amount_e, _pos(budget - spent - before_all))
-    else:
-        amount = s2.c.amount_e
-    hundred: Any = literal_column("100.0")
-    rows = select(
-        literal(claim_id).label("claim_id"),
-        s2.c.drawdown_id,
-        s2.c.contract_id,
-        s2.c.enterprise_id,
-        s2.c.bank_tenant_id,
-        enterprises.region_of(s2.c.enterprise_id).label("region_code"),
-        (s2.c.rate_units / literal_column("1000000.0")).label("annual_rate"),
-        (s2.c.paid_fen / hundred).label("interest_paid"),
-        (s2.c.raw_fen / hundred).label("raw"),
-        (amount / hundred).label("amount"),
-        literal(policy.payee).label("payee"),
-    )
-    result = session.execute(
-        insert(SubsidyLine).from_select(
-            [
-                "claim_id",
-                "drawdown_id",
-                "contract_id",
-                "enterprise_id",
-                "bank_tenant_id",
-                "region_code",
-                "annual_rate",
-                "interest_paid",
-                "raw",
-                "amount",
-                "payee",
-            ],
-            rows,
-        )
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
 def _drop_unlisted(session: Session, claim_id: int, last: date) -> None:
     """Condition ``listed``: one whitelist lookup per enterprise with lines (not per loan)."""
-    ids = session.scalars(
-        select(SubsidyLine.enterprise_id).where(SubsidyLine.claim_id == claim_id).distinct()
-    ).all()
+    ids = lines_repo.line_enterprises(session, claim_id)
     gone = [e for e in ids if not book.enterprise_listed(session, enterprise_id=e, on=last)]
-    if gone:
-        session.execute(
-            update(SubsidyLine)
-            .where(SubsidyLine.claim_id == claim_id, SubsidyLine.enterprise_id.in_(gone))
-            .values(amount=ZERO)
-        )
+    lines_repo.zero_lines(session, claim_id, enterprise_ids=gone)
 
 
 def _drop_withheld(session: Session, claim_id: int, quarter: str) -> None:
     """Condition ``covenant_met``: the lines of contracts whose 贴息 a breached covenant
     withholds for the quarter (linkage's 暂停贴息, not reversed) are set to 0."""
     withheld = linkage.withheld_contracts(session, period=quarter)
-    if withheld:
-        session.execute(
-            update(SubsidyLine)
-            .where(SubsidyLine.claim_id == claim_id, SubsidyLine.contract_id.in_(sorted(withheld)))
-            .values(amount=ZERO)
-        )
+    lines_repo.zero_lines(session, claim_id, contract_ids=sorted(withheld))
 
 
 def _totals(session: Session, claim: SubsidyClaim) -> None:
-    n, basis, total = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(SubsidyLine.interest_paid), 0),
-            func.coalesce(func.sum(SubsidyLine.amount), 0),
-        ).where(SubsidyLine.claim_id == claim.id)
-    ).one()
-    claim.lines = int(n)
-    claim.basis = Decimal(str(basis)).quantize(ZERO)
-    claim.total = Decimal(str(total)).quantize(ZERO)
+    n, basis, total = lines_repo.line_totals(session, claim.id)
+    claim.lines = n
+    claim.basis = basis.quantize(ZERO)
+    claim.total = total.quantize(ZERO)
     session.flush()
 
 

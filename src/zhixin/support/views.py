@@ -22,7 +22,7 @@ from zhixin.errors import Invalid
 from zhixin.kit import clock
 from zhixin.kit.divisions import region_name
 from zhixin.kit.sheets import Book
-from zhixin.support import rules, service, subsidies
+from zhixin.support import guarantees, rules, service, subsidies
 from zhixin.support.models import (
     ZERO,
 )
@@ -59,23 +59,23 @@ def _district(code: object) -> str:
 
 def _context(db: Session, principal: Principal) -> dict[str, Any]:
     kind = principal.tenant_kind
-    guarantees = service.visible_guarantees(db, actor=principal)
+    mine = guarantees.visible_guarantees(db, actor=principal)
     claims = service.visible_claims(db, actor=principal)
     subs = subsidies.visible_claims(db, actor=principal)
     funds = (
         service.managed_funds(db, actor=principal) if principal.can(Permission.fund_manage) else []
     )
-    ents = {g.enterprise_id for g in guarantees} | {c.enterprise_id for c in claims}
-    banks = {g.bank_tenant_id for g in guarantees} | {c.bank_tenant_id for c in claims}
+    ents = {g.enterprise_id for g in mine} | {c.enterprise_id for c in claims}
+    banks = {g.bank_tenant_id for g in mine} | {c.bank_tenant_id for c in claims}
     paid_by_bank = paid_by_district = []
     if kind == TenantKind.finance:
         paid_by_bank = subsidies.totals(db, by="bank")
         paid_by_district = subsidies.totals(db, by="district")
         banks |= {int(str(k)) for k, *_ in paid_by_bank}
-    live = [g for g in guarantees if g.status == "approved"]
+    live = [g for g in mine if g.status == "approved"]
     return {
         "kind": kind.value,
-        "guarantees": guarantees,
+        "guarantees": mine,
         "claims": claims,
         "subsidies": subs,
         "funds": funds,
@@ -87,9 +87,9 @@ def _context(db: Session, principal: Principal) -> dict[str, Any]:
             "count": len(live),
             "amount": sum((g.amount for g in live), ZERO),
             "liability": sum((rules.fen(g.amount * g.coverage / 100) for g in live), ZERO),
-            "fees": sum((g.fee for g in guarantees if g.status != "rejected"), ZERO),
-            "fee_subsidy": sum((g.fee_subsidy for g in guarantees if g.status != "rejected"), ZERO),
-            "called": sum(1 for g in guarantees if g.status == "called"),
+            "fees": sum((g.fee for g in mine if g.status != "rejected"), ZERO),
+            "fee_subsidy": sum((g.fee_subsidy for g in mine if g.status != "rejected"), ZERO),
+            "called": sum(1 for g in mine if g.status == "called"),
         },
         "gstatus": GUARANTEE_STATUS_LABELS,
         "cstatus": CLAIM_STATUS_LABELS,
@@ -288,7 +288,7 @@ def decide_form(
     approve: Annotated[bool, Form()],
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    service.decide_guarantee(
+    guarantees.decide_guarantee(
         db, actor=principal, guarantee_id=guarantee_id, approve=approve, reason=reason or None
     )
     return _back()
@@ -301,7 +301,7 @@ def request_form(
     product_code: Annotated[str, Form(max_length=64)],
     contract_id: Annotated[int, Form(ge=1, le=2**53)],
 ) -> Response:
-    service.request_guarantee(
+    guarantees.request_guarantee(
         db, actor=principal, contract_id=contract_id, product_code=product_code
     )
     return _back()
@@ -324,7 +324,7 @@ def batch_form(
     product_code: Annotated[str, Form(max_length=64)],
     contract_ids: Annotated[str, Form(max_length=20000)],
 ) -> Response:
-    service.submit_batch(
+    guarantees.submit_batch(
         db, actor=principal, product_code=product_code, contract_ids=_contract_ids(contract_ids)
     )
     return _back()
@@ -339,7 +339,7 @@ def batch_decision_form(
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """整批审批 (line by line: each guarantee's own form)."""
-    service.decide_batch(
+    guarantees.decide_batch(
         db, actor=principal, batch_id=batch_id, approve=approve, reason=reason or None
     )
     return _back()
