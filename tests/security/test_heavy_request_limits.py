@@ -212,3 +212,24 @@ def test_every_heavy_route_is_limited() -> None:
         ("POST", "/imports"),
         ("GET", "/imports/{batch_id}/errors.xlsx"),
     }
+
+
+def test_a_slot_freed_before_the_wait_begins_is_taken_not_lost() -> None:
+    """A request told to wait awaits the release of its database connection before it queues;
+    if the running request leaves in that gap, its slot must not go back to a queue nobody is in
+    (the waiter would then wait for a hand-over that never comes, and every later request
+    would queue behind it until the wait expired)."""
+    import asyncio
+
+    limiter = limits.HeavyLimiter(per_user=2, total=1, wait_seconds=1.0)
+
+    async def scenario() -> tuple[int, dict[int, int]]:
+        assert limiter.try_enter(1) is True  # A runs
+        assert limiter.try_enter(2) is False  # B must wait …
+        limiter.leave(1)  # … and A finishes before B has queued
+        await limiter.wait(2)  # B takes the free slot at once (TimeoutError before the fix)
+        return limiter.running, dict(limiter.by_user)
+
+    assert asyncio.run(scenario()) == (1, {2: 1})
+    limiter.leave(2)
+    assert (limiter.running, limiter.by_user, list(limiter.waiters)) == (0, {}, [])

@@ -146,7 +146,14 @@ class HeavyLimiter:
         return False
 
     async def wait(self, user_id: int) -> None:
-        """Wait for a running slot (handed over by :meth:`leave`), or give up with 429."""
+        """Wait for a running slot (handed over by :meth:`leave`), or give up with 429.
+
+        Between :meth:`try_enter` and this call the request awaited the release of its database
+        connection; a slot freed in that gap went back to ``running`` with no waiter to hand it
+        to, so it is taken here, or this request would wait for a hand-over that never comes."""
+        if self.running < self.total and not self.waiters:
+            self.running += 1
+            return
         slot: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.waiters.append(slot)
         try:
