@@ -142,6 +142,16 @@ def latest_head(session: Session) -> EvidenceTreeHead | None:
     ).first()
 
 
+def head_of_size(session: Session, tree_size: int) -> EvidenceTreeHead | None:
+    """The latest signed head of that size (the log signs one per size; a re-sign is newer)."""
+    return session.scalars(
+        select(EvidenceTreeHead)
+        .where(EvidenceTreeHead.tree_size == tree_size)
+        .order_by(EvidenceTreeHead.id.desc())
+        .limit(1)
+    ).first()
+
+
 def keys(session: Session) -> dict[int, EvidenceKey]:
     return {k.id: k for k in session.scalars(select(EvidenceKey))}
 

@@ -38,6 +38,7 @@ FORMAT_VERSION = 1
 STH_TYPE = "zhixin-evidence/sth/v1"
 CONFIRM_TYPE = "zhixin-evidence/confirm/v1"
 PROOF_FORMAT = "zhixin-evidence-proof/v1"
+CONSISTENCY_FORMAT = "zhixin-evidence-consistency/v1"
 ROLES = ("bank", "regulator")
 ROLE_LABELS = {"bank": "银行", "regulator": "监管部门"}
 KIND_LABELS: dict[str, str] = {
@@ -406,6 +407,62 @@ def check_proof(
             f"{ROLE_LABELS.get(listed['role'], listed['role'])}（{listed.get('tenant')}）"
         )
     return Checked(seq, str(body.get("kind")), size, root_hex, file_checked, confirmed)
+
+
+@dataclass(frozen=True)
+class Consistent:
+    first_size: int
+    second_size: int
+    first_root: str
+    second_root: str
+
+
+def _signed_head(sth: Mapping[str, Any], algorithm: str, public_key: str | None, which: str) -> None:
+    """A signed tree head of a proof file holds: its hash algorithm, its signer, its signature."""
+    if sth.get("hash", algorithm) != algorithm:
+        raise ProofError(f"{which}树头的哈希算法与证明不符")
+    key = str(sth.get("public_key", ""))
+    if public_key is not None and key != public_key:
+        raise ProofError(f"{which}树头不是由指定的日志公钥签名的")
+    signed = sth_bytes(
+        algorithm=algorithm,
+        tree_size=int(sth["tree_size"]),
+        root_hash=str(sth["root_hash"]),
+        timestamp=str(sth["timestamp"]),
+    )
+    if not signature_holds(key, str(sth.get("signature", "")), signed):
+        raise ProofError(f"{which}树头签名无效")
+
+
+def check_consistency(doc: Mapping[str, Any], *, public_key: str | None = None) -> Consistent:
+    """Check a consistency file (docs/evidence.md): both signed tree heads' signatures, and the
+    RFC 9162 §2.1.4 consistency proof that the first head's tree is a prefix of the second's
+    (nothing the first committed to was changed, removed or reordered). Nothing but the file
+    and, optionally, the log's public key obtained elsewhere. Raises :class:`ProofError`."""
+    try:
+        if doc.get("format") != CONSISTENCY_FORMAT:
+            raise ProofError(f"不是一致性证明文件（format 应为 {CONSISTENCY_FORMAT}）")
+        algorithm = str(doc["hash"])
+        h = merkle.hasher(algorithm)
+        first, second = doc["first"], doc["second"]
+        m, n = int(first["tree_size"]), int(second["tree_size"])
+        first_root = bytes.fromhex(str(first["root_hash"]))
+        second_root = bytes.fromhex(str(second["root_hash"]))
+        path = [bytes.fromhex(p) for p in doc["path"]]
+        _signed_head(first, algorithm, public_key, "旧")
+        _signed_head(second, algorithm, public_key, "新")
+    except ProofError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProofError(f"一致性证明文件格式有误（{type(exc).__name__}）") from exc
+    if not 0 < m <= n:
+        raise ProofError(f"旧树头的条数（{m}）须大于 0 且不大于新树头的条数（{n}）")
+    if not merkle.verify_consistency(h, m, n, path, first_root, second_root):
+        raise ProofError(
+            "一致性证明不成立：新树头所承诺的日志不是在旧日志之后追加而成"
+            "（旧的存证被改动、删除或调换了位置，或证明被改动）"
+        )
+    return Consistent(m, n, first_root.hex(), second_root.hex())
 
 
 # -- what a page shows of an entry ----------------------------------------------------------

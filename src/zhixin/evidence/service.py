@@ -537,6 +537,50 @@ def verify(session: Session) -> Verified:
     return Verified(v.tree.size, len(heads_), len(confs), finding)
 
 
+def _sth(head: EvidenceTreeHead, keys: dict[int, EvidenceKey]) -> dict[str, Any]:
+    return {
+        "hash": head.hash_alg,
+        "tree_size": head.tree_size,
+        "root_hash": head.root_hash,
+        "timestamp": head.timestamp,
+        "signature": head.signature,
+        "public_key": keys[head.key_id].public_key,
+    }
+
+
+def consistency(session: Session, *, old_size: int, new_size: int) -> dict[str, Any]:
+    """The consistency file (docs/evidence.md) between the signed heads of ``old_size`` and
+    ``new_size`` entries: RFC 9162's PROOF(m, D[n]) over the stored leaf hashes. Both sizes must
+    be those of signed heads; a ``new_size`` equal to the log's current size is signed first
+    when no head has it yet (an operator's export, as :func:`proof` does)."""
+    _read(session)
+    if not 0 < old_size <= new_size:
+        raise Invalid(f"旧树头的条数（{old_size}）须大于 0 且不大于新树头的条数（{new_size}）")
+    first = repo.head_of_size(session, old_size)
+    if first is None:
+        raise NotFound(f"没有 {old_size} 条存证的签名树头（树头由 zhixin evidence sign-head 签署，API 的 /evidence/heads 列出已签署的）")
+    second = repo.head_of_size(session, new_size)
+    if second is None:
+        log = _log(session)
+        if log.tree.size == new_size:
+            second = sign_head(session)
+        if second is None or second.tree_size != new_size:
+            raise NotFound(f"没有 {new_size} 条存证的签名树头，日志当前为 {log.tree.size} 条")
+    if first.hash_alg != second.hash_alg:
+        raise Conflict("两个树头的哈希算法不同，无法证明一致性")
+    h = merkle.hasher(second.hash_alg)
+    leaves = [bytes.fromhex(x) for x in repo.leaf_hashes(session, new_size)]
+    path = merkle.consistency_path(h, leaves, old_size)
+    keys = repo.keys(session)
+    return {
+        "format": rules.CONSISTENCY_FORMAT,
+        "hash": second.hash_alg,
+        "first": _sth(first, keys),
+        "second": _sth(second, keys),
+        "path": [p.hex() for p in path],
+    }
+
+
 def proof(session: Session, *, seq: int, actor: Principal | None = None) -> dict[str, Any]:
     """The proof file (docs/evidence.md) of one entry against the latest signed head that
     covers it; with no such head (an operator's export) a new head is signed first; through
