@@ -164,6 +164,10 @@ def key_of(session: Session, tenant_id: int | None) -> EvidenceKey | None:
     return session.scalars(q).first()
 
 
+def key_by_public(session: Session, public_key: str) -> EvidenceKey | None:
+    return session.scalars(select(EvidenceKey).where(EvidenceKey.public_key == public_key)).first()
+
+
 def confirmations(session: Session) -> Sequence[EvidenceConfirmation]:
     return session.scalars(select(EvidenceConfirmation)).all()
 

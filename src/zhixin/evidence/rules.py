@@ -137,6 +137,60 @@ def confirm_bytes(
     )
 
 
+@dataclass(frozen=True)
+class Confirming:
+    """A confirmation's signed bytes, read back (what a tenant that holds its own key submits)."""
+
+    algorithm: str
+    role: str
+    tenant: str
+    at: str
+    entries: list[tuple[int, str]]
+
+
+def parse_confirmation(message: bytes) -> Confirming:
+    """Read a confirmation's bytes as :func:`confirm_bytes` writes them: canonical JSON of the
+    confirmation type, ``at`` as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``, 1 to 10,000 entries each
+    ``[seq, 64-hex leaf hash]``, no seq twice. Raises :class:`ProofError` (Chinese)."""
+    try:
+        doc = json.loads(message.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProofError("不是 UTF-8 的 JSON") from exc
+    if not isinstance(doc, dict) or doc.get("type") != CONFIRM_TYPE:
+        raise ProofError(f"type 应为 {CONFIRM_TYPE}")
+    if set(doc) != {"type", "hash", "role", "tenant", "at", "entries"}:
+        raise ProofError("字段应恰为 type、hash、role、tenant、at、entries")
+    if canonical(doc) != message:
+        raise ProofError("不是规范 JSON（键按字母排序、无空格、中文不转义）")
+    at = doc["at"]
+    try:
+        datetime.strptime(str(at), "%Y-%m-%dT%H:%M:%S.%fZ")
+    except ValueError as exc:
+        raise ProofError("at 应为 UTC 时间 YYYY-MM-DDTHH:MM:SS.ffffffZ") from exc
+    entries = doc["entries"]
+    if not isinstance(entries, list) or not 1 <= len(entries) <= 10000:
+        raise ProofError("entries 应列出 1 至 10000 条存证")
+    out: list[tuple[int, str]] = []
+    for item in entries:
+        ok = (
+            isinstance(item, list)
+            and len(item) == 2
+            and isinstance(item[0], int)
+            and not isinstance(item[0], bool)
+            and isinstance(item[1], str)
+            and len(item[1]) == 64
+            and all(c in "0123456789abcdef" for c in item[1])
+        )
+        if not ok:
+            raise ProofError("entries 的每一项应为 [序号, 64 位小写十六进制叶哈希]")
+        out.append((item[0], item[1]))
+    if len({seq for seq, _ in out}) != len(out):
+        raise ProofError("entries 中有重复的序号")
+    if doc["role"] not in ROLES:
+        raise ProofError("role 应为 bank 或 regulator")
+    return Confirming(str(doc["hash"]), str(doc["role"]), str(doc["tenant"]), str(at), out)
+
+
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
