@@ -99,7 +99,11 @@ def _loan(b: Book, owner: str) -> int:
     assert cid is not None
     with unit_of_work(b.factory) as s:
         d = loans.request_drawdown(
-            s, actor=b.who(owner), contract_id=cid, amount=Decimal("600000.00"), on=date(2025, 2, 10)
+            s,
+            actor=b.who(owner),
+            contract_id=cid,
+            amount=Decimal("600000.00"),
+            on=date(2025, 2, 10),
         )
         did = d.id
     with unit_of_work(b.factory) as s:
@@ -181,9 +185,7 @@ def test_a_raised_grade_moves_the_renewal_one_notch(book: Book) -> None:
         assert "60万元 → 120万元" in act.reason
         assert act.detail["from_class"] == "Ⅲ类" and act.detail["to_class"] == "Ⅱ类"
         # audited and in the evidence log, naming the rule
-        audit = s.scalars(
-            select(AuditEvent).where(AuditEvent.action == "linkage.actions")
-        ).all()
+        audit = s.scalars(select(AuditEvent).where(AuditEvent.action == "linkage.actions")).all()
         assert any(a.detail["kinds"] == ["notch_up"] for a in audit)
         entry = s.scalars(
             select(EvidenceEntry).where(

@@ -471,7 +471,9 @@ class Consistent:
     second_root: str
 
 
-def _signed_head(sth: Mapping[str, Any], algorithm: str, public_key: str | None, which: str) -> None:
+def _signed_head(
+    sth: Mapping[str, Any], algorithm: str, public_key: str | None, which: str
+) -> None:
     """A signed tree head of a proof file holds: its hash algorithm, its signer, its signature."""
     if sth.get("hash", algorithm) != algorithm:
         raise ProofError(f"{which}树头的哈希算法与证明不符")

@@ -692,7 +692,10 @@ def consistency(session: Session, *, old_size: int, new_size: int) -> dict[str, 
         raise Invalid(f"旧树头的条数（{old_size}）须大于 0 且不大于新树头的条数（{new_size}）")
     first = repo.head_of_size(session, old_size)
     if first is None:
-        raise NotFound(f"没有 {old_size} 条存证的签名树头（树头由 zhixin evidence sign-head 签署，API 的 /evidence/heads 列出已签署的）")
+        raise NotFound(
+            f"没有 {old_size} 条存证的签名树头"
+            "（树头由 zhixin evidence sign-head 签署，API 的 /evidence/heads 列出已签署的）"
+        )
     second = repo.head_of_size(session, new_size)
     if second is None:
         log = _log(session)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -28,10 +28,30 @@ from zhixin.linkage import rules
 from zhixin.linkage.service import Act, _product, record_actions
 from zhixin.loans import linked as book
 from zhixin.loans import service as loans
-from zhixin.loans.models import LoanContract
 from zhixin.products.schema import Product
 from zhixin.quotes import service as quotes
 from zhixin.quotes.facts import gather
+
+
+class Contract(Protocol):
+    """What this module reads of the book's contract (``loans.service`` returns it)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def contract_no(self) -> str: ...
+    @property
+    def enterprise_id(self) -> int: ...
+    @property
+    def product_version_id(self) -> int: ...
+    @property
+    def quote_id(self) -> int: ...
+    @property
+    def contract_rate(self) -> Decimal: ...
+    @property
+    def principal_limit(self) -> Decimal: ...
+    @property
+    def terms(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -46,7 +66,9 @@ class Grades:
     evaluation_run_id: int | None
 
 
-def _loan_time(session: Session, product: Product, c: LoanContract) -> tuple[int | None, int | None]:
+def _loan_time(
+    session: Session, product: Product, c: Contract
+) -> tuple[int | None, int | None]:
     """(the class rank the loan was priced on, the overall class rank it was graded then): the
     renewal's own record when the contract is itself a notched renewal, else its quote's."""
     terms = c.terms or {}
@@ -62,7 +84,7 @@ def _loan_time(session: Session, product: Product, c: LoanContract) -> tuple[int
     return priced, grade.class_rank
 
 
-def grades_of(session: Session, product: Product, c: LoanContract, day: date) -> Grades:
+def grades_of(session: Session, product: Product, c: Contract, day: date) -> Grades:
     priced, was = _loan_time(session, product, c)
     facts = gather(session, c.enterprise_id, day, product.catalog)
     now = facts.class_rank if facts.catalog_name in (None, product.catalog) else None
@@ -78,7 +100,7 @@ def renew(
     contract_id: int,
     today: date | None = None,
     listed: Any = None,
-) -> LoanContract:
+) -> Contract:
     """无还本续贷 (``loans.service.renew``, which checks the permission and the eligibility),
     one notch up where the product says so and the enterprise's class was raised."""
     day = today or clock.today()

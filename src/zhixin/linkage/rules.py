@@ -322,7 +322,9 @@ def notch_reason(
     """Why the renewal moved, as the enterprise and the bank read it."""
     parts = [f"利率 {rate_from:.4f}% → {rate_to:.4f}%（下调 {notch.rate_cut_bp}bp）"]
     if notch.limit_to is not None and notch.limit_from is not None:
-        parts.append(f"额度上限 {notch.limit_from / 10000:,.0f}万元 → {notch.limit_to / 10000:,.0f}万元")
+        parts.append(
+            f"额度上限 {notch.limit_from / 10000:,.0f}万元 → {notch.limit_to / 10000:,.0f}万元"
+        )
     return (
         f"{label}：企业总体质量信誉等级由贷款时的{was}上调为{now}，续贷按{notch.to_class}"
         f"（原按{notch.from_class}）执行，" + "，".join(parts)

@@ -321,7 +321,9 @@ class _Checker:
         if link.renewal_notch is not None and not (
             self.p.loan is not None and self.p.loan.renewal_allowed
         ):
-            self.err("linkage.renewal_notch", "续贷升档须产品允许续贷（loan.renewal_allowed: true）")
+            self.err(
+                "linkage.renewal_notch", "续贷升档须产品允许续贷（loan.renewal_allowed: true）"
+            )
 
     def _tranches(self) -> None:
         tranches = self.p.tranches

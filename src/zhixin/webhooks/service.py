@@ -286,9 +286,9 @@ def enqueue_events(session: Session, events: list[Event]) -> int:
     if not by_tenant:
         return 0
     by_enterprise: dict[int, list[WebhookEndpoint]] = {}
-    for tid, (kind, eid) in accounts.tenant_kinds(session, by_tenant).items():
-        if kind == ENTERPRISE and eid is not None:
-            by_enterprise.setdefault(eid, []).extend(by_tenant.pop(tid))
+    for tid, (kind, owner) in accounts.tenant_kinds(session, by_tenant).items():
+        if kind == ENTERPRISE and owner is not None:
+            by_enterprise.setdefault(owner, []).extend(by_tenant.pop(tid))
     now = utcnow()
     added = 0
     for ev in events:

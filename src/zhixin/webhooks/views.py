@@ -1,5 +1,5 @@
-"""A bank's (or an enterprise's) page: register endpoints (the secret shown once), rotate, the delivery log,
-re-send."""
+"""A bank's (or an enterprise's) page: register endpoints (the secret shown once), rotate, the
+delivery log, re-send."""
 
 from __future__ import annotations
 
