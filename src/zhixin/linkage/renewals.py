@@ -66,9 +66,7 @@ class Grades:
     evaluation_run_id: int | None
 
 
-def _loan_time(
-    session: Session, product: Product, c: Contract
-) -> tuple[int | None, int | None]:
+def _loan_time(session: Session, product: Product, c: Contract) -> tuple[int | None, int | None]:
     """(the class rank the loan was priced on, the overall class rank it was graded then): the
     renewal's own record when the contract is itself a notched renewal, else its quote's."""
     terms = c.terms or {}
