@@ -33,6 +33,9 @@ CODES: dict[str, Code] = {
     "invalid": Code(422, "内容不符合业务规则"),
     "line_frozen": Code(409, "授信额度已因质量联动冻结（message 说明原因），不能用信或支付"),
     "validation_failed": Code(422, "请求参数格式有误（detail 列出每个字段及原因）"),
+    "signature_invalid": Code(
+        422, "签名与本机构登记的公钥不符，或所签内容不是规定的格式（存证确认）"
+    ),
     "out_of_range": Code(422, "数字或日期超出可处理的范围"),
     "rate_limited": Code(429, "登录尝试过于频繁，请按 Retry-After 等待后再试"),
     "busy": Code(429, "导出、下载或生成任务过多，请按 Retry-After 等待后再试"),
@@ -125,6 +128,12 @@ class Invalid(ZhixinError):
 class Conflict(ZhixinError):
     status = 409
     code = "conflict"
+
+
+class SignatureInvalid(Invalid):
+    """422: a signature submitted by a tenant does not hold under its registered public key."""
+
+    code = "signature_invalid"
 
 
 class LineFrozen(Conflict):

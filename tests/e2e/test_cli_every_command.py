@@ -104,6 +104,8 @@ ARGS: dict[tuple[str, ...], list[str]] = {
     ("report", "deliver"): ["--date", "2026-12-06"],
     ("evidence", "proof"): ["0", "--out", "{tmp}/proof.json"],
     ("evidence", "check-proof"): ["{tmp}/e.csv"],
+    ("evidence", "consistency"): ["1", "2", "--out", "{tmp}/c.json"],
+    ("evidence", "check-consistency"): ["{tmp}/e.csv"],
 }
 # Commands that never touch the database (they answer without one, exit 0).
 NO_DATABASE = {
@@ -120,6 +122,7 @@ NO_DATABASE = {
     ("products", "schema"),
     ("db", "current"),
     ("evidence", "check-proof"),  # a proof file checked offline (the verdict is about the file)
+    ("evidence", "check-consistency"),  # likewise, a consistency file
 }
 # Not run on the empty database, with why.
 NOT_RUN = {

@@ -124,3 +124,63 @@ def test_the_worker_signs_a_tree_head_over_new_entries(
     assert again.exit_code == 0 and "树头已签名" not in again.output
     with factory() as s:
         assert len(s.scalars(select(EvidenceTreeHead)).all()) == 1
+
+
+def _offline_consistency(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``check-consistency`` in a fresh process with no ZHIXIN_* variable, in an empty folder."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ZHIXIN_")}
+    clean["PYTHONPATH"] = SRC
+    return subprocess.run(
+        [sys.executable, "-m", "zhixin.cli", "evidence", "check-consistency", *args],
+        capture_output=True,
+        text=True,
+        env=clean,
+        cwd=tmp,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_consistency_between_two_heads_checked_offline(
+    env: dict[str, str], factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """A head over 6 entries, 5 more appended, a head over 11: the consistency proof between
+    them holds offline; a tampered proof, or one whose old head claims another root, does not."""
+    assert invoke(["evidence", "sign-head"], env).exit_code == 0
+    with unit_of_work(factory) as s:
+        evidence.append(s, *(_voucher(n, PDF + bytes([n])) for n in range(6, 11)))
+    c = tmp_path / "c.json"
+    r = invoke(["evidence", "consistency", "6", "11", "--out", str(c)], env)
+    assert r.exit_code == 0, r.output
+    doc = json.loads(c.read_text(encoding="utf-8"))
+    assert (doc["first"]["tree_size"], doc["second"]["tree_size"]) == (6, 11)
+    assert doc["first"]["public_key"] == doc["second"]["public_key"]
+    assert len(doc["path"]) >= 1
+    with unit_of_work(factory) as s:  # the head over 11 was signed by the export
+        sizes = sorted(s.scalars(select(EvidenceTreeHead.tree_size)))
+    assert sizes == [6, 11]
+    offline = tmp_path / "auditor"
+    offline.mkdir()
+
+    done = _offline_consistency(offline, str(c))
+    assert done.returncode == 0, done.stderr
+    assert "一致性证明成立" in done.stdout and "11 条" in done.stdout
+    assert list(offline.iterdir()) == []  # nothing created: no database, no settings read
+    key = doc["second"]["public_key"]
+    assert _offline_consistency(offline, str(c), "--public-key", key).returncode == 0
+    done = _offline_consistency(offline, str(c), "--public-key", "00" * 32)
+    assert done.returncode == 1 and "不是由指定的日志公钥签名的" in done.stderr
+
+    # one node of the path changed
+    bad = dict(doc, path=["00" * 32, *doc["path"][1:]])
+    (tmp_path / "bad.json").write_text(json.dumps(bad), encoding="utf-8")
+    done = _offline_consistency(offline, str(tmp_path / "bad.json"))
+    assert done.returncode == 1 and "一致性证明不成立" in done.stderr, done.stderr
+    # the old head's root swapped: its signature no longer holds
+    forged = dict(doc, first=dict(doc["first"], root_hash="11" * 32))
+    (tmp_path / "forged.json").write_text(json.dumps(forged), encoding="utf-8")
+    done = _offline_consistency(offline, str(tmp_path / "forged.json"))
+    assert done.returncode == 1 and "旧树头签名无效" in done.stderr, done.stderr
+    # a size with no signed head
+    r = invoke(["evidence", "consistency", "3", "11", "--out", str(c)], env)
+    assert r.exit_code == 1 and "没有 3 条存证的签名树头" in r.output

@@ -51,8 +51,8 @@ READ_EVALUATIONS = READ_ENTERPRISES
 # The whitelist feed: regulators and the financial side; an enterprise user sees its own grade
 # through the evaluation routes (and later its own view), not the whole list.
 READ_WHITELIST = READ_ENTERPRISES - {R.enterprise}
-# A bank manages its own tenant's webhook endpoints.
-MANAGE_WEBHOOKS = frozenset({R.bank_officer, R.bank_approver})
+# A bank manages its own tenant's webhook endpoints; an enterprise its own (its loans' events).
+MANAGE_WEBHOOKS = frozenset({R.bank_officer, R.bank_approver, R.enterprise})
 # Products, the LPR table and the working-day calendar: everyone on the business side.
 READ_PRODUCTS = READ_ENTERPRISES
 RUN_QUOTES = frozenset({R.bank_officer, R.bank_approver, R.enterprise, R.task_force})
@@ -279,6 +279,8 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     # -- the evidence log (evidence) --
     ("GET", "/api/v1/evidence/contracts/{contract_id}/entries"): READ_LOANS,
     ("POST", "/api/v1/evidence/confirmations"): CONFIRM_EVIDENCE,
+    ("POST", "/api/v1/evidence/keys"): CONFIRM_EVIDENCE,
+    ("POST", "/api/v1/evidence/signatures"): CONFIRM_EVIDENCE,
     ("GET", "/api/v1/evidence/entries/{seq}/proof"): READ_LOANS,
     ("GET", "/api/v1/evidence/heads"): READ_LOANS,
 }

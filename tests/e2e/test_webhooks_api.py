@@ -20,6 +20,7 @@ from tests.support.people import make_user
 from tests.support.web import csrf_of, login
 from zhixin.accounts.models import Tenant
 from zhixin.accounts.rules import Role
+from zhixin.enterprises.models import Enterprise
 from zhixin.kit.db import make_engine, make_sessionmaker, unit_of_work, utcnow
 from zhixin.kit.migrate import upgrade
 from zhixin.webhooks import rules
@@ -235,3 +236,35 @@ def test_worker_loop_stops_gracefully_on_sigterm(tmp_path: Path, receiver: Recei
             proc.kill()
     assert proc.returncode == 0, err
     assert "已退出" in out and "收到信号" in err
+
+
+def test_an_enterprise_registers_its_own_endpoint_by_page_and_api(
+    client: TestClient, factory: sessionmaker[Session]
+) -> None:
+    with unit_of_work(factory) as s:
+        firm = Enterprise(uscc="91350200MA31234567", name="厦门矽创", kind="企业", status="存续")
+        s.add(firm)
+        s.flush()
+        firm_id = firm.id
+    make_user(factory, "firm", Role.enterprise, enterprise_id=firm_id)
+    csrf = login(client, "firm")
+    page = client.get("/webhooks")
+    assert page.status_code == 200 and 'id="enterprise-webhooks"' in page.text
+    assert "loan.line.frozen" in page.text and "只推送本企业自己的贷款" in page.text
+    assert 'href="/webhooks"' in client.get("/").text  # the nav link
+    done = client.post(
+        "/webhooks/endpoints",
+        data={"url": "https://firm.example.com/h", "csrf_token": csrf_of(page.text)},
+    )
+    assert done.status_code == 200 and "whsec_" in done.text and "本企业的推送端点" in done.text
+    r = client.post(
+        "/api/v1/webhooks/endpoints",
+        json={"url": "https://firm.example.com/api-hook"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert r.status_code == 201 and r.json()["secret"].startswith("whsec_")
+    listed = client.get("/api/v1/webhooks/endpoints").json()
+    assert sorted(e["url"] for e in listed) == [
+        "https://firm.example.com/api-hook",
+        "https://firm.example.com/h",
+    ]

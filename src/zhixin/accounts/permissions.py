@@ -28,7 +28,8 @@ class Permission(StrEnum):
     whitelist_read = "whitelist:read"  # published versions, diffs, change feed, radar data
     consent_manage = "consent:manage"  # grant/revoke a bank's access to own records (enterprise)
     portrait_read = "portrait:read"  # 质量画像 (own only, for an enterprise; evidence by consent)
-    webhook_manage = "webhook:manage"  # a bank's own webhook endpoints, secrets, deliveries
+    # a bank's (or an enterprise's) own webhook endpoints, secrets, deliveries
+    webhook_manage = "webhook:manage"
     calendar_manage = "calendar:manage"  # enter a year's official holidays and make-up workdays
     lpr_manage = "lpr:manage"  # maintain the dated LPR table
     product_read = "product:read"  # products, the LPR table, the working-day calendar
@@ -169,6 +170,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.payment_submit,
             Permission.need_post,
             Permission.support_read,
+            # the linkage events of its own lines (freeze, unfreeze, breach, notch) by webhook
+            Permission.webhook_manage,
         }
     ),
     R.guarantor: frozenset(
@@ -229,7 +232,7 @@ TOKEN_SCOPES: dict[str, str] = {
     "evaluation:read": "读取质量信誉评价结果与解释",
     "whitelist:read": "读取白名单版本、条目、变更流与雷达图数据",
     "portrait:read": "读取质量画像（证据部分须企业授权）",
-    "webhook:manage": "管理本行的 Webhook 推送端点、密钥与投递记录",
+    "webhook:manage": "管理本机构（银行、企业）的 Webhook 推送端点、密钥与投递记录",
     "product:read": "读取产品配置、LPR 与工作日历",
     "quote:run": "为企业测算额度、利率与还款计划",
     "application:submit": "代企业提交贷款申请",

@@ -26,6 +26,18 @@ def tenants(session: Session) -> Sequence[Tenant]:
     return session.scalars(select(Tenant).order_by(Tenant.kind, Tenant.code)).all()
 
 
+def tenant_kinds(session: Session, tenant_ids: Sequence[int]) -> dict[int, tuple[str, int | None]]:
+    out: dict[int, tuple[str, int | None]] = {}
+    for k in range(0, len(tenant_ids), 500):
+        rows = session.execute(
+            select(Tenant.id, Tenant.kind, Tenant.enterprise_id).where(
+                Tenant.id.in_(tenant_ids[k : k + 500])
+            )
+        )
+        out.update({int(t): (str(kind), e) for t, kind, e in rows})
+    return out
+
+
 def user_by_username(session: Session, username: str) -> User | None:
     """The user a typed name means: the exact name, else the one whose normalised name
     (NFKC + case folding) matches. The exact match comes first for names that collided before

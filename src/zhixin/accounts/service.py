@@ -533,6 +533,12 @@ def tenant_names(session: Session, kind: str) -> dict[int, tuple[str, str]]:
     return {t.id: (t.code, t.name) for t in repo.tenants(session) if t.kind == kind}
 
 
+def tenant_kinds(session: Session, tenant_ids: Iterable[int]) -> dict[int, tuple[str, int | None]]:
+    """For other domains' services: tenant id → (its kind, the enterprise it is, for an
+    enterprise tenant). No permission check: the caller has made it."""
+    return repo.tenant_kinds(session, sorted(set(tenant_ids)))
+
+
 def tenant_name(session: Session, tenant_id: int) -> str | None:
     tenant = repo.tenant_by_id(session, tenant_id)
     return tenant.name if tenant is not None else None

@@ -1,7 +1,9 @@
 """``zhixin evidence``: the evidence log (链上存证) — verify it, sign its head, export an entry's
-inclusion proof, check a proof offline, list the public keys, re-encrypt the private keys.
+inclusion proof or a consistency proof between two signed heads, check either offline, list the
+public keys, re-encrypt the private keys.
 
-``check-proof`` reads nothing but its files: no settings, no database (an auditor's laptop).
+``check-proof`` and ``check-consistency`` read nothing but their files: no settings, no database
+(an auditor's laptop).
 Exit codes: 0 holds / done; 1 a finding (naming the first bad entry) or a refusal.
 """
 
@@ -112,6 +114,63 @@ def evidence_check_proof(
     out.print("文件与存证登记的摘要一致" if checked.file_checked else "未给出文件，未核对文件摘要")
     out.print(
         "确认：" + "、".join(checked.confirmed_by) if checked.confirmed_by else "确认：尚无确认签名"
+    )
+
+
+@evidence_app.command("consistency")
+def evidence_consistency(
+    old_size: Annotated[int, typer.Argument(help="旧签名树头的存证条数", min=1)],
+    new_size: Annotated[int, typer.Argument(help="新签名树头的存证条数", min=1)],
+    out_file: Annotated[Path, typer.Option("--out", help="写出的一致性证明文件，如 c.json")],
+) -> None:
+    """导出两个签名树头之间的一致性证明（RFC 9162）：新树头所承诺的日志是在旧日志之后追加而成，
+    旧的存证未被改动、删除或调换。新条数等于日志当前条数而尚无树头时先签署一个。
+    供 zhixin evidence check-consistency 离线核验。"""
+    from zhixin.errors import ZhixinError
+    from zhixin.evidence import service
+    from zhixin.kit.db import unit_of_work
+
+    try:
+        with unit_of_work(_factory()) as session:
+            doc = service.consistency(session, old_size=old_size, new_size=new_size)
+    except ZhixinError as exc:
+        raise _fail(exc.message) from exc
+    out_file.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    out.print(
+        f"已写出 {old_size} 条与 {new_size} 条两个签名树头之间的一致性证明：{out_file}"
+        f"（路径 {len(doc['path'])} 个节点）"
+    )
+
+
+@evidence_app.command("check-consistency")
+def evidence_check_consistency(
+    consistency_file: Annotated[
+        Path, typer.Argument(help="一致性证明文件（zhixin evidence consistency 写出的）")
+    ],
+    public_key: Annotated[
+        str | None,
+        typer.Option(
+            help="日志的公钥（64 位十六进制，zhixin evidence keys 列出）：只接受它签署的树头"
+        ),
+    ] = None,
+) -> None:
+    """离线核验一致性证明：两个树头的签名有效，且新树头的日志以旧树头的日志为前缀。
+    不需要数据库，也不读取任何 ZHIXIN 设置。不成立时退出码为 1。"""
+    from zhixin.evidence import rules
+
+    try:
+        doc = json.loads(consistency_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _fail("一致性证明文件无法读取或不是有效的 JSON") from exc
+    if not isinstance(doc, dict):
+        raise _fail("一致性证明文件格式有误")
+    try:
+        checked = rules.check_consistency(doc, public_key=public_key)
+    except rules.ProofError as exc:
+        raise _fail(f"证明不成立：{exc}") from exc
+    out.print(
+        f"一致性证明成立：{checked.second_size} 条的签名树头（根哈希 {checked.second_root}）"
+        f"是在 {checked.first_size} 条的签名树头（根哈希 {checked.first_root}）之后追加而成"
     )
 
 

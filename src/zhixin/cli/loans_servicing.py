@@ -163,7 +163,7 @@ def renew_command(
     """无还本续贷：符合条件的合同续签新合同，未还本金转入新合同（不发生资金往来）。"""
     from zhixin.accounts import service as accounts
     from zhixin.kit.db import unit_of_work
-    from zhixin.loans import service as book
+    from zhixin.linkage import renewals
 
     day = _day(on)
     try:
@@ -172,7 +172,7 @@ def renew_command(
             if user is None:
                 raise _fail(f"未找到用户 {by}")
             actor = accounts.principal_for(session, user, via="cli")
-            new = book.renew(session, actor=actor, contract_id=contract_id, today=day)
+            new = renewals.renew(session, actor=actor, contract_id=contract_id, today=day)
             no, nid, limit = new.contract_no, new.id, new.principal_limit
     except ZhixinError as exc:
         raise _fail(exc.message) from exc

@@ -9,7 +9,15 @@ from fastapi import APIRouter, Depends, Query
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.evidence import service
-from zhixin.evidence.schemas import ConfirmationOut, ConfirmIn, EntryOut, HeadOut
+from zhixin.evidence.schemas import (
+    ConfirmationOut,
+    ConfirmIn,
+    EntryOut,
+    HeadOut,
+    KeyIn,
+    KeyOut,
+    SignedIn,
+)
 from zhixin.loans import service as loans
 from zhixin.web.deps import DB, require
 
@@ -31,6 +39,24 @@ def contract_entries(contract_id: int, db: DB, principal: Reader) -> list[EntryO
 def confirm(body: ConfirmIn, db: DB, principal: Confirmer) -> ConfirmationOut:
     """本方（银行或监管部门）以本机构的 Ed25519 密钥签名确认所列存证；已确认的不重复确认。"""
     return ConfirmationOut.of(service.confirm(db, actor=principal, seqs=body.seqs))
+
+
+@router.post("/evidence/keys", response_model=KeyOut, status_code=201)
+def register_key(body: KeyIn, db: DB, principal: Confirmer) -> KeyOut:
+    """登记本机构自持的 Ed25519 签名公钥（银行或监管部门）：此后本方的确认由本机构用自持私钥
+    签名后提交（POST /evidence/signatures），平台不再代为签名。登记留痕审计。"""
+    return KeyOut.of(service.register_key(db, actor=principal, public_key=body.public_key))
+
+
+@router.post("/evidence/signatures", response_model=ConfirmationOut, status_code=201)
+def submit_signature(body: SignedIn, db: DB, principal: Confirmer) -> ConfirmationOut:
+    """提交本机构用自持私钥签署的确认（所签内容与签名）：签名须与登记的公钥相符，所列存证的
+    叶哈希须与日志相符；不符时答 signature_invalid。"""
+    return ConfirmationOut.of(
+        service.submit_confirmation(
+            db, actor=principal, message=body.message, signature=body.signature
+        )
+    )
 
 
 @router.get("/evidence/entries/{seq}/proof")

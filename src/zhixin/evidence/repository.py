@@ -142,6 +142,16 @@ def latest_head(session: Session) -> EvidenceTreeHead | None:
     ).first()
 
 
+def head_of_size(session: Session, tree_size: int) -> EvidenceTreeHead | None:
+    """The latest signed head of that size (the log signs one per size; a re-sign is newer)."""
+    return session.scalars(
+        select(EvidenceTreeHead)
+        .where(EvidenceTreeHead.tree_size == tree_size)
+        .order_by(EvidenceTreeHead.id.desc())
+        .limit(1)
+    ).first()
+
+
 def keys(session: Session) -> dict[int, EvidenceKey]:
     return {k.id: k for k in session.scalars(select(EvidenceKey))}
 
@@ -152,6 +162,10 @@ def key_of(session: Session, tenant_id: int | None) -> EvidenceKey | None:
         EvidenceKey.tenant_id.is_(None) if tenant_id is None else EvidenceKey.tenant_id == tenant_id
     )
     return session.scalars(q).first()
+
+
+def key_by_public(session: Session, public_key: str) -> EvidenceKey | None:
+    return session.scalars(select(EvidenceKey).where(EvidenceKey.public_key == public_key)).first()
 
 
 def confirmations(session: Session) -> Sequence[EvidenceConfirmation]:

@@ -38,6 +38,7 @@ FORMAT_VERSION = 1
 STH_TYPE = "zhixin-evidence/sth/v1"
 CONFIRM_TYPE = "zhixin-evidence/confirm/v1"
 PROOF_FORMAT = "zhixin-evidence-proof/v1"
+CONSISTENCY_FORMAT = "zhixin-evidence-consistency/v1"
 ROLES = ("bank", "regulator")
 ROLE_LABELS = {"bank": "银行", "regulator": "监管部门"}
 KIND_LABELS: dict[str, str] = {
@@ -134,6 +135,60 @@ def confirm_bytes(
             "entries": [[seq, leaf] for seq, leaf in entries],
         }
     )
+
+
+@dataclass(frozen=True)
+class Confirming:
+    """A confirmation's signed bytes, read back (what a tenant that holds its own key submits)."""
+
+    algorithm: str
+    role: str
+    tenant: str
+    at: str
+    entries: list[tuple[int, str]]
+
+
+def parse_confirmation(message: bytes) -> Confirming:
+    """Read a confirmation's bytes as :func:`confirm_bytes` writes them: canonical JSON of the
+    confirmation type, ``at`` as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``, 1 to 10,000 entries each
+    ``[seq, 64-hex leaf hash]``, no seq twice. Raises :class:`ProofError` (Chinese)."""
+    try:
+        doc = json.loads(message.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProofError("不是 UTF-8 的 JSON") from exc
+    if not isinstance(doc, dict) or doc.get("type") != CONFIRM_TYPE:
+        raise ProofError(f"type 应为 {CONFIRM_TYPE}")
+    if set(doc) != {"type", "hash", "role", "tenant", "at", "entries"}:
+        raise ProofError("字段应恰为 type、hash、role、tenant、at、entries")
+    if canonical(doc) != message:
+        raise ProofError("不是规范 JSON（键按字母排序、无空格、中文不转义）")
+    at = doc["at"]
+    try:
+        datetime.strptime(str(at), "%Y-%m-%dT%H:%M:%S.%fZ")
+    except ValueError as exc:
+        raise ProofError("at 应为 UTC 时间 YYYY-MM-DDTHH:MM:SS.ffffffZ") from exc
+    entries = doc["entries"]
+    if not isinstance(entries, list) or not 1 <= len(entries) <= 10000:
+        raise ProofError("entries 应列出 1 至 10000 条存证")
+    out: list[tuple[int, str]] = []
+    for item in entries:
+        ok = (
+            isinstance(item, list)
+            and len(item) == 2
+            and isinstance(item[0], int)
+            and not isinstance(item[0], bool)
+            and isinstance(item[1], str)
+            and len(item[1]) == 64
+            and all(c in "0123456789abcdef" for c in item[1])
+        )
+        if not ok:
+            raise ProofError("entries 的每一项应为 [序号, 64 位小写十六进制叶哈希]")
+        out.append((item[0], item[1]))
+    if len({seq for seq, _ in out}) != len(out):
+        raise ProofError("entries 中有重复的序号")
+    if doc["role"] not in ROLES:
+        raise ProofError("role 应为 bank 或 regulator")
+    return Confirming(str(doc["hash"]), str(doc["role"]), str(doc["tenant"]), str(at), out)
 
 
 def b64(data: bytes) -> str:
@@ -406,6 +461,64 @@ def check_proof(
             f"{ROLE_LABELS.get(listed['role'], listed['role'])}（{listed.get('tenant')}）"
         )
     return Checked(seq, str(body.get("kind")), size, root_hex, file_checked, confirmed)
+
+
+@dataclass(frozen=True)
+class Consistent:
+    first_size: int
+    second_size: int
+    first_root: str
+    second_root: str
+
+
+def _signed_head(
+    sth: Mapping[str, Any], algorithm: str, public_key: str | None, which: str
+) -> None:
+    """A signed tree head of a proof file holds: its hash algorithm, its signer, its signature."""
+    if sth.get("hash", algorithm) != algorithm:
+        raise ProofError(f"{which}树头的哈希算法与证明不符")
+    key = str(sth.get("public_key", ""))
+    if public_key is not None and key != public_key:
+        raise ProofError(f"{which}树头不是由指定的日志公钥签名的")
+    signed = sth_bytes(
+        algorithm=algorithm,
+        tree_size=int(sth["tree_size"]),
+        root_hash=str(sth["root_hash"]),
+        timestamp=str(sth["timestamp"]),
+    )
+    if not signature_holds(key, str(sth.get("signature", "")), signed):
+        raise ProofError(f"{which}树头签名无效")
+
+
+def check_consistency(doc: Mapping[str, Any], *, public_key: str | None = None) -> Consistent:
+    """Check a consistency file (docs/evidence.md): both signed tree heads' signatures, and the
+    RFC 9162 §2.1.4 consistency proof that the first head's tree is a prefix of the second's
+    (nothing the first committed to was changed, removed or reordered). Nothing but the file
+    and, optionally, the log's public key obtained elsewhere. Raises :class:`ProofError`."""
+    try:
+        if doc.get("format") != CONSISTENCY_FORMAT:
+            raise ProofError(f"不是一致性证明文件（format 应为 {CONSISTENCY_FORMAT}）")
+        algorithm = str(doc["hash"])
+        h = merkle.hasher(algorithm)
+        first, second = doc["first"], doc["second"]
+        m, n = int(first["tree_size"]), int(second["tree_size"])
+        first_root = bytes.fromhex(str(first["root_hash"]))
+        second_root = bytes.fromhex(str(second["root_hash"]))
+        path = [bytes.fromhex(p) for p in doc["path"]]
+        _signed_head(first, algorithm, public_key, "旧")
+        _signed_head(second, algorithm, public_key, "新")
+    except ProofError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProofError(f"一致性证明文件格式有误（{type(exc).__name__}）") from exc
+    if not 0 < m <= n:
+        raise ProofError(f"旧树头的条数（{m}）须大于 0 且不大于新树头的条数（{n}）")
+    if not merkle.verify_consistency(h, m, n, path, first_root, second_root):
+        raise ProofError(
+            "一致性证明不成立：新树头所承诺的日志不是在旧日志之后追加而成"
+            "（旧的存证被改动、删除或调换了位置，或证明被改动）"
+        )
+    return Consistent(m, n, first_root.hex(), second_root.hex())
 
 
 # -- what a page shows of an entry ----------------------------------------------------------

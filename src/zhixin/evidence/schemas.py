@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from zhixin.evidence.models import EvidenceConfirmation, EvidenceTreeHead
+from zhixin.evidence.models import EvidenceConfirmation, EvidenceKey, EvidenceTreeHead
 from zhixin.evidence.service import EntryView, Side
 
 
@@ -15,6 +15,41 @@ class ConfirmIn(BaseModel):
 
     seqs: list[int] = Field(
         min_length=1, max_length=10000, title="存证序号", description="要确认的存证序号（叶位置）"
+    )
+
+
+class KeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    public_key: str = Field(
+        min_length=64,
+        max_length=64,
+        title="公钥",
+        description="本机构 Ed25519 原始公钥（32 字节）的十六进制，64 位",
+    )
+
+
+class KeyOut(BaseModel):
+    id: int
+    public_key: str = Field(description="登记的公钥（十六进制）")
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, k: EvidenceKey) -> KeyOut:
+        return cls(id=k.id, public_key=k.public_key, created_at=k.created_at)
+
+
+class SignedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(
+        min_length=2,
+        max_length=2_000_000,
+        title="所签内容",
+        description="确认内容的规范 JSON，与签名时的字节完全相同（格式见 docs/evidence.md）",
+    )
+    signature: str = Field(
+        min_length=8, max_length=200, title="签名", description="Ed25519 签名（base64）"
     )
 
 

@@ -27,7 +27,10 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -39,7 +42,7 @@ from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
 from zhixin.config import get_settings
 from zhixin.enterprises import service as enterprises
-from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
+from zhixin.errors import Conflict, Forbidden, Invalid, NotFound, SignatureInvalid
 from zhixin.evidence import merkle, rules
 from zhixin.evidence import repository as repo
 from zhixin.evidence.models import (
@@ -52,6 +55,8 @@ from zhixin.kit import crypto
 from zhixin.kit.db import utcnow
 
 _CACHE = "zhixin.evidence.log"
+# ``evidence_key.private_key`` of a key the tenant holds itself: the platform has no private half
+TENANT_HELD = ""
 NOT_FOUND = "未找到该存证 / evidence entry not found"
 
 
@@ -93,6 +98,11 @@ def _key(session: Session, tenant_id: int | None) -> tuple[EvidenceKey, Ed25519P
         session.add(row)
         session.flush()
         return row, private
+    if row.private_key == TENANT_HELD:
+        raise Conflict(
+            "本机构已登记自持签名公钥，平台不再代为签名：请用自持私钥签署确认内容后提交"
+            "（POST /api/v1/evidence/signatures，格式见 docs/evidence.md）"
+        )
     seed = base64.b64decode(_cipher().decrypt(row.private_key))
     return row, Ed25519PrivateKey.from_private_bytes(seed)
 
@@ -103,7 +113,7 @@ def reencrypt_keys(session: Session) -> int:
     cipher = _cipher()
     n = 0
     for k in repo.keys(session).values():
-        if not cipher.is_current(k.private_key):
+        if k.private_key != TENANT_HELD and not cipher.is_current(k.private_key):
             k.private_key = cipher.encrypt(cipher.decrypt(k.private_key))
             n += 1
     session.flush()
@@ -126,8 +136,47 @@ def public_keys(session: Session) -> list[KeyView]:
             if k.tenant_id is None
             else (accounts.tenant_code(session, k.tenant_id) or str(k.tenant_id))
         )
+        if k.tenant_id is not None and k.private_key == TENANT_HELD:
+            owner += "（自持私钥）"
         out.append(KeyView(k.id, owner, k.public_key, k.created_at))
     return out
+
+
+def register_key(session: Session, *, actor: Principal, public_key: str) -> EvidenceKey:
+    """A bank or a regulator registers its own Ed25519 public key (raw, 64 hex): from then on
+    its confirmations are the ones it signs itself and submits (:func:`submit_confirmation`);
+    the platform never sees the private half and no longer signs for the tenant. Audited. One
+    registration per tenant (a second is refused: a key change goes through the operators);
+    the platform-held key signed before stays, so earlier confirmations still verify."""
+    if _role(actor) is None:
+        raise Forbidden("只有银行或监管部门的有权人员可以登记本机构的签名公钥")
+    text = public_key.strip().lower()
+    try:
+        raw = bytes.fromhex(text)
+        Ed25519PublicKey.from_public_bytes(raw)
+        if len(raw) != 32:
+            raise ValueError
+    except ValueError as exc:
+        raise Invalid("公钥须为 Ed25519 原始公钥的 64 位十六进制（32 字节）") from exc
+    current = repo.key_of(session, actor.tenant_id)
+    if current is not None and current.private_key == TENANT_HELD:
+        raise Conflict("本机构已登记自持签名公钥；如需更换，请联系平台运维")
+    if repo.key_by_public(session, text) is not None:
+        raise Conflict("该公钥已被登记")
+    row = EvidenceKey(
+        tenant_id=actor.tenant_id, public_key=text, private_key=TENANT_HELD, created_at=utcnow()
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor=Actor.of(actor),
+        action="evidence.key.register",
+        object_type="evidence_key",
+        object_id=row.id,
+        detail={"public_key": text, "replaces": current.id if current is not None else None},
+    )
+    return row
 
 
 # -- append ------------------------------------------------------------------------------------
@@ -323,9 +372,44 @@ def confirm(session: Session, *, actor: Principal, seqs: Sequence[int]) -> Evide
     its jurisdiction) signs the listed entries' seq and leaf hash with its key. Entries this
     side has confirmed already are left out; when none is left, 409."""
     _read(session)
+    role = _confirmer(actor)
+    todo = _to_confirm(session, actor, role, seqs, partial=True)
+    key, private = _key(session, actor.tenant_id)
+    now = utcnow()
+    message = rules.confirm_bytes(
+        algorithm=_algorithm(session),
+        role=role,
+        tenant=_tenant_code(session, actor),
+        at=_stamp(now),
+        entries=[(e.seq, e.leaf_hash) for e in todo],
+    )
+    signature = rules.b64(private.sign(message))
+    return _store_confirmation(session, actor, role, key, message.decode(), signature, todo, now)
+
+
+def _confirmer(actor: Principal) -> str:
     role = _role(actor)
     if role is None:
         raise Forbidden("只有贷款银行或监管部门的有权人员可以确认存证")
+    return role
+
+
+def _algorithm(session: Session) -> str:
+    # the log's algorithm, read without locking the state row: a confirmation appends nothing,
+    # and audit.record locks the audit head (lock order everywhere: audit, then log)
+    state = repo.log(session)
+    return state.hash_alg if state is not None else get_settings().evidence_hash
+
+
+def _tenant_code(session: Session, actor: Principal) -> str:
+    return accounts.tenant_code(session, actor.tenant_id) or str(actor.tenant_id)
+
+
+def _to_confirm(
+    session: Session, actor: Principal, role: str, seqs: Sequence[int], *, partial: bool
+) -> list[EvidenceEntry]:
+    """The entries of ``seqs`` this side may confirm and has not: with ``partial`` those
+    confirmed already are left out (409 when none is left); without, any is a 409."""
     wanted = sorted(set(seqs))
     if not wanted or len(wanted) > 10000:
         raise Invalid("请选择要确认的存证（一次最多 10000 条）")
@@ -337,29 +421,33 @@ def confirm(session: Session, *, actor: Principal, seqs: Sequence[int]) -> Evide
     if role == "bank" and any(e.bank_tenant_id != actor.tenant_id for e in found.values()):
         raise Forbidden("银行只能确认本行贷款的存证")
     column = "bank_confirmation_id" if role == "bank" else "regulator_confirmation_id"
-    todo = [e for e in found.values() if getattr(e, column) is None]
+    todo = [found[s] for s in wanted if getattr(found[s], column) is None]
     if not todo:
         raise Conflict("所选存证均已由本方确认")
-    # the log's algorithm, read without locking the state row: a confirmation appends nothing,
-    # and audit.record below locks the audit head (lock order everywhere: audit, then log)
-    state = repo.log(session)
-    algorithm = state.hash_alg if state is not None else get_settings().evidence_hash
-    key, private = _key(session, actor.tenant_id)
-    now = utcnow()
-    message = rules.confirm_bytes(
-        algorithm=algorithm,
-        role=role,
-        tenant=accounts.tenant_code(session, actor.tenant_id) or str(actor.tenant_id),
-        at=_stamp(now),
-        entries=[(e.seq, e.leaf_hash) for e in todo],
-    )
+    if not partial and len(todo) != len(wanted):
+        done = next(s for s in wanted if getattr(found[s], column) is not None)
+        raise Conflict(f"第 {done} 条存证已由本方确认，请从所签内容中去掉")
+    return todo
+
+
+def _store_confirmation(
+    session: Session,
+    actor: Principal,
+    role: str,
+    key: EvidenceKey,
+    message: str,
+    signature: str,
+    todo: list[EvidenceEntry],
+    now: datetime,
+) -> EvidenceConfirmation:
+    column = "bank_confirmation_id" if role == "bank" else "regulator_confirmation_id"
     c = EvidenceConfirmation(
         role=role,
         tenant_id=actor.tenant_id,
         key_id=key.id,
         user_id=actor.user_id,
-        message=message.decode(),
-        signature=rules.b64(private.sign(message)),
+        message=message,
+        signature=signature,
         signed_at=now,
     )
     session.add(c)
@@ -374,9 +462,55 @@ def confirm(session: Session, *, actor: Principal, seqs: Sequence[int]) -> Evide
         action="evidence.confirm",
         object_type="evidence_confirmation",
         object_id=c.id,
-        detail={"role": role, "entries": seqs_done[:50], "count": len(todo)},
+        detail={
+            "role": role,
+            "entries": seqs_done[:50],
+            "count": len(todo),
+            "key_id": key.id,
+            "tenant_held": key.private_key == TENANT_HELD,
+        },
     )
     return c
+
+
+def submit_confirmation(
+    session: Session, *, actor: Principal, message: str, signature: str
+) -> EvidenceConfirmation:
+    """A confirmation the tenant signed itself with the private half of its registered key
+    (:func:`register_key`): ``message`` is the confirmation's canonical JSON exactly as signed
+    (docs/evidence.md), ``signature`` its Ed25519 signature in base64. Accepted when the bytes
+    are canonical, name this side, this tenant and the log's hash, list entries the side may
+    confirm with their leaf hashes as logged, and the signature holds under the registered
+    key; otherwise refused with the reason (a forged or altered signature: ``signature_invalid``).
+    """
+    _read(session)
+    role = _confirmer(actor)
+    key = repo.key_of(session, actor.tenant_id)
+    if key is None or key.private_key != TENANT_HELD:
+        raise Conflict(
+            "本机构尚未登记自持签名公钥（POST /api/v1/evidence/keys）；"
+            "未登记的机构由平台代为签名确认（POST /api/v1/evidence/confirmations）"
+        )
+    try:
+        parsed = rules.parse_confirmation(message.encode("utf-8"))
+    except rules.ProofError as exc:
+        raise SignatureInvalid(f"所签内容不符合确认格式：{exc}") from exc
+    if parsed.role != role:
+        raise SignatureInvalid(f"所签内容的 role 应为 {role}")
+    tenant = _tenant_code(session, actor)
+    if parsed.tenant != tenant:
+        raise SignatureInvalid(f"所签内容的 tenant 应为本机构代码 {tenant}")
+    algorithm = _algorithm(session)
+    if parsed.algorithm != algorithm:
+        raise SignatureInvalid(f"所签内容的 hash 应为存证日志的算法 {algorithm}")
+    todo = _to_confirm(session, actor, role, [seq for seq, _ in parsed.entries], partial=False)
+    logged = {e.seq: e.leaf_hash for e in todo}
+    for seq, leaf in parsed.entries:
+        if logged.get(seq) != leaf:
+            raise SignatureInvalid(f"所签内容中第 {seq} 条存证的叶哈希与日志不符")
+    if not rules.signature_holds(key.public_key, signature, message.encode("utf-8")):
+        raise SignatureInvalid("签名无效：与本机构登记的公钥不符（或所签内容被改动）")
+    return _store_confirmation(session, actor, role, key, message, signature, todo, utcnow())
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -535,6 +669,53 @@ def verify(session: Session) -> Verified:
                 return Verified(v.tree.size, len(heads_), len(confs), finding)
     finding = v.finish(state.tree_size, state.root_hash)
     return Verified(v.tree.size, len(heads_), len(confs), finding)
+
+
+def _sth(head: EvidenceTreeHead, keys: dict[int, EvidenceKey]) -> dict[str, Any]:
+    return {
+        "hash": head.hash_alg,
+        "tree_size": head.tree_size,
+        "root_hash": head.root_hash,
+        "timestamp": head.timestamp,
+        "signature": head.signature,
+        "public_key": keys[head.key_id].public_key,
+    }
+
+
+def consistency(session: Session, *, old_size: int, new_size: int) -> dict[str, Any]:
+    """The consistency file (docs/evidence.md) between the signed heads of ``old_size`` and
+    ``new_size`` entries: RFC 9162's PROOF(m, D[n]) over the stored leaf hashes. Both sizes must
+    be those of signed heads; a ``new_size`` equal to the log's current size is signed first
+    when no head has it yet (an operator's export, as :func:`proof` does)."""
+    _read(session)
+    if not 0 < old_size <= new_size:
+        raise Invalid(f"旧树头的条数（{old_size}）须大于 0 且不大于新树头的条数（{new_size}）")
+    first = repo.head_of_size(session, old_size)
+    if first is None:
+        raise NotFound(
+            f"没有 {old_size} 条存证的签名树头"
+            "（树头由 zhixin evidence sign-head 签署，API 的 /evidence/heads 列出已签署的）"
+        )
+    second = repo.head_of_size(session, new_size)
+    if second is None:
+        log = _log(session)
+        if log.tree.size == new_size:
+            second = sign_head(session)
+        if second is None or second.tree_size != new_size:
+            raise NotFound(f"没有 {new_size} 条存证的签名树头，日志当前为 {log.tree.size} 条")
+    if first.hash_alg != second.hash_alg:
+        raise Conflict("两个树头的哈希算法不同，无法证明一致性")
+    h = merkle.hasher(second.hash_alg)
+    leaves = [bytes.fromhex(x) for x in repo.leaf_hashes(session, new_size)]
+    path = merkle.consistency_path(h, leaves, old_size)
+    keys = repo.keys(session)
+    return {
+        "format": rules.CONSISTENCY_FORMAT,
+        "hash": second.hash_alg,
+        "first": _sth(first, keys),
+        "second": _sth(second, keys),
+        "path": [p.hex() for p in path],
+    }
 
 
 def proof(session: Session, *, seq: int, actor: Principal | None = None) -> dict[str, Any]:

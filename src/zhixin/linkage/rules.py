@@ -12,7 +12,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Protocol
 
-from zhixin.products.schema import CovenantSpec, Linkage, MilestoneEvidence, RecordTrigger
+from zhixin.products.schema import (
+    Condition,
+    CovenantSpec,
+    Linkage,
+    MilestoneEvidence,
+    Product,
+    RecordTrigger,
+)
 
 PURPOSE_LABELS: dict[str, str] = {
     "certification": "认证",
@@ -45,6 +52,7 @@ ACTION_LABELS: dict[str, str] = {
     "subsidy_withheld": "暂停贴息",
     "subsidy_restored": "恢复贴息",
     "notice": "约定违约通知",
+    "notch_up": "续贷升档",
 }
 STATUS_LABELS: dict[str, str] = {
     "effective": "生效中",
@@ -76,6 +84,7 @@ EVENT_TYPES: dict[str, str] = {  # the webhook event of each action kind
     "subsidy_withheld": "loan.subsidy.withheld",
     "subsidy_restored": "loan.subsidy.restored",
     "notice": "loan.covenant.breached",
+    "notch_up": "loan.renewal.notch_up",
 }
 
 
@@ -227,6 +236,99 @@ def covenant_reason(
 
 def milestone_reason(milestone_label: str, evidence_label: str, record_text: str) -> str:
     return f"里程碑「{milestone_label}」经记录核验（{evidence_label}：{record_text}）"
+
+
+# -- 续贷升档 (众商贷's notch up at renewal) --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notch:
+    """A renewal's terms one (or more) classes up the product's table: from the class the loan
+    was priced on to a better one; the rate cut is the difference of the two classes' discounts,
+    the limit the better class's tier (None where the product's limit is not by class)."""
+
+    from_class: str
+    to_class: str
+    rate_cut_bp: int
+    limit_from: Decimal | None
+    limit_to: Decimal | None
+
+
+def _class_only(when: Condition) -> bool:
+    """A condition on the class alone (the rate table's rows: ``class_in`` / ``class_at_least``)."""
+    named = set(when.model_dump(exclude_defaults=True))
+    return bool(named) and named <= {"class_in", "class_at_least"}
+
+
+def class_discount_bp(product: Product, rank: int) -> int:
+    """The discount a class earns by its class alone: the product's discounts whose condition
+    names only the class, stacked as the product stacks them, at most its cap."""
+    name = product.level_name(rank)
+    bps = []
+    for d in product.pricing.discounts:
+        if not _class_only(d.when):
+            continue
+        ok = True
+        if d.when.class_in:
+            ok = name in d.when.class_in or any(product.rank_of(c) == rank for c in d.when.class_in)
+        if ok and d.when.class_at_least is not None:
+            need = product.rank_of(d.when.class_at_least)
+            ok = need is not None and rank <= need
+        if ok:
+            bps.append(d.bp)
+    total = (max(bps) if bps else 0) if product.pricing.stacking == "max" else sum(bps)
+    cap = product.pricing.max_discount_bp
+    return min(total, cap) if cap is not None else total
+
+
+def class_limit(product: Product, rank: int) -> Decimal | None:
+    """The class's tier amount, where the product's base limit is by class."""
+    base = product.limit.base
+    if base is None or base.kind != "tier":
+        return None
+    return next((t.amount for t in base.tiers if product.rank_of(t.level) == rank), None)
+
+
+def renewal_notch(
+    product: Product, *, priced_rank: int | None, was_rank: int | None, now_rank: int | None
+) -> Notch | None:
+    """众商贷's notch up at renewal: when the enterprise's overall class on the renewal day is
+    better than when the loan was priced (``now_rank`` < ``was_rank``; 1 = best), the renewal
+    is priced and limited ``notches`` classes above the class the loan was priced on
+    (``priced_rank``, after the product's automatic rules), at most the best class. None when
+    the product declares no notch, a grade is missing, the class was not raised, or the loan
+    was priced on the best class already."""
+    spec = product.linkage.renewal_notch if product.linkage is not None else None
+    if spec is None or priced_rank is None or was_rank is None or now_rank is None:
+        return None
+    if now_rank >= was_rank:
+        return None
+    to = max(1, priced_rank - spec.notches)
+    if to == priced_rank:
+        return None
+    cut = class_discount_bp(product, to) - class_discount_bp(product, priced_rank)
+    return Notch(
+        product.level_name(priced_rank) or str(priced_rank),
+        product.level_name(to) or str(to),
+        max(cut, 0),
+        class_limit(product, priced_rank),
+        class_limit(product, to),
+    )
+
+
+def notch_reason(
+    label: str, *, was: str, now: str, notch: Notch, rate_from: Decimal, rate_to: Decimal
+) -> str:
+    """Why the renewal moved, as the enterprise and the bank read it."""
+    parts = [f"利率 {rate_from:.4f}% → {rate_to:.4f}%（下调 {notch.rate_cut_bp}bp）"]
+    if notch.limit_to is not None and notch.limit_from is not None:
+        parts.append(
+            f"额度上限 {notch.limit_from / 10000:,.0f}万元 → {notch.limit_to / 10000:,.0f}万元"
+        )
+    return (
+        f"{label}：企业总体质量信誉等级由贷款时的{was}上调为{now}，续贷按{notch.to_class}"
+        f"（原按{notch.from_class}）执行，" + "，".join(parts)
+    )
 
 
 def check_reversal(*, kind: str, status: str, requested_by: int, approver: int | None) -> None:

@@ -69,7 +69,8 @@ def record_actions(session: Session, acts: Sequence[Act], *, actor: Actor = SYST
     the reason of another freeze in force), a tranche unlock or re-lock changes the contract's
     tranches; a rate change is scheduled (``apply_due_rates`` moves the rate when its period
     begins); 贴息 withheld and notices are flags others read. Each action is audited (one audit
-    event per call, naming the ids) and sent to the bank's webhook endpoints.
+    event per call, naming the ids) and sent to the bank's webhook endpoints and to the
+    enterprise's own (never another enterprise's).
 
     The one function every linkage action goes through: the evidence log (链上存证) appends here.
     """
@@ -120,6 +121,7 @@ def record_actions(session: Session, acts: Sequence[Act], *, actor: Actor = SYST
                 event_type=rules.EVENT_TYPES.get(a.kind, "loan.linkage"),
                 key=f"lk{action_id}",
                 data=_event_data(a, action_id),
+                enterprise_id=a.contract.enterprise_id,  # the borrower's own endpoints too
             )
             for a, action_id in zip(acts, ids, strict=True)
         ],

@@ -1181,6 +1181,17 @@ def contract_of_application(
 RENEWAL_WINDOW_DAYS = 90
 
 
+@dataclass(frozen=True)
+class RenewalNotch:
+    """A renewal's terms moved by quality linkage (众商贷's notch up, worked out by
+    ``zhixin.linkage.renewals``): the rate cut from the renewal's first period, the line's
+    limit (at least the principal carried), and what the new contract's terms record."""
+
+    rate_cut_bp: int
+    limit: Decimal | None
+    terms: dict[str, Any]
+
+
 def renew(
     session: Session,
     *,
@@ -1188,6 +1199,7 @@ def renew(
     contract_id: int,
     today: date | None = None,
     listed: Any = None,
+    notch: RenewalNotch | None = None,
 ) -> LoanContract:
     """无还本续贷 of an eligible contract by an officer of the lending bank (loan:manage).
 
@@ -1202,6 +1214,10 @@ def renew(
     is added to the new drawdown's first instalment. The old contract becomes 续贷. The new
     drawdown keeps the worst class of the old ones (a renewal of a 正常 loan without financial
     difficulty is not a restructuring, 2023 办法 第二十二条).
+
+    With a ``notch`` (quality linkage, for other domains' services), the renewal's rate is cut
+    from its first period (contract rate and spread) and its line's limit is the notch's (not
+    below the principal carried: the headroom may be drawn with the usual maker-checker).
     """
     from zhixin.loans import servicing
     from zhixin.loans.batch import next_repricing
@@ -1242,6 +1258,11 @@ def renew(
     )
     closed = [d.last_accrual_date for d in drawdowns if d.last_accrual_date is not None]
     maturity = add_months(day, old.term_months)
+    shift = Decimal(notch.rate_cut_bp) / Decimal(100) if notch is not None else ZERO
+    limit = max(principal, notch.limit) if notch is not None and notch.limit else principal
+    terms = {**(old.terms or {}), "tranches": [], "renewal_of": old.contract_no}
+    if notch is not None:
+        terms.update(notch.terms)
     new = LoanContract(
         contract_no=f"ZX{day:%Y%m%d}R{old.id:08d}",
         bank_tenant_id=old.bank_tenant_id,
@@ -1253,22 +1274,22 @@ def renew(
         quote_id=old.quote_id,
         rate_kind=old.rate_kind,
         lpr_tenor=old.lpr_tenor,
-        spread=old.spread,
+        spread=old.spread - shift,
         repricing_rule=old.repricing_rule,
         repricing_date=(
             next_repricing(day, old.repricing_rule, day)
             if old.rate_kind == "floating" and old.repricing_rule
             else None
         ),
-        contract_rate=old.contract_rate,
+        contract_rate=old.contract_rate - shift,
         penalty_markup=old.penalty_markup,
         allocation_order=list(old.allocation_order or []),
-        principal_limit=principal,
+        principal_limit=limit,
         term_months=old.term_months,
         method=old.method,
         start_date=day,
         maturity_date=maturity,
-        terms={**(old.terms or {}), "tranches": [], "renewal_of": old.contract_no},
+        terms=terms,
         status="active",
         renewed_from_id=old.id,
         created_by_id=actor.user_id,
@@ -1279,7 +1300,7 @@ def renew(
     session.add(
         LoanCreditLine(
             contract_id=new.id,
-            limit_amount=principal,
+            limit_amount=limit,
             expiry=maturity,
             revolving=False,
             frozen_amount=ZERO,
@@ -1361,6 +1382,8 @@ def renew(
         interest_carried=str(carried_interest),
         rate=str(rate),
         classification=grade.value,
+        limit=str(limit),
+        notch_bp=notch.rate_cut_bp if notch is not None else None,
     )
     _evidence(
         session,

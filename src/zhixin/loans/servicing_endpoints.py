@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
 from zhixin.accounts.permissions import Permission, Principal
+from zhixin.linkage import renewals
 from zhixin.loans import service as book
 from zhixin.loans import servicing
 from zhixin.loans.schemas import ContractOut
@@ -173,7 +174,7 @@ def renew(contract_id: int, db: DB, principal: Manager) -> ContractOut:
     """无还本续贷 by an officer of the lending bank (loan:manage; no second approver): the new
     contract, its drawdown carrying the outstanding principal (no money moves); an ineligible
     contract answers 422 with the reasons in Chinese."""
-    new = book.renew(db, actor=principal, contract_id=contract_id)
+    new = renewals.renew(db, actor=principal, contract_id=contract_id)
     return ContractOut.of(book.view(db, actor=principal, contract_id=new.id))
 
 

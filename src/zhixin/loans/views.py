@@ -18,6 +18,7 @@ from zhixin.evidence import service as evidence
 from zhixin.kit import clock
 from zhixin.kit.sheets import Book
 from zhixin.linkage import reading as linkage
+from zhixin.linkage import renewals
 from zhixin.loans import rules, service, servicing
 from zhixin.loans.endpoints import amount_of, read_bounded
 from zhixin.loans.models import (
@@ -409,7 +410,7 @@ def payment_form(
 @router.post("/loans/{contract_id}/renewal")
 def renewal_form(contract_id: int, db: DB, principal: Manager) -> Response:
     """无还本续贷 (loan:manage): on to the new contract's page."""
-    new = service.renew(db, actor=principal, contract_id=contract_id)
+    new = renewals.renew(db, actor=principal, contract_id=contract_id)
     return RedirectResponse(f"/loans/{new.id}?done=renewed", status_code=303)
 
 

@@ -318,6 +318,12 @@ class _Checker:
         for i, m in enumerate(link.milestones):
             if m.milestone not in self.milestones:
                 self.err(f"linkage.milestones[{i}].milestone", self._unknown_milestone(m.milestone))
+        if link.renewal_notch is not None and not (
+            self.p.loan is not None and self.p.loan.renewal_allowed
+        ):
+            self.err(
+                "linkage.renewal_notch", "续贷升档须产品允许续贷（loan.renewal_allowed: true）"
+            )
 
     def _tranches(self) -> None:
         tranches = self.p.tranches

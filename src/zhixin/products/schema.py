@@ -397,12 +397,23 @@ class MilestoneEvidence(RecordTrigger):
     rate_cut_bp: Bp = Field(0, description="自下一计息期起降息（bp）")
 
 
+class RenewalNotch(_Model):
+    """正向联动·续贷升档：贷款以来企业的总体等级上调的，续贷合同按高若干档（等级）的利率与额度。"""
+
+    label: str = Field(min_length=1, description="如 等级上调，续贷升一档")
+    notches: int = Field(1, ge=1, le=4, description="升几档（按目录等级，至最高一档为止）")
+    source: str = Field(min_length=1, description="依据（来源原文或本项目建议）")
+
+
 class Linkage(_Model):
-    """动态联动：哪些新记录冻结额度，哪些记录核验里程碑。"""
+    """动态联动：哪些新记录冻结额度，哪些记录核验里程碑，续贷时是否随等级升档。"""
 
     freeze_on: list[RecordTrigger] = Field(default_factory=list, description="负面联动：冻结")
     freeze_on_whitelist_removal: bool = Field(False, description="移出质量白名单即冻结")
     milestones: list[MilestoneEvidence] = Field(default_factory=list, description="正向联动")
+    renewal_notch: RenewalNotch | None = Field(
+        None, description="正向联动：续贷时等级较贷款时上调的，续贷条款升档"
+    )
 
 
 class Service(_Model):

@@ -46,6 +46,8 @@ EXTRA: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/payments"): ("line_frozen",),
     # an entry not the confirmer's to see; a proof asked before any head covers the entry
     ("POST", "/api/v1/evidence/confirmations"): ("not_found",),
+    # a confirmation signed by the tenant's own key: its signature checked against the key
+    ("POST", "/api/v1/evidence/signatures"): ("not_found", "signature_invalid"),
     ("GET", "/api/v1/evidence/entries/"): ("conflict",),
 }
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from zhixin.accounts import service as accounts
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
@@ -33,6 +34,7 @@ from zhixin.whitelist.models import WhitelistPublication
 
 EVENT_PUBLISHED = "whitelist.published"
 CHANGES_PATH = "/api/v1/whitelist/changes"
+ENTERPRISE = "enterprise"  # the tenant kind whose endpoints get only its own loans' events
 LEASE_SECONDS = 120  # a claimed row is hidden this long; a crashed worker's row comes back
 
 
@@ -219,8 +221,13 @@ def publication_payload(session: Session, publication: WhitelistPublication) -> 
 
 
 def enqueue_publication(session: Session, *, publication: WhitelistPublication) -> int:
-    """One outbox row per active endpoint, in the publishing transaction. Idempotent."""
+    """One outbox row per active endpoint of the financial side (an enterprise's endpoint gets
+    its own loans' events, not the whitelist feed, which it does not read), in the publishing
+    transaction. Idempotent."""
     endpoints = repo.active_endpoints(session)
+    if endpoints:
+        kinds = accounts.tenant_kinds(session, {e.tenant_id for e in endpoints})
+        endpoints = [e for e in endpoints if kinds.get(e.tenant_id, ("", None))[0] != ENTERPRISE]
     if not endpoints:
         return 0
     body = json.dumps(
@@ -256,17 +263,21 @@ def enqueue_publication(session: Session, *, publication: WhitelistPublication) 
 
 @dataclass(frozen=True)
 class Event:
-    """An event for one tenant's endpoints (a loan's bank: linkage events). ``key`` makes the
-    event id stable (receivers dedupe); the same key twice adds nothing."""
+    """An event for one tenant's endpoints (a loan's bank: linkage events) and, with
+    ``enterprise_id``, for the endpoints of that enterprise's own tenant (the borrower: the
+    events of its own lines, never another enterprise's). ``key`` makes the event id stable
+    (receivers dedupe); the same key twice adds nothing."""
 
     tenant_id: int
     event_type: str
     key: str
     data: dict[str, object]
+    enterprise_id: int | None = None
 
 
 def enqueue_events(session: Session, events: list[Event]) -> int:
-    """One outbox row per active endpoint of each event's tenant, in the caller's transaction."""
+    """One outbox row per active endpoint of each event's tenant and of its enterprise's own
+    tenant, in the caller's transaction."""
     if not events:
         return 0
     by_tenant: dict[int, list[WebhookEndpoint]] = {}
@@ -274,10 +285,16 @@ def enqueue_events(session: Session, events: list[Event]) -> int:
         by_tenant.setdefault(e.tenant_id, []).append(e)
     if not by_tenant:
         return 0
+    by_enterprise: dict[int, list[WebhookEndpoint]] = {}
+    for tid, (kind, owner) in accounts.tenant_kinds(session, by_tenant).items():
+        if kind == ENTERPRISE and owner is not None:
+            by_enterprise.setdefault(owner, []).extend(by_tenant.pop(tid))
     now = utcnow()
     added = 0
     for ev in events:
         endpoints = by_tenant.get(ev.tenant_id, [])
+        if ev.enterprise_id is not None:
+            endpoints = endpoints + by_enterprise.get(ev.enterprise_id, [])
         if not endpoints:
             continue
         body = json.dumps(

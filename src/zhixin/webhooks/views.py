@@ -1,5 +1,5 @@
-"""The bank's page: register endpoints (the secret shown once), rotate, the delivery log,
-re-send."""
+"""A bank's (or an enterprise's) page: register endpoints (the secret shown once), rotate, the
+delivery log, re-send."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from zhixin.accounts.permissions import Permission, Principal
+from zhixin.accounts.rules import TenantKind
 from zhixin.errors import Invalid
 from zhixin.web.deps import DB, AppSettings, require
 from zhixin.web.templating import render
@@ -40,6 +41,7 @@ def _page(
         issued=issued,
         error=error,
         statuses=rules.STATUS_NAMES,
+        for_enterprise=principal.tenant_kind == TenantKind.enterprise,
     )
 
 

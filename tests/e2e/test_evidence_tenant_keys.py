@@ -1,0 +1,146 @@
+"""A bank that holds its own signing key (issue 19, tenant-held keys): it registers its Ed25519
+public key, builds the confirmation bytes itself from the documented format (docs/evidence.md),
+signs them with ``cryptography`` outside the platform and submits the signature. The platform
+no longer signs for it; a forged signature or altered bytes are refused (``signature_invalid``,
+Chinese); ``verify`` and an exported proof check the submitted signature against the key."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.integration.test_applications import XMRCB, build_world
+from tests.integration.test_evidence import loan_with_evidence
+from tests.support.web import login
+from zhixin.audit.models import AuditEvent
+from zhixin.evidence import rules
+from zhixin.evidence import service as evidence
+from zhixin.evidence.models import EvidenceConfirmation
+from zhixin.kit.db import unit_of_work
+
+
+def _public_hex(key: Ed25519PrivateKey) -> str:
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return raw.hex()
+
+
+def _message(tenant: str, entries: list[tuple[int, str]]) -> bytes:
+    """The confirmation bytes as docs/evidence.md states them, built without the platform's code:
+    canonical JSON (keys sorted, no spaces, UTF-8 as it is)."""
+    doc = {
+        "type": "zhixin-evidence/confirm/v1",
+        "hash": "sha256",
+        "role": "bank",
+        "tenant": tenant,
+        "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "entries": [[seq, leaf] for seq, leaf in entries],
+    }
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _submit(client: TestClient, csrf: str, message: bytes, signature: bytes) -> dict[str, object]:
+    r = client.post(
+        "/api/v1/evidence/signatures",
+        json={"message": message.decode(), "signature": base64.b64encode(signature).decode()},
+        headers={"X-CSRF-Token": csrf},
+    )
+    return {"status": r.status_code, **r.json()}
+
+
+def test_a_bank_signs_with_its_own_key_and_a_forgery_is_refused(
+    app: FastAPI, factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    w = build_world(factory)
+    cid, _ = loan_with_evidence(w, tmp_path)
+    bank_key = Ed25519PrivateKey.generate()  # held by the bank: the platform never sees it
+    client = TestClient(app)
+    client.__enter__()
+    csrf = login(client, "approver")
+
+    # not registered yet: a signed submission is refused, the platform still signs for it
+    early = _submit(client, csrf, _message(XMRCB, [(0, "0" * 64)]), b"x" * 64)
+    assert early["status"] == 409 and "尚未登记自持签名公钥" in str(early["message"])
+
+    bad = client.post(
+        "/api/v1/evidence/keys", json={"public_key": "zz" * 32}, headers={"X-CSRF-Token": csrf}
+    )
+    assert bad.status_code == 422 and "64 位十六进制" in bad.json()["message"]
+    r = client.post(
+        "/api/v1/evidence/keys",
+        json={"public_key": _public_hex(bank_key)},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert r.status_code == 201 and r.json()["public_key"] == _public_hex(bank_key)
+    again = client.post(
+        "/api/v1/evidence/keys",
+        json={"public_key": _public_hex(Ed25519PrivateKey.generate())},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert again.status_code == 409
+    with unit_of_work(factory) as s:
+        audited = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "evidence.key.register")
+        ).all()
+        assert len(audited) == 1 and audited[0].detail["public_key"] == _public_hex(bank_key)
+
+    # the platform no longer signs for this bank
+    held = client.post(
+        "/api/v1/evidence/confirmations", json={"seqs": [0]}, headers={"X-CSRF-Token": csrf}
+    )
+    assert held.status_code == 409 and "自持私钥" in held.json()["message"]
+
+    entries = client.get(f"/api/v1/evidence/contracts/{cid}/entries").json()
+    leaves = [(e["seq"], e["leaf_hash"]) for e in entries[:2]]
+
+    # a forgery: the right bytes signed by another key
+    message = _message(XMRCB, leaves)
+    forged = _submit(client, csrf, message, Ed25519PrivateKey.generate().sign(message))
+    assert forged["status"] == 422 and forged["code"] == "signature_invalid"
+    assert "签名无效" in str(forged["message"])
+    # altered bytes: the bank's signature over other bytes
+    other = _message(XMRCB, leaves[:1])
+    altered = _submit(client, csrf, message, bank_key.sign(other))
+    assert altered["status"] == 422 and altered["code"] == "signature_invalid"
+    # a leaf hash that is not the log's
+    wrong = _message(XMRCB, [(leaves[0][0], "ab" * 32)])
+    refused = _submit(client, csrf, wrong, bank_key.sign(wrong))
+    assert refused["status"] == 422 and "叶哈希与日志不符" in str(refused["message"])
+    # bytes that are not canonical (spaces)
+    spaced = json.dumps(json.loads(message), ensure_ascii=False, sort_keys=True).encode()
+    refused = _submit(client, csrf, spaced, bank_key.sign(spaced))
+    assert refused["status"] == 422 and "规范 JSON" in str(refused["message"])
+
+    # the genuine one
+    done = _submit(client, csrf, message, bank_key.sign(message))
+    assert done["status"] == 201 and done["role"] == "bank", done
+    assert done["message"] == message.decode()
+    entries = client.get(f"/api/v1/evidence/contracts/{cid}/entries").json()
+    assert [e["state"] for e in entries[:2]] == ["银行已确认，待监管部门确认"] * 2
+    twice = _submit(client, csrf, message, bank_key.sign(message))
+    assert twice["status"] == 409
+
+    # verify checks it against the registered key; an exported proof carries it
+    with unit_of_work(factory) as s:
+        v = evidence.verify(s)
+        assert v.finding is None and v.confirmations == 1
+        doc = evidence.proof(s, seq=0)
+    assert doc["confirmations"][0]["public_key"] == _public_hex(bank_key)
+    checked = rules.check_proof(doc)
+    assert checked.confirmed_by == [f"银行（{XMRCB}）"]
+    # a signature swapped in the database afterwards is found
+    with unit_of_work(factory) as s:
+        row = s.scalars(select(EvidenceConfirmation)).one()
+        row.signature = base64.b64encode(Ed25519PrivateKey.generate().sign(message)).decode()
+    with unit_of_work(factory) as s:
+        finding = evidence.verify(s).finding
+    assert finding is not None and finding.seq == 0
+    client.__exit__(None, None, None)
