@@ -1,6 +1,7 @@
 """Public support, finished (issue 20): a compensation claim may cover one drawdown (借据) of a
 contract (support_claim.drawdown_id, None for the whole contract) with an index on the
-contract's claims.
+contract's claims; a covering index of the loan book's repayments by value date for a quarter's
+interest paid (the 贴息 basis).
 
 Revision ID: 0028
 Revises: 0026
@@ -33,12 +34,19 @@ def upgrade() -> None:
             ondelete="RESTRICT",
         )
     op.create_index(
+        "ix_loan_repayment_value_date",
+        "loan_repayment",
+        ["value_date", "drawdown_id", "interest", "accrued"],
+        unique=False,
+    )
+    op.create_index(
         "ix_support_claim_contract", "support_claim", ["contract_id", "drawdown_id"], unique=False
     )
 
 
 def downgrade() -> None:
     op.drop_index("ix_support_claim_contract", table_name="support_claim")
+    op.drop_index("ix_loan_repayment_value_date", table_name="loan_repayment")
     with op.batch_alter_table("support_claim") as batch:
         batch.drop_constraint(
             op.f("fk_support_claim_drawdown_id_loan_drawdown"), type_="foreignkey"
