@@ -1,6 +1,7 @@
 """The statements of the quarterly 贴息 computation over subsidy lines (the subsidy claims'
-repository): the set-based ``INSERT … SELECT`` with its caps as window functions, the check
-whether a cap binds, and the updates the conditions make. The arithmetic is stated in
+repository): the quarter's basis per drawdown in a temporary table, the check which caps bind
+over the enterprises' totals, the set-based ``INSERT … SELECT`` of the lines with the caps that
+bind as window functions, and the updates the conditions make. The arithmetic is stated in
 :mod:`zhixin.support.subsidies`' docstring and is the SQL form of :func:`.rules.subsidy` and
 :func:`.rules.capped` (a test runs both on the same loans)."""
 
