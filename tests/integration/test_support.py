@@ -499,3 +499,48 @@ def test_conditions_and_budget(factory: sessionmaker[Session]) -> None:
         assert after.total == sum(
             (base[d] for d, (contract, _) in got.items() if contract != breached.id), D("0")
         )
+
+
+def test_caps_binding_for_some_enterprises_then_the_budget_as_plain_recomputation(
+    factory: sessionmaker[Session],
+) -> None:
+    """Two enterprises: the cap binds for one and not the other (the lines of each written by
+    its own statement), then the budget binds as well (both windows): the lines are what the
+    rules give loan by loan in drawdown order."""
+    w = world(factory)
+    with unit_of_work(factory) as s:
+        other = make_book(s, contracts=2, bank_id=w.book.bank_id, user_id=w.book.user_id)
+        more = [
+            add_drawdown(
+                s, other, cid, amount=D("1000000.00"), annual_rate=D("3.85"),
+                value_date=date(2026, 1, 10),
+                instalments=[(date(2027, 1, 10), D("1000000.00"), D("39000.00"))],
+            )
+            for cid in other.contract_ids
+        ]  # fmt: skip
+        dds = [*w.drawdowns, *more]
+        paid = ("3850.00", "7700.00", "1925.00", "3850.00", "1000.00")
+        for d, interest in zip(dds, paid, strict=True):
+            repay(s, w.book.bank_id, d, date(2026, 11, 10), interest)
+        base = {"kind": "points", "points": "1", "cap_per_enterprise_year": "2500"}
+        subsidies.add_policy(s, actor=w.who("fin1"), code="FIRM", name="户限", terms=base)
+        subsidies.add_policy(
+            s, actor=w.who("fin1"), code="BOTH", name="户限与总额",
+            terms=base | {"cap_per_year": "3000"},
+        )  # fmt: skip
+    # raw: interest × 1 / 3.85 → 1,000.00, 2,000.00, 500.00 (enterprise 1: 3,500 > 2,500);
+    # 1,000.00, 259.74 (enterprise 2: 1,259.74, its cap does not bind)
+    raws = [D("1000.00"), D("2000.00"), D("500.00"), D("1000.00"), D("259.74")]
+    firm = [*rules.capped(raws[:3], D("2500")), *raws[3:]]
+    assert firm == [D("1000.00"), D("1500.00"), D("0.00"), D("1000.00"), D("259.74")]
+    both = rules.capped(firm, D("3000"))
+    assert both == [D("1000.00"), D("1500.00"), D("0.00"), D("500.00"), D("0.00")]
+    for code, want in (("FIRM", firm), ("BOTH", both)):
+        with unit_of_work(factory) as s:
+            c = subsidies.compute(s, actor=w.who("fin1"), policy_code=code, quarter="2026Q4")
+            got = {
+                ln.drawdown_id: (ln.raw, ln.amount)
+                for ln in s.scalars(select(SubsidyLine).where(SubsidyLine.claim_id == c.id))
+            }
+            assert [got[d] for d in dds] == list(zip(raws, want, strict=True)), code
+            assert c.total == sum(want, D(0)) and c.lines == 5
