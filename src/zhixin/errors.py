@@ -32,6 +32,10 @@ CODES: dict[str, Code] = {
     "payload_too_large": Code(413, "上传或请求内容超过上限"),
     "invalid": Code(422, "内容不符合业务规则"),
     "line_frozen": Code(409, "授信额度已因质量联动冻结（message 说明原因），不能用信或支付"),
+    "claim_overlap": Code(
+        409,
+        "代偿申请重叠：同一借据已有未驳回的申请，或整笔合同申请与按借据申请冲突",
+    ),
     "validation_failed": Code(422, "请求参数格式有误（detail 列出每个字段及原因）"),
     "signature_invalid": Code(
         422, "签名与本机构登记的公钥不符，或所签内容不是规定的格式（存证确认）"
@@ -140,6 +144,14 @@ class LineFrozen(Conflict):
     """409: the credit line is frozen by quality linkage; new drawdowns and payments refused."""
 
     code = "line_frozen"
+
+
+class ClaimOverlap(Conflict):
+    """409: a compensation claim that would cover a loan twice — a drawdown (借据) already
+    claimed, a drawdown of a contract claimed whole, or a contract claimed whole while a
+    drawdown of it has a claim not rejected."""
+
+    code = "claim_overlap"
 
 
 class ServiceUnavailable(ZhixinError):

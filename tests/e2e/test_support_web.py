@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.integration.test_support import FUND, GUARANTEE, POLICY, repay, world
+from tests.support.loan_book import add_drawdown
 from tests.support.web import login
 from zhixin.kit.db import unit_of_work
 from zhixin.loans.models import LoanDrawdown
@@ -263,3 +264,78 @@ def test_every_act_has_a_page_form(app: FastAPI, factory: sessionmaker[Session])
         (rec,) = recovered
         assert D(rec["amount"]) == D("1000.00")
         assert D(rec["bank"]) + D(rec["guarantor"]) + D(rec["fund"]) == D("1000.00"), rec
+
+
+def test_a_claim_per_drawdown_from_the_form_and_the_api(
+    app: FastAPI, factory: sessionmaker[Session]
+) -> None:
+    """Two drawdowns (借据) of one contract claimed one by one (the page form for the first,
+    the API for the second); the same drawdown twice and the whole contract after them are
+    refused with ``claim_overlap``; an empty 借据 field claims the whole contract."""
+    w = world(factory)
+    c1, c2, _ = w.book.contract_ids
+    with unit_of_work(factory) as s:
+        support.create_fund(
+            s, actor=w.who("fin1"), code="XMFC", name="厦门市风险补偿资金池", terms=FUND
+        )
+        b = add_drawdown(
+            s, w.book, c1, amount=D("400000.00"), annual_rate=D("3.85"),
+            value_date=date(2026, 3, 1),
+            instalments=[(date(2027, 3, 1), D("400000.00"), D("15400.00"))],
+        )  # fmt: skip
+        s.execute(
+            update(LoanDrawdown)
+            .where(LoanDrawdown.id.in_([w.drawdowns[0], w.drawdowns[1]]))
+            .values(classification="loss")
+        )
+        s.execute(
+            update(LoanDrawdown).where(LoanDrawdown.id == b).values(classification="substandard")
+        )
+    a = w.drawdowns[0]
+    with TestClient(app) as bank:
+        csrf = login(bank, "officer")
+        assert 'name="drawdown_id"' in bank.get("/support").text
+        assert (
+            _post(bank, "/support/claims", csrf, fund_code="XMFC", contract_id=str(c1),
+                  drawdown_id=str(a))
+            == 303
+        )  # fmt: skip
+        h = {"X-CSRF-Token": csrf}
+        (first,) = bank.get("/api/v1/support/claims").json()
+        # the first drawdown's 1,000,000.00 outstanding: fund 50 %, the bank the rest
+        assert (first["contract_id"], first["drawdown_id"]) == (c1, a)
+        assert (D(first["loss"]), D(first["fund_part"]), D(first["bank_part"])) == (
+            D("1000000.00"), D("500000.00"), D("500000.00"),
+        )  # fmt: skip
+        for body in (
+            {"fund_code": "XMFC", "contract_id": c1, "drawdown_id": a},
+            {"fund_code": "XMFC", "contract_id": c1},
+        ):
+            r = bank.post("/api/v1/support/claims", json=body, headers=h)
+            assert r.status_code == 409 and r.json()["code"] == "claim_overlap", r.text
+            assert "代偿" in r.json()["message"]
+        r = bank.post(
+            "/api/v1/support/claims",
+            json={"fund_code": "XMFC", "contract_id": c1, "drawdown_id": b},
+            headers=h,
+        )
+        assert r.status_code == 201, r.text
+        second = r.json()
+        assert (D(second["loss"]), D(second["fund_part"]), D(second["bank_part"])) == (
+            D("400000.00"), D("200000.00"), D("200000.00"),
+        )  # fmt: skip
+        refused = bank.post(
+            "/support/claims",
+            data={"csrf_token": csrf, "fund_code": "XMFC", "contract_id": str(c1),
+                  "drawdown_id": str(b)},
+        )  # fmt: skip
+        assert refused.status_code == 409 and "不能重复申请" in refused.text
+        assert (
+            _post(bank, "/support/claims", csrf, fund_code="XMFC", contract_id=str(c2),
+                  drawdown_id="")
+            == 303
+        )  # fmt: skip
+        page = bank.get("/support").text
+        assert f'id="claim-{first["id"]}"' in page and "整笔" in page
+        claims = {c["id"]: c["drawdown_id"] for c in bank.get("/api/v1/support/claims").json()}
+        assert sorted(claims.values(), key=str) == sorted([a, b, None], key=str)

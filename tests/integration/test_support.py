@@ -17,7 +17,7 @@ from zhixin.accounts import repository as accounts_repo
 from zhixin.accounts import service as accounts
 from zhixin.accounts.permissions import Principal
 from zhixin.accounts.rules import Role
-from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
+from zhixin.errors import ClaimOverlap, Conflict, Forbidden, Invalid, NotFound
 from zhixin.kit.db import unit_of_work
 from zhixin.linkage.models import CovenantResult, LinkageAction
 from zhixin.loans.models import LoanContract, LoanDrawdown
@@ -155,6 +155,136 @@ def test_a_guarantee_is_approved_within_its_caps_and_follows_its_loan(
         assert states == {c1: "released", c2: "called", c3: "rejected"}
         assert [g.contract_id for g in guarantees.visible_guarantees(s, actor=w.who("owner"))]
         assert guarantees.visible_guarantees(s, actor=w.who("other-bank")) == []
+
+
+def test_an_upfront_guarantee_on_the_guaranteed_part_records_the_whole_terms_fee(
+    factory: sessionmaker[Session],
+) -> None:
+    """The product's declared basis, as the quote reads it: the guaranteed part (10,000,000 ×
+    80 % = 8,000,000), once for the contract's term (2026-01-01 → 2027-12-31, 729 days)."""
+    w = world(factory)
+    terms = GUARANTEE | {"fee_base": "guaranteed", "fee_period": "upfront"}
+    with unit_of_work(factory) as s:
+        guarantees.add_guarantee_product(s, actor=w.who("gu1"), code="UP", name="一次", terms=terms)
+        gid = guarantees.request_guarantee(
+            s, actor=w.who("officer"), contract_id=w.book.contract_ids[0], product_code="UP"
+        ).id
+    with unit_of_work(factory) as s:
+        guarantees.decide_guarantee(s, actor=w.who("gu1"), guarantee_id=gid, approve=True)
+        g = support_repo.guarantee(s, gid)
+        assert g is not None
+        # 8,000,000 × 0.5 % × 729 / 360 = 81,000.00; the subsidy 0.2 points: 32,400.00
+        assert (g.fee, g.fee_subsidy) == (D("81000.00"), D("32400.00"))
+    with pytest.raises(rules.Refused, match="收费方式"):
+        rules.guarantee_product(GUARANTEE | {"fee_period": "monthly"})
+
+
+def test_claims_per_drawdown_share_the_contract_caps_and_never_overlap(
+    factory: sessionmaker[Session],
+) -> None:
+    """Two drawdowns (借据) of one contract claimed one by one: each loss from its own line of
+    the book; the fund's cap per loan and the guarantor's liability hold per contract across
+    the two claims; a drawdown is claimed once, a contract with a drawdown claim is not
+    claimed whole (and the reverse), a rejected claim frees its drawdown."""
+    w = world(factory)
+    c1, c2, _ = w.book.contract_ids
+    terms = FUND | {"cap_per_loan": "100000", "loss_includes_interest": True}
+    with unit_of_work(factory) as s:
+        # a guarantee of 700,000 at 80 %: liability 560,000.00
+        s.execute(
+            update(LoanContract).where(LoanContract.id == c1).values(principal_limit=D("700000.00"))
+        )
+        guarantees.add_guarantee_product(
+            s, actor=w.who("gu1"), code="XMDB", name="厦门担保", terms=GUARANTEE
+        )
+        gid = guarantees.request_guarantee(
+            s, actor=w.who("officer"), contract_id=c1, product_code="XMDB"
+        ).id
+        support.create_fund(s, actor=w.who("fin1"), code="XMFC", name="资金池", terms=terms)
+        second = add_drawdown(
+            s, w.book, c1, amount=D("300000.00"), annual_rate=D("3.85"),
+            value_date=date(2026, 3, 1),
+            instalments=[(date(2027, 3, 1), D("300000.00"), D("11550.00"))],
+        )  # fmt: skip
+    a, b = w.drawdowns[0], second
+    with unit_of_work(factory) as s:
+        guarantees.decide_guarantee(s, actor=w.who("gu1"), guarantee_id=gid, approve=True)
+        s.execute(
+            update(LoanDrawdown)
+            .where(LoanDrawdown.id == a)
+            .values(
+                classification="loss",
+                outstanding_principal=D("600000.00"),
+                overdue_interest=D("12345.67"),
+            )
+        )
+    officer = w.who("officer")
+    with unit_of_work(factory) as s:
+        with pytest.raises(Invalid, match="尚未形成不良"):  # b is still 正常
+            support.file_claim(s, actor=officer, fund_code="XMFC", contract_id=c1, drawdown_id=b)
+        with pytest.raises(NotFound, match="借据"):  # a drawdown of another contract
+            support.file_claim(
+                s, actor=officer, fund_code="XMFC", contract_id=c1, drawdown_id=w.drawdowns[1]
+            )
+        ca = support.file_claim(
+            s, actor=officer, fund_code="XMFC", contract_id=c1, drawdown_id=a,
+            today=date(2026, 11, 2),
+        )  # fmt: skip
+        # loss 600,000 + 12,345.67; guarantor 80 % = 489,876.536 → 489,876.53; fund 50 % of
+        # 122,469.134 = 61,234.567 → 61,234.56; the bank the rest
+        assert (ca.drawdown_id, ca.outstanding, ca.overdue_interest) == (
+            a, D("600000.00"), D("12345.67"),
+        )  # fmt: skip
+        assert (ca.loss, ca.guarantor_part, ca.fund_part, ca.bank_part) == (
+            D("612345.67"), D("489876.53"), D("61234.56"), D("61234.58"),
+        )  # fmt: skip
+        called = support_repo.guarantee(s, gid)
+        assert called is not None and called.status == "called"
+        with pytest.raises(ClaimOverlap, match="借据 #") as twice:
+            support.file_claim(s, actor=officer, fund_code="XMFC", contract_id=c1, drawdown_id=a)
+        assert twice.value.code == "claim_overlap" and twice.value.status == 409
+        with pytest.raises(ClaimOverlap, match="不能再按整笔合同申请"):
+            support.file_claim(s, actor=officer, fund_code="XMFC", contract_id=c1)
+        s.execute(
+            update(LoanDrawdown)
+            .where(LoanDrawdown.id == b)
+            .values(classification="substandard", overdue_interest=D("0"))
+        )
+    with unit_of_work(factory) as s:
+        cb = support.file_claim(
+            s, actor=officer, fund_code="XMFC", contract_id=c1, drawdown_id=b,
+            today=date(2026, 11, 3),
+        )  # fmt: skip
+        # loss 300,000.00; the guarantor's liability left 560,000 − 489,876.53 = 70,123.47
+        # (not 240,000); the fund's room left under the per-contract cap 100,000 − 61,234.56 =
+        # 38,765.44 (not (300,000 − 70,123.47) × 50 % = 114,938.265); the bank the rest
+        assert (cb.loss, cb.guarantor_part, cb.fund_part, cb.bank_part) == (
+            D("300000.00"), D("70123.47"), D("38765.44"), D("191111.09"),
+        )  # fmt: skip
+        assert ca.fund_part + cb.fund_part == D("100000.00")
+        assert ca.guarantor_part + cb.guarantor_part == D("560000.00")
+        cb_id = cb.id
+    with unit_of_work(factory) as s:
+        support.reject_claim(s, actor=w.who("fin1"), claim_id=cb_id, reason="材料不全")
+    with unit_of_work(factory) as s:  # the rejected claim frees its drawdown and its room
+        again = support.file_claim(
+            s, actor=officer, fund_code="XMFC", contract_id=c1, drawdown_id=b
+        )
+        assert (again.guarantor_part, again.fund_part) == (D("70123.47"), D("38765.44"))
+    # a contract claimed whole: none of its drawdowns may be claimed on its own
+    with unit_of_work(factory) as s:
+        s.execute(
+            update(LoanDrawdown)
+            .where(LoanDrawdown.id == w.drawdowns[1])
+            .values(classification="doubtful")
+        )
+    with unit_of_work(factory) as s:
+        whole = support.file_claim(s, actor=officer, fund_code="XMFC", contract_id=c2)
+        assert whole.drawdown_id is None and whole.loss == D("1000000.00")
+        with pytest.raises(ClaimOverlap, match="整笔合同"):
+            support.file_claim(
+                s, actor=officer, fund_code="XMFC", contract_id=c2, drawdown_id=w.drawdowns[1]
+            )
 
 
 def test_a_claim_is_filed_from_the_book_reviewed_by_two_paid_and_recovered_pro_rata(
@@ -369,3 +499,48 @@ def test_conditions_and_budget(factory: sessionmaker[Session]) -> None:
         assert after.total == sum(
             (base[d] for d, (contract, _) in got.items() if contract != breached.id), D("0")
         )
+
+
+def test_caps_binding_for_some_enterprises_then_the_budget_as_plain_recomputation(
+    factory: sessionmaker[Session],
+) -> None:
+    """Two enterprises: the cap binds for one and not the other (the lines of each written by
+    its own statement), then the budget binds as well (both windows): the lines are what the
+    rules give loan by loan in drawdown order."""
+    w = world(factory)
+    with unit_of_work(factory) as s:
+        other = make_book(s, contracts=2, bank_id=w.book.bank_id, user_id=w.book.user_id)
+        more = [
+            add_drawdown(
+                s, other, cid, amount=D("1000000.00"), annual_rate=D("3.85"),
+                value_date=date(2026, 1, 10),
+                instalments=[(date(2027, 1, 10), D("1000000.00"), D("39000.00"))],
+            )
+            for cid in other.contract_ids
+        ]  # fmt: skip
+        dds = [*w.drawdowns, *more]
+        paid = ("3850.00", "7700.00", "1925.00", "3850.00", "1000.00")
+        for d, interest in zip(dds, paid, strict=True):
+            repay(s, w.book.bank_id, d, date(2026, 11, 10), interest)
+        base = {"kind": "points", "points": "1", "cap_per_enterprise_year": "2500"}
+        subsidies.add_policy(s, actor=w.who("fin1"), code="FIRM", name="户限", terms=base)
+        subsidies.add_policy(
+            s, actor=w.who("fin1"), code="BOTH", name="户限与总额",
+            terms=base | {"cap_per_year": "3000"},
+        )  # fmt: skip
+    # raw: interest × 1 / 3.85 → 1,000.00, 2,000.00, 500.00 (enterprise 1: 3,500 > 2,500);
+    # 1,000.00, 259.74 (enterprise 2: 1,259.74, its cap does not bind)
+    raws = [D("1000.00"), D("2000.00"), D("500.00"), D("1000.00"), D("259.74")]
+    firm = [*rules.capped(raws[:3], D("2500")), *raws[3:]]
+    assert firm == [D("1000.00"), D("1500.00"), D("0.00"), D("1000.00"), D("259.74")]
+    both = rules.capped(firm, D("3000"))
+    assert both == [D("1000.00"), D("1500.00"), D("0.00"), D("500.00"), D("0.00")]
+    for code, want in (("FIRM", firm), ("BOTH", both)):
+        with unit_of_work(factory) as s:
+            c = subsidies.compute(s, actor=w.who("fin1"), policy_code=code, quarter="2026Q4")
+            got = {
+                ln.drawdown_id: (ln.raw, ln.amount)
+                for ln in s.scalars(select(SubsidyLine).where(SubsidyLine.claim_id == c.id))
+            }
+            assert [got[d] for d in dds] == list(zip(raws, want, strict=True)), code
+            assert c.total == sum(want, D(0)) and c.lines == 5

@@ -115,12 +115,14 @@ def compensation_claims(
     rows = _run(lambda s: service.claims_for_operator(s, state=state))
     emit(
         [
-            ("id", "编号"), ("contract_id", "合同"), ("filed_on", "申报日"), ("loss", "损失"),
+            ("id", "编号"), ("contract_id", "合同"), ("drawdown_id", "借据"),
+            ("filed_on", "申报日"), ("loss", "损失"),
             ("bank_part", "银行承担"), ("guarantor_part", "担保承担"), ("fund_part", "资金池补偿"),
             ("recovered", "已追回"), ("status", "状态"),
         ],
         [
-            [c.id, c.contract_id, c.filed_on, c.loss, c.bank_part, c.guarantor_part, c.fund_part,
+            [c.id, c.contract_id, c.drawdown_id if as_json else c.drawdown_id or "整笔",
+             c.filed_on, c.loss, c.bank_part, c.guarantor_part, c.fund_part,
              c.recovered_bank + c.recovered_guarantor + c.recovered_fund,
              c.status if as_json else CLAIM_STATUS_LABELS[c.status]]
             for c in rows

@@ -126,6 +126,38 @@ def exposure(session: Session, contract_id: int) -> Exposure | None:
     )
 
 
+@dataclass(frozen=True)
+class DrawdownExposure:
+    """One drawdown's (借据's) exposure as the book has it now."""
+
+    drawdown_id: int
+    contract_id: int
+    status: str
+    outstanding: Decimal  # outstanding principal
+    overdue_interest: Decimal
+    classification: str
+
+
+def drawdown_exposure(session: Session, drawdown_id: int) -> DrawdownExposure | None:
+    d = session.get(LoanDrawdown, drawdown_id)
+    if d is None:
+        return None
+    return DrawdownExposure(
+        drawdown_id=d.id,
+        contract_id=d.contract_id,
+        status=d.status,
+        outstanding=d.outstanding_principal,
+        overdue_interest=d.overdue_interest,
+        classification=d.classification,
+    )
+
+
+def contract_term(session: Session, contract_id: int) -> tuple[date, date] | None:
+    """(start date, maturity date) of a contract."""
+    c = session.get(LoanContract, contract_id)
+    return None if c is None else (c.start_date, c.maturity_date)
+
+
 def contract_nos(session: Session, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}

@@ -64,7 +64,7 @@ from zhixin.lending.schedule import build_schedule
 from zhixin.lpr import service as lpr
 from zhixin.products import rules as product_rules
 from zhixin.products import service as products
-from zhixin.products.schema import Product
+from zhixin.products.schema import Guarantee, Product
 from zhixin.products.terms import (
     Collateral,
     CollateralKind,
@@ -388,6 +388,30 @@ def quote_json(
     return view_for(actor, stored).model_dump_json()
 
 
+def _registered_guarantee(product: Product, backing: support.QuoteSupport) -> Product:
+    """The product as the quote prices it: where a registered guarantee product names the loan
+    product, the guarantee fee is charged on the basis that product declares (fee_base,
+    fee_balance, fee_period) and its coverage — not on the product file's estimate, which
+    stands only where no guarantee product is registered (one source of truth with support)."""
+    basis = backing.fee_basis
+    if basis is None or backing.fee_rate is None or backing.coverage is None:
+        return product
+    g = Guarantee.model_validate(
+        {
+            "guarantor": backing.guarantor
+            or (product.support.guarantee.guarantor if product.support.guarantee else "担保机构"),
+            "coverage": backing.coverage,
+            "fee_rate": backing.fee_rate,
+            "fee_base": basis.fee_base,
+            "fee_balance": basis.fee_balance,
+            "fee_period": basis.fee_period,
+        }
+    )
+    return product.model_copy(
+        update={"support": product.support.model_copy(update={"guarantee": g})}
+    )
+
+
 def _quote(
     session: Session,
     actor: Requester,
@@ -423,6 +447,7 @@ def _quote(
             subsidy_cap=None if backing.subsidy_points is not None else decision.subsidy_cap,
             notes=(*decision.notes, *backing.notes),
         )
+        product = _registered_guarantee(product, backing)
     model, model_notes = _score(session, actor, product, facts)
     lane, lane_notes = _fast_lane(product, model, decision.fast_lane_days)
     notes = [*decision.notes, *model_notes, *lane_notes]

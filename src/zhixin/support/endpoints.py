@@ -111,9 +111,14 @@ def list_claims(
 
 @router.post("/claims", response_model=ClaimOut, status_code=201)
 def file_claim(db: DB, principal: Bank, body: ClaimIn) -> ClaimOut:
-    """银行申报代偿：损失取自贷款台账，按资金池规则在银行、担保机构、资金池间分摊到分。"""
+    """银行申报代偿（整笔合同或其中一笔借据）：损失取自贷款台账，按资金池规则在银行、担保机构、
+    资金池间分摊到分。"""
     c = service.file_claim(
-        db, actor=principal, fund_code=body.fund_code, contract_id=body.contract_id
+        db,
+        actor=principal,
+        fund_code=body.fund_code,
+        contract_id=body.contract_id,
+        drawdown_id=body.drawdown_id,
     )
     return ClaimOut.of(c)
 

@@ -110,6 +110,13 @@ def _guarantor_owns(actor: Principal, g: Guarantee) -> None:
         raise NotFound(NOT_FOUND)
 
 
+def _fee_days(session: Session, g: Guarantee, terms: rules.GuaranteeProduct) -> int:
+    """The days the fee recorded at approval covers: a year of 360 (``yearly``: the first
+    guarantee year's fee), or the contract's whole term (``upfront``: the one fee)."""
+    term = book.contract_term(session, g.contract_id) if terms.fee_period == "upfront" else None
+    return 360 if term is None else max((term[1] - term[0]).days, 0)
+
+
 def _decide(
     session: Session, actor: Principal, g: Guarantee, approve: bool, reason: str | None
 ) -> None:
@@ -128,7 +135,7 @@ def _decide(
         )
         if why is not None:
             raise Invalid(f"不能承保：{why}")
-        fee, sub, _ = rules.guarantee_fee(terms, amount=g.amount, days=360)
+        fee, sub, _ = rules.guarantee_fee(terms, amount=g.amount, days=_fee_days(session, g, terms))
         g.fee, g.fee_subsidy, g.status = fee, sub, "approved"
     else:
         if not (reason or "").strip():

@@ -125,16 +125,24 @@ class FundEntry(Base):
 
 
 class Claim(Base):
-    """代偿申请: the bank claims the fund's share of a defaulted contract's loss. The loss and its
-    split are computed from the loan book when filed and kept as filed."""
+    """代偿申请: the bank claims the fund's share of a defaulted contract's loss, or of one
+    defaulted drawdown's (借据). The loss and its split are computed from the loan book when
+    filed and kept as filed."""
 
     __tablename__ = "support_claim"
-    __table_args__ = (Index("ix_support_claim_fund_status", "fund_id", "status"),)
+    __table_args__ = (
+        Index("ix_support_claim_fund_status", "fund_id", "status"),
+        Index("ix_support_claim_contract", "contract_id", "drawdown_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     fund_id: Mapped[int] = mapped_column(ForeignKey("support_fund.id"))
     bank_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
     contract_id: Mapped[int] = mapped_column(ForeignKey("loan_contract.id", ondelete="RESTRICT"))
+    # the drawdown (借据) claimed; None: the whole contract (all its disbursed drawdowns)
+    drawdown_id: Mapped[int | None] = mapped_column(
+        ForeignKey("loan_drawdown.id", ondelete="RESTRICT")
+    )
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"))
     guarantee_id: Mapped[int | None] = mapped_column(ForeignKey("support_guarantee.id"))
     year: Mapped[int] = mapped_column(Integer)  # the year it counts against the caps

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -117,10 +118,32 @@ def claim(session: Session, claim_id: int) -> Claim | None:
     return session.get(Claim, claim_id)
 
 
-def open_claim_of(session: Session, contract_id: int) -> Claim | None:
+def open_claims_of(session: Session, contract_id: int) -> Sequence[Claim]:
+    """The contract's claims not rejected (filed, reviewed, approved or paid), whole-contract
+    and per drawdown."""
     return session.scalars(
-        select(Claim).where(Claim.contract_id == contract_id, Claim.status != "rejected")
-    ).first()
+        select(Claim)
+        .where(Claim.contract_id == contract_id, Claim.status != "rejected")
+        .order_by(Claim.id)
+    ).all()
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What a contract's claims not rejected already put on the fund and on the guarantor."""
+
+    fund: Decimal
+    guarantor: Decimal
+
+
+def contract_claimed(session: Session, contract_id: int) -> Claimed:
+    fund, guarantor = session.execute(
+        select(
+            func.coalesce(func.sum(Claim.fund_part), 0),
+            func.coalesce(func.sum(Claim.guarantor_part), 0),
+        ).where(Claim.contract_id == contract_id, Claim.status != "rejected")
+    ).one()
+    return Claimed(Decimal(str(fund)).quantize(ZERO), Decimal(str(guarantor)).quantize(ZERO))
 
 
 def fund_claimed(session: Session, fund_id: int, year: int, bank_id: int | None) -> Decimal:

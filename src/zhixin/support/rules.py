@@ -66,6 +66,8 @@ CONDITION_LABELS: dict[str, str] = {
     "covenant_met": "约束条款达标",
 }
 FEE_BASES: dict[str, str] = {"loan": "贷款金额", "guaranteed": "担保责任金额"}
+FEE_BALANCES: dict[str, str] = {"original": "原始金额", "outstanding": "每个担保年度初的未偿本金"}
+FEE_PERIODS: dict[str, str] = {"yearly": "每个担保年度初预收", "upfront": "放款时按全期一次收取"}
 GUARANTEE_STATUS_LABELS: dict[str, str] = {
     "requested": "待审批",
     "approved": "在保",
@@ -156,7 +158,11 @@ def _choice(raw: Any, allowed: dict[str, str] | tuple[str, ...], what: str) -> s
 @dataclass(frozen=True)
 class GuaranteeProduct:
     """A guarantor's product: coverage %, yearly fee % on its basis, caps, the fee subsidy
-    (percentage points of the fee rate the finance bureau pays)."""
+    (percentage points of the fee rate the finance bureau pays). The fee's basis — ``fee_base``
+    (the loan amount or the guaranteed part, amount × coverage), ``fee_balance`` (the original
+    amount or each guarantee year's outstanding principal) and ``fee_period`` (yearly in
+    advance or once upfront for the whole term) — is what a quote of a loan product the
+    guarantee names charges, the same fields as a product file's ``guarantee``."""
 
     coverage: Decimal  # % of the loss (and of the principal) the guarantor bears
     fee_rate: Decimal  # % p.a.
@@ -165,10 +171,25 @@ class GuaranteeProduct:
     cap_total: Decimal | None  # principal guaranteed in all at a time
     fee_subsidy_points: Decimal  # of the fee rate, paid by the finance bureau
     products: tuple[str, ...] = ()  # loan products whose quotes name this guarantee
+    fee_balance: str = "original"  # original | outstanding (at each guarantee year's start)
+    fee_period: str = "yearly"  # yearly (each guarantee year, in advance) | upfront (whole term)
 
     @property
     def net_fee_rate(self) -> Decimal:
         return max(self.fee_rate - self.fee_subsidy_points, Decimal(0))
+
+    @property
+    def basis(self) -> FeeBasis:
+        return FeeBasis(self.fee_base, self.fee_balance, self.fee_period)
+
+
+@dataclass(frozen=True)
+class FeeBasis:
+    """What a guarantee fee is charged on and when (see :class:`GuaranteeProduct`)."""
+
+    fee_base: str  # loan | guaranteed
+    fee_balance: str  # original | outstanding
+    fee_period: str  # yearly | upfront
 
 
 def guarantee_product(data: dict[str, Any]) -> GuaranteeProduct:
@@ -180,6 +201,8 @@ def guarantee_product(data: dict[str, Any]) -> GuaranteeProduct:
         cap_total=_money(data.get("cap_total"), "担保总额上限"),
         fee_subsidy_points=_dec(data.get("fee_subsidy_points", 0), "担保费补贴", lo=Decimal(0)),
         products=_codes(data.get("products")),
+        fee_balance=_choice(data.get("fee_balance", "original"), FEE_BALANCES, "计费余额"),
+        fee_period=_choice(data.get("fee_period", "yearly"), FEE_PERIODS, "收费方式"),
     )
     if p.fee_subsidy_points > p.fee_rate:
         raise Refused("担保费补贴不能超过担保费率")

@@ -51,6 +51,15 @@ class BatchDecisionIn(_In):
 class ClaimIn(_In):
     fund_code: str = Field(min_length=1, max_length=64, description="风险补偿资金池代码")
     contract_id: int = Field(description="形成不良的本行贷款合同")
+    drawdown_id: int | None = Field(
+        default=None,
+        description=(
+            "按借据申报：该合同下形成不良的一笔借据（损失取该借据的未还本金及欠息）；"
+            "不填为整笔合同。同一借据只能申报一次；整笔合同申报与按借据申报不能重叠"
+            "（错误代码 claim_overlap）。资金池的单笔上限 cap_per_loan 按合同计："
+            "同一合同各借据申报中资金池承担之和不超过该上限，担保机构承担之和不超过其担保责任"
+        ),
+    )
 
 
 class ReasonIn(_In):
@@ -111,6 +120,7 @@ class ClaimOut(BaseModel):
     id: int
     fund_id: int
     contract_id: int
+    drawdown_id: int | None = Field(description="所申报的借据；为空表示整笔合同")
     enterprise_id: int
     guarantee_id: int | None
     filed_on: date

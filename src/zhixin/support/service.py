@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.accounts.rules import TenantKind
-from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
+from zhixin.errors import ClaimOverlap, Conflict, Forbidden, Invalid, NotFound
 from zhixin.kit import clock
 from zhixin.kit.db import utcnow
 from zhixin.loans import reads as book
@@ -105,12 +105,20 @@ def file_claim(
     actor: Principal,
     fund_code: str,
     contract_id: int,
+    drawdown_id: int | None = None,
     today: date | None = None,
 ) -> Claim:
-    """The bank files a claim on a defaulted contract: the loss from the loan book (outstanding
-    principal, plus overdue interest when the fund's rules say so) split by the rules among the
-    bank, the guarantor (a live guarantee on the contract) and the fund, within the fund's caps
-    left for the bank and the year. The guarantee, if any, is called."""
+    """The bank files a claim on a defaulted contract, or on one defaulted drawdown (借据) of it:
+    the loss from the loan book (outstanding principal, plus overdue interest when the fund's
+    rules say so — the contract's disbursed drawdowns together, or the one drawdown's) split by
+    the rules among the bank, the guarantor (a live guarantee on the contract) and the fund,
+    within the fund's caps left for the bank and the year. The guarantee, if any, is called.
+
+    Claims of one contract never overlap (:class:`ClaimOverlap`): a whole-contract claim
+    excludes any drawdown claim of it and the reverse, and a drawdown has at most one claim —
+    rejected claims do not count. ``cap_per_loan`` is per contract: the fund parts of all the
+    contract's claims not rejected (drawdown by drawdown) together stay within it, and the
+    guarantor's parts together within its liability (guaranteed amount × coverage)."""
     require(actor, Permission.compensation_file, TenantKind.bank)
     today = today or clock.today()
     f = _fund(session, fund_code)
@@ -118,17 +126,31 @@ def file_claim(
     ex = book.exposure(session, contract_id)
     if ex is None or ex.bank_tenant_id != actor.tenant_id:
         raise NotFound(f"未找到贷款合同 #{contract_id}")
+    outstanding, overdue_interest, classification = (
+        ex.outstanding,
+        ex.overdue_interest,
+        ex.worst_class,
+    )
+    if drawdown_id is not None:
+        dd = book.drawdown_exposure(session, drawdown_id)
+        if dd is None or dd.contract_id != contract_id or dd.status != "disbursed":
+            raise NotFound(f"合同 {ex.contract_no} 下未找到已放款的借据 #{drawdown_id}")
+        outstanding, overdue_interest = dd.outstanding, dd.overdue_interest
+        classification = dd.classification
     why = rules.qualifies(
-        fr, product_code=ex.product_code, amount=ex.principal_limit, classification=ex.worst_class
+        fr, product_code=ex.product_code, amount=ex.principal_limit, classification=classification
     )
     if why is not None:
         raise Invalid(f"不能申请代偿：{why}")
-    if repo.open_claim_of(session, contract_id) is not None:
-        raise Conflict(f"合同 {ex.contract_no} 已有代偿申请")
-    loss = rules.loss_of(fr, outstanding=ex.outstanding, overdue_interest=ex.overdue_interest)
+    _no_overlap(session, ex.contract_no, contract_id, drawdown_id)
+    loss = rules.loss_of(fr, outstanding=outstanding, overdue_interest=overdue_interest)
     if loss <= 0:
-        raise Invalid("该合同没有未收回的本金，不能申请代偿")
+        what = "该借据" if drawdown_id is not None else "该合同"
+        raise Invalid(f"{what}没有未收回的本金，不能申请代偿")
+    earlier = repo.contract_claimed(session, contract_id)
     rooms = []
+    if fr.cap_per_loan is not None:
+        rooms.append(fr.cap_per_loan - earlier.fund)
     if fr.cap_per_bank_year is not None:
         rooms.append(
             fr.cap_per_bank_year - repo.fund_claimed(session, f.id, today.year, ex.bank_tenant_id)
@@ -144,7 +166,9 @@ def file_claim(
         fr,
         coverage=g.coverage if g is not None else Decimal(0),
         guarantor_liability=(
-            rules.fen(g.amount * g.coverage / rules.HUNDRED) if g is not None else None
+            max(rules.fen(g.amount * g.coverage / rules.HUNDRED) - earlier.guarantor, ZERO)
+            if g is not None
+            else None
         ),
         room=room,
     )
@@ -152,11 +176,12 @@ def file_claim(
         fund_id=f.id,
         bank_tenant_id=ex.bank_tenant_id,
         contract_id=contract_id,
+        drawdown_id=drawdown_id,
         enterprise_id=ex.enterprise_id,
         guarantee_id=g.id if g is not None else None,
         year=today.year,
-        outstanding=ex.outstanding,
-        overdue_interest=ex.overdue_interest,
+        outstanding=outstanding,
+        overdue_interest=overdue_interest,
         loss=split.loss,
         bank_part=split.bank,
         guarantor_part=split.guarantor,
@@ -177,11 +202,38 @@ def file_claim(
         "claim",
         c.id,
         contract_id=contract_id,
+        drawdown_id=drawdown_id if drawdown_id is not None else "",
         loss=split.loss,
         fund=split.fund,
         guarantor=split.guarantor,
     )
     return c
+
+
+def _no_overlap(
+    session: Session, contract_no: str, contract_id: int, drawdown_id: int | None
+) -> None:
+    """Refuse a claim that overlaps one of the contract's claims not rejected (see
+    :func:`file_claim`)."""
+    others = repo.open_claims_of(session, contract_id)
+    whole = next((c for c in others if c.drawdown_id is None), None)
+    if whole is not None:
+        raise ClaimOverlap(
+            f"合同 {contract_no} 已有代偿申请（整笔合同，申请 #{whole.id}，"
+            f"{CLAIM_STATUS_LABELS[whole.status]}），不能再申请"
+        )
+    if drawdown_id is None and others:
+        ids = "、".join(f"#{c.drawdown_id}" for c in others)
+        raise ClaimOverlap(
+            f"合同 {contract_no} 的借据 {ids} 已申请代偿，不能再按整笔合同申请；"
+            "请按借据分别申请其余借据"
+        )
+    same = next((c for c in others if c.drawdown_id == drawdown_id), None)
+    if same is not None:
+        raise ClaimOverlap(
+            f"借据 #{drawdown_id} 已有代偿申请（申请 #{same.id}，"
+            f"{CLAIM_STATUS_LABELS[same.status]}），不能重复申请"
+        )
 
 
 def _claim_for_manager(session: Session, actor: Principal, claim_id: int) -> Claim:
@@ -432,6 +484,9 @@ class QuoteSupport:
     subsidy_points: Decimal | None  # percentage points p.a. at the quoted rate
     subsidy_payer: str | None
     notes: tuple[str, ...]
+    # the guarantee fee's basis as the registered guarantee product declares it (None: no
+    # guarantee product names the loan product) — fee_base, fee_balance, fee_period
+    fee_basis: rules.FeeBasis | None = None
 
 
 def for_quote(session: Session, *, product_code: str, rate: Decimal) -> QuoteSupport | None:
@@ -469,14 +524,14 @@ def for_quote(session: Session, *, product_code: str, rate: Decimal) -> QuoteSup
             notes.append(f"贴息每户每年不超过 {policy.cap_per_enterprise_year} 元")
         for c in policy.conditions:
             notes.append(f"贴息条件：{rules.CONDITION_LABELS[c]}")
-    name = coverage = fee = None
+    name = coverage = fee = basis = None
     if guarantee is not None:
         row, g = guarantee
         name = accounts.tenant_name(session, row.guarantor_tenant_id)
-        coverage, fee = g.coverage, g.net_fee_rate
+        coverage, fee, basis = g.coverage, g.net_fee_rate, g.basis
         if g.fee_subsidy_points > 0:
             notes.append(
                 f"担保费率 {g.fee_rate}%，其中 {g.fee_subsidy_points} 个百分点由财政补贴"
                 f"（{row.name}）"
             )
-    return QuoteSupport(name, coverage, fee, points, payer, tuple(notes))
+    return QuoteSupport(name, coverage, fee, points, payer, tuple(notes), basis)

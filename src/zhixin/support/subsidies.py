@@ -1,10 +1,13 @@
 """Interest subsidies (贴息): policies, the quarterly computation (set-based SQL), approval by
 the finance bureau, payment, statements. Never commits.
 
-The computation (:func:`compute`; its statements in :mod:`.subsidy_lines`) is one
-``INSERT … SELECT`` over the loan book's repayments of the quarter
-(:func:`zhixin.loans.reads.subsidy_basis`) — no Python loop per loan — in integer fen so every
-server rounds alike (the rules of :mod:`.rules`, checked against them by a test):
+The computation (:func:`compute`; its statements in :mod:`.subsidy_lines`) is set-based over
+the loan book's repayments of the quarter (:func:`zhixin.loans.reads.subsidy_basis`) — no
+Python loop per loan: the basis aggregated per drawdown once into a temporary table with each
+loan's raw subsidy, the enterprises' totals (a second temporary table, with each one's district)
+to see which caps bind, then one ``INSERT … SELECT`` of the lines (two where some but not all
+enterprises' caps bind and the budget does not), in integer fen so every server rounds alike
+(the rules of :mod:`.rules`, checked against them by a test):
 
 - basis b = interest paid in the quarter (fen); rate R = the drawdown's annual rate × 10⁶;
 - ``points`` P (× 10⁶): raw = min(b, ⌊(2·b·P + R) / (2·R)⌋) (half-up b × P / R);

@@ -182,6 +182,7 @@ def support_export(db: DB, principal: Reader) -> Response:
         [
             "编号",
             "合同",
+            "借据",
             "企业",
             "申报日",
             "未还本金",
@@ -197,7 +198,8 @@ def support_export(db: DB, principal: Reader) -> Response:
     )
     for x in c["claims"]:
         k.append([
-            x.id, x.contract_id, names.get(x.enterprise_id, ""), x.filed_on, x.outstanding,
+            x.id, x.contract_id, x.drawdown_id if x.drawdown_id is not None else "整笔",
+            names.get(x.enterprise_id, ""), x.filed_on, x.outstanding,
             x.overdue_interest, x.loss, x.bank_part, x.guarantor_part, x.fund_part,
             x.recovered_bank + x.recovered_guarantor + x.recovered_fund,
             CLAIM_STATUS_LABELS[x.status], x.paid_on,
@@ -388,8 +390,11 @@ def file_form(
     principal: Bank,
     fund_code: Annotated[str, Form(max_length=64)],
     contract_id: Annotated[int, Form()],
+    drawdown_id: Annotated[int | None, Form()] = None,
 ) -> Response:
-    service.file_claim(db, actor=principal, fund_code=fund_code, contract_id=contract_id)
+    service.file_claim(
+        db, actor=principal, fund_code=fund_code, contract_id=contract_id, drawdown_id=drawdown_id
+    )
     return _back()
 
 

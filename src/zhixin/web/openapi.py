@@ -44,6 +44,9 @@ EXTRA: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/approve"): ("line_frozen",),
     ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/disburse"): ("line_frozen",),
     ("POST", "/api/v1/loans/drawdowns/{drawdown_id}/payments"): ("line_frozen",),
+    # a compensation claim overlapping another of the same contract or drawdown
+    # (a prefix ending in "$" names that one path only, not the claims' own acts under it)
+    ("POST", "/api/v1/support/claims$"): ("claim_overlap",),
     # an entry not the confirmer's to see; a proof asked before any head covers the entry
     ("POST", "/api/v1/evidence/confirmations"): ("not_found",),
     # a confirmation signed by the tenant's own key: its signature checked against the key
@@ -120,7 +123,8 @@ def codes_of(route: APIRoute, method: str, path: str) -> dict[int, list[str]]:
     if heavy in calls:
         found.append("busy")
     for (m, prefix), extra in EXTRA.items():
-        if m == method and path.startswith(prefix):
+        exact = prefix.endswith("$")
+        if m == method and (path == prefix[:-1] if exact else path.startswith(prefix)):
             found += extra
     by_status: dict[int, list[str]] = {}
     for code in dict.fromkeys(found):
