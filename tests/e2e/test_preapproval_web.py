@@ -99,6 +99,9 @@ def test_the_bank_pushes_its_list_and_the_firm_compares_its_offers(
         assert page.status_code == 200 and 'id="no-offers"' in page.text
         assert 'id="menu-offers"' in page.text and 'id="menu-policies"' in page.text
 
+        home = owner.get("/").text
+        assert 'id="offers-link"' in home and 'id="policies-link"' in home
+        assert 'id="tile-preapprovals"' in bank.get("/").text
         lists = bank.get("/preapprovals")
         assert lists.status_code == 200 and 'id="menu-preapprovals"' in lists.text
         assert f'id="list-{lz}"' in lists.text and "鹭质贷" in lists.text
