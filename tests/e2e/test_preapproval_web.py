@@ -87,7 +87,7 @@ def _push(client: TestClient, list_id: int, csrf: str, confirm: bool = True) -> 
 
 
 def test_the_bank_pushes_its_list_and_the_firm_compares_its_offers(
-    app: FastAPI, world: dict[str, int]
+    app: FastAPI, world: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lz = world["luzhidai"]
     with TestClient(app) as bank, TestClient(app) as zb, TestClient(app) as owner:
@@ -113,7 +113,9 @@ def test_the_bank_pushes_its_list_and_the_firm_compares_its_offers(
         header = bank.get(f"/api/v1/preapprovals/{lz}").json()["header"]
         assert header["preapproved"] == 2
         csrf = csrf_of(shown.text)
-        # the XLSX (kit.sheets): the header's figures, then one row per firm
+        # the XLSX (kit.sheets): the header's figures, then one row per firm — read a firm a
+        # page here, so the keyset pages are walked
+        monkeypatch.setattr(preapprove, "EXPORT_PAGE", 1)
         xlsx = bank.get(f"/preapprovals/{lz}/export.xlsx")
         assert xlsx.status_code == 200
         ws = load_workbook(io.BytesIO(xlsx.content)).active

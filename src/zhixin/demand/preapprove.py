@@ -336,30 +336,43 @@ def _visible(
     return h, scope, counts[h.id]
 
 
+def _rows(
+    session: Session,
+    actor: Principal,
+    h: PreapprovalList,
+    scope: Scope,
+    offset: int,
+    limit: int,
+    after: int | None = None,
+) -> list[PreapprovalRowOut]:
+    rows = repo.preapproval_rows(
+        session, h.id, offset=offset, limit=limit, within=scope.within(), after=after
+    )
+    names = enterprises.names_by_ids(
+        session, actor=actor, ids=sorted({r.enterprise_id for r in rows})
+    )
+    return [
+        PreapprovalRowOut(
+            enterprise_id=r.enterprise_id,
+            uscc=names.get(r.enterprise_id, ("", ""))[0],
+            enterprise_name=names.get(r.enterprise_id, ("", f"经营主体 {r.enterprise_id}"))[1],
+            grade=r.grade,
+            limit=r.limit_amount,
+            rate=r.rate,
+            fast_lane_days=r.fast_lane_days,
+        )
+        for r in rows
+    ]
+
+
 def get(
     session: Session, *, actor: Principal, list_id: int, offset: int = 0, limit: int = 1000
 ) -> PreapprovalOut:
     """One list and a page of its rows (a regulator's: its jurisdiction's firms only), each
     with the firm's USCC and name."""
     h, scope, counts = _visible(session, actor, list_id)
-    rows = repo.preapproval_rows(session, h.id, offset=offset, limit=limit, within=scope.within())
-    names = enterprises.names_by_ids(
-        session, actor=actor, ids=sorted({r.enterprise_id for r in rows})
-    )
     return PreapprovalOut(
-        header=_list_out(h, counts),
-        rows=[
-            PreapprovalRowOut(
-                enterprise_id=r.enterprise_id,
-                uscc=names.get(r.enterprise_id, ("", ""))[0],
-                enterprise_name=names.get(r.enterprise_id, ("", f"经营主体 {r.enterprise_id}"))[1],
-                grade=r.grade,
-                limit=r.limit_amount,
-                rate=r.rate,
-                fast_lane_days=r.fast_lane_days,
-            )
-            for r in rows
-        ],
+        header=_list_out(h, counts), rows=_rows(session, actor, h, scope, offset, limit)
     )
 
 
@@ -375,8 +388,8 @@ EXPORT_HEAD = [
 
 def list_xlsx(session: Session, *, actor: Principal, list_id: int) -> tuple[str, bytes]:
     """(file name, XLSX) of a list as the reader sees it (kit.sheets: a streaming book, the
-    rows read a page at a time)."""
-    h, _scope, counts = _visible(session, actor, list_id)
+    rows read in keyset pages of ``EXPORT_PAGE``)."""
+    h, scope, counts = _visible(session, actor, list_id)
     book = Book(streaming=True)
     head = book.sheet("预授信名单")
     out = _list_out(h, counts)
@@ -392,14 +405,14 @@ def list_xlsx(session: Session, *, actor: Principal, list_id: int) -> tuple[str,
         head.append([label, value])
     head.append([])
     head.append(EXPORT_HEAD)
-    offset = 0
-    while True:
-        page = get(session, actor=actor, list_id=list_id, offset=offset, limit=EXPORT_PAGE)
-        for r in page.rows:
+    after: int | None = None
+    while True:  # keyset pages: each read starts after the last firm of the one before
+        page = _rows(session, actor, h, scope, 0, EXPORT_PAGE, after)
+        for r in page:
             head.append([r.uscc, r.enterprise_name, r.grade, r.limit, r.rate, r.fast_lane_days])
-        if len(page.rows) < EXPORT_PAGE:
+        if len(page) < EXPORT_PAGE:
             break
-        offset += EXPORT_PAGE
+        after = page[-1].enterprise_id
     return f"preapproval-{h.id}.xlsx", book.to_bytes()
 
 

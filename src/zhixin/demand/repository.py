@@ -211,9 +211,11 @@ def preapproval_rows(
     offset: int = 0,
     limit: int | None = None,
     within: Callable[[Any], Any] | None = None,
+    after: int | None = None,
 ) -> Sequence[PreapprovalRow]:
     """A page of a list's rows by enterprise id; ``within``: a filter on the enterprise id
-    column (a regulator's jurisdiction)."""
+    column (a regulator's jurisdiction); ``after``: the rows after this enterprise id (a
+    keyset page, for reading a whole list)."""
     stmt = (
         select(PreapprovalRow)
         .where(PreapprovalRow.list_id == list_id)
@@ -222,6 +224,8 @@ def preapproval_rows(
     )
     if within is not None:
         stmt = stmt.where(within(PreapprovalRow.enterprise_id))
+    if after is not None:
+        stmt = stmt.where(PreapprovalRow.enterprise_id > after)
     if limit is not None:
         stmt = stmt.limit(limit)
     return session.scalars(stmt).all()
