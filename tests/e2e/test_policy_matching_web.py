@@ -1,5 +1,6 @@
 """惠企政策 matching over HTTP (issue 22): a firm qualifies for one 贴息 policy and one guarantee
-product and misses the others for named reasons (未在白名单内, 存在逾期, 超出单户上限) — read off
+product and misses the others for named reasons (未在白名单内, 存在逾期, 超出单户上限,
+资金用途约定未达标) — read off
 the same policies, products and facts the support services use; the enterprise sees its own,
 a bank officer any firm's, from the firm's page; another firm's owner gets a 404."""
 
@@ -18,15 +19,18 @@ from tests.support.people import make_user
 from tests.support.web import login
 from zhixin.accounts.rules import Role
 from zhixin.enterprises.models import Enterprise
+from zhixin.kit import clock
 from zhixin.kit.db import unit_of_work
+from zhixin.linkage.models import CovenantResult, LinkageAction
 from zhixin.loans.models import LoanContract, LoanDrawdown
 from zhixin.products import service as products
-from zhixin.support import guarantees, subsidies
+from zhixin.support import guarantees, rules, subsidies
 
 # the jurisdiction's set-based counts and the sums differ by database
 pytestmark = pytest.mark.databases
 
 LISTED_ONLY = {"kind": "points", "points": "1", "payee": "enterprise", "conditions": ["listed"]}
+COVENANT_ONLY = {"kind": "share", "share": "20", "conditions": ["covenant_met"]}
 
 
 def _by_code(body: dict) -> dict[str, dict]:  # type: ignore[type-arg]
@@ -103,6 +107,37 @@ def test_a_firm_qualifies_for_one_and_misses_another_for_a_named_reason(
             )
         got = _by_code(officer.get(f"/api/v1/enterprises/{firm}/policies").json())
         assert got["XMTX"]["gaps"] == ["存在逾期"] and not got["XMTX"]["qualifies"]
+        # a covenant of this quarter breached, 贴息 withheld (linkage's 暂停贴息)
+        with unit_of_work(factory) as s:
+            subsidies.add_policy(
+                s, actor=w.who("fin1"), code="YTTX", name="专款专用贴息", terms=COVENANT_ONLY
+            )
+            breached = s.get(LoanContract, c1)
+            assert breached is not None
+            today = clock.today()
+            result = CovenantResult(
+                contract_id=c1, enterprise_id=firm, bank_tenant_id=breached.bank_tenant_id,
+                product_version_id=breached.product_version_id, covenant="quality_use",
+                kind="quality_use", period=rules.quarter_of(today), period_end=today, met=False,
+                consequence="subsidy_withheld",
+            )  # fmt: skip
+            s.add(result)
+            s.flush()
+            s.add(
+                LinkageAction(
+                    contract_id=c1,
+                    enterprise_id=firm,
+                    bank_tenant_id=breached.bank_tenant_id,
+                    kind="subsidy_withheld",
+                    status="effective",
+                    rule="t:quality_use",
+                    reason="资金用途不达标",
+                    covenant_result_id=result.id,
+                )
+            )
+        body = officer.get(f"/api/v1/enterprises/{firm}/policies").json()
+        assert body["covenant_breached"] is True
+        assert _by_code(body)["YTTX"]["gaps"] == ["资金用途约定未达标"]
         # the officer reaches it from the firm's page
         assert f'href="/enterprises/{firm}/policies"' in officer.get(f"/enterprises/{firm}").text
         assert "存在逾期" in officer.get(f"/enterprises/{firm}/policies").text
