@@ -1,8 +1,8 @@
 """惠企政策 matching over HTTP (issue 22): a firm qualifies for one 贴息 policy and one guarantee
 product and misses the others for named reasons (未在白名单内, 存在逾期, 超出单户上限,
-资金用途约定未达标) — read off
-the same policies, products and facts the support services use; the enterprise sees its own,
-a bank officer any firm's, from the firm's page; another firm's owner gets a 404."""
+资金用途约定未达标) — read off the same policies, products and facts the support services use;
+the enterprise sees its own, a bank officer any firm's, from the firm's page; another firm's
+owner gets a 404."""
 
 from __future__ import annotations
 
