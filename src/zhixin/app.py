@@ -154,6 +154,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (disputes_api.router, API),
     (demand_api.router, API),
     (support_api.router, API),
+    (support_api.policies_router, API),
     (linkage_api.router, API),
     (evidence_api.router, API),
     (home_views.router, ""),

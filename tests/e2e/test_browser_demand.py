@@ -1,17 +1,22 @@
 """Browser journeys of the demand side (issue 22): a firm posts a need, a bank takes it and
 answers within the clock, the ledger shows the outcome; a bank imports a day's ledger file with
-some bad rows and reads the row-level report."""
+some bad rows and reads the row-level report; a bank pushes a pre-approved list after
+confirming, and the firm compares its offers on a phone."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from tests.e2e.browser import browser_skip_reason, chromium_page, live_server
+from tests.integration.test_portrait import principal
 from tests.support.grades import Grade, publish_grades
 from tests.support.people import PASSWORD, make_user
 from zhixin.accounts.rules import Role
+from zhixin.demand import preapprove
 from zhixin.enterprises.models import Enterprise
 from zhixin.kit import clock
 from zhixin.kit.db import unit_of_work
@@ -168,3 +173,60 @@ def test_bank_imports_a_days_ledger_file_with_bad_rows(tmp_path: Path) -> None:
         assert "新增 0 笔" in counts and "未变 2 笔" in counts
         page.click("text=返回台账")
         assert page.locator("#ledger-list tbody tr").count() == 2
+
+
+def test_bank_pushes_a_preapproved_list_and_the_firm_compares_its_offers(tmp_path: Path) -> None:
+    reason = browser_skip_reason()
+    if reason:
+        pytest.skip(reason)
+    with live_server(tmp_path) as server, chromium_page() as page:
+        firm_id = _world(server)
+        factory = server.factory  # type: ignore[attr-defined]
+        with unit_of_work(factory) as s:  # 鹭质贷 and 众商贷 take firms of a year or more
+            s.execute(
+                update(Enterprise)
+                .where(Enterprise.id == firm_id)
+                .values(established_on=date(2015, 3, 1))
+            )
+        with unit_of_work(factory) as s:
+            ours, _b = preapprove.create_list(s, product_code="luzhidai")
+            theirs, _c = preapprove.create_list(s, product_code="zhongshangdai")
+            ours_id, theirs_id = ours.id, theirs.id
+        zbank = principal(
+            factory, make_user(factory, "zbank", Role.bank_officer, tenant_code="bank-zbank")
+        )
+        with unit_of_work(factory) as s:
+            preapprove.push(s, actor=zbank, list_id=theirs_id)
+
+        # the bank officer: its list, the figures, the push after confirming
+        page.set_viewport_size({"width": 1280, "height": 900})
+        _login(page, server.url, "xmrcb")
+        page.click("#menu-preapprovals")
+        row = page.locator(f"#list-{ours_id}").inner_text()
+        assert "鹭质贷" in row and "未推送" in row
+        page.click(f"#list-{ours_id} a:has-text('第 {ours_id} 号')")
+        assert "厦门矽创微电子有限公司" in page.inner_text("#preapproval-rows")
+        page.check("#push-form input[name=confirm]")
+        page.click("#push-form button:has-text('确认推送')")
+        page.wait_for_selector("#push-done")
+        assert "新增台账 1 笔" in page.inner_text("#push-done")
+        assert "已推送" in page.inner_text("#push-state")
+        _logout(page)
+
+        # the firm, on a phone: both offers side by side, comparable, a link to quote
+        page.set_viewport_size({"width": 390, "height": 844})
+        _login(page, server.url, "owner")
+        page.click("#menu-button")
+        page.click("#menu-offers")
+        offers = page.locator("#offers section.offer")
+        assert offers.count() == 2
+        text = page.inner_text("#offers")
+        for word in ("鹭质贷", "众商贷", "年化利率", "总成本", "绿色通道", "有效期至", "%"):
+            assert word in text, word
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the offers page is {width}px wide on a 390px phone"
+        page.click("#offer-sorts a:has-text('预授信额度')")
+        assert "sort=limit" in page.url
+        page.locator("#offers section.offer").first.locator("a.offer-quote").click()
+        page.wait_for_url("**/quotes/new**")
+        assert "product=" in page.url

@@ -249,6 +249,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/ledger/conversion.xlsx"): READ_LEDGER,
     # -- public support (担保 · 风险补偿 · 贴息) --
     ("GET", "/api/v1/support/guarantees"): READ_SUPPORT,
+    ("GET", "/api/v1/enterprises/{enterprise_id}/policies"): READ_SUPPORT,
     ("POST", "/api/v1/support/guarantees"): FILE_SUPPORT,
     ("POST", "/api/v1/support/guarantees/{guarantee_id}/decision"): DECIDE_GUARANTEES,
     ("POST", "/api/v1/support/guarantee-batches"): FILE_SUPPORT,

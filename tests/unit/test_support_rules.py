@@ -242,3 +242,39 @@ def test_quarters() -> None:
     assert rules.quarter_of(date(2026, 5, 1)) == "2026Q2"
     with pytest.raises(Refused):
         rules.quarter("2026-4")
+
+
+def test_policy_matching_names_each_condition_missed() -> None:
+    policy = rules.subsidy_policy(
+        {
+            "kind": "points",
+            "points": "1.5",
+            "cap_per_enterprise_year": "30000",
+            "conditions": ["listed", "not_overdue", "covenant_met"],
+        }
+    )
+    good = rules.Standing(listed=True, overdue=False, covenant_breached=False)
+    assert rules.subsidy_gaps(policy, good) == []
+    bad = rules.Standing(
+        listed=False, overdue=True, covenant_breached=True, subsidy_given_this_year=D("30000.00")
+    )
+    assert rules.subsidy_gaps(policy, bad) == [
+        "未在白名单内",
+        "存在逾期",
+        "资金用途约定未达标",
+        "超出单户上限：本年度已贴息 30000.00 元，单户年度上限 30000.00 元",
+    ]
+    # a condition the policy does not set is not asked for
+    only_listed = rules.subsidy_policy({"kind": "share", "share": "20", "conditions": ["listed"]})
+    assert rules.subsidy_gaps(only_listed, rules.Standing(True, True, True)) == []
+
+
+def test_guarantee_matching_reads_the_request_caps() -> None:
+    product = rules.guarantee_product(
+        {"coverage": "80", "cap_per_enterprise": "1000000", "cap_total": "5000000"}
+    )
+    assert rules.guarantee_gaps(product, enterprise_live=D("999999.99"), total_live=D(0)) == []
+    (why,) = rules.guarantee_gaps(product, enterprise_live=D("1000000"), total_live=D(0))
+    assert why.startswith("超出单户上限：超过单户担保上限 1000000.00 元")
+    (why,) = rules.guarantee_gaps(product, enterprise_live=D(0), total_live=D("5000000"))
+    assert why.startswith("超出总额上限：超过担保总额上限")

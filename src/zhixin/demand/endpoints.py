@@ -156,9 +156,18 @@ def price_levers(enterprise_id: int, db: DB, principal: Quoter) -> LeversOut:
 
 
 @router.get("/enterprises/{enterprise_id}/preapproved-offers", response_model=list[OfferCompareOut])
-def preapproved_offers(enterprise_id: int, db: DB, principal: Quoter) -> list[OfferCompareOut]:
-    """本企业的预授信：各产品最新推送名单中的额度与利率，按同一金额与期限测算年化利率与总成本，便于比较。"""
-    return preapprove.offers(db, actor=principal, enterprise_id=enterprise_id)
+def preapproved_offers(
+    enterprise_id: int,
+    db: DB,
+    principal: Quoter,
+    sort: Annotated[
+        str, Query(pattern="^(annualised_rate|total_cost|rate|limit|valid_until)$")
+    ] = "annualised_rate",
+) -> list[OfferCompareOut]:
+    """本企业的预授信：各产品最新推送名单中的额度与利率，按同一金额与期限测算年化利率与总成本，便于比较。
+    银行只看到本行产品的预授信。排序：年化利率、总成本、执行利率（低者在前），额度、有效期（高者在前）。"""
+    found = preapprove.offers(db, actor=principal, enterprise_id=enterprise_id)
+    return preapprove.sort_offers(found, sort)
 
 
 # -- 预授信名单 ------------------------------------------------------------------------------------
@@ -166,7 +175,7 @@ def preapproved_offers(enterprise_id: int, db: DB, principal: Quoter) -> list[Of
 
 @router.get("/preapprovals", response_model=list[PreapprovalListOut])
 def preapproval_lists(db: DB, principal: LedgerReader) -> list[PreapprovalListOut]:
-    """预授信名单：银行看本行产品的名单，专班与监管看全部。"""
+    """预授信名单：银行看本行产品的名单，专班看全部，监管看含本辖区企业的名单（户数与额度仅计本辖区）。"""
     return preapprove.lists(db, actor=principal)
 
 
@@ -178,7 +187,8 @@ def preapproval_list(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
 ) -> PreapprovalOut:
-    """一份预授信名单及其在列主体（额度、利率、绿色通道）。"""
+    """一份预授信名单及其在列主体（额度、利率、绿色通道）。
+    监管只看到本辖区的企业，名单内没有本辖区企业时为 404。"""
     return preapprove.get(db, actor=principal, list_id=list_id, offset=offset, limit=limit)
 
 

@@ -15,10 +15,11 @@ listed firms, never a round trip per firm.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,12 +45,14 @@ from zhixin.errors import Forbidden, NotFound
 from zhixin.evaluation import service as evaluation
 from zhixin.kit import clock
 from zhixin.kit.db import utcnow
+from zhixin.kit.sheets import Book
 from zhixin.lpr import service as lpr
 from zhixin.products import rules as product_rules
 from zhixin.products import service as products
 from zhixin.products.schema import Product
 from zhixin.products.terms import Decision, Facts, QuoteRequest
 from zhixin.quotes import facts as quote_facts
+from zhixin.quotes import rules as quote_rules
 from zhixin.quotes import service as quotes
 from zhixin.records import service as records
 from zhixin.whitelist import service as whitelist
@@ -255,7 +258,12 @@ def create_list(
 NOT_FOUND = "未找到该预授信名单"
 
 
-def _list_out(h: PreapprovalList) -> PreapprovalListOut:
+def _list_out(
+    h: PreapprovalList, within: tuple[int, int, Decimal] | None = None
+) -> PreapprovalListOut:
+    """The header; ``within`` (pre-approved, fast lane, total limit) replaces the list's own
+    counts with those of a regulator's jurisdiction."""
+    preapproved, fast, total = within or (h.preapproved, h.fast_lane, h.total_limit)
     return PreapprovalListOut(
         id=h.id,
         product_code=h.product_code,
@@ -264,55 +272,151 @@ def _list_out(h: PreapprovalList) -> PreapprovalListOut:
         whitelist_version=h.whitelist_version,
         priced_on=h.priced_on,
         listed=h.listed,
-        preapproved=h.preapproved,
-        fast_lane=h.fast_lane,
+        preapproved=preapproved,
+        fast_lane=fast,
         combinations=h.combinations,
-        total_limit=h.total_limit,
+        total_limit=total,
         pushed=h.pushed_at is not None,
+        pushed_at=h.pushed_at,
+        jurisdiction=within is not None,
     )
 
 
-def _bank_scope(session: Session, actor: Principal) -> str | None:
-    """The bank whose lists ``actor`` reads (None: every bank — the task force, regulators)."""
+@dataclass(frozen=True)
+class Scope:
+    """What of the pre-approved lists a reader sees: one bank's lists (``bank``), the rows of
+    one jurisdiction's enterprises (``region``, a regulator's 辖区 prefix), or everything."""
+
+    bank: str | None
+    region: str | None
+
+    def within(self) -> Callable[[Any], Any] | None:
+        """A filter on a column of enterprise ids: their region within the jurisdiction."""
+        region = self.region
+        if region is None:
+            return None
+        return lambda col: enterprises.region_of(col).startswith(region, autoescape=True)
+
+
+def _scope(session: Session, actor: Principal) -> Scope:
+    """A bank reads its own products' lists; a regulator the rows of its jurisdiction's
+    enterprises (as everywhere: ``enterprises.jurisdiction``); the task force everything."""
     if not actor.can(Permission.ledger_read):
         raise Forbidden("无权查看预授信名单")
     if actor.tenant_kind == TenantKind.bank:
-        return bank_code_of(session, actor)
-    return None
+        return Scope(bank_code_of(session, actor), None)
+    return Scope(None, enterprises.jurisdiction(session, actor))
 
 
 def lists(session: Session, *, actor: Principal) -> list[PreapprovalListOut]:
-    """A bank's own products' lists, newest first (every list for the task force)."""
-    scope = _bank_scope(session, actor)
-    return [_list_out(h) for h in repo.preapproval_lists(session, bank_code=scope)]
+    """A bank's own products' lists, newest first (every list for the task force; for a
+    regulator those with a firm of its jurisdiction, counted within it)."""
+    scope = _scope(session, actor)
+    headers = repo.preapproval_lists(session, bank_code=scope.bank)
+    within = scope.within()
+    if within is None:
+        return [_list_out(h) for h in headers]
+    counts = repo.preapproval_counts(session, [h.id for h in headers], within=within)
+    return [_list_out(h, counts[h.id]) for h in headers if h.id in counts]
 
 
-def _visible(session: Session, actor: Principal, list_id: int) -> PreapprovalList:
-    scope = _bank_scope(session, actor)
+def _visible(
+    session: Session, actor: Principal, list_id: int
+) -> tuple[PreapprovalList, Scope, tuple[int, int, Decimal] | None]:
+    scope = _scope(session, actor)
     h = repo.preapproval_list(session, list_id)
-    if h is None or (scope is not None and h.bank_code != scope):
+    if h is None or (scope.bank is not None and h.bank_code != scope.bank):
         raise NotFound(NOT_FOUND)
-    return h
+    within = scope.within()
+    if within is None:
+        return h, scope, None
+    counts = repo.preapproval_counts(session, [h.id], within=within)
+    if h.id not in counts:  # no firm of the regulator's jurisdiction: as a missing list
+        raise NotFound(NOT_FOUND)
+    return h, scope, counts[h.id]
+
+
+def _rows(
+    session: Session,
+    actor: Principal,
+    h: PreapprovalList,
+    scope: Scope,
+    offset: int,
+    limit: int,
+    after: int | None = None,
+) -> list[PreapprovalRowOut]:
+    rows = repo.preapproval_rows(
+        session, h.id, offset=offset, limit=limit, within=scope.within(), after=after
+    )
+    names = enterprises.names_by_ids(
+        session, actor=actor, ids=sorted({r.enterprise_id for r in rows})
+    )
+    return [
+        PreapprovalRowOut(
+            enterprise_id=r.enterprise_id,
+            uscc=names.get(r.enterprise_id, ("", ""))[0],
+            enterprise_name=names.get(r.enterprise_id, ("", f"经营主体 {r.enterprise_id}"))[1],
+            grade=r.grade,
+            limit=r.limit_amount,
+            rate=r.rate,
+            fast_lane_days=r.fast_lane_days,
+        )
+        for r in rows
+    ]
 
 
 def get(
     session: Session, *, actor: Principal, list_id: int, offset: int = 0, limit: int = 1000
 ) -> PreapprovalOut:
-    h = _visible(session, actor, list_id)
-    rows = repo.preapproval_rows(session, h.id, offset=offset, limit=limit)
+    """One list and a page of its rows (a regulator's: its jurisdiction's firms only), each
+    with the firm's USCC and name."""
+    h, scope, counts = _visible(session, actor, list_id)
     return PreapprovalOut(
-        header=_list_out(h),
-        rows=[
-            PreapprovalRowOut(
-                enterprise_id=r.enterprise_id,
-                grade=r.grade,
-                limit=r.limit_amount,
-                rate=r.rate,
-                fast_lane_days=r.fast_lane_days,
-            )
-            for r in rows
-        ],
+        header=_list_out(h, counts), rows=_rows(session, actor, h, scope, offset, limit)
     )
+
+
+EXPORT_HEAD = [
+    "统一社会信用代码",
+    "企业名称",
+    "质量信誉等级",
+    "预授信额度（元）",
+    "执行利率（%）",
+    "绿色通道（工作日）",
+]
+
+
+def list_xlsx(session: Session, *, actor: Principal, list_id: int) -> tuple[str, bytes]:
+    """(file name, XLSX) of a list as the reader sees it (kit.sheets: a streaming book, the
+    rows read in keyset pages of ``EXPORT_PAGE``)."""
+    h, scope, counts = _visible(session, actor, list_id)
+    book = Book(streaming=True)
+    head = book.sheet("预授信名单")
+    out = _list_out(h, counts)
+    for label, value in (
+        ("产品", h.product_name),
+        ("定价日", h.priced_on.isoformat()),
+        ("白名单版本", h.whitelist_version),
+        ("预授信户数", out.preapproved),
+        ("绿色通道户数", out.fast_lane),
+        ("预授信额度合计（元）", out.total_limit),
+        ("状态", "已推送" if h.pushed_at else "未推送"),
+    ):
+        head.append([label, value])
+    head.append([])
+    head.append(EXPORT_HEAD)
+    after: int | None = None
+    while True:  # keyset pages: each read starts after the last firm of the one before
+        page = _rows(session, actor, h, scope, 0, EXPORT_PAGE, after)
+        for r in page:
+            head.append([r.uscc, r.enterprise_name, r.grade, r.limit, r.rate, r.fast_lane_days])
+        if len(page) < EXPORT_PAGE:
+            break
+        after = page[-1].enterprise_id
+    return f"preapproval-{h.id}.xlsx", book.to_bytes()
+
+
+EXPORT_PAGE = 10000
 
 
 def push(session: Session, *, actor: Principal, list_id: int) -> PushOut:
@@ -352,6 +456,9 @@ def offers(session: Session, *, actor: Principal, enterprise_id: int) -> list[Of
     if not enterprises.visible(session, actor=actor, enterprise_id=enterprise_id):
         raise NotFound("未找到该经营主体")
     found = repo.offers_of(session, enterprise_id)
+    if actor.tenant_kind == TenantKind.bank:  # a bank: its own products' offers only
+        bank = bank_code_of(session, actor)
+        found = [(h, row) for h, row in found if h.bank_code == bank]
     if not found:
         return []
     common = min(row.limit_amount for _h, row in found)
@@ -383,7 +490,35 @@ def offers(session: Session, *, actor: Principal, enterprise_id: int) -> list[Of
                 term_months=request.term_months,
                 annualised_rate=costs.annualised_rate if costs else None,
                 total_cost=costs.effective_cost if costs else None,
+                priced_on=h.priced_on,
+                valid_until=(
+                    quote_rules.valid_until(h.priced_on, product.offer.validity_days)
+                    if product.offer is not None
+                    else None
+                ),
             )
         )
-    out.sort(key=lambda o: (o.annualised_rate is None, o.annualised_rate or 0, o.product_code))
-    return out
+    return sort_offers(out, "annualised_rate")
+
+
+# how the offers may be ordered (the page's column heads): key → (label, lowest first?)
+OFFER_SORTS: dict[str, tuple[str, bool]] = {
+    "annualised_rate": ("年化利率", True),
+    "total_cost": ("总成本", True),
+    "rate": ("执行利率", True),
+    "limit": ("预授信额度", False),
+    "valid_until": ("有效期至", False),
+}
+
+
+def sort_offers(offers: list[OfferCompareOut], by: str) -> list[OfferCompareOut]:
+    """The offers ordered by ``by`` (``OFFER_SORTS``; best first — lowest cost, highest limit,
+    longest validity), an offer without the figure last, then by product code."""
+    if by not in OFFER_SORTS:
+        by = "annualised_rate"
+    ascending = OFFER_SORTS[by][1]
+    have = [o for o in offers if getattr(o, by) is not None]
+    missing = [o for o in offers if getattr(o, by) is None]
+    have.sort(key=lambda o: o.product_code)
+    have.sort(key=lambda o: getattr(o, by), reverse=not ascending)
+    return have + sorted(missing, key=lambda o: o.product_code)

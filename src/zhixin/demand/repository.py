@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, case, func, insert, or_, select
@@ -204,17 +205,53 @@ def preapproval_lists(session: Session, *, bank_code: str | None) -> Sequence[Pr
 
 
 def preapproval_rows(
-    session: Session, list_id: int, *, offset: int = 0, limit: int | None = None
+    session: Session,
+    list_id: int,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    within: Callable[[Any], Any] | None = None,
+    after: int | None = None,
 ) -> Sequence[PreapprovalRow]:
+    """A page of a list's rows by enterprise id; ``within``: a filter on the enterprise id
+    column (a regulator's jurisdiction); ``after``: the rows after this enterprise id (a
+    keyset page, for reading a whole list)."""
     stmt = (
         select(PreapprovalRow)
         .where(PreapprovalRow.list_id == list_id)
         .order_by(PreapprovalRow.enterprise_id)
         .offset(offset)
     )
+    if within is not None:
+        stmt = stmt.where(within(PreapprovalRow.enterprise_id))
+    if after is not None:
+        stmt = stmt.where(PreapprovalRow.enterprise_id > after)
     if limit is not None:
         stmt = stmt.limit(limit)
     return session.scalars(stmt).all()
+
+
+def preapproval_counts(
+    session: Session, list_ids: Sequence[int], *, within: Callable[[Any], Any]
+) -> dict[int, tuple[int, int, Decimal]]:
+    """list id → (rows, fast-lane rows, total limit) of the rows ``within`` keeps (a
+    regulator's jurisdiction), set-based; lists with none are absent."""
+    if not list_ids:
+        return {}
+    r = PreapprovalRow
+    found = session.execute(
+        select(
+            r.list_id,
+            func.count(),
+            func.count(r.fast_lane_days),
+            func.coalesce(func.sum(r.limit_amount), 0),
+        )
+        .where(r.list_id.in_(list(list_ids)), within(r.enterprise_id))
+        .group_by(r.list_id)
+    ).all()
+    return {
+        int(i): (int(n), int(f), Decimal(str(t)).quantize(Decimal("0.01"))) for i, n, f, t in found
+    }
 
 
 def preapproval_enterprise_ids(session: Session, list_id: int) -> list[int]:

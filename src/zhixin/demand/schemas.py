@@ -214,10 +214,14 @@ class PreapprovalListOut(BaseModel):
     combinations: int
     total_limit: Decimal
     pushed: bool
+    pushed_at: datetime | None = None
+    jurisdiction: bool = Field(False, description="户数与额度仅计本辖区的企业（监管人员查看时）")
 
 
 class PreapprovalRowOut(BaseModel):
     enterprise_id: int
+    uscc: str = ""
+    enterprise_name: str = ""
     grade: str | None
     limit: Decimal
     rate: Decimal
@@ -248,3 +252,5 @@ class OfferCompareOut(BaseModel):
     term_months: int
     annualised_rate: Decimal | None  # 年化利率 % p.a. with every fee (the quote's)
     total_cost: Decimal | None  # interest + fees − subsidy over the term (the quote's)
+    priced_on: date | None = None  # the list's pricing date
+    valid_until: date | None = None  # priced_on + the product's validity_days − 1

@@ -9,16 +9,18 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from zhixin.accounts.permissions import Permission, Principal
-from zhixin.demand import conversion, ledger, levers, reading, rules, service
+from zhixin.demand import conversion, ledger, levers, preapprove, reading, rules, service
 from zhixin.demand.endpoints import options, save_upload
 from zhixin.demand.rules import NeedInput, Outcome
 from zhixin.errors import Invalid
+from zhixin.kit import clock
 from zhixin.kit.dates import DateParseError, parse_date
 from zhixin.web.deps import DB, require
+from zhixin.web.limits import Heavy
 from zhixin.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -32,6 +34,7 @@ NeedReader = Annotated[
 Reporter = Annotated[Principal, Depends(require(Permission.ledger_report))]
 LedgerReader = Annotated[Principal, Depends(require(Permission.ledger_read))]
 BACK = "/needs"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/needs", response_class=HTMLResponse)
@@ -153,6 +156,89 @@ Quoter = Annotated[Principal, Depends(require(Permission.quote_run))]
 def levers_page(request: Request, enterprise_id: int, db: DB, principal: Quoter) -> Response:
     out = levers.price_levers(db, actor=principal, enterprise_id=enterprise_id)
     return render(request, "price_levers.html", out=out)
+
+
+@router.get("/enterprises/{enterprise_id}/preapproved-offers", response_class=HTMLResponse)
+def offers_page(
+    request: Request,
+    enterprise_id: int,
+    db: DB,
+    principal: Quoter,
+    sort: Annotated[str, Query(max_length=20)] = "annualised_rate",
+) -> Response:
+    """The firm's pre-approved offers side by side, ordered by the column the reader picks."""
+    found = preapprove.offers(db, actor=principal, enterprise_id=enterprise_id)
+    if sort not in preapprove.OFFER_SORTS:
+        sort = "annualised_rate"
+    return render(
+        request,
+        "preapproved_offers.html",
+        offers=preapprove.sort_offers(found, sort),
+        sort=sort,
+        sorts=preapprove.OFFER_SORTS,
+        enterprise_id=enterprise_id,
+        today=clock.today(),
+    )
+
+
+# -- 预授信名单 (the bank's, the task force's, a regulator's within its jurisdiction) ------------
+
+PAGE = 200
+
+
+@router.get("/preapprovals", response_class=HTMLResponse)
+def preapprovals_page(request: Request, db: DB, principal: LedgerReader) -> Response:
+    return render(
+        request,
+        "preapprovals.html",
+        lists=preapprove.lists(db, actor=principal),
+        reporter=principal.can(Permission.ledger_report),
+    )
+
+
+@router.get("/preapprovals/{list_id}", response_class=HTMLResponse)
+def preapproval_page(
+    request: Request,
+    list_id: int,
+    db: DB,
+    principal: LedgerReader,
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    pushed: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    out = preapprove.get(db, actor=principal, list_id=list_id, offset=(page - 1) * PAGE, limit=PAGE)
+    return render(
+        request,
+        "preapproval.html",
+        out=out,
+        page=page,
+        more=len(out.rows) == PAGE,
+        pushed=pushed,
+        reporter=principal.can(Permission.ledger_report) and principal.tenant_kind.value == "bank",
+    )
+
+
+@router.get("/preapprovals/{list_id}/export.xlsx", dependencies=[Heavy])
+def preapproval_export(list_id: int, db: DB, principal: LedgerReader) -> Response:
+    name, body = preapprove.list_xlsx(db, actor=principal, list_id=list_id)
+    return Response(
+        body,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.post("/preapprovals/{list_id}/push")
+def push_form(
+    list_id: int,
+    db: DB,
+    principal: Reporter,
+    confirm: Annotated[bool, Form()] = False,
+) -> Response:
+    """推送名单: the form asks the officer to confirm first (every firm enters the ledger)."""
+    if not confirm:
+        raise Invalid("请先勾选确认：推送后名单内每户都将记入本行对接办贷台账")
+    done = preapprove.push(db, actor=principal, list_id=list_id)
+    return RedirectResponse(f"/preapprovals/{list_id}?pushed={done.created}#push", status_code=303)
 
 
 # -- ledger ----------------------------------------------------------------------------------------

@@ -208,3 +208,31 @@ def contract_ids_of_bank(session: Session, bank_tenant_id: int) -> list[int]:
             .order_by(LoanContract.id)
         ).all()
     ]
+
+
+def enterprise_contract_ids(session: Session, enterprise_id: int) -> list[int]:
+    """The enterprise's contracts, every bank's (policy matching reads its covenants)."""
+    return [
+        int(i)
+        for i in session.scalars(
+            select(LoanContract.id)
+            .where(LoanContract.enterprise_id == enterprise_id)
+            .order_by(LoanContract.id)
+        ).all()
+    ]
+
+
+def enterprise_overdue(session: Session, enterprise_id: int) -> bool:
+    """Whether a disbursed drawdown of the enterprise has days past due now — the
+    ``days_past_due`` the subsidy's ``not_overdue`` condition reads (:func:`subsidy_basis`)."""
+    found = session.scalar(
+        select(LoanDrawdown.id)
+        .join(LoanContract, LoanContract.id == LoanDrawdown.contract_id)
+        .where(
+            LoanContract.enterprise_id == enterprise_id,
+            LoanDrawdown.status == "disbursed",
+            LoanDrawdown.days_past_due > 0,
+        )
+        .limit(1)
+    )
+    return found is not None

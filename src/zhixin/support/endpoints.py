@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.kit import clock
-from zhixin.support import guarantees, service, subsidies
+from zhixin.support import guarantees, matching, service, subsidies
 from zhixin.support.schemas import (
     AmountIn,
     BatchDecisionIn,
@@ -24,6 +24,7 @@ from zhixin.support.schemas import (
     GuaranteeIn,
     GuaranteeOut,
     PaymentIn,
+    PolicyMatchOut,
     ReasonIn,
     RecoveryOut,
     SubsidyClaimOut,
@@ -32,6 +33,8 @@ from zhixin.support.schemas import (
 from zhixin.web.deps import DB, require
 
 router = APIRouter(prefix="/support", tags=["担保·风险补偿·贴息 support"])
+# 惠企政策 matching hangs under the enterprise, as the other per-firm reads do
+policies_router = APIRouter(tags=["担保·风险补偿·贴息 support"])
 Reader = Annotated[Principal, Depends(require(Permission.support_read))]
 Bank = Annotated[Principal, Depends(require(Permission.compensation_file))]
 Guarantor = Annotated[Principal, Depends(require(Permission.guarantee_decide))]
@@ -241,3 +244,12 @@ def pay_subsidies(
         reference=body.reference,
     )  # fmt: skip
     return SubsidyClaimOut.of(c, c.lines, c.basis, c.total)
+
+
+# -- 惠企政策 matching --------------------------------------------------------------------------
+
+
+@policies_router.get("/enterprises/{enterprise_id}/policies", response_model=PolicyMatchOut)
+def enterprise_policies(enterprise_id: int, db: DB, principal: Reader) -> PolicyMatchOut:
+    """惠企政策：该企业现在符合的贴息政策与担保产品，以及不符合的各项还差哪些条件。"""
+    return matching.policies_for(db, actor=principal, enterprise_id=enterprise_id)

@@ -298,3 +298,17 @@ def end_guarantees(session: Session, contracts: Any, *, status: str, on: date) -
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)
+
+
+def subsidy_given(session: Session, *, policy_id: int, year: int, enterprise_id: int) -> Decimal:
+    """贴息 the policy's claims of ``year`` gave the enterprise (its cap per enterprise)."""
+    q = (
+        select(func.coalesce(func.sum(SubsidyLine.amount), 0))
+        .join(SubsidyClaim, SubsidyClaim.id == SubsidyLine.claim_id)
+        .where(
+            SubsidyClaim.policy_id == policy_id,
+            SubsidyClaim.year == year,
+            SubsidyLine.enterprise_id == enterprise_id,
+        )
+    )
+    return Decimal(str(session.scalar(q) or 0)).quantize(ZERO)

@@ -471,3 +471,62 @@ def quarter_of(day: date) -> str:
 
 def round_down(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_DOWN)
+
+
+# -- policy matching (惠企政策): which conditions an enterprise still misses -----------------------
+
+GAP_LABELS: dict[str, str] = {
+    "listed": "未在白名单内",
+    "not_overdue": "存在逾期",
+    "covenant_met": "资金用途约定未达标",
+}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """An enterprise as the support policies' conditions read it now: on the whitelist (as the
+    subsidy's ``listed`` reads it), a drawdown past due (``not_overdue``), a covenant breach
+    withholding 贴息 this quarter (``covenant_met``), and the 贴息 the policy already gave it
+    this year (its cap per enterprise)."""
+
+    listed: bool
+    overdue: bool
+    covenant_breached: bool
+    subsidy_given_this_year: Decimal = ZERO
+
+
+def condition_met(condition: str, standing: Standing) -> bool:
+    """Whether ``standing`` meets one subsidy condition (``CONDITION_LABELS``)."""
+    if condition == "listed":
+        return standing.listed
+    if condition == "not_overdue":
+        return not standing.overdue
+    if condition == "covenant_met":
+        return not standing.covenant_breached
+    raise Refused(f"贴息条件「{condition}」不在可选范围内")
+
+
+def subsidy_gaps(policy: SubsidyPolicy, standing: Standing) -> list[str]:
+    """What the enterprise still misses to draw 贴息 under ``policy`` (empty: it qualifies):
+    each condition it fails, in the policy's order, then the yearly cap per enterprise used up."""
+    gaps = [GAP_LABELS[c] for c in policy.conditions if not condition_met(c, standing)]
+    cap = policy.cap_per_enterprise_year
+    if cap is not None and standing.subsidy_given_this_year >= cap:
+        gaps.append(
+            f"超出单户上限：本年度已贴息 {standing.subsidy_given_this_year} 元，"
+            f"单户年度上限 {cap} 元"
+        )
+    return gaps
+
+
+def guarantee_gaps(
+    product: GuaranteeProduct, *, enterprise_live: Decimal, total_live: Decimal
+) -> list[str]:
+    """What keeps the enterprise from a new guarantee of ``product`` (empty: it may have one):
+    :func:`guarantee_room` for the smallest amount (one fen) — a cap already reached."""
+    why = guarantee_room(
+        product, amount=CENT, enterprise_live=enterprise_live, total_live=total_live
+    )
+    if why is None:
+        return []
+    return [("超出单户上限：" if why.startswith("超过单户") else "超出总额上限：") + why]

@@ -200,3 +200,28 @@ class SubsidyLineOut(BaseModel):
     @classmethod
     def of(cls, ln: SubsidyLine) -> SubsidyLineOut:
         return cls(**{k: getattr(ln, k) for k in cls.model_fields})
+
+
+class PolicyOut(BaseModel):
+    """One 贴息 policy or guarantee product, matched against one enterprise."""
+
+    kind: str = Field(description="subsidy（贴息政策）或 guarantee（担保产品）")
+    kind_label: str
+    code: str
+    name: str
+    provider: str | None = Field(description="财政部门或担保机构")
+    summary: str
+    conditions: list[str] = Field(description="政策条件（中文）")
+    products: list[str] = Field(description="适用的贷款产品代码（空：不限）")
+    qualifies: bool
+    gaps: list[str] = Field(description="尚未满足的条件（中文）；符合时为空")
+
+
+class PolicyMatchOut(BaseModel):
+    enterprise_id: int
+    enterprise_name: str
+    on: date
+    listed: bool
+    overdue: bool
+    covenant_breached: bool
+    policies: list[PolicyOut]

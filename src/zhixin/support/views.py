@@ -22,7 +22,7 @@ from zhixin.errors import Invalid
 from zhixin.kit import clock
 from zhixin.kit.divisions import region_name
 from zhixin.kit.sheets import Book
-from zhixin.support import guarantees, rules, service, subsidies
+from zhixin.support import guarantees, matching, rules, service, subsidies
 from zhixin.support.models import (
     ZERO,
 )
@@ -444,3 +444,10 @@ def pay_subsidy_form(
         db, actor=principal, claim_id=subsidy_claim_id, on=clock.today(), reference=reference
     )
     return _back(f"/support/subsidies/{subsidy_claim_id}")
+
+
+@router.get("/enterprises/{enterprise_id}/policies", response_class=HTMLResponse)
+def policies_page(request: Request, enterprise_id: int, db: DB, principal: Reader) -> Response:
+    """惠企政策: what the firm qualifies for and, for the rest, what it still misses."""
+    out = matching.policies_for(db, actor=principal, enterprise_id=enterprise_id)
+    return render(request, "policies.html", out=out)
