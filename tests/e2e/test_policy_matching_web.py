@@ -147,3 +147,40 @@ def test_a_firm_qualifies_for_one_and_misses_another_for_a_named_reason(
         assert stranger.get(f"/enterprises/{firm}/policies").status_code == 404
         assert stranger.get(f"/api/v1/enterprises/{other_id}/policies").status_code == 200
     assert Decimal(GUARANTEE["cap_per_enterprise"]) > Decimal("10000000")
+
+
+def test_a_listed_firm_with_no_loan_yet_is_not_told_it_is_off_the_whitelist(
+    app: FastAPI, factory: sessionmaker[Session]
+) -> None:
+    """A firm shopping for policies before it borrows reads "listed" from the whitelists in
+    force (any catalog): listed in Xiamen's, 白名单企业贴息 has no gap; unlisted, 未在白名单内."""
+    from datetime import UTC, datetime
+
+    from tests.support.grades import Grade, publish_grades
+
+    w = world(factory)
+    with unit_of_work(factory) as s:
+        subsidies.add_policy(
+            s, actor=w.who("fin1"), code="BMD", name="白名单企业贴息", terms=LISTED_ONLY
+        )
+        listed = Enterprise(
+            uscc="91350200MA2XYZ1234", name="上榜未贷公司", kind="企业", status="存续"
+        )
+        unlisted = Enterprise(
+            uscc="91350200MA2XYZ5678", name="未上榜公司", kind="企业", status="存续"
+        )
+        s.add_all([listed, unlisted])
+        s.flush()
+        ids = (listed.id, unlisted.id)
+    publish_grades(
+        factory,
+        catalog="xiamen",
+        grades={ids[0]: Grade("I", {"credit": "I"}), ids[1]: Grade("IV", {"credit": "IV"})},
+        published_at=datetime(2025, 7, 1, 2, 0, tzinfo=UTC),
+    )
+    with TestClient(app) as officer:
+        login(officer, "officer")
+        on = officer.get(f"/api/v1/enterprises/{ids[0]}/policies").json()
+        off = officer.get(f"/api/v1/enterprises/{ids[1]}/policies").json()
+    assert on["listed"] is True and _by_code(on)["BMD"]["gaps"] == []
+    assert off["listed"] is False and _by_code(off)["BMD"]["gaps"] == ["未在白名单内"]

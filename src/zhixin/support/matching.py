@@ -5,7 +5,8 @@ One source of truth with the support services: the policies and products are the
 keep (their rules parsed by :func:`rules.subsidy_policy` / :func:`rules.guarantee_product`);
 the conditions are decided by :func:`rules.subsidy_gaps` / :func:`rules.guarantee_gaps` on the
 facts the subsidy computation and the guarantee request read — the whitelist as
-``loans.reads.enterprise_listed`` reads it (the computation's ``listed``), days past due on a
+``loans.reads.enterprise_listed`` reads it (the computation's ``listed``: the loan's catalog;
+a firm with no loan yet is listed when any catalog's version in force lists it), days past due on a
 drawdown (``not_overdue``), linkage's withheld contracts of the current quarter
 (``covenant_met``), the 贴息 the policy gave the firm this year (its cap per enterprise), and
 the principal already guaranteed (``repo.guaranteed_live``, the request's caps).
@@ -28,6 +29,7 @@ from zhixin.loans import reads as book
 from zhixin.support import repository as repo
 from zhixin.support import rules
 from zhixin.support.schemas import PolicyMatchOut, PolicyOut
+from zhixin.whitelist import service as whitelist
 
 NOT_FOUND = "未找到该经营主体"
 
@@ -40,7 +42,13 @@ def standing(session: Session, *, enterprise_id: int, on: date) -> rules.Standin
         linkage.withheld_contracts(session, period=rules.quarter_of(on)) if contracts else set()
     )
     return rules.Standing(
-        listed=book.enterprise_listed(session, enterprise_id=enterprise_id, on=on),
+        listed=(
+            book.enterprise_listed(session, enterprise_id=enterprise_id, on=on)
+            if contracts
+            else whitelist.listed_in_any_catalog(
+                session, enterprise_id=enterprise_id, published_before=clock.end_of_day(on)
+            )
+        ),
         overdue=book.enterprise_overdue(session, enterprise_id),
         covenant_breached=bool(contracts & withheld),
     )

@@ -640,6 +640,20 @@ def standing(
     return Standing(int(pub_id), int(version), run_of, entries)
 
 
+def published_catalogs(session: Session, *, published_before: datetime) -> list[str]:
+    """The catalogs with a version published before the moment."""
+    p = WhitelistPublication
+    return [
+        str(c)
+        for c in session.scalars(
+            select(p.catalog_name)
+            .where(p.status == "published", p.published_at < published_before)
+            .distinct()
+            .order_by(p.catalog_name)
+        )
+    ]
+
+
 # -- quality linkage after the loan (zhixin.linkage reads through whitelist.service) ----------
 
 

@@ -591,3 +591,18 @@ def listed_in_force(
 ) -> tuple[int, Any] | None:
     """(version, select of (enterprise_id, run_id) listed) of ``catalog``'s version in force."""
     return repo.listed_in_force(session, catalog=catalog, published_before=published_before)
+
+
+def listed_in_any_catalog(
+    session: Session, *, enterprise_id: int, published_before: datetime
+) -> bool:
+    """Whether the enterprise has an entry in the version in force (published before the
+    moment) of any catalog: how a firm with no loan yet reads "on the whitelist" (惠企政策
+    matching); a firm with a loan reads its loan's catalog (``loans.reads.enterprise_listed``)."""
+    for catalog in repo.published_catalogs(session, published_before=published_before):
+        st = repo.standing(
+            session, catalog=catalog, published_before=published_before, enterprise_id=enterprise_id
+        )
+        if st is not None and st.entries:
+            return True
+    return False
