@@ -13,13 +13,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.integration import test_quotes_service as qs
 from tests.support.grades import Grade, publish_grades
 from tests.support.people import make_user
 from zhixin.accounts.rules import Role
+from zhixin.audit.models import AuditEvent
 from zhixin.consent import service as consents
+from zhixin.disputes import service as disputes
 from zhixin.errors import Forbidden, Invalid, NotFound
 from zhixin.kit.db import unit_of_work
 from zhixin.products.terms import Collateral, CollateralKind, Method, QuoteRequest
@@ -342,3 +345,66 @@ def test_a_strong_score_keeps_the_fast_lane(
     assert q.risk_model.score == D("66.00")
     assert q.service.fast_lane_days == 3  # the product's 3 working days
     assert not any("绿色通道须模型评分" in n for n in q.notes)
+
+
+def test_a_quote_with_a_model_pd_leaves_its_read_in_the_enterprises_access_log(
+    factory: sessionmaker[Session], world: dict[str, int]
+) -> None:
+    """The model reads the enterprise's records under the bank's consent: every such quote,
+    stored or not, writes one ``record.read`` entry, which the enterprise sees in its access
+    log with the consent it was read under (issue 18 item 12)."""
+    _champion(factory, world)
+    _consent(factory, world)
+    bank = qs._principal(factory, world["icbc"])
+    stored = _quote(factory, world["icbc"], eid=world["xm1"])
+    with unit_of_work(factory) as s:
+        preview = service.quote(
+            s,
+            actor=bank,
+            product_code=PRODUCT,
+            enterprise_id=world["xm1"],
+            request=_request(),
+            store=False,
+        )
+    with unit_of_work(factory) as s:
+        body = service.quote_json(
+            s,
+            actor=bank,
+            product_code=PRODUCT,
+            enterprise_id=world["xm1"],
+            request=_request(),
+        )
+    assert stored.risk_model is not None and preview.risk_model is not None
+    assert '"risk_model":{"code":"zjtx-edai"' in body
+    with unit_of_work(factory) as s:
+        events = s.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action.in_(["record.read", "quote.create"]))
+            .order_by(AuditEvent.seq)
+        ).all()
+        log = disputes.access_log(
+            s, actor=qs._principal(factory, world["firm"]), enterprise_id=world["xm1"]
+        )
+    # stored: the read, then the quote; the preview: the read alone; the API's: both again
+    assert [e.action for e in events] == [
+        "record.read",
+        "quote.create",
+        "record.read",
+        "record.read",
+        "quote.create",
+    ]
+    reads = [e for e in events if e.action == "record.read"]
+    assert all(
+        (e.actor_id, e.tenant_id, e.object_type, e.object_id, e.detail)
+        == (
+            world["icbc"],
+            bank.tenant_id,
+            "enterprise",
+            str(world["xm1"]),
+            {"rows": 1, "what": "records"},
+        )
+        for e in reads
+    )
+    seen = [a for a in log if a.action == "record.read"]
+    assert len(seen) == 3
+    assert all(a.records == 1 and a.consent_id is not None for a in seen)

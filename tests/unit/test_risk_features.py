@@ -223,3 +223,24 @@ def test_registry_facts_from_records() -> None:
     assert r.titles == frozenset({"专精特新小巨人"})
     assert r.standards_led == 1
     assert r.quality_penalties_2y == 1
+
+
+def test_an_amount_read_as_a_float_is_the_float_of_the_decimal_the_orm_reads() -> None:
+    """``risk.repository`` reads Money as floats: on SQLite ``round(v, 2)`` of the stored REAL
+    is ``float`` of the ``Decimal("%.2f" % v)`` SQLAlchemy would build; a driver's Decimal (or
+    SQLite's INTEGER) is simply its float."""
+    import random
+
+    from zhixin.risk.repository import _yuan
+
+    rnd = random.Random(7)
+    stored = [0.0, -0.0, 1.005, 2.675, -1.005, 0.125, 1e15 + 0.5, 123456789.015, 0.001, -0.004]
+    stored += [rnd.uniform(-1e6, 1e6) for _ in range(20_000)]
+    stored += [rnd.randint(-(10**12), 10**12) / 1000 for _ in range(20_000)]
+    for v in stored:
+        assert repr(_yuan(v)) == repr(float(D(f"{v:.2f}"))), v
+    for n in (0, 7, -500, 10**15):
+        assert repr(_yuan(n)) == repr(float(D(f"{n:.2f}")))
+    for d in (D("1234.56"), D("-0.01"), D("99999999999999.99")):
+        assert _yuan(d) == float(d)
+    assert _yuan(None) is None

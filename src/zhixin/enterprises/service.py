@@ -101,6 +101,19 @@ def get(session: Session, *, actor: Principal, enterprise_id: int) -> Enterprise
     return ent
 
 
+def get_identity(session: Session, *, actor: Principal, enterprise_id: int) -> repo.Identity:
+    """:func:`get` as the enterprise's identity columns (no entity loaded): the same permission
+    and visibility, the same 404."""
+    _require(actor, Permission.enterprise_read)
+    ident = repo.identity(session, enterprise_id)
+    if ident is None or not (
+        actor.sees_enterprise(ident.id)
+        and in_region(jurisdiction(session, actor), ident.region_code)
+    ):
+        raise NotFound()
+    return ident
+
+
 def get_by_uscc(session: Session, *, actor: Principal, uscc: str) -> Enterprise:
     _require(actor, Permission.enterprise_read)
     try:

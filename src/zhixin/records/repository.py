@@ -57,7 +57,8 @@ class FactRow(NamedTuple):
 
 def current_facts(session: Session, enterprise_id: int) -> list[FactRow]:
     """Those fields of every current record of the enterprise, in no particular order."""
-    return [FactRow(*r) for r in session.execute(_CURRENT_FACTS, {"eid": enterprise_id})]
+    rows = session.connection().execute(_CURRENT_FACTS, {"eid": enterprise_id})
+    return [FactRow(*r) for r in rows]
 
 
 def versions(session: Session, kind: str, natural_key: str) -> Sequence[QualityRecord]:

@@ -107,7 +107,7 @@ def records_of(
 
 
 def readable_facts(
-    session: Session, *, actor: Principal, enterprise_id: int
+    session: Session, *, actor: Principal, enterprise_id: int, visible: bool = False
 ) -> Sequence[repo.FactRow] | None:
     """The fields of the enterprise's current records that a score reads (kind, subtype,
     status, event_date, valid_from, valid_to, repaired_on, by name), or None when the actor
@@ -115,8 +115,17 @@ def readable_facts(
 
     What :func:`records_of` hands out, for a reader that has already fetched the enterprise
     itself (so a missing one has answered 404): one consent check instead of two, plain rows
-    instead of entities, and the same access-log entry (``record.read`` with the row count)."""
-    if not may_read(session, actor=actor, enterprise_id=enterprise_id):
+    instead of entities, and the same access-log entry (``record.read`` with the row count).
+    ``visible``: the caller has just fetched the enterprise as this actor
+    (``enterprises.get_identity``), so only the permission and the consent are checked."""
+    if visible:
+        allowed = actor.can(Permission.record_read) and (
+            actor.tenant_kind != TenantKind.bank
+            or consents.bank_may_read_records(session, actor, enterprise_id)
+        )
+    else:
+        allowed = may_read(session, actor=actor, enterprise_id=enterprise_id)
+    if not allowed:
         return None
     rows = repo.current_facts(session, enterprise_id)
     _audit_read(session, actor, enterprise_id, len(rows), what="records")

@@ -26,10 +26,12 @@ the "points below maximum" method used for adverse-action notices.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -71,8 +73,9 @@ class CardFeature:
     def missing(self) -> int:
         return len(self.bins) - 1
 
-    @property
+    @cached_property
     def best(self) -> float:
+        """The points of the feature's best regular bin (worked out once per card)."""
         return max(b.points for b in self.bins[: self.regular])
 
     def index(self, values: Sequence[Any] | npt.NDArray[Any]) -> IntArray:
@@ -96,8 +99,6 @@ class CardFeature:
         if self.dtype == NUMERICAL:
             if value is None or (isinstance(value, float) and math.isnan(value)):
                 return self.missing
-            import bisect
-
             return bisect.bisect_right(self.splits, float(value))
         if value is None:
             return self.missing

@@ -133,29 +133,35 @@ FEATURES: dict[str, FeatureInfo] = {
 # (the same fields in the same order) are handed over as they come
 
 
+# Amounts are yuan as ``Decimal`` or as the ``float`` of that ``Decimal`` (a score's reads hand
+# over floats: ``risk.repository``); every feature computes on ``float(amount)``, so both give
+# the same features.
+Yuan = Decimal | float
+
+
 class BankLine(NamedTuple):
     """One booked bank-statement line: positive = inflow, negative = outflow (yuan)."""
 
     booked_on: date
-    amount: Decimal
+    amount: Yuan
     counterparty: str
 
 
 class InvoiceMonth(NamedTuple):
     month: date  # any day of the month; the month is what counts
-    invoiced: Decimal  # 开票金额 (yuan, before tax)
-    tax_paid: Decimal  # 实缴税额 (yuan)
+    invoiced: Yuan  # 开票金额 (yuan, before tax)
+    tax_paid: Yuan  # 实缴税额 (yuan)
 
 
 class FinancialYear(NamedTuple):
     year: int
-    revenue: Decimal
-    net_profit: Decimal
-    total_assets: Decimal
-    total_liabilities: Decimal
-    current_assets: Decimal
-    current_liabilities: Decimal
-    rd_expense: Decimal
+    revenue: Yuan
+    net_profit: Yuan
+    total_assets: Yuan
+    total_liabilities: Yuan
+    current_assets: Yuan
+    current_liabilities: Yuan
+    rd_expense: Yuan
 
 
 @dataclass(frozen=True)
@@ -216,7 +222,7 @@ def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     return sxy / math.sqrt(sxx * syy)
 
 
-def _monthly(pairs: Iterable[tuple[date, Decimal]], first: int, last: int) -> list[float]:
+def _monthly(pairs: Iterable[tuple[date, Yuan]], first: int, last: int) -> list[float]:
     totals = [0.0] * (last - first + 1)
     for day, amount in pairs:
         i = month_index(day) - first

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import ColumnElement, Float, Row, Table, bindparam, func, select, type_coerce
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from zhixin.risk.models import (
@@ -83,60 +85,86 @@ def monitors(session: Session, model_id: int, limit: int = 50) -> Sequence[RiskM
 # -- financial data ----------------------------------------------------------------------------
 
 
-# a score's reads, built once with bound values (a quote with a model runs them): plain
-# columns, not ORM entities — two years of bank lines are hundreds of rows
+# a score's reads, built once with bound values (a quote with a model runs them): Core
+# statements on the tables, run on the session's connection — no ORM layer, no entities, no
+# Decimal per amount (two years of bank lines are hundreds of rows)
+
+
+def _yuan(value: object) -> float | None:
+    """A ``Money`` value as the float a score uses: ``float`` of the ``Decimal`` the ORM reads.
+
+    PostgreSQL and MySQL hand over that ``Decimal``. SQLite keeps a REAL or an INTEGER, which
+    the ORM reads as ``Decimal("%.2f" % value)``; ``round(value, 2)`` is the same float (both
+    round the binary value correctly to two places, then read the digits back)."""
+    if value is None:
+        return None
+    if type(value) is float:
+        return round(value, 2)
+    return float(value)  # type: ignore[arg-type]
+
+
+class _Yuan(Float[float]):
+    """A ``Money`` column read through :func:`_yuan`."""
+
+    cache_ok = True
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any]:
+        return _yuan
+
+
+def _as_yuan(column: ColumnElement[Decimal]) -> ColumnElement[float]:
+    return type_coerce(column, _Yuan())
+
+
+_YEARS = cast(Table, FinancialYearRow.__table__).c
+_MONTHS = cast(Table, InvoiceMonthRow.__table__).c
+_LINES = cast(Table, BankLineRow.__table__).c
 _FINANCIAL_YEARS = (
     select(
-        FinancialYearRow.year,
-        FinancialYearRow.revenue,
-        FinancialYearRow.net_profit,
-        FinancialYearRow.total_assets,
-        FinancialYearRow.total_liabilities,
-        FinancialYearRow.current_assets,
-        FinancialYearRow.current_liabilities,
-        FinancialYearRow.rd_expense,
+        _YEARS.year,
+        _as_yuan(_YEARS.revenue),
+        _as_yuan(_YEARS.net_profit),
+        _as_yuan(_YEARS.total_assets),
+        _as_yuan(_YEARS.total_liabilities),
+        _as_yuan(_YEARS.current_assets),
+        _as_yuan(_YEARS.current_liabilities),
+        _as_yuan(_YEARS.rd_expense),
     )
-    .where(FinancialYearRow.enterprise_id == bindparam("eid"))
-    .order_by(FinancialYearRow.year)
+    .where(_YEARS.enterprise_id == bindparam("eid"))
+    .order_by(_YEARS.year)
 )
 _INVOICE_MONTHS = (
-    select(InvoiceMonthRow.month, InvoiceMonthRow.invoiced, InvoiceMonthRow.tax_paid)
-    .where(
-        InvoiceMonthRow.enterprise_id == bindparam("eid"),
-        InvoiceMonthRow.month >= bindparam("since"),
-    )
-    .order_by(InvoiceMonthRow.month)
+    select(_MONTHS.month, _as_yuan(_MONTHS.invoiced), _as_yuan(_MONTHS.tax_paid))
+    .where(_MONTHS.enterprise_id == bindparam("eid"), _MONTHS.month >= bindparam("since"))
+    .order_by(_MONTHS.month)
 )
 _BANK_LINES = (
-    select(BankLineRow.booked_on, BankLineRow.amount, BankLineRow.counterparty)
-    .where(
-        BankLineRow.enterprise_id == bindparam("eid"),
-        BankLineRow.booked_on >= bindparam("since"),
-    )
-    .order_by(BankLineRow.booked_on, BankLineRow.id)
+    select(_LINES.booked_on, _as_yuan(_LINES.amount), _LINES.counterparty)
+    .where(_LINES.enterprise_id == bindparam("eid"), _LINES.booked_on >= bindparam("since"))
+    .order_by(_LINES.booked_on, _LINES.id)
 )
 
 
-def financial_years(
-    session: Session, enterprise_id: int
-) -> Sequence[Row[int, *tuple[Decimal, ...]]]:
+def financial_years(session: Session, enterprise_id: int) -> Sequence[Row[int, *tuple[float, ...]]]:
     """(year, revenue, net_profit, total_assets, total_liabilities, current_assets,
-    current_liabilities, rd_expense) by year."""
-    return session.execute(_FINANCIAL_YEARS, {"eid": enterprise_id}).all()
+    current_liabilities, rd_expense) by year; amounts as floats (:func:`_yuan`)."""
+    return session.connection().execute(_FINANCIAL_YEARS, {"eid": enterprise_id}).all()
 
 
 def invoice_months(
     session: Session, enterprise_id: int, since: date
-) -> Sequence[Row[date, Decimal, Decimal]]:
-    """(month, invoiced, tax_paid) from ``since``, by month."""
-    return session.execute(_INVOICE_MONTHS, {"eid": enterprise_id, "since": since}).all()
+) -> Sequence[Row[date, float, float]]:
+    """(month, invoiced, tax_paid) from ``since``, by month; amounts as floats."""
+    params = {"eid": enterprise_id, "since": since}
+    return session.connection().execute(_INVOICE_MONTHS, params).all()
 
 
 def bank_lines(
     session: Session, enterprise_id: int, since: date
-) -> Sequence[Row[date, Decimal, str]]:
-    """(booked_on, amount, counterparty) from ``since``, in booking order."""
-    return session.execute(_BANK_LINES, {"eid": enterprise_id, "since": since}).all()
+) -> Sequence[Row[date, float, str]]:
+    """(booked_on, amount, counterparty) from ``since``, in booking order; amounts as floats."""
+    params = {"eid": enterprise_id, "since": since}
+    return session.connection().execute(_BANK_LINES, params).all()
 
 
 def financial_year(session: Session, enterprise_id: int, year: int) -> FinancialYearRow | None:

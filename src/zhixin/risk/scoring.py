@@ -75,14 +75,14 @@ def features_of(
     as of the quote date); the evaluation engine is then not run again for ``catalog``."""
     if not actor.can(Permission.risk_score):
         raise Forbidden()
-    ent = enterprises.get(session, actor=actor, enterprise_id=enterprise_id)
+    ent = enterprises.get_identity(session, actor=actor, enterprise_id=enterprise_id)
     if quality is None and catalog:
         # the engine's run logs its explanation before the records are read, as it always has
         if not records.may_read(session, actor=actor, enterprise_id=enterprise_id):
             raise NoConsent()
         quality = _engine_grade(session, actor, enterprise_id, catalog, as_of)
     # the consent check and the access-log entry of the records, in one call
-    recs = records.readable_facts(session, actor=actor, enterprise_id=enterprise_id)
+    recs = records.readable_facts(session, actor=actor, enterprise_id=enterprise_id, visible=True)
     if recs is None:
         raise NoConsent()
     since = _first_month(as_of)
