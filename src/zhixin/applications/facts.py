@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from zhixin.applications.models import Application, Consultation
@@ -61,30 +61,65 @@ class ConsultationFact:
     resolution_workdays: int | None
 
 
+FACT_COLUMNS = (
+    Application.id,
+    Application.enterprise_id,
+    Application.bank_tenant_id,
+    Application.bank_name,
+    Application.product_code,
+    Application.product_name,
+    Application.listed,
+    Application.amount,
+    Application.state,
+    Application.submitted_on,
+    Application.accepted_on,
+    Application.decided_on,
+    Application.approved_amount,
+    Application.decision_workdays,
+    Application.fast_lane_days,
+    Application.deadline,
+)
+
+
 def application_facts(session: Session, *, until: date) -> list[ApplicationFact]:
     """Every application submitted on or before ``until``."""
     a = Application
-    stmt = select(
-        a.id,
-        a.enterprise_id,
-        a.bank_tenant_id,
-        a.bank_name,
-        a.product_code,
-        a.product_name,
-        a.listed,
-        a.amount,
-        a.state,
-        a.submitted_on,
-        a.accepted_on,
-        a.decided_on,
-        a.approved_amount,
-        a.decision_workdays,
-        a.fast_lane_days,
-        a.deadline,
-    ).where(a.submitted_on <= until)
+    stmt = select(*FACT_COLUMNS).where(a.submitted_on <= until)
     # the columns in the dataclass's order: one tuple → one fact, no conversion per value
     rows: list[Any] = list(session.connection().execute(stmt))
     return [ApplicationFact(*r) for r in rows]
+
+
+def application_facts_between(session: Session, *, start: date, end: date) -> list[ApplicationFact]:
+    """Every application with a date the daily facts count (submitted, accepted, decided, its
+    fast-lane deadline) between ``start`` and ``end``."""
+    a = Application
+    stmt = select(*FACT_COLUMNS).where(
+        or_(
+            a.submitted_on.between(start, end),
+            a.accepted_on.between(start, end),
+            a.decided_on.between(start, end),
+            a.deadline.between(start, end),
+        )
+    )
+    rows: list[Any] = list(session.connection().execute(stmt))
+    return [ApplicationFact(*r) for r in rows]
+
+
+def listed_ids(session: Session, ids: list[int]) -> set[int]:
+    """Which of the applications ``ids`` were made while the firm was listed."""
+    a = Application
+    out: set[int] = set()
+    unique = sorted(set(ids))
+    for k in range(0, len(unique), 1000):
+        stmt = select(a.id).where(a.id.in_(unique[k : k + 1000]), a.listed.is_(True))
+        out.update(int(i) for i in session.connection().execute(stmt).scalars())
+    return out
+
+
+def first_day(session: Session) -> date | None:
+    """The first submission day (the daily facts start there)."""
+    return session.connection().execute(select(func.min(Application.submitted_on))).scalar()
 
 
 def consultation_facts(session: Session, *, until: date) -> list[ConsultationFact]:

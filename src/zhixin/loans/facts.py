@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhixin.loans.models import LoanContract, LoanDrawdown
@@ -47,8 +47,11 @@ class DrawdownFact:
         return self.outstanding if self.status == "disbursed" else Decimal("0.00")
 
 
-def drawdown_facts(session: Session, *, until: date) -> list[DrawdownFact]:
-    """Every drawdown disbursed (value date) on or before ``until``."""
+def drawdown_facts(
+    session: Session, *, until: date, since: date | None = None
+) -> list[DrawdownFact]:
+    """Every drawdown disbursed (value date) on or before ``until`` (and on or after
+    ``since``)."""
     d, c = LoanDrawdown, LoanContract
     stmt = (
         select(
@@ -70,9 +73,18 @@ def drawdown_facts(session: Session, *, until: date) -> list[DrawdownFact]:
         .join(c, c.id == d.contract_id)
         .where(d.status.in_(DISBURSED_STATES), d.value_date.is_not(None), d.value_date <= until)
     )
+    if since is not None:
+        stmt = stmt.where(d.value_date >= since)
     # the columns in the dataclass's order: one tuple → one fact
     rows: list[Any] = list(session.connection().execute(stmt))
     return [DrawdownFact(*r) for r in rows]
+
+
+def first_value_date(session: Session) -> date | None:
+    """The first value date of any drawdown (the daily facts start there)."""
+    d = LoanDrawdown
+    stmt = select(func.min(d.value_date)).where(d.status.in_(DISBURSED_STATES))
+    return session.connection().execute(stmt).scalar()
 
 
 def contract_origins(session: Session) -> dict[int, tuple[int | None, int | None]]:

@@ -29,6 +29,7 @@ from zhixin.linkage import facts as linkage_facts
 from zhixin.loans import facts as loan_facts
 from zhixin.products import service as products
 from zhixin.records import facts as record_facts
+from zhixin.reports import daily
 from zhixin.reports.lapses import LAPSE_DAYS
 from zhixin.reports.registry import SECTIONS
 from zhixin.reports.rules import Period
@@ -186,12 +187,23 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
         ledger = [r for r in ledger if inside(r.enterprise_id)]
         listed_start = {e: n for e, n in listed_start.items() if inside(e)}
         listed_end = {e: n for e, n in listed_end.items() if inside(e)}
+    today = today or clock.today()
+    agg = daily.read(
+        session,
+        start=period.start,
+        end=until,
+        today=today,
+        bank=scope.bank_tenant_id,
+        product=scope.product_code,
+        region=scope.region_prefix,
+    )
     names = {a.product_code: a.product_name for a in apps}
     for code in {d.product_code for d in draws} - set(names):
         names[code] = products.product_title(code)
     return Facts(
+        agg=agg,
         period=period,
-        today=today or clock.today(),
+        today=today,
         banks=banks,
         applications=apps,
         consultations=cons,
