@@ -210,7 +210,10 @@ def refresh(
         now = utcnow()
         session.execute(
             insert(ReportFactDay),
-            [{"day": d, "refreshed_at": now, "rows": per_day.get(d, 0)} for d in _days(first, last)],
+            [
+                {"day": d, "refreshed_at": now, "rows": per_day.get(d, 0)}
+                for d in _days(first, last)
+            ],
         )
         written += len(rows)
         if progress is not None:
@@ -315,7 +318,9 @@ def read(
         *scope,
     )
     names = {str(c): str(n) for c, n in session.connection().execute(names_stmt)}
-    as_of = session.connection().execute(
-        select(func.min(ReportFactDay.refreshed_at)).where(ReportFactDay.day <= end)
-    ).scalar()
+    as_of = (
+        session.connection()
+        .execute(select(func.min(ReportFactDay.refreshed_at)).where(ReportFactDay.day <= end))
+        .scalar()
+    )
     return Aggregates(period, book, names, as_of)

@@ -29,6 +29,7 @@ def yuan(total: int) -> Decimal:
     """A daily facts' total in fen as yuan."""
     return (Decimal(int(total)) / 100).quantize(ZERO)
 
+
 NON_PERFORMING = frozenset({"substandard", "doubtful", "loss"})
 CLASS_ORDER = ("normal", "special_mention", "substandard", "doubtful", "loss")
 CLASS_LABELS = {
