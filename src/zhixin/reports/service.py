@@ -9,7 +9,7 @@ published to every bank, whole).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -54,6 +54,8 @@ class Report:
     scope: Scope
     generated_on: date
     tables: list[Table]
+    # the daily facts' oldest computation among the days read ("数据截至"; docs/reports.md)
+    as_of: datetime | None = None
 
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)
@@ -233,7 +235,7 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
 
 def build(session: Session, period: Period, scope: Scope, *, today: date | None = None) -> Report:
     f = gather(session, period, scope, today=today)
-    return Report(period, scope, f.today, [s.build(f) for s in SECTIONS])
+    return Report(period, scope, f.today, [s.build(f) for s in SECTIONS], f.agg.as_of)
 
 
 def narrow(
