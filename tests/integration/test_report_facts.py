@@ -7,14 +7,24 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from tests.integration.test_reports import NOV, report, sql_banks, sql_loans, world  # noqa: F401
-from tests.support.report_book import World
+from tests.integration.test_reports import NOV, report, sql_banks, sql_loans
+from tests.support.report_book import World, build
 from zhixin.reports import daily, service
 
 ALL = service.Scope()
+
+
+@pytest.fixture
+def world(factory: sessionmaker[Session]) -> tuple[Session, World]:
+    session = factory()
+    w = build(session)
+    session.commit()
+    yield session, w  # type: ignore[misc]
+    session.close()
 
 
 def _facts(session: Session) -> list[tuple[object, ...]]:
@@ -30,7 +40,7 @@ def _facts(session: Session) -> list[tuple[object, ...]]:
 
 
 def test_a_changed_day_is_stale_until_it_is_recomputed(world: tuple[Session, World]) -> None:
-    session, w = world
+    session, _w = world
     before = report(session, ALL)
     assert before.as_of is not None and before.as_of.tzinfo is not None
     approved = session.execute(
