@@ -59,6 +59,8 @@ class ConsultationFact:
     planned: bool
     resolved_on: date | None
     resolution_workdays: int | None
+    bank_tenant_id: int | None = None  # its application's
+    product_code: str | None = None
 
 
 FACT_COLUMNS = (
@@ -124,18 +126,48 @@ def first_day(session: Session) -> date | None:
 
 def consultation_facts(session: Session, *, until: date) -> list[ConsultationFact]:
     """Every consultation opened on or before ``until``."""
-    c = Consultation
-    stmt = select(
-        c.id,
-        c.application_id,
-        c.enterprise_id,
-        c.status,
-        c.opened_on,
-        c.planned_at,
-        c.resolved_on,
-        c.resolution_workdays,
-    ).where(c.opened_on <= until)
+    c, a = Consultation, Application
+    stmt = (
+        select(
+            c.id,
+            c.application_id,
+            c.enterprise_id,
+            c.status,
+            c.opened_on,
+            c.planned_at,
+            c.resolved_on,
+            c.resolution_workdays,
+            a.bank_tenant_id,
+            a.product_code,
+        )
+        .join(a, a.id == c.application_id)
+        .where(c.opened_on <= until)
+    )
     found: list[Any] = list(session.connection().execute(stmt))
     return [
-        ConsultationFact(r[0], r[1], r[2], r[3], r[4], r[5] is not None, r[6], r[7]) for r in found
+        ConsultationFact(r[0], r[1], r[2], r[3], r[4], r[5] is not None, r[6], r[7], r[8], r[9])
+        for r in found
     ]
+
+
+def applicant_firms(
+    session: Session, *, until: date, bank: int | None, product: str | None
+) -> tuple[set[int], set[int]]:
+    """The firms that applied on or before ``until`` and those with an application approved
+    by then (one bank's, one product's): two ``SELECT DISTINCT`` of ids, no rows."""
+    a = Application
+    applied = select(a.enterprise_id).where(a.submitted_on <= until)
+    approved = select(a.enterprise_id).where(
+        a.state.in_(APPROVED_STATES), a.decided_on.is_not(None), a.decided_on <= until
+    )
+    if bank is not None:
+        applied = applied.where(a.bank_tenant_id == bank)
+        approved = approved.where(a.bank_tenant_id == bank)
+    if product is not None:
+        applied = applied.where(a.product_code == product)
+        approved = approved.where(a.product_code == product)
+    conn = session.connection()
+    return (
+        {int(i) for i in conn.execute(applied.distinct()).scalars()},
+        {int(i) for i in conn.execute(approved.distinct()).scalars()},
+    )

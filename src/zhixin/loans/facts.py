@@ -97,3 +97,20 @@ def contract_origins(session: Session) -> dict[int, tuple[int | None, int | None
             select(c.id, c.application_id, c.renewed_from_id)
         )
     }
+
+
+def borrower_firms(
+    session: Session, *, until: date, bank: int | None, product: str | None
+) -> set[int]:
+    """The firms with a drawdown disbursed on or before ``until`` (one bank's, one product's)."""
+    d, c = LoanDrawdown, LoanContract
+    stmt = (
+        select(c.enterprise_id)
+        .join(d, d.contract_id == c.id)
+        .where(d.status.in_(DISBURSED_STATES), d.value_date.is_not(None), d.value_date <= until)
+    )
+    if bank is not None:
+        stmt = stmt.where(c.bank_tenant_id == bank)
+    if product is not None:
+        stmt = stmt.where(c.product_code == product)
+    return {int(i) for i in session.connection().execute(stmt.distinct()).scalars()}

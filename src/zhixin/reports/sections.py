@@ -97,6 +97,10 @@ class Facts:
     expiring: list[Any] = field(default_factory=list)  # records.facts.ExpiringFact
     # reports.daily.Aggregates: the daily facts summed (banks, ranking, loans, NPL, areas)
     agg: Any = None
+    # the firms that applied / had an application approved / drew by the period's end, in the
+    # scope's banks and products (no region: the conversion meets them with listed_end)
+    firms: dict[str, set[int]] = field(default_factory=dict)
+    listed_regions: dict[int, str | None] = field(default_factory=dict)  # listed_end's regions
 
 
 def q(what: str, **by: str) -> str:
@@ -250,15 +254,10 @@ def whitelist(f: Facts) -> Table:
 
 
 def conversion_sets(f: Facts) -> list[tuple[str, str, set[int]]]:
-    end = f.period.end
     listed = set(f.listed_end)
-    applied = {a.enterprise_id for a in f.applications if a.submitted_on <= end} & listed
-    approved = {
-        a.enterprise_id
-        for a in f.applications
-        if a.approved and a.decided_on is not None and a.decided_on <= end
-    } & listed
-    drawn = {d.enterprise_id for d in f.drawdowns if d.value_date <= end} & listed
+    applied = f.firms["applied"] & listed
+    approved = f.firms["approved_firms"] & listed
+    drawn = f.firms["drawn"] & listed
     return [
         ("listed", "白名单企业", listed),
         ("applied", "已申请", applied),
@@ -454,7 +453,7 @@ def child_area(region: str | None, prefix: str | None) -> str | None:
 
 def areas(f: Facts) -> Table:
     def place(enterprise_id: int) -> str | None:
-        return child_area(f.places.get(enterprise_id, ("", None, None))[1], f.region_prefix)
+        return child_area(f.listed_regions.get(enterprise_id), f.region_prefix)
 
     acc: dict[str, list[Any]] = {}
 

@@ -109,32 +109,53 @@ def _in_region(places: dict[int, tuple[str, str | None, str | None]], prefix: st
     return inside
 
 
-def gather(session: Session, period: Period, scope: Scope, *, today: date | None = None) -> Facts:
-    """Read every fact the sections need, up to the period's end, then keep the scope's."""
+def gather(
+    session: Session,
+    period: Period,
+    scope: Scope,
+    *,
+    today: date | None = None,
+    rows: bool = True,
+) -> Facts:
+    """Read every fact the sections need, up to the period's end, then keep the scope's.
+
+    ``rows=False`` (the report and the dashboard): the applications are not read row by row —
+    the sections on them sum the daily facts (:mod:`zhixin.reports.daily`) and the conversion
+    reads the firms' ids — and, outside a region scope, the enterprises' places only for the
+    firms a section names. ``rows=True`` (the drill-down lists) reads them all."""
     until = period.end
-    apps = application_facts.application_facts(session, until=until)
+    today = today or clock.today()
+    apps = application_facts.application_facts(session, until=until) if rows else []
     cons = application_facts.consultation_facts(session, until=until)
     draws = loan_facts.drawdown_facts(session, until=until)
     pub_start = whitelist_facts.in_force(session, period.start - timedelta(days=1))
     pub_end = whitelist_facts.in_force(session, until)
     listed_start = whitelist_facts.listed_enterprises(session, pub_start.id) if pub_start else {}
     listed_end = whitelist_facts.listed_enterprises(session, pub_end.id) if pub_end else {}
+    listed_regions = whitelist_facts.listed_regions(session, pub_end.id) if pub_end else {}
+    applied, approved = application_facts.applicant_firms(
+        session, until=until, bank=scope.bank_tenant_id, product=scope.product_code
+    )
+    drawn = loan_facts.borrower_firms(
+        session, until=until, bank=scope.bank_tenant_id, product=scope.product_code
+    )
 
-    # quality loans: the contract's origin application (a renewal's chain back) was listed
-    listed_app = {a.id for a in apps if a.listed}
-    origins = loan_facts.contract_origins(session)
     quality: set[int] = set()
-    for contract_id in {d.contract_id for d in draws}:
-        seen: set[int] = set()
-        current: int | None = contract_id
-        while current is not None and current not in seen:
-            seen.add(current)
-            app_id, parent = origins.get(current, (None, None))
-            if app_id is not None:
-                if app_id in listed_app:
-                    quality.add(contract_id)
-                break
-            current = parent
+    if rows:
+        # quality loans: the contract's origin application (a renewal's chain back) was listed
+        listed_app = {a.id for a in apps if a.listed}
+        origins = loan_facts.contract_origins(session)
+        for contract_id in {d.contract_id for d in draws}:
+            seen: set[int] = set()
+            current: int | None = contract_id
+            while current is not None and current not in seen:
+                seen.add(current)
+                app_id, parent = origins.get(current, (None, None))
+                if app_id is not None:
+                    if app_id in listed_app:
+                        quality.add(contract_id)
+                    break
+                current = parent
 
     guarantees = support_facts.guarantee_facts(session, until=until)
     claims = support_facts.claim_facts(session, until=until)
@@ -149,22 +170,24 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
     supported += linked
     need_events = demand_facts.need_events(session, until=until)
     ledger = demand_facts.ledger_rows(session, until=until)
-
-    ids = {a.enterprise_id for a in apps} | {c.enterprise_id for c in cons}
-    ids |= {d.enterprise_id for d in draws}
-    ids |= {x.enterprise_id for x in supported}
-    ids |= {e.enterprise_id for e in need_events} | {r.enterprise_id for r in ledger}
     expiring = record_facts.expiring(session, start=until, end=until + timedelta(days=LAPSE_DAYS))
-    if scope.region_prefix is not None:
-        ids |= set(listed_start) | set(listed_end)
+
+    if rows or scope.region_prefix is not None:
+        ids = {a.enterprise_id for a in apps} | {c.enterprise_id for c in cons}
+        ids |= {d.enterprise_id for d in draws}
+        ids |= {x.enterprise_id for x in supported}
+        ids |= {e.enterprise_id for e in need_events} | {r.enterprise_id for r in ledger}
+        if scope.region_prefix is not None:
+            ids |= set(listed_start) | set(listed_end)
+    else:  # the firms named: those with a certificate lapsing (reports.lapses)
+        ids = {x.enterprise_id for x in expiring}
     places = enterprises.places_by_ids(session, sorted(ids))
     inside = _in_region(places, scope.region_prefix)
     banks = accounts.tenant_names(session, "bank")
     if scope.bank_tenant_id is not None:
         banks = {k: v for k, v in banks.items() if k == scope.bank_tenant_id}
         apps = [a for a in apps if a.bank_tenant_id == scope.bank_tenant_id]
-        own = {a.id for a in apps}
-        cons = [c for c in cons if c.application_id in own]
+        cons = [c for c in cons if c.bank_tenant_id == scope.bank_tenant_id]
         draws = [d for d in draws if d.bank_tenant_id == scope.bank_tenant_id]
         supported = [x for x in supported if x.bank_tenant_id == scope.bank_tenant_id]
         own_code = banks[scope.bank_tenant_id][0] if banks else None
@@ -177,8 +200,7 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
         need_events = []  # a need names no product
         ledger = [r for r in ledger if r.product_code == scope.product_code]
         apps = [a for a in apps if a.product_code == scope.product_code]
-        kept = {a.id for a in apps}
-        cons = [c for c in cons if c.application_id in kept]
+        cons = [c for c in cons if c.product_code == scope.product_code]
         draws = [d for d in draws if d.product_code == scope.product_code]
     if scope.region_prefix is not None:
         apps = [a for a in apps if inside(a.enterprise_id)]
@@ -189,7 +211,6 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
         ledger = [r for r in ledger if inside(r.enterprise_id)]
         listed_start = {e: n for e, n in listed_start.items() if inside(e)}
         listed_end = {e: n for e, n in listed_end.items() if inside(e)}
-    today = today or clock.today()
     agg = daily.read(
         session,
         start=period.start,
@@ -199,11 +220,13 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
         product=scope.product_code,
         region=scope.region_prefix,
     )
-    names = {a.product_code: a.product_name for a in apps}
+    names = dict(agg.product_names)
     for code in {d.product_code for d in draws} - set(names):
         names[code] = products.product_title(code)
     return Facts(
         agg=agg,
+        firms={"applied": applied, "approved_firms": approved, "drawn": drawn},
+        listed_regions=listed_regions,
         period=period,
         today=today,
         banks=banks,
@@ -234,7 +257,7 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
 
 
 def build(session: Session, period: Period, scope: Scope, *, today: date | None = None) -> Report:
-    f = gather(session, period, scope, today=today)
+    f = gather(session, period, scope, today=today, rows=False)
     return Report(period, scope, f.today, [s.build(f) for s in SECTIONS], f.agg.as_of)
 
 

@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from zhixin.enterprises.models import Enterprise
 from zhixin.kit.clock import end_of_day
 from zhixin.whitelist.models import WhitelistEntry, WhitelistPublication
 
@@ -47,3 +48,15 @@ def listed_enterprises(session: Session, publication_id: int) -> dict[int, int]:
         .group_by(e.enterprise_id)
     )
     return {int(i): int(n) for i, n in session.connection().execute(stmt)}
+
+
+def listed_regions(session: Session, publication_id: int) -> dict[int, str | None]:
+    """enterprise → its region code, every enterprise a publication lists (one statement)."""
+    e = WhitelistEntry
+    stmt = (
+        select(e.enterprise_id, Enterprise.region_code)
+        .join(Enterprise, Enterprise.id == e.enterprise_id)
+        .where(e.publication_id == publication_id)
+        .distinct()
+    )
+    return {int(i): r for i, r in session.connection().execute(stmt)}
