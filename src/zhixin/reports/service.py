@@ -116,18 +116,28 @@ def gather(
     *,
     today: date | None = None,
     rows: bool = True,
+    sections: frozenset[str] | None = None,
 ) -> Facts:
     """Read every fact the sections need, up to the period's end, then keep the scope's.
 
     ``rows=False`` (the report and the dashboard): the applications are not read row by row —
     the sections on them sum the daily facts (:mod:`zhixin.reports.daily`) and the conversion
     reads the firms' ids — and, outside a region scope, the enterprises' places only for the
-    firms a section names. ``rows=True`` (the drill-down lists) reads them all."""
+    firms a section names. ``rows=True`` (the drill-down lists) reads them all. ``sections``
+    (the dashboard's): only what those sections read (None: every section's)."""
     until = period.end
     today = today or clock.today()
+    want = frozenset(s.key for s in SECTIONS) if sections is None else sections
+    with_loans = rows or bool(want & {"uplift", "lapses", "support", "linkage"})
+    with_support = rows or bool(want & {"support", "linkage"})
+    with_demand = rows or "demand" in want
     apps = application_facts.application_facts(session, until=until) if rows else []
-    cons = application_facts.consultation_facts(session, until=until)
-    draws = loan_facts.drawdown_facts(session, until=until)
+    cons = (
+        application_facts.consultation_facts(session, until=until)
+        if rows or "consultations" in want
+        else []
+    )
+    draws = loan_facts.drawdown_facts(session, until=until) if with_loans else []
     pub_start = whitelist_facts.in_force(session, period.start - timedelta(days=1))
     pub_end = whitelist_facts.in_force(session, until)
     listed_start = whitelist_facts.listed_enterprises(session, pub_start.id) if pub_start else {}
@@ -157,20 +167,23 @@ def gather(
                     break
                 current = parent
 
-    guarantees = support_facts.guarantee_facts(session, until=until)
-    claims = support_facts.claim_facts(session, until=until)
-    recoveries = support_facts.recovery_facts(session, until=until)
-    subsidies = support_facts.subsidy_facts(session, until=until)
-    supported: list[Any] = [*guarantees, *claims, *recoveries, *subsidies]
-    # 质量联动: freezes and covenant results go with the support rows (contract, bank, enterprise)
-    linked: list[Any] = [
-        *linkage_facts.freeze_facts(session, until=until),
-        *linkage_facts.covenant_facts(session, until=until),
-    ]
-    supported += linked
-    need_events = demand_facts.need_events(session, until=until)
-    ledger = demand_facts.ledger_rows(session, until=until)
-    expiring = record_facts.expiring(session, start=until, end=until + timedelta(days=LAPSE_DAYS))
+    supported: list[Any] = []
+    if with_support:
+        supported += support_facts.guarantee_facts(session, until=until)
+        supported += support_facts.claim_facts(session, until=until)
+        supported += support_facts.recovery_facts(session, until=until)
+        supported += support_facts.subsidy_facts(session, until=until)
+        # 质量联动: freezes and covenant results go with the support rows (contract, bank, firm)
+        supported += linkage_facts.freeze_facts(session, until=until)
+        supported += linkage_facts.covenant_facts(session, until=until)
+    need_events = demand_facts.need_events(session, until=until) if with_demand else []
+    ledger = demand_facts.ledger_rows(session, until=until) if with_demand else []
+    lapse_end = until + timedelta(days=LAPSE_DAYS)
+    expiring = (
+        record_facts.expiring(session, start=until, end=lapse_end)
+        if rows or "lapses" in want
+        else []
+    )
 
     if rows or scope.region_prefix is not None:
         ids = {a.enterprise_id for a in apps} | {c.enterprise_id for c in cons}
@@ -243,7 +256,9 @@ def gather(
         region_prefix=scope.region_prefix,
         grades=evaluation_facts.grade_history(
             session, sorted({d.enterprise_id for d in draws if d.renewed_from_id is None})
-        ),
+        )
+        if rows or "uplift" in want
+        else {},
         guarantees=[x for x in supported if isinstance(x, support_facts.GuaranteeFact)],
         claims=[x for x in supported if isinstance(x, support_facts.ClaimFact)],
         recoveries=[x for x in supported if isinstance(x, support_facts.RecoveryFact)],
@@ -256,9 +271,37 @@ def gather(
     )
 
 
-def build(session: Session, period: Period, scope: Scope, *, today: date | None = None) -> Report:
-    f = gather(session, period, scope, today=today, rows=False)
-    return Report(period, scope, f.today, [s.build(f) for s in SECTIONS], f.agg.as_of)
+# the dashboard's first paint: the sections that sum the daily facts and the whitelist's ids
+# (以贷提质 and the support, demand and linkage sections are on the report pages)
+DASHBOARD = frozenset(
+    {
+        "banks",
+        "ranking",
+        "whitelist",
+        "conversion",
+        "loans_by_product",
+        "loans_by_class",
+        "loans_by_district",
+        "loans_by_industry",
+        "npl",
+        "consultations",
+        "areas",
+    }
+)
+
+
+def build(
+    session: Session,
+    period: Period,
+    scope: Scope,
+    *,
+    today: date | None = None,
+    sections: frozenset[str] | None = None,
+) -> Report:
+    """The report: every registered section, or only ``sections`` (the dashboard's)."""
+    f = gather(session, period, scope, today=today, rows=False, sections=sections)
+    tables = [s.build(f) for s in SECTIONS if sections is None or s.key in sections]
+    return Report(period, scope, f.today, tables, f.agg.as_of)
 
 
 def narrow(
@@ -313,6 +356,20 @@ def report_for(
     """The report a person may read (``report:read``), within their scope and filters."""
     scope = narrow(session, scope_of(session, actor), bank=bank, region=region, product=product)
     return build(session, period, scope)
+
+
+def dashboard_for(
+    session: Session,
+    *,
+    actor: Principal,
+    period: Period,
+    bank: str | None = None,
+    region: str | None = None,
+    product: str | None = None,
+) -> Report:
+    """The dashboard's first paint: :data:`DASHBOARD`'s sections, as :func:`report_for`."""
+    scope = narrow(session, scope_of(session, actor), bank=bank, region=region, product=product)
+    return build(session, period, scope, sections=DASHBOARD)
 
 
 def drill_for(
