@@ -87,16 +87,32 @@ def first_value_date(session: Session) -> date | None:
     return session.connection().execute(stmt).scalar()
 
 
-def contract_origins(session: Session) -> dict[int, tuple[int | None, int | None]]:
-    """contract id → (application id, renewed-from contract id), every contract (a renewal's
-    chain leads back to the contract an application opened)."""
+def contract_origins(
+    session: Session, ids: set[int] | None = None
+) -> dict[int, tuple[int | None, int | None]]:
+    """contract id → (application id, renewed-from contract id), every contract, or those of
+    ``ids`` and the contracts their renewal chains lead back to (1,000 ids a statement)."""
     c = LoanContract
-    return {
-        int(i): (None if a is None else int(a), None if r is None else int(r))
-        for i, a, r in session.connection().execute(
-            select(c.id, c.application_id, c.renewed_from_id)
-        )
-    }
+    conn = session.connection()
+
+    def rows(stmt: Any) -> dict[int, tuple[int | None, int | None]]:
+        return {
+            int(i): (None if a is None else int(a), None if r is None else int(r))
+            for i, a, r in conn.execute(stmt)
+        }
+
+    base = select(c.id, c.application_id, c.renewed_from_id)
+    if ids is None:
+        return rows(base)
+    out: dict[int, tuple[int | None, int | None]] = {}
+    todo = sorted(ids)
+    while todo:
+        found: dict[int, tuple[int | None, int | None]] = {}
+        for k in range(0, len(todo), 1000):
+            found.update(rows(base.where(c.id.in_(todo[k : k + 1000]))))
+        out.update(found)
+        todo = sorted({p for a, p in found.values() if a is None and p is not None} - set(out))
+    return out
 
 
 def borrower_firms(

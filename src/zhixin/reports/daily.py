@@ -144,7 +144,7 @@ def _compute(session: Session, start: date, end: date) -> dict[Key, list[int]]:
 def _quality(session: Session, contracts: set[int]) -> set[int]:
     """Quality loans: the contract's origin application (a renewal's chain back) was made
     while the firm was listed."""
-    origins = loan_facts.contract_origins(session)
+    origins = loan_facts.contract_origins(session, contracts)
     origin_of: dict[int, int] = {}
     for contract_id in contracts:
         seen: set[int] = set()
