@@ -142,7 +142,11 @@ def gather(
     pub_end = whitelist_facts.in_force(session, until)
     listed_start = whitelist_facts.listed_enterprises(session, pub_start.id) if pub_start else {}
     listed_end = whitelist_facts.listed_enterprises(session, pub_end.id) if pub_end else {}
-    listed_regions = whitelist_facts.listed_regions(session, pub_end.id) if pub_end else {}
+    listed_regions = (
+        enterprises.regions_among(session, whitelist_facts.listed_select(pub_end.id))
+        if pub_end
+        else {}
+    )
     applied, approved = application_facts.applicant_firms(
         session, until=until, bank=scope.bank_tenant_id, product=scope.product_code
     )

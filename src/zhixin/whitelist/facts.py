@@ -7,10 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from zhixin.enterprises.models import Enterprise
 from zhixin.kit.clock import end_of_day
 from zhixin.whitelist.models import WhitelistEntry, WhitelistPublication
 
@@ -50,13 +49,8 @@ def listed_enterprises(session: Session, publication_id: int) -> dict[int, int]:
     return {int(i): int(n) for i, n in session.connection().execute(stmt)}
 
 
-def listed_regions(session: Session, publication_id: int) -> dict[int, str | None]:
-    """enterprise → its region code, every enterprise a publication lists (one statement)."""
+def listed_select(publication_id: int) -> Select[int]:
+    """The ids of the enterprises a publication lists, as a subquery for another domain's
+    statement (``enterprises.service.regions_among``)."""
     e = WhitelistEntry
-    stmt = (
-        select(e.enterprise_id, Enterprise.region_code)
-        .join(Enterprise, Enterprise.id == e.enterprise_id)
-        .where(e.publication_id == publication_id)
-        .distinct()
-    )
-    return {int(i): r for i, r in session.connection().execute(stmt)}
+    return select(e.enterprise_id).where(e.publication_id == publication_id)
