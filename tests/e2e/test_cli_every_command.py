@@ -102,6 +102,7 @@ ARGS: dict[tuple[str, ...], list[str]] = {
     ("report", "weekly"): ["--week", "2026-W49", "--xlsx", "{tmp}/w.xlsx"],
     ("report", "monthly"): ["--month", "2026-11", "--xlsx", "{tmp}/m.xlsx"],
     ("report", "deliver"): ["--date", "2026-12-06"],
+    ("report", "refresh"): ["--from", "2026-11-01", "--to", "2026-11-30"],
     ("evidence", "proof"): ["0", "--out", "{tmp}/proof.json"],
     ("evidence", "check-proof"): ["{tmp}/e.csv"],
     ("evidence", "consistency"): ["1", "2", "--out", "{tmp}/c.json"],

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from zhixin.applications.models import Application, Consultation
@@ -59,48 +59,115 @@ class ConsultationFact:
     planned: bool
     resolved_on: date | None
     resolution_workdays: int | None
+    bank_tenant_id: int | None = None  # its application's
+    product_code: str | None = None
+
+
+FACT_COLUMNS = (
+    Application.id,
+    Application.enterprise_id,
+    Application.bank_tenant_id,
+    Application.bank_name,
+    Application.product_code,
+    Application.product_name,
+    Application.listed,
+    Application.amount,
+    Application.state,
+    Application.submitted_on,
+    Application.accepted_on,
+    Application.decided_on,
+    Application.approved_amount,
+    Application.decision_workdays,
+    Application.fast_lane_days,
+    Application.deadline,
+)
 
 
 def application_facts(session: Session, *, until: date) -> list[ApplicationFact]:
     """Every application submitted on or before ``until``."""
     a = Application
-    stmt = select(
-        a.id,
-        a.enterprise_id,
-        a.bank_tenant_id,
-        a.bank_name,
-        a.product_code,
-        a.product_name,
-        a.listed,
-        a.amount,
-        a.state,
-        a.submitted_on,
-        a.accepted_on,
-        a.decided_on,
-        a.approved_amount,
-        a.decision_workdays,
-        a.fast_lane_days,
-        a.deadline,
-    ).where(a.submitted_on <= until)
+    stmt = select(*FACT_COLUMNS).where(a.submitted_on <= until)
     # the columns in the dataclass's order: one tuple → one fact, no conversion per value
     rows: list[Any] = list(session.connection().execute(stmt))
     return [ApplicationFact(*r) for r in rows]
 
 
+def application_facts_between(session: Session, *, start: date, end: date) -> list[ApplicationFact]:
+    """Every application with a date the daily facts count (submitted, accepted, decided, its
+    fast-lane deadline) between ``start`` and ``end``."""
+    a = Application
+    stmt = select(*FACT_COLUMNS).where(
+        or_(
+            a.submitted_on.between(start, end),
+            a.accepted_on.between(start, end),
+            a.decided_on.between(start, end),
+            a.deadline.between(start, end),
+        )
+    )
+    rows: list[Any] = list(session.connection().execute(stmt))
+    return [ApplicationFact(*r) for r in rows]
+
+
+def listed_ids(session: Session, ids: list[int]) -> set[int]:
+    """Which of the applications ``ids`` were made while the firm was listed."""
+    a = Application
+    out: set[int] = set()
+    unique = sorted(set(ids))
+    for k in range(0, len(unique), 1000):
+        stmt = select(a.id).where(a.id.in_(unique[k : k + 1000]), a.listed.is_(True))
+        out.update(int(i) for i in session.connection().execute(stmt).scalars())
+    return out
+
+
+def first_day(session: Session) -> date | None:
+    """The first submission day (the daily facts start there)."""
+    return session.connection().execute(select(func.min(Application.submitted_on))).scalar()
+
+
 def consultation_facts(session: Session, *, until: date) -> list[ConsultationFact]:
     """Every consultation opened on or before ``until``."""
-    c = Consultation
-    stmt = select(
-        c.id,
-        c.application_id,
-        c.enterprise_id,
-        c.status,
-        c.opened_on,
-        c.planned_at,
-        c.resolved_on,
-        c.resolution_workdays,
-    ).where(c.opened_on <= until)
+    c, a = Consultation, Application
+    stmt = (
+        select(
+            c.id,
+            c.application_id,
+            c.enterprise_id,
+            c.status,
+            c.opened_on,
+            c.planned_at,
+            c.resolved_on,
+            c.resolution_workdays,
+            a.bank_tenant_id,
+            a.product_code,
+        )
+        .join(a, a.id == c.application_id)
+        .where(c.opened_on <= until)
+    )
     found: list[Any] = list(session.connection().execute(stmt))
     return [
-        ConsultationFact(r[0], r[1], r[2], r[3], r[4], r[5] is not None, r[6], r[7]) for r in found
+        ConsultationFact(r[0], r[1], r[2], r[3], r[4], r[5] is not None, r[6], r[7], r[8], r[9])
+        for r in found
     ]
+
+
+def applicant_firms(
+    session: Session, *, until: date, bank: int | None, product: str | None
+) -> tuple[set[int], set[int]]:
+    """The firms that applied on or before ``until`` and those with an application approved
+    by then (one bank's, one product's): two ``SELECT DISTINCT`` of ids, no rows."""
+    a = Application
+    applied = select(a.enterprise_id).where(a.submitted_on <= until)
+    approved = select(a.enterprise_id).where(
+        a.state.in_(APPROVED_STATES), a.decided_on.is_not(None), a.decided_on <= until
+    )
+    if bank is not None:
+        applied = applied.where(a.bank_tenant_id == bank)
+        approved = approved.where(a.bank_tenant_id == bank)
+    if product is not None:
+        applied = applied.where(a.product_code == product)
+        approved = approved.where(a.product_code == product)
+    conn = session.connection()
+    return (
+        {int(i) for i in conn.execute(applied.distinct()).scalars()},
+        {int(i) for i in conn.execute(approved.distinct()).scalars()},
+    )

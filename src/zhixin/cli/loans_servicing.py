@@ -87,6 +87,13 @@ def batch_command(
                 f"{r.renewal_candidates:,}",
             )
     out.print(table)
+    # balances and classes changed: the reports' daily facts, every day, again
+    from zhixin.cli.reports import refresh_facts
+    from zhixin.kit import clock
+
+    found, written = refresh_facts(factory, None, max(through, clock.today()))
+    if found is not None:
+        out.print(f"报表日汇总已重算（{found.isoformat()} 起，{written} 行）")
 
 
 @loans_app.command("renewals")

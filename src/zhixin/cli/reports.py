@@ -4,7 +4,7 @@ XLSX, and as JSON or a table on the console."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -150,3 +150,67 @@ def report_deliver(
     except ZhixinError as exc:
         raise _fail(exc.message) from exc
     out.print(f"{when} 的日晾晒：新推送 {made} 份" + ("" if made else "（均已推送过）"))
+
+
+def refresh_facts(
+    factory: Any, start: date | None, end: date, *, show: bool = True
+) -> tuple[date | None, int]:
+    """Recompute the daily facts from ``start`` (None: the first day with any) to ``end``, a
+    month a unit of work, with progress on stderr; (first day, rows written)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from zhixin.cli._app import err
+    from zhixin.kit.db import unit_of_work
+    from zhixin.reports import daily
+
+    if start is None:
+        with factory() as session:
+            start = daily.first_day(session)
+    if start is None or start > end:
+        return start, 0
+    written = 0
+    with Progress(
+        TextColumn("[bold]报表日汇总 {task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} 天"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not show,
+    ) as progress:
+        task = progress.add_task(start.isoformat(), total=(end - start).days + 1)
+        first = start
+        while first <= end:
+            last = min(end, first + timedelta(days=30))
+            progress.update(task, description=f"{first.isoformat()} 至 {last.isoformat()}")
+            with unit_of_work(factory) as session:
+                written += daily.refresh(session, first, last)
+            progress.advance(task, (last - first).days + 1)
+            first = last + timedelta(days=1)
+    return start, written
+
+
+@report_app.command("refresh")
+def report_refresh(
+    start: Annotated[
+        str | None, typer.Option("--from", help="从哪一天起，如 2026-11-01（默认：最早一天）")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="到哪一天（默认：今天）")] = None,
+) -> None:
+    """重算报表的日汇总（report_fact）：补录或更正了过去日期的申请、用信后运行。
+
+    zhixin worker 每轮重算昨天和今天；日终批处理（zhixin loans batch）之后重算全部日期
+    （余额与五级分类在批处理中变化）。报表与数据看板显示“数据截至”时间。"""
+    from zhixin.kit import clock
+
+    try:
+        first = date.fromisoformat(start) if start else None
+        last = date.fromisoformat(end) if end else clock.today()
+    except ValueError:
+        raise _fail("日期格式应为 2026-12-07") from None
+    if first is not None and first > last:
+        raise _fail("开始日期不能晚于结束日期")
+    found, written = refresh_facts(_factory(), first, last)
+    if found is None or found > last:
+        out.print("没有申请或用信记录，无需重算")
+        return
+    out.print(f"已重算 {found.isoformat()} 至 {last.isoformat()} 的日汇总：{written} 行")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -22,12 +23,13 @@ def worker(
     到期的利率调整生效）；每分钟还把进程已退出的导入批次标记为“已中断”，把超时的融资需求移交
     专班，为新增的存证条目签名树头，并在每天
     ZHIXIN_REPORT_DAILY_AT（北京时间，默认 08:00）之后生成前一天的日晾晒，推送给融资协调专班
-    （全部）和各银行（本行）。"""
+    （全部）和各银行（本行）。每分钟还重算报表昨天和今天的日汇总（数据看板的“数据截至”）。"""
     from zhixin.demand import service as demand
     from zhixin.evidence import service as evidence
     from zhixin.intake import service as intake
+    from zhixin.kit import clock
     from zhixin.kit.db import unit_of_work
-    from zhixin.reports import delivery
+    from zhixin.reports import daily, delivery
     from zhixin.webhooks.worker import Summary, WorkerConfig, run_forever, run_once
 
     settings = _settings()
@@ -44,6 +46,9 @@ def worker(
             out.print(
                 f"导入批次 {batch_id} 的进程已不在运行：已标记为“已中断”，重新导入该文件即可补齐"
             )
+        with unit_of_work(factory) as session:  # the reports' daily facts: yesterday, today
+            today = clock.today()
+            daily.refresh(session, today - timedelta(days=1), today)
         with unit_of_work(factory) as session:
             day, made = delivery.deliver_due(session, at=settings.report_daily_at)
         if made:

@@ -97,6 +97,13 @@ def places_by_ids(
     return out
 
 
+def regions_among(session: Session, ids: Any) -> dict[int, str | None]:
+    """id → region code of the enterprises whose ids ``ids`` (a subquery) selects."""
+    e = Enterprise
+    rows = session.connection().execute(select(e.id, e.region_code).where(e.id.in_(ids)))
+    return {int(i): r for i, r in rows}
+
+
 def ids_in_region(session: Session, ids: Sequence[int], region_prefix: str) -> set[int]:
     """Those of ``ids`` whose region code starts with ``region_prefix``."""
     if not ids:

@@ -217,6 +217,7 @@ id_by_uscc = repo.id_by_uscc
 regions_by_ids = repo.regions_by_ids
 # id → (name, region code, industry code) of the given enterprises (the reports' breakdowns).
 places_by_ids = repo.places_by_ids
+regions_among = repo.regions_among
 
 
 def region_of(enterprise_id: Any) -> Any:

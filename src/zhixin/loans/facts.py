@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhixin.loans.models import LoanContract, LoanDrawdown
@@ -47,8 +47,11 @@ class DrawdownFact:
         return self.outstanding if self.status == "disbursed" else Decimal("0.00")
 
 
-def drawdown_facts(session: Session, *, until: date) -> list[DrawdownFact]:
-    """Every drawdown disbursed (value date) on or before ``until``."""
+def drawdown_facts(
+    session: Session, *, until: date, since: date | None = None
+) -> list[DrawdownFact]:
+    """Every drawdown disbursed (value date) on or before ``until`` (and on or after
+    ``since``)."""
     d, c = LoanDrawdown, LoanContract
     stmt = (
         select(
@@ -70,18 +73,60 @@ def drawdown_facts(session: Session, *, until: date) -> list[DrawdownFact]:
         .join(c, c.id == d.contract_id)
         .where(d.status.in_(DISBURSED_STATES), d.value_date.is_not(None), d.value_date <= until)
     )
+    if since is not None:
+        stmt = stmt.where(d.value_date >= since)
     # the columns in the dataclass's order: one tuple → one fact
     rows: list[Any] = list(session.connection().execute(stmt))
     return [DrawdownFact(*r) for r in rows]
 
 
-def contract_origins(session: Session) -> dict[int, tuple[int | None, int | None]]:
-    """contract id → (application id, renewed-from contract id), every contract (a renewal's
-    chain leads back to the contract an application opened)."""
+def first_value_date(session: Session) -> date | None:
+    """The first value date of any drawdown (the daily facts start there)."""
+    d = LoanDrawdown
+    stmt = select(func.min(d.value_date)).where(d.status.in_(DISBURSED_STATES))
+    return session.connection().execute(stmt).scalar()
+
+
+def contract_origins(
+    session: Session, ids: set[int] | None = None
+) -> dict[int, tuple[int | None, int | None]]:
+    """contract id → (application id, renewed-from contract id), every contract, or those of
+    ``ids`` and the contracts their renewal chains lead back to (1,000 ids a statement)."""
     c = LoanContract
-    return {
-        int(i): (None if a is None else int(a), None if r is None else int(r))
-        for i, a, r in session.connection().execute(
-            select(c.id, c.application_id, c.renewed_from_id)
-        )
-    }
+    conn = session.connection()
+
+    def rows(stmt: Any) -> dict[int, tuple[int | None, int | None]]:
+        return {
+            int(i): (None if a is None else int(a), None if r is None else int(r))
+            for i, a, r in conn.execute(stmt)
+        }
+
+    base = select(c.id, c.application_id, c.renewed_from_id)
+    if ids is None:
+        return rows(base)
+    out: dict[int, tuple[int | None, int | None]] = {}
+    todo = sorted(ids)
+    while todo:
+        found: dict[int, tuple[int | None, int | None]] = {}
+        for k in range(0, len(todo), 1000):
+            found.update(rows(base.where(c.id.in_(todo[k : k + 1000]))))
+        out.update(found)
+        todo = sorted({p for a, p in found.values() if a is None and p is not None} - set(out))
+    return out
+
+
+def borrower_firms(
+    session: Session, *, until: date, bank: int | None, product: str | None
+) -> set[int]:
+    """The firms with a drawdown disbursed on or before ``until`` (one bank's, one product's)."""
+    d, c = LoanDrawdown, LoanContract
+    stmt = (
+        select(c.enterprise_id)
+        .join(d, d.contract_id == c.id)
+        .where(d.status.in_(DISBURSED_STATES), d.value_date.is_not(None), d.value_date <= until)
+    )
+    if bank is not None:
+        stmt = stmt.where(c.bank_tenant_id == bank)
+    if product is not None:
+        stmt = stmt.where(c.product_code == product)
+    return {int(i) for i in session.connection().execute(stmt.distinct()).scalars()}

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from zhixin.errors import Invalid
+from zhixin.kit.divisions import industry_name, region_name
 from zhixin.reports.sections import (
     CLASS_LABELS,
     CONSULTATION_LABELS,
@@ -16,8 +17,6 @@ from zhixin.reports.sections import (
     Column,
     Facts,
     Table,
-    _district,
-    _industry,
     conversion_sets,
     missed_deadline,
 )
@@ -51,6 +50,15 @@ TITLES = {
     "consultations_resolved": "本期解决的会诊",
     "consultations_pending": "仍在会诊",
 }
+
+
+def _district_of(f: Facts, d: Any) -> str:
+    """A drawdown's borrower's county as the loan tables name it."""
+    return region_name(f.places.get(d.enterprise_id, ("", None, None))[1]) or "未登记"
+
+
+def _industry_of(f: Facts, d: Any) -> str:
+    return industry_name(f.places.get(d.enterprise_id, ("", None, None))[2]) or "未登记"
 
 
 def _name(f: Facts, enterprise_id: int) -> str:
@@ -130,9 +138,9 @@ def _loan_key(f: Facts, by: dict[str, str]) -> Callable[[Any], bool]:
     if "class" in by:
         tests.append(lambda d: CLASS_LABELS.get(d.classification, d.classification) == by["class"])
     if "district" in by:
-        tests.append(lambda d: _district(f, d) == by["district"])
+        tests.append(lambda d: _district_of(f, d) == by["district"])
     if "industry" in by:
-        tests.append(lambda d: _industry(f, d) == by["industry"])
+        tests.append(lambda d: _industry_of(f, d) == by["industry"])
     if by.get("quality") == "1":
         tests.append(lambda d: d.contract_id in f.quality_contracts)
     return lambda d: all(t(d) for t in tests)

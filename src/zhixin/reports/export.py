@@ -3,6 +3,7 @@ and the day it was generated, then one sheet per section, its columns, rows and 
 
 from __future__ import annotations
 
+from zhixin.kit import clock
 from zhixin.kit.sheets import Book
 from zhixin.reports.service import Report
 
@@ -14,6 +15,9 @@ def workbook(report: Report) -> Book:
     cover.append(["期间", report.period.start, report.period.end])
     cover.append(["范围", report.scope.label])
     cover.append(["生成日期", report.generated_on])
+    if report.as_of is not None:
+        local = report.as_of.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M")
+        cover.append(["数据截至", f"{local}（北京时间；银行办理、贷款与不良各表读日汇总）"])
     cover.append(["各项口径见 docs/reports.md；每张表的末行说明本表口径。"])
     for t in report.tables:
         sheet = book.sheet(t.title.replace("·", "-")[:31])

@@ -4,9 +4,18 @@ workbook it was, so a bank downloads what was generated that morning."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,3 +42,37 @@ class ReportDelivery(Base):
         LargeBinary().with_variant(mysql.MEDIUMBLOB(), "mysql", "mariadb")
     )
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReportFact(Base):
+    """The daily facts (日汇总) the report's sections sum: per day, measure and (bank, product,
+    borrower's county, industry, loan class, quality) a count and a total (fen, or working days
+    for the decision and resolution times). Written only by :mod:`zhixin.reports.daily`; a
+    day's rows are replaced whole when it is refreshed."""
+
+    __tablename__ = "report_fact"
+    __table_args__ = (Index("ix_report_fact_day_measure", "day", "measure"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    measure: Mapped[str] = mapped_column(String(16))
+    bank_tenant_id: Mapped[int | None] = mapped_column(BigInteger)
+    product_code: Mapped[str] = mapped_column(String(64))
+    product_name: Mapped[str] = mapped_column(String(100))
+    region_code: Mapped[str | None] = mapped_column(String(6))
+    industry_code: Mapped[str | None] = mapped_column(String(5))
+    kind: Mapped[str] = mapped_column(String(16))  # the loan's class, a consultation's status
+    quality: Mapped[bool] = mapped_column()
+    n: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReportFactDay(Base):
+    """One row per day whose facts have been computed, and when (the "数据截至" of a figure
+    that reads it)."""
+
+    __tablename__ = "report_fact_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    rows: Mapped[int] = mapped_column(Integer)

@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,6 +23,13 @@ from zhixin.kit.divisions import industry_name, region_name
 from zhixin.reports.rules import Period, mean_tenth, percent
 
 ZERO = Decimal("0.00")
+
+
+def yuan(total: int) -> Decimal:
+    """A daily facts' total in fen as yuan."""
+    return (Decimal(int(total)) / 100).quantize(ZERO)
+
+
 NON_PERFORMING = frozenset({"substandard", "doubtful", "loss"})
 CLASS_ORDER = ("normal", "special_mention", "substandard", "doubtful", "loss")
 CLASS_LABELS = {
@@ -88,6 +95,12 @@ class Facts:
     freezes: list[Any] = field(default_factory=list)  # linkage.facts.FreezeFact
     covenants: list[Any] = field(default_factory=list)  # linkage.facts.CovenantFact
     expiring: list[Any] = field(default_factory=list)  # records.facts.ExpiringFact
+    # reports.daily.Aggregates: the daily facts summed (banks, ranking, loans, NPL, areas)
+    agg: Any = None
+    # the firms that applied / had an application approved / drew by the period's end, in the
+    # scope's banks and products (no region: the conversion meets them with listed_end)
+    firms: dict[str, set[int]] = field(default_factory=dict)
+    listed_regions: dict[int, str | None] = field(default_factory=dict)  # listed_end's regions
 
 
 def q(what: str, **by: str) -> str:
@@ -109,34 +122,38 @@ def missed_deadline(a: Any, period: Period, today: date) -> bool:
     return bool(a.deadline < today)
 
 
+def mean_of(total: int, count: int) -> Decimal | None:
+    """:func:`mean_tenth` from a sum and a count (the daily facts keep both)."""
+    if not count:
+        return None
+    return (Decimal(total) / count).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
 def banks(f: Facts) -> Table:
-    p = f.period
-    by_bank: dict[int, list[Any]] = defaultdict(list)
-    for a in f.applications:
-        by_bank[a.bank_tenant_id].append(a)
+    by_bank: dict[int | None, Counter[str]] = defaultdict(Counter)
+    for x in f.agg.period:
+        c = by_bank[x.bank_tenant_id]
+        c[x.measure] += x.n
+        if x.measure in ("approved", "decided"):
+            c[f"{x.measure}_total"] += x.total
     rows: list[list[Any]] = []
     drill: list[dict[int, str]] = []
-    counts = [0, 0, 0, 0, 0]  # received, accepted, approved, refused, missed
-    total_amount = ZERO
-    all_days: list[int] = []
+    whole: Counter[str] = Counter()
     order = sorted(f.banks.items(), key=lambda kv: kv[1][0])
     for tenant_id, (code, name) in order:
-        apps = by_bank.get(tenant_id, [])
-        received = sum(1 for a in apps if p.holds(a.submitted_on))
-        accepted = sum(1 for a in apps if p.holds(a.accepted_on))
-        approved = [a for a in apps if a.approved and p.holds(a.decided_on)]
-        refused = sum(1 for a in apps if a.refused and p.holds(a.decided_on))
-        amount = sum((a.approved_amount or ZERO for a in approved), ZERO)
-        days = [
-            a.decision_workdays
-            for a in apps
-            if (a.approved or a.refused)
-            and p.holds(a.decided_on)
-            and a.decision_workdays is not None
-        ]
-        missed = sum(1 for a in apps if missed_deadline(a, p, f.today))
+        c = by_bank.get(tenant_id, Counter())
+        whole.update(c)
         rows.append(
-            [name, received, accepted, len(approved), refused, amount, mean_tenth(days), missed]
+            [
+                name,
+                c["received"],
+                c["accepted"],
+                c["approved"],
+                c["refused"],
+                yuan(c["approved_total"]),
+                mean_of(c["decided_total"], c["decided"]),
+                c["late"] + c["open"],
+            ]
         )
         drill.append(
             {
@@ -147,12 +164,19 @@ def banks(f: Facts) -> Table:
                 7: q("missed", bank=code),
             }
         )
-        for k, v in enumerate((received, accepted, len(approved), refused, missed)):
-            counts[k] += v
-        total_amount += amount
-        all_days.extend(days)
     if len(order) > 1:
-        rows.append(["合计", *counts[:4], total_amount, mean_tenth(all_days), counts[4]])
+        rows.append(
+            [
+                "合计",
+                whole["received"],
+                whole["accepted"],
+                whole["approved"],
+                whole["refused"],
+                yuan(whole["approved_total"]),
+                mean_of(whole["decided_total"], whole["decided"]),
+                whole["late"] + whole["open"],
+            ]
+        )
         drill.append(
             {
                 1: q("received"),
@@ -230,15 +254,10 @@ def whitelist(f: Facts) -> Table:
 
 
 def conversion_sets(f: Facts) -> list[tuple[str, str, set[int]]]:
-    end = f.period.end
     listed = set(f.listed_end)
-    applied = {a.enterprise_id for a in f.applications if a.submitted_on <= end} & listed
-    approved = {
-        a.enterprise_id
-        for a in f.applications
-        if a.approved and a.decided_on is not None and a.decided_on <= end
-    } & listed
-    drawn = {d.enterprise_id for d in f.drawdowns if d.value_date <= end} & listed
+    applied = f.firms["applied"] & listed
+    approved = f.firms["approved_firms"] & listed
+    drawn = f.firms["drawn"] & listed
     return [
         ("listed", "白名单企业", listed),
         ("applied", "已申请", applied),
@@ -280,19 +299,19 @@ def conversion(f: Facts) -> Table:
 def _loan_rows(
     f: Facts, key: Callable[[Any], str], order: Iterable[str] | None = None
 ) -> tuple[list[list[Any]], list[str]]:
-    p = f.period
     acc: dict[str, list[Any]] = {}
-    for d in f.drawdowns:
-        k = key(d)
-        slot = acc.setdefault(k, [0, ZERO, 0, ZERO])
-        if p.holds(d.value_date) and d.renewed_from_id is None:
-            slot[0] += 1
-            slot[1] += d.amount
-        if d.status == "disbursed":
-            slot[2] += 1
-            slot[3] += d.balance
+    for x in f.agg.book:  # every drawdown up to the end lists its key
+        slot = acc.setdefault(key(x), [0, 0, 0, 0])
+        if x.measure == "running":
+            slot[2] += x.n
+            slot[3] += x.total
+    for x in f.agg.period:
+        if x.measure == "new":
+            slot = acc.setdefault(key(x), [0, 0, 0, 0])
+            slot[0] += x.n
+            slot[1] += x.total
     keys = [k for k in order if k in acc] if order is not None else sorted(acc)
-    rows = [[k, *acc[k]] for k in keys]
+    rows = [[k, acc[k][0], yuan(acc[k][1]), acc[k][2], yuan(acc[k][3])] for k in keys]
     total = [sum((r[i] for r in rows), ZERO if i in (2, 4) else 0) for i in range(1, 5)]
     rows.append(["合计", *total])
     return rows, keys
@@ -310,14 +329,12 @@ LOAN_NOTE = (
 )
 
 
-def _district(f: Facts, d: Any) -> str:
-    region = f.places.get(d.enterprise_id, ("", None, None))[1]
-    return region_name(region) or "未登记"
+def _district(f: Facts, x: Any) -> str:
+    return region_name(x.region_code) or "未登记"
 
 
-def _industry(f: Facts, d: Any) -> str:
-    code = f.places.get(d.enterprise_id, ("", None, None))[2]
-    return industry_name(code) or "未登记"
+def _industry(f: Facts, x: Any) -> str:
+    return industry_name(x.industry_code) or "未登记"
 
 
 def _loans(key: str, title: str, first: str, by: Callable[[Facts, Any], str], order: Any = None):  # type: ignore[no-untyped-def]
@@ -342,7 +359,7 @@ loans_by_class = _loans(
     "class",
     "贷款 · 按五级分类",
     "五级分类",
-    lambda f, d: CLASS_LABELS.get(d.classification, d.classification),
+    lambda f, x: CLASS_LABELS.get(x.kind, x.kind),
     [CLASS_LABELS[c] for c in CLASS_ORDER],
 )
 loans_by_district = _loans("district", "贷款 · 按区县", "区县", _district)
@@ -351,12 +368,12 @@ loans_by_industry = _loans("industry", "贷款 · 按行业", "行业", _industr
 
 def npl(f: Facts) -> Table:
     def figures(label: str, rows: list[Any]) -> list[Any]:
-        running = [d for d in rows if d.status == "disbursed"]
-        balance = sum((d.balance for d in running), ZERO)
-        bad = sum((d.balance for d in running if d.classification in NON_PERFORMING), ZERO)
-        return [label, len(running), balance, bad, percent(bad, balance)]
+        balance = yuan(sum(x.total for x in rows))
+        bad = yuan(sum(x.total for x in rows if x.kind in NON_PERFORMING))
+        return [label, sum(x.n for x in rows), balance, bad, percent(bad, balance)]
 
-    quality = [d for d in f.drawdowns if d.contract_id in f.quality_contracts]
+    running = [x for x in f.agg.book if x.measure == "running"]
+    quality = [x for x in running if x.quality]
     return Table(
         "npl",
         "不良贷款率",
@@ -367,7 +384,7 @@ def npl(f: Facts) -> Table:
             Column("不良余额（元）", "money"),
             Column("不良率（%）", "pct"),
         ],
-        [figures("质量贷款（申请时在白名单上）", quality), figures("平台全部贷款", f.drawdowns)],
+        [figures("质量贷款（申请时在白名单上）", quality), figures("平台全部贷款", running)],
         "不良：次级、可疑、损失三类的剩余本金；质量贷款：合同来自借款人在白名单上时提交的申请"
         "（无还本续贷沿续贷链追溯到原申请）。",
         [
@@ -435,30 +452,28 @@ def child_area(region: str | None, prefix: str | None) -> str | None:
 
 
 def areas(f: Facts) -> Table:
-    p = f.period
-
     def place(enterprise_id: int) -> str | None:
-        return child_area(f.places.get(enterprise_id, ("", None, None))[1], f.region_prefix)
+        return child_area(f.listed_regions.get(enterprise_id), f.region_prefix)
 
     acc: dict[str, list[Any]] = {}
 
     def slot(area: str | None) -> list[Any]:
         return acc.setdefault(area or "", [0, 0, ZERO, 0, ZERO, ZERO, 0])
 
-    for a in f.applications:
-        if p.holds(a.submitted_on):
-            slot(place(a.enterprise_id))[0] += 1
-        if a.approved and p.holds(a.decided_on):
-            s = slot(place(a.enterprise_id))
-            s[1] += 1
-            s[2] += a.approved_amount or ZERO
-    for d in f.drawdowns:
-        if d.status == "disbursed":
-            s = slot(place(d.enterprise_id))
-            s[3] += 1
-            s[4] += d.balance
-            if d.classification in NON_PERFORMING:
-                s[5] += d.balance
+    for x in f.agg.period:
+        if x.measure == "received":
+            slot(child_area(x.region_code, f.region_prefix))[0] += x.n
+        elif x.measure == "approved":
+            s = slot(child_area(x.region_code, f.region_prefix))
+            s[1] += x.n
+            s[2] += yuan(x.total)
+    for x in f.agg.book:
+        if x.measure == "running":
+            s = slot(child_area(x.region_code, f.region_prefix))
+            s[3] += x.n
+            s[4] += yuan(x.total)
+            if x.kind in NON_PERFORMING:
+                s[5] += yuan(x.total)
     for e in f.listed_end:
         slot(place(e))[6] += 1
     rows: list[list[Any]] = []

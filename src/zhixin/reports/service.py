@@ -9,7 +9,7 @@ published to every bank, whole).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -29,6 +29,7 @@ from zhixin.linkage import facts as linkage_facts
 from zhixin.loans import facts as loan_facts
 from zhixin.products import service as products
 from zhixin.records import facts as record_facts
+from zhixin.reports import daily
 from zhixin.reports.lapses import LAPSE_DAYS
 from zhixin.reports.registry import SECTIONS
 from zhixin.reports.rules import Period
@@ -53,6 +54,8 @@ class Report:
     scope: Scope
     generated_on: date
     tables: list[Table]
+    # the daily facts' oldest computation among the days read ("数据截至"; docs/reports.md)
+    as_of: datetime | None = None
 
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)
@@ -106,62 +109,102 @@ def _in_region(places: dict[int, tuple[str, str | None, str | None]], prefix: st
     return inside
 
 
-def gather(session: Session, period: Period, scope: Scope, *, today: date | None = None) -> Facts:
-    """Read every fact the sections need, up to the period's end, then keep the scope's."""
+def gather(
+    session: Session,
+    period: Period,
+    scope: Scope,
+    *,
+    today: date | None = None,
+    rows: bool = True,
+    sections: frozenset[str] | None = None,
+) -> Facts:
+    """Read every fact the sections need, up to the period's end, then keep the scope's.
+
+    ``rows=False`` (the report and the dashboard): the applications are not read row by row —
+    the sections on them sum the daily facts (:mod:`zhixin.reports.daily`) and the conversion
+    reads the firms' ids — and, outside a region scope, the enterprises' places only for the
+    firms a section names. ``rows=True`` (the drill-down lists) reads them all. ``sections``
+    (the dashboard's): only what those sections read (None: every section's)."""
     until = period.end
-    apps = application_facts.application_facts(session, until=until)
-    cons = application_facts.consultation_facts(session, until=until)
-    draws = loan_facts.drawdown_facts(session, until=until)
+    today = today or clock.today()
+    want = frozenset(s.key for s in SECTIONS) if sections is None else sections
+    with_loans = rows or bool(want & {"uplift", "lapses", "support", "linkage"})
+    with_support = rows or bool(want & {"support", "linkage"})
+    with_demand = rows or "demand" in want
+    apps = application_facts.application_facts(session, until=until) if rows else []
+    cons = (
+        application_facts.consultation_facts(session, until=until)
+        if rows or "consultations" in want
+        else []
+    )
+    draws = loan_facts.drawdown_facts(session, until=until) if with_loans else []
     pub_start = whitelist_facts.in_force(session, period.start - timedelta(days=1))
     pub_end = whitelist_facts.in_force(session, until)
     listed_start = whitelist_facts.listed_enterprises(session, pub_start.id) if pub_start else {}
     listed_end = whitelist_facts.listed_enterprises(session, pub_end.id) if pub_end else {}
+    listed_regions = (
+        enterprises.regions_among(session, whitelist_facts.listed_select(pub_end.id))
+        if pub_end
+        else {}
+    )
+    applied, approved = application_facts.applicant_firms(
+        session, until=until, bank=scope.bank_tenant_id, product=scope.product_code
+    )
+    drawn = loan_facts.borrower_firms(
+        session, until=until, bank=scope.bank_tenant_id, product=scope.product_code
+    )
 
-    # quality loans: the contract's origin application (a renewal's chain back) was listed
-    listed_app = {a.id for a in apps if a.listed}
-    origins = loan_facts.contract_origins(session)
     quality: set[int] = set()
-    for contract_id in {d.contract_id for d in draws}:
-        seen: set[int] = set()
-        current: int | None = contract_id
-        while current is not None and current not in seen:
-            seen.add(current)
-            app_id, parent = origins.get(current, (None, None))
-            if app_id is not None:
-                if app_id in listed_app:
-                    quality.add(contract_id)
-                break
-            current = parent
+    if rows:
+        # quality loans: the contract's origin application (a renewal's chain back) was listed
+        listed_app = {a.id for a in apps if a.listed}
+        origins = loan_facts.contract_origins(session)
+        for contract_id in {d.contract_id for d in draws}:
+            seen: set[int] = set()
+            current: int | None = contract_id
+            while current is not None and current not in seen:
+                seen.add(current)
+                app_id, parent = origins.get(current, (None, None))
+                if app_id is not None:
+                    if app_id in listed_app:
+                        quality.add(contract_id)
+                    break
+                current = parent
 
-    guarantees = support_facts.guarantee_facts(session, until=until)
-    claims = support_facts.claim_facts(session, until=until)
-    recoveries = support_facts.recovery_facts(session, until=until)
-    subsidies = support_facts.subsidy_facts(session, until=until)
-    supported: list[Any] = [*guarantees, *claims, *recoveries, *subsidies]
-    # 质量联动: freezes and covenant results go with the support rows (contract, bank, enterprise)
-    linked: list[Any] = [
-        *linkage_facts.freeze_facts(session, until=until),
-        *linkage_facts.covenant_facts(session, until=until),
-    ]
-    supported += linked
-    need_events = demand_facts.need_events(session, until=until)
-    ledger = demand_facts.ledger_rows(session, until=until)
+    supported: list[Any] = []
+    if with_support:
+        supported += support_facts.guarantee_facts(session, until=until)
+        supported += support_facts.claim_facts(session, until=until)
+        supported += support_facts.recovery_facts(session, until=until)
+        supported += support_facts.subsidy_facts(session, until=until)
+        # 质量联动: freezes and covenant results go with the support rows (contract, bank, firm)
+        supported += linkage_facts.freeze_facts(session, until=until)
+        supported += linkage_facts.covenant_facts(session, until=until)
+    need_events = demand_facts.need_events(session, until=until) if with_demand else []
+    ledger = demand_facts.ledger_rows(session, until=until) if with_demand else []
+    lapse_end = until + timedelta(days=LAPSE_DAYS)
+    expiring = (
+        record_facts.expiring(session, start=until, end=lapse_end)
+        if rows or "lapses" in want
+        else []
+    )
 
-    ids = {a.enterprise_id for a in apps} | {c.enterprise_id for c in cons}
-    ids |= {d.enterprise_id for d in draws}
-    ids |= {x.enterprise_id for x in supported}
-    ids |= {e.enterprise_id for e in need_events} | {r.enterprise_id for r in ledger}
-    expiring = record_facts.expiring(session, start=until, end=until + timedelta(days=LAPSE_DAYS))
-    if scope.region_prefix is not None:
-        ids |= set(listed_start) | set(listed_end)
+    if rows or scope.region_prefix is not None:
+        ids = {a.enterprise_id for a in apps} | {c.enterprise_id for c in cons}
+        ids |= {d.enterprise_id for d in draws}
+        ids |= {x.enterprise_id for x in supported}
+        ids |= {e.enterprise_id for e in need_events} | {r.enterprise_id for r in ledger}
+        if scope.region_prefix is not None:
+            ids |= set(listed_start) | set(listed_end)
+    else:  # the firms named: those with a certificate lapsing (reports.lapses)
+        ids = {x.enterprise_id for x in expiring}
     places = enterprises.places_by_ids(session, sorted(ids))
     inside = _in_region(places, scope.region_prefix)
     banks = accounts.tenant_names(session, "bank")
     if scope.bank_tenant_id is not None:
         banks = {k: v for k, v in banks.items() if k == scope.bank_tenant_id}
         apps = [a for a in apps if a.bank_tenant_id == scope.bank_tenant_id]
-        own = {a.id for a in apps}
-        cons = [c for c in cons if c.application_id in own]
+        cons = [c for c in cons if c.bank_tenant_id == scope.bank_tenant_id]
         draws = [d for d in draws if d.bank_tenant_id == scope.bank_tenant_id]
         supported = [x for x in supported if x.bank_tenant_id == scope.bank_tenant_id]
         own_code = banks[scope.bank_tenant_id][0] if banks else None
@@ -174,8 +217,7 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
         need_events = []  # a need names no product
         ledger = [r for r in ledger if r.product_code == scope.product_code]
         apps = [a for a in apps if a.product_code == scope.product_code]
-        kept = {a.id for a in apps}
-        cons = [c for c in cons if c.application_id in kept]
+        cons = [c for c in cons if c.product_code == scope.product_code]
         draws = [d for d in draws if d.product_code == scope.product_code]
     if scope.region_prefix is not None:
         apps = [a for a in apps if inside(a.enterprise_id)]
@@ -186,12 +228,24 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
         ledger = [r for r in ledger if inside(r.enterprise_id)]
         listed_start = {e: n for e, n in listed_start.items() if inside(e)}
         listed_end = {e: n for e, n in listed_end.items() if inside(e)}
-    names = {a.product_code: a.product_name for a in apps}
+    agg = daily.read(
+        session,
+        start=period.start,
+        end=until,
+        today=today,
+        bank=scope.bank_tenant_id,
+        product=scope.product_code,
+        region=scope.region_prefix,
+    )
+    names = dict(agg.product_names)
     for code in {d.product_code for d in draws} - set(names):
         names[code] = products.product_title(code)
     return Facts(
+        agg=agg,
+        firms={"applied": applied, "approved_firms": approved, "drawn": drawn},
+        listed_regions=listed_regions,
         period=period,
-        today=today or clock.today(),
+        today=today,
         banks=banks,
         applications=apps,
         consultations=cons,
@@ -206,7 +260,9 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
         region_prefix=scope.region_prefix,
         grades=evaluation_facts.grade_history(
             session, sorted({d.enterprise_id for d in draws if d.renewed_from_id is None})
-        ),
+        )
+        if rows or "uplift" in want
+        else {},
         guarantees=[x for x in supported if isinstance(x, support_facts.GuaranteeFact)],
         claims=[x for x in supported if isinstance(x, support_facts.ClaimFact)],
         recoveries=[x for x in supported if isinstance(x, support_facts.RecoveryFact)],
@@ -219,9 +275,37 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
     )
 
 
-def build(session: Session, period: Period, scope: Scope, *, today: date | None = None) -> Report:
-    f = gather(session, period, scope, today=today)
-    return Report(period, scope, f.today, [s.build(f) for s in SECTIONS])
+# the dashboard's first paint: the sections that sum the daily facts and the whitelist's ids
+# (以贷提质 and the support, demand and linkage sections are on the report pages)
+DASHBOARD = frozenset(
+    {
+        "banks",
+        "ranking",
+        "whitelist",
+        "conversion",
+        "loans_by_product",
+        "loans_by_class",
+        "loans_by_district",
+        "loans_by_industry",
+        "npl",
+        "consultations",
+        "areas",
+    }
+)
+
+
+def build(
+    session: Session,
+    period: Period,
+    scope: Scope,
+    *,
+    today: date | None = None,
+    sections: frozenset[str] | None = None,
+) -> Report:
+    """The report: every registered section, or only ``sections`` (the dashboard's)."""
+    f = gather(session, period, scope, today=today, rows=False, sections=sections)
+    tables = [s.build(f) for s in SECTIONS if sections is None or s.key in sections]
+    return Report(period, scope, f.today, tables, f.agg.as_of)
 
 
 def narrow(
@@ -276,6 +360,20 @@ def report_for(
     """The report a person may read (``report:read``), within their scope and filters."""
     scope = narrow(session, scope_of(session, actor), bank=bank, region=region, product=product)
     return build(session, period, scope)
+
+
+def dashboard_for(
+    session: Session,
+    *,
+    actor: Principal,
+    period: Period,
+    bank: str | None = None,
+    region: str | None = None,
+    product: str | None = None,
+) -> Report:
+    """The dashboard's first paint: :data:`DASHBOARD`'s sections, as :func:`report_for`."""
+    scope = narrow(session, scope_of(session, actor), bank=bank, region=region, product=product)
+    return build(session, period, scope, sections=DASHBOARD)
 
 
 def drill_for(

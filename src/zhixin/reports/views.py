@@ -192,7 +192,7 @@ def dashboard(
 ) -> Response:
     f = _f(bank, region, product)
     period = _range(start, end)
-    report = service.report_for(db, actor=principal, period=period, **f)
+    report = service.dashboard_for(db, actor=principal, period=period, **f)
     filters = {k: v for k, v in f.items() if v}
     base = {"start": period.start.isoformat(), "end": period.end.isoformat(), **filters}
     return render(

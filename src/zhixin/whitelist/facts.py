@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from zhixin.kit.clock import end_of_day
@@ -47,3 +47,10 @@ def listed_enterprises(session: Session, publication_id: int) -> dict[int, int]:
         .group_by(e.enterprise_id)
     )
     return {int(i): int(n) for i, n in session.connection().execute(stmt)}
+
+
+def listed_select(publication_id: int) -> Select[int]:
+    """The ids of the enterprises a publication lists, as a subquery for another domain's
+    statement (``enterprises.service.regions_among``)."""
+    e = WhitelistEntry
+    return select(e.enterprise_id).where(e.publication_id == publication_id)
