@@ -62,6 +62,7 @@ from zhixin.quotes import endpoints as quotes_api
 from zhixin.quotes import views as quotes_views
 from zhixin.records import endpoints as records_api
 from zhixin.records import views as records_views
+from zhixin.reports import endpoints as reports_api
 from zhixin.reports import views as reports_views
 from zhixin.risk import endpoints as risk_api
 from zhixin.risk import service as risk_service
@@ -156,6 +157,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (support_api.router, API),
     (linkage_api.router, API),
     (evidence_api.router, API),
+    (reports_api.router, API),
     (home_views.router, ""),
     (accounts_views.router, ""),
     (audit_views.router, ""),

@@ -224,6 +224,21 @@ def build(session: Session, period: Period, scope: Scope, *, today: date | None 
     return Report(period, scope, f.today, [s.build(f) for s in SECTIONS])
 
 
+def dashboard_period(start: str, end: str) -> Period:
+    """The dashboard's range (page and API): this month to today by default, at most a year."""
+    from zhixin.reports.rules import custom
+
+    today = clock.today()
+    try:
+        first = date.fromisoformat(start.strip()) if start.strip() else today.replace(day=1)
+        last = date.fromisoformat(end.strip()) if end.strip() else today
+    except ValueError:
+        raise Invalid("日期格式应为 2026-12-07") from None
+    if (last - first) > timedelta(days=366):
+        raise Invalid("一次最多查看一年")
+    return custom(first, last)
+
+
 def narrow(
     session: Session,
     scope: Scope,

@@ -47,6 +47,8 @@ EXTRA: dict[tuple[str, str], tuple[str, ...]] = {
     # an entry not the confirmer's to see; a proof asked before any head covers the entry
     ("POST", "/api/v1/evidence/confirmations"): ("not_found",),
     ("GET", "/api/v1/evidence/entries/"): ("conflict",),
+    # a malformed day, week, month or range; another bank's code
+    ("GET", "/api/v1/reports/"): ("invalid", "not_found"),
 }
 
 ERROR_SCHEMA: dict[str, Any] = {
