@@ -88,6 +88,8 @@ class Facts:
     freezes: list[Any] = field(default_factory=list)  # linkage.facts.FreezeFact
     covenants: list[Any] = field(default_factory=list)  # linkage.facts.CovenantFact
     expiring: list[Any] = field(default_factory=list)  # records.facts.ExpiringFact
+    patents: list[Any] = field(default_factory=list)  # records.facts.PatentFact (borrowers')
+    pledges: dict[tuple[int, str], set[int]] = field(default_factory=dict)  # risk.facts
 
 
 def q(what: str, **by: str) -> str:

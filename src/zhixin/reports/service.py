@@ -33,6 +33,7 @@ from zhixin.reports.lapses import LAPSE_DAYS
 from zhixin.reports.registry import SECTIONS
 from zhixin.reports.rules import Period
 from zhixin.reports.sections import Facts, Table
+from zhixin.risk import facts as risk_facts
 from zhixin.support import facts as support_facts
 from zhixin.whitelist import facts as whitelist_facts
 
@@ -154,6 +155,10 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
     expiring = record_facts.expiring(session, start=until, end=until + timedelta(days=LAPSE_DAYS))
     if scope.region_prefix is not None:
         ids |= set(listed_start) | set(listed_end)
+    # 专利年费: the patents of firms with a running loan or a pledge (banks are cut below)
+    holders = sorted({d.enterprise_id for d in draws if d.status == "disbursed"})
+    pledges = risk_facts.pledge_banks(session, holders)
+    patents = record_facts.patents_in_force(session, holders)
     places = enterprises.places_by_ids(session, sorted(ids))
     inside = _in_region(places, scope.region_prefix)
     banks = accounts.tenant_names(session, "bank")
@@ -216,6 +221,8 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
         freezes=[x for x in supported if isinstance(x, linkage_facts.FreezeFact)],
         covenants=[x for x in supported if isinstance(x, linkage_facts.CovenantFact)],
         expiring=expiring,
+        patents=patents,
+        pledges=pledges,
     )
 
 
