@@ -69,6 +69,7 @@ from zhixin.risk import service as risk_service
 from zhixin.risk import views as risk_views
 from zhixin.support import endpoints as support_api
 from zhixin.support import views as support_views
+from zhixin.visits import views as visits_views
 from zhixin.web import failures, middleware, openapi
 from zhixin.web.templating import STATIC, TEMPLATES
 from zhixin.webhooks import endpoints as webhooks_api
@@ -182,6 +183,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (support_views.router, ""),
     (linkage_views.router, ""),
     (evidence_views.router, ""),
+    (visits_views.router, ""),
 ]
 
 

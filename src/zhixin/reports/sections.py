@@ -90,6 +90,8 @@ class Facts:
     expiring: list[Any] = field(default_factory=list)  # records.facts.ExpiringFact
     patents: list[Any] = field(default_factory=list)  # records.facts.PatentFact (borrowers')
     pledges: dict[tuple[int, str], set[int]] = field(default_factory=dict)  # risk.facts
+    visits: list[Any] = field(default_factory=list)  # visits.facts.VisitFact
+    events: list[Any] = field(default_factory=list)  # visits.facts.EventFact
 
 
 def q(what: str, **by: str) -> str:

@@ -35,6 +35,7 @@ from zhixin.reports.rules import Period
 from zhixin.reports.sections import Facts, Table
 from zhixin.risk import facts as risk_facts
 from zhixin.support import facts as support_facts
+from zhixin.visits import facts as visit_facts
 from zhixin.whitelist import facts as whitelist_facts
 
 
@@ -146,12 +147,15 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
     ]
     supported += linked
     need_events = demand_facts.need_events(session, until=until)
+    visited = visit_facts.visit_facts(session, until=until)
+    events = visit_facts.event_facts(session, until=until)
     ledger = demand_facts.ledger_rows(session, until=until)
 
     ids = {a.enterprise_id for a in apps} | {c.enterprise_id for c in cons}
     ids |= {d.enterprise_id for d in draws}
     ids |= {x.enterprise_id for x in supported}
     ids |= {e.enterprise_id for e in need_events} | {r.enterprise_id for r in ledger}
+    ids |= {v.enterprise_id for v in visited}
     expiring = record_facts.expiring(session, start=until, end=until + timedelta(days=LAPSE_DAYS))
     if scope.region_prefix is not None:
         ids |= set(listed_start) | set(listed_end)
@@ -171,12 +175,15 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
         supported = [x for x in supported if x.bank_tenant_id == scope.bank_tenant_id]
         own_code = banks[scope.bank_tenant_id][0] if banks else None
         need_events = [e for e in need_events if e.bank_code == own_code]
+        visited = [v for v in visited if v.bank_code == own_code]
+        events = [e for e in events if own_code in e.bank_codes]
         ledger = [r for r in ledger if r.bank_code == own_code]
     if scope.product_code is not None:
         # support rows follow their contract's product (known from its drawdowns)
         product_contracts = {d.contract_id for d in draws if d.product_code == scope.product_code}
         supported = [x for x in supported if x.contract_id in product_contracts]
         need_events = []  # a need names no product
+        visited = []  # nor does a visit
         ledger = [r for r in ledger if r.product_code == scope.product_code]
         apps = [a for a in apps if a.product_code == scope.product_code]
         kept = {a.id for a in apps}
@@ -188,6 +195,7 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
         draws = [d for d in draws if inside(d.enterprise_id)]
         supported = [x for x in supported if inside(x.enterprise_id)]
         need_events = [e for e in need_events if inside(e.enterprise_id)]
+        visited = [v for v in visited if inside(v.enterprise_id)]
         ledger = [r for r in ledger if inside(r.enterprise_id)]
         listed_start = {e: n for e, n in listed_start.items() if inside(e)}
         listed_end = {e: n for e, n in listed_end.items() if inside(e)}
@@ -223,6 +231,8 @@ def gather(session: Session, period: Period, scope: Scope, *, today: date | None
         expiring=expiring,
         patents=patents,
         pledges=pledges,
+        visits=visited,
+        events=events,
     )
 
 
