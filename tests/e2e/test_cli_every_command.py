@@ -102,6 +102,8 @@ ARGS: dict[tuple[str, ...], list[str]] = {
     ("report", "weekly"): ["--week", "2026-W49", "--xlsx", "{tmp}/w.xlsx"],
     ("report", "monthly"): ["--month", "2026-11", "--xlsx", "{tmp}/m.xlsx"],
     ("report", "deliver"): ["--date", "2026-12-06"],
+    ("visits", "import"): ["{tmp}/e.csv", "--campaign", "1"],
+    ("visits", "escalate"): ["--on", "2026-12-07"],
     ("evidence", "proof"): ["0", "--out", "{tmp}/proof.json"],
     ("evidence", "check-proof"): ["{tmp}/e.csv"],
 }

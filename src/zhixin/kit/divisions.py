@@ -86,7 +86,10 @@ def below(code: str) -> list[tuple[str, str]]:
 
 
 def known_place(code: str) -> bool:
-    return code.strip() in _streets() or _table("gbt2260.csv").get(code.strip()) is not None
+    """A division of the extract (2, 4 or 6 digits) or a listed street or community."""
+    code = code.strip()
+    key = code.ljust(6, "0") if code.isdigit() and len(code) in (2, 4) else code
+    return code in _streets() or key in _table("gbt2260.csv")
 
 
 def is_demo(code: str) -> bool:
