@@ -98,7 +98,7 @@ def load(session: Session, *, enterprise_ids: Sequence[int]) -> None:
         "结果日期",
         "备注",
     ]
-    rows: list[list[object]] = [header]
+    rows: list[list[object]] = [[*header]]
     for n, uscc in enumerate(firms[: 2 * len(NEEDS)]):
         needs, wan, product, outcome = NEEDS[n % len(NEEDS)]
         visited = today - timedelta(days=30 - 2 * n)
