@@ -101,3 +101,8 @@ def place_by_name(name: str) -> str | None:
     """The code of the street or community with this name (the first by code), or None."""
     found = sorted(c for c, v in _streets().items() if v[0] == name.strip())
     return found[0] if found else None
+
+
+def streets() -> list[tuple[str, str]]:
+    """Every listed street (乡镇街道): (code, full name), by code."""
+    return sorted((c, place_name(c)) for c, v in _streets().items() if v[2] == "street")

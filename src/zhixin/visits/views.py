@@ -51,6 +51,7 @@ def campaigns_page(request: Request, db: DB, principal: Reader) -> Response:
         teams=teams,
         banks=banks,
         place=divisions.place_name,
+        streets=divisions.streets(),
         manager=principal.can(Permission.visit_manage),
     )
 
@@ -73,6 +74,30 @@ def create_campaign(
         region_code=region_code,
     )
     return RedirectResponse("/visits", status_code=303)
+
+
+@router.post("/visits/campaigns/{campaign_id}/teams")
+def add_team(
+    campaign_id: int,
+    db: DB,
+    principal: Manager,
+    name: Annotated[str, Form()],
+    street_code: Annotated[str, Form()],
+    bank_code: Annotated[str, Form()] = "",
+    property_name: Annotated[str, Form()] = "",
+    members: Annotated[str, Form()] = "",
+) -> Response:
+    service.add_team(
+        db,
+        actor=principal,
+        campaign_id=campaign_id,
+        name=name,
+        street_code=street_code.strip(),
+        bank_code=bank_code.strip() or None,
+        property_name=property_name,
+        members=members,
+    )
+    return RedirectResponse(f"/visits#campaign-{campaign_id}", status_code=303)
 
 
 @router.get("/visits/records", response_class=HTMLResponse)
