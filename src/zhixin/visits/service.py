@@ -152,7 +152,9 @@ def add_team(
     return row
 
 
-def teams(session: Session, *, actor: Principal | None, campaign_id: int | None = None):  # type: ignore[no-untyped-def]
+def teams(
+    session: Session, *, actor: Principal | None, campaign_id: int | None = None
+) -> Sequence[VisitTeam]:
     _require(actor, Permission.visit_read)
     return repo.teams(session, campaign_id)
 
@@ -429,6 +431,7 @@ def listing(
 
 
 def _visible_visit(session: Session, actor: Principal | None, visit_id: int) -> VisitRecord:
+    """A visit by id (only the task force and the console act on one: every visit)."""
     row = repo.visit(session, visit_id)
     if row is None:
         raise NotFound("未找到该走访记录")
