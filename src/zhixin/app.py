@@ -62,12 +62,14 @@ from zhixin.quotes import endpoints as quotes_api
 from zhixin.quotes import views as quotes_views
 from zhixin.records import endpoints as records_api
 from zhixin.records import views as records_views
+from zhixin.reports import endpoints as reports_api
 from zhixin.reports import views as reports_views
 from zhixin.risk import endpoints as risk_api
 from zhixin.risk import service as risk_service
 from zhixin.risk import views as risk_views
 from zhixin.support import endpoints as support_api
 from zhixin.support import views as support_views
+from zhixin.visits import views as visits_views
 from zhixin.web import failures, middleware, openapi
 from zhixin.web.templating import STATIC, TEMPLATES
 from zhixin.webhooks import endpoints as webhooks_api
@@ -157,6 +159,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (support_api.policies_router, API),
     (linkage_api.router, API),
     (evidence_api.router, API),
+    (reports_api.router, API),
     (home_views.router, ""),
     (accounts_views.router, ""),
     (audit_views.router, ""),
@@ -181,6 +184,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (support_views.router, ""),
     (linkage_views.router, ""),
     (evidence_views.router, ""),
+    (visits_views.router, ""),
 ]
 
 

@@ -23,6 +23,7 @@ from zhixin.records import models as records_models
 from zhixin.reports import models as reports_models
 from zhixin.risk import models as risk_models
 from zhixin.support import models as support_models
+from zhixin.visits import models as visits_models
 from zhixin.webhooks import models as webhooks_models
 from zhixin.whitelist import models as whitelist_models
 from zhixin.workdays import models as workdays_models
@@ -51,6 +52,7 @@ __all__ = [
     "reports_models",
     "risk_models",
     "support_models",
+    "visits_models",
     "webhooks_models",
     "whitelist_models",
     "workdays_models",

@@ -103,6 +103,8 @@ ARGS: dict[tuple[str, ...], list[str]] = {
     ("report", "monthly"): ["--month", "2026-11", "--xlsx", "{tmp}/m.xlsx"],
     ("report", "deliver"): ["--date", "2026-12-06"],
     ("report", "refresh"): ["--from", "2026-11-01", "--to", "2026-11-30"],
+    ("visits", "import"): ["{tmp}/e.csv", "--campaign", "1"],
+    ("visits", "escalate"): ["--on", "2026-12-07"],
     ("evidence", "proof"): ["0", "--out", "{tmp}/proof.json"],
     ("evidence", "check-proof"): ["{tmp}/e.csv"],
     ("evidence", "consistency"): ["1", "2", "--out", "{tmp}/c.json"],

@@ -95,6 +95,8 @@ BANK_LOANS = frozenset({R.bank_officer, R.bank_approver})  # a bank's linkage qu
 # The evidence log (链上存证): the loan book's readers see their loans' entries and proofs (a
 # regulator also the whole log); the bank's approver and the regulator sign confirmations.
 CONFIRM_EVIDENCE = frozenset({R.bank_approver, R.regulator})
+# 日晾晒 · 周例会 · 月调度: the task force, regulators and banks (report:read)
+READ_REPORTS = frozenset({R.regulator, R.bank_officer, R.bank_approver, R.task_force})
 
 MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/me"): ALL,
@@ -284,6 +286,11 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/evidence/signatures"): CONFIRM_EVIDENCE,
     ("GET", "/api/v1/evidence/entries/{seq}/proof"): READ_LOANS,
     ("GET", "/api/v1/evidence/heads"): READ_LOANS,
+    # -- the task force's reports (a bank its own rows, a regulator its jurisdiction) --
+    ("GET", "/api/v1/reports/daily"): READ_REPORTS,
+    ("GET", "/api/v1/reports/weekly"): READ_REPORTS,
+    ("GET", "/api/v1/reports/monthly"): READ_REPORTS,
+    ("GET", "/api/v1/reports/dashboard"): READ_REPORTS,
 }
 PUBLIC: set[tuple[str, str]] = set()
 

@@ -27,9 +27,11 @@ def test_the_demo_has_needs_and_a_ledger(
             ("open", None, None),
             ("refused", "bank-icbc-xm", None),
             ("open", None, "untaken"),
+            # a visit's need (visits.demo), posted by the task force and assigned to its bank
+            ("taken", "bank-icbc-xm", None),
         ]
         entries = s.scalars(select(LedgerEntry)).all()
-        assert sorted(e.source for e in entries) == ["need", "need"] + ["whitelist"] * 4
+        assert sorted(e.source for e in entries) == ["need"] * 3 + ["whitelist"] * 4
     with TestClient(app) as firm, TestClient(app) as bank, TestClient(app) as tf:
         login(firm, "enterprise2", DEMO_PASSWORD)  # a Xiamen firm (the first is in Fuzhou)
         login(bank, "xmrcb-officer", DEMO_PASSWORD)

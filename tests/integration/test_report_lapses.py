@@ -83,9 +83,9 @@ def sql_lapses(session: Session, scope: service.Scope, p: rules.Period) -> list[
 def test_the_day_by_hand(world: tuple[Session, World]) -> None:
     session, _w = world
     assert table(session, service.Scope()) == [
-        [E1, "甲银行", "管理体系认证", "ISO 9001", date(2026, 11, 20), 0],
-        [E2, "乙银行", "产品和服务认证", "CCC", date(2026, 12, 1), 11],
-        [E1, "甲银行", "实验室认可与资质认定", "CNAS", date(2026, 12, 20), 30],
+        [E1, "甲银行", "管理体系认证", "ISO 9001", date(2026, 11, 20), 0, None],
+        [E2, "乙银行", "产品和服务认证", "CCC", date(2026, 12, 1), 11, None],
+        [E1, "甲银行", "实验室认可与资质认定", "CNAS", date(2026, 12, 20), 30, None],
     ]
 
 
@@ -104,3 +104,91 @@ def test_reconciles_with_the_tables(
     }[which]
     rows = table(session, scope, period)
     assert sorted((r[0], r[1], r[3], r[4]) for r in rows) == sql_lapses(session, scope, period)
+
+
+# 专利年费 — enterprise, type, number, status, filed, granted (period: 2026-11-20, window to 12-20)
+PATENTS = [
+    ("E1", "发明", "ZL201912101234.5", "有效", date(2019, 12, 10), date(2022, 5, 6)),  # due 12-10
+    ("E2", "实用新型", "ZL201612010001.1", "有效", date(2016, 12, 1), date(2017, 6, 1)),  # term ran
+    ("E2", "外观设计", "ZL202330000002.2", "有效", None, date(2023, 11, 25)),  # by grant: 11-25
+    ("E1", "发明", "ZL201912010003.3", "失效", date(2019, 12, 1), date(2021, 1, 1)),  # lapsed
+    ("E5", "发明", "ZL201912010004.4", "有效", date(2019, 12, 1), date(2021, 1, 1)),  # no loan
+    ("E1", "发明", "ZL201906010005.5", "有效", date(2019, 6, 1), date(2021, 1, 1)),  # due in June
+]
+
+
+@pytest.fixture
+def patents(world: tuple[Session, World]) -> tuple[Session, World]:
+    session, w = world
+    for n, (ent, sub, ref, status, filed, granted) in enumerate(PATENTS):
+        placeholder_row(
+            session,
+            "quality_record",
+            enterprise_id=w.enterprises[ent],
+            kind="patent",
+            natural_key=f"p{n}",
+            subtype=sub,
+            ref=ref,
+            title=None,
+            status=status,
+            valid_from=filed,
+            event_date=granted,
+        )
+    # bank B valued E1's first patent as a pledge basis (written without the ZL prefix)
+    placeholder_row(
+        session,
+        "patent_valuation",
+        enterprise_id=w.enterprises["E1"],
+        tenant_id=w.banks["B"],
+        patent_no="201912101234.5",
+        pledgeable=True,
+    )
+    session.commit()
+    return session, w
+
+
+def test_patent_annual_fees_by_hand(patents: tuple[Session, World]) -> None:
+    session, w = patents
+    rows = table(session, service.Scope())
+    fees = [r for r in rows if r[2].startswith("专利年费")]
+    assert fees == [
+        [
+            E2,
+            "乙银行",
+            "专利年费（第 4 年）",
+            "外观设计 ZL202330000002.2（无申请日，按授权日推算）",
+            date(2026, 11, 25),
+            5,
+            date(2027, 5, 25),
+        ],
+        # E1 borrows from bank A; bank B holds the patent as a pledge basis: both are warned
+        [
+            E1,
+            "乙银行",
+            "专利年费（第 8 年）",
+            "发明 ZL201912101234.5（已质押）",
+            date(2026, 12, 10),
+            20,
+            date(2027, 6, 10),
+        ],
+        [
+            E1,
+            "甲银行",
+            "专利年费（第 8 年）",
+            "发明 ZL201912101234.5（已质押）",
+            date(2026, 12, 10),
+            20,
+            date(2027, 6, 10),
+        ],
+    ]
+    # the certificates are still there, in due-day order with the fees
+    assert [r[4] for r in rows] == sorted(r[4] for r in rows)
+    assert len(rows) == 3 + 3
+    # bank A's own report: its borrower's fee, not bank B's pledge row
+    mine = table(session, service.Scope(bank_tenant_id=w.banks["A"]))
+    assert [(r[0], r[1], r[4]) for r in mine if r[2].startswith("专利")] == [
+        (E1, "甲银行", date(2026, 12, 10))
+    ]
+    # a month later the window holds no fee of these patents
+    later = table(session, service.Scope(), rules.daily("2026-12-21"))
+    assert [r for r in later if r[2].startswith("专利")] == []

@@ -58,6 +58,8 @@ class Permission(StrEnum):
     ledger_report = "ledger:report"  # 对接办贷台账: record and import outcomes (bank officer)
     ledger_read = "ledger:read"  # the ledger and its conversion (own bank's; all for the rest)
     report_read = "report:read"  # 日晾晒/周例会/月调度 and the dashboard (bank: own rows)
+    visit_read = "visit:read"  # 千企万户大走访 and 对接会 (bank: visits assigned to it)
+    visit_manage = "visit:manage"  # campaigns, teams, visit sheets, assignment, 对接会 (task force)
     support_read = "support:read"  # guarantees, compensation claims, subsidies (own side of each)
     guarantee_decide = "guarantee:decide"  # products, approve/reject guarantees (guarantor)
     compensation_file = "compensation:file"  # request guarantees, file claims, recoveries (bank)
@@ -95,6 +97,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.loan_read,
             Permission.ledger_read,
             Permission.report_read,
+            Permission.visit_read,
             Permission.evidence_read,
             Permission.evidence_confirm,
         }
@@ -124,6 +127,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ledger_report,
             Permission.ledger_read,
             Permission.report_read,
+            Permission.visit_read,
             Permission.support_read,
             Permission.compensation_file,
         }
@@ -147,6 +151,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.loan_approve,
             Permission.ledger_read,
             Permission.report_read,
+            Permission.visit_read,
             Permission.support_read,
             Permission.evidence_confirm,
         }
@@ -212,6 +217,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.need_manage,
             Permission.ledger_read,
             Permission.report_read,
+            Permission.visit_read,
+            Permission.visit_manage,
         }
     ),
     R.auditor: frozenset({Permission.audit_read}),

@@ -29,6 +29,7 @@ from zhixin.cli import (  # noqa: F401 - registers commands
     reports,
     serving,
     support,
+    visits,
     whitelist,
     workdays,
     worker,

@@ -20,7 +20,7 @@ def worker(
     """投递 Webhook 推送（发件箱）：签名、重试与投递记录；SIGINT/SIGTERM 时处理完当前批次后退出。
 
     每一轮先运行质量联动（新到的负面记录与白名单移出即冻结额度、里程碑记录解锁增信额度，
-    到期的利率调整生效）；每分钟还把进程已退出的导入批次标记为“已中断”，把超时的融资需求移交
+    到期的利率调整生效）；每分钟还把进程已退出的导入批次标记为“已中断”，把超时的融资需求和走访跟进移交
     专班，为新增的存证条目签名树头，并在每天
     ZHIXIN_REPORT_DAILY_AT（北京时间，默认 08:00）之后生成前一天的日晾晒，推送给融资协调专班
     （全部）和各银行（本行）。每分钟还重算报表昨天和今天的日汇总（数据看板的“数据截至”）。"""
@@ -30,6 +30,7 @@ def worker(
     from zhixin.kit import clock
     from zhixin.kit.db import unit_of_work
     from zhixin.reports import daily, delivery
+    from zhixin.visits import service as visits
     from zhixin.webhooks.worker import Summary, WorkerConfig, run_forever, run_once
 
     settings = _settings()
@@ -57,6 +58,10 @@ def worker(
             escalated = demand.escalate_due(session)
         if escalated:
             out.print(f"融资需求超时：{len(escalated)} 个已移交融资协调专班")
+        with unit_of_work(factory) as session:  # the visits' follow-up clock (working days)
+            late = visits.escalate_due(session)
+        if late:
+            out.print(f"走访跟进超时：{len(late)} 条已移交融资协调专班")
         with unit_of_work(factory) as session:  # 链上存证: a signed tree head over new entries
             head = evidence.sign_new_head(session)
             signed = head.tree_size if head is not None else None

@@ -178,6 +178,7 @@ def load_demo(
     _demo_applications(factory)
     _demo_loans(factory, voucher_dir, voucher_max_bytes)
     _demo_demand(factory)
+    _demo_visits(factory)
     _demo_reports(factory)
     _demo_support(factory)
     _demo_linkage(factory)
@@ -263,6 +264,24 @@ def _demo_demand(factory: sessionmaker[Session]) -> None:
                 .limit(20)
             ).all()
             demand_demo.load(session, enterprise_ids=list(ids))
+    except ZhixinError:
+        return
+
+
+def _demo_visits(factory: sessionmaker[Session]) -> None:
+    """A visit campaign, its teams and visits, one matching event (the task force's pages)."""
+    from zhixin.errors import ZhixinError
+    from zhixin.visits import demo as visits_demo
+
+    try:
+        with unit_of_work(factory) as session:
+            ids = session.scalars(
+                select(Enterprise.id)
+                .where(Enterprise.kind == "企业")
+                .order_by(Enterprise.id.desc())
+                .limit(40)
+            ).all()
+            visits_demo.load(session, enterprise_ids=list(ids))
     except ZhixinError:
         return
 

@@ -40,3 +40,69 @@ def industry_name(code: str | None) -> str:
     if section and section in table:
         return table[section]
     return code
+
+
+@cache
+def _streets() -> dict[str, tuple[str, str, str, bool]]:
+    """code → (name, parent code, level, demo) of the streets and communities (kit/data)."""
+    with (_DATA / "streets.csv").open(encoding="utf-8") as fh:
+        rows = csv.DictReader(line for line in fh if not line.startswith("#"))
+        return {r["code"]: (r["name"], r["parent"], r["level"], r["demo"] == "1") for r in rows}
+
+
+LEVELS = {"district": "区县", "street": "街道（乡镇）", "community": "社区（村居）"}
+
+
+def place_name(code: str | None) -> str:
+    """A district (6 digits), street (9) or community (12) code → its full name, the levels
+    joined: ``350206001001`` → 厦门市湖里区湖里街道海天社区; unknown → the code."""
+    if not code:
+        return ""
+    code = code.strip()
+    if len(code) <= 6:
+        return region_name(code)
+    found = _streets().get(code)
+    if found is None:
+        return code
+    return place_name(found[1]) + found[0]
+
+
+def short_name(code: str | None) -> str:
+    """The code's own name only (海天社区); unknown → the code."""
+    if not code:
+        return ""
+    found = _streets().get(code.strip())
+    return found[0] if found else region_name(code)
+
+
+def level_of(code: str) -> str:
+    """district / street / community by the code's length (6 / 9 / 12 digits)."""
+    return {6: "district", 9: "street", 12: "community"}.get(len(code.strip()), "")
+
+
+def below(code: str) -> list[tuple[str, str]]:
+    """The streets of a district, or the communities of a street: (code, name), by code."""
+    return sorted((c, v[0]) for c, v in _streets().items() if v[1] == code.strip())
+
+
+def known_place(code: str) -> bool:
+    """A division of the extract (2, 4 or 6 digits) or a listed street or community."""
+    code = code.strip()
+    key = code.ljust(6, "0") if code.isdigit() and len(code) in (2, 4) else code
+    return code in _streets() or key in _table("gbt2260.csv")
+
+
+def is_demo(code: str) -> bool:
+    found = _streets().get(code.strip())
+    return bool(found and found[3])
+
+
+def place_by_name(name: str) -> str | None:
+    """The code of the street or community with this name (the first by code), or None."""
+    found = sorted(c for c, v in _streets().items() if v[0] == name.strip())
+    return found[0] if found else None
+
+
+def streets() -> list[tuple[str, str]]:
+    """Every listed street (乡镇街道): (code, full name), by code."""
+    return sorted((c, place_name(c)) for c, v in _streets().items() if v[2] == "street")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from zhixin.records.rules import annual_fee_due
+
 EXPIRY_WINDOW_DAYS = 90
 NEGATIVE_WINDOW_DAYS = 365
 # Kinds whose validity ends: certificates, accreditations and titles (称号).
@@ -23,6 +25,10 @@ class Fact:
     valid_to: date | None
     event_date: date | None
     repaired_on: date | None
+    subtype: str | None = None
+    status: str | None = None
+    valid_from: date | None = None  # a patent's 申请日
+    ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,40 @@ def expiring(facts: list[Fact], today: date, days: int = EXPIRY_WINDOW_DAYS) -> 
         )
         for f in hits
         if f.valid_to is not None
+    ]
+
+
+FEE_WINDOW_DAYS = 30
+
+
+def patent_fees(facts: list[Fact], today: date, days: int = FEE_WINDOW_DAYS) -> list[Alert]:
+    """Patents in force whose annual fee falls due within ``days`` (records.rules.annual_fee_due):
+    unpaid after the grace period, the right ends (soonest first)."""
+    found = []
+    for f in facts:
+        if f.kind != "patent" or f.status != "有效":
+            continue
+        fee = annual_fee_due(
+            filed_on=f.valid_from,
+            granted_on=f.event_date,
+            subtype=f.subtype,
+            start=today,
+            end=today + timedelta(days=days),
+        )
+        if fee is not None:
+            found.append((fee, f))
+    found.sort(key=lambda x: (x[0].due_on, x[1].id))
+    return [
+        Alert(
+            "patent_fee",
+            f"专利「{f.ref or f.name}」第 {fee.patent_year} 年年费"
+            f"应于 {fee.due_on.isoformat()} 前缴纳"
+            f"（还有 {(fee.due_on - today).days} 天）；逾期可在 {fee.grace_until.isoformat()} 前"
+            f"补缴并加收滞纳金，届时仍未缴纳专利权终止，质押与评价随之受影响",
+            fee.due_on,
+            f.id,
+        )
+        for fee, f in found
     ]
 
 

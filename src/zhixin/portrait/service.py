@@ -109,6 +109,10 @@ def _facts(session: Session, enterprise_id: int) -> list[Fact]:
                 valid_to=r.valid_to,
                 event_date=r.event_date,
                 repaired_on=r.repaired_on,
+                subtype=r.subtype,
+                status=r.status,
+                valid_from=r.valid_from,
+                ref=r.ref,
             )
         )
     return out
@@ -119,6 +123,7 @@ def warnings_of(session: Session, enterprise_id: int, today: date) -> list[Alert
     pending = [r.record_id for r in repo.pending_repairs(session, enterprise_id)]
     return (
         rules.expiring(facts, today)
+        + rules.patent_fees(facts, today)
         + rules.recent_negative(facts, today)
         + rules.repair_pending(pending)
     )

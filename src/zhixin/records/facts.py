@@ -45,3 +45,36 @@ def expiring(session: Session, *, start: date, end: date) -> list[ExpiringFact]:
     )
     rows: list[Any] = list(session.connection().execute(stmt))
     return [ExpiringFact(*row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class PatentFact:
+    """A current patent in force: what its annual fee's due day is computed from."""
+
+    enterprise_id: int
+    ref: str | None  # 专利号
+    subtype: str | None  # 发明 / 实用新型 / 外观设计
+    title: str | None
+    filed_on: date | None  # 申请日 (valid_from)
+    granted_on: date | None  # 授权日期 (event_date)
+    pledged: bool  # 是否质押 as the record says
+
+
+def patents_in_force(session: Session, enterprise_ids: list[int]) -> list[PatentFact]:
+    """Current (not superseded or removed) patents of ``enterprise_ids`` in force (有效) with a
+    filing or grant date: one statement per 1,000 enterprises."""
+    r = QualityRecord
+    out: list[PatentFact] = []
+    for k in range(0, len(enterprise_ids), 1000):
+        stmt = select(
+            r.enterprise_id, r.ref, r.subtype, r.title, r.valid_from, r.event_date, r.flag
+        ).where(
+            r.kind == "patent",
+            r.enterprise_id.in_(enterprise_ids[k : k + 1000]),
+            r.superseded_at.is_(None),
+            r.status == "有效",
+            (r.valid_from.is_not(None)) | (r.event_date.is_not(None)),
+        )
+        for eid, ref, subtype, title, filed, granted, flag in session.connection().execute(stmt):
+            out.append(PatentFact(eid, ref, subtype, title, filed, granted, bool(flag)))
+    return out

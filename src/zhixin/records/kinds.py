@@ -278,6 +278,10 @@ PATENT = RecordKind(
             example="2023-08-15",
         ),
         Field("flag", "是否质押", FieldType.bool, False, column="flag", example="否"),
+        # the patent years (and the annual fees' due days) run from the filing date
+        Field(
+            "valid_from", "申请日", FieldType.date, False, column="valid_from", example="2021-03-15"
+        ),
     ),
     key_fields=("ref",),
 )

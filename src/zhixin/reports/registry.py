@@ -23,6 +23,7 @@ from zhixin.reports.sections import (
 )
 from zhixin.reports.support import support
 from zhixin.reports.uplift import uplift
+from zhixin.reports.visits import matching, visits
 
 SECTIONS: list[Section] = [
     Section("banks", banks),
@@ -38,6 +39,8 @@ SECTIONS: list[Section] = [
     Section("support", support),
     Section("demand", demand),
     Section("linkage", linkage),
+    Section("visits", visits),
+    Section("matching", matching),
     Section("lapses", lapses),
     Section("areas", areas),
     Section("uplift", uplift),

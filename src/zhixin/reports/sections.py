@@ -101,6 +101,13 @@ class Facts:
     # scope's banks and products (no region: the conversion meets them with listed_end)
     firms: dict[str, set[int]] = field(default_factory=dict)
     listed_regions: dict[int, str | None] = field(default_factory=dict)  # listed_end's regions
+    patents: list[Any] = field(default_factory=list)  # records.facts.PatentFact (borrowers')
+    pledges: dict[tuple[int, str], set[int]] = field(default_factory=dict)  # risk.facts
+    visits: list[Any] = field(default_factory=list)  # visits.facts.VisitFact
+    events: list[Any] = field(default_factory=list)  # visits.facts.EventFact
+    # the applications the visits and matching sections read (rows=False: only the visited
+    # firms' and those an event names; the drill-down lists: every one in scope)
+    visit_applications: list[Any] = field(default_factory=list)
 
 
 def q(what: str, **by: str) -> str:

@@ -34,7 +34,9 @@ from zhixin.reports.lapses import LAPSE_DAYS
 from zhixin.reports.registry import SECTIONS
 from zhixin.reports.rules import Period
 from zhixin.reports.sections import Facts, Table
+from zhixin.risk import facts as risk_facts
 from zhixin.support import facts as support_facts
+from zhixin.visits import facts as visit_facts
 from zhixin.whitelist import facts as whitelist_facts
 
 
@@ -188,16 +190,40 @@ def gather(
         if rows or "lapses" in want
         else []
     )
+    # 专利年费: the patents of firms with a running loan or a pledge (banks are cut below)
+    patents: list[Any] = []
+    pledges: dict[tuple[int, str], set[int]] = {}
+    if rows or "lapses" in want:
+        holders = sorted({d.enterprise_id for d in draws if d.status == "disbursed"})
+        pledges = risk_facts.pledge_banks(session, holders)
+        patents = record_facts.patents_in_force(session, holders)
+    # 走访 and 对接会, with the applications they read: all of them for the drill-down lists,
+    # else only the visited firms' and those an event names (not every application's row)
+    with_visits = rows or bool(want & {"visits", "matching"})
+    visited = visit_facts.visit_facts(session, until=until) if with_visits else []
+    events = visit_facts.event_facts(session, until=until) if with_visits else []
+    visit_apps = (
+        application_facts.application_facts_of(
+            session,
+            until=until,
+            enterprise_ids={v.enterprise_id for v in visited},
+            ids={i for e in events for i in e.application_ids},
+        )
+        if with_visits and not rows
+        else []
+    )
 
     if rows or scope.region_prefix is not None:
         ids = {a.enterprise_id for a in apps} | {c.enterprise_id for c in cons}
         ids |= {d.enterprise_id for d in draws}
         ids |= {x.enterprise_id for x in supported}
         ids |= {e.enterprise_id for e in need_events} | {r.enterprise_id for r in ledger}
+        ids |= {v.enterprise_id for v in visited} | {a.enterprise_id for a in visit_apps}
+        ids |= {p.enterprise_id for p in patents}
         if scope.region_prefix is not None:
             ids |= set(listed_start) | set(listed_end)
-    else:  # the firms named: those with a certificate lapsing (reports.lapses)
-        ids = {x.enterprise_id for x in expiring}
+    else:  # the firms named: those with a certificate or a patent lapsing (reports.lapses)
+        ids = {x.enterprise_id for x in expiring} | {p.enterprise_id for p in patents}
     places = enterprises.places_by_ids(session, sorted(ids))
     inside = _in_region(places, scope.region_prefix)
     banks = accounts.tenant_names(session, "bank")
@@ -209,12 +235,17 @@ def gather(
         supported = [x for x in supported if x.bank_tenant_id == scope.bank_tenant_id]
         own_code = banks[scope.bank_tenant_id][0] if banks else None
         need_events = [e for e in need_events if e.bank_code == own_code]
+        visited = [v for v in visited if v.bank_code == own_code]
+        events = [e for e in events if own_code in e.bank_codes]
+        visit_apps = [a for a in visit_apps if a.bank_tenant_id == scope.bank_tenant_id]
         ledger = [r for r in ledger if r.bank_code == own_code]
     if scope.product_code is not None:
         # support rows follow their contract's product (known from its drawdowns)
         product_contracts = {d.contract_id for d in draws if d.product_code == scope.product_code}
         supported = [x for x in supported if x.contract_id in product_contracts]
         need_events = []  # a need names no product
+        visited = []  # nor does a visit
+        visit_apps = [a for a in visit_apps if a.product_code == scope.product_code]
         ledger = [r for r in ledger if r.product_code == scope.product_code]
         apps = [a for a in apps if a.product_code == scope.product_code]
         cons = [c for c in cons if c.product_code == scope.product_code]
@@ -225,6 +256,8 @@ def gather(
         draws = [d for d in draws if inside(d.enterprise_id)]
         supported = [x for x in supported if inside(x.enterprise_id)]
         need_events = [e for e in need_events if inside(e.enterprise_id)]
+        visited = [v for v in visited if inside(v.enterprise_id)]
+        visit_apps = [a for a in visit_apps if inside(a.enterprise_id)]
         ledger = [r for r in ledger if inside(r.enterprise_id)]
         listed_start = {e: n for e, n in listed_start.items() if inside(e)}
         listed_end = {e: n for e, n in listed_end.items() if inside(e)}
@@ -272,6 +305,11 @@ def gather(
         freezes=[x for x in supported if isinstance(x, linkage_facts.FreezeFact)],
         covenants=[x for x in supported if isinstance(x, linkage_facts.CovenantFact)],
         expiring=expiring,
+        patents=patents,
+        pledges=pledges,
+        visits=visited,
+        events=events,
+        visit_applications=apps if rows else visit_apps,
     )
 
 
@@ -306,6 +344,21 @@ def build(
     f = gather(session, period, scope, today=today, rows=False, sections=sections)
     tables = [s.build(f) for s in SECTIONS if sections is None or s.key in sections]
     return Report(period, scope, f.today, tables, f.agg.as_of)
+
+
+def dashboard_period(start: str, end: str) -> Period:
+    """The dashboard's range (page and API): this month to today by default, at most a year."""
+    from zhixin.reports.rules import custom
+
+    today = clock.today()
+    try:
+        first = date.fromisoformat(start.strip()) if start.strip() else today.replace(day=1)
+        last = date.fromisoformat(end.strip()) if end.strip() else today
+    except ValueError:
+        raise Invalid("日期格式应为 2026-12-07") from None
+    if (last - first) > timedelta(days=366):
+        raise Invalid("一次最多查看一年")
+    return custom(first, last)
 
 
 def narrow(

@@ -4,7 +4,7 @@ the bank ranking, and the list behind every number (drill-down)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -15,7 +15,6 @@ from fastapi.responses import HTMLResponse, Response
 from zhixin.accounts import service as accounts
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.accounts.rules import TenantKind
-from zhixin.errors import Invalid
 from zhixin.kit import clock
 from zhixin.products import service as products
 from zhixin.reports import delivery, export, rules, service
@@ -157,15 +156,7 @@ def export_xlsx(
 
 
 def _range(start: str, end: str) -> rules.Period:
-    today = clock.today()
-    try:
-        first = date.fromisoformat(start) if start else today.replace(day=1)
-        last = date.fromisoformat(end) if end else today
-    except ValueError:
-        raise Invalid("日期格式应为 2026-12-07") from None
-    if (last - first) > timedelta(days=366):
-        raise Invalid("一次最多查看一年")
-    return rules.custom(first, last)
+    return service.dashboard_period(start, end)
 
 
 def _charts(report: service.Report) -> list[str]:

@@ -52,6 +52,8 @@ EXTRA: dict[tuple[str, str], tuple[str, ...]] = {
     # a confirmation signed by the tenant's own key: its signature checked against the key
     ("POST", "/api/v1/evidence/signatures"): ("not_found", "signature_invalid"),
     ("GET", "/api/v1/evidence/entries/"): ("conflict",),
+    # a malformed day, week, month or range; another bank's code
+    ("GET", "/api/v1/reports/"): ("invalid", "not_found"),
 }
 
 ERROR_SCHEMA: dict[str, Any] = {
