@@ -22,11 +22,11 @@ from zhixin.accounts.models import Tenant, User
 from zhixin.demo.loader import DEMO_PASSWORD, load_demo
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Page, ViewportSize
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 DIMENSIONS = ("质量信用", "质量管理", "质量品牌", "质量基础", "质量创新")
 CODES = re.compile(r">\s*(credit|management|brand|infrastructure|innovation|III?|I)\s*<")
 

@@ -302,5 +302,9 @@ def test_the_readme_commands_run_on_the_demo(
             ran += 1
             if "Traceback" in out.out + out.err or code not in EXIT.get(command, (0,)):
                 failures.append(f"zhixin {' '.join(args)} → {code}: {out.err.strip()[:300]}")
+            if args[0] == "quote":  # the README's firms are eligible for its products
+                run([*args, "--json", "--dry-run"])
+                if '"eligible": true' not in capsys.readouterr().out:
+                    failures.append(f"zhixin {' '.join(args)}: not eligible")
     assert not failures, "\n".join(failures)
     assert ran > 50

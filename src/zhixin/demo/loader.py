@@ -309,7 +309,7 @@ def _enterprise_logins(session: Session, policy: PasswordPolicy) -> None:
         .order_by(Enterprise.id)
         .limit(400)
     ).all()
-    wants = [
+    wants: list[Callable[[Enterprise, Decimal], bool]] = [
         lambda e, limit: e.size_class in ("中", "小") and limit >= Decimal(2_000_000),
         lambda e, limit: True,
         lambda e, limit: _eligible(session, e.id, "zhuanjingtexin-edai") is None,
