@@ -25,7 +25,7 @@ def test_banks_see_the_new_version_and_the_regulator_sees_who_fetched_it(
     with TestClient(app) as bank:
         login(bank, "xmrcb-officer", DEMO_PASSWORD)
         home = bank.get("/").text
-        assert 'id="whitelist-notice"' in home and "白名单第 1 版已发布" in home
+        assert 'id="whitelist-notice"' in home and "白名单第 3 版已发布" in home
         assert "这是首个发布的版本" in home
     with TestClient(app) as reg:
         login(reg, "regulator", DEMO_PASSWORD)

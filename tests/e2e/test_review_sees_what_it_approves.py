@@ -49,7 +49,7 @@ def test_review_sees_the_diff_reasons_and_to_dos(
         page = c.get(draft).text
         diff = page.index('id="review-diff"')
         assert diff < page.index("复核通过并发布")  # the changes come before the button
-        assert "与现行版本（第 1 版）相比，发布后将会" in page
+        assert "与现行版本（第 3 版）相比，发布后将会" in page
         assert "新增" in page[diff:] and "查看全部差异" in page[diff:]
 
     with TestClient(app) as c:

@@ -12,6 +12,7 @@ import pytest
 from tests.support.databases import fresh_database
 from zhixin.cli._app import run
 from zhixin.config import get_settings
+from zhixin.demo.elsewhere import FIRMS
 
 
 def test_demo_loads_into_the_database_url_and_the_commands_work_on_it(
@@ -25,7 +26,8 @@ def test_demo_loads_into_the_database_url_and_the_commands_work_on_it(
         engine.dispose()
         assert run(["demo", "--database-url", url, "--no-serve", "--enterprises", "120"]) == 0
         printed = capsys.readouterr().out
-        assert "演示数据已装载：120 家经营主体" in printed
+        # the 120 drawn and the hand-written firms elsewhere (every product's eligible case)
+        assert f"演示数据已装载：{120 + len(FIRMS)} 家经营主体" in printed
         assert "export ZHIXIN_MODE=demo ZHIXIN_DATABASE_URL=" in printed
 
         monkeypatch.setenv("ZHIXIN_MODE", "demo")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -38,6 +39,24 @@ DEMO_TENANTS: list[tuple[str, str, TenantKind, list[tuple[str, str, list[Role]]]
         [
             ("regulator", "王监管", [Role.regulator]),
             ("regulator2", "李复核", [Role.regulator]),
+        ],
+    ),
+    (
+        "amr-zj",
+        "浙江省市场监督管理局（演示）",
+        TenantKind.regulator,
+        [
+            ("regulator-zj", "钱监管", [Role.regulator]),
+            ("regulator-zj2", "孙复核", [Role.regulator]),
+        ],
+    ),
+    (
+        "amr-sd",
+        "山东省市场监督管理局（演示）",
+        TenantKind.regulator,
+        [
+            ("regulator-sd", "赵监管", [Role.regulator]),
+            ("regulator-sd2", "刘复核", [Role.regulator]),
         ],
     ),
     (
@@ -81,6 +100,14 @@ DEMO_TENANTS: list[tuple[str, str, TenantKind, list[tuple[str, str, list[Role]]]
     ),
 ]
 ENTERPRISE_LOGINS = 3
+# each regulator's jurisdiction (辖区): Xiamen's reads Xiamen, the provinces' their province
+REGULATOR_REGIONS = {"amr-xm": DEMO_REGION, "amr-zj": "33", "amr-sd": "37"}
+# the catalogs graded besides Xiamen's, on the firms of zhixin.demo.elsewhere, and who drafts
+# and who publishes each list (maker-checker)
+OTHER_CATALOGS = (
+    ("ningbo", "regulator-zj", "regulator-zj2"),
+    ("shandong", "regulator-sd", "regulator-sd2"),
+)
 
 
 @dataclass(frozen=True)
@@ -122,8 +149,7 @@ def load_demo(
         summary = load_into_database(session, enterprises, seed=seed, progress=progress)
         policy = PasswordPolicy()
         for code, name, kind, people in DEMO_TENANTS:
-            # the demo regulator is Xiamen's: it reads the enterprises of 3502 (all of the demo)
-            region = DEMO_REGION if kind == TenantKind.regulator else None
+            region = REGULATOR_REGIONS.get(code) if kind == TenantKind.regulator else None
             tenant = accounts.create_tenant(
                 session, code=code, name=name, kind=kind, region_code=region
             )
@@ -137,44 +163,39 @@ def load_demo(
                     roles=roles,
                     policy=policy,
                 )
-        firms = session.scalars(
-            select(Enterprise)
-            .where(Enterprise.kind == "企业")
-            .order_by(Enterprise.id)
-            .limit(ENTERPRISE_LOGINS)
-        ).all()
-        for i, firm in enumerate(firms, start=1):
-            tenant = accounts.create_tenant(
-                session,
-                code=f"ent-{firm.uscc}",
-                name=firm.name,
-                kind=TenantKind.enterprise,
-                enterprise_id=firm.id,
-            )
-            accounts.create_user(
-                session,
-                tenant=tenant,
-                username=f"enterprise{i}",
-                display_name=firm.name,
-                password=DEMO_PASSWORD,
-                roles=[Role.enterprise],
-                policy=policy,
-            )
         audit.record(
             session,
             actor=Actor.system("demo"),
             action="demo.load",
             detail={"enterprises": summary.enterprises, "records": summary.records},
         )
-        # A first evaluation, so the regulator's pages and the radar charts have something.
+        # A first evaluation of the Fujian region, so the regulator's pages and the radar charts
+        # have something; then the firms elsewhere, graded on their province's catalog, so every
+        # product has an eligible case. Xiamen's list is published last: the version in force
+        # that the whitelist pages show.
         from zhixin.catalog import service as catalogs
+        from zhixin.demo import elsewhere
         from zhixin.demo.synth import AS_OF
         from zhixin.evaluation import service as evaluation
 
+        fujian = elsewhere.load(session, as_of=AS_OF, catalogs=("xiamen",))
         run = evaluation.evaluate_database(session, loaded=catalogs.get("xiamen"), as_of=AS_OF)
-        _publish_whitelist(session, run.id)
+        xiamen = _draft_whitelist(session, run.id, "regulator")  # publication #1
+        others = elsewhere.load(session, as_of=AS_OF, catalogs=tuple(c for c, *_ in OTHER_CATALOGS))
+        for catalog, maker, checker in OTHER_CATALOGS:
+            other = evaluation.evaluate_database(
+                session,
+                loaded=catalogs.get(catalog),
+                as_of=AS_OF,
+                enterprise_ids=others.ids[catalog],
+            )
+            _review_whitelist(session, _draft_whitelist(session, other.id, maker), checker)
+        _review_whitelist(session, xiamen, "regulator2")
         _confirm_lpr(session)
-        result = DemoResult(True, summary.enterprises, summary.records, _logins(session))
+        _enterprise_logins(session, policy)
+        firms = summary.enterprises + len(elsewhere.FIRMS)
+        records = summary.records + fujian.records + others.records
+        result = DemoResult(True, firms, records, _logins(session))
     _demo_applications(factory)
     _demo_loans(factory, voucher_dir, voucher_max_bytes)
     _demo_demand(factory)
@@ -219,22 +240,111 @@ def _confirm_lpr(session: Session) -> None:
     )
 
 
-def _publish_whitelist(session: Session, run_id: int) -> None:
-    """Whitelist version 1 from the first run — drafted by one demo regulator, approved by the
-    other — so banks see published grades and the listed enterprises can be quoted (a quote
-    reads the grade of the version in force, never an unpublished run)."""
+def _draft_whitelist(session: Session, run_id: int, drafter: str) -> int:
+    """A whitelist draft from a run by one demo regulator (its publication id)."""
     from zhixin.whitelist import service as whitelist
 
-    maker = accounts.user_by_username(session, "regulator")
-    checker = accounts.user_by_username(session, "regulator2")
-    if maker is None or checker is None:  # pragma: no cover - created above
-        return
-    pub = whitelist.draft_from_run(
-        session, actor=accounts.principal_for(session, maker), run_id=run_id, note="演示数据"
+    maker = accounts.user_by_username(session, drafter)
+    assert maker is not None  # created above
+    actor = accounts.principal_for(session, maker)
+    return whitelist.draft_from_run(session, actor=actor, run_id=run_id, note="演示数据").id
+
+
+def _review_whitelist(session: Session, publication_id: int, reviewer: str) -> None:
+    """Another demo regulator approves the draft, and it is published — so banks see published
+    grades and the listed enterprises can be quoted (a quote reads the grade of its catalog's
+    version in force, never an unpublished run)."""
+    from zhixin.whitelist import service as whitelist
+
+    checker = accounts.user_by_username(session, reviewer)
+    assert checker is not None  # created above
+    actor = accounts.principal_for(session, checker)
+    whitelist.review(session, actor=actor, publication_id=publication_id, approve=True)
+
+
+def _eligible(session: Session, enterprise_id: int, product: str) -> Decimal | None:
+    """The limit of a 12-month quote of ``product`` when the enterprise is eligible, else None
+    (a quote not stored: the demo's choice of firms, not a quote anyone asked for)."""
+    from zhixin.errors import ZhixinError
+    from zhixin.quotes import service as quotes
+    from zhixin.quotes.schemas import QuoteIn
+
+    body = QuoteIn.model_validate(
+        {
+            "product": product,
+            "enterprise_id": enterprise_id,
+            "amount": "1000000",
+            "term_months": 12,
+            "method": "随借随还",
+            "annual_sales": "20000000",
+        }
     )
-    whitelist.review(
-        session, actor=accounts.principal_for(session, checker), publication_id=pub.id, approve=True
-    )
+    try:
+        q = quotes.quote(
+            session,
+            actor=quotes.SYSTEM,
+            product_code=product,
+            enterprise_id=enterprise_id,
+            request=quotes.request_of(body),
+            store=False,
+        )
+    except ZhixinError:
+        return None
+    return q.limit if q.eligible else None
+
+
+def _enterprise_logins(session: Session, policy: PasswordPolicy) -> None:
+    """One login each for the first Xiamen firms a 鹭质贷 quote finds eligible — the demo's
+    applications are theirs, so the first one is a sensible case: enterprise1 small or
+    medium-sized with a limit of at least 200万 (it applies for 200万), enterprise2 any
+    eligible firm (150万), enterprise3 one without the 专精特新 title (its 专精特新e贷
+    application is refused and goes to the joint consultation). Falls back to the first firms
+    when the region holds too few (a tiny demo)."""
+    candidates = session.scalars(
+        select(Enterprise)
+        .where(
+            Enterprise.kind == "企业",
+            Enterprise.region_code.like(DEMO_REGION + "%"),
+            Enterprise.status == "存续",
+        )
+        .order_by(Enterprise.id)
+        .limit(400)
+    ).all()
+    wants: list[Callable[[Enterprise, Decimal], bool]] = [
+        lambda e, limit: e.size_class in ("中", "小") and limit >= Decimal(2_000_000),
+        lambda e, limit: True,
+        lambda e, limit: _eligible(session, e.id, "zhuanjingtexin-edai") is None,
+    ]
+    chosen: list[Enterprise] = []
+    for firm in candidates:
+        if len(chosen) == len(wants):
+            break
+        limit = _eligible(session, firm.id, "luzhidai")
+        if limit is not None and wants[len(chosen)](firm, limit):
+            chosen.append(firm)
+    if len(chosen) < ENTERPRISE_LOGINS:
+        taken = {f.id for f in chosen}
+        rest = session.scalars(
+            select(Enterprise).where(Enterprise.kind == "企业").order_by(Enterprise.id).limit(10)
+        ).all()
+        chosen += [f for f in rest if f.id not in taken][: ENTERPRISE_LOGINS - len(chosen)]
+    for i, firm in enumerate(chosen, start=1):
+        tenant = accounts.create_tenant(
+            session,
+            code=f"ent-{firm.uscc}",
+            name=firm.name,
+            kind=TenantKind.enterprise,
+            enterprise_id=firm.id,
+        )
+        accounts.create_user(
+            session,
+            tenant=tenant,
+            username=f"enterprise{i}",
+            display_name=firm.name,
+            password=DEMO_PASSWORD,
+            roles=[Role.enterprise],
+            policy=policy,
+        )
 
 
 def _demo_applications(factory: sessionmaker[Session]) -> None:

@@ -44,9 +44,11 @@ def whitelist_notice(session: Session, principal: Principal) -> WhitelistNotice 
         customers = {i.enterprise_id for i in reading.queue(session, actor=principal).items}
     mine: list[DiffRowOut] = []
     total = 0
-    base_id = pub.base_id  # a delta's base; a full version is compared with the one before it
-    if base_id is None and pub.version > 1:
-        base_id = whitelist.get_version(session, actor=principal, version=pub.version - 1).id
+    # a delta's base; a full version is compared with its catalog's version before it
+    base_id = pub.base_id
+    if base_id is None:
+        before = whitelist.previous_of(session, actor=principal, publication=pub)
+        base_id = before.id if before is not None else None
     if base_id is not None:
         diff = reports.diff(
             session, actor=principal, old_id=base_id, new_id=pub.id, per_page=SCANNED

@@ -94,13 +94,17 @@ def publication_by_version(session: Session, version: int) -> WhitelistPublicati
     )
 
 
-def latest_published(session: Session) -> WhitelistPublication | None:
-    return session.scalar(
-        select(WhitelistPublication)
-        .where(WhitelistPublication.status == "published")
-        .order_by(WhitelistPublication.version.desc())
-        .limit(1)
-    )
+def latest_published(
+    session: Session, catalog: str | None = None, *, before: int | None = None
+) -> WhitelistPublication | None:
+    """The newest published version, or the newest of ``catalog``'s versions (before version
+    ``before`` when given)."""
+    stmt = select(WhitelistPublication).where(WhitelistPublication.status == "published")
+    if catalog is not None:
+        stmt = stmt.where(WhitelistPublication.catalog_name == catalog)
+    if before is not None:
+        stmt = stmt.where(WhitelistPublication.version < before)
+    return session.scalar(stmt.order_by(WhitelistPublication.version.desc()).limit(1))
 
 
 def publications(

@@ -185,7 +185,9 @@ def publish(session: Session, *, actor: Principal, publication_id: int) -> White
     except rules.Refused as exc:
         raise _refused(exc) from exc
     head = repo.head_for_update(session)
-    previous = repo.latest_published(session)
+    # the changes are against the same catalog's version in force: another catalog's list (a
+    # province's beside a city's) is another list, whose firms this one neither adds nor removes
+    previous = repo.latest_published(session, pub.catalog_name)
     if pub.base_id is not None and (previous is None or previous.id != pub.base_id):
         raise Conflict("该增量版本起草后已有新版本发布，请重新刷新起草")
     version = rules.next_version(head.last_version)
@@ -380,10 +382,23 @@ def get_publication(
     return pub
 
 
-def in_force(session: Session, *, actor: Principal) -> WhitelistPublication | None:
-    """The version in force (the latest published), what a draft is reviewed against."""
+def in_force(
+    session: Session, *, actor: Principal, catalog: str | None = None
+) -> WhitelistPublication | None:
+    """The version in force (the latest published; of ``catalog`` when named), what a draft
+    is reviewed against."""
     _require(actor, Permission.whitelist_read, Permission.whitelist_draft)
-    return repo.latest_published(session)
+    return repo.latest_published(session, catalog)
+
+
+def previous_of(
+    session: Session, *, actor: Principal, publication: WhitelistPublication
+) -> WhitelistPublication | None:
+    """The version of the same catalog published before ``publication`` (what it changed)."""
+    _require(actor, Permission.whitelist_read, Permission.whitelist_draft)
+    if publication.version is None:
+        return repo.latest_published(session, publication.catalog_name)
+    return repo.latest_published(session, publication.catalog_name, before=publication.version)
 
 
 @dataclass(frozen=True)

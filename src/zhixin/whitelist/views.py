@@ -121,7 +121,11 @@ def publication_page(
     )
     labels = {by: {s.key: s.label for s in rows} for by, rows in stats.items()}
     # a draft is reviewed against the version in force: what publishing it would change
-    base = service.in_force(db, actor=principal) if pub.status == "draft" else None
+    base = (
+        service.in_force(db, actor=principal, catalog=pub.catalog_name)
+        if pub.status == "draft"
+        else None
+    )
     review_diff = (
         reports.diff(db, actor=principal, old_id=base.id, new_id=pub.id, per_page=REVIEW_ROWS)
         if base is not None and base.id != pub.id
