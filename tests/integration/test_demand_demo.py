@@ -33,7 +33,7 @@ def test_the_demo_has_needs_and_a_ledger(
         entries = s.scalars(select(LedgerEntry)).all()
         assert sorted(e.source for e in entries) == ["need"] * 3 + ["whitelist"] * 4
     with TestClient(app) as firm, TestClient(app) as bank, TestClient(app) as tf:
-        login(firm, "enterprise2", DEMO_PASSWORD)  # a Xiamen firm (the first is in Fuzhou)
+        login(firm, "enterprise1", DEMO_PASSWORD)  # the first Xiamen login: its need was applied
         login(bank, "xmrcb-officer", DEMO_PASSWORD)
         login(tf, "taskforce", DEMO_PASSWORD)
         mine = firm.get("/needs")
