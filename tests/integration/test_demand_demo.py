@@ -3,6 +3,7 @@ enterprise, the bank and the task force show them."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.support.web import login
+from zhixin.accounts import service as accounts
 from zhixin.demand.models import FinancingNeed, LedgerEntry
 from zhixin.demo.loader import DEMO_PASSWORD, load_demo
 from zhixin.kit.db import unit_of_work
@@ -31,7 +33,10 @@ def test_the_demo_has_needs_and_a_ledger(
             ("taken", "bank-icbc-xm", None),
         ]
         entries = s.scalars(select(LedgerEntry)).all()
-        assert sorted(e.source for e in entries) == ["need"] * 3 + ["whitelist"] * 4
+        sources = Counter(e.source for e in entries)
+        # three from needs, four pushed with the whitelist, one per firm on 鹭质贷's list
+        assert (sources["need"], sources["whitelist"]) == (3, 4)
+        assert set(sources) == {"need", "whitelist", "preapproved"}
     with TestClient(app) as firm, TestClient(app) as bank, TestClient(app) as tf:
         login(firm, "enterprise1", DEMO_PASSWORD)  # the first Xiamen login: its need was applied
         login(bank, "xmrcb-officer", DEMO_PASSWORD)
@@ -46,3 +51,15 @@ def test_the_demo_has_needs_and_a_ledger(
         assert page.status_code == 200 and "已放款" in page.text and "导入台账文件" in page.text
         conv = tf.get("/ledger/conversion?by=region")
         assert conv.status_code == 200 and "厦门市" in conv.text
+        # 鹭质贷's pre-approved list: the bank reads it (pushed), the first firm its offer
+        lists = bank.get("/api/v1/preapprovals").json()
+        assert [(x["product_code"], x["pushed"]) for x in lists] == [("luzhidai", True)]
+        assert lists[0]["preapproved"] == sources["preapproved"] >= 1
+        assert "鹭质贷" in bank.get("/preapprovals").text
+        with unit_of_work(factory) as s:
+            me = accounts.user_by_username(s, "enterprise1")
+            assert me is not None
+            eid = accounts.principal_for(s, me).enterprise_id
+        offers = firm.get(f"/api/v1/enterprises/{eid}/preapproved-offers").json()
+        assert [o["product_code"] for o in offers] == ["luzhidai"]
+        assert "鹭质贷" in firm.get(f"/enterprises/{eid}/preapproved-offers").text

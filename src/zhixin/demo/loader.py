@@ -200,6 +200,7 @@ def load_demo(
     _demo_loans(factory, voucher_dir, voucher_max_bytes)
     _demo_demand(factory)
     _demo_visits(factory)
+    _demo_preapproval(factory)
     _demo_reports(factory)
     _demo_support(factory)
     _demo_linkage(factory)
@@ -392,6 +393,23 @@ def _demo_visits(factory: sessionmaker[Session]) -> None:
                 .limit(40)
             ).all()
             visits_demo.load(session, enterprise_ids=list(ids))
+    except ZhixinError:
+        return
+
+
+def _demo_preapproval(factory: sessionmaker[Session]) -> None:
+    """鹭质贷's pre-approved list over the whitelist in force, pushed by 厦门农商银行's officer
+    (the bank's 预授信 pages, the ledger's ``preapproved`` rows, the listed firms' offers)."""
+    from zhixin.demand import preapprove
+    from zhixin.errors import ZhixinError
+
+    try:
+        with unit_of_work(factory) as session:
+            header, _batch = preapprove.create_list(session, product_code="luzhidai")
+            officer = accounts.user_by_username(session, "xmrcb-officer")
+            if officer is not None:
+                who = accounts.principal_for(session, officer)
+                preapprove.push(session, actor=who, list_id=header.id)
     except ZhixinError:
         return
 
