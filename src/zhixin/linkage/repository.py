@@ -27,7 +27,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from zhixin.kit.db import insert_if_absent, utcnow
+from zhixin.kit.db import insert_if_absent, insert_many, utcnow
 from zhixin.linkage.models import CovenantResult, LinkageAction, LinkageCursor, ReversalRequest
 
 RESULTS: Any = CovenantResult.__table__
@@ -57,7 +57,7 @@ def set_cursor(session: Session, name: str, position: int) -> None:
 
 
 def insert_actions(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Bulk insert (DB-API executemany, 1,000 rows a statement), ids back in order. The rows of
+    """Bulk insert (one DB-API executemany, ``kit.db.insert_many``), ids back in order. The rows of
     one call share their ``created_at`` (the caller's moment, to the microsecond): their ids
     are read back as those above the largest id before the insert with that moment, in
     insertion order (RETURNING per row would cost a statement a row)."""
@@ -66,9 +66,8 @@ def insert_actions(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     stamp = rows[0]["created_at"]
     assert all(r["created_at"] == stamp for r in rows)
     before = int(session.scalar(select(func.max(LinkageAction.id))) or 0)
-    table: Any = LinkageAction.__table__
-    for k in range(0, len(rows), 1000):
-        session.execute(insert(table), rows[k : k + 1000])
+    session.flush()  # what the ORM holds first, as session.execute would
+    insert_many(session, LinkageAction.__table__, rows)
     ids = list(
         session.scalars(
             select(LinkageAction.id)
