@@ -297,15 +297,9 @@ def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         _copy_rows(conn, table, keys, rows)
         return
     if dialect.name == "sqlite" and not defaulted:
-        compiled = insert(table).compile(dialect=dialect, column_keys=keys)
-        order = list(compiled.positiontup or ())
-        if order and set(order) <= set(keys):
-            plan: list[tuple[str, Callable[[Any], Any]]] = []
-            for k in order:
-                proc = table.c[k].type.dialect_impl(dialect).bind_processor(dialect)
-                if proc is not None:
-                    memo = table.c[k].type._type_affinity in (Date, DateTime)
-                    plan.append((k, _memoised(proc) if memo else proc))
+        sql, order, procs = _sqlite_insert(table, tuple(keys), dialect)
+        if order:
+            plan = [(k, _memoised(p) if memo else p) for k, p, memo in procs]
             take = itemgetter(*order)
             params = []
             for r in rows:
@@ -315,9 +309,30 @@ def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
                     if v is not None:
                         d[k] = proc(v)
                 params.append(take(d) if len(order) > 1 else (take(d),))
-            conn.exec_driver_sql(compiled.string, params)
+            conn.exec_driver_sql(sql, params)
             return
     conn.execute(insert(table), list(rows))
+
+
+_Plan = tuple[str, tuple[str, ...], list[tuple[str, Callable[[Any], Any], bool]]]
+_SQLITE_INSERTS: dict[tuple[Table, tuple[str, ...]], _Plan] = {}
+
+
+def _sqlite_insert(table: Table, keys: tuple[str, ...], dialect: Any) -> _Plan:
+    """The compiled INSERT of these columns, its parameters' order (empty: it names a column
+    the rows do not) and the bind processors (column, processor, memoise?) — made once."""
+    found = _SQLITE_INSERTS.get((table, keys))
+    if found is None:
+        compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
+        order = tuple(compiled.positiontup or ())
+        procs: list[tuple[str, Callable[[Any], Any], bool]] = []
+        for k in order:
+            proc = table.c[k].type.dialect_impl(dialect).bind_processor(dialect)
+            if proc is not None:
+                procs.append((k, proc, table.c[k].type._type_affinity in (Date, DateTime)))
+        ok = bool(order) and set(order) <= set(keys)
+        found = _SQLITE_INSERTS[(table, keys)] = (compiled.string, order if ok else (), procs)
+    return found
 
 
 def _copy_rows(conn: Any, table: Table, keys: list[str], rows: Sequence[dict[str, Any]]) -> None:

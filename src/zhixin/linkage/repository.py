@@ -32,6 +32,7 @@ from zhixin.kit.db import insert_if_absent, insert_many, utcnow
 from zhixin.linkage.models import CovenantResult, LinkageAction, LinkageCursor, ReversalRequest
 
 RESULTS: Any = CovenantResult.__table__
+ACTIONS: Any = LinkageAction.__table__
 WORK_MEM = "64MB"  # PostgreSQL, for the covenant check's INSERT … SELECT only
 _SET_WORK_MEM = text("SELECT set_config('work_mem', :mem, true)")
 
@@ -70,7 +71,7 @@ def insert_actions(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     assert all(r["created_at"] == stamp for r in rows)
     before = int(session.scalar(select(func.max(LinkageAction.id))) or 0)
     session.flush()  # what the ORM holds first, as session.execute would
-    insert_many(session, LinkageAction.__table__, rows)
+    insert_many(session, ACTIONS, rows)
     ids = list(
         session.scalars(
             select(LinkageAction.id)
