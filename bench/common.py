@@ -92,3 +92,60 @@ def bulk(
         conn.exec_driver_sql(sql, chunk)
         n += len(chunk)
     return n
+
+
+def _proc_cpu(pid: int) -> float | None:
+    """utime + stime of a local process, in seconds (None: not readable or gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _server_cpu(engine: Any) -> dict[int, float]:
+    """CPU seconds so far of every backend serving this PostgreSQL database on this machine."""
+    if engine is None or engine.dialect.name != "postgresql":
+        return {}
+    with engine.connect() as conn:
+        pids = conn.exec_driver_sql(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        ).scalars()
+        out = {int(p): _proc_cpu(int(p)) for p in pids}
+    return {p: c for p, c in out.items() if c is not None}
+
+
+class Timed:
+    """Wall clock, this process's CPU time and — on a local PostgreSQL — the CPU time of the
+    database's backends (the server's share, outside this process; backends that exit before
+    the end, e.g. parallel workers, are not counted)::
+
+        with Timed(engine) as t:
+            ...
+        print(t.line())
+    """
+
+    def __init__(self, engine: Any = None) -> None:
+        self.engine = engine
+        self.wall = self.cpu = 0.0
+        self.server: float | None = None
+
+    def __enter__(self) -> Timed:
+        import time
+
+        self._server0 = _server_cpu(self.engine)
+        self._wall0, self._cpu0 = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import time
+
+        self.wall = time.perf_counter() - self._wall0
+        self.cpu = time.process_time() - self._cpu0
+        if self.engine is not None and self.engine.dialect.name == "postgresql":
+            end = _server_cpu(self.engine)
+            self.server = sum(c - self._server0.get(p, 0.0) for p, c in end.items())
+
+    def line(self) -> str:
+        server = "" if self.server is None else f" + server {self.server:.1f} s"
+        return f"{self.wall:.1f} s wall, CPU {self.cpu:.1f} s{server}"

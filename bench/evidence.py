@@ -19,8 +19,13 @@ import os
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 from common import machine
+
+
+def _cpu() -> float:
+    return time.process_time()
 
 
 def main() -> None:
@@ -87,16 +92,20 @@ def main() -> None:
 
         # 1. one append per transaction (a request)
         n1 = 2000
-        started = time.perf_counter()
+        started, cpu0 = time.perf_counter(), _cpu()
         for i in range(n1):
             with unit_of_work(factory) as s:
                 evidence.append(s, event(i))
         took = time.perf_counter() - started
-        print(f"append, one per transaction (commit each): {n1 / took:8,.0f} entries/s")
+        cpu = _cpu() - cpu0
+        print(
+            f"append, one per transaction (commit each): {n1 / took:8,.0f} entries/s "
+            f"(CPU {n1 / cpu:,.0f} entries/CPU-s)"
+        )
 
         # 2. appends inside one transaction, one call each (a batch: covenants, freezes)
         n2 = 50_000
-        started = time.perf_counter()
+        started, cpu0 = time.perf_counter(), _cpu()
         done = n1
         while done < n1 + n2:
             with unit_of_work(factory) as s:
@@ -104,10 +113,14 @@ def main() -> None:
                     evidence.append(s, event(i))
             done += 1000
         took = time.perf_counter() - started
-        print(f"append, 1,000 calls per transaction:      {n2 / took:8,.0f} entries/s")
+        cpu = _cpu() - cpu0
+        print(
+            f"append, 1,000 calls per transaction:      {n2 / took:8,.0f} entries/s "
+            f"(CPU {n2 / cpu:,.0f} entries/CPU-s)"
+        )
 
         # 3. fill the log to --entries (10,000 events a call), signing a head every 100,000
-        started = time.perf_counter()
+        started, cpu0 = time.perf_counter(), _cpu()
         while done < args.entries:
             with unit_of_work(factory) as s:
                 upto = min(done + 10_000, args.entries)
@@ -118,11 +131,15 @@ def main() -> None:
         with unit_of_work(factory) as s:
             evidence.sign_head(s)
         took = time.perf_counter() - started
+        cpu = _cpu() - cpu0
         rest = args.entries - n1 - n2
         if rest > 0:
-            print(f"append, 10,000 events per call:           {rest / took:8,.0f} entries/s")
+            print(
+                f"append, 10,000 events per call:           {rest / took:8,.0f} entries/s "
+                f"(CPU {rest / cpu:,.0f} entries/CPU-s)"
+            )
 
-        started = time.perf_counter()
+        started, cpu0 = time.perf_counter(), _cpu()
         for kind in (TenantKind.bank, TenantKind.regulator):
             for lo in range(0, args.entries, 10_000):
                 with unit_of_work(factory) as s:
@@ -132,9 +149,12 @@ def main() -> None:
                         seqs=range(lo, min(lo + 10_000, args.entries)),
                     )
         took = time.perf_counter() - started
-        print(f"confirm (10,000 entries a signature, both sides): {took:6.1f} s")
+        print(
+            f"confirm (10,000 entries a signature, both sides): {took:6.1f} s "
+            f"(CPU {_cpu() - cpu0:.1f} s)"
+        )
 
-        started = time.perf_counter()
+        started, cpu0 = time.perf_counter(), _cpu()
         with unit_of_work(factory) as s:
             result = evidence.verify(s)
         took = time.perf_counter() - started
@@ -143,14 +163,18 @@ def main() -> None:
             sys.exit(1)
         print(
             f"verify: {result.tree_size:,} entries, {result.heads} heads, "
-            f"{result.confirmations} confirmations in {took:.1f} s "
+            f"{result.confirmations} confirmations in {took:.1f} s, CPU {_cpu() - cpu0:.1f} s "
             f"({result.tree_size / took:,.0f} entries/s)"
         )
 
-        started = time.perf_counter()
+        started, cpu0 = time.perf_counter(), _cpu()
         with unit_of_work(factory) as s:
             evidence.proof(s, seq=args.entries // 2)
-        print(f"proof export of one entry: {time.perf_counter() - started:.2f} s")
+        print(
+            f"proof export of one entry: {time.perf_counter() - started:.2f} s "
+            f"(CPU {_cpu() - cpu0:.2f} s)"
+        )
+        print(f"load avg now: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))  # tests.support.loan_book
 
-from common import bulk, fresh_postgres, machine  # noqa: E402 - after the path
+from common import Timed, bulk, fresh_postgres, machine  # noqa: E402 - after the path
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/zx_bench_linkage"
 PER_ENTERPRISE = 4
@@ -227,24 +227,20 @@ def run(url: str, records: int, loans: int) -> dict[str, Any]:
     with unit_of_work(factory) as s:
         service.run_cycle(s, day=date(2027, 1, 5))  # the cursors start here
     known = arrive(url, records, loans)
-    t0 = time.perf_counter()
-    with unit_of_work(factory) as s:
+    with Timed(engine) as freeze, unit_of_work(factory) as s:
         cycle = service.run_cycle(s, day=date(2027, 1, 5))
-    freeze_s = time.perf_counter() - t0
     with factory() as s:
         last = s.scalar(select(func.max(LinkageAction.created_at)))
     latency = (last - known).total_seconds() if last is not None else float("nan")
-    t0 = time.perf_counter()
-    with unit_of_work(factory) as s:
+    with Timed(engine) as check_t, unit_of_work(factory) as s:
         check = service.check_covenants(s, "2026Q4", on=date(2027, 1, 5))
-    check_s = time.perf_counter() - t0
     engine.dispose()
     return {
-        "freeze_s": freeze_s,
+        "freeze": freeze,
+        "check": check_t,
         "records": cycle.records,
         "freezes": cycle.freezes,
         "latency_s": latency,
-        "check_s": check_s,
         "results": check.results,
         "breaches": check.breaches,
         "skipped": check.skipped,
@@ -271,10 +267,13 @@ def main() -> None:
             print(
                 f"{kind}: {args.loans:,} loans (load {load:.0f} s, not timed)\n"
                 f"  freeze decisions: {r['records']:,} new records → {r['freezes']:,} lines "
-                f"frozen in {r['freeze_s']:.1f} s (one worker cycle; record known → last freeze "
-                f"written {r['latency_s']:.1f} s, plus at most the worker's idle wait of 5 s)\n"
+                f"frozen in {r['freeze'].line()} (one worker cycle; record known → last "
+                f"freeze written {r['latency_s']:.1f} s, plus at most the worker's idle wait of "
+                f"5 s)\n"
                 f"  covenant check 2026Q4: {r['results']:,} results, {r['breaches']:,} breach "
-                f"actions in {r['check_s']:.1f} s; not checked: {'; '.join(r['skipped']) or '—'}"
+                f"actions in {r['check'].line()}; not checked: "
+                f"{'; '.join(r['skipped']) or '—'}\n"
+                f"  load avg now: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}"
             )
 
 

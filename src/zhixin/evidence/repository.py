@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from zhixin.evidence.models import (
@@ -16,11 +16,10 @@ from zhixin.evidence.models import (
     EvidenceLog,
     EvidenceTreeHead,
 )
-from zhixin.kit.db import begin_write, insert_if_absent
+from zhixin.kit.db import begin_write, insert_if_absent, insert_many
 
 _ENTRIES = cast(Table, EvidenceEntry.__table__)
 _LOG = cast(Table, EvidenceLog.__table__)
-_INSERT_ENTRY = insert(_ENTRIES)
 _LOG_FOR_UPDATE = (
     select(_LOG.c.hash_alg, _LOG.c.tree_size, _LOG.c.compact, _LOG.c.root_hash)
     .where(_LOG.c.id == 1)
@@ -55,7 +54,7 @@ def log_for_update(session: Session, algorithm: str) -> tuple[str, int, str, str
 
 
 def insert_entries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    session.connection().execute(_INSERT_ENTRY, list(rows))
+    insert_many(session, _ENTRIES, rows)
 
 
 def move_log(session: Session, **values: Any) -> None:

@@ -25,12 +25,24 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, create_engine, event
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    Table,
+    create_engine,
+    event,
+    insert,
+)
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
@@ -262,6 +274,98 @@ def insert_if_absent(session: Session, table: Any, values: dict[str, Any]) -> No
         ins = mysql.insert(table).values(values)
         stmt = ins.on_duplicate_key_update({key: ins.inserted[key]})
     session.execute(stmt)
+
+
+def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """``INSERT`` many rows (dicts with the same keys) in one ``executemany``.
+
+    On SQLite, SQLAlchemy's generic per-row parameter handling costs more than SQLite's own
+    insert: there the statement is compiled once and the columns' own bind processors (the
+    ones SQLAlchemy would apply: JSON, dates, UTC datetimes; a date or time repeated down the
+    rows processed once) are applied before the values go to the driver as plain tuples. The
+    same values reach the database as on the Core path. On PostgreSQL: ``COPY``. MariaDB takes
+    the Core path, and so does every backend when a column the rows leave out has a
+    Python-side default (only the Core path fills it)."""
+    if not rows:
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    keys = list(rows[0])
+    # a column the rows leave out that has a Python-side default: only the Core path fills it
+    defaulted = any(c.default is not None for c in table.c if c.key not in rows[0])
+    if dialect.name == "postgresql" and not defaulted:
+        _copy_rows(conn, table, keys, rows)
+        return
+    if dialect.name == "sqlite" and not defaulted:
+        sql, order, procs = _sqlite_insert(table, tuple(keys), dialect)
+        if order:
+            plan = [(k, _memoised(p) if memo else p) for k, p, memo in procs]
+            take = itemgetter(*order)
+            params = []
+            for r in rows:
+                d = dict(r)
+                for k, proc in plan:
+                    v = d[k]
+                    if v is not None:
+                        d[k] = proc(v)
+                params.append(take(d) if len(order) > 1 else (take(d),))
+            conn.exec_driver_sql(sql, params)
+            return
+    conn.execute(insert(table), list(rows))
+
+
+_Plan = tuple[str, tuple[str, ...], list[tuple[str, Callable[[Any], Any], bool]]]
+_SQLITE_INSERTS: dict[tuple[Table, tuple[str, ...]], _Plan] = {}
+
+
+def _sqlite_insert(table: Table, keys: tuple[str, ...], dialect: Any) -> _Plan:
+    """The compiled INSERT of these columns, its parameters' order (empty: it names a column
+    the rows do not) and the bind processors (column, processor, memoise?) — made once."""
+    found = _SQLITE_INSERTS.get((table, keys))
+    if found is None:
+        compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
+        order = tuple(compiled.positiontup or ())
+        procs: list[tuple[str, Callable[[Any], Any], bool]] = []
+        for k in order:
+            proc = table.c[k].type.dialect_impl(dialect).bind_processor(dialect)
+            if proc is not None:
+                procs.append((k, proc, table.c[k].type._type_affinity in (Date, DateTime)))
+        ok = bool(order) and set(order) <= set(keys)
+        found = _SQLITE_INSERTS[(table, keys)] = (compiled.string, order if ok else (), procs)
+    return found
+
+
+def _copy_rows(conn: Any, table: Table, keys: list[str], rows: Sequence[dict[str, Any]]) -> None:
+    """PostgreSQL: ``COPY … FROM STDIN`` on the session's own connection (its transaction),
+    each value through the column's bind processor first (the value the Core path would bind;
+    the server parses it as the column's type). One statement instead of a round of binds per
+    row: about a third of the client's CPU and less of the server's."""
+    dialect = conn.dialect
+    quote = dialect.identifier_preparer
+    procs = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys]
+    plan = [(i, p) for i, p in enumerate(procs) if p is not None]
+    sql = f"COPY {quote.format_table(table)} ({', '.join(quote.quote(k) for k in keys)}) FROM STDIN"
+    take = itemgetter(*keys)
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(sql) as copy:
+        for r in rows:
+            values = list(take(r)) if len(keys) > 1 else [r[keys[0]]]
+            for i, proc in plan:
+                if values[i] is not None:
+                    values[i] = proc(values[i])
+            copy.write_row(values)
+
+
+def _memoised(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    seen: dict[Any, Any] = {}
+
+    def process(value: Any) -> Any:
+        out = seen.get(value, seen)
+        if out is seen:
+            out = seen[value] = proc(value)
+        return out
+
+    return process
 
 
 def normalise_url(url: str) -> str:

@@ -113,6 +113,7 @@ def record_actions(session: Session, acts: Sequence[Act], *, actor: Actor = SYST
         elif a.kind == "tranche_relock" and a.milestone:
             book.relock_tranche(session, a.contract.id, a.milestone)
     book.block_lines(session, freezes)
+    datas = [_event_data(a, action_id) for a, action_id in zip(acts, ids, strict=True)]
     webhooks.enqueue_events(
         session,
         [
@@ -120,10 +121,10 @@ def record_actions(session: Session, acts: Sequence[Act], *, actor: Actor = SYST
                 tenant_id=a.contract.bank_tenant_id,
                 event_type=rules.EVENT_TYPES.get(a.kind, "loan.linkage"),
                 key=f"lk{action_id}",
-                data=_event_data(a, action_id),
+                data=data,
                 enterprise_id=a.contract.enterprise_id,  # the borrower's own endpoints too
             )
-            for a, action_id in zip(acts, ids, strict=True)
+            for a, action_id, data in zip(acts, ids, datas, strict=True)
         ],
     )
     audit.record(
@@ -142,7 +143,10 @@ def record_actions(session: Session, acts: Sequence[Act], *, actor: Actor = SYST
     # 链上存证: after the audit record (one lock order: audit head, then the log)
     evidence.append(
         session,
-        *(_evidence_event(a, action_id) for a, action_id in zip(acts, ids, strict=True)),
+        *(
+            _evidence_event(a, action_id, data)
+            for a, action_id, data in zip(acts, ids, datas, strict=True)
+        ),
     )
     return ids
 
@@ -155,9 +159,9 @@ def _evidence_kind(a: Act) -> str:
     return "covenant" if a.covenant_result_id is not None else "linkage"
 
 
-def _evidence_event(a: Act, action_id: int) -> evidence.Event:
-    data = _event_data(a, action_id)
-    data.pop("href", None)
+def _evidence_event(a: Act, action_id: int, event: dict[str, object]) -> evidence.Event:
+    """The evidence entry of an action (``event``: its webhook event's data, not changed)."""
+    data = {k: v for k, v in event.items() if k != "href"}
     return evidence.Event(
         kind=_evidence_kind(a),
         data=data,
@@ -242,11 +246,15 @@ def run_cycle(session: Session, *, day: date | None = None, limit: int = 10_000)
             by_enterprise.setdefault(c.enterprise_id, []).append(c)
         seen: set[tuple[int, str]] = set()
         for r in arrived:
+            memo: dict[int, _Reading] = {}  # per product version: the record read once
             for c in by_enterprise.get(r.enterprise_id, []):
                 product = _product(session, c.product_version_id, cache)
                 if product is None:
                     continue
-                acts.extend(_record_acts(session, c, product, r, today, seen))
+                reading = memo.get(c.product_version_id)
+                if reading is None:
+                    reading = memo[c.product_version_id] = _read_record(product, r)
+                acts.extend(_record_acts(session, c, product, r, today, seen, reading))
         repo.set_cursor(session, RECORDS_CURSOR, arrived[-1].id)
     seq = _start(session, WHITELIST_CURSOR, whitelist.last_change_seq(session))
     removed = whitelist.removals_after(session, seq=seq, limit=limit)
@@ -281,6 +289,32 @@ def run_cycle(session: Session, *, day: date | None = None, limit: int = 10_000)
     return out
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """What a record means under one product version (the same for each of its contracts)."""
+
+    text: str
+    freeze: tuple[str, str] | None  # (rule, reason)
+    evidence: list[Any]
+    known_at: str
+
+
+def _read_record(product: Product, r: records.Arrival) -> _Reading:
+    kind = RECORD_KINDS[r.kind]
+    text = rules.describe_record(kind.label, r.event_date or r.valid_from)
+    trigger = rules.freeze_trigger(product.linkage, r)
+    freeze = (
+        None
+        if trigger is None
+        else (
+            f"{product.code}:linkage.freeze_on:{trigger.record_kind}",
+            rules.freeze_reason(trigger.label, text),
+        )
+    )
+    evidence = rules.milestone_evidence(product.linkage, r)
+    return _Reading(text, freeze, evidence, r.known_at.isoformat())
+
+
 def _record_acts(
     session: Session,
     c: ContractRef,
@@ -288,23 +322,23 @@ def _record_acts(
     r: records.Arrival,
     today: date,
     seen: set[tuple[int, str]],
+    reading: _Reading | None = None,
 ) -> list[Act]:
-    kind = RECORD_KINDS[r.kind]
-    text = rules.describe_record(kind.label, r.event_date or r.valid_from)
-    trigger = rules.freeze_trigger(product.linkage, r)
+    reading = reading or _read_record(product, r)
+    text = reading.text
     acts: list[Act] = []
-    if trigger is not None:
+    if reading.freeze is not None:
         acts.append(
             Act(
                 c,
                 "freeze",
-                f"{product.code}:linkage.freeze_on:{trigger.record_kind}",
-                rules.freeze_reason(trigger.label, text),
+                reading.freeze[0],
+                reading.freeze[1],
                 record_id=r.id,
-                detail={"record_kind": r.kind, "known_at": r.known_at.isoformat()},
+                detail={"record_kind": r.kind, "known_at": reading.known_at},
             )
         )
-    evidence = rules.milestone_evidence(product.linkage, r)
+    evidence = reading.evidence
     if not evidence:
         return acts
     tranches = book.milestones_of(session, c.id)

@@ -218,10 +218,26 @@ def pricing_counts(
 
 def arrived_after(
     session: Session, *, after_id: int, kinds: Sequence[str], limit: int
-) -> Sequence[QualityRecord]:
-    """Rows in force written after ``after_id`` (id order), of these kinds."""
-    return session.scalars(
-        select(QualityRecord)
+) -> Sequence[Any]:
+    """Rows in force written after ``after_id`` (id order), of these kinds: the columns a
+    linkage cycle reads (id, enterprise_id, kind, subtype, level, passed, status, ref, title,
+    event_date, valid_from, known_at), not entities (10,000 at a time)."""
+    r = QualityRecord
+    return session.execute(
+        select(
+            r.id,
+            r.enterprise_id,
+            r.kind,
+            r.subtype,
+            r.level,
+            r.passed,
+            r.status,
+            r.ref,
+            r.title,
+            r.event_date,
+            r.valid_from,
+            r.known_at,
+        )
         .where(
             QualityRecord.id > after_id,
             QualityRecord.kind.in_(list(kinds)),

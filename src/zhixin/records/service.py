@@ -360,21 +360,8 @@ def arrivals(
 ) -> list[Arrival]:
     """Records in force written after ``after_id``, of these kinds, in id order."""
     return [
-        Arrival(
-            r.id,
-            r.enterprise_id,
-            r.kind,
-            r.subtype,
-            r.level,
-            r.passed,
-            r.status,
-            r.ref,
-            r.title,
-            r.event_date,
-            r.valid_from,
-            r.known_at,
-        )
-        for r in repo.arrived_after(session, after_id=after_id, kinds=kinds, limit=limit)
+        Arrival(*row)
+        for row in repo.arrived_after(session, after_id=after_id, kinds=kinds, limit=limit)
     ]
 
 
