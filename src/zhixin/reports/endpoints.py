@@ -16,7 +16,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from zhixin.accounts.permissions import Permission, Principal
-from zhixin.reports import daily, rules, service
+from zhixin.reports import rules, service
+from zhixin.reports.daily import Aggregates
 from zhixin.reports.registry import SECTIONS
 from zhixin.reports.schemas import ColumnOut, PeriodOut, ReportOut, TableOut, plain
 from zhixin.reports.sections import Facts
@@ -47,7 +48,7 @@ def figures() -> str:
         version_end=None,
         places={},
         product_names={},
-        agg=daily.Aggregates(period=[], book=[], product_names={}, as_of=None),
+        agg=Aggregates(period=[], book=[], product_names={}, as_of=None),
         firms={"applied": set(), "approved_firms": set(), "drawn": set()},
     )
     lines = ["各表（tables，次序固定）与每项数值的口径（详见 docs/reports.md）：", ""]
