@@ -51,8 +51,22 @@ def changes(
 
 
 @router.get("/whitelist/enterprises/{enterprise_id}/radar", response_model=RadarOut)
-def radar(enterprise_id: int, db: DB, principal: Reader) -> RadarOut:
-    return service.radar(db, actor=principal, enterprise_id=enterprise_id)
+def radar(
+    enterprise_id: int,
+    db: DB,
+    principal: Reader,
+    catalog: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            pattern=r"^[a-z][a-z0-9_-]*$",
+            description="指标目录：缺省时取列出该经营主体的指标目录的现行版本",
+        ),
+    ] = None,
+) -> RadarOut:
+    """The enterprise's dimensions in the version in force of the catalog that lists it (of
+    ``catalog`` when named)."""
+    return service.radar(db, actor=principal, enterprise_id=enterprise_id, catalog=catalog)
 
 
 def _taken(

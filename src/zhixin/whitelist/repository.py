@@ -107,6 +107,54 @@ def latest_published(
     return session.scalar(stmt.order_by(WhitelistPublication.version.desc()).limit(1))
 
 
+def in_force_versions(session: Session) -> Sequence[WhitelistPublication]:
+    """The version in force of each catalog (its newest published version), newest first."""
+    p = WhitelistPublication
+    newest = (
+        select(p.catalog_name.label("catalog"), func.max(p.version).label("version"))
+        .where(p.status == "published")
+        .group_by(p.catalog_name)
+        .subquery()
+    )
+    stmt = (
+        select(p)
+        .join(newest, and_(p.catalog_name == newest.c.catalog, p.version == newest.c.version))
+        .where(p.status == "published")
+        .order_by(p.version.desc())
+    )
+    return session.scalars(stmt).all()
+
+
+def listed_in_region(session: Session, *, publication_id: int, prefix: str) -> int:
+    """How many distinct enterprises of region ``prefix`` (a code prefix) the version lists."""
+    stmt = (
+        select(func.count(func.distinct(WhitelistEntry.enterprise_id)))
+        .join(Enterprise, Enterprise.id == WhitelistEntry.enterprise_id)
+        .where(
+            WhitelistEntry.publication_id == publication_id,
+            Enterprise.region_code.like(f"{prefix}%"),
+        )
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def listing_publication(
+    session: Session, *, publication_ids: Sequence[int], enterprise_id: int
+) -> set[int]:
+    """Which of the publications list the enterprise (at least one entry)."""
+    if not publication_ids:
+        return set()
+    stmt = (
+        select(WhitelistEntry.publication_id)
+        .where(
+            WhitelistEntry.publication_id.in_(list(publication_ids)),
+            WhitelistEntry.enterprise_id == enterprise_id,
+        )
+        .distinct()
+    )
+    return {int(i) for i in session.scalars(stmt)}
+
+
 def publications(
     session: Session, *, published_only: bool, limit: int = 200
 ) -> Sequence[WhitelistPublication]:
@@ -550,15 +598,24 @@ def entry_runs(
     return {(int(e), str(d)): int(r) for e, d, r in rows}
 
 
-def touched_since(session: Session, since: datetime) -> list[int]:
-    """Enterprises with a record that became known, or was superseded, after ``since``."""
+def touched_since(session: Session, since: datetime, *, catalog: str | None = None) -> list[int]:
+    """Enterprises with a record that became known, or was superseded, after ``since``; with
+    ``catalog``, only those a run of that catalog has evaluated (the catalog's firms: a firm of
+    another catalog's region is not re-graded on this one)."""
     q = QualityRecord
-    rows = session.scalars(
-        select(q.enterprise_id)
-        .where(or_(q.known_at > since, q.superseded_at > since))
-        .distinct()
-        .order_by(q.enterprise_id)
-    )
+    stmt = select(q.enterprise_id).where(or_(q.known_at > since, q.superseded_at > since))
+    if catalog is not None:
+        graded = (
+            select(EvaluationResult.enterprise_id)
+            .join(EvaluationRun, EvaluationRun.id == EvaluationResult.run_id)
+            .where(
+                EvaluationRun.catalog_name == catalog,
+                EvaluationResult.enterprise_id == q.enterprise_id,
+            )
+            .exists()
+        )
+        stmt = stmt.where(graded)
+    rows = session.scalars(stmt.distinct().order_by(q.enterprise_id))
     return [int(i) for i in rows]
 
 

@@ -19,9 +19,11 @@ from zhixin.audit.service import Actor
 from zhixin.catalog import service as catalogs
 from zhixin.catalog.schema import Catalog
 from zhixin.consent import service as consents
+from zhixin.enterprises import service as enterprises
 from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
 from zhixin.evaluation import service as evaluation
 from zhixin.kit.db import utcnow
+from zhixin.kit.divisions import region_name
 from zhixin.webhooks import service as webhooks
 from zhixin.whitelist import repository as repo
 from zhixin.whitelist import rules
@@ -271,15 +273,16 @@ def refresh(
     version keeps the previous basis time, so the next refresh picks those records up again).
     """
     _require(actor, Permission.whitelist_draft)
-    previous = repo.latest_published(session)
+    previous = repo.latest_published(session, catalog_name)
     if previous is None:
-        raise Invalid("尚无已发布的白名单版本：请先从评价批次起草并发布第一版")
-    if previous.catalog_name != catalog_name:
         raise Invalid(
-            f"最新已发布版本使用指标目录 {previous.catalog_name}，不能用 {catalog_name} 刷新"
+            f"指标目录 {catalogs.catalog_title(catalog_name)} 尚无已发布的白名单版本："
+            "请先从评价批次起草并发布第一版"
         )
     basis = utcnow()
-    touched = repo.touched_since(session, previous.basis_at)
+    # only this catalog's firms (those a run of it graded): a Zhejiang firm's new records do
+    # not re-grade it on Xiamen's catalog
+    touched = repo.touched_since(session, previous.basis_at, catalog=catalog_name)
     if not touched:
         return RefreshOutcome(
             None, 0, f"自第 {previous.version} 版以来没有新增或更正的记录，无需刷新"
@@ -389,6 +392,55 @@ def in_force(
     is reviewed against."""
     _require(actor, Permission.whitelist_read, Permission.whitelist_draft)
     return repo.latest_published(session, catalog)
+
+
+@dataclass(frozen=True)
+class InForce:
+    """A catalog with a published version: its Chinese title and the version in force."""
+
+    catalog: str
+    title: str
+    region: str  # the region the catalog declares (its YAML ``region``), in words
+    pub: WhitelistPublication
+
+
+def catalogs_in_force(session: Session, *, actor: Principal) -> list[InForce]:
+    """Each catalog that has a published version, with its version in force, newest first."""
+    _require(actor, Permission.whitelist_read, Permission.whitelist_draft)
+    out = []
+    for pub in repo.in_force_versions(session):
+        catalog = catalog_of_publication(session, pub)
+        out.append(InForce(pub.catalog_name, catalog.title, catalog.region, pub))
+    return out
+
+
+def choose_in_force(
+    session: Session, *, actor: Principal, catalog: str | None = None
+) -> tuple[list[InForce], InForce | None]:
+    """The catalogs in force and the one a page shows: ``catalog`` when it has a published
+    version, else the reader's own — the catalog whose declared region is the reader's
+    jurisdiction (辖区), then the one listing the most enterprises inside it; the newest version
+    for a reader without a jurisdiction."""
+    choices = catalogs_in_force(session, actor=actor)
+    if not choices:
+        return choices, None
+    for c in choices:
+        if c.catalog == catalog:
+            return choices, c
+    prefix = enterprises.jurisdiction(session, actor)
+    if not prefix:
+        return choices, choices[0]
+    where = region_name(prefix)
+    declared = [c for c in choices if where != prefix and (where in c.region or c.region in where)]
+    if len(declared) == 1:
+        return choices, declared[0]
+    pool = declared or choices
+    counts = {
+        c.pub.id: repo.listed_in_region(session, publication_id=c.pub.id, prefix=prefix)
+        for c in pool
+    }
+    best = max(pool, key=lambda c: (counts[c.pub.id], c.pub.version or 0))
+    return choices, best
 
 
 def previous_of(
@@ -518,15 +570,38 @@ def changes_since(
     )
 
 
-def radar(session: Session, *, actor: Principal, enterprise_id: int) -> RadarOut:
-    """The latest published version's dimension levels and points of one listed enterprise."""
+def listing_version(
+    session: Session, *, enterprise_id: int, catalog: str | None = None
+) -> WhitelistPublication | None:
+    """The version in force that lists the enterprise: of ``catalog`` when named, else of the
+    catalog listing it (the newest such version when several do); None when none lists it."""
+    if catalog is not None:
+        pub = repo.latest_published(session, catalog)
+        pubs = [pub] if pub is not None else []
+    else:
+        pubs = list(repo.in_force_versions(session))
+    listing = repo.listing_publication(
+        session, publication_ids=[p.id for p in pubs], enterprise_id=enterprise_id
+    )
+    return next((p for p in pubs if p.id in listing), None)
+
+
+def radar(
+    session: Session, *, actor: Principal, enterprise_id: int, catalog: str | None = None
+) -> RadarOut:
+    """The dimension levels and points of one listed enterprise in the version in force of
+    the catalog that lists it (of ``catalog`` when named)."""
     _require(actor, Permission.whitelist_read)
-    pub = repo.latest_published(session)
-    if pub is None:
+    if repo.latest_published(session, catalog) is None:
         raise NotFound("尚未发布白名单 / no published version")
-    entries = repo.entries_of(session, publication_id=pub.id, enterprise_id=enterprise_id)
-    if not entries or not actor.sees_enterprise(enterprise_id):
-        raise NotFound("该经营主体不在最新发布的白名单中 / not listed")
+    pub = listing_version(session, enterprise_id=enterprise_id, catalog=catalog)
+    entries = (
+        repo.entries_of(session, publication_id=pub.id, enterprise_id=enterprise_id)
+        if pub is not None
+        else []
+    )
+    if pub is None or not entries or not actor.sees_enterprise(enterprise_id):
+        raise NotFound("该经营主体不在现行白名单中 / not listed")
     run = repo.run_by_id(session, entries[0].run_id)
     if run is None:  # pragma: no cover
         raise NotFound("未找到评价批次")

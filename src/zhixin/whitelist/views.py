@@ -19,6 +19,7 @@ from zhixin.web.deps import DB, require
 from zhixin.web.limits import Heavy
 from zhixin.web.templating import render
 from zhixin.whitelist import reports, rules, service
+from zhixin.whitelist.models import WhitelistPublication
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[
@@ -35,13 +36,82 @@ def _xlsx(data: bytes, name: str) -> Response:
     )
 
 
+Catalog = Annotated[str, Query(max_length=64, pattern=r"^([a-z][a-z0-9_-]*)?$")]
+Q = Annotated[str, Query(max_length=100)]
+Region = Annotated[str, Query(max_length=12, pattern=r"^\d*$")]
+Industry = Annotated[str, Query(max_length=5, pattern=r"^[A-Ta-t]?\d*$")]
+Dimension = Annotated[str, Query(max_length=64)]
+Level = Annotated[str, Query(max_length=16)]
+Page = Annotated[int, Query(ge=1, le=100_000)]
+
+
+def _version(
+    db: DB, principal: Principal, pub: WhitelistPublication, where: service.EntryFilter, page: int
+) -> dict[str, object]:
+    """A version's statistics, charts and a page of its list narrowed by ``where``: what the
+    version's page and the version in force on /whitelist both show."""
+    stats = reports.statistics(db, actor=principal, publication_id=pub.id)
+    charts = {
+        by: bar_svg([(s.label, s.entries) for s in rows[:20]], title=reports.chart_title(by))
+        for by in reports.STAT_KEYS
+        if (rows := stats[by])
+    }
+    items, total = (
+        service.search_entries(
+            db, actor=principal, version=pub.version, where=where, page=page, per_page=PER_PAGE
+        )
+        if pub.version is not None
+        else ([], 0)
+    )
+    return {
+        "stats": stats,
+        "totals": reports.totals(stats),
+        "charts": charts,
+        "chart_titles": {by: reports.chart_title(by) for by in reports.STAT_KEYS},
+        "stat_keys": reports.STAT_KEYS,
+        "entries": items,
+        "total": total,
+        "where": where,
+        "labels": {by: {s.key: s.label for s in rows} for by, rows in stats.items()},
+        "page": page,
+        "pages": max(1, -(-total // PER_PAGE)),
+        "query": urlencode({k: v for k, v in dataclasses.asdict(where).items() if v}),
+    }
+
+
+def _where(q: str, region: str, industry: str, dimension: str, level: str) -> service.EntryFilter:
+    return service.EntryFilter(
+        q=q.strip(), region=region, industry=industry.upper(), dimension=dimension, level=level
+    )
+
+
 @router.get("/whitelist", response_class=HTMLResponse)
-def list_page(request: Request, db: DB, principal: Reader) -> Response:
+def list_page(
+    request: Request,
+    db: DB,
+    principal: Reader,
+    catalog: Catalog = "",
+    q: Q = "",
+    region: Region = "",
+    industry: Industry = "",
+    dimension: Dimension = "",
+    level: Level = "",
+    page: Page = 1,
+) -> Response:
+    """The version in force of one catalog (a selector of the catalogs with a published
+    version; by default the reader's own: see :func:`service.choose_in_force`) with its
+    statistics and its list, searched and filtered; then every version and draft."""
     pubs = service.list_publications(db, actor=principal)
     runs = (
         [r for r in evaluation.list_runs(db, actor=principal, limit=50) if r.status == "finished"]
         if principal.can(Permission.whitelist_draft)
         else []
+    )
+    choices, chosen = service.choose_in_force(db, actor=principal, catalog=catalog or None)
+    current = (
+        _version(db, principal, chosen.pub, _where(q, region, industry, dimension, level), page)
+        if chosen is not None
+        else {}
     )
     return render(
         request,
@@ -50,6 +120,12 @@ def list_page(request: Request, db: DB, principal: Reader) -> Response:
         runs=runs,
         statuses=rules.STATUS_NAMES,
         kinds=rules.KIND_NAMES,
+        choices=choices,
+        chosen=chosen,
+        pub=chosen.pub if chosen is not None else None,
+        action="/whitelist",
+        keep=urlencode({"catalog": chosen.catalog}) if chosen is not None else "",
+        **current,
     )
 
 
@@ -88,38 +164,18 @@ def publication_page(
     publication_id: int,
     db: DB,
     principal: Reader,
-    q: Annotated[str, Query(max_length=100)] = "",
-    region: Annotated[str, Query(max_length=12, pattern=r"^\d*$")] = "",
-    industry: Annotated[str, Query(max_length=5, pattern=r"^[A-Ta-t]?\d*$")] = "",
-    dimension: Annotated[str, Query(max_length=64)] = "",
-    level: Annotated[str, Query(max_length=16)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    q: Q = "",
+    region: Region = "",
+    industry: Industry = "",
+    dimension: Dimension = "",
+    level: Level = "",
+    page: Page = 1,
 ) -> Response:
     """A version's statistics (家次 and distinct 经营主体, each table with its total) and its
     list, searched by name or USCC and filtered by region, industry, dimension and level on the
     server, a page at a time."""
     pub = service.get_publication(db, actor=principal, publication_id=publication_id)
-    stats = reports.statistics(db, actor=principal, publication_id=pub.id)
-    charts = {
-        by: bar_svg([(s.label, s.entries) for s in rows[:20]], title=reports.chart_title(by))
-        for by in reports.STAT_KEYS
-        if (rows := stats[by])
-    }
-    where = service.EntryFilter(
-        q=q.strip(),
-        region=region,
-        industry=industry.upper(),
-        dimension=dimension,
-        level=level,
-    )
-    items, total = (
-        service.search_entries(
-            db, actor=principal, version=pub.version, where=where, page=page, per_page=PER_PAGE
-        )
-        if pub.version is not None
-        else ([], 0)
-    )
-    labels = {by: {s.key: s.label for s in rows} for by, rows in stats.items()}
+    shown = _version(db, principal, pub, _where(q, region, industry, dimension, level), page)
     # a draft is reviewed against the version in force: what publishing it would change
     base = (
         service.in_force(db, actor=principal, catalog=pub.catalog_name)
@@ -143,18 +199,9 @@ def publication_page(
             else None
         ),
         changes=rules.CHANGE_NAMES,
-        stats=stats,
-        totals=reports.totals(stats),
-        charts=charts,
-        chart_titles={by: reports.chart_title(by) for by in reports.STAT_KEYS},
-        stat_keys=reports.STAT_KEYS,
-        entries=items,
-        total=total,
-        where=where,
-        labels=labels,
-        page=page,
-        pages=max(1, -(-total // PER_PAGE)),
-        query=urlencode({k: v for k, v in dataclasses.asdict(where).items() if v}),
+        action=f"/whitelist/publications/{pub.id}",
+        keep="",
+        **shown,
         statuses=rules.STATUS_NAMES,
         kinds=rules.KIND_NAMES,
     )
