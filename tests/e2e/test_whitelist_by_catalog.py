@@ -127,3 +127,53 @@ def test_a_ningbo_firms_radar_reads_ningbos_catalog(
         assert named.json()["version"] == body["version"]
         other = client.get(f"/api/v1/whitelist/enterprises/{eid}/radar?catalog=xiamen")
         assert other.status_code == 404
+
+
+def test_refresh_of_a_catalog_regrades_only_its_firms(
+    factory: sessionmaker[Session], listed: Listed
+) -> None:
+    """Xiamen's version (3) is the newest, yet Ningbo's regulator refreshes Ningbo's list
+    against Ningbo's version 1; a record that arrives for a Xiamen firm is not re-graded on
+    Ningbo's catalog (nor a Ningbo firm's on Xiamen's)."""
+    from datetime import date
+
+    from zhixin.accounts import service as accounts
+    from zhixin.kit.db import utcnow
+    from zhixin.records.models import QualityRecord
+    from zhixin.whitelist import service as whitelist
+
+    with unit_of_work(factory) as s:
+        ids = {
+            c: s.scalar(select(Enterprise.id).where(Enterprise.name == listed[c][0]))
+            for c in ("ningbo", "xiamen")
+        }
+        for eid in ids.values():  # one record of each firm becomes known now
+            rec = s.scalars(
+                select(QualityRecord).where(QualityRecord.enterprise_id == eid).limit(1)
+            ).one()
+            rec.known_at = utcnow()
+    with unit_of_work(factory) as s:
+        zj = accounts.principal_for(s, accounts.user_by_username(s, "regulator-zj"))  # type: ignore[arg-type]
+        out = whitelist.refresh(s, actor=zj, catalog_name="ningbo", as_of=date(2025, 6, 30))
+        assert out.publication is not None, out.message
+        assert out.publication.catalog_name == "ningbo"
+        base = s.get(WhitelistPublication, out.publication.base_id)
+        assert base is not None and (base.catalog_name, base.version) == ("ningbo", 1)
+        assert _graded(s, out.publication.run_id) == {ids["ningbo"]}
+    with unit_of_work(factory) as s:
+        xm = accounts.principal_for(s, accounts.user_by_username(s, "regulator"))  # type: ignore[arg-type]
+        out = whitelist.refresh(s, actor=xm, catalog_name="xiamen", as_of=date(2025, 6, 30))
+        assert out.publication is not None, out.message
+        graded = _graded(s, out.publication.run_id)
+        assert ids["xiamen"] in graded and ids["ningbo"] not in graded
+        # only Fujian firms: the Ningbo and Shandong firms loaded after Xiamen's run are not
+        regions = s.scalars(select(Enterprise.region_code).where(Enterprise.id.in_(graded)))
+        assert all((r or "").startswith("35") for r in regions)
+
+
+def _graded(s: Session, run_id: int) -> set[int]:
+    from zhixin.evaluation.models import EvaluationResult
+
+    return set(
+        s.scalars(select(EvaluationResult.enterprise_id).where(EvaluationResult.run_id == run_id))
+    )

@@ -605,20 +605,20 @@ def radar(
     run = repo.run_by_id(session, entries[0].run_id)
     if run is None:  # pragma: no cover
         raise NotFound("未找到评价批次")
-    catalog = _catalog_of_run(session, run)
+    graded = _catalog_of_run(session, run)
     dims = {
         d.dimension: d
         for d in repo.dimensions_of(session, run_id=run.id, enterprise_id=enterprise_id)
     }
     axes = []
-    for d in catalog.dimensions:
+    for d in graded.dimensions:
         row = dims.get(d.code)
         axes.append(
             RadarAxisOut(
                 code=d.code,
                 name=d.name,
                 level=row.level if row else None,
-                level_name=catalog.level_name(row.level) if row else "无",
+                level_name=graded.level_name(row.level) if row else "无",
                 points=row.points if row else 0,
                 cap=d.cap,
                 listed=bool(row and row.listed),

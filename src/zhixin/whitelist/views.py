@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -47,7 +47,7 @@ Page = Annotated[int, Query(ge=1, le=100_000)]
 
 def _version(
     db: DB, principal: Principal, pub: WhitelistPublication, where: service.EntryFilter, page: int
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """A version's statistics, charts and a page of its list narrowed by ``where``: what the
     version's page and the version in force on /whitelist both show."""
     stats = reports.statistics(db, actor=principal, publication_id=pub.id)
