@@ -15,7 +15,10 @@ app.add_typer(whitelist_app, name="whitelist")
 
 @whitelist_app.command("refresh")
 def whitelist_refresh(
-    catalog: Annotated[str, typer.Option(help="指标目录名称：刷新该目录的现行版本，只重新评价该目录评价过的经营主体")],
+    catalog: Annotated[
+        str,
+        typer.Option(help="指标目录名称：刷新该目录的现行版本，只重新评价该目录评价过的经营主体"),
+    ],
     as_of: Annotated[str, typer.Option("--as-of", help="评价基准日，如 2025-06-30")],
     by: Annotated[str, typer.Option("--by", help="以哪位监管人员的名义起草（用户名）")],
     urgent: Annotated[
