@@ -111,7 +111,8 @@ def test_named_dead_ends_re_show_the_form(demo_app: FastAPI) -> None:
     with TestClient(demo_app) as client:
         login(client, "regulator", DEMO_PASSWORD)
         runs = client.get("/whitelist")
-        run_id = re.search(r'<option value="(\d+)"', runs.text)
+        # the drafting form's runs (the list in force above has region options too)
+        run_id = re.search(r'<select name="run_id"><option value="(\d+)"', runs.text)
         assert run_id, runs.text
         made = client.post(
             "/whitelist/drafts",
