@@ -236,6 +236,44 @@ def test_a_quarter_below_30_percent_steps_the_rate_up_from_the_next_period(
         assert evidence.verify(s).finding is None
 
 
+def test_the_whitelist_covenant_reads_the_products_own_catalog(
+    factory: sessionmaker[Session],
+) -> None:
+    """甬质贷 is graded on Ningbo's catalog: "stay on the whitelist" reads Ningbo's newest
+    version, not whichever catalog published last (Xiamen's here, which lists the firm)."""
+    from tests.support.grades import Grade, publish_grades
+
+    with unit_of_work(factory) as s:
+        bank = placeholder_row(s, "tenant", kind="bank")
+        user = placeholder_row(s, "app_user", tenant_id=bank)
+        contract, _ = _yongzhidai_loan(s, bank=bank, user=user, paid={"certification": "400000.00"})
+        loan = s.get(LoanContract, contract)
+        assert loan is not None
+        firm, other = loan.enterprise_id, placeholder_row(s, "enterprise")
+    publish_grades(
+        factory,
+        catalog="ningbo",
+        grades={other: Grade("L1", {"credit": "L1"})},  # Ningbo's list: another firm only
+        published_at=datetime(2026, 7, 1, 2, 0, tzinfo=UTC),
+    )
+    publish_grades(
+        factory,
+        catalog="xiamen",
+        grades={firm: Grade("I", {"credit": "I"})},  # newer, and it lists the borrower
+        published_at=datetime(2026, 8, 1, 2, 0, tzinfo=UTC),
+    )
+    with unit_of_work(factory) as s:
+        service.check_covenants(s, "2026Q4", on=date(2027, 1, 5))
+    with unit_of_work(factory) as s:
+        result = s.scalars(
+            select(CovenantResult).where(
+                CovenantResult.contract_id == contract,
+                CovenantResult.covenant == "stay-whitelisted",
+            )
+        ).one()
+        assert result.met is False
+
+
 # -- 鹭质贷: negative and positive linkage through the worker's cycle --------------------------
 
 

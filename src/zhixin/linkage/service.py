@@ -407,11 +407,14 @@ def check_covenants(session: Session, period_text: str, *, on: date | None = Non
     today = on or clock.today()
     out = CheckResult(period.label)
     cache: dict[int, Product | None] = {}
-    listed = whitelist.listed_select(session)
+    listed_of: dict[str, tuple[int, Any] | None] = {}  # catalog → its newest version's firms
     for version_id in book.product_versions_in_force(session):
         product = _product(session, version_id, cache)
         if product is None:
             continue
+        if product.catalog not in listed_of:
+            listed_of[product.catalog] = whitelist.listed_select(session, product.catalog)
+        listed = listed_of[product.catalog]  # "on the whitelist": the product's own catalog's
         due = rules.due(product.covenants, period)
         base = {"version_id": version_id, "period": period.label, "period_end": period.end}
         by_purposes: dict[tuple[str, ...], list[Any]] = {}

@@ -667,10 +667,10 @@ def last_change_seq(session: Session) -> int:
     return repo.last_change_seq(session)
 
 
-def listed_select(session: Session) -> tuple[int, Any] | None:
-    """(version, select of enterprise ids listed in it) for the latest published version;
-    None before any publication."""
-    pub = repo.latest_published(session)
+def listed_select(session: Session, catalog: str | None = None) -> tuple[int, Any] | None:
+    """(version, select of enterprise ids listed in it) for the latest published version of
+    ``catalog`` (of any catalog when None); None before any publication."""
+    pub = repo.latest_published(session, catalog)
     if pub is None or pub.version is None:
         return None
     return pub.version, repo.listed_select(pub.id)
