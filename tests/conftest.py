@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
+from argon2 import profiles as argon2_profiles
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
@@ -33,10 +35,19 @@ from tests.support.databases import (
     skip_reason,
     wipe,
 )
+from zhixin.accounts import passwords
 from zhixin.audit import keys as audit_keys
 from zhixin.config import Mode, Settings, get_settings
 from zhixin.kit.db import make_sessionmaker
 from zhixin.kit.migrate import upgrade
+
+# argon2id with the production profile (64 MiB, 3 passes) costs about a quarter of a second per
+# hash on the CI machine, and the test worlds create and sign in thousands of users: in this
+# process the tests hash with argon2's cheapest profile — still argon2id, still verified the
+# same way (tests/integration/test_accounts.py). The servers and CLIs the tests start as
+# subprocesses keep the production profile.
+passwords._hasher = PasswordHasher.from_parameters(argon2_profiles.CHEAPEST)
+passwords._DUMMY_HASH = passwords._hasher.hash("zhixin-dummy-password-for-timing")
 
 # The audit log's keys of the test process: the public demo keys of a test-mode settings
 # (services append audit rows without an app; the environment's settings would be production).
