@@ -7,7 +7,6 @@ demand side, and one 银企对接会. Never commits."""
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from collections.abc import Sequence
 from datetime import timedelta
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from zhixin.accounts import service as accounts
 from zhixin.enterprises import service as enterprises
-from zhixin.kit import clock
+from zhixin.kit import clock, sheets
 from zhixin.visits import rules, service
 
 NEEDS = [
@@ -122,7 +121,7 @@ def load(session: Session, *, enterprise_ids: Sequence[int]) -> None:
     with tempfile.TemporaryDirectory(prefix="zhixin-demo-visits-") as tmp:
         path = Path(tmp) / "走访记录（演示）.csv"
         with path.open("w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh).writerows(rows)
+            sheets.write_csv_rows(fh, rows)
         service.import_file(
             session, actor=actor, campaign_id=camp.id, path=path, file_name=path.name
         )
