@@ -18,6 +18,12 @@ from zhixin.demo.loader import DEMO_PASSWORD, load_demo
 pytestmark = pytest.mark.slow
 
 
+def notice_of(home: str, catalog: str) -> str:
+    """The home page's whitelist notice of one catalog."""
+    start = home.index(f'id="whitelist-notice-{catalog}"')
+    return home[start : home.index("</section>", start)]
+
+
 def test_banks_see_the_new_version_and_the_regulator_sees_who_fetched_it(
     app: FastAPI, factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
@@ -25,8 +31,15 @@ def test_banks_see_the_new_version_and_the_regulator_sees_who_fetched_it(
     with TestClient(app) as bank:
         login(bank, "xmrcb-officer", DEMO_PASSWORD)
         home = bank.get("/").text
-        assert 'id="whitelist-notice"' in home and "白名单第 3 版已发布" in home
-        assert "这是首个发布的版本" in home
+        assert 'id="whitelist-notice"' in home
+        # one notice per catalog in force, each compared within its own catalog
+        xiamen = notice_of(home, "xiamen")
+        assert "鹭质贷）白名单第 3 版已发布" in xiamen and "这是本目录首个发布的版本" in xiamen
+        found = re.search(r"/whitelist/publications/(\d+)", xiamen)
+        assert found
+        xiamen_before = found.group(1)
+        assert "甬质贷，五级）白名单第 1 版已发布" in notice_of(home, "ningbo")
+        assert "鲁质贷）白名单第 2 版已发布" in notice_of(home, "shandong")
     with TestClient(app) as reg:
         login(reg, "regulator", DEMO_PASSWORD)
         page = reg.get("/whitelist/publications/1").text
@@ -50,8 +63,13 @@ def test_banks_see_the_new_version_and_the_regulator_sees_who_fetched_it(
     with TestClient(app) as bank:
         csrf = login(bank, "xmrcb-officer", DEMO_PASSWORD)
         home = bank.get("/").text
-        assert "白名单第 4 版已发布" in home
-        assert "涉及本行客户" in home and "查看全部变更" in home
+        xiamen = notice_of(home, "xiamen")
+        assert "白名单第 4 版已发布" in xiamen
+        assert "涉及本行客户" in xiamen and "查看全部变更" in xiamen
+        # compared with Xiamen's own version before it, whatever was published in between
+        assert f"/whitelist/diff?old={xiamen_before}&amp;" in xiamen
+        # another catalog's notice is unchanged by Xiamen's publication
+        assert "白名单第 1 版已发布" in notice_of(home, "ningbo")
         pulled = bank.get("/api/v1/whitelist/versions/4/entries", headers={"X-CSRF-Token": csrf})
         assert pulled.status_code == 200, pulled.text
     with TestClient(app) as reg:

@@ -32,7 +32,7 @@ def home(request: Request, db: DB, principal: OptionalPrincipal) -> Response:
         "home.html",
         enterprise_count=enterprises.count(db),
         todos=todo.todos(db, principal),
-        notice=notices.whitelist_notice(db, principal),
+        notices=notices.whitelist_notices(db, principal),
     )
 
 
