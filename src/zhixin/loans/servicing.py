@@ -264,9 +264,9 @@ def enter_repayment(
 
 def repayments(session: Session, *, actor: Principal, drawdown_id: int) -> list[LoanRepayment]:
     """A drawdown's repayments, for whoever may see the loan (loan:read)."""
-    from zhixin.loans import service as book
+    from zhixin.loans import drawdowns
 
-    book._drawdown(session, actor, drawdown_id)  # the book's visibility: bank, own, region
+    drawdowns.drawdown_for(session, actor, drawdown_id)  # the book's visibility: bank, own, region
     return list(repo.repayments_of(session, drawdown_id))
 
 
@@ -500,9 +500,9 @@ def restructure(
 
 def history(session: Session, *, actor: Principal, drawdown_id: int) -> list[LoanClassification]:
     """Every change of a drawdown's class, oldest first (loan:read, the book's visibility)."""
-    from zhixin.loans import service as book
+    from zhixin.loans import drawdowns
 
-    book._drawdown(session, actor, drawdown_id)
+    drawdowns.drawdown_for(session, actor, drawdown_id)
     return list(repo.classifications_of(session, drawdown_id))
 
 
