@@ -156,5 +156,5 @@ def areas_page(
         r=reading.roll_up_out(found, level=divisions.AREA_LEVELS),
         campaigns=service.campaigns(db, actor=principal),
         chosen={"campaign": campaign.strip(), "region": region.strip()},
-        name=divisions.area_name,
+        area_name=divisions.area_name,
     )
