@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.support.loan_book import placeholder_row
@@ -18,6 +19,7 @@ from tests.support.people import make_user
 from tests.support.web import login
 from zhixin.accounts import service as accounts
 from zhixin.accounts.rules import Role, TenantKind
+from zhixin.audit.models import AuditEvent
 from zhixin.kit.db import unit_of_work
 from zhixin.visits import service as visits
 
@@ -211,6 +213,20 @@ def test_visits_api_end_to_end(app: FastAPI, factory: sessionmaker[Session]) -> 
         url, json={"outcome": "declined", "outcome_on": "2026-11-21", "confirm": True}
     )
     assert fixed.status_code == 200 and fixed.json()["outcome"] == "declined"
+    with factory() as s:
+        trail = [
+            (e.detail["from"], e.detail["to"])
+            for e in s.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action == "visit.outcome")
+                .order_by(AuditEvent.id)
+            )
+        ]
+        created = s.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "visit.create")
+        )
+    assert trail == [("open", "applied"), ("applied", "granted"), ("granted", "declined")]
+    assert created == 3
     # 7. regulators: 湖里区 sees its two firms' visits, not 思明区's (404); 厦门市 all three
     client = _as(app, "huli-reg")
     mine = client.get("/api/v1/visits").json()
