@@ -25,6 +25,7 @@ def test_the_levels_below_a_prefix() -> None:
     assert divisions.area_below("350206004001", "350206004") == "350206004001"
     assert divisions.area_below("350206", "350206") is None  # known only to its county
     assert divisions.area_below(None, None) is None
+    assert divisions.area_below("350203001001", "350206") is None  # recorded outside the area
     assert divisions.areas_above("350206004", "35") == ["3502", "350206", "350206004"]
     assert divisions.areas_above("350206", None) == ["35", "3502", "350206"]
     assert divisions.area_name("350206004") == "厦门市湖里区禾山街道"

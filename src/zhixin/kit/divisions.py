@@ -130,9 +130,10 @@ def child_size(prefix: str | None) -> int:
 
 def area_below(code: str | None, prefix: str | None) -> str | None:
     """The area one level below ``prefix`` holding the place ``code``; None when ``code`` does
-    not reach that level (a visit known only to its county, read by street)."""
+    not reach that level (a visit known only to its county, read by street) or lies outside
+    ``prefix`` (a firm of the jurisdiction visited at a place recorded elsewhere)."""
     size = child_size(prefix)
-    if not code or len(code) < size:
+    if not code or len(code) < size or (prefix and not code.startswith(prefix)):
         return None
     return code[:size]
 

@@ -4,9 +4,10 @@ A visit's **area** is the community (or street) its team recorded (``place_code`
 enterprise's registered county (``enterprise.region_code``). A reader sees its own area and one
 row per area one level below it (``kit.divisions.child_size``): the cities of a province, the
 counties of a city, the streets of a county, the communities of a street; a visit whose area
-does not reach that level (known only to its county, read by street) goes to a row of its own,
-"未细分到下级区域". Each row counts the visits, the firms visited, the needs found (an amount
-wanted above 0) and their total, the visits assigned to a bank, those applied for or granted
+does not reach that level (known only to its county, read by street) — or was recorded outside
+the area read (a firm of a regulator's jurisdiction visited at a place elsewhere) — goes to a
+row of its own, "未细分到下级区域". Each row counts the visits, the firms visited, the needs
+found (an amount wanted above 0) and their total, the visits assigned to a bank, those applied for or granted
 (the recorded outcome) and those overdue (follow-up deadline passed, still open). Defined in
 docs/reports.md ("走访按区域汇总")."""
 
