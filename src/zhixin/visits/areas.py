@@ -8,8 +8,8 @@ does not reach that level (known only to its county, read by street) — or was 
 the area read (a firm of a regulator's jurisdiction visited at a place elsewhere) — goes to a
 row of its own, "未细分到下级区域". Each row counts the visits, the firms visited, the needs
 found (an amount wanted above 0) and their total, the visits assigned to a bank, those applied
-for or granted (the recorded outcome) and those overdue (follow-up deadline passed, still open). Defined in
-docs/reports.md ("走访按区域汇总")."""
+for or granted (the recorded outcome) and those overdue (follow-up deadline passed, still
+open). Defined in docs/reports.md ("走访按区域汇总")."""
 
 from __future__ import annotations
 
