@@ -69,6 +69,8 @@ from zhixin.risk import service as risk_service
 from zhixin.risk import views as risk_views
 from zhixin.support import endpoints as support_api
 from zhixin.support import views as support_views
+from zhixin.visits import endpoints as visits_api
+from zhixin.visits import forms as visits_forms
 from zhixin.visits import views as visits_views
 from zhixin.web import failures, middleware, openapi
 from zhixin.web.templating import STATIC, TEMPLATES
@@ -158,6 +160,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (support_api.router, API),
     (support_api.policies_router, API),
     (linkage_api.router, API),
+    (visits_api.router, API),
     (evidence_api.router, API),
     (reports_api.router, API),
     (home_views.router, ""),
@@ -184,6 +187,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (support_views.router, ""),
     (linkage_views.router, ""),
     (evidence_views.router, ""),
+    (visits_forms.router, ""),
     (visits_views.router, ""),
 ]
 

@@ -97,6 +97,12 @@ BANK_LOANS = frozenset({R.bank_officer, R.bank_approver})  # a bank's linkage qu
 CONFIRM_EVIDENCE = frozenset({R.bank_approver, R.regulator})
 # 日晾晒 · 周例会 · 月调度: the task force, regulators and banks (report:read)
 READ_REPORTS = frozenset({R.regulator, R.bank_officer, R.bank_approver, R.task_force})
+# 千企万户大走访: the task force enters and assigns visits; the assigned bank's officer (and the
+# task force) records the outcome; regulators (jurisdiction), banks (assigned) and the task
+# force read them
+READ_VISITS = frozenset({R.regulator, R.bank_officer, R.bank_approver, R.task_force})
+MANAGE_VISITS = frozenset({R.task_force})
+FOLLOW_UP_VISITS = frozenset({R.bank_officer, R.task_force})
 
 MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/me"): ALL,
@@ -291,6 +297,15 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/reports/weekly"): READ_REPORTS,
     ("GET", "/api/v1/reports/monthly"): READ_REPORTS,
     ("GET", "/api/v1/reports/dashboard"): READ_REPORTS,
+    # -- the visits (千企万户大走访 · 银企对接会) --
+    ("GET", "/api/v1/visits"): READ_VISITS,
+    ("POST", "/api/v1/visits"): MANAGE_VISITS,
+    ("GET", "/api/v1/visits/campaigns"): READ_VISITS,
+    ("GET", "/api/v1/visits/events"): READ_VISITS,
+    ("GET", "/api/v1/visits/areas"): READ_VISITS,
+    ("GET", "/api/v1/visits/{visit_id}"): READ_VISITS,
+    ("POST", "/api/v1/visits/{visit_id}/outcome"): FOLLOW_UP_VISITS,
+    ("POST", "/api/v1/visits/{visit_id}/assign"): MANAGE_VISITS,
 }
 PUBLIC: set[tuple[str, str]] = set()
 

@@ -224,6 +224,33 @@ def sql_visits(session: Session, p: report_rules.Period, today: date) -> list[li
     return sorted(out, key=lambda r: (r[0] is None, r[0] or ""))
 
 
+def sql_visit_areas(
+    session: Session, p: report_rules.Period, today: date, prefix: str, size: int
+) -> list[list[Any]]:
+    """The roll-up by area recomputed from the tables: a visit's area is its place code, else
+    its enterprise's county; grouped by the first ``size`` digits, within ``prefix``."""
+    rows = session.execute(
+        text(
+            "SELECT SUBSTR(COALESCE(v.place_code, e.region_code), 1, :n) AS area, COUNT(*), "
+            "COUNT(DISTINCT v.enterprise_id), "
+            "SUM(CASE WHEN v.amount_wanted > 0 THEN 1 ELSE 0 END), "
+            "COALESCE(SUM(CASE WHEN v.amount_wanted > 0 THEN v.amount_wanted END), 0), "
+            "SUM(CASE WHEN v.bank_code IS NOT NULL THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN v.outcome IN ('applied', 'granted') THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN v.outcome = 'granted' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN v.outcome = 'open' AND v.follow_up_due_on < :t THEN 1 ELSE 0 END) "
+            "FROM visit_record v JOIN enterprise e ON e.id = v.enterprise_id "
+            "WHERE v.visited_on BETWEEN :s AND :e AND e.region_code LIKE :p "
+            "GROUP BY SUBSTR(COALESCE(v.place_code, e.region_code), 1, :n) ORDER BY area"
+        ),
+        {"s": p.start, "e": p.end, "t": today, "n": size, "p": prefix + "%"},
+    )
+    return [
+        [r[0], *[int(x) for x in r[1:4]], Decimal(r[4]).quantize(Decimal("0.01")), *map(int, r[5:])]
+        for r in rows
+    ]
+
+
 def test_the_report_sections(
     world: tuple[Session, dict[str, Any]], tmp_path: Path, factory: sessionmaker[Session]
 ) -> None:
@@ -294,6 +321,28 @@ def test_the_report_sections(
     # a region: 思明区 holds only E3's visit
     sm = reports.build(session, nov, reports.Scope(region_prefix="350203"), today=today)
     assert sm.table("visits").rows == [["未分配银行", 1, 1, 0, Decimal("0.00"), 0, 0, 0]]
+    # the roll-up by area: the platform by city; 湖里区 by street (E1 and E2 were placed in
+    # 湖里街道's communities); 思明区's one visit is known only to its county
+    areas = r.table("visit_areas")
+    assert areas.columns[0].label == "市"
+    assert areas.rows == [
+        ["厦门市", 3, 3, 2, Decimal("2505000.00"), 2, 1, 0, 1],
+        ["合计", 3, 3, 2, Decimal("2505000.00"), 2, 1, 0, 1],
+    ]
+    assert [row[1:] for row in areas.rows[:1]] == [
+        row[1:] for row in sql_visit_areas(session, nov, today, "", 4)
+    ]
+    huli = reports.build(session, nov, reports.Scope(region_prefix="350206"), today=today)
+    assert huli.table("visit_areas").columns[0].label == "街道（乡镇）"
+    assert huli.table("visit_areas").rows[:-1] == [
+        ["厦门市湖里区湖里街道", 2, 2, 2, Decimal("2505000.00"), 2, 1, 0, 1]
+    ]
+    assert [row[1:] for row in huli.table("visit_areas").rows[:-1]] == [
+        row[1:] for row in sql_visit_areas(session, nov, today, "350206", 9)
+    ]
+    assert sm.table("visit_areas").rows[:-1] == [
+        ["未细分到下级区域", 1, 1, 0, Decimal("0.00"), 0, 0, 0, 0]
+    ]
     # December: no visits
     dec = reports.build(session, report_rules.monthly("2026-12"), reports.Scope(), today=today)
     assert dec.table("visits").rows == []

@@ -60,6 +60,8 @@ class Permission(StrEnum):
     report_read = "report:read"  # 日晾晒/周例会/月调度 and the dashboard (bank: own rows)
     visit_read = "visit:read"  # 千企万户大走访 and 对接会 (bank: visits assigned to it)
     visit_manage = "visit:manage"  # campaigns, teams, visit sheets, assignment, 对接会 (task force)
+    # a visit's follow-up outcome: the bank assigned to it (not once final), the task force
+    visit_follow_up = "visit:follow_up"
     support_read = "support:read"  # guarantees, compensation claims, subsidies (own side of each)
     guarantee_decide = "guarantee:decide"  # products, approve/reject guarantees (guarantor)
     compensation_file = "compensation:file"  # request guarantees, file claims, recoveries (bank)
@@ -128,6 +130,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ledger_read,
             Permission.report_read,
             Permission.visit_read,
+            Permission.visit_follow_up,
             Permission.support_read,
             Permission.compensation_file,
         }
@@ -219,6 +222,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.report_read,
             Permission.visit_read,
             Permission.visit_manage,
+            Permission.visit_follow_up,
         }
     ),
     R.auditor: frozenset({Permission.audit_read}),
@@ -252,6 +256,8 @@ TOKEN_SCOPES: dict[str, str] = {
     "need:take": "查看本行可承接的融资需求、接单并登记办理进度",
     "ledger:report": "报送对接办贷台账（登记或导入对接结果）",
     "ledger:read": "读取本行的对接办贷台账与转化情况",
+    "visit:read": "读取分派给本行的走访记录（千企万户大走访）与本行参加的银企对接会",
+    "visit:follow_up": "登记分派给本行的走访的跟进结果",
 }
 
 

@@ -34,7 +34,7 @@ from zhixin.demand.rules import Outcome
 from zhixin.demand.schemas import ImportOut, LedgerOut, RowErrorOut
 from zhixin.enterprises import service as enterprises
 from zhixin.errors import Forbidden, Invalid, NotFound
-from zhixin.intake.readers import FileRefused, TableReader
+from zhixin.intake import layout
 from zhixin.kit import clock
 from zhixin.kit.db import utcnow
 from zhixin.kit.sheets import Book
@@ -271,31 +271,14 @@ def import_file(
     if bank_code is None:
         _require(actor, Permission.ledger_report)
         bank_code = _bank(session, actor)
-    try:
-        reader = TableReader(path, file_name)
-        rows = iter(reader)
-        first = next(rows, None)
-        if first is None:
-            raise FileRefused("文件为空")
-        cols, missing = ledger_rows.header_map(first[1])
-        if missing:
-            raise FileRefused("缺少必需的列：" + "、".join(missing))
-        parsed: list[ledger_rows.Parsed] = []
-        errors: list[dict[str, object]] = []
-        count = 0
-        for line, cells in rows:
-            if not any(_filled(c) for c in cells):
-                continue
-            count += 1
-            if count > MAX_ROWS:
-                raise FileRefused(f"一个文件最多 {MAX_ROWS} 行，请分批上传")
-            got = ledger_rows.parse_row(line, cells, cols)
-            if isinstance(got, list):
-                errors.extend({"line": line, "field": f, "reason": r} for f, r in got)
-            else:
-                parsed.append(got)
-    except FileRefused as exc:
-        raise Invalid(str(exc), status=exc.status) from exc
+    got = layout.read_rows(
+        path,
+        file_name,
+        header=ledger_rows.header_map,
+        parse=ledger_rows.parse_row,
+        max_rows=MAX_ROWS,
+    )
+    count, parsed, errors = got.count, got.parsed, got.errors
     batch = LedgerImport(
         bank_code=bank_code,
         file_name=file_name[:200],
@@ -355,10 +338,6 @@ def import_file(
         },
     )
     return batch
-
-
-def _filled(cell: object) -> bool:
-    return cell is not None and str(cell).strip() != ""
 
 
 def import_out(b: LedgerImport) -> ImportOut:

@@ -25,6 +25,7 @@ from typing import Any
 
 from zhixin.demand.rules import SOURCE_BY_LABEL, Outcome, check_outcome
 from zhixin.enterprises.rules import InvalidUSCC, normalise_uscc
+from zhixin.intake import layout
 from zhixin.intake.rows import parse_money
 from zhixin.kit.dates import DateParseError, parse_date
 
@@ -68,23 +69,10 @@ class Parsed:
 
 def header_map(cells: list[Any]) -> tuple[dict[str, int], list[str]]:
     """field → column index, and the required columns missing (by their Chinese names)."""
-    by_name = {v: k for k, v in COLUMNS.items()} | _ALIASES
-    found: dict[str, int] = {}
-    for i, cell in enumerate(cells):
-        name = str(cell or "").strip().replace(" ", "")
-        key = by_name.get(name) or by_name.get(name.replace("(", "（").replace(")", "）"))
-        if key and key not in found:
-            found[key] = i
-    missing = [COLUMNS[k] for k in REQUIRED if k not in found]
-    return found, missing
+    return layout.header_map(cells, columns=COLUMNS, aliases=_ALIASES, required=REQUIRED)
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+_text = layout.cell_text
 
 
 def parse_row(line: int, cells: list[Any], cols: dict[str, int]) -> Parsed | list[tuple[str, str]]:

@@ -106,3 +106,47 @@ def place_by_name(name: str) -> str | None:
 def streets() -> list[tuple[str, str]]:
     """Every listed street (乡镇街道): (code, full name), by code."""
     return sorted((c, place_name(c)) for c, v in _streets().items() if v[2] == "street")
+
+
+# -- the area roll-up: province → city → county → street → community -------------------------
+
+# an area code's length → its level: 省 (2 digits), 市 (4), 区县 (6), 街道 (9), 社区 (12)
+AREA_SIZES = (2, 4, 6, 9, 12)
+AREA_LEVELS = {2: "省", 4: "市", 6: "区县", 9: "街道（乡镇）", 12: "社区（村居）"}
+
+
+def is_area_code(code: str) -> bool:
+    """A province, city, county, street or community code (2, 4, 6, 9 or 12 digits)."""
+    code = code.strip()
+    return code.isdigit() and len(code) in AREA_SIZES
+
+
+def child_size(prefix: str | None) -> int:
+    """The length of the codes one level below ``prefix``: the cities under the whole
+    platform or a province, then counties, streets, communities (a community has none)."""
+    size = len(prefix) if prefix else 0
+    return next((s for s in AREA_SIZES[1:] if s > size), AREA_SIZES[-1])
+
+
+def area_below(code: str | None, prefix: str | None) -> str | None:
+    """The area one level below ``prefix`` holding the place ``code``; None when ``code`` does
+    not reach that level (a visit known only to its county, read by street) or lies outside
+    ``prefix`` (a firm of the jurisdiction visited at a place recorded elsewhere)."""
+    size = child_size(prefix)
+    if not code or len(code) < size or (prefix and not code.startswith(prefix)):
+        return None
+    return code[:size]
+
+
+def area_name(code: str | None) -> str:
+    """An area's full name at any level (``3502`` 厦门市, ``350206001`` …湖里街道)."""
+    if not code:
+        return ""
+    return place_name(code) if len(code.strip()) > 6 else region_name(code)
+
+
+def areas_above(code: str, top: str | None) -> list[str]:
+    """The chain of areas from below ``top`` (exclusive) down to ``code`` (inclusive):
+    ``areas_above("350206001", "35")`` → ``["3502", "350206", "350206001"]``."""
+    start = len(top) if top else 0
+    return [code[:s] for s in AREA_SIZES if start < s <= len(code)]

@@ -23,7 +23,7 @@ from zhixin.reports.sections import (
 )
 from zhixin.reports.support import support
 from zhixin.reports.uplift import uplift
-from zhixin.reports.visits import matching, visits
+from zhixin.reports.visits import matching, visit_areas, visits
 
 SECTIONS: list[Section] = [
     Section("banks", banks),
@@ -41,6 +41,7 @@ SECTIONS: list[Section] = [
     Section("linkage", linkage),
     Section("visits", visits),
     Section("matching", matching),
+    Section("visit_areas", visit_areas),
     Section("lapses", lapses),
     Section("areas", areas),
     Section("uplift", uplift),

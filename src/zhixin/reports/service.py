@@ -199,7 +199,7 @@ def gather(
         patents = record_facts.patents_in_force(session, holders)
     # 走访 and 对接会, with the applications they read: all of them for the drill-down lists,
     # else only the visited firms' and those an event names (not every application's row)
-    with_visits = rows or bool(want & {"visits", "matching"})
+    with_visits = rows or bool(want & {"visits", "matching", "visit_areas"})
     visited = visit_facts.visit_facts(session, until=until) if with_visits else []
     events = visit_facts.event_facts(session, until=until) if with_visits else []
     visit_apps = (

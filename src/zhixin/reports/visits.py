@@ -10,7 +10,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from zhixin.kit.divisions import AREA_LEVELS, area_name, child_size
 from zhixin.reports.sections import ZERO, Column, Facts, Table
+from zhixin.visits import areas
 
 UNASSIGNED = "未分配银行"
 
@@ -105,4 +107,47 @@ def matching(f: Facts) -> Table:
         [row],
         "对接会：举办日期在本期；参会家次：各场参会银行、企业数之和；促成申请：各场登记的由对接会促成的"
         "贷款申请（本范围内）；已获批：其中现状态为已批准或已签约的申请及其批准金额。",
+    )
+
+
+def visit_areas(f: Facts) -> Table:
+    """The period's visits by area one level below the scope's (``visits.areas``): the cities
+    of the platform or a province, the counties of a city, the streets of a county."""
+    made = [v for v in f.visits if f.period.holds(v.visited_on)]
+    found, total = areas.roll_up(made, prefix=f.region_prefix, today=f.today)
+
+    def row(label: str, r: areas.AreaRow) -> list[Any]:
+        return [
+            label,
+            r.visits,
+            len(r.firms),
+            r.needs,
+            r.amount_wanted,
+            r.assigned,
+            r.applied,
+            r.granted,
+            r.overdue,
+        ]
+
+    rows = [row(area_name(r.code) if r.code else areas.UNSPLIT, r) for r in found]
+    rows.append(row("合计", total))
+    level = AREA_LEVELS[child_size(f.region_prefix)]
+    return Table(
+        "visit_areas",
+        "走访按区域汇总（省 → 市 → 区县 → 街道 → 社区）",
+        [
+            Column(level, "text"),
+            Column("走访（次）"),
+            Column("走访企业（家）"),
+            Column("发现融资需求（次）"),
+            Column("需求金额", "money"),
+            Column("已分派银行（次）"),
+            Column("已申请或获贷（次）"),
+            Column("已获贷（次）"),
+            Column("跟进超期（次）"),
+        ],
+        rows,
+        "走访日期在本期的走访，按走访所在区域（走访小组所记的社区或街道，未记时为企业注册地区县）"
+        "汇总到本范围的下一级；未细分到该级的走访单列一行。已申请或获贷、已获贷：现记录的跟进结果；"
+        "跟进超期：跟进截止日已过而仍为跟进中。",
     )

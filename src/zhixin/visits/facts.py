@@ -9,7 +9,9 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from zhixin.enterprises import service as enterprises
 from zhixin.visits import repository as repo
+from zhixin.visits.models import VisitRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +27,7 @@ class VisitFact:
     outcome: str
     outcome_on: date | None
     escalated_on: date | None
+    area: str | None  # the community or street recorded, else the enterprise's county
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +40,8 @@ class EventFact:
 
 
 def visit_facts(session: Session, *, until: date) -> list[VisitFact]:
-    return [VisitFact(*row) for row in repo.visit_rows(session, until)]  # type: ignore[arg-type]
+    region = enterprises.region_of(VisitRecord.enterprise_id)
+    return [VisitFact(*row) for row in repo.visit_rows(session, until, region)]  # type: ignore[arg-type]
 
 
 def event_facts(session: Session, *, until: date) -> list[EventFact]:

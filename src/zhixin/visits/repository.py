@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhixin.visits.models import MatchingEvent, VisitCampaign, VisitImport, VisitRecord, VisitTeam
@@ -103,8 +104,9 @@ def events(session: Session) -> Sequence[MatchingEvent]:
     return session.scalars(select(m).order_by(m.held_on.desc(), m.id.desc())).all()
 
 
-def visit_rows(session: Session, until: date) -> list[tuple[object, ...]]:
-    """The report's columns of every visit up to ``until`` (one statement)."""
+def visit_rows(session: Session, until: date, region: Any) -> list[tuple[object, ...]]:
+    """The report's columns of every visit up to ``until`` (one statement), the visit's area
+    last (``region``: the enterprise's region code, a correlated subquery)."""
     v = VisitRecord
     stmt = select(
         v.id,
@@ -118,6 +120,7 @@ def visit_rows(session: Session, until: date) -> list[tuple[object, ...]]:
         v.outcome,
         v.outcome_on,
         v.escalated_on,
+        area_of(region),
     ).where(v.visited_on <= until)
     return [tuple(r) for r in session.connection().execute(stmt)]
 
@@ -125,3 +128,105 @@ def visit_rows(session: Session, until: date) -> list[tuple[object, ...]]:
 def event_rows(session: Session, until: date) -> Sequence[MatchingEvent]:
     m = MatchingEvent
     return session.scalars(select(m).where(m.held_on <= until).order_by(m.held_on, m.id)).all()
+
+
+# -- one reader's visits (visits.records): filters and scope in SQL ---------------------------
+
+
+def area_of(region: Any) -> Any:
+    """A visit's area: the community or street its team recorded, else ``region`` (the
+    enterprise's county, a correlated subquery its owner builds)."""
+    return func.coalesce(VisitRecord.place_code, region)
+
+
+def scoped(
+    session: Session,
+    *,
+    region: Any,
+    jurisdiction: str | None = None,
+    bank_code: str | None = None,
+    campaign_id: int | None = None,
+    team_id: int | None = None,
+    outcome: str | None = None,
+    area: str | None = None,
+    overdue_on: date | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    limit: int | None = 200,
+    offset: int = 0,
+) -> tuple[list[tuple[VisitRecord, str | None]], int]:
+    """(visit, its area) newest first, and how many match. ``region`` is the enterprise's
+    region code as a correlated subquery; ``jurisdiction`` a prefix of it (a regulator's);
+    ``area`` a prefix of the visit's area (any level, 2 to 12 digits); ``overdue_on``: open
+    visits whose follow-up deadline is before that day."""
+    v = VisitRecord
+    where: list[Any] = []
+    if jurisdiction is not None:
+        where.append(region.startswith(jurisdiction, autoescape=True))
+    if bank_code is not None:
+        where.append(v.bank_code == bank_code)
+    if campaign_id is not None:
+        where.append(v.campaign_id == campaign_id)
+    if team_id is not None:
+        where.append(v.team_id == team_id)
+    if outcome is not None:
+        where.append(v.outcome == outcome)
+    if area is not None:
+        where.append(area_of(region).startswith(area, autoescape=True))
+    if overdue_on is not None:
+        where += [v.outcome == "open", v.follow_up_due_on < overdue_on]
+    if start is not None:
+        where.append(v.visited_on >= start)
+    if end is not None:
+        where.append(v.visited_on <= end)
+    total = session.scalar(select(func.count()).select_from(v).where(*where)) or 0
+    stmt = (
+        select(v, area_of(region))
+        .where(*where)
+        .order_by(v.visited_on.desc(), v.id.desc())
+        .offset(offset)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [(row, a) for row, a in session.execute(stmt)], total
+
+
+def roll_up_rows(
+    session: Session,
+    *,
+    region: Any,
+    jurisdiction: str | None,
+    bank_code: str | None,
+    campaign_id: int | None,
+    area: str | None,
+    start: date | None,
+    end: date | None,
+) -> list[tuple[Any, ...]]:
+    """The columns the area roll-up reads of every visit in scope (one statement):
+    enterprise, area, amount wanted, bank, outcome, follow-up deadline."""
+    v = VisitRecord
+    stmt = select(
+        v.enterprise_id,
+        area_of(region),
+        v.amount_wanted,
+        v.bank_code,
+        v.outcome,
+        v.follow_up_due_on,
+    )
+    if jurisdiction is not None:
+        stmt = stmt.where(region.startswith(jurisdiction, autoescape=True))
+    if bank_code is not None:
+        stmt = stmt.where(v.bank_code == bank_code)
+    if campaign_id is not None:
+        stmt = stmt.where(v.campaign_id == campaign_id)
+    if area is not None:
+        stmt = stmt.where(area_of(region).startswith(area, autoescape=True))
+    if start is not None:
+        stmt = stmt.where(v.visited_on >= start)
+    if end is not None:
+        stmt = stmt.where(v.visited_on <= end)
+    return [tuple(r) for r in session.connection().execute(stmt)]
+
+
+def team(session: Session, team_id: int) -> VisitTeam | None:
+    return session.get(VisitTeam, team_id)

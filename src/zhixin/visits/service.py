@@ -29,7 +29,7 @@ from zhixin.demand import service as demand
 from zhixin.demand.rules import NeedInput
 from zhixin.enterprises import service as enterprises
 from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
-from zhixin.intake.readers import FileRefused, TableReader
+from zhixin.intake import layout
 from zhixin.kit import clock, divisions
 from zhixin.kit.db import utcnow
 from zhixin.visits import repository as repo
@@ -57,7 +57,7 @@ def _audit(
     )
 
 
-def _banks(session: Session) -> dict[str, str]:
+def bank_codes(session: Session) -> dict[str, str]:
     """A sheet's 对接银行 (a bank's code or its name) → the bank's code."""
     pairs = accounts.tenant_names(session, "bank").values()
     return {name: code for code, name in pairs} | {code: code for code, _name in pairs}
@@ -134,7 +134,7 @@ def add_team(
         raise Invalid("请填写小组名称（不超过 100 字）")
     if divisions.level_of(street_code) != "street" or not divisions.known_place(street_code):
         raise Invalid(f"街道代码应为已登记的 9 位街道（乡镇）代码：{street_code}")
-    if bank_code and bank_code not in _banks(session):
+    if bank_code and bank_code not in bank_codes(session):
         raise NotFound(f"没有代码为 {bank_code} 的银行")
     if repo.team_by_name(session, camp.id, name) is not None:
         raise Conflict(f"本活动已有名为“{name}”的小组")
@@ -193,7 +193,7 @@ def _resolve_place(name_or_code: str) -> str | None:
     return divisions.place_by_name(text) or ""
 
 
-def _apply(
+def apply_row(
     session: Session,
     *,
     camp: VisitCampaign,
@@ -281,31 +281,10 @@ def import_file(
     reason); the same file again changes nothing (a row is one campaign, enterprise and day)."""
     _require(actor, Permission.visit_manage)
     camp = campaign(session, actor=actor, campaign_id=campaign_id)
-    try:
-        reader = TableReader(path, file_name)
-        rows = iter(reader)
-        first = next(rows, None)
-        if first is None:
-            raise FileRefused("文件为空")
-        cols, missing = rules.header_map(first[1])
-        if missing:
-            raise FileRefused("缺少必需的列：" + "、".join(missing))
-        parsed: list[rules.VisitRow] = []
-        errors: list[dict[str, object]] = []
-        count = 0
-        for line, cells in rows:
-            if not any(c is not None and str(c).strip() for c in cells):
-                continue
-            count += 1
-            if count > MAX_ROWS:
-                raise FileRefused(f"一个文件最多 {MAX_ROWS} 行，请分批上传")
-            got = rules.parse_row(line, cells, cols)
-            if isinstance(got, list):
-                errors.extend({"line": line, "field": f, "reason": r} for f, r in got)
-            else:
-                parsed.append(got)
-    except FileRefused as exc:
-        raise Invalid(str(exc), status=exc.status) from exc
+    got = layout.read_rows(
+        path, file_name, header=rules.header_map, parse=rules.parse_row, max_rows=MAX_ROWS
+    )
+    count, parsed, errors = got.count, got.parsed, got.errors
     batch = VisitImport(
         campaign_id=camp.id,
         file_name=file_name[:200],
@@ -320,7 +299,7 @@ def import_file(
     )
     session.add(batch)
     session.flush()
-    banks = _banks(session)
+    banks = bank_codes(session)
     seen: dict[tuple[str, date], int] = {}
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     for p in parsed:
@@ -335,7 +314,7 @@ def import_file(
             )
             continue
         seen[key] = p.line
-        done = _apply(session, camp=camp, row=p, banks=banks, actor=actor, import_id=batch.id)
+        done = apply_row(session, camp=camp, row=p, banks=banks, actor=actor, import_id=batch.id)
         if done.change == "rejected":
             errors.extend({"line": p.line, "field": f, "reason": r} for f, r in done.errors)
         else:

@@ -19,7 +19,7 @@ from zhixin.demand.endpoints import save_upload
 from zhixin.errors import Invalid
 from zhixin.kit import divisions
 from zhixin.kit.dates import DateParseError, parse_date
-from zhixin.visits import rules, service
+from zhixin.visits import reading, records, rules, service
 from zhixin.web.deps import DB, require
 from zhixin.web.templating import render
 
@@ -109,25 +109,38 @@ def visits_page(
     bank: str = "",
     outcome: str = "",
     overdue: str = "",
+    region: str = "",
 ) -> Response:
     if campaign.strip() and not campaign.strip().isdigit():
         raise Invalid("走访活动编号应为数字")
-    rows = service.listing(
+    found, total = records.listing(
         db,
         actor=principal,
-        campaign_id=int(campaign) if campaign.strip() else None,
-        bank=bank.strip() or None,
-        outcome=outcome.strip() or None,
-        overdue=bool(overdue),
+        filters=records.Filters(
+            campaign_id=int(campaign) if campaign.strip() else None,
+            bank=bank.strip() or None,
+            outcome=outcome.strip() or None,
+            area=region.strip() or None,
+            overdue=bool(overdue),
+        ),
+        limit=records.MAX_PAGE,
     )
     return render(
         request,
         "visit_records.html",
-        visits=service.outs(db, rows),
+        visits=reading.visit_outs(db, found),
+        total=total,
         campaigns=service.campaigns(db, actor=principal),
         banks=_banks(db),
         outcomes=rules.OUTCOMES,
-        chosen={"campaign": campaign, "bank": bank, "outcome": outcome, "overdue": overdue},
+        chosen={
+            "campaign": campaign,
+            "bank": bank,
+            "outcome": outcome,
+            "overdue": overdue,
+            "region": region.strip(),
+        },
+        area_name=divisions.area_name(region.strip()),
         manager=principal.can(Permission.visit_manage),
         purposes=demand_rules.PURPOSES,
         collateral=demand_rules.COLLATERAL,

@@ -54,6 +54,8 @@ EXTRA: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/v1/evidence/entries/"): ("conflict",),
     # a malformed day, week, month or range; another bank's code
     ("GET", "/api/v1/reports/"): ("invalid", "not_found"),
+    # the visits: a malformed area or status; another bank's code
+    ("GET", "/api/v1/visits"): ("invalid", "not_found"),
 }
 
 ERROR_SCHEMA: dict[str, Any] = {
