@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from zhixin.applications.models import Application, Consultation
@@ -126,6 +126,35 @@ def application_facts_between(session: Session, *, start: date, end: date) -> li
     )
     rows: list[Any] = list(session.connection().execute(stmt))
     return [ApplicationFact(*r) for r in rows]
+
+
+def firm_firsts(session: Session, firms: Any) -> list[tuple[int, int, str, Any, Any]]:
+    """Per (enterprise, bank, product) among ``firms`` (a subquery of ids, or a list): the
+    first submission day and the first decision day of an approved application (None: none),
+    as :func:`applicant_firms` counts them."""
+    a = Application
+    approved = case(
+        (and_(a.state.in_(APPROVED_STATES), a.decided_on.is_not(None)), a.decided_on)
+    )
+    stmt = (
+        select(
+            a.enterprise_id, a.bank_tenant_id, a.product_code, func.min(a.submitted_on),
+            func.min(approved),
+        )
+        .where(a.enterprise_id.in_(firms))
+        .group_by(a.enterprise_id, a.bank_tenant_id, a.product_code)
+    )
+    return [(int(r[0]), int(r[1]), str(r[2]), r[3], r[4]) for r in session.connection().execute(stmt)]
+
+
+def firms_dated_between(session: Session, *, start: date, end: date) -> set[int]:
+    """The firms with an application submitted or decided between ``start`` and ``end`` (what
+    can move a firm's first application or approval day)."""
+    a = Application
+    stmt = select(a.enterprise_id).where(
+        or_(a.submitted_on.between(start, end), a.decided_on.between(start, end))
+    )
+    return {int(i) for i in session.connection().execute(stmt.distinct()).scalars()}
 
 
 def listed_ids(session: Session, ids: list[int]) -> set[int]:

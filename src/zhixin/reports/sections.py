@@ -101,6 +101,10 @@ class Facts:
     # scope's banks and products (no region: the conversion meets them with listed_end)
     firms: dict[str, set[int]] = field(default_factory=dict)
     listed_regions: dict[int, str | None] = field(default_factory=dict)  # listed_end's regions
+    # reports.listed.Listed: the whitelist and conversion the sections show (pre-aggregated per
+    # publication; the drill-down's Facts carry the same figures counted from the sets above)
+    listed_at_start: Any = None
+    listed_at_end: Any = None
     patents: list[Any] = field(default_factory=list)  # records.facts.PatentFact (borrowers')
     pledges: dict[tuple[int, str], set[int]] = field(default_factory=dict)  # risk.facts
     visits: list[Any] = field(default_factory=list)  # visits.facts.VisitFact
@@ -235,13 +239,13 @@ def ranking(f: Facts) -> Table:
 
 
 def whitelist(f: Facts) -> Table:
-    def row(label: str, pub: Any, listed: dict[int, int]) -> list[Any]:
+    def row(label: str, pub: Any, listed: Any) -> list[Any]:
         if pub is None:
             return [label, "—", None, 0, 0]
-        return [label, f"第 {pub.version} 版", pub.as_of, len(listed), sum(listed.values())]
+        return [label, f"第 {pub.version} 版", pub.as_of, listed.firms, listed.entries]
 
-    start = row("期初（上期末）", f.version_start, f.listed_start)
-    end = row("期末", f.version_end, f.listed_end)
+    start = row("期初（上期末）", f.version_start, f.listed_at_start)
+    end = row("期末", f.version_end, f.listed_at_end)
     change = ["增减", "", None, end[3] - start[3], end[4] - start[4]]
     return Table(
         "whitelist",
@@ -265,21 +269,25 @@ def conversion_sets(f: Facts) -> list[tuple[str, str, set[int]]]:
     applied = f.firms["applied"] & listed
     approved = f.firms["approved_firms"] & listed
     drawn = f.firms["drawn"] & listed
-    return [
-        ("listed", "白名单企业", listed),
-        ("applied", "已申请", applied),
-        ("approved_firms", "已获批", approved),
-        ("drawn", "已用信（放款）", drawn),
-    ]
+    sets = (listed, applied, approved, drawn)
+    return [(k, label, s) for (k, label), s in zip(CONVERSION_STEPS, sets, strict=True)]
+
+
+CONVERSION_STEPS = (
+    ("listed", "白名单企业"),
+    ("applied", "已申请"),
+    ("approved_firms", "已获批"),
+    ("drawn", "已用信（放款）"),
+)
 
 
 def conversion(f: Facts) -> Table:
-    steps = conversion_sets(f)
+    x = f.listed_at_end
+    counts = [x.firms, x.applied, x.approved, x.drawn]
     rows: list[list[Any]] = []
     previous: int | None = None
-    whole = len(steps[0][2])
-    for _key, label, firms in steps:
-        n = len(firms)
+    whole = counts[0]
+    for n, (_key, label) in zip(counts, CONVERSION_STEPS, strict=True):
         rows.append(
             [label, n, percent(n, whole), None if previous is None else percent(n, previous)]
         )
@@ -296,7 +304,7 @@ def conversion(f: Facts) -> Table:
         rows,
         "对象：期末生效版本上榜的企业；已申请：期末前提交过申请；已获批：期末前有申请获批；"
         "已用信：期末前有用信放款（含已结清、已续贷）。",
-        [{1: q(key)} for key, _l, _s in steps],
+        [{1: q(key)} for key, _l in CONVERSION_STEPS],
     )
 
 
@@ -459,9 +467,6 @@ def child_area(region: str | None, prefix: str | None) -> str | None:
 
 
 def areas(f: Facts) -> Table:
-    def place(enterprise_id: int) -> str | None:
-        return child_area(f.listed_regions.get(enterprise_id), f.region_prefix)
-
     acc: dict[str, list[Any]] = {}
 
     def slot(area: str | None) -> list[Any]:
@@ -481,8 +486,8 @@ def areas(f: Facts) -> Table:
             s[4] += yuan(x.total)
             if x.kind in NON_PERFORMING:
                 s[5] += yuan(x.total)
-    for e in f.listed_end:
-        slot(place(e))[6] += 1
+    for region, n in f.listed_at_end.by_region.items():
+        slot(child_area(region, f.region_prefix))[6] += n
     rows: list[list[Any]] = []
     drill: list[dict[int, str]] = []
     for area in sorted(acc):
