@@ -35,13 +35,16 @@ def world(factory: sessionmaker[Session]) -> tuple[Session, World]:
 
 def _rows(session: Session) -> list[tuple[object, ...]]:
     return sorted(
-        (tuple(r) for r in session.execute(
-            text(
-                "SELECT publication_id, enterprise_id, coalesce(bank_tenant_id, 0), "
-                "coalesce(product_code, ''), coalesce(region_code, ''), entries, applied_on, "
-                "approved_on, drawn_on FROM report_listed_firm"
+        (
+            tuple(r)
+            for r in session.execute(
+                text(
+                    "SELECT publication_id, enterprise_id, coalesce(bank_tenant_id, 0), "
+                    "coalesce(product_code, ''), coalesce(region_code, ''), entries, applied_on, "
+                    "approved_on, drawn_on FROM report_listed_firm"
+                )
             )
-        )),
+        ),
         key=repr,
     )
 
@@ -86,10 +89,14 @@ def _by_product(session: Session, scope: service.Scope, p: rules.Period) -> list
     bank = " AND a.bank_tenant_id = :b" if scope.bank_tenant_id is not None else ""
     cbank = " AND c.bank_tenant_id = :b" if scope.bank_tenant_id is not None else ""
     out = [
-        session.execute(text(f"SELECT count(DISTINCT enterprise_id) FROM ({listed_ids}) x"), params)
-        .scalar_one()
+        session.execute(
+            text(f"SELECT count(DISTINCT enterprise_id) FROM ({listed_ids}) x"), params
+        ).scalar_one()
     ]
-    for cond in ("a.submitted_on <= :e", "a.state IN ('approved', 'contracted') AND a.decided_on <= :e"):
+    for cond in (
+        "a.submitted_on <= :e",
+        "a.state IN ('approved', 'contracted') AND a.decided_on <= :e",
+    ):
         out.append(
             session.execute(
                 text(
@@ -128,14 +135,19 @@ def _listed_firm_without(session: Session, period: rules.Period, what: str, bank
         "approved": "a.state IN ('approved', 'contracted')",
         "applied": "a.product_code = 'luzhidai' AND a.bank_tenant_id = :b",
     }[what]
-    found = session.execute(
-        text(
-            "SELECT DISTINCT e.enterprise_id FROM whitelist_entry e WHERE e.publication_id = :p "
-            "AND NOT EXISTS (SELECT 1 FROM loan_application a WHERE a.enterprise_id = "
-            f"e.enterprise_id AND {cond}) ORDER BY e.enterprise_id"
-        ),
-        {"p": pub, "b": bank},
-    ).scalars().first()
+    found = (
+        session.execute(
+            text(
+                "SELECT DISTINCT e.enterprise_id FROM whitelist_entry e "
+                "WHERE e.publication_id = :p AND NOT EXISTS (SELECT 1 FROM loan_application a "
+                "WHERE a.enterprise_id = "
+                f"e.enterprise_id AND {cond}) ORDER BY e.enterprise_id"
+            ),
+            {"p": pub, "b": bank},
+        )
+        .scalars()
+        .first()
+    )
     assert found is not None, what
     return int(found)
 
@@ -202,7 +214,7 @@ def test_todays_application_shows_after_the_workers_pass(world: tuple[Session, W
 
 
 def test_the_pass_leaves_what_a_whole_recompute_gives(world: tuple[Session, World]) -> None:
-    session, w = world
+    session, _w = world
     for period in (NOV, DEC, rules.monthly("2026-10")):
         report(session, ALL, period)  # computes the publications those read
     computed = _rows(session)

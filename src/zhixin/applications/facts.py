@@ -133,18 +133,21 @@ def firm_firsts(session: Session, firms: Any) -> list[tuple[int, int, str, Any, 
     first submission day and the first decision day of an approved application (None: none),
     as :func:`applicant_firms` counts them."""
     a = Application
-    approved = case(
-        (and_(a.state.in_(APPROVED_STATES), a.decided_on.is_not(None)), a.decided_on)
-    )
+    approved = case((and_(a.state.in_(APPROVED_STATES), a.decided_on.is_not(None)), a.decided_on))
     stmt = (
         select(
-            a.enterprise_id, a.bank_tenant_id, a.product_code, func.min(a.submitted_on),
+            a.enterprise_id,
+            a.bank_tenant_id,
+            a.product_code,
+            func.min(a.submitted_on),
             func.min(approved),
         )
         .where(a.enterprise_id.in_(firms))
         .group_by(a.enterprise_id, a.bank_tenant_id, a.product_code)
     )
-    return [(int(r[0]), int(r[1]), str(r[2]), r[3], r[4]) for r in session.connection().execute(stmt)]
+    return [
+        (int(r[0]), int(r[1]), str(r[2]), r[3], r[4]) for r in session.connection().execute(stmt)
+    ]
 
 
 def firms_dated_between(session: Session, *, start: date, end: date) -> set[int]:

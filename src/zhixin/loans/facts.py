@@ -80,7 +80,7 @@ def drawdown_facts(
     return [DrawdownFact(*r) for r in rows]
 
 
-def borrower_firsts(session: Session, firms: Any) -> list[tuple[int, int, str, date]]:
+def borrower_firsts(session: Session, firms: Any) -> list[tuple[int, int, str, date | None]]:
     """Per (enterprise, bank, product) among ``firms`` (a subquery of ids, or a list): the
     first value date of a disbursed drawdown, as :func:`borrower_firms` counts them."""
     d, c = LoanDrawdown, LoanContract

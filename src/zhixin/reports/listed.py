@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select, update
@@ -158,10 +158,10 @@ def compute(session: Session, publication_id: int, among: Iterable[int] | None =
     ).scalar_one()
     p = ReportListedPublication
     values = {"refreshed_at": utcnow(), "firms": int(firms)}
-    done = session.execute(
-        update(p).where(p.publication_id == publication_id).values(**values)
-    ).rowcount
-    if not done:
+    known = select(p.publication_id).where(p.publication_id == publication_id)
+    if session.execute(known).first() is not None:
+        session.execute(update(p).where(p.publication_id == publication_id).values(**values))
+    else:
         session.execute(insert(p).values(publication_id=publication_id, **values))
     return len(rows)
 
@@ -182,9 +182,21 @@ def ensure(session: Session, publication_id: int) -> None:
         compute(session, publication_id)
 
 
+def prepare(session: Session, day: date) -> None:
+    """Compute the publications the dashboard's month to date reads on ``day`` if they never
+    were: the one in force at its end and the one in force the day before the month began
+    (a publication newly in force is computed by the worker's next pass, not by a reader)."""
+    for when in (day, day.replace(day=1) - timedelta(days=1)):
+        pub = whitelist_facts.in_force(session, when)
+        if pub is not None:
+            ensure(session, pub.id)
+
+
 def refresh(session: Session, start: date, end: date, *, whole: bool = False) -> int:
     """Bring every computed publication up to date with the firms that applied, were decided
-    on or drew between ``start`` and ``end`` (``whole``: recompute them all); rows written."""
+    on or drew between ``start`` and ``end`` (``whole``: recompute them all), after computing
+    those :func:`prepare` names for ``end``; rows written."""
+    prepare(session, end)
     pubs = computed(session)
     if not pubs:
         return 0
@@ -217,7 +229,11 @@ def read(
 
     out = Listed()
     whole = select(
-        f.region_code, func.count(), func.sum(f.entries), by(f.applied_on), by(f.approved_on),
+        f.region_code,
+        func.count(),
+        func.sum(f.entries),
+        by(f.applied_on),
+        by(f.approved_on),
         by(f.drawn_on),
     ).where(f.publication_id == publication_id, f.bank_tenant_id.is_(None))
     for r in conn.execute(whole.group_by(f.region_code)):
@@ -235,9 +251,9 @@ def read(
         def firms_by(day: Any) -> Any:
             return func.count(func.distinct(case((day <= until, f.enterprise_id))))
 
-        stmt = select(
-            firms_by(f.applied_on), firms_by(f.approved_on), firms_by(f.drawn_on)
-        ).where(f.publication_id == publication_id, f.bank_tenant_id.is_not(None))
+        stmt = select(firms_by(f.applied_on), firms_by(f.approved_on), firms_by(f.drawn_on)).where(
+            f.publication_id == publication_id, f.bank_tenant_id.is_not(None)
+        )
         if bank is not None:
             stmt = stmt.where(f.bank_tenant_id == bank)
         if product is not None:
