@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from zhixin.kit.divisions import industry_name, region_name
-from zhixin.reports.rules import Period, mean_tenth, percent
+from zhixin.reports.rules import Period, percent
 
 ZERO = Decimal("0.00")
 
@@ -105,6 +105,8 @@ class Facts:
     # publication; the drill-down's Facts carry the same figures counted from the sets above)
     listed_at_start: Any = None
     listed_at_end: Any = None
+    # the consultation section's figures summed by the database (None: from ``consultations``)
+    consultation_counts: dict[str, list[int]] | None = None
     patents: list[Any] = field(default_factory=list)  # records.facts.PatentFact (borrowers')
     pledges: dict[tuple[int, str], set[int]] = field(default_factory=dict)  # risk.facts
     visits: list[Any] = field(default_factory=list)  # visits.facts.VisitFact
@@ -412,26 +414,47 @@ def npl(f: Facts) -> Table:
 # -- consultations -----------------------------------------------------------------------------
 
 
+def count_consultations(rows: Iterable[Any], p: Period) -> dict[str, list[int]]:
+    """Per status: [opened in the period, resolved in it, their resolution working days summed,
+    how many have them, how many within the target, all] — what
+    ``applications.facts.consultation_counts`` sums in the database, here over rows (a region
+    scope, the drill-down)."""
+    out: dict[str, list[int]] = {}
+    for c in rows:
+        slot = out.setdefault(c.status, [0, 0, 0, 0, 0, 0])
+        slot[5] += 1
+        if p.holds(c.opened_on):
+            slot[0] += 1
+        if c.status == "resolved" and p.holds(c.resolved_on):
+            slot[1] += 1
+            if c.resolution_workdays is not None:
+                slot[2] += c.resolution_workdays
+                slot[3] += 1
+                slot[4] += c.resolution_workdays <= RESOLVE_TARGET_WORKDAYS
+    return out
+
+
 def consultations(f: Facts) -> Table:
-    p = f.period
-    opened = [c for c in f.consultations if p.holds(c.opened_on)]
-    resolved = [c for c in f.consultations if c.status == "resolved" and p.holds(c.resolved_on)]
-    days = [c.resolution_workdays for c in resolved if c.resolution_workdays is not None]
-    pending = [c for c in f.consultations if c.status in ("open", "planned")]
-    status = Counter(c.status for c in opened)
+    counts = f.consultation_counts
+    if counts is None:
+        counts = count_consultations(f.consultations, f.period)
+
+    def whole(k: int) -> int:
+        return sum(v[k] for v in counts.values())
+
     rows: list[list[Any]] = [
-        ["本期进入会诊（笔）", len(opened)],
+        ["本期进入会诊（笔）", whole(0)],
         *[
-            [f"其中现为{label}（笔）", status.get(code, 0)]
+            [f"其中现为{label}（笔）", counts.get(code, [0])[0]]
             for code, label in CONSULTATION_LABELS.items()
         ],
-        ["本期解决：重新申请获批（笔）", len(resolved)],
+        ["本期解决：重新申请获批（笔）", whole(1)],
+        [f"其中 {RESOLVE_TARGET_WORKDAYS} 个工作日内解决（笔）", whole(4)],
+        ["本期解决平均用时（工作日）", mean_of(whole(2), whole(3))],
         [
-            f"其中 {RESOLVE_TARGET_WORKDAYS} 个工作日内解决（笔）",
-            sum(1 for d in days if d <= RESOLVE_TARGET_WORKDAYS),
+            "目前仍在会诊（待会诊或已制定方案，笔）",
+            sum(counts.get(code, [0] * 6)[5] for code in ("open", "planned")),
         ],
-        ["本期解决平均用时（工作日）", mean_tenth(days)],
-        ["目前仍在会诊（待会诊或已制定方案，笔）", len(pending)],
     ]
     return Table(
         "consultations",

@@ -33,7 +33,7 @@ from zhixin.reports import daily, listed
 from zhixin.reports.lapses import LAPSE_DAYS
 from zhixin.reports.registry import SECTIONS
 from zhixin.reports.rules import Period
-from zhixin.reports.sections import Facts, Table
+from zhixin.reports.sections import RESOLVE_TARGET_WORKDAYS, Facts, Table
 from zhixin.risk import facts as risk_facts
 from zhixin.support import facts as support_facts
 from zhixin.visits import facts as visit_facts
@@ -135,10 +135,21 @@ def gather(
     with_support = rows or bool(want & {"support", "linkage"})
     with_demand = rows or "demand" in want
     apps = application_facts.application_facts(session, until=until) if rows else []
-    cons = (
-        application_facts.consultation_facts(session, until=until)
-        if rows or "consultations" in want
-        else []
+    # the consultations section: summed by the database, or from the rows in a region scope
+    # (the enterprise's county is not on the consultation) and for the drill-down
+    cons_rows = rows or ("consultations" in want and scope.region_prefix is not None)
+    cons = application_facts.consultation_facts(session, until=until) if cons_rows else []
+    cons_counts = (
+        application_facts.consultation_counts(
+            session,
+            start=period.start,
+            end=until,
+            bank=scope.bank_tenant_id,
+            product=scope.product_code,
+            within=RESOLVE_TARGET_WORKDAYS,
+        )
+        if not cons_rows and "consultations" in want
+        else None
     )
     draws = loan_facts.drawdown_facts(session, until=until) if with_loans else []
     pub_start = whitelist_facts.in_force(session, period.start - timedelta(days=1))
@@ -166,17 +177,6 @@ def gather(
             session, until=until, bank=scope.bank_tenant_id, product=scope.product_code
         )
     else:  # the sections: the pre-aggregated whitelist and conversion (reports.listed)
-        wl_start = (
-            listed.read(
-                session,
-                pub_start.id,
-                until=period.start - timedelta(days=1),
-                region=scope.region_prefix,
-                conversion=False,
-            )
-            if pub_start
-            else listed.Listed()
-        )
         wl_end = (
             listed.read(
                 session,
@@ -189,6 +189,20 @@ def gather(
             if pub_end
             else listed.Listed()
         )
+        if pub_start is None:
+            wl_start = listed.Listed()
+        elif pub_end is not None and pub_start.id == pub_end.id:  # the same list: its size
+            wl_start = listed.Listed(
+                wl_end.firms, wl_end.entries, dict(wl_end.by_region), as_of=wl_end.as_of
+            )
+        else:
+            wl_start = listed.read(
+                session,
+                pub_start.id,
+                until=period.start - timedelta(days=1),
+                region=scope.region_prefix,
+                conversion=False,
+            )
 
     quality: set[int] = set()
     if rows:
@@ -321,6 +335,7 @@ def gather(
         banks=banks,
         applications=apps,
         consultations=cons,
+        consultation_counts=cons_counts,
         drawdowns=draws,
         quality_contracts=quality,
         listed_start=listed_start,

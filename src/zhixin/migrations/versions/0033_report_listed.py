@@ -1,6 +1,7 @@
 """reports (issue 23): the whitelist and its conversion pre-aggregated per publication and
-listed firm (report_listed_firm, report_listed_publication), and the application dates the
-daily facts' refresh scans (loan_application submitted_on, accepted_on, decided_on, deadline)
+listed firm (report_listed_firm, report_listed_publication), and the dates the daily facts'
+refresh scans (loan_application submitted_on, accepted_on, decided_on, deadline;
+loan_drawdown value_date)
 
 Revision ID: 0033
 Revises: 0030
@@ -40,7 +41,17 @@ def upgrade() -> None:
         sa.Column("drawn_on", sa.Date(), nullable=True),
     )
     op.create_index(
-        "ix_report_listed_firm_pub_bank", "report_listed_firm", ["publication_id", "bank_tenant_id"]
+        "ix_report_listed_firm_read",
+        "report_listed_firm",
+        [
+            "publication_id",
+            "bank_tenant_id",
+            "region_code",
+            "entries",
+            "applied_on",
+            "approved_on",
+            "drawn_on",
+        ],
     )
     op.create_index(
         "ix_report_listed_firm_pub_firm", "report_listed_firm", ["publication_id", "enterprise_id"]
@@ -53,12 +64,14 @@ def upgrade() -> None:
     )
     for column in DATES:
         op.create_index(f"ix_loan_application_{column}", "loan_application", [column])
+    op.create_index("ix_loan_drawdown_value_date", "loan_drawdown", ["value_date"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_loan_drawdown_value_date", table_name="loan_drawdown")
     for column in DATES:
         op.drop_index(f"ix_loan_application_{column}", table_name="loan_application")
     op.drop_table("report_listed_publication")
     op.drop_index("ix_report_listed_firm_pub_firm", table_name="report_listed_firm")
-    op.drop_index("ix_report_listed_firm_pub_bank", table_name="report_listed_firm")
+    op.drop_index("ix_report_listed_firm_read", table_name="report_listed_firm")
     op.drop_table("report_listed_firm")
