@@ -151,8 +151,9 @@ def compute(session: Session, publication_id: int, among: Iterable[int] | None =
                 delete(f).where(f.publication_id == publication_id, f.enterprise_id.in_(ids))
             )
             rows += _rows(session, publication_id, ids)
+    table = ReportListedFirm.__table__  # Core executemany: one statement per chunk
     for k in range(0, len(rows), CHUNK):
-        session.execute(insert(f), rows[k : k + CHUNK])
+        session.connection().execute(insert(table), rows[k : k + CHUNK])
     firms = session.execute(
         select(func.count()).where(f.publication_id == publication_id, f.bank_tenant_id.is_(None))
     ).scalar_one()
