@@ -17,7 +17,11 @@ and listed firm, ``reports.listed.refresh``), then (each the median of ``--repea
 ``reports.service.build`` of the monthly report for 2026-11 over everything (the CLI's and the
 XLSX's work, without writing the file), the XLSX written, and the dashboard page
 ``GET /reports`` for the task force (month to date, server-side HTML with its charts; its first
-paint reads the daily facts), through the app in-process.
+paint reads the daily facts and the whitelist's pre-aggregated conversion), through the app
+in-process: the first request after the app started (once), then the median of ``--repeat``.
+
+``--db FILE`` keeps the database (loaded on the first run, reused after); ``--only-dashboard``
+times the dashboard alone (the facts as the last run left them).
 
 Each step prints its wall time and this process's CPU time (``time.process_time``: the
 machine is shared, so wall time includes waiting for a core) and the load average after it.
@@ -288,7 +292,7 @@ def main() -> None:
     from zhixin.kit import clock
     from zhixin.kit.db import make_engine, make_sessionmaker, unit_of_work
     from zhixin.kit.migrate import upgrade
-    from zhixin.reports import daily, export, listed, rules, service
+    from zhixin.reports import daily, export, rules, service
 
     print(machine())
     with tempfile.TemporaryDirectory() as tmp:
@@ -313,6 +317,8 @@ def main() -> None:
         if not args.only_dashboard:
 
             def refresh() -> int:
+                from zhixin.reports import listed
+
                 with unit_of_work(factory) as session:
                     first = daily.first_day(session)
                     assert first is not None
@@ -339,12 +345,16 @@ def main() -> None:
             make_user(factory, "bench-zhuanban", Role.task_force, tenant_code="taskforce")
         with TestClient(create_app(settings)) as client:
             login(client, "bench-zhuanban")
-            figures, resp = timed(lambda: client.get("/reports"), args.repeat)
+            # in-process (TestClient): the first request after the app started, then warm
+            figures, resp = timed(lambda: client.get("/reports"), 1)
             assert resp.status_code == 200, resp.text[:300]
             print(
-                "dashboard GET /reports (month to date, first paint, SQLite): "
-                f"{figures}  [target ≤ 1 s]"
+                "dashboard GET /reports (month to date, first paint, SQLite, in-process), "
+                f"first request: {figures}  [target ≤ 1 s]"
             )
+            if args.repeat > 1:
+                figures, _ = timed(lambda: client.get("/reports"), args.repeat)
+                print(f"  then the median of {args.repeat}: {figures}")
 
 
 if __name__ == "__main__":
