@@ -204,11 +204,22 @@ def test_todays_application_shows_after_the_workers_pass(world: tuple[Session, W
         product_code="luzhidai",
         submitted_on=TODAY,
     )
+    contract = placeholder_row(
+        session,
+        "loan_contract",
+        enterprise_id=firm,
+        bank_tenant_id=w.banks["B"],
+        product_code="luzhidai",
+    )
+    placeholder_row(
+        session, "loan_drawdown", contract_id=contract, status="disbursed", value_date=TODAY
+    )
     assert _conversion(report(session, scope, DEC)) == before  # stale
     computed = report(session, scope, DEC).as_of
     listed.refresh(session, TODAY - timedelta(days=1), TODAY)  # the worker's pass
     after = report(session, scope, DEC)
-    assert _conversion(after)[1] == before[1] + 1
+    assert _conversion(after)[1] == before[1] + 1  # applied
+    assert _conversion(after)[3] == before[3] + 1  # drawn
     assert computed is not None and after.as_of is not None and after.as_of >= computed
     _reconciles(session, w, DEC)
 

@@ -184,10 +184,12 @@ def ensure(session: Session, publication_id: int) -> None:
 
 
 def prepare(session: Session, day: date) -> None:
-    """Compute the publications the dashboard's month to date reads on ``day`` if they never
-    were: the one in force at its end and the one in force the day before the month began
-    (a publication newly in force is computed by the worker's next pass, not by a reader)."""
-    for when in (day, day.replace(day=1) - timedelta(days=1)):
+    """Compute the publications the dashboard's month to date and last month's report read on
+    ``day`` if they never were: those in force at ``day``, at the end of last month and at the
+    end of the month before (a publication newly in force is computed by the worker's next
+    pass, not by a reader)."""
+    last_month_end = day.replace(day=1) - timedelta(days=1)
+    for when in (day, last_month_end, last_month_end.replace(day=1) - timedelta(days=1)):
         pub = whitelist_facts.in_force(session, when)
         if pub is not None:
             ensure(session, pub.id)
