@@ -23,9 +23,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy import Table, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from zhixin.applications import facts as application_facts
@@ -151,7 +151,7 @@ def compute(session: Session, publication_id: int, among: Iterable[int] | None =
                 delete(f).where(f.publication_id == publication_id, f.enterprise_id.in_(ids))
             )
             rows += _rows(session, publication_id, ids)
-    table = ReportListedFirm.__table__  # Core executemany: one statement per chunk
+    table = cast(Table, ReportListedFirm.__table__)  # Core executemany: a statement a chunk
     for k in range(0, len(rows), CHUNK):
         session.connection().execute(insert(table), rows[k : k + CHUNK])
     firms = session.execute(
