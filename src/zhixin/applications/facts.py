@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from zhixin.applications.models import Application, Consultation
@@ -128,6 +128,38 @@ def application_facts_between(session: Session, *, start: date, end: date) -> li
     return [ApplicationFact(*r) for r in rows]
 
 
+def firm_firsts(session: Session, firms: Any) -> list[tuple[int, int, str, Any, Any]]:
+    """Per (enterprise, bank, product) among ``firms`` (a subquery of ids, or a list): the
+    first submission day and the first decision day of an approved application (None: none),
+    as :func:`applicant_firms` counts them."""
+    a = Application
+    approved = case((and_(a.state.in_(APPROVED_STATES), a.decided_on.is_not(None)), a.decided_on))
+    stmt = (
+        select(
+            a.enterprise_id,
+            a.bank_tenant_id,
+            a.product_code,
+            func.min(a.submitted_on),
+            func.min(approved),
+        )
+        .where(a.enterprise_id.in_(firms))
+        .group_by(a.enterprise_id, a.bank_tenant_id, a.product_code)
+    )
+    return [
+        (int(r[0]), int(r[1]), str(r[2]), r[3], r[4]) for r in session.connection().execute(stmt)
+    ]
+
+
+def firms_dated_between(session: Session, *, start: date, end: date) -> set[int]:
+    """The firms with an application submitted or decided between ``start`` and ``end`` (what
+    can move a firm's first application or approval day)."""
+    a = Application
+    stmt = select(a.enterprise_id).where(
+        or_(a.submitted_on.between(start, end), a.decided_on.between(start, end))
+    )
+    return {int(i) for i in session.connection().execute(stmt.distinct()).scalars()}
+
+
 def listed_ids(session: Session, ids: list[int]) -> set[int]:
     """Which of the applications ``ids`` were made while the firm was listed."""
     a = Application
@@ -168,6 +200,48 @@ def consultation_facts(session: Session, *, until: date) -> list[ConsultationFac
         ConsultationFact(r[0], r[1], r[2], r[3], r[4], r[5] is not None, r[6], r[7], r[8], r[9])
         for r in found
     ]
+
+
+def consultation_counts(
+    session: Session,
+    *,
+    start: date,
+    end: date,
+    bank: int | None,
+    product: str | None,
+    within: int,
+) -> dict[str, list[int]]:
+    """Per status, of the consultations opened on or before ``end`` (one bank's, one
+    product's): [opened between ``start`` and ``end``, resolved between them, their resolution
+    working days summed, how many have them, how many within ``within`` days, all]: what
+    :func:`consultation_facts`' rows give the report's section, summed by the database."""
+    c, a = Consultation, Application
+    opened = c.opened_on.between(start, end)
+    resolved = and_(c.status == "resolved", c.resolved_on.between(start, end))
+    days = and_(resolved, c.resolution_workdays.is_not(None))
+
+    def total(cond: Any, value: Any = 1) -> Any:
+        return func.coalesce(func.sum(case((cond, value), else_=0)), 0)
+
+    stmt = (
+        select(
+            c.status,
+            total(opened),
+            total(resolved),
+            total(days, c.resolution_workdays),
+            total(days),
+            total(and_(days, c.resolution_workdays <= within)),
+            func.count(),
+        )
+        .join(a, a.id == c.application_id)
+        .where(c.opened_on <= end)
+        .group_by(c.status)
+    )
+    if bank is not None:
+        stmt = stmt.where(a.bank_tenant_id == bank)
+    if product is not None:
+        stmt = stmt.where(a.product_code == product)
+    return {str(r[0]): [int(x) for x in r[1:]] for r in session.connection().execute(stmt)}
 
 
 def applicant_firms(

@@ -38,6 +38,11 @@ class Application(Base):
     __table_args__ = (
         Index("ix_loan_application_bank_state", "bank_tenant_id", "state"),
         Index("ix_loan_application_enterprise", "enterprise_id", "submitted_at"),
+        # the dates the reports' daily facts are refreshed by (each minute: yesterday, today)
+        Index("ix_loan_application_submitted_on", "submitted_on"),
+        Index("ix_loan_application_accepted_on", "accepted_on"),
+        Index("ix_loan_application_decided_on", "decided_on"),
+        Index("ix_loan_application_deadline", "deadline"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

@@ -156,13 +156,16 @@ def refresh_facts(
     factory: Any, start: date | None, end: date, *, show: bool = True
 ) -> tuple[date | None, int]:
     """Recompute the daily facts from ``start`` (None: the first day with any) to ``end``, a
-    month a unit of work, with progress on stderr; (first day, rows written)."""
+    month a unit of work, with progress on stderr, then the whitelist's pre-aggregated
+    conversion (``reports.listed``: the firms with a day in the range; every firm when
+    ``start`` is None); (first day, daily facts' rows written)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from zhixin.cli._app import err
     from zhixin.kit.db import unit_of_work
-    from zhixin.reports import daily
+    from zhixin.reports import daily, listed
 
+    whole = start is None  # every day: the whitelist's conversion recomputed whole too
     if start is None:
         with factory() as session:
             start = daily.first_day(session)
@@ -186,6 +189,8 @@ def refresh_facts(
                 written += daily.refresh(session, first, last)
             progress.advance(task, (last - first).days + 1)
             first = last + timedelta(days=1)
+    with unit_of_work(factory) as session:  # the listed firms with a day in the range
+        listed.refresh(session, start, end, whole=whole)
     return start, written
 
 

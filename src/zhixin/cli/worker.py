@@ -23,13 +23,13 @@ def worker(
     到期的利率调整生效）；每分钟还把进程已退出的导入批次标记为“已中断”，把超时的融资需求和走访跟进移交
     专班，为新增的存证条目签名树头，并在每天
     ZHIXIN_REPORT_DAILY_AT（北京时间，默认 08:00）之后生成前一天的日晾晒，推送给融资协调专班
-    （全部）和各银行（本行）。每分钟还重算报表昨天和今天的日汇总（数据看板的“数据截至”）。"""
+    （全部）和各银行（本行）。每分钟还重算报表昨天和今天的日汇总，以及这两天有申请、审批或放款的白名单企业的转化（数据看板的“数据截至”）。"""
     from zhixin.demand import service as demand
     from zhixin.evidence import service as evidence
     from zhixin.intake import service as intake
     from zhixin.kit import clock
     from zhixin.kit.db import unit_of_work
-    from zhixin.reports import daily, delivery
+    from zhixin.reports import daily, delivery, listed
     from zhixin.visits import service as visits
     from zhixin.webhooks.worker import Summary, WorkerConfig, run_forever, run_once
 
@@ -50,6 +50,7 @@ def worker(
         with unit_of_work(factory) as session:  # the reports' daily facts: yesterday, today
             today = clock.today()
             daily.refresh(session, today - timedelta(days=1), today)
+            listed.refresh(session, today - timedelta(days=1), today)  # the conversion's firms
         with unit_of_work(factory) as session:
             day, made = delivery.deliver_due(session, at=settings.report_daily_at)
         if made:

@@ -80,6 +80,32 @@ def drawdown_facts(
     return [DrawdownFact(*r) for r in rows]
 
 
+def borrower_firsts(session: Session, firms: Any) -> list[tuple[int, int, str, date | None]]:
+    """Per (enterprise, bank, product) among ``firms`` (a subquery of ids, or a list): the
+    first value date of a disbursed drawdown, as :func:`borrower_firms` counts them."""
+    d, c = LoanDrawdown, LoanContract
+    stmt = (
+        select(c.enterprise_id, c.bank_tenant_id, c.product_code, func.min(d.value_date))
+        .join(d, d.contract_id == c.id)
+        .where(
+            d.status.in_(DISBURSED_STATES), d.value_date.is_not(None), c.enterprise_id.in_(firms)
+        )
+        .group_by(c.enterprise_id, c.bank_tenant_id, c.product_code)
+    )
+    return [(int(r[0]), int(r[1]), str(r[2]), r[3]) for r in session.connection().execute(stmt)]
+
+
+def borrowers_between(session: Session, *, start: date, end: date) -> set[int]:
+    """The firms with a drawdown valued between ``start`` and ``end``."""
+    d, c = LoanDrawdown, LoanContract
+    stmt = (
+        select(c.enterprise_id)
+        .join(d, d.contract_id == c.id)
+        .where(d.status.in_(DISBURSED_STATES), d.value_date.between(start, end))
+    )
+    return {int(i) for i in session.connection().execute(stmt.distinct()).scalars()}
+
+
 def first_value_date(session: Session) -> date | None:
     """The first value date of any drawdown (the daily facts start there)."""
     d = LoanDrawdown

@@ -167,7 +167,11 @@ class LoanDrawdown(Base):
     """用信: one drawdown under a contract, with its own rate and schedule."""
 
     __tablename__ = "loan_drawdown"
-    __table_args__ = (Index("ix_loan_drawdown_contract_status", "contract_id", "status"),)
+    __table_args__ = (
+        Index("ix_loan_drawdown_contract_status", "contract_id", "status"),
+        # the reports' daily facts are refreshed by value date (each minute: yesterday, today)
+        Index("ix_loan_drawdown_value_date", "value_date"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("loan_contract.id", ondelete="RESTRICT"))

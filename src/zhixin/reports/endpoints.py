@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Query
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.reports import rules, service
 from zhixin.reports.daily import Aggregates
+from zhixin.reports.listed import Listed
 from zhixin.reports.registry import SECTIONS
 from zhixin.reports.schemas import ColumnOut, PeriodOut, ReportOut, TableOut, plain
 from zhixin.reports.sections import Facts
@@ -50,6 +51,8 @@ def figures() -> str:
         product_names={},
         agg=Aggregates(period=[], book=[], product_names={}, as_of=None),
         firms={"applied": set(), "approved_firms": set(), "drawn": set()},
+        listed_at_start=Listed(),
+        listed_at_end=Listed(),
     )
     lines = ["各表（tables，次序固定）与每项数值的口径（详见 docs/reports.md）：", ""]
     for s in SECTIONS:

@@ -17,7 +17,13 @@ def workbook(report: Report) -> Book:
     cover.append(["生成日期", report.generated_on])
     if report.as_of is not None:
         local = report.as_of.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M")
-        cover.append(["数据截至", f"{local}（北京时间；银行办理、贷款与不良各表读日汇总）"])
+        cover.append(
+            [
+                "数据截至",
+                f"{local}（北京时间；银行办理、贷款与不良各表读日汇总，"
+                "白名单规模与转化读白名单汇总）",
+            ]
+        )
     cover.append(["各项口径见 docs/reports.md；每张表的末行说明本表口径。"])
     for t in report.tables:
         sheet = book.sheet(t.title.replace("·", "-")[:31])

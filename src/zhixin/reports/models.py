@@ -76,3 +76,50 @@ class ReportFactDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     rows: Mapped[int] = mapped_column(Integer)
+
+
+class ReportListedFirm(Base):
+    """The whitelist and its conversion, pre-aggregated per publication (the dashboard's first
+    paint reads these instead of the firm-id sets): one row per listed firm with no bank
+    (``bank_tenant_id`` and ``product_code`` NULL: the firm over every bank and product, with
+    its 家次 and county), and one per (bank, product) the firm applied to or borrowed from;
+    each with the first day the firm applied, had an application approved and drew. Written
+    only by :mod:`zhixin.reports.listed`; a firm's rows are replaced whole when recomputed."""
+
+    __tablename__ = "report_listed_firm"
+    __table_args__ = (
+        # covering: the first paint's sums read the index alone
+        Index(
+            "ix_report_listed_firm_read",
+            "publication_id",
+            "bank_tenant_id",
+            "region_code",
+            "entries",
+            "applied_on",
+            "approved_on",
+            "drawn_on",
+        ),
+        Index("ix_report_listed_firm_pub_firm", "publication_id", "enterprise_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    publication_id: Mapped[int] = mapped_column(BigInteger)
+    enterprise_id: Mapped[int] = mapped_column(BigInteger)
+    bank_tenant_id: Mapped[int | None] = mapped_column(BigInteger)
+    product_code: Mapped[str | None] = mapped_column(String(64))
+    region_code: Mapped[str | None] = mapped_column(String(6))
+    entries: Mapped[int] = mapped_column(Integer)  # 家次 (the firm's row; 0 on the others)
+    applied_on: Mapped[date | None] = mapped_column(Date)
+    approved_on: Mapped[date | None] = mapped_column(Date)
+    drawn_on: Mapped[date | None] = mapped_column(Date)
+
+
+class ReportListedPublication(Base):
+    """One row per publication whose listed firms have been computed, and when their first
+    days were last brought up to date (part of the dashboard's "数据截至")."""
+
+    __tablename__ = "report_listed_publication"
+
+    publication_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    firms: Mapped[int] = mapped_column(Integer)

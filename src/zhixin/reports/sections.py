@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from zhixin.kit.divisions import industry_name, region_name
-from zhixin.reports.rules import Period, mean_tenth, percent
+from zhixin.reports.rules import Period, percent
 
 ZERO = Decimal("0.00")
 
@@ -101,6 +101,12 @@ class Facts:
     # scope's banks and products (no region: the conversion meets them with listed_end)
     firms: dict[str, set[int]] = field(default_factory=dict)
     listed_regions: dict[int, str | None] = field(default_factory=dict)  # listed_end's regions
+    # reports.listed.Listed: the whitelist and conversion the sections show (pre-aggregated per
+    # publication; the drill-down's Facts carry the same figures counted from the sets above)
+    listed_at_start: Any = None
+    listed_at_end: Any = None
+    # the consultation section's figures summed by the database (None: from ``consultations``)
+    consultation_counts: dict[str, list[int]] | None = None
     patents: list[Any] = field(default_factory=list)  # records.facts.PatentFact (borrowers')
     pledges: dict[tuple[int, str], set[int]] = field(default_factory=dict)  # risk.facts
     visits: list[Any] = field(default_factory=list)  # visits.facts.VisitFact
@@ -235,13 +241,13 @@ def ranking(f: Facts) -> Table:
 
 
 def whitelist(f: Facts) -> Table:
-    def row(label: str, pub: Any, listed: dict[int, int]) -> list[Any]:
+    def row(label: str, pub: Any, listed: Any) -> list[Any]:
         if pub is None:
             return [label, "—", None, 0, 0]
-        return [label, f"第 {pub.version} 版", pub.as_of, len(listed), sum(listed.values())]
+        return [label, f"第 {pub.version} 版", pub.as_of, listed.firms, listed.entries]
 
-    start = row("期初（上期末）", f.version_start, f.listed_start)
-    end = row("期末", f.version_end, f.listed_end)
+    start = row("期初（上期末）", f.version_start, f.listed_at_start)
+    end = row("期末", f.version_end, f.listed_at_end)
     change = ["增减", "", None, end[3] - start[3], end[4] - start[4]]
     return Table(
         "whitelist",
@@ -265,21 +271,25 @@ def conversion_sets(f: Facts) -> list[tuple[str, str, set[int]]]:
     applied = f.firms["applied"] & listed
     approved = f.firms["approved_firms"] & listed
     drawn = f.firms["drawn"] & listed
-    return [
-        ("listed", "白名单企业", listed),
-        ("applied", "已申请", applied),
-        ("approved_firms", "已获批", approved),
-        ("drawn", "已用信（放款）", drawn),
-    ]
+    sets = (listed, applied, approved, drawn)
+    return [(k, label, s) for (k, label), s in zip(CONVERSION_STEPS, sets, strict=True)]
+
+
+CONVERSION_STEPS = (
+    ("listed", "白名单企业"),
+    ("applied", "已申请"),
+    ("approved_firms", "已获批"),
+    ("drawn", "已用信（放款）"),
+)
 
 
 def conversion(f: Facts) -> Table:
-    steps = conversion_sets(f)
+    x = f.listed_at_end
+    counts = [x.firms, x.applied, x.approved, x.drawn]
     rows: list[list[Any]] = []
     previous: int | None = None
-    whole = len(steps[0][2])
-    for _key, label, firms in steps:
-        n = len(firms)
+    whole = counts[0]
+    for n, (_key, label) in zip(counts, CONVERSION_STEPS, strict=True):
         rows.append(
             [label, n, percent(n, whole), None if previous is None else percent(n, previous)]
         )
@@ -296,7 +306,7 @@ def conversion(f: Facts) -> Table:
         rows,
         "对象：期末生效版本上榜的企业；已申请：期末前提交过申请；已获批：期末前有申请获批；"
         "已用信：期末前有用信放款（含已结清、已续贷）。",
-        [{1: q(key)} for key, _l, _s in steps],
+        [{1: q(key)} for key, _l in CONVERSION_STEPS],
     )
 
 
@@ -404,26 +414,47 @@ def npl(f: Facts) -> Table:
 # -- consultations -----------------------------------------------------------------------------
 
 
+def count_consultations(rows: Iterable[Any], p: Period) -> dict[str, list[int]]:
+    """Per status: [opened in the period, resolved in it, their resolution working days summed,
+    how many have them, how many within the target, all] — what
+    ``applications.facts.consultation_counts`` sums in the database, here over rows (a region
+    scope, the drill-down)."""
+    out: dict[str, list[int]] = {}
+    for c in rows:
+        slot = out.setdefault(c.status, [0, 0, 0, 0, 0, 0])
+        slot[5] += 1
+        if p.holds(c.opened_on):
+            slot[0] += 1
+        if c.status == "resolved" and p.holds(c.resolved_on):
+            slot[1] += 1
+            if c.resolution_workdays is not None:
+                slot[2] += c.resolution_workdays
+                slot[3] += 1
+                slot[4] += c.resolution_workdays <= RESOLVE_TARGET_WORKDAYS
+    return out
+
+
 def consultations(f: Facts) -> Table:
-    p = f.period
-    opened = [c for c in f.consultations if p.holds(c.opened_on)]
-    resolved = [c for c in f.consultations if c.status == "resolved" and p.holds(c.resolved_on)]
-    days = [c.resolution_workdays for c in resolved if c.resolution_workdays is not None]
-    pending = [c for c in f.consultations if c.status in ("open", "planned")]
-    status = Counter(c.status for c in opened)
+    counts = f.consultation_counts
+    if counts is None:
+        counts = count_consultations(f.consultations, f.period)
+
+    def whole(k: int) -> int:
+        return sum(v[k] for v in counts.values())
+
     rows: list[list[Any]] = [
-        ["本期进入会诊（笔）", len(opened)],
+        ["本期进入会诊（笔）", whole(0)],
         *[
-            [f"其中现为{label}（笔）", status.get(code, 0)]
+            [f"其中现为{label}（笔）", counts.get(code, [0])[0]]
             for code, label in CONSULTATION_LABELS.items()
         ],
-        ["本期解决：重新申请获批（笔）", len(resolved)],
+        ["本期解决：重新申请获批（笔）", whole(1)],
+        [f"其中 {RESOLVE_TARGET_WORKDAYS} 个工作日内解决（笔）", whole(4)],
+        ["本期解决平均用时（工作日）", mean_of(whole(2), whole(3))],
         [
-            f"其中 {RESOLVE_TARGET_WORKDAYS} 个工作日内解决（笔）",
-            sum(1 for d in days if d <= RESOLVE_TARGET_WORKDAYS),
+            "目前仍在会诊（待会诊或已制定方案，笔）",
+            sum(counts.get(code, [0] * 6)[5] for code in ("open", "planned")),
         ],
-        ["本期解决平均用时（工作日）", mean_tenth(days)],
-        ["目前仍在会诊（待会诊或已制定方案，笔）", len(pending)],
     ]
     return Table(
         "consultations",
@@ -459,9 +490,6 @@ def child_area(region: str | None, prefix: str | None) -> str | None:
 
 
 def areas(f: Facts) -> Table:
-    def place(enterprise_id: int) -> str | None:
-        return child_area(f.listed_regions.get(enterprise_id), f.region_prefix)
-
     acc: dict[str, list[Any]] = {}
 
     def slot(area: str | None) -> list[Any]:
@@ -481,8 +509,8 @@ def areas(f: Facts) -> Table:
             s[4] += yuan(x.total)
             if x.kind in NON_PERFORMING:
                 s[5] += yuan(x.total)
-    for e in f.listed_end:
-        slot(place(e))[6] += 1
+    for region, n in f.listed_at_end.by_region.items():
+        slot(child_area(region, f.region_prefix))[6] += n
     rows: list[list[Any]] = []
     drill: list[dict[int, str]] = []
     for area in sorted(acc):

@@ -29,11 +29,11 @@ from zhixin.linkage import facts as linkage_facts
 from zhixin.loans import facts as loan_facts
 from zhixin.products import service as products
 from zhixin.records import facts as record_facts
-from zhixin.reports import daily
+from zhixin.reports import daily, listed
 from zhixin.reports.lapses import LAPSE_DAYS
 from zhixin.reports.registry import SECTIONS
 from zhixin.reports.rules import Period
-from zhixin.reports.sections import Facts, Table
+from zhixin.reports.sections import RESOLVE_TARGET_WORKDAYS, Facts, Table
 from zhixin.risk import facts as risk_facts
 from zhixin.support import facts as support_facts
 from zhixin.visits import facts as visit_facts
@@ -56,7 +56,8 @@ class Report:
     scope: Scope
     generated_on: date
     tables: list[Table]
-    # the daily facts' oldest computation among the days read ("数据截至"; docs/reports.md)
+    # the oldest computation among the daily facts' days and the whitelist publications read
+    # ("数据截至"; docs/reports.md)
     as_of: datetime | None = None
 
     def table(self, key: str) -> Table:
@@ -134,27 +135,74 @@ def gather(
     with_support = rows or bool(want & {"support", "linkage"})
     with_demand = rows or "demand" in want
     apps = application_facts.application_facts(session, until=until) if rows else []
-    cons = (
-        application_facts.consultation_facts(session, until=until)
-        if rows or "consultations" in want
-        else []
+    # the consultations section: summed by the database, or from the rows in a region scope
+    # (the enterprise's county is not on the consultation) and for the drill-down
+    cons_rows = rows or ("consultations" in want and scope.region_prefix is not None)
+    cons = application_facts.consultation_facts(session, until=until) if cons_rows else []
+    cons_counts = (
+        application_facts.consultation_counts(
+            session,
+            start=period.start,
+            end=until,
+            bank=scope.bank_tenant_id,
+            product=scope.product_code,
+            within=RESOLVE_TARGET_WORKDAYS,
+        )
+        if not cons_rows and "consultations" in want
+        else None
     )
     draws = loan_facts.drawdown_facts(session, until=until) if with_loans else []
     pub_start = whitelist_facts.in_force(session, period.start - timedelta(days=1))
     pub_end = whitelist_facts.in_force(session, until)
-    listed_start = whitelist_facts.listed_enterprises(session, pub_start.id) if pub_start else {}
-    listed_end = whitelist_facts.listed_enterprises(session, pub_end.id) if pub_end else {}
-    listed_regions = (
-        enterprises.regions_among(session, whitelist_facts.listed_select(pub_end.id))
-        if pub_end
-        else {}
-    )
-    applied, approved = application_facts.applicant_firms(
-        session, until=until, bank=scope.bank_tenant_id, product=scope.product_code
-    )
-    drawn = loan_facts.borrower_firms(
-        session, until=until, bank=scope.bank_tenant_id, product=scope.product_code
-    )
+    listed_start: dict[int, int] = {}
+    listed_end: dict[int, int] = {}
+    listed_regions: dict[int, str | None] = {}
+    applied: set[int] = set()
+    approved: set[int] = set()
+    drawn: set[int] = set()
+    wl_start: listed.Listed | None = None
+    wl_end: listed.Listed | None = None
+    if rows:  # the drill-down lists the firms themselves
+        if pub_start:
+            listed_start = whitelist_facts.listed_enterprises(session, pub_start.id)
+        if pub_end:
+            listed_end = whitelist_facts.listed_enterprises(session, pub_end.id)
+            listed_regions = enterprises.regions_among(
+                session, whitelist_facts.listed_select(pub_end.id)
+            )
+        applied, approved = application_facts.applicant_firms(
+            session, until=until, bank=scope.bank_tenant_id, product=scope.product_code
+        )
+        drawn = loan_facts.borrower_firms(
+            session, until=until, bank=scope.bank_tenant_id, product=scope.product_code
+        )
+    else:  # the sections: the pre-aggregated whitelist and conversion (reports.listed)
+        wl_end = (
+            listed.read(
+                session,
+                pub_end.id,
+                until=until,
+                bank=scope.bank_tenant_id,
+                product=scope.product_code,
+                region=scope.region_prefix,
+            )
+            if pub_end
+            else listed.Listed()
+        )
+        if pub_start is None:
+            wl_start = listed.Listed()
+        elif pub_end is not None and pub_start.id == pub_end.id:  # the same list: its size
+            wl_start = listed.Listed(
+                wl_end.firms, wl_end.entries, dict(wl_end.by_region), as_of=wl_end.as_of
+            )
+        else:
+            wl_start = listed.read(
+                session,
+                pub_start.id,
+                until=period.start - timedelta(days=1),
+                region=scope.region_prefix,
+                conversion=False,
+            )
 
     quality: set[int] = set()
     if rows:
@@ -261,6 +309,9 @@ def gather(
         ledger = [r for r in ledger if inside(r.enterprise_id)]
         listed_start = {e: n for e, n in listed_start.items() if inside(e)}
         listed_end = {e: n for e, n in listed_end.items() if inside(e)}
+    if wl_start is None or wl_end is None:  # the drill-down's: the same figures from the sets
+        wl_start = listed.from_sets(listed_start, {}, set(), set(), set())
+        wl_end = listed.from_sets(listed_end, listed_regions, applied, approved, drawn)
     agg = daily.read(
         session,
         start=period.start,
@@ -276,12 +327,15 @@ def gather(
     return Facts(
         agg=agg,
         firms={"applied": applied, "approved_firms": approved, "drawn": drawn},
+        listed_at_start=wl_start,
+        listed_at_end=wl_end,
         listed_regions=listed_regions,
         period=period,
         today=today,
         banks=banks,
         applications=apps,
         consultations=cons,
+        consultation_counts=cons_counts,
         drawdowns=draws,
         quality_contracts=quality,
         listed_start=listed_start,
@@ -343,7 +397,8 @@ def build(
     """The report: every registered section, or only ``sections`` (the dashboard's)."""
     f = gather(session, period, scope, today=today, rows=False, sections=sections)
     tables = [s.build(f) for s in SECTIONS if sections is None or s.key in sections]
-    return Report(period, scope, f.today, tables, f.agg.as_of)
+    stamps = [f.agg.as_of, f.listed_at_start.as_of, f.listed_at_end.as_of]
+    return Report(period, scope, f.today, tables, min((t for t in stamps if t), default=None))
 
 
 def dashboard_period(start: str, end: str) -> Period:

@@ -38,14 +38,16 @@ def in_force(session: Session, day: date) -> PublicationFact | None:
     return PublicationFact(int(row[0]), int(row[1] or 0), row[2], int(row[3]), int(row[4]))
 
 
-def listed_enterprises(session: Session, publication_id: int) -> dict[int, int]:
-    """enterprise → its entries (家次: dimensions it is listed in) in a publication."""
+def listed_enterprises(
+    session: Session, publication_id: int, among: list[int] | None = None
+) -> dict[int, int]:
+    """enterprise → its entries (家次: dimensions it is listed in) in a publication (only those
+    of ``among``, when given)."""
     e = WhitelistEntry
-    stmt = (
-        select(e.enterprise_id, func.count())
-        .where(e.publication_id == publication_id)
-        .group_by(e.enterprise_id)
-    )
+    stmt = select(e.enterprise_id, func.count()).where(e.publication_id == publication_id)
+    if among is not None:
+        stmt = stmt.where(e.enterprise_id.in_(among))
+    stmt = stmt.group_by(e.enterprise_id)
     return {int(i): int(n) for i, n in session.connection().execute(stmt)}
 
 
