@@ -113,6 +113,18 @@ def by_version(session: Session, version_id: int) -> tuple[ProductVersion, Produ
     return row, product
 
 
+def warm() -> None:
+    """Parse and check every shipped product once (cached for the process), so that the first
+    page that lists products (the dashboard's filter form, the quote form) does not pay for it;
+    the app's start-up calls this. A product that fails its checks is left for the page to
+    report in Chinese."""
+    for code in loader.shipped():
+        try:
+            _load(code)
+        except ZhixinError:
+            continue
+
+
 def all_current(session: Session) -> list[tuple[ProductVersion, Product]]:
     """Every shipped product with its stored current version."""
     return [current(session, code) for code in loader.shipped()]
