@@ -23,7 +23,7 @@ from tests.support.grades import Grade, publish_grades
 from tests.support.people import make_user
 from tests.support.web import csrf_of, login
 from zhixin.accounts.rules import Role
-from zhixin.demand import preapprove
+from zhixin.demand import preapproval_lists, preapprove
 from zhixin.enterprises.models import Enterprise
 from zhixin.kit.db import unit_of_work
 
@@ -115,14 +115,14 @@ def test_the_bank_pushes_its_list_and_the_firm_compares_its_offers(
         csrf = csrf_of(shown.text)
         # the XLSX (kit.sheets): the header's figures, then one row per firm — read a firm a
         # page here, so the keyset pages are walked
-        monkeypatch.setattr(preapprove, "EXPORT_PAGE", 1)
+        monkeypatch.setattr(preapproval_lists, "EXPORT_PAGE", 1)
         xlsx = bank.get(f"/preapprovals/{lz}/export.xlsx")
         assert xlsx.status_code == 200
         ws = load_workbook(io.BytesIO(xlsx.content)).active
         assert ws is not None
         rows = [[c.value for c in r] for r in ws.iter_rows()]
         assert ["预授信户数", 2] in [r[:2] for r in rows]
-        head = rows.index(preapprove.EXPORT_HEAD)
+        head = rows.index(preapproval_lists.EXPORT_HEAD)
         body = {r[0]: r for r in rows[head + 1 :]}
         api_rows = bank.get(f"/api/v1/preapprovals/{lz}").json()["rows"]
         assert set(body) == {FIRM_USCC, OTHER_USCC}

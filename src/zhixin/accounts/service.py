@@ -1,17 +1,19 @@
-"""Accounts: tenants, users, roles, browser sessions and API tokens. Never commits."""
+"""Accounts: tenants, users, roles and jurisdictions here; browser sessions (``sessions``) and API
+tokens (``tokens``) in their own modules, re-exported here so that callers keep ``service.X``.
+Never commits."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from zhixin.accounts import repository as repo
-from zhixin.accounts.models import ApiToken, Tenant, User, UserRole, WebSession
-from zhixin.accounts.passwords import hash_password, new_secret, sha256_hex
-from zhixin.accounts.permissions import TOKEN_SCOPES, Permission, Principal, scopes_beyond
+from zhixin.accounts.models import ApiToken, Tenant, User, UserRole
+from zhixin.accounts.passwords import hash_password
+from zhixin.accounts.permissions import Permission, Principal
 from zhixin.accounts.rules import (
     ROLES_BY_TENANT,
     SEPARATED_DUTIES,
@@ -19,12 +21,26 @@ from zhixin.accounts.rules import (
     Role,
     RoleGrantRefused,
     TenantKind,
-    TokenRefused,
     check_role_grant,
-    check_token_mint,
     password_expired,
     username_key,
     username_problem,
+)
+
+# Sessions and tokens, named here too: callers write ``service.X`` as before the split.
+from zhixin.accounts.sessions import (
+    NewSession,
+    end_session,
+    resolve_session,
+    start_session,
+)
+from zhixin.accounts.tokens import (
+    TOKEN_PREFIX,
+    NewToken,
+    create_token,
+    mint_token,
+    principal_for_token,
+    revoke_token,
 )
 from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
@@ -32,6 +48,42 @@ from zhixin.config import Settings
 from zhixin.enterprises.rules import BadRegion, normalise_region_prefix
 from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
 from zhixin.kit.db import utcnow
+
+__all__ = [
+    "LOGIN_FAILED",
+    "TOKEN_PREFIX",
+    "NewSession",
+    "NewToken",
+    "TokenView",
+    "create_tenant",
+    "create_token",
+    "create_user",
+    "end_session",
+    "get_or_create_tenant",
+    "grant_role",
+    "jurisdiction",
+    "list_tokens",
+    "list_users",
+    "list_users_unchecked",
+    "mint_token",
+    "policy_from",
+    "principal_for",
+    "principal_for_token",
+    "resolve_session",
+    "revoke_token",
+    "service_account_names",
+    "set_region",
+    "start_session",
+    "tenant_by_code",
+    "tenant_code",
+    "tenant_kinds",
+    "tenant_name",
+    "tenant_names",
+    "token_by_id",
+    "tokens_with_people",
+    "user_by_id",
+    "user_by_username",
+]
 
 LOGIN_FAILED = "用户名或密码错误 / invalid credentials"
 
@@ -222,213 +274,6 @@ def principal_for(
         ip=ip,
         password_expired=expired,
     )
-
-
-# -- browser sessions (signing in: accounts.login) ---------------------------------------
-
-
-@dataclass(frozen=True)
-class NewSession:
-    raw_token: str
-    csrf_token: str
-
-
-def start_session(
-    session: Session, *, user: User, ip: str | None, user_agent: str | None
-) -> NewSession:
-    """A fresh random id at every login (no fixation); only its hash is stored."""
-    raw = new_secret(32)
-    csrf = new_secret(24)
-    session.add(
-        WebSession(
-            token_hash=sha256_hex(raw),
-            user_id=user.id,
-            csrf_token=csrf,
-            ip=ip,
-            user_agent=(user_agent or "")[:300],
-        )
-    )
-    session.flush()
-    return NewSession(raw, csrf)
-
-
-def resolve_session(
-    session: Session, *, raw_token: str, settings: Settings, now: datetime | None = None
-) -> tuple[WebSession, User] | None:
-    """The live session for a cookie value, or None (expired sessions are deleted)."""
-    now = now or utcnow()
-    web = repo.session_by_hash(session, sha256_hex(raw_token))
-    if web is None:
-        return None
-    idle = timedelta(minutes=settings.session_idle_minutes)
-    absolute = timedelta(hours=settings.session_absolute_hours)
-    if now - web.last_seen_at > idle or now - web.created_at > absolute:
-        repo.delete_session(session, web.token_hash)
-        return None
-    user = repo.user_by_id(session, web.user_id)
-    if user is None or not user.is_active:
-        return None
-    if now - web.last_seen_at > timedelta(seconds=30):
-        web.last_seen_at = now
-    return web, user
-
-
-def end_session(session: Session, *, raw_token: str) -> None:
-    repo.delete_session(session, sha256_hex(raw_token))
-
-
-# -- API tokens ----------------------------------------------------------------------------
-
-TOKEN_PREFIX = "zx"  # noqa: S105 - the public prefix of every token
-
-
-@dataclass(frozen=True)
-class NewToken:
-    token: ApiToken
-    raw: str  # shown once, never stored
-
-
-def create_token(
-    session: Session,
-    *,
-    user: User,
-    name: str,
-    scopes: Iterable[str],
-    expires_at: datetime | None = None,
-    actor: Actor | None = None,
-    created_by_id: int | None = None,
-) -> NewToken:
-    """Store a new token for the service account ``user`` and audit it; no check of who mints
-    (fixtures and bootstrap scripts). Every entry point (API, page, CLI) goes through
-    :func:`mint_token`, which applies the separation of duties first."""
-    if not user.is_service:
-        raise Invalid("API 令牌只能发给服务账户；个人账户请用页面登录")
-    scope_set = sorted(set(scopes))
-    unknown = [s for s in scope_set if s not in TOKEN_SCOPES]
-    if unknown:
-        raise Invalid("未知的令牌权限范围：" + "、".join(unknown))
-    if not scope_set:
-        raise Invalid("令牌至少需要一个权限范围")
-    prefix = new_secret(6)[:8]
-    raw = f"{TOKEN_PREFIX}_{prefix}_{new_secret(32)}"
-    token = ApiToken(
-        user_id=user.id,
-        created_by_id=created_by_id,
-        name=name,
-        prefix=prefix,
-        token_hash=sha256_hex(raw),
-        scopes=scope_set,
-        expires_at=expires_at,
-    )
-    session.add(token)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor or Actor.system("cli"),
-        action="token.create",
-        object_type="api_token",
-        object_id=token.id,
-        detail={
-            "holder": user.username,
-            "holder_id": user.id,
-            "name": name,
-            "scopes": scope_set,
-            "prefix": prefix,
-            "expires_at": expires_at.isoformat() if expires_at else None,
-        },
-    )
-    return NewToken(token, raw)
-
-
-def mint_token(
-    session: Session,
-    *,
-    actor: Principal,
-    holder: str,
-    name: str,
-    scopes: Iterable[str],
-    expires_at: datetime | None,
-) -> NewToken:
-    """A security officer mints a token for the service account named ``holder`` (API
-    ``POST /api/v1/tokens``, the page, ``zhixin tokens create``): refused (403, with the
-    reason) for anyone else, for a person's account, for oneself, and for scopes beyond the
-    holder's roles (``rules.check_token_mint``). Audited as ``token.create`` with the minter as
-    actor and the holder, scopes, name, prefix and expiry in the detail."""
-    if not actor.can(Permission.token_manage):
-        raise Forbidden("只有安全管理员可以生成 API 令牌（三权分立）")
-    user = repo.user_by_username(session, holder.strip())
-    if user is None:
-        raise NotFound("未找到该用户")
-    scope_list = list(scopes)
-    roles = frozenset(Role(r) for r in repo.roles_of(session, user.id))
-    try:
-        check_token_mint(
-            minter_id=actor.user_id,
-            minter_roles=actor.roles,
-            holder_id=user.id,
-            holder_is_service=user.is_service,
-            holder_active=user.is_active,
-            scopes_beyond_roles=scopes_beyond(roles, [s for s in scope_list if s in TOKEN_SCOPES]),
-        )
-    except TokenRefused as exc:
-        raise Forbidden(str(exc)) from exc
-    return create_token(
-        session,
-        user=user,
-        name=name,
-        scopes=scope_list,
-        expires_at=expires_at,
-        actor=Actor.of(actor),
-        created_by_id=actor.user_id,
-    )
-
-
-def principal_for_token(session: Session, *, raw: str, ip: str | None = None) -> Principal | None:
-    """Who calls with this bearer token: None when it is unknown, revoked, expired, or its user
-    is disabled. One statement (token with user, roles and tenant): every API call pays for
-    this. ``last_used_at`` is written at most once a minute, with the request's
-    transaction."""
-    row = repo.token_with_holder(session, sha256_hex(raw))
-    now = utcnow()
-    if row is None or row.revoked_at is not None or not row.is_active or not row.is_service:
-        return None  # a person's account holds no usable token (one minted before 0011)
-    if row.expires_at is not None and row.expires_at <= now:
-        return None
-    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-        token = repo.token_by_id(session, row.id)  # written with the request's transaction
-        if token is not None:
-            token.last_used_at = now
-    return Principal(
-        user_id=row.user_id,
-        username=row.username,
-        display_name=row.display_name,
-        tenant_id=row.tenant_id,
-        tenant_kind=TenantKind(row.tenant_kind),
-        enterprise_id=row.enterprise_id,
-        roles=frozenset(Role(r) for r in (row.roles or "").split(",") if r),
-        scopes=frozenset(row.scopes),
-        via="token",
-        ip=ip,
-    )
-
-
-def revoke_token(session: Session, *, actor: Principal, token_id: int) -> ApiToken:
-    if not actor.can(Permission.token_manage):
-        raise Forbidden()
-    token = repo.token_by_id(session, token_id)
-    if token is None:
-        raise NotFound()
-    if token.revoked_at is None:
-        token.revoked_at = utcnow()
-        session.flush()
-        audit.record(
-            session,
-            actor=Actor.of(actor),
-            action="token.revoke",
-            object_type="api_token",
-            object_id=token.id,
-        )
-    return token
 
 
 # -- roles ---------------------------------------------------------------------------------
