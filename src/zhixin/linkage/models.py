@@ -50,8 +50,10 @@ class CovenantResult(Base):
             "ix_linkage_covenant_result_breach",
             "period",
             "covenant",
+            # the predicate as SQLAlchemy writes ``~met`` on each (a partial index is used
+            # only for a query that names its predicate so)
             postgresql_where=text("NOT met"),
-            sqlite_where=text("NOT met"),
+            sqlite_where=text("met = 0"),
         ),
     )
 

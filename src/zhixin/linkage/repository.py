@@ -346,7 +346,10 @@ def breaches_without_action(
             CovenantResult.period == period,
             CovenantResult.covenant == covenant,
             CovenantResult.product_version_id == version_id,
-            CovenantResult.met.is_(False),
+            # NOT met, as the partial index ix_linkage_covenant_result_breach says it (PostgreSQL
+            # and SQLite use a partial index only for the predicate it names; "met IS false"
+            # would read the whole table)
+            ~CovenantResult.met,
             ~acted,
         )
     ).all()

@@ -1,6 +1,7 @@
 """linkage and evidence (issue 19): the covenant results' period index holds breaches only
-(partial ``WHERE NOT met`` on PostgreSQL and SQLite); a tenant's evidence key is proposed by one
-officer and approved by another (maker-checker) and may be rotated (retired from a moment on)
+(partial: ``WHERE NOT met`` on PostgreSQL, ``met = 0`` on SQLite; MariaDB has no partial index);
+a tenant's evidence key is proposed by one officer and approved by another (maker-checker) and
+may be rotated (retired from a moment on)
 
 Revision ID: 0032
 Revises: 0030
@@ -20,7 +21,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-NOT_MET = sa.text("NOT met")
+NOT_MET = sa.text("NOT met")  # PostgreSQL: as ``~met`` is written there
+NOT_MET_SQLITE = sa.text("met = 0")  # SQLite: likewise
 
 
 def upgrade() -> None:
@@ -33,7 +35,7 @@ def upgrade() -> None:
             ["period", "covenant"],
             unique=False,
             postgresql_where=NOT_MET,
-            sqlite_where=NOT_MET,
+            sqlite_where=NOT_MET_SQLITE,
         )
     with op.batch_alter_table("evidence_key", schema=None) as batch_op:
         batch_op.add_column(
