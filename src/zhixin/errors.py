@@ -40,6 +40,12 @@ CODES: dict[str, Code] = {
     "signature_invalid": Code(
         422, "签名与本机构登记的公钥不符，或所签内容不是规定的格式（存证确认）"
     ),
+    "key_pending": Code(
+        422, "所用签名公钥尚待本机构另一名有权人员复核（审核分离），复核前不能签署确认"
+    ),
+    "key_retired": Code(
+        422, "所用签名公钥已轮换停用：停用时刻之前的签名仍有效，此后的签名不予接受"
+    ),
     "out_of_range": Code(422, "数字或日期超出可处理的范围"),
     "rate_limited": Code(429, "登录尝试过于频繁，请按 Retry-After 等待后再试"),
     "busy": Code(429, "导出、下载或生成任务过多，请按 Retry-After 等待后再试"),
@@ -138,6 +144,19 @@ class SignatureInvalid(Invalid):
     """422: a signature submitted by a tenant does not hold under its registered public key."""
 
     code = "signature_invalid"
+
+
+class KeyPending(SignatureInvalid):
+    """422: signed with a tenant key proposed but not yet approved by a second officer."""
+
+    code = "key_pending"
+
+
+class KeyRetired(SignatureInvalid):
+    """422: signed with a tenant key that a newer key replaced (rotation) before the signature
+    arrived."""
+
+    code = "key_retired"
 
 
 class LineFrozen(Conflict):

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.integration.test_applications import XMRCB, build_world
 from tests.integration.test_evidence import loan_with_evidence
-from tests.support.web import login
+from tests.support.web import _CSRF, login
 from zhixin.audit.models import AuditEvent
 from zhixin.evidence import rules
 from zhixin.evidence import service as evidence
-from zhixin.evidence.models import EvidenceConfirmation
+from zhixin.evidence.models import EvidenceConfirmation, EvidenceKey
 from zhixin.kit.db import unit_of_work
 
 
@@ -80,17 +80,56 @@ def test_a_bank_signs_with_its_own_key_and_a_forgery_is_refused(
         headers={"X-CSRF-Token": csrf},
     )
     assert r.status_code == 201 and r.json()["public_key"] == _public_hex(bank_key)
+    assert r.json()["status"] == "pending"
+    key_id = r.json()["id"]
     again = client.post(
         "/api/v1/evidence/keys",
         json={"public_key": _public_hex(Ed25519PrivateKey.generate())},
         headers={"X-CSRF-Token": csrf},
     )
-    assert again.status_code == 409
+    assert again.status_code == 409 and "待复核" in again.json()["message"]
     with unit_of_work(factory) as s:
         audited = s.scalars(
-            select(AuditEvent).where(AuditEvent.action == "evidence.key.register")
+            select(AuditEvent).where(AuditEvent.action == "evidence.key.propose")
         ).all()
         assert len(audited) == 1 and audited[0].detail["public_key"] == _public_hex(bank_key)
+
+    # maker-checker: a pending key signs nothing, and its proposer cannot approve it
+    entries = client.get(f"/api/v1/evidence/contracts/{cid}/entries").json()
+    leaves = [(e["seq"], e["leaf_hash"]) for e in entries[:2]]
+    early_msg = _message(XMRCB, leaves)
+    pending = _submit(client, csrf, early_msg, bank_key.sign(early_msg))
+    assert pending["status"] == 422 and pending["code"] == "key_pending"
+    assert "尚待本机构另一名有权人员复核" in str(pending["message"])
+    own = client.post(f"/api/v1/evidence/keys/{key_id}/approve", headers={"X-CSRF-Token": csrf})
+    assert own.status_code == 403 and "审核分离" in own.json()["message"]
+    # the platform still signs for the bank while the key waits
+    with unit_of_work(factory) as s:
+        assert s.get(EvidenceKey, key_id).status == "pending"  # type: ignore[union-attr]
+    checker = TestClient(app)
+    checker.__enter__()
+    login(checker, "approver2")
+    page = checker.get("/evidence/keys")
+    assert page.status_code == 200 and "复核通过并启用" in page.text
+    assert _public_hex(bank_key) in page.text
+    mine = client.get("/evidence/keys")
+    assert "本人提议，须由他人复核" in mine.text and "复核通过并启用" not in mine.text
+    form_csrf = _CSRF.search(page.text)
+    assert form_csrf is not None
+    done = checker.post(
+        f"/evidence/keys/{key_id}/approve",
+        data={"csrf_token": form_csrf.group(1)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    checker.__exit__(None, None, None)
+    with unit_of_work(factory) as s:
+        k = s.get(EvidenceKey, key_id)
+        assert k is not None and k.status == "active" and k.approved_by is not None
+        approved = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "evidence.key.approve")
+        ).one()
+        assert approved.detail["public_key"] == _public_hex(bank_key)
 
     # the platform no longer signs for this bank
     held = client.post(
@@ -144,3 +183,71 @@ def test_a_bank_signs_with_its_own_key_and_a_forgery_is_refused(
         finding = evidence.verify(s).finding
     assert finding is not None and finding.seq == 0
     client.__exit__(None, None, None)
+
+
+def _propose_and_approve(maker: TestClient, maker_csrf: str, checker: TestClient, key: str) -> int:
+    r = maker.post(
+        "/api/v1/evidence/keys", json={"public_key": key}, headers={"X-CSRF-Token": maker_csrf}
+    )
+    assert r.status_code == 201 and r.json()["status"] == "pending", r.text
+    checker_csrf = login(checker, "approver2")
+    ok = checker.post(
+        f"/api/v1/evidence/keys/{r.json()['id']}/approve", headers={"X-CSRF-Token": checker_csrf}
+    )
+    assert ok.status_code == 200 and ok.json()["status"] == "active", ok.text
+    return int(r.json()["id"])
+
+
+def test_a_rotated_key_keeps_its_earlier_signatures_and_signs_nothing_after(
+    app: FastAPI, factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    w = build_world(factory)
+    cid, _ = loan_with_evidence(w, tmp_path)
+    old_key, new_key = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    maker, checker = TestClient(app), TestClient(app)
+    maker.__enter__()
+    checker.__enter__()
+    csrf = login(maker, "approver")
+    old_id = _propose_and_approve(maker, csrf, checker, _public_hex(old_key))
+    entries = maker.get(f"/api/v1/evidence/contracts/{cid}/entries").json()
+    assert len(entries) >= 3
+    first = _message(XMRCB, [(entries[0]["seq"], entries[0]["leaf_hash"])])
+    assert _submit(maker, csrf, first, old_key.sign(first))["status"] == 201
+
+    # rotation: the new key, proposed and approved, replaces the old from the approval on
+    new_id = _propose_and_approve(maker, csrf, checker, _public_hex(new_key))
+    with unit_of_work(factory) as s:
+        old, new = s.get(EvidenceKey, old_id), s.get(EvidenceKey, new_id)
+        assert old is not None and new is not None
+        assert old.status == "retired" and new.status == "active" and new.replaces_id == old_id
+        assert old.retired_at == new.approved_at
+    second = _message(XMRCB, [(entries[1]["seq"], entries[1]["leaf_hash"])])
+    late = _submit(maker, csrf, second, old_key.sign(second))
+    assert late["status"] == 422 and late["code"] == "key_retired"
+    assert "轮换停用" in str(late["message"])
+    assert _submit(maker, csrf, second, new_key.sign(second))["status"] == 201
+
+    # verify: the old key's confirmation (before the rotation) and the new key's both hold;
+    # the first entry's proof carries the old key and checks offline
+    with unit_of_work(factory) as s:
+        v = evidence.verify(s)
+        assert v.finding is None and v.confirmations == 2
+        doc = evidence.proof(s, seq=entries[0]["seq"])
+    assert doc["confirmations"][0]["public_key"] == _public_hex(old_key)
+    assert rules.check_proof(doc).confirmed_by == [f"银行（{XMRCB}）"]
+
+    # a confirmation by the old key stored after its retirement (bypassing the API) is found
+    third = _message(XMRCB, [(entries[2]["seq"], entries[2]["leaf_hash"])])
+    assert _submit(maker, csrf, third, new_key.sign(third))["status"] == 201
+    with unit_of_work(factory) as s:
+        row = s.scalars(
+            select(EvidenceConfirmation).order_by(EvidenceConfirmation.id.desc())
+        ).first()
+        assert row is not None
+        row.key_id = old_id
+        row.signature = base64.b64encode(old_key.sign(third)).decode()
+    with unit_of_work(factory) as s:
+        finding = evidence.verify(s).finding
+    assert finding is not None and finding.seq == entries[2]["seq"]
+    maker.__exit__(None, None, None)
+    checker.__exit__(None, None, None)

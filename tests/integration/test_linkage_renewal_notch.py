@@ -8,8 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from importlib import resources
 
 import pytest
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,8 +34,10 @@ from zhixin.linkage import rules as linkage_rules
 from zhixin.linkage.models import LinkageAction
 from zhixin.loans import service as loans
 from zhixin.loans.models import LoanContract, LoanCreditLine, LoanDrawdown
+from zhixin.products.loader import ProductInvalid, parse
 from zhixin.products.loader import load as load_product
 from zhixin.products.terms import Method
+from zhixin.records.models import QualityRecord
 
 ZBANK = "bank-zbank"
 RENEW_ON = date(2025, 12, 1)  # signed 6 Feb 2025 for 12 months: matures within 90 days
@@ -205,3 +209,115 @@ def test_a_raised_grade_moves_the_renewal_one_notch(book: Book) -> None:
         # the other enterprise sees none of it
         other = reading.of_enterprise(s, actor=book.who("owner-same"), enterprise_id=book.same)
         assert other.actions == []
+
+
+def _patent(b: Book, enterprise_id: int, ref: str, subtype: str, granted: date) -> int:
+    with unit_of_work(b.factory) as s:
+        r = QualityRecord(
+            enterprise_id=enterprise_id,
+            kind="patent",
+            natural_key=f"{enterprise_id}|{ref}",
+            content_hash=ref.ljust(32, "0")[:32],
+            ref=ref,
+            subtype=subtype,
+            title="一种在线检测装置",
+            status="有效",
+            event_date=granted,
+            source_system="test",
+        )
+        s.add(r)
+        s.flush()
+        return r.id
+
+
+def test_the_product_names_the_milestones_that_earn_a_notch() -> None:
+    product = load_product("zhongshangdai")
+    spec = product.linkage.renewal_notch  # type: ignore[union-attr]
+    assert spec is not None and spec.on_grade_raised
+    assert spec.milestones == ["invention-patent", "standard-published"]
+    kinds = {m.code: m.kind for m in product.milestones}
+    assert kinds == {"invention-patent": "patent", "standard-published": "standard"}
+    # a milestone of kind patent verified by a certification is refused by the loader
+    text = resources.files("zhixin.products.data").joinpath("zhongshangdai.yaml").read_text()
+    bad = text.replace(
+        "      record_kind: patent\n      label: 发明专利授权",
+        "      record_kind: product_certification\n      label: 发明专利授权",
+    )
+    assert bad != text
+    with pytest.raises(ProductInvalid) as refused:
+        parse(yaml.safe_load(bad))
+    assert any("只能由这些记录核验：patent" in e for e in refused.value.errors), refused.value
+    # and a notch naming a milestone no record verifies
+    bad = text.replace(
+        "milestones: [invention-patent, standard-published]", "milestones: [tech-leap]"
+    )
+    with pytest.raises(ProductInvalid) as refused:
+        parse(yaml.safe_load(bad))
+    assert any("未定义的里程碑 'tech-leap'" in e for e in refused.value.errors)
+
+
+def test_a_named_milestone_moves_the_renewal_one_notch_without_a_raised_grade(
+    book: Book,
+) -> None:
+    """The enterprise's class did not move (Ⅲ类 throughout), but an invention patent was
+    granted during the loan: the renewal goes one class up — Ⅱ类's rate (40bp lower) and
+    limit (120万) — and the action names the milestone and the record."""
+    patented = _loan(book, "owner-raised")
+    plain = _loan(book, "owner-same")
+    # the same grades at renewal as at the loan: no notch by the grade
+    third = Grade("III", {"credit": "III", "management": "III"}, Decimal("56.00"))
+    publish_grades(
+        book.factory,
+        catalog="xiamen",
+        grades={book.raised: third, book.same: third},
+        as_of=date(2025, 10, 31),
+        published_at=datetime(2025, 11, 3, 2, 0, tzinfo=UTC),
+    )
+    # before the loan (6 Feb 2025) or a utility model: not the milestone
+    _patent(book, book.same, "ZL202410000001.1", "发明", date(2025, 1, 10))
+    _patent(book, book.same, "ZL202510000002.2", "实用新型", date(2025, 6, 1))
+    rid = _patent(book, book.raised, "ZL202510000003.3", "发明", date(2025, 6, 18))
+    with unit_of_work(book.factory) as s:
+        old_rate = s.get(LoanContract, patented).contract_rate  # type: ignore[union-attr]
+    officer = book.who("zb-officer")
+    with unit_of_work(book.factory) as s:
+        nid = renewals.renew(
+            s, actor=officer, contract_id=patented, today=RENEW_ON, listed=_listed
+        ).id
+        sid = renewals.renew(s, actor=officer, contract_id=plain, today=RENEW_ON, listed=_listed).id
+    with book.factory() as s:
+        new = s.get(LoanContract, nid)
+        assert new is not None
+        assert new.contract_rate == old_rate - Decimal("0.40")
+        assert new.principal_limit == Decimal("1200000.00")
+        (dd,) = s.scalars(select(LoanDrawdown).where(LoanDrawdown.contract_id == nid))
+        assert dd.annual_rate == old_rate - Decimal("0.40")  # from the renewal's first period
+        assert new.start_date == RENEW_ON  # the new rate runs from the renewal on
+        assert new.terms["priced_class"] == "Ⅱ类" and new.terms["graded_class"] == "Ⅲ类"
+        assert new.terms["notch"]["milestone"] == "invention-patent"
+        assert new.terms["notch"]["record_id"] == rid
+        kept = s.get(LoanContract, sid)
+        assert kept is not None and kept.contract_rate == old_rate and "notch" not in kept.terms
+        (act,) = s.scalars(select(LinkageAction).where(LinkageAction.kind == "notch_up"))
+        assert act.contract_id == nid and act.bp == -40 and act.status == "applied"
+        assert act.rule == "zhongshangdai:linkage.renewal_notch.milestones:invention-patent"
+        assert act.record_id == rid and act.milestone == "invention-patent"
+        assert "达成里程碑「贷款期间获得发明专利授权」" in act.reason
+        assert "发明专利授权" in act.reason and "2025-06-18" in act.reason
+        assert "续贷按Ⅱ类（原按Ⅲ类）" in act.reason and "下调 40bp" in act.reason
+        assert "60万元 → 120万元" in act.reason
+        audit = s.scalars(select(AuditEvent).where(AuditEvent.action == "linkage.actions")).all()
+        assert any(a.detail["kinds"] == ["notch_up"] for a in audit)
+        entry = s.scalars(
+            select(EvidenceEntry).where(
+                EvidenceEntry.subject_type == "linkage_action",
+                EvidenceEntry.subject_id == str(act.id),
+            )
+        ).one()
+        assert "invention-patent" in entry.payload
+    owner = book.who("owner-raised")
+    with book.factory() as s:
+        seen = reading.of_loan(s, actor=owner, contract_id=nid)
+        assert [a.label for a in seen.actions] == ["续贷升档"]
+        mine = reading.of_enterprise(s, actor=owner, enterprise_id=book.raised)
+        assert any("达成里程碑" in a.row.reason for a in mine.actions)

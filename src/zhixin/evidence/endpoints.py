@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from zhixin.accounts.permissions import Permission, Principal
-from zhixin.evidence import service
+from zhixin.evidence import keys, service
 from zhixin.evidence.schemas import (
     ConfirmationOut,
     ConfirmIn,
@@ -43,9 +43,18 @@ def confirm(body: ConfirmIn, db: DB, principal: Confirmer) -> ConfirmationOut:
 
 @router.post("/evidence/keys", response_model=KeyOut, status_code=201)
 def register_key(body: KeyIn, db: DB, principal: Confirmer) -> KeyOut:
-    """登记本机构自持的 Ed25519 签名公钥（银行或监管部门）：此后本方的确认由本机构用自持私钥
-    签名后提交（POST /evidence/signatures），平台不再代为签名。登记留痕审计。"""
-    return KeyOut.of(service.register_key(db, actor=principal, public_key=body.public_key))
+    """提议登记本机构自持的 Ed25519 签名公钥（银行或监管部门；已有在用公钥时即为轮换）。
+    提议后为“待复核”，不能签名；须由本机构另一名有权人员复核
+    （POST /evidence/keys/{key_id}/approve）后启用，此后本方的确认由本机构用自持私钥签名后
+    提交（POST /evidence/signatures），平台不再代为签名。留痕审计。"""
+    return KeyOut.of(keys.propose(db, actor=principal, public_key=body.public_key))
+
+
+@router.post("/evidence/keys/{key_id}/approve", response_model=KeyOut)
+def approve_key(key_id: int, db: DB, principal: Confirmer) -> KeyOut:
+    """复核本机构待复核的签名公钥（审核分离：提议人不能复核自己的提议）：自此刻起启用，
+    原在用的公钥同时停用——停用前的签名仍可核验，停用后用它的签名答 key_retired。留痕审计。"""
+    return KeyOut.of(keys.approve(db, actor=principal, key_id=key_id))
 
 
 @router.post("/evidence/signatures", response_model=ConfirmationOut, status_code=201)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from zhixin.kit.db import Base, BigIntPK, UTCDateTime, utcnow
@@ -73,6 +73,23 @@ class EvidenceKey(Base):
     public_key: Mapped[str] = mapped_column(String(64), unique=True)
     private_key: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # a tenant-held key (maker-checker): ``pending`` when one officer proposed it (it signs
+    # nothing), ``active`` once another officer of the same tenant approved it, ``retired``
+    # when a newer key replaced it at ``retired_at`` (the approval of its successor): the
+    # signatures it made before that moment still verify, those after are refused
+    status: Mapped[str] = mapped_column(String(12), default="active", server_default="active")
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="RESTRICT"))
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="RESTRICT"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replaces_id: Mapped[int | None] = mapped_column(Integer)  # the key it rotates out
+
+    def valid_at(self, at: datetime) -> bool:
+        """Whether a signature made (received) at ``at`` may be this key's: approved (or the
+        platform's own) and not yet retired at that moment."""
+        if self.status == "pending":
+            return False
+        return self.retired_at is None or at < self.retired_at
 
 
 class EvidenceTreeHead(Base):

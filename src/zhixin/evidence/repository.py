@@ -156,7 +156,14 @@ def keys(session: Session) -> dict[int, EvidenceKey]:
 
 
 def key_of(session: Session, tenant_id: int | None) -> EvidenceKey | None:
-    q = select(EvidenceKey).order_by(EvidenceKey.id.desc()).limit(1)
+    """The key that signs for the log (``tenant_id`` None) or the tenant now: the newest
+    active one (a pending key signs nothing, a retired one nothing more)."""
+    q = (
+        select(EvidenceKey)
+        .where(EvidenceKey.status == "active")
+        .order_by(EvidenceKey.id.desc())
+        .limit(1)
+    )
     q = q.where(
         EvidenceKey.tenant_id.is_(None) if tenant_id is None else EvidenceKey.tenant_id == tenant_id
     )
@@ -190,3 +197,20 @@ def mark_confirmed(session: Session, seqs: Sequence[int], role: str, confirmatio
         .values({column: confirmation_id})
         .execution_options(synchronize_session=False)
     )
+
+
+def keys_of_tenant(session: Session, tenant_id: int) -> Sequence[EvidenceKey]:
+    """Every key of the tenant, newest first (pending, active, retired)."""
+    return session.scalars(
+        select(EvidenceKey)
+        .where(EvidenceKey.tenant_id == tenant_id)
+        .order_by(EvidenceKey.id.desc())
+    ).all()
+
+
+def pending_keys(session: Session, tenant_id: int) -> Sequence[EvidenceKey]:
+    return session.scalars(
+        select(EvidenceKey)
+        .where(EvidenceKey.tenant_id == tenant_id, EvidenceKey.status == "pending")
+        .order_by(EvidenceKey.id)
+    ).all()

@@ -32,11 +32,27 @@ class KeyIn(BaseModel):
 class KeyOut(BaseModel):
     id: int
     public_key: str = Field(description="登记的公钥（十六进制）")
+    status: str = Field(
+        description="pending 待另一名有权人员复核（不能签名）/ active 在用 / retired 已轮换停用"
+    )
     created_at: dt.datetime
+    approved_at: dt.datetime | None = Field(None, description="复核通过、开始启用的时刻（UTC）")
+    retired_at: dt.datetime | None = Field(
+        None, description="被新公钥替换的时刻（UTC）：此前的签名有效，此后的不予接受"
+    )
+    replaces_id: int | None = Field(None, description="复核通过后将替换（轮换）的公钥")
 
     @classmethod
     def of(cls, k: EvidenceKey) -> KeyOut:
-        return cls(id=k.id, public_key=k.public_key, created_at=k.created_at)
+        return cls(
+            id=k.id,
+            public_key=k.public_key,
+            status=k.status,
+            created_at=k.created_at,
+            approved_at=k.approved_at,
+            retired_at=k.retired_at,
+            replaces_id=k.replaces_id,
+        )
 
 
 class SignedIn(BaseModel):

@@ -29,7 +29,6 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
-    Ed25519PublicKey,
 )
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -42,7 +41,15 @@ from zhixin.audit import service as audit
 from zhixin.audit.service import Actor
 from zhixin.config import get_settings
 from zhixin.enterprises import service as enterprises
-from zhixin.errors import Conflict, Forbidden, Invalid, NotFound, SignatureInvalid
+from zhixin.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    KeyPending,
+    KeyRetired,
+    NotFound,
+    SignatureInvalid,
+)
 from zhixin.evidence import merkle, rules
 from zhixin.evidence import repository as repo
 from zhixin.evidence.models import (
@@ -138,45 +145,12 @@ def public_keys(session: Session) -> list[KeyView]:
         )
         if k.tenant_id is not None and k.private_key == TENANT_HELD:
             owner += "（自持私钥）"
+        if k.status == "pending":
+            owner += "（待复核，未启用）"
+        elif k.status == "retired" and k.retired_at is not None:
+            owner += f"（{k.retired_at.isoformat(timespec='seconds')} 起停用）"
         out.append(KeyView(k.id, owner, k.public_key, k.created_at))
     return out
-
-
-def register_key(session: Session, *, actor: Principal, public_key: str) -> EvidenceKey:
-    """A bank or a regulator registers its own Ed25519 public key (raw, 64 hex): from then on
-    its confirmations are the ones it signs itself and submits (:func:`submit_confirmation`);
-    the platform never sees the private half and no longer signs for the tenant. Audited. One
-    registration per tenant (a second is refused: a key change goes through the operators);
-    the platform-held key signed before stays, so earlier confirmations still verify."""
-    if _role(actor) is None:
-        raise Forbidden("只有银行或监管部门的有权人员可以登记本机构的签名公钥")
-    text = public_key.strip().lower()
-    try:
-        raw = bytes.fromhex(text)
-        Ed25519PublicKey.from_public_bytes(raw)
-        if len(raw) != 32:
-            raise ValueError
-    except ValueError as exc:
-        raise Invalid("公钥须为 Ed25519 原始公钥的 64 位十六进制（32 字节）") from exc
-    current = repo.key_of(session, actor.tenant_id)
-    if current is not None and current.private_key == TENANT_HELD:
-        raise Conflict("本机构已登记自持签名公钥；如需更换，请联系平台运维")
-    if repo.key_by_public(session, text) is not None:
-        raise Conflict("该公钥已被登记")
-    row = EvidenceKey(
-        tenant_id=actor.tenant_id, public_key=text, private_key=TENANT_HELD, created_at=utcnow()
-    )
-    session.add(row)
-    session.flush()
-    audit.record(
-        session,
-        actor=Actor.of(actor),
-        action="evidence.key.register",
-        object_type="evidence_key",
-        object_id=row.id,
-        detail={"public_key": text, "replaces": current.id if current is not None else None},
-    )
-    return row
 
 
 # -- append ------------------------------------------------------------------------------------
@@ -476,8 +450,8 @@ def _store_confirmation(
 def submit_confirmation(
     session: Session, *, actor: Principal, message: str, signature: str
 ) -> EvidenceConfirmation:
-    """A confirmation the tenant signed itself with the private half of its registered key
-    (:func:`register_key`): ``message`` is the confirmation's canonical JSON exactly as signed
+    """A confirmation the tenant signed itself with the private half of its approved key
+    (``evidence.keys``): ``message`` is the confirmation's canonical JSON exactly as signed
     (docs/evidence.md), ``signature`` its Ed25519 signature in base64. Accepted when the bytes
     are canonical, name this side, this tenant and the log's hash, list entries the side may
     confirm with their leaf hashes as logged, and the signature holds under the registered
@@ -487,6 +461,7 @@ def submit_confirmation(
     role = _confirmer(actor)
     key = repo.key_of(session, actor.tenant_id)
     if key is None or key.private_key != TENANT_HELD:
+        _other_key(session, actor, message, signature)  # its own key, not approved yet
         raise Conflict(
             "本机构尚未登记自持签名公钥（POST /api/v1/evidence/keys）；"
             "未登记的机构由平台代为签名确认（POST /api/v1/evidence/confirmations）"
@@ -509,8 +484,29 @@ def submit_confirmation(
         if logged.get(seq) != leaf:
             raise SignatureInvalid(f"所签内容中第 {seq} 条存证的叶哈希与日志不符")
     if not rules.signature_holds(key.public_key, signature, message.encode("utf-8")):
+        _other_key(session, actor, message, signature)
         raise SignatureInvalid("签名无效：与本机构登记的公钥不符（或所签内容被改动）")
     return _store_confirmation(session, actor, role, key, message, signature, todo, utcnow())
+
+
+def _other_key(session: Session, actor: Principal, message: str, signature: str) -> None:
+    """A signature that does not hold under the active key but under another of the tenant's:
+    a key still awaiting approval (``key_pending``) or one rotated out (``key_retired``)."""
+    assert actor.tenant_id is not None
+    for k in repo.keys_of_tenant(session, actor.tenant_id):
+        if k.status == "active" or not rules.signature_holds(
+            k.public_key, signature, message.encode("utf-8")
+        ):
+            continue
+        if k.status == "pending":
+            raise KeyPending(
+                "签名所用的公钥尚待本机构另一名有权人员复核，复核通过前不能用于签署确认"
+            )
+        at = k.retired_at.isoformat(timespec="seconds") if k.retired_at else ""
+        raise KeyRetired(
+            f"签名所用的公钥已于 {at}（UTC）轮换停用，此后不能再用它签署确认；"
+            "请用本机构现用的私钥签名"
+        )
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -657,8 +653,18 @@ def verify(session: Session) -> Verified:
         )
         for hd in stored_heads
     ]
+    rows = repo.keys(session)
+
+    def signer(key_id: int, at: datetime) -> str:
+        # a pending key signs nothing; a retired one nothing from its retirement on: such a
+        # confirmation is checked against no key, so verify names its first entry
+        k = rows.get(key_id)
+        return k.public_key if k is not None and k.valid_at(at) else ""
+
     confs = {
-        c.id: rules.Confirmation(c.id, c.role, c.message, c.signature, keys.get(c.key_id, ""))
+        c.id: rules.Confirmation(
+            c.id, c.role, c.message, c.signature, signer(c.key_id, c.signed_at)
+        )
         for c in repo.confirmations(session)
     }
     v = rules.LogVerifier(state.hash_alg, heads_, confs)

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from zhixin.accounts.permissions import Permission, Principal
 from zhixin.errors import Invalid
-from zhixin.evidence import rules, service
+from zhixin.evidence import keys, rules, service
 from zhixin.web.deps import DB, require
 from zhixin.web.templating import render
 
@@ -52,3 +52,21 @@ def confirm_form(
     service.confirm(db, actor=principal, seqs=[int(s) for s in seqs])
     target = f"/loans/{back}" if back.isdigit() else "/evidence"
     return RedirectResponse(f"{target}?done=confirmed#evidence", status_code=303)
+
+
+@router.get("/evidence/keys", response_class=HTMLResponse)
+def keys_page(request: Request, db: DB, principal: Confirmer, done: str = "") -> Response:
+    """本机构的签名公钥：待复核的（另一名有权人员复核）、在用的与已轮换停用的。"""
+    return render(
+        request,
+        "evidence_keys.html",
+        rows=keys.of_tenant(db, actor=principal),
+        done=done[:20],
+    )
+
+
+@router.post("/evidence/keys/{key_id}/approve")
+def approve_key_form(key_id: int, db: DB, principal: Confirmer) -> Response:
+    """复核通过一把待复核的签名公钥（提议人不能复核自己的提议）。"""
+    keys.approve(db, actor=principal, key_id=key_id)
+    return RedirectResponse("/evidence/keys?done=approved", status_code=303)

@@ -31,6 +31,8 @@ from zhixin.loans import service as loans
 from zhixin.products.schema import Product
 from zhixin.quotes import service as quotes
 from zhixin.quotes.facts import gather
+from zhixin.records import service as records
+from zhixin.records.kinds import RECORD_KINDS
 
 
 class Contract(Protocol):
@@ -52,6 +54,8 @@ class Contract(Protocol):
     def principal_limit(self) -> Decimal: ...
     @property
     def terms(self) -> dict[str, Any]: ...
+    @property
+    def start_date(self) -> date: ...
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,36 @@ def grades_of(session: Session, product: Product, c: Contract, day: date) -> Gra
     )
 
 
+@dataclass(frozen=True)
+class Reached:
+    """A named milestone of the renewal notch reached during the loan, and the record that
+    verified it."""
+
+    milestone: str
+    milestone_label: str
+    evidence_label: str
+    record: records.Arrival
+
+
+def milestone_reached(session: Session, product: Product, c: Contract, day: date) -> Reached | None:
+    """The first of the notch's named milestones (``linkage.renewal_notch.milestones``) that a
+    record of the enterprise dated after the loan's start and up to ``day`` verifies (as
+    ``linkage.milestones`` names the record), or None."""
+    spec = product.linkage.renewal_notch if product.linkage is not None else None
+    if spec is None or not spec.milestones or product.linkage is None:
+        return None
+    evidence = [m for m in product.linkage.milestones if m.milestone in spec.milestones]
+    kinds = sorted({m.record_kind for m in evidence})
+    found = records.of_enterprise_between(
+        session, enterprise_id=c.enterprise_id, kinds=kinds, after=c.start_date, until=day
+    )
+    for r in found:
+        for ev in evidence:
+            if rules.matches(ev, r):
+                return Reached(ev.milestone, product.milestone_label(ev.milestone), ev.label, r)
+    return None
+
+
 def renew(
     session: Session,
     *,
@@ -106,6 +140,7 @@ def renew(
     product = _product(session, old.product_version_id, {})
     notch: rules.Notch | None = None
     grades: Grades | None = None
+    reached: Reached | None = None
     if product is not None and product.linkage is not None and product.linkage.renewal_notch:
         grades = grades_of(session, product, old, day)
         notch = rules.renewal_notch(
@@ -114,13 +149,19 @@ def renew(
             was_rank=grades.was_rank,
             now_rank=grades.now_rank,
         )
+        if notch is None:  # not by the grade: by a named milestone reached during the loan
+            reached = milestone_reached(session, product, old, day)
+            if reached is not None:
+                notch = rules.notch_up(product, priced_rank=grades.priced_rank)
     if notch is None or product is None or grades is None:
         return loans.renew(session, actor=actor, contract_id=contract_id, today=day, listed=listed)
-    recorded = {
+    recorded: dict[str, Any] = {
         "priced_class": notch.to_class,
         "graded_class": grades.now,
         "notch": {"from": notch.from_class, "to": notch.to_class, "bp": notch.rate_cut_bp},
     }
+    if reached is not None:
+        recorded["notch"] |= {"milestone": reached.milestone, "record_id": reached.record.id}
     new = loans.renew(
         session,
         actor=actor,
@@ -134,35 +175,55 @@ def renew(
     ref = book.contract_ref(session, new.id)
     assert ref is not None
     cut = Decimal(notch.rate_cut_bp) / Decimal(100)
-    reason = rules.notch_reason(
-        spec.label,
-        was=grades.was or "—",
-        now=grades.now or "—",
-        notch=notch,
-        rate_from=new.contract_rate + cut,
-        rate_to=new.contract_rate,
-    )
+    rule = f"{product.code}:linkage.renewal_notch"
+    detail: dict[str, Any] = {
+        "renewal_of": old.contract_no,
+        "from_class": notch.from_class,
+        "to_class": notch.to_class,
+        "graded_then": grades.was,
+        "graded_now": grades.now,
+        "evaluation_run_id": grades.evaluation_run_id,
+        "limit_from": str(notch.limit_from) if notch.limit_from else None,
+        "limit_to": str(notch.limit_to) if notch.limit_to else None,
+    }
+    if reached is None:
+        reason = rules.notch_reason(
+            spec.label,
+            was=grades.was or "—",
+            now=grades.now or "—",
+            notch=notch,
+            rate_from=new.contract_rate + cut,
+            rate_to=new.contract_rate,
+        )
+    else:
+        r = reached.record
+        reason = rules.milestone_notch_reason(
+            spec.label,
+            milestone=reached.milestone_label,
+            evidence=reached.evidence_label,
+            record_text=rules.describe_record(
+                RECORD_KINDS[r.kind].label, r.event_date or r.valid_from
+            ),
+            notch=notch,
+            rate_from=new.contract_rate + cut,
+            rate_to=new.contract_rate,
+        )
+        rule += f".milestones:{reached.milestone}"
+        detail |= {"milestone": reached.milestone, "record_kind": r.kind, "record_id": r.id}
     record_actions(
         session,
         [
             Act(
                 ref,
                 "notch_up",
-                f"{product.code}:linkage.renewal_notch",
+                rule,
                 reason,
                 status="applied",
+                record_id=reached.record.id if reached is not None else None,
+                milestone=reached.milestone if reached is not None else None,
                 bp=-notch.rate_cut_bp,
                 effective_on=day,
-                detail={
-                    "renewal_of": old.contract_no,
-                    "from_class": notch.from_class,
-                    "to_class": notch.to_class,
-                    "graded_then": grades.was,
-                    "graded_now": grades.now,
-                    "evaluation_run_id": grades.evaluation_run_id,
-                    "limit_from": str(notch.limit_from) if notch.limit_from else None,
-                    "limit_to": str(notch.limit_to) if notch.limit_to else None,
-                },
+                detail=detail,
             )
         ],
         actor=Actor.of(actor),

@@ -299,9 +299,21 @@ def renewal_notch(
     the product declares no notch, a grade is missing, the class was not raised, or the loan
     was priced on the best class already."""
     spec = product.linkage.renewal_notch if product.linkage is not None else None
-    if spec is None or priced_rank is None or was_rank is None or now_rank is None:
+    if spec is None or not spec.on_grade_raised:
+        return None
+    if priced_rank is None or was_rank is None or now_rank is None:
         return None
     if now_rank >= was_rank:
+        return None
+    return notch_up(product, priced_rank=priced_rank)
+
+
+def notch_up(product: Product, *, priced_rank: int | None) -> Notch | None:
+    """The renewal's terms ``notches`` classes above the class the loan was priced on (the
+    product's ``linkage.renewal_notch``), whatever earned it (a raised grade, a named
+    milestone); None without a notch, a priced class, or when priced on the best class."""
+    spec = product.linkage.renewal_notch if product.linkage is not None else None
+    if spec is None or priced_rank is None:
         return None
     to = max(1, priced_rank - spec.notches)
     if to == priced_rank:
@@ -328,6 +340,28 @@ def notch_reason(
     return (
         f"{label}：企业总体质量信誉等级由贷款时的{was}上调为{now}，续贷按{notch.to_class}"
         f"（原按{notch.from_class}）执行，" + "，".join(parts)
+    )
+
+
+def milestone_notch_reason(
+    label: str,
+    *,
+    milestone: str,
+    evidence: str,
+    record_text: str,
+    notch: Notch,
+    rate_from: Decimal,
+    rate_to: Decimal,
+) -> str:
+    """Why the renewal moved on a named milestone, as the enterprise and the bank read it."""
+    parts = [f"利率 {rate_from:.4f}% → {rate_to:.4f}%（下调 {notch.rate_cut_bp}bp）"]
+    if notch.limit_to is not None and notch.limit_from is not None:
+        parts.append(
+            f"额度上限 {notch.limit_from / 10000:,.0f}万元 → {notch.limit_to / 10000:,.0f}万元"
+        )
+    return (
+        f"{label}：贷款期间达成里程碑「{milestone}」（经记录核验：{evidence}，{record_text}），"
+        f"续贷按{notch.to_class}（原按{notch.from_class}）执行，" + "，".join(parts)
     )
 
 

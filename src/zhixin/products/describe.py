@@ -243,7 +243,21 @@ def _loan(p: Product) -> list[str]:
         f"还款冲抵顺序：{order}",
         f"自主支付：单笔不超过 {text.wan(loan.self_payment.max_amount)}，其余受托支付给"
         f"经银行核准的收款人（依据：{loan.self_payment.source}）",
+        *_notch(p),
     ]
+
+
+def _notch(p: Product) -> list[str]:
+    """续贷升档: what earns it — a raised grade and/or named milestones verified from records."""
+    spec = p.linkage.renewal_notch if p.linkage is not None else None
+    if spec is None or p.linkage is None:
+        return []
+    causes = ["续贷日的总体等级较贷款时上调"] if spec.on_grade_raised else []
+    for code in spec.milestones:
+        proofs = "或".join(m.label for m in p.linkage.milestones if m.milestone == code)
+        causes.append(f"贷款期间达成里程碑「{p.milestone_label(code)}」（经记录核验：{proofs}）")
+    then = f"续贷按高 {spec.notches} 档的利率与额度执行"
+    return [f"续贷升档（{spec.label}）：{'，或'.join(causes)}的，{then}"]
 
 
 def _raroc(p: Product) -> list[str]:

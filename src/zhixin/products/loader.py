@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from zhixin.catalog import loader as catalogs
 from zhixin.catalog.schema import Catalog
-from zhixin.products.schema import ClassRef, Condition, Product
+from zhixin.products.schema import MILESTONE_RECORD_KINDS, ClassRef, Condition, Product
 from zhixin.products.terms import Method
 from zhixin.records.kinds import AWARD, RECORD_KINDS, TITLE
 from zhixin.risk import spec as risk_specs
@@ -315,9 +315,33 @@ class _Checker:
                 for v in values:
                     if allowed is not None and v not in allowed:
                         self.err(f"{at}.{name}_in", f"{kind.label}没有{name} '{v}'")
+        kinds = {m.code: m.kind for m in self.p.milestones}
         for i, m in enumerate(link.milestones):
             if m.milestone not in self.milestones:
                 self.err(f"linkage.milestones[{i}].milestone", self._unknown_milestone(m.milestone))
+                continue
+            named = kinds[m.milestone]
+            if named is not None and m.record_kind not in MILESTONE_RECORD_KINDS[named]:
+                may = "、".join(sorted(MILESTONE_RECORD_KINDS[named]))
+                self.err(
+                    f"linkage.milestones[{i}].record_kind",
+                    f"里程碑 '{m.milestone}' 的类别为 {named}，只能由这些记录核验：{may}",
+                )
+        notch = link.renewal_notch
+        if notch is not None:
+            evidenced = {m.milestone for m in link.milestones}
+            for i, code in enumerate(notch.milestones):
+                if code not in self.milestones:
+                    self.err(
+                        f"linkage.renewal_notch.milestones[{i}]", self._unknown_milestone(code)
+                    )
+                elif code not in evidenced:
+                    self.err(
+                        f"linkage.renewal_notch.milestones[{i}]",
+                        f"里程碑 '{code}' 未在 linkage.milestones 中写明由哪类记录核验",
+                    )
+            if not notch.on_grade_raised and not notch.milestones:
+                self.err("linkage.renewal_notch", "续贷升档须由等级上调或具名里程碑触发，至少一项")
         if link.renewal_notch is not None and not (
             self.p.loan is not None and self.p.loan.renewal_allowed
         ):

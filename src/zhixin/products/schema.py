@@ -110,11 +110,31 @@ class Seed(_Model):
     says: str = Field(min_length=1, description="该文件说了什么（摘录或概述）")
 
 
+MilestoneKind = Literal["certification", "patent", "standard", "award", "title"]
+# the record kinds (records.kinds) that may verify a milestone of each kind
+MILESTONE_RECORD_KINDS: dict[str, frozenset[str]] = {
+    "certification": frozenset({"certification", "product_certification", "accreditation"}),
+    "patent": frozenset({"patent"}),
+    "standard": frozenset({"standard"}),
+    "award": frozenset({"award"}),
+    "title": frozenset({"title"}),
+}
+
+
 class Milestone(_Model):
     """A named target the enterprise can reach (动态增信 / 成长型利率): unlocks a tranche or cut."""
 
     code: Code
     label: str = Field(min_length=1, description="如 核心产品检测精度由92%提升至98%以上")
+    kind: MilestoneKind | None = Field(
+        None,
+        description=(
+            "里程碑类别：certification 新取得认证（管理体系、产品和服务认证或实验室认可）、"
+            "patent 专利授权、standard 主导或参与制定的标准发布、award 获奖、title 获评称号；"
+            "写明时 linkage.milestones 中核验它的记录须属该类别（如 patent 只能由专利记录核验）；"
+            "缺省为不限类别的综合里程碑（如 技术突破 由认证或专利核验）"
+        ),
+    )
 
 
 # -- eligibility -------------------------------------------------------------------------------
@@ -403,6 +423,17 @@ class RenewalNotch(_Model):
     label: str = Field(min_length=1, description="如 等级上调，续贷升一档")
     notches: int = Field(1, ge=1, le=4, description="升几档（按目录等级，至最高一档为止）")
     source: str = Field(min_length=1, description="依据（来源原文或本项目建议）")
+    on_grade_raised: bool = Field(
+        True, description="续贷日的总体等级较贷款时上调即升档（false：只由具名里程碑触发）"
+    )
+    milestones: list[str] = Field(
+        default_factory=list,
+        description=(
+            "具名里程碑（产品 milestones 的代码）：自贷款起始日至续贷日，经记录核验其中之一"
+            "（核验的记录类别见 linkage.milestones，如新取得产品认证、发明专利授权、标准发布）"
+            "即升档，等级未上调时亦然；续贷合同与联动措施写明所据的里程碑与记录"
+        ),
+    )
 
 
 class Linkage(_Model):

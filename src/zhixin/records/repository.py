@@ -252,6 +252,39 @@ def last_id(session: Session) -> int:
     return int(session.scalar(select(func.max(QualityRecord.id))) or 0)
 
 
+def of_enterprise_between(
+    session: Session, *, enterprise_id: int, kinds: Sequence[str], after: date, until: date
+) -> Sequence[Any]:
+    """The enterprise's records in force of these kinds dated (event date, else valid from)
+    after ``after`` up to ``until``, oldest first: the columns of :func:`arrived_after`."""
+    r = QualityRecord
+    on = func.coalesce(r.event_date, r.valid_from)
+    return session.execute(
+        select(
+            r.id,
+            r.enterprise_id,
+            r.kind,
+            r.subtype,
+            r.level,
+            r.passed,
+            r.status,
+            r.ref,
+            r.title,
+            r.event_date,
+            r.valid_from,
+            r.known_at,
+        )
+        .where(
+            r.enterprise_id == enterprise_id,
+            r.kind.in_(list(kinds)),
+            r.superseded_at.is_(None),
+            on > after,
+            on <= until,
+        )
+        .order_by(on, r.id)
+    ).all()
+
+
 def enterprises_with_select(
     *, kind: str, level_in: Sequence[str], start: date, end: date
 ) -> Select[int]:

@@ -365,6 +365,19 @@ def arrivals(
     ]
 
 
+def of_enterprise_between(
+    session: Session, *, enterprise_id: int, kinds: Sequence[str], after: date, until: date
+) -> list[Arrival]:
+    """The enterprise's records in force of these kinds dated in (after, until], oldest first
+    (a renewal's named milestones: what was reached during the loan)."""
+    return [
+        Arrival(*row)
+        for row in repo.of_enterprise_between(
+            session, enterprise_id=enterprise_id, kinds=kinds, after=after, until=until
+        )
+    ]
+
+
 def last_record_id(session: Session) -> int:
     return repo.last_id(session)
 

@@ -50,7 +50,12 @@ EXTRA: dict[tuple[str, str], tuple[str, ...]] = {
     # an entry not the confirmer's to see; a proof asked before any head covers the entry
     ("POST", "/api/v1/evidence/confirmations"): ("not_found",),
     # a confirmation signed by the tenant's own key: its signature checked against the key
-    ("POST", "/api/v1/evidence/signatures"): ("not_found", "signature_invalid"),
+    ("POST", "/api/v1/evidence/signatures"): (
+        "not_found",
+        "signature_invalid",
+        "key_pending",
+        "key_retired",
+    ),
     ("GET", "/api/v1/evidence/entries/"): ("conflict",),
     # a malformed day, week, month or range; another bank's code
     ("GET", "/api/v1/reports/"): ("invalid", "not_found"),
