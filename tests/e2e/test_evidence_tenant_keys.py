@@ -251,3 +251,64 @@ def test_a_rotated_key_keeps_its_earlier_signatures_and_signs_nothing_after(
     assert finding is not None and finding.seq == entries[2]["seq"]
     maker.__exit__(None, None, None)
     checker.__exit__(None, None, None)
+
+
+def test_a_pending_key_is_withdrawn_or_rejected_with_a_reason_and_never_signs(
+    app: FastAPI, factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    w = build_world(factory)
+    cid, _ = loan_with_evidence(w, tmp_path)
+    first_key, second_key = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    with TestClient(app) as maker, TestClient(app) as checker:
+        csrf = login(maker, "approver")
+        h = {"X-CSRF-Token": csrf}
+        r = maker.post(
+            "/api/v1/evidence/keys", json={"public_key": _public_hex(first_key)}, headers=h
+        )
+        first_id = r.json()["id"]
+        # a second proposal waits for the first to be decided
+        blocked = maker.post(
+            "/api/v1/evidence/keys", json={"public_key": _public_hex(second_key)}, headers=h
+        )
+        assert blocked.status_code == 409
+        # no reason: refused in Chinese; the proposer withdraws with one
+        bare = maker.post(
+            f"/api/v1/evidence/keys/{first_id}/reject", json={"reason": " "}, headers=h
+        )
+        assert bare.status_code == 422 and "理由" in bare.json()["message"]
+        out = maker.post(
+            f"/api/v1/evidence/keys/{first_id}/reject", json={"reason": "私钥生成有误"}, headers=h
+        )
+        assert out.status_code == 200 and out.json()["status"] == "rejected", out.text
+        again = maker.post(
+            f"/api/v1/evidence/keys/{first_id}/approve", headers=h
+        )  # decided: nothing to approve (and the proposer could not anyway)
+        assert again.status_code in (403, 409)
+        # a signature by the withdrawn key is refused; the platform still confirms for the bank
+        entries = maker.get(f"/api/v1/evidence/contracts/{cid}/entries").json()
+        msg = _message(XMRCB, [(entries[0]["seq"], entries[0]["leaf_hash"])])
+        refused = _submit(maker, csrf, msg, first_key.sign(msg))
+        assert refused["status"] == 422 and refused["code"] in ("key_pending", "signature_invalid")
+        # a new proposal may follow, and another officer rejects it on the page
+        r = maker.post(
+            "/api/v1/evidence/keys", json={"public_key": _public_hex(second_key)}, headers=h
+        )
+        assert r.status_code == 201, r.text
+        second_id = r.json()["id"]
+        checker_csrf = login(checker, "approver2")
+        page = checker.get("/evidence/keys").text
+        assert f'action="/evidence/keys/{second_id}/reject"' in page and "驳回理由" in page
+        done = checker.post(
+            f"/evidence/keys/{second_id}/reject",
+            data={"csrf_token": checker_csrf, "reason": "与本行登记的密钥指纹不符"},
+        )
+        assert done.status_code == 200 and "已驳回" in done.text
+    with unit_of_work(factory) as s:
+        rows = {k.id: k for k in s.scalars(select(EvidenceKey)).all()}
+        assert rows[first_id].status == rows[second_id].status == "rejected"
+        assert rows[first_id].approved_at is None and rows[second_id].approved_at is None
+        events = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "evidence.key.reject")
+        ).all()
+        assert [e.detail["withdrawn"] for e in events] == [True, False]
+        assert evidence.verify(s).finding is None

@@ -16,6 +16,7 @@ from zhixin.evidence.schemas import (
     HeadOut,
     KeyIn,
     KeyOut,
+    KeyRejectIn,
     SignedIn,
 )
 from zhixin.loans import service as loans
@@ -55,6 +56,13 @@ def approve_key(key_id: int, db: DB, principal: Confirmer) -> KeyOut:
     """复核本机构待复核的签名公钥（审核分离：提议人不能复核自己的提议）：自此刻起启用，
     原在用的公钥同时停用——停用前的签名仍可核验，停用后用它的签名答 key_retired。留痕审计。"""
     return KeyOut.of(keys.approve(db, actor=principal, key_id=key_id))
+
+
+@router.post("/evidence/keys/{key_id}/reject", response_model=KeyOut)
+def reject_key(key_id: int, body: KeyRejectIn, db: DB, principal: Confirmer) -> KeyOut:
+    """驳回（本机构另一名有权人员）或撤回（提议人本人）一把待复核的签名公钥，须填写理由：
+    该公钥从未启用、不能签名，原在用的公钥继续在用，之后可重新提议。留痕审计。"""
+    return KeyOut.of(keys.reject(db, actor=principal, key_id=key_id, reason=body.reason))
 
 
 @router.post("/evidence/signatures", response_model=ConfirmationOut, status_code=201)

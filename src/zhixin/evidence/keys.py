@@ -8,9 +8,12 @@ are the ones it signs and submits (``service.submit_confirmation``), the platfor
 signs for the tenant; ``retired`` — replaced by the approval of a successor at ``retired_at``:
 the confirmations it signed before that moment stay valid (``zhixin evidence verify``, proofs
 carry its public key), a signature by it received at or after that moment is refused
-(``key_retired``) and one stored anyway is a finding of ``verify``. The platform-held key the
-tenant had before its first own key is retired the same way. Every step is audited
-(``evidence.key.propose`` / ``evidence.key.approve``). Never commits.
+(``key_retired``) and one stored anyway is a finding of ``verify``; ``rejected`` — a pending
+key turned down by another officer, or withdrawn by its proposer, with a reason: it never
+signed and never will (a signature with it is refused as ``key_pending``), and the tenant may
+propose another. The platform-held key the tenant had before its first own key is retired the
+same way. Every step is audited (``evidence.key.propose`` / ``evidence.key.approve`` /
+``evidence.key.reject``). Never commits.
 """
 
 from __future__ import annotations
@@ -33,7 +36,12 @@ from zhixin.evidence.models import EvidenceKey
 from zhixin.kit.db import utcnow
 
 TENANT_HELD = ""  # ``evidence_key.private_key`` of a key the tenant holds (no private half here)
-STATUS_LABELS = {"pending": "待复核", "active": "在用", "retired": "已停用（已轮换）"}
+STATUS_LABELS = {
+    "pending": "待复核",
+    "active": "在用",
+    "retired": "已停用（已轮换）",
+    "rejected": "未通过复核（或已撤回）",
+}
 KEY_NOT_FOUND = "未找到该签名公钥，或它不属于本机构"
 
 
@@ -125,6 +133,33 @@ def approve(session: Session, *, actor: Principal, key_id: int) -> EvidenceKey:
             "retired": [k.id for k in retired],
             "from": now.isoformat(),
         },
+    )
+    return row
+
+
+def reject(session: Session, *, actor: Principal, key_id: int, reason: str) -> EvidenceKey:
+    """A pending key turned down by another officer of the tenant, or withdrawn by its
+    proposer, with a reason (required): it becomes ``rejected`` and never signs; the key in
+    use stays in use, and a new proposal may follow. Audited."""
+    _may(actor)
+    row = session.get(EvidenceKey, key_id)
+    if row is None or row.tenant_id != actor.tenant_id:
+        raise NotFound(KEY_NOT_FOUND)
+    if row.status != "pending":
+        raise Conflict(f"该签名公钥{STATUS_LABELS.get(row.status, row.status)}，不能驳回或撤回")
+    reason = reason.strip()
+    if not reason:
+        raise Invalid("请填写驳回或撤回的理由")
+    row.status = "rejected"
+    session.flush()
+    withdrawn = row.proposed_by is not None and row.proposed_by == actor.user_id
+    audit.record(
+        session,
+        actor=Actor.of(actor),
+        action="evidence.key.reject",
+        object_type="evidence_key",
+        object_id=row.id,
+        detail={"public_key": row.public_key, "withdrawn": withdrawn, "reason": reason[:200]},
     )
     return row
 

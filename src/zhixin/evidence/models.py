@@ -87,7 +87,7 @@ class EvidenceKey(Base):
     def valid_at(self, at: datetime) -> bool:
         """Whether a signature made (received) at ``at`` may be this key's: approved (or the
         platform's own) and not yet retired at that moment."""
-        if self.status == "pending":
+        if self.status in ("pending", "rejected"):
             return False
         return self.retired_at is None or at < self.retired_at
 

@@ -18,6 +18,17 @@ class ConfirmIn(BaseModel):
     )
 
 
+class KeyRejectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(
+        min_length=1,
+        max_length=200,
+        title="理由",
+        description="驳回（本机构另一名有权人员）或撤回（提议人本人）待复核公钥的理由，必填",
+    )
+
+
 class KeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

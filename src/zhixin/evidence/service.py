@@ -147,6 +147,8 @@ def public_keys(session: Session) -> list[KeyView]:
             owner += "（自持私钥）"
         if k.status == "pending":
             owner += "（待复核，未启用）"
+        elif k.status == "rejected":
+            owner += "（未通过复核或已撤回，从未启用）"
         elif k.status == "retired" and k.retired_at is not None:
             owner += f"（{k.retired_at.isoformat(timespec='seconds')} 起停用）"
         out.append(KeyView(k.id, owner, k.public_key, k.created_at))
@@ -502,6 +504,8 @@ def _other_key(session: Session, actor: Principal, message: str, signature: str)
             raise KeyPending(
                 "签名所用的公钥尚待本机构另一名有权人员复核，复核通过前不能用于签署确认"
             )
+        if k.status == "rejected":
+            raise KeyPending("签名所用的公钥未通过复核（或已撤回），从未启用，不能用于签署确认")
         at = k.retired_at.isoformat(timespec="seconds") if k.retired_at else ""
         raise KeyRetired(
             f"签名所用的公钥已于 {at}（UTC）轮换停用，此后不能再用它签署确认；"

@@ -70,3 +70,12 @@ def approve_key_form(key_id: int, db: DB, principal: Confirmer) -> Response:
     """复核通过一把待复核的签名公钥（提议人不能复核自己的提议）。"""
     keys.approve(db, actor=principal, key_id=key_id)
     return RedirectResponse("/evidence/keys?done=approved", status_code=303)
+
+
+@router.post("/evidence/keys/{key_id}/reject")
+def reject_key_form(
+    key_id: int, db: DB, principal: Confirmer, reason: Annotated[str, Form()] = ""
+) -> Response:
+    """驳回（他人）或撤回（本人）一把待复核的签名公钥，须填写理由。"""
+    keys.reject(db, actor=principal, key_id=key_id, reason=reason)
+    return RedirectResponse("/evidence/keys?done=rejected", status_code=303)
