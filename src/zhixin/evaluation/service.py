@@ -239,6 +239,7 @@ def evaluate_files(
             as_of=as_of,
             known_at=known_at,
             on_table=writer,
+            pairs=inputs.rule_keys,
         )
     except BaseException:
         writer.abandon()
@@ -355,6 +356,7 @@ def evaluate_database(
         as_of=as_of,
         known_at=known_at,
         enterprise_ids=enterprise_ids,
+        pairs=inputs.rule_keys,
     )
     store_output(session, run=run, output=output, progress=progress)
     for key, value in _counts(output).items():
