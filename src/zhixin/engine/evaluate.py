@@ -188,11 +188,15 @@ class _Residuals:
 
 
 def _match_on_keys(
-    t: ir.Table, catalog: Catalog, tags: Tags, as_of: date, pairs: Sequence[rule_keys.Pair]
+    base: ir.Table, catalog: Catalog, tags: Tags, as_of: date, pairs: Sequence[rule_keys.Pair]
 ) -> ir.Table:
     """:func:`match_rules` joined on the snapshot's rule key (an integer) rather than on the
     kind and subtype strings: a rule admits the keys of its kind's pairs (with one of its
     subtypes, when it names any), so neither its kind nor its subtype is tested again."""
+    # the join's side is an expression of its own, not ``base`` itself, from which the rule
+    # table is derived: one expression read twice becomes a CTE, which DuckDB materialises
+    # (every record, in memory)
+    t = base.mutate(key=base.rule_key)
     residuals = _Residuals()
     table: dict[str, tuple[str, list[Any]]] = {
         "r_key": ("int32", []),
@@ -209,8 +213,8 @@ def _match_on_keys(
             table["r_key"][1].append(key)
             table["tag"][1].append(tag)
             table["resid"][1].append(number)
-    rule_table = _constant_table(t, table)
-    j = t.join(rule_table, t.rule_key == rule_table.r_key)
+    rule_table = _constant_table(base, table)
+    j = t.join(rule_table, t.key == rule_table.r_key)
     return j.filter(residuals.passes(j)).select("enterprise_id", "record_id", "year", "tag")
 
 
