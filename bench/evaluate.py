@@ -88,7 +88,7 @@ def engine_columns(records: Path) -> list[str]:
 
     present = set(pq.read_schema(records).names)
     keyed = read_pairs(records) is not None
-    cols = rule_columns(catalogs.get(CATALOG).catalog, rule_key=keyed) + ["known_at"]
+    cols = [*rule_columns(catalogs.get(CATALOG).catalog, rule_key=keyed), "known_at"]
     return [c for c in cols if c in present]
 
 
