@@ -19,7 +19,7 @@ from zhixin.accounts.models import User
 from zhixin.accounts.permissions import Principal
 from zhixin.accounts.rules import Role
 from zhixin.catalog.loader import load
-from zhixin.engine import io
+from zhixin.engine import io, rule_keys
 from zhixin.enterprises.models import Enterprise
 from zhixin.errors import NotFound
 from zhixin.evaluation import service
@@ -182,6 +182,12 @@ def test_export_records_round_trips_through_parquet(
 ) -> None:
     n_ent, n_rec = io.export_records(engine, tmp_path)  # type: ignore[arg-type]
     assert (n_ent, n_rec) == (2, 5)
+    # the export carries its rule keys: each record's (kind, subtype), matched on by the engine
+    pairs = rule_keys.read_pairs(tmp_path / "records.parquet")
+    t = pq.read_table(tmp_path / "records.parquet", columns=["kind", "subtype", "rule_key"])
+    assert pairs is not None and [pairs[k] for k in t["rule_key"].to_pylist()] == list(
+        zip(t["kind"].to_pylist(), t["subtype"].to_pylist(), strict=True)
+    )
     s = service.evaluate_files(
         loaded=load("xiamen"), source_dir=tmp_path, as_of=AS_OF, out_dir=tmp_path / "out"
     )

@@ -87,3 +87,20 @@ def test_records_of_an_enterprise_absent_from_the_file_are_reported(tmp_path: Pa
         "2 条记录所属的 1 个经营主体不在企业文件中，未参与评价（enterprise_id 7）"
     ]
     assert summary.known_at is not None
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [[3, 4, 5], [3, 5, 6], [3, 3, 4, 5], [5, 4, 3]],  # a range, a gap, a repeat, unordered
+)
+def test_absent_enterprises_are_found_whether_the_ids_are_a_range_or_not(
+    ids: list[int], tmp_path: Path
+) -> None:
+    eids = [1, 2, 3, 4, 5, 6, 7]
+    rows = [_cert(i, e, f"Q{i}") for i, e in enumerate(eids, start=1)]
+    summary = _run(_files(tmp_path, rows, ids), tmp_path)
+    absent = sorted(set(eids) - set(ids))
+    assert summary.warnings == [
+        f"{len(absent)} 条记录所属的 {len(absent)} 个经营主体不在企业文件中，未参与评价"
+        f"（enterprise_id {'、'.join(str(i) for i in absent)}）"
+    ]

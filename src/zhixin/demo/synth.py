@@ -49,6 +49,8 @@ from zhixin.demo.layout import (
 )
 from zhixin.demo.records import _finish_records
 from zhixin.demo.reference import _PREFIXES, _REGION_PREFIX
+from zhixin.engine.rule_keys import FIELD as RULE_KEY_FIELD
+from zhixin.engine.rule_keys import RuleKeys, write_metadata
 from zhixin.enterprises.models import Enterprise
 from zhixin.kit.db import Base
 from zhixin.records.models import QualityRecord
@@ -64,6 +66,9 @@ __all__ = [
     "load_into_database",
     "write_parquet",
 ]
+
+# the records file: the generated columns, and each record's rule key (engine.rule_keys)
+SNAPSHOT_RECORD_SCHEMA = RECORD_SCHEMA.append(RULE_KEY_FIELD)
 
 
 # --------------------------------------------------------------------------- public API
@@ -141,18 +146,20 @@ def write_parquet(
     out_dir.mkdir(parents=True, exist_ok=True)
     by_kind = dict.fromkeys(_KIND_CODES, 0)
     n_ent = n_rec = 0
+    keys = RuleKeys()  # each record's (kind, subtype) numbered: the engine's join key
     with (
         pq.ParquetWriter(out_dir / "enterprises.parquet", ENTERPRISE_SCHEMA) as ew,
-        pq.ParquetWriter(out_dir / "records.parquet", RECORD_SCHEMA) as rw,
+        pq.ParquetWriter(out_dir / "records.parquet", SNAPSHOT_RECORD_SCHEMA) as rw,
     ):
         for ent, rec in generate(n_enterprises, seed=seed):
             ew.write_table(ent, row_group_size=ent.num_rows)
-            rw.write_table(rec, row_group_size=max(rec.num_rows, 1))
+            rw.write_table(keys.add_to(rec), row_group_size=max(rec.num_rows, 1))
             n_ent += ent.num_rows
             n_rec += rec.num_rows
             _count_kinds(by_kind, rec)
             if progress is not None:
                 progress(n_ent, n_enterprises)
+        write_metadata(rw, keys)
     seconds = time.perf_counter() - t0
     manifest = {
         "marker": DEMO_MARK,

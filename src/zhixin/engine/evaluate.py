@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from zhixin.catalog.schema import Catalog, Rule
-from zhixin.engine import fold, memory, results
+from zhixin.engine import fold, memory, results, rule_keys
 from zhixin.engine.predicates import as_known, conjunction, in_effect, normalise, rule_conditions
 from zhixin.engine.tags import Tags
 
@@ -107,17 +107,29 @@ def _constant_table(source: ir.Table, columns: dict[str, tuple[str, list[Any]]])
     return one.select(**{n: one.row[n] for n in names})
 
 
-def match_rules(base: ir.Table, catalog: Catalog, tags: Tags, as_of: date) -> ir.Table:
+def match_rules(
+    base: ir.Table,
+    catalog: Catalog,
+    tags: Tags,
+    as_of: date,
+    *,
+    pairs: Sequence[rule_keys.Pair] | None = None,
+) -> ir.Table:
     """One scan of the records: the tags of the element, *unless* and gate rules each matches
     — (enterprise_id, record_id, year, tag), one row per record and rule matched.
 
     A hash join with the small table of rules, on the record's kind and subtype, brings each
     record only the rules that could match it (a kind with a rule open to every subtype joins
-    on the kind alone, and its rules test the subtype afterwards). The rest of a rule's tests
-    (other columns, validity, window, credit repair) are then one test a row, picked by the
-    rule's *residual*: the distinct sets of remaining tests are few, and rules that share one
-    share its number. Only the columns the rules read are ever decoded.
+    on the kind alone, and its rules test the subtype afterwards). With ``pairs`` (a snapshot's
+    rule keys, :mod:`zhixin.engine.rule_keys`; ``base`` then has ``rule_key``) the join is on
+    that one integer instead: each rule joins the keys of the (kind, subtype) pairs it admits,
+    and the two strings are never read. The rest of a rule's tests (other columns, validity,
+    window, credit repair) are then one test a row, picked by the rule's *residual*: the
+    distinct sets of remaining tests are few, and rules that share one share its number. Only
+    the columns the rules read are ever decoded.
     """
+    if pairs is not None:
+        return _match_on_keys(base, catalog, tags, as_of, pairs)
     rules = _rules(catalog, tags)
     # the kinds with a rule open to every subtype join on the kind alone ('' as the key)
     open_kinds = sorted({r.kind for _t, r, _h in rules if "subtype" not in r.where})
@@ -126,14 +138,7 @@ def match_rules(base: ir.Table, catalog: Catalog, tags: Tags, as_of: date) -> ir
         t = t.mutate(key=ibis.ifelse(t.kind.isin(open_kinds), ibis.literal(""), t.subtype))
     else:
         t = t.mutate(key=t.subtype)
-    residuals: list[list[ir.BooleanValue]] = []
-
-    def residual(conds: list[ir.BooleanValue]) -> int:
-        for i, known in enumerate(residuals):
-            if len(known) == len(conds) and all(any(c.equals(k) for k in known) for c in conds):
-                return i
-        residuals.append(conds)
-        return len(residuals) - 1
+    residuals = _Residuals()
 
     table: dict[str, tuple[str, list[Any]]] = {
         "r_kind": ("string", []),
@@ -151,18 +156,66 @@ def match_rules(base: ir.Table, catalog: Catalog, tags: Tags, as_of: date) -> ir
             keys = sorted({str(v) for v in rule.where["subtype"]})
             by_key = t.subtype.isin(list(rule.where["subtype"]))
             conds = [c for c in conds if not c.equals(by_key)]
-        number = residual(conds)
+        number = residuals.number(conds)
         for key in keys:
             for column, value in (("r_kind", rule.kind), ("r_key", key), ("tag", tag)):
                 table[column][1].append(value)
             table["resid"][1].append(number)
     rule_table = _constant_table(base, table)
     j = t.join(rule_table, [t.kind == rule_table.r_kind, t.key == rule_table.r_key])
-    passes = ibis.cases(
-        *[(j.resid == i, conjunction(conds)) for i, conds in enumerate(residuals)],
-        else_=ibis.literal(False),
-    )
-    return j.filter(passes).select("enterprise_id", "record_id", "year", "tag")
+    return j.filter(residuals.passes(j)).select("enterprise_id", "record_id", "year", "tag")
+
+
+class _Residuals:
+    """The distinct sets of a rule's remaining tests, numbered."""
+
+    def __init__(self) -> None:
+        self.sets: list[list[ir.BooleanValue]] = []
+
+    def number(self, conds: list[ir.BooleanValue]) -> int:
+        for i, known in enumerate(self.sets):
+            if len(known) == len(conds) and all(any(c.equals(k) for k in known) for c in conds):
+                return i
+        self.sets.append(conds)
+        return len(self.sets) - 1
+
+    def passes(self, j: ir.Table) -> ir.BooleanValue:
+        """Whether a joined row passes its rule's residual (numbered ``resid``)."""
+        return ibis.cases(
+            *[(j.resid == i, conjunction(conds)) for i, conds in enumerate(self.sets)],
+            else_=ibis.literal(False),
+        )
+
+
+def _match_on_keys(
+    base: ir.Table, catalog: Catalog, tags: Tags, as_of: date, pairs: Sequence[rule_keys.Pair]
+) -> ir.Table:
+    """:func:`match_rules` joined on the snapshot's rule key (an integer) rather than on the
+    kind and subtype strings: a rule admits the keys of its kind's pairs (with one of its
+    subtypes, when it names any), so neither its kind nor its subtype is tested again."""
+    # the join's side is an expression of its own, not ``base`` itself, from which the rule
+    # table is derived: one expression read twice becomes a CTE, which DuckDB materialises
+    # (every record, in memory)
+    t = base.mutate(key=base.rule_key)
+    residuals = _Residuals()
+    table: dict[str, tuple[str, list[Any]]] = {
+        "r_key": ("int32", []),
+        "tag": ("int64", []),
+        "resid": ("int64", []),
+    }
+    for tag, rule, honour_repair in _rules(catalog, tags):
+        where = {c: v for c, v in rule.where.items() if c != "subtype"}
+        conds = rule_conditions(t, rule.model_copy(update={"where": where}), as_of, kind=False)
+        if honour_repair:
+            conds.append(in_effect(t, as_of))
+        number = residuals.number(conds)
+        for key in rule_keys.keys_of_rule(pairs, rule.kind, rule.where.get("subtype")):
+            table["r_key"][1].append(key)
+            table["tag"][1].append(tag)
+            table["resid"][1].append(number)
+    rule_table = _constant_table(base, table)
+    j = t.join(rule_table, t.key == rule_table.r_key)
+    return j.filter(residuals.passes(j)).select("enterprise_id", "record_id", "year", "tag")
 
 
 def _finish(table: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -178,6 +231,7 @@ def evaluate(
     known_at: datetime | None = None,
     enterprise_ids: Sequence[int] | None = None,
     on_table: Callable[[str, pa.Table], None] | None = None,
+    pairs: Sequence[rule_keys.Pair] | None = None,
 ) -> EvaluationOutput:
     """Evaluate every enterprise in ``enterprises`` (or only ``enterprise_ids``) as of a date.
 
@@ -187,7 +241,8 @@ def evaluate(
 
     ``on_table(name, table)``, when given, receives each of the four output tables as soon as
     it is final (``elements`` and ``gates`` first), so a caller can write them while the rest
-    is computed.
+    is computed. ``pairs``: the records' rule keys (a snapshot's, ``Inputs.rule_keys``; the
+    records then have ``rule_key``), matched on instead of the kind and subtype strings.
     """
     with memory.large_arrays():
         return _evaluate(
@@ -198,6 +253,7 @@ def evaluate(
             known_at=known_at,
             enterprise_ids=enterprise_ids,
             on_table=on_table,
+            pairs=pairs,
         )
 
 
@@ -210,15 +266,16 @@ def _evaluate(
     known_at: datetime | None,
     enterprise_ids: Sequence[int] | None,
     on_table: Callable[[str, pa.Table], None] | None,
+    pairs: Sequence[rule_keys.Pair] | None,
 ) -> EvaluationOutput:
     tags = Tags.of(catalog)
-    base = normalise(records)
+    base = normalise(records, rule_key=pairs is not None)
     if enterprise_ids is not None:
         ids = [int(i) for i in enterprise_ids]
         base = base.filter(base.enterprise_id.isin(ids))
         enterprises = enterprises.filter(enterprises.enterprise_id.isin(ids))
     base = as_known(base, as_of=as_of, known_at=known_at)
-    hits = match_rules(base, catalog, tags, as_of)
+    hits = match_rules(base, catalog, tags, as_of, pairs=pairs)
     hits = hits.filter(hits.enterprise_id.notnull())
     # the one fetch of the engine's work: the rule matches, sorted (the engine sorts in
     # parallel); the rest is the fold's (numpy, the same for every backend)

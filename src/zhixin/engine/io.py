@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import Connection, Engine, select
 
 from zhixin.demo.synth import ENTERPRISE_SCHEMA, RECORD_SCHEMA
+from zhixin.engine import rule_keys
 from zhixin.enterprises.models import Enterprise
 from zhixin.records.models import CreditRepair, QualityRecord
 
@@ -28,7 +29,7 @@ EXTRA_RECORD_FIELDS = [
     pa.field("repaired_on", pa.date32()),
     pa.field("superseded_at", pa.timestamp("us", tz="UTC")),
 ]
-EXPORT_RECORD_SCHEMA = pa.schema(list(RECORD_SCHEMA) + EXTRA_RECORD_FIELDS)
+EXPORT_RECORD_SCHEMA = pa.schema(list(RECORD_SCHEMA) + EXTRA_RECORD_FIELDS + [rule_keys.FIELD])
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Inputs:
     backend: Any
     records: ir.Table
     enterprises: ir.Table
+    # the records' (kind, subtype) pairs by rule key, when the snapshot has them (rule_keys)
+    rule_keys: list[rule_keys.Pair] | None = None
 
 
 def _spark_session() -> Any:
@@ -93,7 +96,7 @@ def read_parquet(backend: Any, directory: Path) -> Inputs:
             raise FileNotFoundError(f"{directory / name} 不存在")
     rec = backend.read_parquet(str(directory / "records.parquet"))
     ent = backend.read_parquet(str(directory / "enterprises.parquet"))
-    return Inputs(backend, rec, ent)
+    return Inputs(backend, rec, ent, rule_keys.read_pairs(directory / "records.parquet"))
 
 
 def _record_columns(known_at: datetime | None = None) -> list[Any]:
@@ -106,7 +109,7 @@ def _record_columns(known_at: datetime | None = None) -> list[Any]:
     t = QualityRecord.__table__
     cols: list[Any] = [t.c.id.label("record_id")]
     for field in EXPORT_RECORD_SCHEMA:
-        if field.name in ("record_id", "uscc"):
+        if field.name in ("record_id", "uscc", rule_keys.COLUMN):
             continue
         if field.name == "repaired_on" and known_at is not None:
             cols.append(
@@ -147,7 +150,8 @@ def _chunks(bind: Engine | Connection, stmt: Any, schema: pa.Schema) -> Iterator
 
 
 def _record_schema() -> pa.Schema:
-    return pa.schema([f for f in EXPORT_RECORD_SCHEMA if f.name != "uscc"])
+    """The record columns read from the database (the rule key is the file writer's)."""
+    return pa.schema([f for f in EXPORT_RECORD_SCHEMA if f.name not in ("uscc", rule_keys.COLUMN)])
 
 
 def _enterprise_columns() -> list[Any]:
@@ -211,16 +215,18 @@ def export_records(
         for i, u in zip(*_two_columns(engine, select(Enterprise.id, Enterprise.uscc)), strict=True)
     }
     rs = _record_schema()
+    keys = rule_keys.RuleKeys()
     with pq.ParquetWriter(out_dir / "records.parquet", EXPORT_RECORD_SCHEMA) as w:
         for chunk in _chunks(engine, select(*_record_columns()).order_by(QualityRecord.id), rs):
             usccs = pa.array(
                 [uscc.get(int(e)) for e in chunk["enterprise_id"].to_pylist()], pa.string()
             )
-            chunk = chunk.add_column(2, "uscc", usccs).select(EXPORT_RECORD_SCHEMA.names)
-            w.write_table(chunk.cast(EXPORT_RECORD_SCHEMA))
+            chunk = keys.add_to(chunk.add_column(2, "uscc", usccs))
+            w.write_table(chunk.select(EXPORT_RECORD_SCHEMA.names).cast(EXPORT_RECORD_SCHEMA))
             n_rec += chunk.num_rows
             if progress is not None:
                 progress(n_rec)
+        rule_keys.write_metadata(w, keys)
     return n_ent, n_rec
 
 

@@ -56,21 +56,25 @@ def window_bounds(window: Window, as_of: date) -> tuple[Any, Any]:
     return as_of - timedelta(days=window.days or 0), as_of
 
 
-def normalise(records: ir.Table) -> ir.Table:
+def normalise(records: ir.Table, *, rule_key: bool = False) -> ir.Table:
     """The columns the engine reads, with their types; absent ones (e.g. in a synth snapshot,
-    ``repaired_on`` and ``superseded_at``) become typed nulls."""
+    ``repaired_on`` and ``superseded_at``) become typed nulls. ``rule_key``: keep the
+    snapshot's rule key too (:mod:`zhixin.engine.rule_keys`)."""
     cols = {}
     for name, dtype in RECORD_COLUMNS.items():
         if name in records.columns:
             cols[name] = records[name].cast(dtype)
         else:
             cols[name] = ibis.null().cast(dtype)
+    if rule_key:
+        cols["rule_key"] = records["rule_key"].cast("int32")
     return records.select(**cols)
 
 
-def rule_columns(catalog: Catalog) -> list[str]:
+def rule_columns(catalog: Catalog, *, rule_key: bool = False) -> list[str]:
     """The record columns an evaluation with ``catalog`` reads (in :data:`RECORD_COLUMNS` order),
-    ``known_at`` aside (read only for an evaluation as known at a past moment)."""
+    ``known_at`` aside (read only for an evaluation as known at a past moment). ``rule_key``:
+    matched on a snapshot's rule keys, which replace ``kind`` and ``subtype`` (last)."""
     used = {"record_id", "enterprise_id", "kind", "event_date", "valid_from", "year"}
     used.add("superseded_at")  # as_known: current versions only
     rules = [e.rule for e in catalog.elements] + [e.unless for e in catalog.elements if e.unless]
@@ -83,6 +87,8 @@ def rule_columns(catalog: Catalog) -> list[str]:
             used.add(rule.window.on)
     if any(g.honour_repair for g in catalog.gates) or any(e.unless for e in catalog.elements):
         used.add("repaired_on")
+    if rule_key:
+        return [c for c in RECORD_COLUMNS if c in used - {"kind", "subtype"}] + ["rule_key"]
     return [c for c in RECORD_COLUMNS if c in used]
 
 
