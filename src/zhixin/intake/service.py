@@ -11,7 +11,8 @@ supersedes the old one).
 (an export that lists a certificate once per branch, a corrected line appended at the end), the
 *last* such line is the file's word on it: the earlier ones are counted as duplicates (the
 report says how many were replaced by a later line) and never written. A first pass over the
-file reads only each row's key (:func:`zhixin.intake.rows.row_key`) and finds the keys that
+file reads only each row's key (:func:`zhixin.intake.rows.row_key`, a block of rows at a time:
+:func:`zhixin.intake.blocks.block_keys`) and finds the keys that
 repeat and their last line, holding 24 bytes per row (two 64-bit hashes and the line), before
 anything is written. So a file always stores the same thing, whatever its chunking, however
 often it is re-run: importing the same file twice changes nothing the second time, and a run
