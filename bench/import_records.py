@@ -27,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+os.environ.setdefault("ZHIXIN_MODE", "development")  # no production keys needed for the audit
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/zx_bench"
 HEADER = "统一社会信用代码,认证类型,证书编号,认证机构,发证日期,有效期至,证书状态\r\n"
@@ -112,9 +113,9 @@ def child(db_url: str, ent_path: Path, cert_path: Path) -> None:
     factory = make_sessionmaker(engine)
     t0 = time.perf_counter()
     ent = run_import(factory, kind="enterprise", path=ent_path, filename=ent_path.name)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     cert = run_import(factory, kind="certification", path=cert_path, filename=cert_path.name)
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     again = run_import(factory, kind="certification", path=cert_path, filename=cert_path.name)
     t3 = time.perf_counter()
     version = engine.dialect.server_version_info
@@ -127,6 +128,7 @@ def child(db_url: str, ent_path: Path, cert_path: Path) -> None:
                 "inserted": cert.inserted,
                 "rejected": cert.rejected,
                 "seconds": t2 - t1,
+                "cpu_s": c2 - c1,
                 "reimport_dups": again.duplicates,
                 "reimport_s": t3 - t2,
                 "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -164,6 +166,7 @@ def main() -> None:
         child(args.child[0], Path(args.child[1]), Path(args.child[2]))
         return
     print(machine())
+    print("load average:", Path("/proc/loadavg").read_text().split()[:3])
     with tempfile.TemporaryDirectory(prefix="zx_bench_") as tmp:
         folder = Path(tmp)
         for rows in args.rows:
@@ -197,6 +200,7 @@ def main() -> None:
                     f"  {db:<10} {r['db_version'] or '':<8} {fmt:<4} "
                     f"certifications: {r['rows']:,} rows in "
                     f"{r['seconds']:.1f} s = {r['rows'] / r['seconds']:,.0f} rows/s "
+                    f"(CPU {r['cpu_s']:.1f} s = {r['rows'] / r['cpu_s']:,.0f} rows/CPU-s) "
                     f"(inserted {r['inserted']:,}, rejected {r['rejected']}); "
                     f"re-import {r['reimport_dups']:,} duplicates at "
                     f"{r['rows'] / r['reimport_s']:,.0f} rows/s; "

@@ -57,6 +57,28 @@ def _default_swallowed(cells: list[str]) -> bool:
     )
 
 
+class _LineSource:
+    """The physical lines of a text file, read forward on demand (opened at the first use)."""
+
+    def __init__(self, path: Path, encoding: str) -> None:
+        self.path, self.encoding = path, encoding
+        self._file: IO[str] | None = None
+        self._at = 0  # lines read so far
+
+    def take(self, start: int, count: int) -> list[str]:
+        """Lines ``start`` to ``start + count - 1`` (0-based); never asked for earlier ones."""
+        if self._file is None:
+            self._file = open(self.path, encoding=self.encoding, newline="")  # noqa: SIM115
+        for _ in range(start - self._at):
+            next(self._file)
+        self._at = start + count
+        return [next(self._file) for _ in range(count)]
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
 class FileRefused(ValueError):
     """The file as a whole cannot be read; ``message`` is Chinese and actionable.
 
@@ -183,23 +205,24 @@ class TableReader:
             encoding = detect_encoding(raw.read(SNIFF_BYTES))
             raw.seek(0)
             text = io.TextIOWrapper(raw, encoding=encoding, newline="")
-            span: list[str] = []  # the physical lines of the record being read
-
-            def physical() -> Iterator[str]:
-                for line in text:
-                    span.append(line)
-                    yield line
-
+            # A record that took several physical lines (csv's line_num moved by more than
+            # one) is checked; its lines are then read again by a second reader of the same
+            # file, moved forward only then (rare), so the common path is csv's alone.
+            lines = _LineSource(self.path, encoding)
             n = 0
+            seen = 0
             try:
-                for row in csv.reader(physical()):
-                    if len(span) > 1 and n >= self.check_after and self.swallowed(row):
+                reader = csv.reader(text)
+                for row in reader:
+                    took = reader.line_num - seen
+                    if took > 1 and n >= self.check_after and self.swallowed(row):
+                        span = lines.take(seen, took)
                         yield from self._split(n, span)
                         n += len(span)
                     else:
                         n += 1
                         yield n, row
-                    span.clear()
+                    seen = reader.line_num
             except UnicodeDecodeError as exc:
                 raise FileRefused(
                     "文件编码无法识别：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后再上传"
@@ -208,6 +231,7 @@ class TableReader:
                 raise FileRefused(f"CSV 格式错误（第 {n + 1} 行附近）：引号或分隔符不匹配") from exc
             finally:
                 text.detach()
+                lines.close()
 
     def _split(self, before: int, span: list[str]) -> Iterator[tuple[int, list[Any]]]:
         broken: list[int] = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from itertools import repeat
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -65,9 +66,27 @@ def _slices(values: Collection[str]) -> Iterator[list[str]]:
 def enterprise_ids(session: Session, usccs: Collection[str]) -> dict[str, int]:
     out: dict[str, int] = {}
     for part in _slices(usccs):
-        rows = session.execute(select(ENT.c.uscc, ENT.c.id).where(ENT.c.uscc.in_(part)))
+        if _is_sqlite(session):
+            rows = _sqlite_in(session, "SELECT uscc, id FROM enterprise WHERE uscc IN ", part)
+        else:
+            rows = session.execute(select(ENT.c.uscc, ENT.c.id).where(ENT.c.uscc.in_(part)))
         out.update({u: i for u, i in rows})
     return out
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _sqlite_in(
+    session: Session, sql: str, values: list[str], *before: object, after: str = ""
+) -> Iterable[Any]:
+    """SQLite: ``sql`` + ``(?, ?, …)`` + ``after``, bound to ``before`` then ``values``, run by
+    the driver directly. SQLAlchemy's expansion of a 10,000-value ``IN`` costs more than the
+    query; the rows are the same (plain integers and texts, no type processing)."""
+    marks = ",".join("?" * len(values))
+    stmt = f"{sql}({marks}){after}"
+    return session.connection().exec_driver_sql(stmt, (*before, *values)).all()
 
 
 def current_enterprises(session: Session, usccs: Collection[str]) -> dict[str, CurrentEnterprise]:
@@ -85,16 +104,28 @@ def current_versions(
 ) -> dict[str, CurrentVersion]:
     """The live version (``superseded_at IS NULL``) of each natural key of ``kind``."""
     out: dict[str, CurrentVersion] = {}
+    sqlite = _is_sqlite(session)
     for part in _slices(natural_keys):
-        stmt = select(
-            QR.c.natural_key,
-            QR.c.id,
-            QR.c.version,
-            QR.c.content_hash,
-            QR.c.batch_id,
-            QR.c.source_ref,
-        ).where(QR.c.kind == kind, QR.c.natural_key.in_(part), QR.c.superseded_at.is_(None))
-        for nk, *rest in session.execute(stmt):
+        if sqlite:
+            found = _sqlite_in(
+                session,
+                "SELECT natural_key, id, version, content_hash, batch_id, source_ref "
+                "FROM quality_record WHERE kind = ? AND natural_key IN ",
+                part,
+                kind,
+                after=" AND superseded_at IS NULL",
+            )
+        else:
+            stmt = select(
+                QR.c.natural_key,
+                QR.c.id,
+                QR.c.version,
+                QR.c.content_hash,
+                QR.c.batch_id,
+                QR.c.source_ref,
+            ).where(QR.c.kind == kind, QR.c.natural_key.in_(part), QR.c.superseded_at.is_(None))
+            found = session.execute(stmt)
+        for nk, *rest in found:
             cur = CurrentVersion(*rest)
             old = out.get(nk)
             if old is None or cur.version > old.version:
@@ -120,89 +151,81 @@ def past_versions(
 def bulk_insert(
     session: Session,
     table: Table,
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     common: Mapping[str, Any] | None = None,
+    per_row: Mapping[str, Sequence[Any]] | None = None,
 ) -> None:
     """``INSERT`` many rows in one ``executemany``: each dict of ``rows`` has the same keys,
-    and ``common`` holds the values every row shares (batch, source, time).
+    ``per_row`` holds further columns as one list each (a value per row, in order), and
+    ``common`` holds the values every row shares (batch, source, time).
 
     On SQLite this is the import's hot path, and SQLAlchemy's generic per-row parameter
     handling costs twice what SQLite itself does; there the statement is compiled once and
-    the columns' own bind processors (the ones SQLAlchemy would apply: JSON, dates, UTC
-    datetimes) are applied before the values are taken as plain tuples — once for ``common``,
-    memoised for repeated dates and for the empty JSON object.
+    the parameters are built column by column: each column's values taken from the rows in
+    one C call, the column's own bind processor (the one SQLAlchemy would apply: JSON, dates,
+    UTC datetimes) applied to them — once per distinct date, once for the empty JSON object,
+    once for ``common`` — and the rows' tuples zipped from the columns.
     Other backends take the ordinary Core path.
     """
     if not rows:
         return
     common = dict(common or {})
+    per_row = dict(per_row or {})
     conn = session.connection()
     dialect = conn.dialect
     if dialect.name != "sqlite":
-        conn.execute(insert(table), [{**r, **common} for r in rows])
+        extra = [
+            dict(zip(per_row, vals, strict=True)) for vals in zip(*per_row.values(), strict=False)
+        ]
+        merged = (
+            [{**r, **e, **common} for r, e in zip(rows, extra, strict=True)]
+            if per_row
+            else [{**r, **common} for r in rows]
+        )
+        conn.execute(insert(table), merged)
         return
-    keys = [*rows[0], *common]
+    keys = [k for k in rows[0] if k not in per_row and k not in common]
+    keys += [*per_row, *common]
     compiled = insert(table).compile(dialect=dialect, column_keys=keys)
     order = list(compiled.positiontup or ())
-    fixed: dict[str, Any] = {}
-    plan: list[tuple[str, Callable[[Any], Any]]] = []
+    columns: list[Iterable[Any]] = []
     for k in order:
         proc: Callable[[Any], Any] | None = (
             table.c[k].type.dialect_impl(dialect).bind_processor(dialect)
         )
         if k in common:
-            fixed[k] = proc(common[k]) if proc else common[k]
-        elif proc is None:
+            columns.append(repeat(proc(common[k]) if proc else common[k]))
             continue
-        elif table.c[k].type._type_affinity in _MEMO_TYPES:
-            plan.append((k, _memo(proc)))
-        elif table.c[k].type._type_affinity is JSON:
-            plan.append((k, _empty_memo(proc)))
-        else:
-            plan.append((k, proc))
-    # each row: its dict with the shared values laid over it, the columns that have a bind
-    # processor processed, then the values taken in the statement's order (one C call)
-    take = itemgetter(*order)
-    params = []
-    for r in rows:
-        d = r | fixed
-        for k, proc in plan:
-            v = d[k]
-            if v is not None:
-                d[k] = proc(v)
-        params.append(take(d) if len(order) > 1 else (take(d),))
-    conn.exec_driver_sql(compiled.string, params)
+        col = list(per_row[k]) if k in per_row else list(map(itemgetter(k), rows))
+        if proc is not None:
+            col = _processed(table.c[k].type._type_affinity, proc, col)
+        columns.append(col)
+    conn.exec_driver_sql(compiled.string, list(zip(*columns, strict=False)))
 
 
 _MEMO_TYPES = (Date, DateTime)
 
 
-def _memo(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    seen: dict[Any, Any] = {}
-
-    def process(value: Any) -> Any:
-        out = seen.get(value, seen)
-        if out is seen:
-            out = seen[value] = proc(value)
-        return out
-
-    return process
-
-
-def _empty_memo(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A JSON column's processor, with the empty object (most records' ``extra``) done once."""
-    empty = proc({})
-
-    def process(value: Any) -> Any:
-        return empty if type(value) is dict and not value else proc(value)
-
-    return process
+def _processed(affinity: Any, proc: Callable[[Any], Any], col: list[Any]) -> list[Any]:
+    """``proc`` applied to each value of ``col`` but None (what SQLAlchemy does)."""
+    if affinity in _MEMO_TYPES:  # dates repeat: each distinct one processed once
+        seen: dict[Any, Any] = {None: None}
+        for v in set(col).difference(seen):
+            seen[v] = proc(v)
+        return list(map(seen.__getitem__, col))
+    if affinity is JSON:  # most records' ``extra`` is the empty object
+        empty = proc({})
+        return [None if v is None else empty if type(v) is dict and not v else proc(v) for v in col]
+    return [None if v is None else proc(v) for v in col]
 
 
 def insert_records(
-    session: Session, rows: Sequence[dict[str, Any]], common: Mapping[str, Any]
+    session: Session,
+    rows: Sequence[Mapping[str, Any]],
+    common: Mapping[str, Any],
+    per_row: Mapping[str, Sequence[Any]] | None = None,
 ) -> None:
-    bulk_insert(session, QR, rows, common)
+    bulk_insert(session, QR, rows, common, per_row)
 
 
 def supersede(session: Session, kind: str, old_ids: dict[str, int], at: datetime) -> None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
@@ -59,9 +58,9 @@ class RowError(NamedTuple):
     reason: str
 
 
-@dataclass(frozen=True)
-class ParsedRow:
-    """A valid row. ``values`` holds the target table's column names.
+class ParsedRow(NamedTuple):
+    """A valid row (a named tuple: an import builds one per row). ``values`` holds the
+    target table's column names.
 
     For a record kind: every shared ``quality_record`` column (None where the kind has no such
     field), ``kind``, ``natural_key``, ``content_hash`` and ``extra`` (JSON-safe). For the

@@ -11,7 +11,8 @@ supersedes the old one).
 (an export that lists a certificate once per branch, a corrected line appended at the end), the
 *last* such line is the file's word on it: the earlier ones are counted as duplicates (the
 report says how many were replaced by a later line) and never written. A first pass over the
-file reads only each row's key (:func:`zhixin.intake.rows.row_key`) and finds the keys that
+file reads only each row's key (:func:`zhixin.intake.rows.row_key`, a block of rows at a time:
+:func:`zhixin.intake.blocks.block_keys`) and finds the keys that
 repeat and their last line, holding 24 bytes per row (two 64-bit hashes and the line), before
 anything is written. So a file always stores the same thing, whatever its chunking, however
 often it is re-run: importing the same file twice changes nothing the second time, and a run
@@ -50,7 +51,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from itertools import chain
+from itertools import chain, islice, repeat
+from operator import add
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +65,7 @@ from zhixin.config import Settings, get_settings
 from zhixin.errors import NotFound, ZhixinError
 from zhixin.intake import repository as repo
 from zhixin.intake import rules
+from zhixin.intake.blocks import block_keys, parse_block
 from zhixin.intake.headers import MAX_TITLE_ROWS, HeaderError, HeaderMap, match_headers, pick_header
 from zhixin.intake.models import ImportBatch, ImportRowError
 from zhixin.intake.readers import (
@@ -73,7 +76,7 @@ from zhixin.intake.readers import (
     sha256_of,
     split_note,
 )
-from zhixin.intake.rows import ParsedRow, RowError, is_blank, parse_row, row_key, swallowed
+from zhixin.intake.rows import ParsedRow, RowError, is_blank, swallowed
 from zhixin.intake.specs import ImportSpec, UnknownKind, get_spec, import_kinds
 from zhixin.kit.db import Job, open_job, unit_of_work, utcnow
 from zhixin.kit.sheets import Book
@@ -82,6 +85,7 @@ from zhixin.records.fields import USCC_HEADER
 SUMMARY_ERRORS = 100
 ANALYZE_FIRST = 5_000  # rows written before the planner statistics are first refreshed
 SCAN_HEARTBEAT = 50_000  # rows of the first pass between two heartbeats
+PARSE_BLOCK = 2_000  # rows read and validated together, column by column
 NOT_REGISTERED = "该统一社会信用代码尚未登记为经营主体，请先导入经营主体"
 HEADER_ONLY = "文件只有表头，没有数据行"
 QUOTE_BROKEN = (
@@ -275,7 +279,8 @@ def run_import(
                         path, filename, xlsx_limits=limits.xlsx, swallowed=check, check_after=at
                     )
                     _hmap, rows, _titles, _at = _read_header(kind, iter(reader))
-                repeats = _scan(job, batch_id, kind, hmap, rows, limits.max_rows)
+                with _gc_per_chunk():  # a block's rows are freed by reference counting
+                    repeats = _scan(job, batch_id, kind, hmap, rows, limits.max_rows)
                 reader = TableReader(
                     path, filename, xlsx_limits=limits.xlsx, swallowed=check, check_after=at
                 )
@@ -388,25 +393,38 @@ def _scan(
     max_rows: int,
 ) -> _Repeats:
     """The first pass: count the data rows (refusing past ``max_rows``) and find the keys that
-    repeat, with their last line. Nothing is written but the batch's heartbeat."""
+    repeat, with their last line. Nothing is written but the batch's heartbeat. The keys are
+    read a block of rows at a time (:func:`zhixin.intake.blocks.block_keys`)."""
     h1, h2, lines = array("q"), array("q"), array("q")
     n = 0
-    for line, cells in rows:
-        key = None if type(cells) is BrokenRow else row_key(kind, hmap, cells)
-        if key is None:
-            if type(cells) is not BrokenRow and is_blank(cells):
-                continue
+    beat = SCAN_HEARTBEAT
+    while block := list(islice(rows, PARSE_BLOCK)):
+        plain = [b for b in block if type(b[1]) is not BrokenRow]
+        keys = block_keys(kind, hmap, plain)
+        if len(plain) == len(block) and None not in keys:  # every row has its key: at once
+            h1.extend(map(hash, keys))
+            h2.extend(map(hash, map(add, keys, repeat("\x1f"))))
+            lines.extend([line for line, _ in block])
+            n += len(block)
         else:
-            a, b = _key_hash(key)
-            h1.append(a)
-            h2.append(b)
-            lines.append(line)
-        n += 1
+            found = iter(keys)
+            for line, cells in block:
+                key = None if type(cells) is BrokenRow else next(found)
+                if key is None:
+                    if type(cells) is not BrokenRow and is_blank(cells):
+                        continue
+                else:
+                    a, b = _key_hash(key)
+                    h1.append(a)
+                    h2.append(b)
+                    lines.append(line)
+                n += 1
         if n > max_rows:
             raise FileRefused(
                 f"文件超过 {max_rows:,} 行的上限，请拆分成几个文件分别导入", status=413
             )
-        if n % SCAN_HEARTBEAT == 0:
+        if n >= beat:
+            beat = (n // SCAN_HEARTBEAT + 1) * SCAN_HEARTBEAT
             repo.update_batch(job.session, batch_id, heartbeat_at=utcnow())
             job.checkpoint()
     return _repeated(h1, h2, lines)
@@ -527,11 +545,7 @@ def _run_chunks(
     write = _enterprise_chunk if ctx.spec.is_enterprise else _record_chunk
     good: list[ParsedRow] = []
     errors: list[RowError] = []
-    for line, cells in rows:
-        if type(cells) is BrokenRow:
-            parsed: ParsedRow | list[RowError] | None = [RowError(line, "", QUOTE_BROKEN)]
-        else:
-            parsed = parse_row(kind, hmap, cells, line)
+    for line, parsed in _parsed(kind, hmap, rows):
         if parsed is None:
             continue
         tally.total_rows += 1
@@ -554,6 +568,21 @@ def _run_chunks(
     _commit_chunk(job, ctx, write, good, errors, tally)
     if progress is not None:
         progress(tally.total_rows, tally.total_rows)
+
+
+def _parsed(
+    kind: str, hmap: HeaderMap, rows: Iterator[tuple[int, list[Any]]]
+) -> Iterator[tuple[int, ParsedRow | list[RowError] | None]]:
+    """Each row's line and :func:`~zhixin.intake.rows.parse_row` outcome, in the file's order,
+    validated a block at a time (:func:`zhixin.intake.blocks.parse_block`)."""
+    while block := list(islice(rows, PARSE_BLOCK)):
+        plain = [b for b in block if type(b[1]) is not BrokenRow]
+        done = iter(parse_block(kind, hmap, plain))
+        for line, cells in block:
+            if type(cells) is BrokenRow:
+                yield line, [RowError(line, "", QUOTE_BROKEN)]
+            else:
+                yield line, next(done)
 
 
 _Writer = Callable[[Session, _Context, list[ParsedRow], _Tally], list[RowError]]
@@ -614,7 +643,10 @@ def _record_chunk(
         "created_by_id": ctx.user_id,
     }
     prefix = ctx.filename[:150]
-    inserts: list[dict[str, Any]] = []
+    inserts: list[dict[str, Any]] = []  # each row's parsed values, written as they are
+    enterprise_ids: list[int] = []  # and beside them, per row: its enterprise, version, source
+    versions: list[int] = []
+    source_refs: list[str] = []
     superseded: dict[str, int] = {}
     past = {} if ctx.reassert else _past_record_versions(session, ctx.spec.code, kept, current)
     for p in kept:
@@ -633,12 +665,16 @@ def _record_chunk(
         else:
             version = cur.version + 1
             superseded[p.natural_key] = cur.id
-        row = p.values.copy()
-        row["enterprise_id"] = ids[p.uscc]
-        row["version"] = version
-        row["source_ref"] = f"{prefix}:{p.line}"
-        inserts.append(row)
-    repo.insert_records(session, inserts, common)
+        inserts.append(p.values)
+        enterprise_ids.append(ids[p.uscc])
+        versions.append(version)
+        source_refs.append(f"{prefix}:{p.line}")
+    per_row: dict[str, list[Any]] = {
+        "enterprise_id": enterprise_ids,
+        "version": versions,
+        "source_ref": source_refs,
+    }
+    repo.insert_records(session, inserts, common, per_row)
     repo.supersede(session, ctx.spec.code, superseded, ctx.started)
     tally.corrected += len(superseded)
     tally.inserted += len(inserts) - len(superseded)
