@@ -290,6 +290,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/evidence/confirmations"): CONFIRM_EVIDENCE,
     ("POST", "/api/v1/evidence/keys"): CONFIRM_EVIDENCE,
     ("POST", "/api/v1/evidence/keys/{key_id}/approve"): CONFIRM_EVIDENCE,
+    ("POST", "/api/v1/evidence/keys/{key_id}/reject"): CONFIRM_EVIDENCE,
     ("POST", "/api/v1/evidence/signatures"): CONFIRM_EVIDENCE,
     ("GET", "/api/v1/evidence/entries/{seq}/proof"): READ_LOANS,
     ("GET", "/api/v1/evidence/heads"): READ_LOANS,
