@@ -96,6 +96,8 @@ def test_the_form_lists_products_with_their_banks(client: TestClient, ids: dict[
     assert f'name="uscc" id="uscc" value="{XM}"' in page.text  # preselected from the link
     assert '<option value="wan" selected>万元</option>' in page.text
     assert "tech-breakthrough" in page.text  # 鹭质贷's milestone is offered by its code
+    # 众商贷's milestones earn a notch at renewal, not anything in a quote: not offered
+    assert "invention-patent" not in page.text and "standard-published" not in page.text
 
 
 def test_an_enterprise_sees_itself_preselected(client: TestClient, ids: dict[str, int]) -> None:
