@@ -74,6 +74,7 @@ def _params(
         "fund_id": 1,
         "subsidy_claim_id": 1,
         "seq": 0,  # the evidence log (no entry in this world: 404 for everyone)
+        "visit_id": 1,  # the visits (none in this world: 404 for everyone)
     }
 
 
