@@ -4,7 +4,7 @@ refresh scans (loan_application submitted_on, accepted_on, decided_on, deadline;
 loan_drawdown value_date)
 
 Revision ID: 0033
-Revises: 0030
+Revises: 0032
 Create Date: 2026-12-07 20:00:00
 """
 
