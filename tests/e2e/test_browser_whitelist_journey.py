@@ -194,8 +194,10 @@ def test_publish_refresh_diff_feed_webhook_and_portrait(tmp_path: Path) -> None:
             assert versions == [1, 2] and receiver.bad_signatures == 0
 
             log_in("owner")
-            with page.expect_download() as info:
-                page.click("#portrait-pdf")
+            # the portrait PDF is a heavy request (rendered with its CJK fonts, queued behind
+            # others by the limiter): on a loaded CI machine it took longer than the page's 15 s
+            with page.expect_download(timeout=90_000) as info:
+                page.click("#portrait-pdf", timeout=90_000)
             pdf = tmp_path / "portrait.pdf"
             info.value.save_as(pdf)
             assert pdf.read_bytes().startswith(b"%PDF")
