@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.integration.test_applications import XMRCB, build_world
 from tests.integration.test_evidence import loan_with_evidence
+from tests.support.cli import invoke
 from tests.support.web import _CSRF, login
 from zhixin.audit.models import AuditEvent
+from zhixin.config import Settings
 from zhixin.evidence import rules
 from zhixin.evidence import service as evidence
 from zhixin.evidence.models import EvidenceConfirmation, EvidenceKey
@@ -312,3 +314,60 @@ def test_a_pending_key_is_withdrawn_or_rejected_with_a_reason_and_never_signs(
         ).all()
         assert [e.detail["withdrawn"] for e in events] == [True, False]
         assert evidence.verify(s).finding is None
+
+
+def test_officers_propose_approve_and_reject_keys_from_the_command_line(
+    factory: sessionmaker[Session], settings: Settings
+) -> None:
+    """``zhixin evidence propose-key / approve-key / reject-key --by USER``: the page's
+    maker-checker through the CLI, every refusal in Chinese with exit 1, audited as via the CLI."""
+    build_world(factory)
+    env = {"ZHIXIN_DATABASE_URL": settings.database_url, "ZHIXIN_MODE": "development"}
+    first, second = (_public_hex(Ed25519PrivateKey.generate()) for _ in range(2))
+
+    bad = invoke(["evidence", "propose-key", "zz" * 32, "--by", "approver"], env)
+    assert bad.exit_code == 1 and "64 位十六进制" in bad.output
+    nobody = invoke(["evidence", "propose-key", first, "--by", "nobody"], env)
+    assert nobody.exit_code == 1 and "未找到用户 nobody" in nobody.output
+
+    proposed = invoke(["evidence", "propose-key", first, "--by", "approver"], env)
+    assert proposed.exit_code == 0 and "待复核" in proposed.output, proposed.output
+    with unit_of_work(factory) as s:
+        key_id = s.scalars(select(EvidenceKey.id).where(EvidenceKey.public_key == first)).one()
+    listed = invoke(["evidence", "keys"], env)
+    assert listed.exit_code == 0 and first[:20] in listed.output and "待复核" in listed.output
+
+    own = invoke(["evidence", "approve-key", str(key_id), "--by", "approver"], env)
+    assert own.exit_code == 1 and "审核分离" in own.output
+    no_reason = invoke(
+        ["evidence", "reject-key", str(key_id), "--by", "approver2", "--reason", " "], env
+    )
+    assert no_reason.exit_code == 1 and "理由" in no_reason.output
+    rejected = invoke(
+        ["evidence", "reject-key", str(key_id), "--by", "approver2", "--reason", "指纹不符"], env
+    )
+    assert rejected.exit_code == 0 and "未通过复核" in rejected.output
+    late = invoke(["evidence", "approve-key", str(key_id), "--by", "approver2"], env)
+    assert late.exit_code == 1 and "无需复核" in late.output
+
+    again = invoke(["evidence", "propose-key", second, "--by", "approver"], env)
+    assert again.exit_code == 0, again.output
+    with unit_of_work(factory) as s:
+        second_id = s.scalars(select(EvidenceKey.id).where(EvidenceKey.public_key == second)).one()
+    approved = invoke(["evidence", "approve-key", str(second_id), "--by", "approver2"], env)
+    assert approved.exit_code == 0 and "已复核通过并启用" in approved.output, approved.output
+    with unit_of_work(factory) as s:
+        assert s.get(EvidenceKey, key_id).status == "rejected"  # type: ignore[union-attr]
+        assert s.get(EvidenceKey, second_id).status == "active"  # type: ignore[union-attr]
+        events = s.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action.like("evidence.key.%"))
+            .order_by(AuditEvent.id)
+        ).all()
+    assert [e.action for e in events] == [
+        "evidence.key.propose",
+        "evidence.key.reject",
+        "evidence.key.propose",
+        "evidence.key.approve",
+    ]
+    assert events[1].detail["reason"] == "指纹不符" and not events[1].detail["withdrawn"]

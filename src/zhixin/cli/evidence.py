@@ -1,6 +1,8 @@
 """``zhixin evidence``: the evidence log (链上存证) — verify it, sign its head, export an entry's
 inclusion proof or a consistency proof between two signed heads, check either offline, list the
-public keys, re-encrypt the private keys.
+public keys, re-encrypt the private keys; an officer of a bank or a regulator proposes, approves
+or rejects the tenant's own signing key (``propose-key`` / ``approve-key`` / ``reject-key``
+``--by USER``: the same maker-checker as the ``/evidence/keys`` page, audited as done via the CLI).
 
 ``check-proof`` and ``check-consistency`` read nothing but their files: no settings, no database
 (an auditor's laptop).
@@ -11,11 +13,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from zhixin.cli._app import _factory, _fail, _settings, app, out
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from zhixin.accounts.permissions import Principal
 
 evidence_app = typer.Typer(
     help="链上存证（默克尔树存证日志）/ the evidence log", no_args_is_help=True
@@ -203,3 +210,82 @@ def evidence_reencrypt() -> None:
     with unit_of_work(_factory(settings)) as session:
         n = service.reencrypt_keys(session)
     out.print(f"重新加密存证签名私钥 {n} 个")
+
+
+def _officer(session: Session, by: str) -> Principal:
+    """The principal of the named user, acting through the CLI (audited as such)."""
+    from zhixin.accounts import service as accounts
+
+    user = accounts.user_by_username(session, by)
+    if user is None:
+        raise _fail(f"未找到用户 {by}")
+    return accounts.principal_for(session, user, via="cli")
+
+
+By = Annotated[str, typer.Option("--by", help="以哪位银行或监管部门有权人员的名义操作（用户名）")]
+
+
+@evidence_app.command("propose-key")
+def evidence_propose_key(
+    public_key: Annotated[str, typer.Argument(help="本机构自持的 Ed25519 公钥（64 位十六进制）")],
+    by: By,
+) -> None:
+    """登记（或轮换）本机构自持的签名公钥：提议后为“待复核”，不签署任何确认，须由本机构另一名
+    有权人员用 zhixin evidence approve-key 复核通过后启用（审核分离），
+    与 /evidence/keys 页面相同。"""
+    from zhixin.errors import ZhixinError
+    from zhixin.evidence import keys
+    from zhixin.kit.db import unit_of_work
+
+    try:
+        with unit_of_work(_factory()) as session:
+            row = keys.propose(session, actor=_officer(session, by), public_key=public_key)
+            key_id = row.id
+    except ZhixinError as exc:
+        raise _fail(exc.message) from exc
+    out.print(f"已提议签名公钥 {key_id}（待复核）：须由本机构另一名有权人员复核通过后启用")
+
+
+@evidence_app.command("approve-key")
+def evidence_approve_key(
+    key_id: Annotated[
+        int, typer.Argument(help="待复核的签名公钥编号（zhixin evidence keys 列出）")
+    ],
+    by: By,
+) -> None:
+    """复核通过本机构一把待复核的签名公钥：自此刻起启用，原在用的密钥同时停用（此前的签名仍有效）。
+    提议人本人不能复核。"""
+    from zhixin.errors import ZhixinError
+    from zhixin.evidence import keys
+    from zhixin.kit.db import unit_of_work
+
+    try:
+        with unit_of_work(_factory()) as session:
+            row = keys.approve(session, actor=_officer(session, by), key_id=key_id)
+            when = row.approved_at
+    except ZhixinError as exc:
+        raise _fail(exc.message) from exc
+    at = when.isoformat(timespec="seconds") if when is not None else ""
+    out.print(f"签名公钥 {key_id} 已复核通过并启用（{at} 起），原在用的密钥同时停用")
+
+
+@evidence_app.command("reject-key")
+def evidence_reject_key(
+    key_id: Annotated[
+        int, typer.Argument(help="待复核的签名公钥编号（zhixin evidence keys 列出）")
+    ],
+    by: By,
+    reason: Annotated[str, typer.Option("--reason", help="驳回或撤回的理由（必填）")],
+) -> None:
+    """驳回本机构一把待复核的签名公钥（提议人本人操作即为撤回），须写明理由；它从未启用，
+    在用的密钥不变，之后可另行提议。"""
+    from zhixin.errors import ZhixinError
+    from zhixin.evidence import keys
+    from zhixin.kit.db import unit_of_work
+
+    try:
+        with unit_of_work(_factory()) as session:
+            keys.reject(session, actor=_officer(session, by), key_id=key_id, reason=reason)
+    except ZhixinError as exc:
+        raise _fail(exc.message) from exc
+    out.print(f"签名公钥 {key_id} 未通过复核（或已撤回），在用的密钥不变")
