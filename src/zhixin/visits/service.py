@@ -568,63 +568,6 @@ def events(session: Session, *, actor: Principal | None) -> Sequence[MatchingEve
 # -- reading -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class VisitOut:
-    id: int
-    campaign: str
-    team: str
-    enterprise_id: int
-    enterprise: str
-    visited_on: date
-    place: str
-    needs: str
-    amount_wanted: Decimal | None
-    products: str
-    bank_code: str | None
-    bank: str
-    follow_up_due_on: date | None
-    outcome: str
-    outcome_label: str
-    outcome_on: date | None
-    overdue: bool
-    escalated_on: date | None
-    need_id: int | None
-
-
-def outs(session: Session, rows: Sequence[VisitRecord]) -> list[VisitOut]:
-    """The visits as the pages and the CLI show them: names for codes and ids (the callers have
-    checked ``visit:read`` through :func:`listing`)."""
-    places = enterprises.places_by_ids(session, sorted({r.enterprise_id for r in rows}))
-    banks = {c: n for c, n in accounts.tenant_names(session, "bank").values()}
-    camps = {c.id: c.name for c in repo.campaigns(session)}
-    teams = {t.id: t.name for t in repo.teams(session)}
-    today = clock.today()
-    return [
-        VisitOut(
-            id=r.id,
-            campaign=camps.get(r.campaign_id, ""),
-            team=teams.get(r.team_id, "") if r.team_id else "",
-            enterprise_id=r.enterprise_id,
-            enterprise=places.get(r.enterprise_id, (f"经营主体 {r.enterprise_id}", None, None))[0],
-            visited_on=r.visited_on,
-            place=divisions.place_name(r.place_code),
-            needs=r.needs,
-            amount_wanted=r.amount_wanted,
-            products=r.products,
-            bank_code=r.bank_code,
-            bank=banks.get(r.bank_code, r.bank_code) if r.bank_code else "",
-            follow_up_due_on=r.follow_up_due_on,
-            outcome=r.outcome,
-            outcome_label=rules.OUTCOMES.get(r.outcome, r.outcome),
-            outcome_on=r.outcome_on,
-            overdue=rules.overdue(due_on=r.follow_up_due_on, outcome=r.outcome, today=today),
-            escalated_on=r.escalated_on,
-            need_id=r.need_id,
-        )
-        for r in rows
-    ]
-
-
 def template_bytes() -> bytes:
     from zhixin.kit.sheets import Book
 
