@@ -374,7 +374,9 @@ def listing(
     end: date | None = None,
     limit: int | None = 1000,
 ) -> list[VisitRecord]:
-    """Visits, newest first, within the reader's scope and the filters."""
+    """Visits, newest first, within the reader's scope and the filters. Every filter, the
+    regulator's jurisdiction and the follow-up clock too, is in SQL (the statement the API
+    pages with, ``repository.scoped``), so ``limit`` counts matching visits."""
     _require(actor, Permission.visit_read)
     own = _own_bank(session, actor)
     if own is not None:
@@ -383,30 +385,19 @@ def listing(
         bank = own
     if outcome and outcome not in rules.OUTCOMES:
         raise Invalid("跟进结果的取值不在可选范围内")
-    rows = list(
-        repo.visits(
-            session,
-            campaign_id=campaign_id,
-            bank_code=bank or None,
-            outcome=outcome or None,
-            start=start,
-            end=end,
-            limit=limit,
-        )
+    rows, _total = repo.scoped(
+        session,
+        region=enterprises.region_of(VisitRecord.enterprise_id),
+        jurisdiction=None if actor is None else enterprises.jurisdiction(session, actor),
+        bank_code=bank or None,
+        campaign_id=campaign_id,
+        outcome=outcome or None,
+        overdue_on=clock.today() if overdue else None,
+        start=start,
+        end=end,
+        limit=limit,
     )
-    if overdue:
-        today = clock.today()
-        rows = [
-            r
-            for r in rows
-            if rules.overdue(due_on=r.follow_up_due_on, outcome=r.outcome, today=today)
-        ]
-    if actor is not None and actor.tenant_kind == TenantKind.regulator:
-        seen = enterprises.visible_among(
-            session, actor=actor, ids=sorted({r.enterprise_id for r in rows})
-        )
-        rows = [r for r in rows if r.enterprise_id in seen]
-    return rows
+    return [r for r, _area in rows]
 
 
 def _visible_visit(session: Session, actor: Principal | None, visit_id: int) -> VisitRecord:
