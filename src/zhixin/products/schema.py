@@ -731,3 +731,24 @@ class Product(_Model):
             if m.code == code:
                 return m.label
         return code
+
+    def priced_milestones(self) -> set[str]:
+        """The milestones a quote reads: those a tranche or a pricing condition names.
+        Milestones declared only for linkage after the loan (众商贷's notch at renewal) change
+        nothing in a quote, so the quote form does not offer them."""
+        found: set[str] = set()
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if key == "milestone" and isinstance(value, str):
+                        found.add(value)
+                    else:
+                        walk(value)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item)
+
+        body = self.model_dump(mode="json")
+        walk({k: v for k, v in body.items() if k not in ("milestones", "linkage")})
+        return found
