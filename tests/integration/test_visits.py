@@ -20,7 +20,7 @@ from tests.support.people import make_user
 from zhixin.accounts import service as accounts
 from zhixin.accounts.models import User
 from zhixin.accounts.permissions import Principal
-from zhixin.accounts.rules import Role
+from zhixin.accounts.rules import Role, TenantKind
 from zhixin.demand.models import FinancingNeed
 from zhixin.errors import Invalid
 from zhixin.reports import rules as report_rules
@@ -193,6 +193,32 @@ def test_follow_up_escalates_and_a_need_is_posted(
         "bank-a",
     )
     session.commit()
+
+
+def test_the_listing_limit_counts_matching_visits(
+    world: tuple[Session, dict[str, Any]], factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """The overdue clock and a regulator's jurisdiction filter in the statement, before the
+    limit: newer visits that do not match never crowd out older ones that do (they were
+    filtered after fetching ``limit`` rows)."""
+    session, ids = world
+    _import(session, ids, _sheet(tmp_path, ROWS[:3]))  # E1 open 11-03, E2 11-04, E3 11-05
+    # E1's follow-up ran out long ago; E2 (applied) and E3 (no need) are newer and not overdue
+    overdue = service.listing(session, actor=ids["actor"], overdue=True, limit=2)
+    assert [v.enterprise_id for v in overdue] == [ids["E1"]]
+    make_user(factory, "huli-reg", Role.regulator, tenant_code="reg-huli")
+    tenant = accounts.get_or_create_tenant(
+        session, code="reg-huli", name="测试regulator", kind=TenantKind.regulator
+    )
+    accounts.set_region(session, actor=None, tenant_id=tenant.id, region_code="350206")
+    session.commit()
+    huli = _principal(session, "huli-reg")
+    # E3 (思明, the newest) is outside 湖里: one visit of the jurisdiction still comes back
+    assert [v.enterprise_id for v in service.listing(session, actor=huli, limit=1)] == [ids["E2"]]
+    assert [v.enterprise_id for v in service.listing(session, actor=huli)] == [
+        ids["E2"],
+        ids["E1"],
+    ]
 
 
 def _principal(session: Session, username: str) -> Principal:

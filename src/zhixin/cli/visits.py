@@ -67,13 +67,15 @@ def list_visits(
 ) -> None:
     """走访记录（最近在前）：企业、日期、需求与金额、对接银行、跟进时限与结果。"""
     from zhixin.kit.db import unit_of_work
-    from zhixin.visits import service
+    from zhixin.visits import reading, service
 
     with unit_of_work(_factory()) as session:
-        rows = service.outs(
-            session,
-            service.listing(session, actor=None, campaign_id=campaign, bank=bank, overdue=overdue),
+        found = service.listing(
+            session, actor=None, campaign_id=campaign, bank=bank, overdue=overdue
         )
+        # the 社区 column is the place the team recorded (blank when none), not the
+        # enterprise's district the API falls back to
+        rows = reading.visit_outs(session, [(r, r.place_code) for r in found])
     columns = [
         ("id", "编号"),
         ("campaign", "活动"),
@@ -97,7 +99,7 @@ def list_visits(
                 r.team,
                 r.enterprise,
                 r.visited_on,
-                r.place,
+                r.area,
                 r.amount_wanted,
                 r.bank_code,
                 r.follow_up_due_on,

@@ -21,8 +21,8 @@ from zhixin.kit import clock
 from zhixin.kit.db import utcnow
 from zhixin.linkage import repository as repo
 from zhixin.linkage import rules
+from zhixin.linkage.actions import Act, record_actions
 from zhixin.linkage.models import LinkageAction, ReversalRequest
-from zhixin.linkage.service import Act, record_actions
 from zhixin.loans import linked as book
 
 NOT_FOUND = "未找到该联动措施"

@@ -25,7 +25,7 @@ from zhixin.audit.service import Actor
 from zhixin.errors import NotFound
 from zhixin.kit import clock
 from zhixin.linkage import rules
-from zhixin.linkage.service import Act, _product, record_actions
+from zhixin.linkage.actions import Act, _product, record_actions
 from zhixin.loans import linked as book
 from zhixin.loans import service as loans
 from zhixin.products.schema import Product

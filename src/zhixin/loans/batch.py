@@ -33,6 +33,10 @@ and classification rows, so the work partitions by drawdown id. On a distributed
 then runs shard-locally in parallel, unchanged. Or run the same formulas as columnar SQL in
 DuckDB/Spark over a Parquet export partitioned by drawdown id, as the evaluation does
 (``zhixin evaluate --engine spark``), and load the day's figures back.
+
+The statements of a day are here; the SQL building blocks (``batch_sql``: tables, integer
+arithmetic, days between dates) and repricing (``repricing``) are split off by concept and
+re-exported, so callers keep ``batch.X``.
 """
 
 from __future__ import annotations
@@ -40,115 +44,53 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Integer,
-    Table,
-    and_,
-    case,
-    cast,
-    false,
-    func,
-    insert,
-    literal,
-    literal_column,
-    or_,
-    select,
-    update,
-)
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import and_, case, false, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import Date
 
 from zhixin.kit import clock
-from zhixin.kit.db import Base
-from zhixin.lending.dates import add_months
 from zhixin.loans import models as _book  # noqa: F401 - the book's tables in the metadata
+
+# The modules split off by concept, named here too: callers write ``batch.X``.
+from zhixin.loans.batch_sql import (
+    DAILY,
+    MARKUP_SCALE,
+    RATE_SCALE,
+    _int,
+    _money,
+    _table,
+    days_between,
+    fen_of,
+    half_up_quotient,
+    units_of,
+)
+from zhixin.loans.repricing import next_repricing, reprice
 from zhixin.loans.servicing_models import LoanBatchRun, LoanClassification
 from zhixin.loans.servicing_rules import RANK, TECHNICAL_DELAY_DAYS, THRESHOLDS, Grade
 
+__all__ = [
+    "DAILY",
+    "MARKUP_SCALE",
+    "RATE_SCALE",
+    "RENEWAL_HORIZON_DAYS",
+    "STEPS",
+    "DayResult",
+    "close_day",
+    "days_between",
+    "days_to_run",
+    "fen_of",
+    "half_up_quotient",
+    "next_repricing",
+    "reprice",
+    "units_of",
+]
+
+
 STEPS = 6
-RATE_SCALE = 1_000_000  # rates are Numeric(9, 6), % p.a.
-MARKUP_SCALE = 10_000  # the markup is Numeric(9, 4), a fraction (0.5 = +50 %)
-DAILY = 100 * 360  # % p.a. → per day (ACT/360)
 RENEWAL_HORIZON_DAYS = 90
-
-
-def _table(name: str) -> Table:
-    table = Base.metadata.tables[name]
-    return table
-
-
-# ------------------------------------------------------------------------- integer arithmetic
-
-
-def _int(value: int) -> ColumnElement[int]:
-    return literal_column(str(value), BigInteger)
-
-
-def fen_of(column: Any) -> ColumnElement[int]:
-    """An amount column in whole fen (exact: the column holds at most two decimals)."""
-    return cast(func.round(column * 100), BigInteger)
-
-
-def units_of(column: Any, scale: int) -> ColumnElement[int]:
-    """A rate (× 10⁶: ``Numeric(9, 6)``) or the markup (× 10⁴: ``Numeric(9, 4)``) as an
-    integer, exact."""
-    return cast(func.round(column * scale), BigInteger)
-
-
-def half_up_quotient(base: Any, factor: Any, den: int, split: int = 10_000) -> ColumnElement[int]:
-    """⌊(base × factor + den/2) / den⌋ for non-negative integers, without a 64-bit overflow:
-    base = h·split + l, and h·factor is reduced modulo den before it is scaled back up."""
-    if den % 2:
-        raise ValueError("den must be even")
-    h = base // _int(split)
-    low = base % _int(split)
-    hr = h * factor
-    q1 = hr // _int(den)
-    r1 = hr % _int(den)
-    top = r1 * _int(split) + low * factor + _int(den // 2)
-    quotient: ColumnElement[int] = q1 * _int(split) + top // _int(den)
-    return quotient
-
-
-def _money(fen_expr: Any) -> ColumnElement[Any]:
-    money: ColumnElement[Any] = fen_expr / literal_column("100.0")
-    return money
-
-
-class days_between(FunctionElement[int]):  # noqa: N801 - a SQL function
-    """later − earlier in days, for two dates."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(days_between)
-def _days_default(element: days_between, compiler: Any, **kw: Any) -> str:
-    later, earlier = list(element.clauses)
-    return f"({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)})"
-
-
-@compiles(days_between, "sqlite")
-def _days_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
-    later, earlier = list(element.clauses)
-    return (
-        f"CAST(julianday({compiler.process(later, **kw)}) - "
-        f"julianday({compiler.process(earlier, **kw)}) AS INTEGER)"
-    )
-
-
-@compiles(days_between, "mysql")
-@compiles(days_between, "mariadb")
-def _days_mysql(element: days_between, compiler: Any, **kw: Any) -> str:
-    later, earlier = list(element.clauses)
-    return f"DATEDIFF({compiler.process(later, **kw)}, {compiler.process(earlier, **kw)})"
 
 
 # ------------------------------------------------------------------------------- the statements
@@ -418,92 +360,6 @@ def close_day(
         reclassified=moved,
         renewal_candidates=candidates or 0,
     )
-
-
-def _cycle_months(rule: str | None) -> tuple[str, int]:
-    """``anniversary/12m`` → ("anniversary", 12); the anchor and the cycle of a repricing rule."""
-    anchor, _, cycle = (rule or "anniversary/12m").partition("/")
-    months = cycle.rstrip("m")
-    return anchor, int(months) if months.isdigit() and int(months) > 0 else 12
-
-
-def next_repricing(start: date, rule: str | None, after: date) -> date:
-    """The first repricing date after ``after``: 1 January of the next year (``january_1``),
-    else the contract start + k × the cycle (anniversaries, never drifting off month ends)."""
-    anchor, months = _cycle_months(rule)
-    if anchor == "january_1":
-        return date(after.year + 1, 1, 1)
-    k = 1
-    while add_months(start, k * months) <= after:
-        k += 1
-    return add_months(start, k * months)
-
-
-def reprice(session: Session, day: date) -> int:
-    """利率重定价 on business day ``day``: every active floating contract whose repricing date is
-    ``day`` takes the LPR of its tenor in force that day + its spread on each disbursed drawdown
-    (``annual_rate``, ``lpr_rate``, ``lpr_on``: the day's accrual and every later one run at it).
-    The instalments not yet begun — those whose nominal period (value date + (seq − 1) months)
-    starts on or after ``day`` and still ``due`` — are rescheduled by the lending core at the new
-    rate over their unpaid principal (same count, same due dates); an instalment whose period
-    began before ``day`` keeps its interest. The contract's repricing date moves to the next one.
-
-    Not set-based: a bounded loop over only the contracts (and their drawdowns) repricing that
-    day — few on any day. Returns the number of drawdowns repriced."""
-    from zhixin.loans import service as book
-    from zhixin.loans.models import LoanContract, LoanDrawdown, LoanInstalment
-    from zhixin.lpr import service as lpr
-
-    contracts = session.scalars(
-        select(LoanContract).where(
-            LoanContract.status == "active",
-            LoanContract.rate_kind == "floating",
-            LoanContract.repricing_date == day,
-        )
-    ).all()
-    if not contracts:
-        return 0
-    in_force = lpr.rates_on(session, day)
-    n = 0
-    for c in contracts:
-        base = in_force.tenor(c.lpr_tenor or "1y")
-        rate = base + c.spread
-        for dd in session.scalars(
-            select(LoanDrawdown).where(
-                LoanDrawdown.contract_id == c.id, LoanDrawdown.status == "disbursed"
-            )
-        ):
-            dd.annual_rate, dd.lpr_rate, dd.lpr_on = rate, base, in_force.effective_on
-            n += 1
-            if dd.value_date is None:
-                continue
-            value_date = dd.value_date
-            rows = [
-                i
-                for i in session.scalars(
-                    select(LoanInstalment)
-                    .where(LoanInstalment.drawdown_id == dd.id, LoanInstalment.status == "due")
-                    .order_by(LoanInstalment.seq)
-                )
-                if add_months(value_date, i.seq - 1) >= day
-            ]
-            left = sum((i.principal - i.principal_paid for i in rows), Decimal(0))
-            if not rows or left <= 0:
-                continue
-            sched = book.drawdown_schedule(
-                session,
-                c=c,
-                amount=left,
-                rate=rate,
-                start=add_months(value_date, rows[0].seq - 1),
-                term=len(rows),
-            )
-            for row, new in zip(rows, sched.instalments, strict=True):
-                row.principal = row.principal_paid + new.principal
-                row.interest = new.interest
-        c.repricing_date = next_repricing(c.start_date, c.repricing_rule, day)
-    session.flush()
-    return n
 
 
 def days_to_run(session: Session, through: date) -> list[date]:

@@ -188,7 +188,7 @@ def repayments_in(
 def enterprise_listed(session: Session, *, enterprise_id: int, on: date) -> bool:
     """Whether the enterprise is still listed on ``on`` (as the renewal candidates read it:
     an entry in the newest whitelist version of its newest contract's product catalog)."""
-    from zhixin.loans.servicing import _listed
+    from zhixin.loans.renewals import _listed
 
     c = session.scalars(
         select(LoanContract)

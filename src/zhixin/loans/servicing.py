@@ -1,136 +1,67 @@
 """Servicing services (贷后): repayments (entered, imported, by API), the officer's
 classification, renewal candidates and the NPL ratio. Rules in :mod:`.servicing_rules`; the
 nightly batch in :mod:`.batch`. Services never commit (the caller's unit of work does).
+
+Repayments and their import are here; classification (``classification``), the NPL ratio
+(``npl``) and renewal candidates (``renewals``) are split off by concept and re-exported, so
+callers keep ``servicing.X``; what they share is in ``servicing_common``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from zhixin.accounts.permissions import Permission, Principal
-from zhixin.accounts.rules import TenantKind
 from zhixin.audit import service as audit
-from zhixin.errors import Conflict, Forbidden, Invalid, NotFound
+from zhixin.errors import Conflict, Invalid, NotFound
 from zhixin.kit import clock
-from zhixin.lending.money import HUNDRED, ZERO
 from zhixin.loans import repository as repo
 from zhixin.loans import servicing_rules as rules
-from zhixin.loans.models import LoanContract, LoanDrawdown, LoanInstalment
-from zhixin.loans.servicing_models import LoanClassification, LoanRepayment
+
+# The modules split off by concept, named here too: callers write ``servicing.X``.
+from zhixin.loans.classification import OBSERVATION_MONTHS, classify, history, restructure
+from zhixin.loans.npl import NplRow, npl_by, npl_for
+from zhixin.loans.renewals import RenewalCandidate, renewal_candidates
+from zhixin.loans.servicing_common import (
+    _contract_of,
+    _drawdown,
+    _instalments,
+    _require,
+    loan_of,
+    terms_of,
+)
+from zhixin.loans.servicing_models import LoanRepayment
+
+__all__ = [
+    "IMPORT_HEADERS",
+    "OBSERVATION_MONTHS",
+    "SOURCES",
+    "Entered",
+    "ImportReport",
+    "NplRow",
+    "RenewalCandidate",
+    "classify",
+    "enter_repayment",
+    "history",
+    "import_repayments",
+    "loan_of",
+    "npl_by",
+    "npl_for",
+    "record_repayment",
+    "renewal_candidates",
+    "repayments",
+    "restructure",
+    "terms_of",
+]
 
 SOURCES = frozenset({"manual", "import", "api"})
-
-
-def _require(actor: Principal, permission: Permission) -> None:
-    if actor.tenant_kind != TenantKind.bank or not actor.can(permission):
-        raise Forbidden("只有贷款银行的有权人员可以办理")
-
-
-def _drawdown(session: Session, drawdown_id: int, *, lock: bool = False) -> LoanDrawdown:
-    dd = repo.drawdown(session, drawdown_id, lock=lock)
-    if dd is None:
-        raise NotFound("未找到该笔用信")
-    return dd
-
-
-def _contract_of(session: Session, dd: LoanDrawdown, bank_tenant_id: int) -> LoanContract:
-    contract = session.get(LoanContract, dd.contract_id)
-    if contract is None or contract.bank_tenant_id != bank_tenant_id:
-        raise NotFound("未找到该笔用信")  # another bank's loan is not there for this bank
-    return contract
-
-
-def _prepayment_allowed(session: Session, contract: LoanContract) -> bool:
-    """提前还款 allowed? The frozen terms' ``prepayment`` (or ``prepayment_allowed``) when the
-    contract has it, else the product version's offer (``prepayment.allowed``); allowed when
-    neither says (a product version from before offers were required)."""
-    frozen: dict[str, Any] = contract.terms or {}
-    prepayment = frozen.get("prepayment")
-    if isinstance(prepayment, dict) and "allowed" in prepayment:
-        return bool(prepayment["allowed"])
-    if "prepayment_allowed" in frozen:
-        return bool(frozen["prepayment_allowed"])
-    from zhixin.products import service as products
-
-    _, product = products.by_version(session, contract.product_version_id)
-    return product.offer is None or product.offer.prepayment.allowed
-
-
-def _prepayment_fee(session: Session, contract: LoanContract) -> tuple[Decimal, int | None]:
-    """提前还款违约金: (fee rate %, fee-free after months) from the frozen terms (``prepayment``
-    with ``fee_rate``, or ``prepayment_fee_rate`` beside a flat ``prepayment_allowed``), else the
-    product version's offer; none when neither says."""
-    frozen: dict[str, Any] = contract.terms or {}
-    prepayment = frozen.get("prepayment")
-    if isinstance(prepayment, dict) and "fee_rate" in prepayment:
-        free = prepayment.get("fee_free_after_months")
-        return Decimal(str(prepayment["fee_rate"])), int(free) if free else None
-    if "prepayment_allowed" in frozen:  # the clause frozen flat: its fee beside it, or none
-        free = frozen.get("fee_free_after_months")
-        return Decimal(str(frozen.get("prepayment_fee_rate", "0"))), int(free) if free else None
-    from zhixin.products import service as products
-
-    try:
-        _, product = products.by_version(session, contract.product_version_id)
-    except NotFound:
-        return ZERO, None
-    if product.offer is None:
-        return ZERO, None
-    pre = product.offer.prepayment
-    return Decimal(pre.fee_rate), pre.fee_free_after_months
-
-
-def terms_of(session: Session, contract: LoanContract, dd: LoanDrawdown) -> rules.Terms:
-    """The servicing terms: the drawdown's rate, the contract's markup (a fraction, turned
-    into the lending core's percent), 复利 or not (frozen ``compound``, default yes), allocation
-    order and early-repayment clause."""
-    frozen: dict[str, Any] = contract.terms or {}
-    fee_rate, fee_free = _prepayment_fee(session, contract)
-    return rules.Terms(
-        annual_rate=dd.annual_rate or ZERO,
-        markup=contract.penalty_markup * HUNDRED,
-        compound=bool(frozen.get("compound", True)),
-        order=tuple(contract.allocation_order or rules.DEFAULT_ORDER),
-        prepayment_allowed=_prepayment_allowed(session, contract),
-        prepayment_fee_rate=fee_rate,
-        fee_free_after_months=fee_free,
-    )
-
-
-def _instalments(session: Session, drawdown_id: int) -> list[LoanInstalment]:
-    return list(repo.instalments_of(session, [drawdown_id]))
-
-
-def loan_of(dd: LoanDrawdown, instalments: list[LoanInstalment]) -> rules.Loan:
-    """The drawdown's figures as the pure rules see them."""
-    assert dd.value_date is not None
-    return rules.Loan(
-        value_date=dd.value_date,
-        outstanding_principal=dd.outstanding_principal,
-        instalments=tuple(
-            rules.Instalment(
-                i.seq, i.due_date, i.principal, i.interest, i.principal_paid, i.interest_paid
-            )
-            for i in instalments
-        ),
-        accrued_interest=dd.accrued_interest,
-        penalty_interest=dd.penalty_interest,
-        compound_interest=dd.compound_interest,
-        overdue_principal=dd.overdue_principal,
-        overdue_interest=dd.overdue_interest,
-        days_past_due=dd.days_past_due,
-        classification=rules.Grade(dd.classification),
-        last_accrual_date=dd.last_accrual_date,
-    )
 
 
 # ---------------------------------------------------------------------------------- repayments
@@ -379,306 +310,3 @@ def import_repayments(
         },
     )
     return report
-
-
-# ------------------------------------------------------------------------------ classification
-
-
-def classify(
-    session: Session,
-    *,
-    actor: Principal,
-    drawdown_id: int,
-    to_class: str,
-    reason: str,
-    on: date | None = None,
-) -> LoanClassification:
-    """An officer classifies a drawdown worse than the rules (never better), with a reason."""
-    _require(actor, Permission.loan_manage)
-    try:
-        wanted = rules.Grade(to_class)
-    except ValueError:
-        raise Invalid(
-            "五级分类须为 normal / special_mention / substandard / doubtful / loss"
-        ) from None
-    dd = _drawdown(session, drawdown_id, lock=True)
-    _contract_of(session, dd, actor.tenant_id)
-    floor = rules.rule_class(dd.days_past_due)
-    try:
-        rules.check_officer_class(rule=floor, wanted=wanted, reason=reason)
-    except rules.ServicingError as exc:
-        raise Invalid(str(exc)) from exc
-    row = LoanClassification(
-        drawdown_id=dd.id,
-        from_class=dd.classification,
-        to_class=wanted.value,
-        rule_class=floor.value,
-        on_date=on or clock.today(),
-        by="officer",
-        officer_id=actor.user_id,
-        reason=reason.strip(),
-    )
-    session.add(row)
-    dd.classification = wanted.value
-    session.flush()
-    audit.record(
-        session,
-        actor=audit.Actor.of(actor),
-        action="loan.classify",
-        object_type="loan_drawdown",
-        object_id=dd.id,
-        detail={"from": row.from_class, "to": row.to_class, "reason": row.reason},
-    )
-    return row
-
-
-OBSERVATION_MONTHS = 12  # 第二十二条：重组观察期至少 1 年
-
-
-def restructure(
-    session: Session,
-    *,
-    actor: Principal,
-    drawdown_id: int,
-    reason: str,
-    on: date | None = None,
-) -> LoanClassification:
-    """An officer records that a disbursed drawdown was restructured (重组) on ``on``, with a
-    reason: the class before is kept, the observation period runs 12 months (both ends
-    included), and the drawdown is at once at least 关注 and at least that class — the nightly
-    batch keeps it so until the period ends (:func:`servicing_rules.rule_class`)."""
-    from zhixin.lending.dates import add_months
-
-    _require(actor, Permission.loan_manage)
-    if not reason.strip():
-        raise Invalid("登记重组须写明理由")
-    day = on or clock.today()
-    dd = _drawdown(session, drawdown_id, lock=True)
-    _contract_of(session, dd, actor.tenant_id)
-    if dd.status != "disbursed":
-        raise Conflict("只有已放款未结清的用信可以登记重组")
-    before = rules.Grade(dd.classification)
-    floor = rules.rule_class(
-        dd.days_past_due,
-        restructured=True,
-        class_before_restructuring=before,
-        in_observation=True,
-    )
-    dd.restructured_on = day
-    dd.restructured_from = before.value
-    dd.observation_until = add_months(day, OBSERVATION_MONTHS)
-    dd.restructure_reason = reason.strip()
-    row = LoanClassification(
-        drawdown_id=dd.id,
-        from_class=before.value,
-        to_class=floor.value,
-        rule_class=floor.value,
-        on_date=day,
-        by="rule",
-        officer_id=actor.user_id,
-        reason=f"重组：{reason.strip()}",
-    )
-    session.add(row)
-    dd.classification = floor.value
-    session.flush()
-    audit.record(
-        session,
-        actor=audit.Actor.of(actor),
-        action="loan.restructure",
-        object_type="loan_drawdown",
-        object_id=dd.id,
-        detail={
-            "on": day.isoformat(),
-            "from": before.value,
-            "to": floor.value,
-            "observation_until": dd.observation_until.isoformat(),
-            "reason": reason.strip(),
-        },
-    )
-    return row
-
-
-def history(session: Session, *, actor: Principal, drawdown_id: int) -> list[LoanClassification]:
-    """Every change of a drawdown's class, oldest first (loan:read, the book's visibility)."""
-    from zhixin.loans import drawdowns
-
-    drawdowns.drawdown_for(session, actor, drawdown_id)
-    return list(repo.classifications_of(session, drawdown_id))
-
-
-# ------------------------------------------------------------------------------------ NPL ratio
-
-
-@dataclass(frozen=True)
-class NplRow:
-    key: str
-    balance: Decimal
-    non_performing: Decimal
-
-    @property
-    def ratio(self) -> Decimal | None:
-        return None if self.balance == 0 else self.non_performing / self.balance
-
-
-def npl_by(
-    session: Session,
-    by: str,
-    *,
-    bank_tenant_id: int | None = None,
-    region_prefix: str | None = None,
-) -> list[NplRow]:
-    """不良贷款率 by ``bank``, ``product`` or ``region`` (the enterprise's division code): the
-    outstanding principal of 次级 + 可疑 + 损失 over all outstanding principal of disbursed
-    drawdowns; one statement grouped by the key and the enterprise (the enterprises' regions
-    read once when needed). Within one bank, or one jurisdiction, when given. For the CLI and
-    :func:`npl_for`: no permission check here."""
-    from zhixin.enterprises import service as enterprises
-
-    keys: dict[str, Any] = {
-        "bank": LoanContract.bank_code,
-        "product": LoanContract.product_code,
-        "region": LoanContract.enterprise_id,
-    }
-    if by not in keys:
-        raise Invalid("分组须为 bank / product / region")
-    key = keys[by]
-    bad = [g.value for g in rules.NON_PERFORMING]
-    balance = LoanDrawdown.outstanding_principal
-    stmt = (
-        select(
-            key,
-            LoanContract.enterprise_id,
-            func.sum(balance),
-            func.sum(case((LoanDrawdown.classification.in_(bad), balance), else_=ZERO)),
-        )
-        .join(LoanContract, LoanContract.id == LoanDrawdown.contract_id)
-        .where(LoanDrawdown.status == "disbursed")
-        .group_by(key, LoanContract.enterprise_id)
-    )
-    if bank_tenant_id is not None:
-        stmt = stmt.where(LoanContract.bank_tenant_id == bank_tenant_id)
-    found = [(k, int(e), Decimal(t or 0), Decimal(n or 0)) for k, e, t, n in session.execute(stmt)]
-    regions: dict[int, str | None] = {}
-    if by == "region" or region_prefix is not None:
-        regions = enterprises.regions_by_ids(session, [e for _, e, _, _ in found])
-    merged: dict[str, tuple[Decimal, Decimal]] = {}
-    for k, e, t, n in found:
-        region = regions.get(e) or ""
-        if region_prefix is not None and not region.startswith(region_prefix):
-            continue
-        name = (region or "—") if by == "region" else str(k)
-        t0, n0 = merged.get(name, (ZERO, ZERO))
-        merged[name] = (t0 + t, n0 + n)
-    return [NplRow(r, t, n) for r, (t, n) in sorted(merged.items())]
-
-
-def npl_for(session: Session, *, actor: Principal, by: str) -> list[NplRow]:
-    """The NPL ratio a person may see: a bank its own loans, a regulator its jurisdiction's."""
-    from zhixin.enterprises import service as enterprises
-
-    if not actor.can(Permission.loan_read):
-        raise Forbidden("无权查看不良贷款率")
-    if actor.tenant_kind == TenantKind.bank:
-        return npl_by(session, by, bank_tenant_id=actor.tenant_id)
-    if actor.tenant_kind == TenantKind.regulator:
-        return npl_by(session, by, region_prefix=enterprises.jurisdiction(session, actor))
-    raise Forbidden("只有银行和监管部门可以查看不良贷款率")
-
-
-# ------------------------------------------------------------------------------------ renewals
-
-
-@dataclass(frozen=True)
-class RenewalCandidate:
-    contract_id: int
-    contract_no: str
-    enterprise_id: int
-    maturity: date
-    window: int
-    reasons: list[str]
-
-    @property
-    def eligible(self) -> bool:
-        return not self.reasons
-
-
-def _listed(session: Session, contract: LoanContract, today: date) -> bool:
-    """Whether the enterprise has an entry in the newest whitelist version of the product's
-    catalog published by the end of ``today``."""
-    from zhixin.products import service as products
-    from zhixin.whitelist import service as whitelist
-
-    _, product = products.by_version(session, contract.product_version_id)
-    st = whitelist.standing(
-        session,
-        catalog=product.catalog,
-        published_before=clock.end_of_day(today),
-        enterprise_id=contract.enterprise_id,
-    )
-    return st is not None and bool(st.entries)
-
-
-def renewal_candidates(
-    session: Session,
-    *,
-    today: date,
-    within: int,
-    bank_tenant_id: int | None = None,
-    listed: Callable[[LoanContract], bool] | None = None,
-) -> list[RenewalCandidate]:
-    """Active contracts maturing within ``within`` days (30/60/90 windows) with their
-    eligibility for 无还本续贷: still listed on the whitelist, nothing overdue, every drawdown
-    正常, the product allows renewal."""
-    worst = func.max(
-        case({g.value: rules.RANK[g] for g in rules.Grade}, value=LoanDrawdown.classification)
-    )
-    late = func.max(
-        case(
-            (
-                and_(
-                    LoanDrawdown.status == "disbursed",
-                    (LoanDrawdown.days_past_due > 0)
-                    | (LoanDrawdown.penalty_interest > 0)
-                    | (LoanDrawdown.compound_interest > 0),
-                ),
-                1,
-            ),
-            else_=0,
-        )
-    )
-    stmt = (
-        select(LoanContract, worst, late)
-        .outerjoin(LoanDrawdown, LoanDrawdown.contract_id == LoanContract.id)
-        .where(
-            LoanContract.status == "active",
-            LoanContract.maturity_date >= today,
-            LoanContract.maturity_date <= date.fromordinal(today.toordinal() + within),
-        )
-        .group_by(LoanContract.id)
-        .order_by(LoanContract.maturity_date, LoanContract.id)
-    )
-    if bank_tenant_id is not None:
-        stmt = stmt.where(LoanContract.bank_tenant_id == bank_tenant_id)
-    found = session.execute(stmt).all()
-    out = []
-    for contract, worst_rank, any_late in found:
-        grade = next(g for g in rules.Grade if rules.RANK[g] == (worst_rank or 0))
-        facts = rules.RenewalFacts(
-            maturity=contract.maturity_date,
-            listed=listed(contract) if listed else _listed(session, contract, today),
-            overdue=bool(any_late),
-            classification=grade,
-            product_allows=bool((contract.terms or {}).get("renewal_allowed", False)),
-        )
-        window = rules.renewal_window(contract.maturity_date, today) or within
-        out.append(
-            RenewalCandidate(
-                contract.id,
-                contract.contract_no,
-                contract.enterprise_id,
-                contract.maturity_date,
-                window,
-                rules.renewal_reasons(facts),
-            )
-        )
-    return out

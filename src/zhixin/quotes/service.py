@@ -48,7 +48,6 @@ Never commits.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -57,7 +56,6 @@ from zhixin.lending.money import fen
 from zhixin.lpr import service as lpr
 from zhixin.products import rules as product_rules
 from zhixin.products import service as products
-from zhixin.products.schema import Product
 from zhixin.products.terms import CollateralKind, QuoteRequest
 from zhixin.quotes import access, breakdown, pricing, rules
 from zhixin.quotes import stored as stored_quotes
@@ -320,32 +318,11 @@ class ProductChoice:
     needs_collateral: bool = False
 
 
-def _priced_milestones(p: Product) -> set[str]:
-    """The milestones a quote of ``p`` reads: those a tranche or a pricing condition names.
-    Milestones the product declares only for linkage after the loan (众商贷's notch at renewal)
-    change nothing in a quote, so the form does not offer them."""
-    found: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "milestone" and isinstance(value, str):
-                    found.add(value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    body = p.model_dump(mode="json")
-    walk({k: v for k, v in body.items() if k not in ("milestones", "linkage")})
-    return found
-
-
 def product_choices(session: Session) -> list[ProductChoice]:
     """The products the form offers, each with its bank, range and milestones."""
     out = []
     for _row, p in products.all_current(session):
+        priced = p.priced_milestones()
         out.append(
             ProductChoice(
                 code=p.code,
@@ -356,9 +333,7 @@ def product_choices(session: Session) -> list[ProductChoice]:
                 amounts=f"{rules.yuan(p.amount.min)}–{rules.yuan(p.amount.max)}",
                 terms=f"{p.term_months.min}–{p.term_months.max} 个月",
                 methods=[m.value for m in p.methods],
-                milestones=[
-                    (m.code, m.label) for m in p.milestones if m.code in _priced_milestones(p)
-                ],
+                milestones=[(m.code, m.label) for m in p.milestones if m.code in priced],
                 collateral_kinds=tuple(str(c.kind) for c in p.limit.collateral),
                 needs_collateral=p.limit.base is None and bool(p.limit.collateral),
             )

@@ -216,28 +216,33 @@ def pricing_counts(
 # -- quality linkage after the loan (zhixin.linkage reads through records.service) -----------
 
 
+# The columns a linkage cycle reads of a record, not the entity: arrived_after and
+# of_enterprise_between return the same rows.
+_LINKAGE_COLUMNS = (
+    QualityRecord.id,
+    QualityRecord.enterprise_id,
+    QualityRecord.kind,
+    QualityRecord.subtype,
+    QualityRecord.level,
+    QualityRecord.passed,
+    QualityRecord.status,
+    QualityRecord.ref,
+    QualityRecord.title,
+    QualityRecord.event_date,
+    QualityRecord.valid_from,
+    QualityRecord.known_at,
+)
+
+
 def arrived_after(
     session: Session, *, after_id: int, kinds: Sequence[str], limit: int
 ) -> Sequence[Any]:
     """Rows in force written after ``after_id`` (id order), of these kinds: the columns a
     linkage cycle reads (id, enterprise_id, kind, subtype, level, passed, status, ref, title,
-    event_date, valid_from, known_at), not entities (10,000 at a time)."""
-    r = QualityRecord
+    event_date, valid_from, known_at: ``_LINKAGE_COLUMNS``), not entities (10,000 at a
+    time)."""
     return session.execute(
-        select(
-            r.id,
-            r.enterprise_id,
-            r.kind,
-            r.subtype,
-            r.level,
-            r.passed,
-            r.status,
-            r.ref,
-            r.title,
-            r.event_date,
-            r.valid_from,
-            r.known_at,
-        )
+        select(*_LINKAGE_COLUMNS)
         .where(
             QualityRecord.id > after_id,
             QualityRecord.kind.in_(list(kinds)),
@@ -260,20 +265,7 @@ def of_enterprise_between(
     r = QualityRecord
     on = func.coalesce(r.event_date, r.valid_from)
     return session.execute(
-        select(
-            r.id,
-            r.enterprise_id,
-            r.kind,
-            r.subtype,
-            r.level,
-            r.passed,
-            r.status,
-            r.ref,
-            r.title,
-            r.event_date,
-            r.valid_from,
-            r.known_at,
-        )
+        select(*_LINKAGE_COLUMNS)
         .where(
             r.enterprise_id == enterprise_id,
             r.kind.in_(list(kinds)),

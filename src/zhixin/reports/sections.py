@@ -7,118 +7,80 @@ in its own module and append a :class:`Section` to ``SECTIONS``; what it reads g
 :class:`Facts` (filled by :func:`zhixin.reports.service.gather`).
 
 Every figure is defined in docs/reports.md; the tests recompute each from the tables.
+
+What the builders stand on (Facts, Table, Column, Section, the vocabularies) is in ``basics``
+and the loan book's sections in ``loans``, both re-exported here, so ``sections.X`` names them.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from urllib.parse import urlencode
 
-from zhixin.kit.divisions import industry_name, region_name
+from zhixin.kit.divisions import region_name
+
+# The modules split off by concept, named here too: callers write ``sections.X``.
+from zhixin.reports.basics import (
+    CLASS_LABELS,
+    CLASS_ORDER,
+    CONSULTATION_LABELS,
+    NON_PERFORMING,
+    RESOLVE_TARGET_WORKDAYS,
+    ZERO,
+    Column,
+    Facts,
+    Section,
+    Table,
+    q,
+    yuan,
+)
+from zhixin.reports.loans import (
+    LOAN_COLUMNS,
+    LOAN_NOTE,
+    loans_by_class,
+    loans_by_district,
+    loans_by_industry,
+    loans_by_product,
+    npl,
+)
 from zhixin.reports.rules import Period, percent
 
-ZERO = Decimal("0.00")
-
-
-def yuan(total: int) -> Decimal:
-    """A daily facts' total in fen as yuan."""
-    return (Decimal(int(total)) / 100).quantize(ZERO)
-
-
-NON_PERFORMING = frozenset({"substandard", "doubtful", "loss"})
-CLASS_ORDER = ("normal", "special_mention", "substandard", "doubtful", "loss")
-CLASS_LABELS = {
-    "normal": "正常",
-    "special_mention": "关注",
-    "substandard": "次级",
-    "doubtful": "可疑",
-    "loss": "损失",
-}
-CONSULTATION_LABELS = {
-    "open": "待会诊",
-    "planned": "已制定方案",
-    "resolved": "已解决",
-    "closed": "已结案",
-}
-RESOLVE_TARGET_WORKDAYS = 5
-
-
-@dataclass(frozen=True)
-class Column:
-    label: str
-    kind: str = "int"  # text / int / money / tenth / pct
-
-
-@dataclass
-class Table:
-    key: str
-    title: str
-    columns: list[Column]
-    rows: list[list[Any]]
-    note: str = ""
-    # per row: column index → the dashboard's drill-down filter (see reports.views)
-    drill: list[dict[int, str]] = field(default_factory=list)
-
-
-@dataclass
-class Facts:
-    """Everything the sections read, within the reader's scope (a bank's own rows, a
-    regulator's jurisdiction)."""
-
-    period: Period
-    today: date
-    banks: dict[int, tuple[str, str]]  # tenant id → (code, name), the banks in scope
-    applications: list[Any]  # applications.facts.ApplicationFact
-    consultations: list[Any]  # applications.facts.ConsultationFact
-    drawdowns: list[Any]  # loans.facts.DrawdownFact
-    quality_contracts: set[int]  # contracts whose origin application was made while listed
-    listed_start: dict[int, int]  # enterprise → entries (家次), publication in force the day before
-    listed_end: dict[int, int]  # … at the end of the period
-    version_start: Any  # whitelist.facts.PublicationFact | None
-    version_end: Any
-    places: dict[int, tuple[str, str | None, str | None]]  # enterprise → (name, region, industry)
-    product_names: dict[str, str]
-    region_prefix: str | None = None  # the scope's area: the roll-up lists the level below
-    grades: dict[int, list[Any]] = field(default_factory=dict)  # evaluation.facts.GradeFact
-    # support.facts: GuaranteeFact, ClaimFact, RecoveryFact, SubsidyFact
-    guarantees: list[Any] = field(default_factory=list)
-    claims: list[Any] = field(default_factory=list)
-    recoveries: list[Any] = field(default_factory=list)
-    subsidies: list[Any] = field(default_factory=list)
-    need_events: list[Any] = field(default_factory=list)  # demand.facts.NeedEventFact
-    ledger: list[Any] = field(default_factory=list)  # demand.rules.LedgerRow as of the end
-    freezes: list[Any] = field(default_factory=list)  # linkage.facts.FreezeFact
-    covenants: list[Any] = field(default_factory=list)  # linkage.facts.CovenantFact
-    expiring: list[Any] = field(default_factory=list)  # records.facts.ExpiringFact
-    # reports.daily.Aggregates: the daily facts summed (banks, ranking, loans, NPL, areas)
-    agg: Any = None
-    # the firms that applied / had an application approved / drew by the period's end, in the
-    # scope's banks and products (no region: the conversion meets them with listed_end)
-    firms: dict[str, set[int]] = field(default_factory=dict)
-    listed_regions: dict[int, str | None] = field(default_factory=dict)  # listed_end's regions
-    # reports.listed.Listed: the whitelist and conversion the sections show (pre-aggregated per
-    # publication; the drill-down's Facts carry the same figures counted from the sets above)
-    listed_at_start: Any = None
-    listed_at_end: Any = None
-    # the consultation section's figures summed by the database (None: from ``consultations``)
-    consultation_counts: dict[str, list[int]] | None = None
-    patents: list[Any] = field(default_factory=list)  # records.facts.PatentFact (borrowers')
-    pledges: dict[tuple[int, str], set[int]] = field(default_factory=dict)  # risk.facts
-    visits: list[Any] = field(default_factory=list)  # visits.facts.VisitFact
-    events: list[Any] = field(default_factory=list)  # visits.facts.EventFact
-    # the applications the visits and matching sections read (rows=False: only the visited
-    # firms' and those an event names; the drill-down lists: every one in scope)
-    visit_applications: list[Any] = field(default_factory=list)
-
-
-def q(what: str, **by: str) -> str:
-    """A drill-down's query: what to list, and the row's own key (``by_bank`` …)."""
-    return urlencode({"what": what, **{f"by_{k}": v for k, v in by.items()}})
+__all__ = [
+    "CLASS_LABELS",
+    "CLASS_ORDER",
+    "CONSULTATION_LABELS",
+    "CONVERSION_STEPS",
+    "LOAN_COLUMNS",
+    "LOAN_NOTE",
+    "NON_PERFORMING",
+    "RESOLVE_TARGET_WORKDAYS",
+    "ZERO",
+    "Column",
+    "Facts",
+    "Section",
+    "Table",
+    "areas",
+    "banks",
+    "child_area",
+    "consultations",
+    "conversion",
+    "conversion_sets",
+    "count_consultations",
+    "loans_by_class",
+    "loans_by_district",
+    "loans_by_industry",
+    "loans_by_product",
+    "mean_of",
+    "missed_deadline",
+    "npl",
+    "q",
+    "ranking",
+    "whitelist",
+    "yuan",
+]
 
 
 # -- per bank ---------------------------------------------------------------------------------
@@ -310,107 +272,6 @@ def conversion(f: Facts) -> Table:
     )
 
 
-# -- the loan book ------------------------------------------------------------------------------
-
-
-def _loan_rows(
-    f: Facts, key: Callable[[Any], str], order: Iterable[str] | None = None
-) -> tuple[list[list[Any]], list[str]]:
-    acc: dict[str, list[Any]] = {}
-    for x in f.agg.book:  # every drawdown up to the end lists its key
-        slot = acc.setdefault(key(x), [0, 0, 0, 0])
-        if x.measure == "running":
-            slot[2] += x.n
-            slot[3] += x.total
-    for x in f.agg.period:
-        if x.measure == "new":
-            slot = acc.setdefault(key(x), [0, 0, 0, 0])
-            slot[0] += x.n
-            slot[1] += x.total
-    keys = [k for k in order if k in acc] if order is not None else sorted(acc)
-    rows = [[k, acc[k][0], yuan(acc[k][1]), acc[k][2], yuan(acc[k][3])] for k in keys]
-    total = [sum((r[i] for r in rows), ZERO if i in (2, 4) else 0) for i in range(1, 5)]
-    rows.append(["合计", *total])
-    return rows, keys
-
-
-LOAN_COLUMNS = [
-    Column("本期新增放款（笔）"),
-    Column("本期新增放款金额（元）", "money"),
-    Column("在贷（笔）"),
-    Column("贷款余额（元）", "money"),
-]
-LOAN_NOTE = (
-    "新增放款：起息日在本期的用信，不含无还本续贷转入的用信；在贷与余额：未结清的用信及其剩余本金，"
-    "为最近一次日终批处理后的数（与不良率同口径）。"
-)
-
-
-def _district(f: Facts, x: Any) -> str:
-    return region_name(x.region_code) or "未登记"
-
-
-def _industry(f: Facts, x: Any) -> str:
-    return industry_name(x.industry_code) or "未登记"
-
-
-def _loans(key: str, title: str, first: str, by: Callable[[Facts, Any], str], order: Any = None):  # type: ignore[no-untyped-def]
-    def build(f: Facts) -> Table:
-        rows, keys = _loan_rows(f, lambda d: by(f, d), order)
-        drill = [{1: q("disbursed", **{key: k}), 3: q("running", **{key: k})} for k in keys]
-        drill.append({1: q("disbursed"), 3: q("running")})
-        return Table(
-            f"loans_by_{key}", title, [Column(first, "text"), *LOAN_COLUMNS], rows, LOAN_NOTE, drill
-        )
-
-    return build
-
-
-loans_by_product = _loans(
-    "product",
-    "贷款 · 按产品",
-    "产品",
-    lambda f, d: f.product_names.get(d.product_code, d.product_code),
-)
-loans_by_class = _loans(
-    "class",
-    "贷款 · 按五级分类",
-    "五级分类",
-    lambda f, x: CLASS_LABELS.get(x.kind, x.kind),
-    [CLASS_LABELS[c] for c in CLASS_ORDER],
-)
-loans_by_district = _loans("district", "贷款 · 按区县", "区县", _district)
-loans_by_industry = _loans("industry", "贷款 · 按行业", "行业", _industry)
-
-
-def npl(f: Facts) -> Table:
-    def figures(label: str, rows: list[Any]) -> list[Any]:
-        balance = yuan(sum(x.total for x in rows))
-        bad = yuan(sum(x.total for x in rows if x.kind in NON_PERFORMING))
-        return [label, sum(x.n for x in rows), balance, bad, percent(bad, balance)]
-
-    running = [x for x in f.agg.book if x.measure == "running"]
-    quality = [x for x in running if x.quality]
-    return Table(
-        "npl",
-        "不良贷款率",
-        [
-            Column("口径", "text"),
-            Column("在贷（笔）"),
-            Column("贷款余额（元）", "money"),
-            Column("不良余额（元）", "money"),
-            Column("不良率（%）", "pct"),
-        ],
-        [figures("质量贷款（申请时在白名单上）", quality), figures("平台全部贷款", running)],
-        "不良：次级、可疑、损失三类的剩余本金；质量贷款：合同来自借款人在白名单上时提交的申请"
-        "（无还本续贷沿续贷链追溯到原申请）。",
-        [
-            {2: q("running", quality="1"), 3: q("npl", quality="1")},
-            {2: q("running"), 3: q("npl")},
-        ],
-    )
-
-
 # -- consultations -----------------------------------------------------------------------------
 
 
@@ -552,9 +413,3 @@ def areas(f: Facts) -> Table:
         "各列口径同各银行办理情况、贷款与不良率、白名单转化（期末白名单企业）。",
         drill,
     )
-
-
-@dataclass(frozen=True)
-class Section:
-    key: str
-    build: Callable[[Facts], Table]

@@ -1,5 +1,7 @@
 """Risk compensation (风险补偿) and the quote's support section: the services. Never commits.
-Guarantees are in :mod:`.guarantees`, 贴息 in :mod:`.subsidies`.
+Guarantees are in :mod:`.guarantees`, 贴息 in :mod:`.subsidies`. Claims are here; the funds
+(:mod:`.funds`) and the quote's section (:mod:`.quote_support`) are split off by concept and
+re-exported, so callers keep ``service.X``.
 
 Who: a bank officer (``compensation:file``) files claims and records recoveries; the finance
 bureau (``fund:manage``) keeps the funds — contributions, review and approval of claims by two
@@ -11,10 +13,8 @@ bureau all. Whatever is not one's own answers as missing (404). Every write is a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -27,73 +27,47 @@ from zhixin.loans import reads as book
 from zhixin.support import repository as repo
 from zhixin.support import rules
 from zhixin.support.common import NOT_FOUND, audited, money, refused, require
-from zhixin.support.models import (
-    ZERO,
-    Claim,
-    Fund,
-    FundEntry,
-    Recovery,
+
+# The modules split off by concept, named here too: callers write ``service.X``.
+from zhixin.support.funds import (
+    FundReport,
+    _fund,
+    balance,
+    contribute,
+    create_fund,
+    entries,
+    fund_of,
+    funds,
+    managed_funds,
+    reconcile,
 )
-from zhixin.support.rules import (
-    CLAIM_STATUS_LABELS,
-)
+from zhixin.support.models import ZERO, Claim, FundEntry, Recovery
+from zhixin.support.quote_support import QuoteSupport, for_quote
+from zhixin.support.rules import CLAIM_STATUS_LABELS
 
-# -- funds -------------------------------------------------------------------------------------
-
-
-def create_fund(
-    session: Session, *, actor: Principal, code: str, name: str, terms: dict[str, Any]
-) -> Fund:
-    require(actor, Permission.fund_manage, TenantKind.finance)
-    try:
-        rules.fund_rules(terms)
-    except rules.Refused as exc:
-        raise refused(exc) from exc
-    if repo.fund_by_code(session, code) is not None:
-        raise Conflict(f"资金池代码 {code} 已存在")
-    f = Fund(code=code, name=name, manager_tenant_id=actor.tenant_id, terms=terms)
-    session.add(f)
-    session.flush()
-    audited(session, actor, "fund.create", "fund", f.id, code=code)
-    return f
-
-
-def _fund(session: Session, code: str) -> Fund:
-    f = repo.fund_by_code(session, code)
-    if f is None:
-        raise NotFound(f"未找到风险补偿资金池 {code}")
-    return f
-
-
-def _managed(session: Session, actor: Principal, fund_id: int) -> Fund:
-    require(actor, Permission.fund_manage, TenantKind.finance)
-    f = repo.fund(session, fund_id)
-    if f is None or f.manager_tenant_id != actor.tenant_id:
-        raise NotFound(NOT_FOUND)
-    return f
-
-
-def contribute(
-    session: Session, *, actor: Principal, fund_code: str, amount: Decimal, on: date, note: str = ""
-) -> FundEntry:
-    f = _managed(session, actor, _fund(session, fund_code).id)
-    e = FundEntry(
-        fund_id=f.id,
-        kind="contribution",
-        amount=money(amount, "注资金额"),
-        on_date=on,
-        note=note,
-        created_by_id=actor.user_id,
-    )
-    session.add(e)
-    session.flush()
-    audited(session, actor, "fund.contribute", "fund", f.id, amount=amount)
-    return e
-
-
-balance = repo.balance
-entries = repo.entries
-funds = repo.funds
+__all__ = [
+    "FundReport",
+    "QuoteSupport",
+    "approve_claim",
+    "balance",
+    "claims_for_operator",
+    "contribute",
+    "create_fund",
+    "entries",
+    "file_claim",
+    "for_quote",
+    "fund_of",
+    "funds",
+    "get_claim",
+    "managed_funds",
+    "pay_claim",
+    "reconcile",
+    "record_recovery",
+    "recoveries_of",
+    "reject_claim",
+    "review_claim",
+    "visible_claims",
+]
 
 
 # -- compensation claims -----------------------------------------------------------------------
@@ -402,136 +376,3 @@ def claims_for_operator(session: Session, *, state: str | None = None) -> list[C
 
 
 recoveries_of = repo.recoveries_of
-
-
-@dataclass(frozen=True)
-class FundReport:
-    """A fund's reconciliation for one quarter (对账): opening balance, contributions, payments,
-    recoveries, closing balance — and each claim paid tied to its contract and the book's
-    figures it was computed on."""
-
-    fund: Fund
-    quarter: str
-    opening: Decimal
-    contributions: Decimal
-    payments: Decimal
-    recoveries: Decimal
-    closing: Decimal
-    claims: list[tuple[Claim, str]]  # claims paid in the quarter, with the contract number
-
-
-def reconcile(session: Session, *, fund_code: str, quarter: str) -> FundReport:
-    try:
-        first, last = rules.quarter(quarter)
-    except rules.Refused as exc:
-        raise refused(exc) from exc
-    f = _fund(session, fund_code)
-    opening = contributions = payments = recoveries = ZERO
-    for e in repo.entries(session, f.id):
-        signed = -e.amount if e.kind == "payment" else e.amount
-        if e.on_date < first:
-            opening += signed
-        elif e.on_date <= last:
-            if e.kind == "contribution":
-                contributions += e.amount
-            elif e.kind == "payment":
-                payments += e.amount
-            else:
-                recoveries += e.amount
-    paid = [
-        c
-        for c in repo.claims(session, fund_id=f.id, state="paid")
-        if c.paid_on is not None and first <= c.paid_on <= last
-    ]
-    nos = book.contract_nos(session, [c.contract_id for c in paid])
-    return FundReport(
-        fund=f,
-        quarter=quarter,
-        opening=opening,
-        contributions=contributions,
-        payments=payments,
-        recoveries=recoveries,
-        closing=opening + contributions - payments + recoveries,
-        claims=[(c, nos.get(c.contract_id, "")) for c in paid],
-    )
-
-
-def fund_of(session: Session, *, actor: Principal, fund_id: int) -> Fund:
-    """A fund the actor manages (404 otherwise)."""
-    return _managed(session, actor, fund_id)
-
-
-def managed_funds(session: Session, *, actor: Principal) -> list[tuple[Fund, Decimal]]:
-    require(actor, Permission.fund_manage, TenantKind.finance)
-    return [
-        (f, repo.balance(session, f.id))
-        for f in repo.funds(session)
-        if f.manager_tenant_id == actor.tenant_id
-    ]
-
-
-# -- the quote's support section (one source of truth) -----------------------------------------
-
-
-@dataclass(frozen=True)
-class QuoteSupport:
-    """What a quote of a loan product shows of public support, read from the guarantee
-    products and subsidy policies that name the product (``products`` in their rules)."""
-
-    guarantor: str | None  # the guarantor tenant's name
-    coverage: Decimal | None
-    fee_rate: Decimal | None  # % p.a. the borrower pays: the product's rate − the fee subsidy
-    subsidy_points: Decimal | None  # percentage points p.a. at the quoted rate
-    subsidy_payer: str | None
-    notes: tuple[str, ...]
-    # the guarantee fee's basis as the registered guarantee product declares it (None: no
-    # guarantee product names the loan product) — fee_base, fee_balance, fee_period
-    fee_basis: rules.FeeBasis | None = None
-
-
-def for_quote(session: Session, *, product_code: str, rate: Decimal) -> QuoteSupport | None:
-    """The support a quote at ``rate`` % p.a. estimates for ``product_code``; None when no
-    guarantee product or subsidy policy names the product (the product file's own estimate
-    stands)."""
-    from zhixin.accounts import service as accounts
-
-    guarantee = next(
-        (
-            (p, rules.guarantee_product(p.terms))
-            for p in repo.products(session)
-            if product_code in (p.terms.get("products") or [])
-        ),
-        None,
-    )
-    policy_row = next(
-        (p for p in repo.policies(session) if product_code in (p.terms.get("products") or [])),
-        None,
-    )
-    if guarantee is None and policy_row is None:
-        return None
-    notes: list[str] = []
-    points = payer = None
-    if policy_row is not None:
-        policy = rules.subsidy_policy(policy_row.terms)
-        points = (
-            min(policy.points, rate)
-            if policy.kind == "points"
-            else (rate * policy.share / rules.HUNDRED).quantize(Decimal("0.0001"))
-        )
-        payer = accounts.tenant_name(session, policy_row.finance_tenant_id)
-        notes.append(f"贴息依据：{policy_row.name}（按季以实收利息计算）")
-        if policy.cap_per_enterprise_year is not None:
-            notes.append(f"贴息每户每年不超过 {policy.cap_per_enterprise_year} 元")
-        for c in policy.conditions:
-            notes.append(f"贴息条件：{rules.CONDITION_LABELS[c]}")
-    name = coverage = fee = basis = None
-    if guarantee is not None:
-        row, g = guarantee
-        name = accounts.tenant_name(session, row.guarantor_tenant_id)
-        coverage, fee, basis = g.coverage, g.net_fee_rate, g.basis
-        if g.fee_subsidy_points > 0:
-            notes.append(
-                f"担保费率 {g.fee_rate}%，其中 {g.fee_subsidy_points} 个百分点由财政补贴"
-                f"（{row.name}）"
-            )
-    return QuoteSupport(name, coverage, fee, points, payer, tuple(notes), basis)

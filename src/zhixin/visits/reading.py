@@ -1,5 +1,5 @@
-"""The visits as the API answers them: names for codes and ids (the callers have checked the
-reader's scope through ``visits.records``)."""
+"""The visits as the API answers them, and the CLI's list: names for codes and ids (the callers
+have checked the reader's scope through ``visits.records`` or ``visits.service.listing``)."""
 
 from __future__ import annotations
 

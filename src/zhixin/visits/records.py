@@ -28,8 +28,8 @@ from zhixin.kit import clock, divisions
 from zhixin.kit.db import utcnow
 from zhixin.visits import areas, outcomes, rules, service
 from zhixin.visits import repository as repo
+from zhixin.visits.common import _audit, _require
 from zhixin.visits.models import VisitRecord
-from zhixin.visits.service import _audit, _require
 
 MAX_PAGE = 1000
 

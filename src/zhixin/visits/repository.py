@@ -53,33 +53,6 @@ def visit_by_key(
     ).first()
 
 
-def visits(
-    session: Session,
-    *,
-    campaign_id: int | None = None,
-    bank_code: str | None = None,
-    outcome: str | None = None,
-    start: date | None = None,
-    end: date | None = None,
-    limit: int | None = 1000,
-) -> Sequence[VisitRecord]:
-    v = VisitRecord
-    stmt = select(v).order_by(v.visited_on.desc(), v.id.desc())
-    if campaign_id is not None:
-        stmt = stmt.where(v.campaign_id == campaign_id)
-    if bank_code is not None:
-        stmt = stmt.where(v.bank_code == bank_code)
-    if outcome is not None:
-        stmt = stmt.where(v.outcome == outcome)
-    if start is not None:
-        stmt = stmt.where(v.visited_on >= start)
-    if end is not None:
-        stmt = stmt.where(v.visited_on <= end)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return session.scalars(stmt).all()
-
-
 def due_for_escalation(session: Session, today: date) -> Sequence[VisitRecord]:
     v = VisitRecord
     stmt = select(v).where(
