@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from zhixin.enterprises.rules import make_uscc
-from zhixin.intake.blocks import block_keys, parse_block
+from zhixin.intake.blocks import RecordBlock, block_keys, parse_block, parse_columns
 from zhixin.intake.headers import match_headers
 from zhixin.intake.rows import ParsedRow, parse_row, row_key
 from zhixin.intake.specs import ENTERPRISE, example_value, get_spec, import_kinds
@@ -132,3 +132,28 @@ def test_a_valid_block_row_is_the_reference_row() -> None:
     assert got.natural_key == f"{USCCS[3]}|00123Q45678R0M"
     assert got.values["valid_from"] == date(2023, 3, 1)
     assert got.values["subtype"] == "ISO9001"
+
+
+@pytest.mark.parametrize("code", RECORD_CODES)
+def test_a_block_of_good_rows_comes_as_columns(code: str) -> None:
+    """A block whose rows are all good comes as a ``RecordBlock`` (columns, no row objects),
+    and its rows are ``parse_row``'s; one refused row sends the block back row by row."""
+    header, rows = messy_rows(code, 1500, seed=len(code) + 1)
+    hmap = match_headers(code, header)
+    good = [(line, c) for line, c in rows if isinstance(parse_row(code, hmap, c, line), ParsedRow)]
+    blocks = [good[i : i + 50] for i in range(0, len(good), 50)]
+    whole = 0
+    for block in blocks:
+        got = parse_columns(code, hmap, block)
+        want = [parse_row(code, hmap, c, line) for line, c in block]
+        if isinstance(got, RecordBlock):
+            whole += 1
+            assert got.rows() == want
+            assert got.lines == [line for line, _ in block]
+            assert list(got.columns) == list(want[0].values)  # type: ignore[union-attr]
+        else:
+            assert got == want
+    assert whole >= len(blocks) // 2  # most blocks of valid rows need no row-by-row look
+    refused = [*blocks[0][:10], (99_999, [USCCS[0][:10], *blocks[0][0][1][1:]])]
+    got = parse_columns(code, hmap, refused)
+    assert got == [parse_row(code, hmap, c, line) for line, c in refused]

@@ -19,14 +19,15 @@ import re
 from collections.abc import Callable, Sequence
 from functools import cache, partial
 from itertools import repeat
-from operator import itemgetter, methodcaller, mul
-from typing import Any
+from operator import itemgetter, lt, methodcaller, mul
+from typing import Any, NamedTuple
 
 from zhixin.enterprises.rules import compact_uscc
 from zhixin.intake.headers import HeaderMap
 from zhixin.intake.rows import (
     MEMO_MAX,
     NATURAL_KEY_MAX,
+    Converter,
     ParsedRow,
     RowError,
     _check_uscc,
@@ -132,53 +133,138 @@ def _plain_text(col: list[Any], limit: int) -> list[str] | None:
     return texts
 
 
-_MD5 = partial(hashlib.md5, usedforsecurity=False)
+_MD5: Callable[[bytes], Any]
+try:  # CPython's own MD5 (the same digest): about half the cost of a call through OpenSSL 3,
+    # whose constructor looks the algorithm up anew on every call (a row's hash is one call)
+    from _md5 import md5 as _MD5  # type: ignore[import-not-found,no-redef]  # noqa: N812
+except ImportError:  # a Python built without its own hashes
+    _MD5 = partial(hashlib.md5, usedforsecurity=False)
 _HEX = methodcaller("hexdigest")
+
+
+class RecordBlock(NamedTuple):
+    """A block of rows that are all good, as columns: what :func:`parse_block` would give as
+    one :class:`~zhixin.intake.rows.ParsedRow` per row, without building them (the import's
+    writer takes columns). ``columns`` maps every name of a parsed row's ``values`` (the bound
+    columns, ``kind``, ``natural_key``, ``content_hash``, ``extra``) to the rows' values."""
+
+    lines: list[int]
+    usccs: list[str]
+    columns: dict[str, list[Any]]
+
+    def rows(self) -> list[ParsedRow]:
+        """The block as :class:`~zhixin.intake.rows.ParsedRow` (what ``parse_row`` gives)."""
+        names = list(self.columns)
+        cols = map(dict, map(zip, repeat(names), zip(*self.columns.values(), strict=True)))
+        c = self.columns
+        return list(
+            map(ParsedRow, self.lines, self.usccs, c["natural_key"], c["content_hash"], cols)
+        )
 
 
 def parse_block(
     kind: str, header_map: HeaderMap, block: Sequence[tuple[int, list[Any]]]
 ) -> list[Parsed]:
     """:func:`~zhixin.intake.rows.parse_row` of each ``(line, cells)`` of ``block``, in order."""
+    got = parse_columns(kind, header_map, block)
+    if isinstance(got, RecordBlock):
+        return [*got.rows()]
+    return got
+
+
+def parse_columns(
+    kind: str, header_map: HeaderMap, block: Sequence[tuple[int, list[Any]]]
+) -> RecordBlock | list[Parsed]:
+    """:func:`parse_block`, but a block whose rows are all good (none blank, none refused,
+    none that needs ``parse_row``) comes back as a :class:`RecordBlock` of columns."""
     if kind == ENTERPRISE or not block:
         return [parse_row(kind, header_map, cells, line) for line, cells in block]
+    good, rb = _validate(kind, header_map, block)
+    if good is None:
+        return rb
+    return [
+        p if ok else parse_row(kind, header_map, cells, line)
+        for p, ok, (line, cells) in zip(rb.rows(), good, block, strict=True)
+    ]
+
+
+def _outcomes(
+    col: list[Any], conv: Converter, memo: dict[Any, _Outcome] | None
+) -> dict[Any, _Outcome] | None:
+    """The outcome of each distinct cell of ``col`` (converted once each) when the column holds
+    only texts and empty cells; None otherwise (spreadsheet numbers and dates go cell by cell:
+    1, 1.0 and True are equal as keys but not as cells)."""
+    if not set(map(type, col)) <= _NONE_OR_STR:
+        return None
+    if memo is None:
+        memo = {}
+    elif len(memo) > MEMO_MAX:
+        memo.clear()
+    distinct = set(col)
+    fn = partial(_outcome, conv=conv)
+    for v in distinct.difference(memo):
+        memo[v] = fn(v)
+    return {v: memo[v] for v in distinct}
+
+
+def _validate(
+    kind: str, header_map: HeaderMap, block: Sequence[tuple[int, list[Any]]]
+) -> tuple[list[bool] | None, RecordBlock]:
+    """Every row of ``block`` validated column by column and assembled as if good: the rows'
+    columns, and which rows are good (None when all are; a row that is not goes to
+    ``parse_row``). Each column's distinct texts are converted once, and a column whose
+    distinct cells are all good needs no look at its rows."""
     plan = _plan(header_map)
     names, col_pos, extra_pos, key_field_pos, dates, plain = _layout(header_map)
     rows = [cells for _, cells in block]
     n = len(rows)
     ucol = _memoised(_column(rows, plan.uscc_index), _uscc_cell, {})
     usccs = [u for _, u in ucol]
-    oks: list[list[bool]] = [[ok for ok, _ in ucol]]
+    oks: list[list[bool]] = []
+    if not all(ok for ok, _ in ucol):
+        oks.append([ok for ok, _ in ucol])
     values: list[list[Any]] = []
     canons: list[list[str]] = []
     for (f, idx, conv), memo, is_plain in zip(plan.fields, plan.memos, plain, strict=True):
         col = _column(rows, idx)
         texts = _plain_text(col, f.max_len) if is_plain else None
         if texts is not None:
-            oks.append(list(map(bool, texts)) if f.required else [True] * n)
-            values.append([t or None for t in texts])
+            if f.required and not all(texts):
+                oks.append(list(map(bool, texts)))
+            values.append([t or None for t in texts] if not all(texts) else texts)
             canons.append(texts)
             continue
-        outcomes: list[_Outcome] = _memoised(
-            col, partial(_outcome, conv=conv), memo if memo is not None else {}
-        )
+        distinct = _outcomes(col, conv, memo)
+        if distinct is not None:  # each distinct cell's outcome, then the rows' by look-up
+            bad = {
+                v for v, o in distinct.items() if o[3] is not None or (f.required and o[0] == "")
+            }
+            if bad:
+                oks.append([v not in bad for v in col])
+            value_of = {v: o[1] for v, o in distinct.items()}
+            canon_of = {v: o[2] for v, o in distinct.items()}
+            values.append(list(map(value_of.__getitem__, col)))
+            canons.append(list(map(canon_of.__getitem__, col)))
+            continue
+        outcomes = [_outcome(v, conv) for v in col]
         if f.required:
             oks.append([o[3] is None and o[0] != "" for o in outcomes])
         else:
             oks.append([o[3] is None for o in outcomes])
         values.append([o[1] for o in outcomes])
         canons.append([o[2] for o in outcomes])
-    good = list(map(all, zip(*oks, strict=False)))
+    good = list(map(all, zip(*oks, strict=True))) if oks else None
     if dates is not None:  # 有效期至 before 发证日期: parse_row says so
         starts, ends = values[dates[0]], values[dates[1]]
-        for i in [
-            i
-            for i, (a, b) in enumerate(zip(starts, ends, strict=False))
-            if a is not None and b is not None
-        ]:
-            if ends[i] < starts[i]:
-                good[i] = False
-    # every row assembled as if good (a bad one's is dropped below): all C-level maps
+        if None in starts or None in ends:
+            early = [
+                a is not None and b is not None and b < a for a, b in zip(starts, ends, strict=True)
+            ]
+        else:
+            early = list(map(lt, ends, starts))
+        if any(early):
+            good = [g and not e for g, e in zip(good or repeat(True), early, strict=False)]
+    # every row assembled as if good (a bad one's is dropped by the caller): all C-level maps
     keys = list(map("|".join, zip(usccs, *(canons[i] for i in key_field_pos), strict=False)))
     if max(map(len, keys)) > NATURAL_KEY_MAX:
         keys = [
@@ -196,13 +282,12 @@ def parse_block(
         ]
     else:
         extras = [{} for _ in range(n)]
-    bound = [values[i] for i in col_pos]
-    cols = map(dict, map(zip, repeat(names), zip(*bound, repeat(kind), keys, hashes, extras)))
-    parsed = map(ParsedRow, [line for line, _ in block], usccs, keys, hashes, cols)
-    return [
-        p if ok else parse_row(kind, header_map, cells, line)
-        for p, ok, (line, cells) in zip(parsed, good, block, strict=False)
-    ]
+    columns = dict(
+        zip(names, [*(values[i] for i in col_pos), [kind] * n, keys, hashes, extras], strict=True)
+    )
+    if good is not None and all(good):
+        good = None
+    return good, RecordBlock([line for line, _ in block], usccs, columns)
 
 
 def block_keys(
@@ -244,4 +329,4 @@ def block_keys(
     return keys
 
 
-__all__ = ["block_keys", "is_blank", "parse_block"]
+__all__ = ["RecordBlock", "block_keys", "is_blank", "parse_block", "parse_columns"]

@@ -157,23 +157,16 @@ def bulk_insert(
 ) -> None:
     """``INSERT`` many rows in one ``executemany``: each dict of ``rows`` has the same keys,
     ``per_row`` holds further columns as one list each (a value per row, in order), and
-    ``common`` holds the values every row shares (batch, source, time).
-
-    On SQLite this is the import's hot path, and SQLAlchemy's generic per-row parameter
-    handling costs twice what SQLite itself does; there the statement is compiled once and
-    the parameters are built column by column: each column's values taken from the rows in
-    one C call, the column's own bind processor (the one SQLAlchemy would apply: JSON, dates,
-    UTC datetimes) applied to them — once per distinct date, once for the empty JSON object,
-    once for ``common`` — and the rows' tuples zipped from the columns.
-    Other backends take the ordinary Core path.
+    ``common`` holds the values every row shares (batch, source, time). On SQLite the rows
+    are taken apart into columns (each column's values in one C call) and written by
+    :func:`insert_columns`; other backends take the ordinary Core path.
     """
     if not rows:
         return
     common = dict(common or {})
     per_row = dict(per_row or {})
     conn = session.connection()
-    dialect = conn.dialect
-    if dialect.name != "sqlite":
+    if conn.dialect.name != "sqlite":
         extra = [
             dict(zip(per_row, vals, strict=True)) for vals in zip(*per_row.values(), strict=False)
         ]
@@ -184,23 +177,67 @@ def bulk_insert(
         )
         conn.execute(insert(table), merged)
         return
-    keys = [k for k in rows[0] if k not in per_row and k not in common]
-    keys += [*per_row, *common]
+    columns: dict[str, Sequence[Any]] = {
+        k: list(map(itemgetter(k), rows)) for k in rows[0] if k not in per_row and k not in common
+    }
+    columns.update(per_row)
+    _sqlite_insert_columns(conn, table, columns, common)
+
+
+def insert_columns(
+    session: Session,
+    table: Table,
+    columns: Mapping[str, Sequence[Any]],
+    common: Mapping[str, Any] | None = None,
+) -> None:
+    """``INSERT`` the rows whose values ``columns`` holds (one list per column, a value per row,
+    in order; every list as long), each with the values of ``common`` too, in one
+    ``executemany``. On SQLite the parameters are built column by column
+    (:func:`_sqlite_insert_columns`); other backends take the ordinary Core path."""
+    n = len(next(iter(columns.values()), ()))
+    if not n:
+        return
+    common = dict(common or {})
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        names = [k for k in columns if k not in common]
+        merged = [
+            {**dict(zip(names, vals, strict=True)), **common}
+            for vals in zip(*(columns[k] for k in names), strict=True)
+        ]
+        conn.execute(insert(table), merged)
+        return
+    _sqlite_insert_columns(
+        conn, table, {k: v for k, v in columns.items() if k not in common}, common
+    )
+
+
+def _sqlite_insert_columns(
+    conn: Any, table: Table, columns: Mapping[str, Sequence[Any]], common: Mapping[str, Any]
+) -> None:
+    """SQLite, the import's hot path: SQLAlchemy's generic per-row parameter handling costs
+    twice what SQLite itself does, so the statement is compiled once and the parameters are
+    built column by column: the column's own bind processor (the one SQLAlchemy would apply:
+    JSON, dates, UTC datetimes) applied to its values — once per distinct date, once for the
+    empty JSON object, once for each of ``common`` — and the rows' tuples zipped from the
+    columns as the driver takes them."""
+    dialect = conn.dialect
+    keys = [*columns, *common]
     compiled = insert(table).compile(dialect=dialect, column_keys=keys)
     order = list(compiled.positiontup or ())
-    columns: list[Iterable[Any]] = []
+    params: list[Iterable[Any]] = []
     for k in order:
         proc: Callable[[Any], Any] | None = (
             table.c[k].type.dialect_impl(dialect).bind_processor(dialect)
         )
         if k in common:
-            columns.append(repeat(proc(common[k]) if proc else common[k]))
+            params.append(repeat(proc(common[k]) if proc else common[k]))
             continue
-        col = list(per_row[k]) if k in per_row else list(map(itemgetter(k), rows))
+        col = columns[k]
         if proc is not None:
-            col = _processed(table.c[k].type._type_affinity, proc, col)
-        columns.append(col)
-    conn.exec_driver_sql(compiled.string, list(zip(*columns, strict=False)))
+            col = _processed(table.c[k].type._type_affinity, proc, list(col))
+        params.append(col)
+    conn.exec_driver_sql(compiled.string, list(zip(*params, strict=False)))
 
 
 _MEMO_TYPES = (Date, DateTime)
@@ -220,12 +257,10 @@ def _processed(affinity: Any, proc: Callable[[Any], Any], col: list[Any]) -> lis
 
 
 def insert_records(
-    session: Session,
-    rows: Sequence[Mapping[str, Any]],
-    common: Mapping[str, Any],
-    per_row: Mapping[str, Sequence[Any]] | None = None,
+    session: Session, columns: Mapping[str, Sequence[Any]], common: Mapping[str, Any]
 ) -> None:
-    bulk_insert(session, QR, rows, common, per_row)
+    """Quality records, one list per column (:func:`insert_columns`)."""
+    insert_columns(session, QR, columns, common)
 
 
 def supersede(session: Session, kind: str, old_ids: dict[str, int], at: datetime) -> None:

@@ -65,7 +65,7 @@ from zhixin.config import Settings, get_settings
 from zhixin.errors import NotFound, ZhixinError
 from zhixin.intake import repository as repo
 from zhixin.intake import rules
-from zhixin.intake.blocks import block_keys, parse_block
+from zhixin.intake.blocks import RecordBlock, block_keys, parse_columns
 from zhixin.intake.headers import MAX_TITLE_ROWS, HeaderError, HeaderMap, match_headers, pick_header
 from zhixin.intake.models import ImportBatch, ImportRowError
 from zhixin.intake.readers import (
@@ -76,7 +76,7 @@ from zhixin.intake.readers import (
     sha256_of,
     split_note,
 )
-from zhixin.intake.rows import ParsedRow, RowError, is_blank, swallowed
+from zhixin.intake.rows import ParsedRow, RowError, is_blank, record_columns, swallowed
 from zhixin.intake.specs import ImportSpec, UnknownKind, get_spec, import_kinds
 from zhixin.kit.db import Job, open_job, unit_of_work, utcnow
 from zhixin.kit.sheets import Book
@@ -542,10 +542,31 @@ def _run_chunks(
 ) -> None:
     size = get_settings().import_batch_size
     kind = ctx.spec.code
+    pending: _Pending = [] if ctx.spec.is_enterprise else _RecordRows(record_columns(kind))
     write = _enterprise_chunk if ctx.spec.is_enterprise else _record_chunk
-    good: list[ParsedRow] = []
     errors: list[RowError] = []
+
+    def commit() -> None:
+        nonlocal pending, errors
+        _commit_chunk(job, ctx, write, pending, errors, tally)
+        pending = [] if ctx.spec.is_enterprise else _RecordRows(record_columns(kind))
+        errors = []
+        gc.collect(1)
+        if progress is not None:
+            progress(tally.total_rows, _estimate(reader, tally.total_rows))
+
     for line, parsed in _parsed(kind, hmap, rows):
+        if isinstance(parsed, RecordBlock):  # a block of good rows: taken a chunk's room at a time
+            n, i = len(parsed.lines), 0
+            while i < n:
+                j = min(n, i + size - tally.total_rows % size)
+                tally.total_rows += j - i
+                assert isinstance(pending, _RecordRows)
+                pending.add_block(parsed, i, j, repeats, tally)
+                i = j
+                if tally.total_rows % size == 0:
+                    commit()
+            continue
         if parsed is None:
             continue
         tally.total_rows += 1
@@ -555,29 +576,80 @@ def _run_chunks(
                 tally.duplicates += 1
                 tally.replaced += 1
             else:
-                good.append(parsed)
+                pending.append(parsed)
         else:
             tally.refuse(parsed)
             errors.extend(parsed)
         if tally.total_rows % size == 0:
-            _commit_chunk(job, ctx, write, good, errors, tally)
-            good, errors = [], []
-            gc.collect(1)
-            if progress is not None:
-                progress(tally.total_rows, _estimate(reader, tally.total_rows))
-    _commit_chunk(job, ctx, write, good, errors, tally)
+            commit()
+    _commit_chunk(job, ctx, write, pending, errors, tally)
     if progress is not None:
         progress(tally.total_rows, tally.total_rows)
 
 
+class _RecordRows:
+    """A chunk's good record rows, as columns (the names of a parsed row's ``values``), with
+    each row's line and USCC: what the writer inserts, without a dict per row."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.lines: list[int] = []
+        self.usccs: list[str] = []
+        self.columns: dict[str, list[Any]] = {name: [] for name in names}
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def append(self, p: ParsedRow) -> None:
+        self.lines.append(p.line)
+        self.usccs.append(p.uscc)
+        for name, col in self.columns.items():
+            col.append(p.values[name])
+
+    def add_block(
+        self, block: RecordBlock, i: int, j: int, repeats: _Repeats, tally: _Tally
+    ) -> None:
+        """Rows ``i`` to ``j - 1`` of ``block``, less those whose key a later line has."""
+        lines = block.lines[i:j]
+        if repeats:
+            keys = block.columns["natural_key"][i:j]
+            last = list(map(repeats.get, map(_key_hash, keys)))
+            keep = [
+                k
+                for k, (at, line) in enumerate(zip(last, lines, strict=True))
+                if at is None or at == line
+            ]
+            if len(keep) < len(lines):
+                tally.duplicates += len(lines) - len(keep)
+                tally.replaced += len(lines) - len(keep)
+                pick = [i + k for k in keep]
+                self.lines.extend(map(block.lines.__getitem__, pick))
+                self.usccs.extend(map(block.usccs.__getitem__, pick))
+                for name, col in self.columns.items():
+                    col.extend(map(block.columns[name].__getitem__, pick))
+                return
+        self.lines.extend(lines)
+        self.usccs.extend(block.usccs[i:j])
+        for name, col in self.columns.items():
+            col.extend(block.columns[name][i:j])
+
+
+_Pending = list[ParsedRow] | _RecordRows
+
+
 def _parsed(
     kind: str, hmap: HeaderMap, rows: Iterator[tuple[int, list[Any]]]
-) -> Iterator[tuple[int, ParsedRow | list[RowError] | None]]:
+) -> Iterator[tuple[int, ParsedRow | list[RowError] | RecordBlock | None]]:
     """Each row's line and :func:`~zhixin.intake.rows.parse_row` outcome, in the file's order,
-    validated a block at a time (:func:`zhixin.intake.blocks.parse_block`)."""
+    validated a block at a time (:func:`zhixin.intake.blocks.parse_columns`); a block whose
+    rows are all good comes whole, as a :class:`~zhixin.intake.blocks.RecordBlock` (its first
+    line beside it)."""
     while block := list(islice(rows, PARSE_BLOCK)):
         plain = [b for b in block if type(b[1]) is not BrokenRow]
-        done = iter(parse_block(kind, hmap, plain))
+        got = parse_columns(kind, hmap, plain)
+        if type(got) is RecordBlock and len(plain) == len(block):
+            yield block[0][0], got
+            continue
+        done = iter(got.rows() if isinstance(got, RecordBlock) else got)
         for line, cells in block:
             if type(cells) is BrokenRow:
                 yield line, [RowError(line, "", QUOTE_BROKEN)]
@@ -585,14 +657,14 @@ def _parsed(
                 yield line, next(done)
 
 
-_Writer = Callable[[Session, _Context, list[ParsedRow], _Tally], list[RowError]]
+_Writer = Callable[[Session, _Context, Any, _Tally], list[RowError]]
 
 
 def _commit_chunk(
     job: Job,
     ctx: _Context,
     write: _Writer,
-    good: list[ParsedRow],
+    good: _Pending,
     errors: list[RowError],
     tally: _Tally,
 ) -> None:
@@ -622,62 +694,75 @@ def _estimate(reader: TableReader, done: int) -> int | None:
 
 
 def _record_chunk(
-    session: Session, ctx: _Context, chunk: list[ParsedRow], tally: _Tally
+    session: Session, ctx: _Context, chunk: _RecordRows, tally: _Tally
 ) -> list[RowError]:
-    """Each key reaches here once per file (the first pass keeps only its last line)."""
+    """Each key reaches here once per file (the first pass keeps only its last line). The
+    chunk's rows are columns; a row's index picks its values from each."""
     errors: list[RowError] = []
-    ids = repo.enterprise_ids(session, {p.uscc for p in chunk})
-    kept: list[ParsedRow] = []
-    for p in chunk:
-        if p.uscc in ids:
-            kept.append(p)
-        else:
-            err = [RowError(p.line, USCC_HEADER, NOT_REGISTERED)]
-            tally.refuse(err)
-            errors.extend(err)
-    current = repo.current_versions(session, ctx.spec.code, [p.natural_key for p in kept])
+    usccs, lines = chunk.usccs, chunk.lines
+    keys, hashes = chunk.columns["natural_key"], chunk.columns["content_hash"]
+    ids = repo.enterprise_ids(session, set(usccs))
+    enterprise_ids = list(map(ids.get, usccs))
+    kept: list[int] | None = None  # the rows whose enterprise is registered (None: all)
+    if None in enterprise_ids:
+        kept = []
+        for i, (eid, line) in enumerate(zip(enterprise_ids, lines, strict=True)):
+            if eid is None:
+                err = [RowError(line, USCC_HEADER, NOT_REGISTERED)]
+                tally.refuse(err)
+                errors.extend(err)
+            else:
+                kept.append(i)
+    kept_keys = keys if kept is None else [keys[i] for i in kept]
+    current = repo.current_versions(session, ctx.spec.code, kept_keys)
+    superseded: dict[str, int] = {}
+    if current:  # some keys are known: each row decides (new, duplicate, stale or correction)
+        past = {} if ctx.reassert else _past_record_versions(session, ctx.spec.code, chunk, current)
+        picked: list[int] = []
+        versions: list[int] = []
+        for i in range(len(lines)) if kept is None else kept:
+            cur = current.get(keys[i])
+            if cur is None:
+                version = 1
+            elif cur.content_hash == hashes[i]:
+                tally.duplicates += 1
+                continue
+            elif (old := past.get((keys[i], hashes[i]))) is not None:
+                err = [RowError(lines[i], "", stale_reason(old, cur.version))]
+                tally.stale += 1
+                tally.report(err)
+                errors.extend(err)
+                continue
+            else:
+                version = cur.version + 1
+                superseded[keys[i]] = cur.id
+            picked.append(i)
+            versions.append(version)
+        kept = picked
+    elif kept is None:
+        versions = [1] * len(lines)
+    else:
+        versions = [1] * len(kept)
+    if kept is None:  # every row of the chunk is written
+        columns = dict(chunk.columns)
+        written_lines = lines
+    else:
+        columns = {name: list(map(col.__getitem__, kept)) for name, col in chunk.columns.items()}
+        enterprise_ids = list(map(enterprise_ids.__getitem__, kept))
+        written_lines = list(map(lines.__getitem__, kept))
+    columns["enterprise_id"] = enterprise_ids
+    columns["version"] = versions
+    columns["source_ref"] = list(map(f"{ctx.filename[:150]}:".__add__, map(str, written_lines)))
     common = {
         "source_system": ctx.source_system,
         "batch_id": ctx.batch_id,
         "known_at": ctx.started,
         "created_by_id": ctx.user_id,
     }
-    prefix = ctx.filename[:150]
-    inserts: list[dict[str, Any]] = []  # each row's parsed values, written as they are
-    enterprise_ids: list[int] = []  # and beside them, per row: its enterprise, version, source
-    versions: list[int] = []
-    source_refs: list[str] = []
-    superseded: dict[str, int] = {}
-    past = {} if ctx.reassert else _past_record_versions(session, ctx.spec.code, kept, current)
-    for p in kept:
-        cur = current.get(p.natural_key)
-        if cur is None:
-            version = 1
-        elif cur.content_hash == p.content_hash:
-            tally.duplicates += 1
-            continue
-        elif (old := past.get((p.natural_key, p.content_hash))) is not None:
-            err = [RowError(p.line, "", stale_reason(old, cur.version))]
-            tally.stale += 1
-            tally.report(err)
-            errors.extend(err)
-            continue
-        else:
-            version = cur.version + 1
-            superseded[p.natural_key] = cur.id
-        inserts.append(p.values)
-        enterprise_ids.append(ids[p.uscc])
-        versions.append(version)
-        source_refs.append(f"{prefix}:{p.line}")
-    per_row: dict[str, list[Any]] = {
-        "enterprise_id": enterprise_ids,
-        "version": versions,
-        "source_ref": source_refs,
-    }
-    repo.insert_records(session, inserts, common, per_row)
+    repo.insert_records(session, columns, common)
     repo.supersede(session, ctx.spec.code, superseded, ctx.started)
     tally.corrected += len(superseded)
-    tally.inserted += len(inserts) - len(superseded)
+    tally.inserted += len(written_lines) - len(superseded)
     return errors
 
 
@@ -692,14 +777,14 @@ def stale_reason(old_version: int, current_version: int) -> str:
 
 
 def _past_record_versions(
-    session: Session, kind: str, rows: list[ParsedRow], current: dict[str, repo.CurrentVersion]
+    session: Session, kind: str, rows: _RecordRows, current: dict[str, repo.CurrentVersion]
 ) -> dict[tuple[str, str], int]:
     """(natural key, content hash) → version, for the superseded versions of the rows that
     differ from their live version (only those could be an older file undoing a correction)."""
     changed = [
-        p.natural_key
-        for p in rows
-        if (cur := current.get(p.natural_key)) is not None and cur.content_hash != p.content_hash
+        nk
+        for nk, h in zip(rows.columns["natural_key"], rows.columns["content_hash"], strict=True)
+        if (cur := current.get(nk)) is not None and cur.content_hash != h
     ]
     return repo.past_versions(session, kind, changed) if changed else {}
 
