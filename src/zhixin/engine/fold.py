@@ -377,8 +377,8 @@ def sort_hits(hits: pa.Table) -> pa.Table:
 
 
 def _sorted_by_arrow(hits: pa.Table) -> pa.Table:
-    keys = [(c, "ascending") for c in HIT_COLUMNS_ORDER]
-    return hits.take(pc.sort_indices(hits, sort_keys=keys, null_placement="at_end"))
+    keys = [(c, "ascending", "at_end") for c in HIT_COLUMNS_ORDER]  # nulls last, as DuckDB
+    return hits.take(pc.sort_indices(hits, sort_keys=keys))
 
 
 def fold_elements_and_gates(hits: pa.Table, s: Shape) -> tuple[pa.Table, pa.Table, pa.Table | None]:

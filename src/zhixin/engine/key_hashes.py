@@ -3,16 +3,17 @@ with the Parquet snapshot, so that the input check (``evaluation.service.check_p
 not decode and hash 28 million strings — a column no evaluation otherwise reads.
 
 The writer (``zhixin synth``, ``zhixin export``) adds the column :data:`COLUMN` (int64: the
-bits of DuckDB's unsigned ``hash(natural_key)``, so that every engine reads it) to ``records.parquet`` and, once the file is closed, *seals*
-it: the sidecar :data:`SEAL_NAME` holds a SHA-256 of the bytes of the two columns' chunks as
-stored (compressed pages, every row group in order, with each chunk's place and length). The
-check uses the column only when the seal still matches those bytes; otherwise it hashes the
-strings itself, as before. The rule: a file whose hash column might disagree with its
-``natural_key`` — either column rewritten, the rows reordered or regrouped, the hashes
-computed by someone else, the sidecar missing or stale — is never trusted, because the same
-bytes decode to the same values, row for row. Checking the seal reads the natural keys' pages
-without decoding them (SHA-256 runs at about 1.4 GB/s here; decoding and hashing them cost
-several times as much: docs/performance.md).
+bits of DuckDB's unsigned ``hash(natural_key)``, so that every engine reads it) to
+``records.parquet`` and, once the file is closed, *seals* it: the sidecar :data:`SEAL_NAME`
+holds a SHA-256 of the bytes of the two columns' chunks as stored (compressed pages, every row
+group in order, with each chunk's place and length). The check uses the column only while the
+seal matches those bytes; otherwise it hashes the strings itself, as before. The rule: the
+same bytes decode to the same values, row for row, so a sealed column agrees with the keys it
+was computed from; a file rewritten after its seal (either column changed, rows reordered or
+regrouped), a stale or missing sidecar, or a file without the column is checked on its
+strings — never trusted. Checking the seal reads the natural keys' pages without decoding
+them (SHA-256 runs at about 1.4 GB/s here; decoding and hashing the keys cost several times
+as much: docs/performance.md).
 
 Written by hand: Parquet has no checksum of a column's contents that its writers keep (page
 CRCs are recomputed by whoever rewrites a file), and the file's own key-value metadata is
