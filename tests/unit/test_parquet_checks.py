@@ -14,7 +14,7 @@ import pytest
 
 from zhixin.catalog.loader import load
 from zhixin.demo.synth import ENTERPRISE_SCHEMA
-from zhixin.engine import io
+from zhixin.engine import io, key_hashes
 from zhixin.errors import Invalid
 from zhixin.evaluation import service
 
@@ -40,10 +40,15 @@ def _cert(record_id: int, eid: int, key: str, version: int = 1, **kw: Any) -> di
     return row
 
 
-def _files(tmp_path: Path, rows: list[dict[str, Any]], ids: list[int]) -> Path:
-    pq.write_table(
-        pa.Table.from_pylist(rows, schema=io.EXPORT_RECORD_SCHEMA), tmp_path / "records.parquet"
-    )
+def _files(
+    tmp_path: Path, rows: list[dict[str, Any]], ids: list[int], *, sealed: bool = False
+) -> Path:
+    records = pa.Table.from_pylist(rows, schema=io.EXPORT_RECORD_SCHEMA)
+    if sealed:  # as the snapshot writers write it: the keys' hashes, sealed
+        records = key_hashes.add_to(records.drop_columns([key_hashes.COLUMN]))
+    pq.write_table(records, tmp_path / "records.parquet")
+    if sealed:
+        key_hashes.seal(tmp_path / "records.parquet")
     ents = [dict.fromkeys(ENTERPRISE_SCHEMA.names) | {"enterprise_id": i} for i in ids]
     pq.write_table(
         pa.Table.from_pylist(ents, schema=ENTERPRISE_SCHEMA), tmp_path / "enterprises.parquet"
@@ -104,3 +109,37 @@ def test_absent_enterprises_are_found_whether_the_ids_are_a_range_or_not(
         f"{len(absent)} 条记录所属的 {len(absent)} 个经营主体不在企业文件中，未参与评价"
         f"（enterprise_id {'、'.join(str(i) for i in absent)}）"
     ]
+
+
+def test_a_sealed_snapshot_is_checked_on_its_hash_column(tmp_path: Path) -> None:
+    src = _files(
+        tmp_path, [_cert(1, 1, "Q1"), _cert(2, 1, "Q1"), _cert(3, 1, "Q3")], [1], sealed=True
+    )
+    assert key_hashes.read_sealed(src / "records.parquet") is not None
+    with pytest.raises(Invalid) as caught:
+        _run(src, tmp_path)
+    assert "记录 certification Q1 第 1 版出现 2 次（record_id 1、2）" in caught.value.message
+
+
+def test_a_hash_column_that_disagrees_with_its_keys_is_not_trusted(tmp_path: Path) -> None:
+    """A sealed snapshot edited afterwards (a natural key changed, the hashes and the seal
+    kept): the hashes no longer tell the repeat, so the check hashes the keys itself."""
+    src = _files(tmp_path, [_cert(1, 1, "Q1"), _cert(2, 1, "Q2")], [1], sealed=True)
+    path = src / "records.parquet"
+    records = pq.read_table(path)
+    keys = records["natural_key"].to_pylist()
+    edited = records.set_column(
+        records.schema.get_field_index("natural_key"), "natural_key", pa.array([keys[0]] * 2)
+    )
+    pq.write_table(edited, path)
+    assert (src / key_hashes.SEAL_NAME).is_file()
+    assert key_hashes.read_sealed(path) is None
+    with pytest.raises(Invalid) as caught:
+        _run(src, tmp_path)
+    assert "记录 certification Q1 第 1 版出现 2 次（record_id 1、2）" in caught.value.message
+
+
+def test_a_sealed_snapshot_of_good_records_passes_with_no_warning(tmp_path: Path) -> None:
+    rows = [_cert(1, 1, "Q1"), _cert(2, 2, "Q2"), _cert(3, 3, "Q3")]
+    summary = _run(_files(tmp_path, rows, [1, 2, 3], sealed=True), tmp_path)
+    assert summary.enterprises == 3 and summary.warnings == []

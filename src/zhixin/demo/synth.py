@@ -49,6 +49,7 @@ from zhixin.demo.layout import (
 )
 from zhixin.demo.records import _finish_records
 from zhixin.demo.reference import _PREFIXES, _REGION_PREFIX
+from zhixin.engine import key_hashes
 from zhixin.engine.rule_keys import FIELD as RULE_KEY_FIELD
 from zhixin.engine.rule_keys import RuleKeys, write_metadata
 from zhixin.enterprises.models import Enterprise
@@ -67,8 +68,9 @@ __all__ = [
     "write_parquet",
 ]
 
-# the records file: the generated columns, and each record's rule key (engine.rule_keys)
-SNAPSHOT_RECORD_SCHEMA = RECORD_SCHEMA.append(RULE_KEY_FIELD)
+# the records file: the generated columns, each record's rule key (engine.rule_keys) and its
+# natural key's hash (engine.key_hashes)
+SNAPSHOT_RECORD_SCHEMA = RECORD_SCHEMA.append(RULE_KEY_FIELD).append(key_hashes.FIELD)
 
 
 # --------------------------------------------------------------------------- public API
@@ -153,13 +155,15 @@ def write_parquet(
     ):
         for ent, rec in generate(n_enterprises, seed=seed):
             ew.write_table(ent, row_group_size=ent.num_rows)
-            rw.write_table(keys.add_to(rec), row_group_size=max(rec.num_rows, 1))
+            rec = key_hashes.add_to(keys.add_to(rec))
+            rw.write_table(rec, row_group_size=max(rec.num_rows, 1))
             n_ent += ent.num_rows
             n_rec += rec.num_rows
             _count_kinds(by_kind, rec)
             if progress is not None:
                 progress(n_ent, n_enterprises)
         write_metadata(rw, keys)
+    key_hashes.seal(out_dir / "records.parquet")
     seconds = time.perf_counter() - t0
     manifest = {
         "marker": DEMO_MARK,

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import Connection, Engine, select
 
 from zhixin.demo.synth import ENTERPRISE_SCHEMA, RECORD_SCHEMA
-from zhixin.engine import rule_keys
+from zhixin.engine import key_hashes, rule_keys
 from zhixin.enterprises.models import Enterprise
 from zhixin.records.models import CreditRepair, QualityRecord
 
@@ -29,7 +29,11 @@ EXTRA_RECORD_FIELDS = [
     pa.field("repaired_on", pa.date32()),
     pa.field("superseded_at", pa.timestamp("us", tz="UTC")),
 ]
-EXPORT_RECORD_SCHEMA = pa.schema(list(RECORD_SCHEMA) + EXTRA_RECORD_FIELDS + [rule_keys.FIELD])
+EXPORT_RECORD_SCHEMA = pa.schema(
+    list(RECORD_SCHEMA) + EXTRA_RECORD_FIELDS + [rule_keys.FIELD, key_hashes.FIELD]
+)
+# the columns the file's writer derives (not read from the database)
+_DERIVED = ("uscc", rule_keys.COLUMN, key_hashes.COLUMN)
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class Inputs:
     enterprises: ir.Table
     # the records' (kind, subtype) pairs by rule key, when the snapshot has them (rule_keys)
     rule_keys: list[rule_keys.Pair] | None = None
+    # the records file, when read from Parquet (its statistics and key hashes: the input check)
+    records_path: Path | None = None
 
 
 def _spark_session() -> Any:
@@ -96,7 +102,8 @@ def read_parquet(backend: Any, directory: Path) -> Inputs:
             raise FileNotFoundError(f"{directory / name} 不存在")
     rec = backend.read_parquet(str(directory / "records.parquet"))
     ent = backend.read_parquet(str(directory / "enterprises.parquet"))
-    return Inputs(backend, rec, ent, rule_keys.read_pairs(directory / "records.parquet"))
+    path = directory / "records.parquet"
+    return Inputs(backend, rec, ent, rule_keys.read_pairs(path), path)
 
 
 def _record_columns(known_at: datetime | None = None) -> list[Any]:
@@ -109,7 +116,7 @@ def _record_columns(known_at: datetime | None = None) -> list[Any]:
     t = QualityRecord.__table__
     cols: list[Any] = [t.c.id.label("record_id")]
     for field in EXPORT_RECORD_SCHEMA:
-        if field.name in ("record_id", "uscc", rule_keys.COLUMN):
+        if field.name == "record_id" or field.name in _DERIVED:
             continue
         if field.name == "repaired_on" and known_at is not None:
             cols.append(
@@ -150,8 +157,9 @@ def _chunks(bind: Engine | Connection, stmt: Any, schema: pa.Schema) -> Iterator
 
 
 def _record_schema() -> pa.Schema:
-    """The record columns read from the database (the rule key is the file writer's)."""
-    return pa.schema([f for f in EXPORT_RECORD_SCHEMA if f.name not in ("uscc", rule_keys.COLUMN)])
+    """The record columns read from the database (the rule key and the key hash are the file
+    writer's)."""
+    return pa.schema([f for f in EXPORT_RECORD_SCHEMA if f.name not in _DERIVED])
 
 
 def _enterprise_columns() -> list[Any]:
@@ -221,12 +229,13 @@ def export_records(
             usccs = pa.array(
                 [uscc.get(int(e)) for e in chunk["enterprise_id"].to_pylist()], pa.string()
             )
-            chunk = keys.add_to(chunk.add_column(2, "uscc", usccs))
+            chunk = key_hashes.add_to(keys.add_to(chunk.add_column(2, "uscc", usccs)))
             w.write_table(chunk.select(EXPORT_RECORD_SCHEMA.names).cast(EXPORT_RECORD_SCHEMA))
             n_rec += chunk.num_rows
             if progress is not None:
                 progress(n_rec)
         rule_keys.write_metadata(w, keys)
+    key_hashes.seal(out_dir / "records.parquet")
     return n_ent, n_rec
 
 

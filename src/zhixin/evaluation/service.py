@@ -114,36 +114,45 @@ def check_parquet(inputs: Any) -> list[str]:
     twice); records of an enterprise absent from the enterprise file are reported (returned
     as warnings: they count for nobody).
 
-    One scan fetches each record's enterprise and a 64-bit hash of its natural key;
-    numpy sorts them (a group-by over millions of distinct string keys costs several times the
-    read). Only the keys with more than one row — versions, repeats, or a hash collision — are
-    then checked exactly."""
+    Each record's 64-bit hash of its natural key is sorted in numpy (a group-by over millions
+    of distinct string keys costs several times the read); only the keys with more than one
+    row — versions, repeats, or a hash collision — are then checked exactly, on the true
+    columns. The hashes are the snapshot's own column when its seal holds
+    (:mod:`zhixin.engine.key_hashes`: the column cannot disagree with the keys), else DuckDB
+    hashes the keys. The enterprises: when their ids are lo…hi once each, the records' row-group
+    statistics (every ``enterprise_id`` within lo…hi, none null) settle it without a scan."""
     import ibis
     import numpy as np
 
+    from zhixin.engine import key_hashes
+
     rec, ent = inputs.records, inputs.enterprises
+    path = getattr(inputs, "records_path", None)
     keyed = {"kind", "natural_key", "version"} <= set(rec.columns)
-    # the natural key alone (the kind is checked exactly afterwards): hashing a concatenation
-    # costs half as much again
-    key = rec.natural_key.hash() if keyed else None
-    scan = rec.select("enterprise_id", **({"h": key} if key is not None else {})).to_pyarrow()
     problems: list[str] = []
-    if key is not None:
-        h = np.sort(_int64(scan["h"]))
+    if keyed:
+        sealed = key_hashes.read_sealed(path) if path is not None else None
+        if sealed is not None:
+            key = rec[key_hashes.COLUMN]
+            h = np.sort(sealed)
+        else:
+            # the natural key alone (the kind is checked exactly afterwards): hashing a
+            # concatenation costs half as much again
+            key = rec.natural_key.hash()
+            h = np.sort(_int64(rec.select(h=key).to_pyarrow()["h"]))
+        del sealed
         repeated = np.unique(h[1:][h[1:] == h[:-1]])
         del h
         if len(repeated):
-            sub = (
-                rec.filter(key.isin(ibis.literal(repeated.tolist(), type="array<int64>")))
-                if len(repeated) <= _FEW
-                else rec
-            )
+            values = ibis.literal(repeated.tolist(), type="array<int64>")
+            sub = rec.filter(key.isin(values)) if len(repeated) <= _FEW else rec
             problems = _exact_problems(sub)
     if problems:
         raise Invalid("Parquet 记录有误，已拒绝（最多列出 10 处）：" + "；".join(problems))
     known = np.sort(_int64(ent.select("enterprise_id").to_pyarrow()["enterprise_id"]))
-    eids = _int64(scan["enterprise_id"])
-    del scan
+    if path is not None and _within_by_statistics(known, path):
+        return []
+    eids = _int64(rec.select("enterprise_id").to_pyarrow()["enterprise_id"])
     absent = _absent(known, eids)
     if not len(absent):
         return []
@@ -156,6 +165,44 @@ def check_parquet(inputs: Any) -> list[str]:
     ]
 
 
+def _is_range(known: Any) -> bool:
+    """Whether the sorted ``known`` ids are lo…hi, each once."""
+    import numpy as np
+
+    return bool(
+        len(known)
+        and int(known[-1]) - int(known[0]) == len(known) - 1
+        and np.all(known[1:] != known[:-1])
+    )
+
+
+def _within_by_statistics(known: Any, path: Path) -> bool:
+    """Whether the records file's statistics alone show every record's enterprise among
+    ``known`` (ids lo…hi once each): every row group's ``enterprise_id`` non-null, within
+    lo…hi. False when they cannot tell (then the records are scanned)."""
+    if not _is_range(known):
+        return False
+    lo, hi = int(known[0]), int(known[-1])
+    meta = pq.read_metadata(path)
+    if "enterprise_id" not in meta.schema.names:
+        return False
+    column = meta.schema.names.index("enterprise_id")
+    for i in range(meta.num_row_groups):
+        rg = meta.row_group(i)
+        if rg.num_rows == 0:
+            continue
+        stats = rg.column(column).statistics
+        if stats is None or not (stats.has_min_max and stats.has_null_count):
+            return False
+        try:
+            inside = lo <= int(stats.min) and int(stats.max) <= hi
+        except (TypeError, ValueError):  # not integers: let the scan say
+            return False
+        if stats.null_count or not inside:
+            return False
+    return True
+
+
 def _absent(known: Any, eids: Any) -> Any:
     """The ``eids`` not among ``known`` (sorted). Ids numbered as the database and ``zhixin
     synth`` number them, each of lo…hi once, are a range test: a binary search of every
@@ -165,7 +212,7 @@ def _absent(known: Any, eids: Any) -> Any:
     if not len(known):
         return eids
     lo, hi = int(known[0]), int(known[-1])
-    if hi - lo == len(known) - 1 and bool(np.all(known[1:] != known[:-1])):
+    if _is_range(known):
         return eids[(eids < lo) | (eids > hi)]
     pos = np.minimum(np.searchsorted(known, eids), len(known) - 1)
     return eids[known[pos] != eids]
