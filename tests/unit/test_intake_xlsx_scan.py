@@ -254,17 +254,18 @@ def _excel_sheet(prefix: str = "", dimension: str | None = "A1:H12", pretty: boo
         f'</{p}c><{p}c r="C8"><{p}v>913502001234567890</{p}v></{p}c><{p}c r="D8" t="n">'
         f'<{p}v>12345678901234567890</{p}v></{p}c><{p}c r="E8" t="inlineStr"><{p}v>9</{p}v>'
         f'</{p}c><{p}c r="F8" t="inlineStr"/><{p}c r="I8"><{p}v>99</{p}v></{p}c></{p}row>',
+        f'<{p}row r="8"><{p}c r="A8"><{p}v>8</{p}v></{p}c></{p}row>',  # given twice: skipped
         f'<{p}row r="7"><{p}c r="A7"><{p}v>7</{p}v></{p}c></{p}row>',  # before one given: skipped
         f'<{p}row r="10" spans="1:8"><{p}c r="A10" t="s"><{p}v>9</{p}v></{p}c></{p}row>',
         f'<{p}row r="11"><{p}c r="A11" t="inlineStr"><{p}is><{p}t>a&amp;b</{p}t></{p}is></{p}c>'
         f'<{p}c r="B11" s="1"><{p}v>2958466</{p}v></{p}c><{p}c r="C11" s="3"><{p}v>0.0000001'
         f'</{p}v></{p}c><{p}c r="D11" t="inlineStr"><{p}is><{p}t></{p}t></{p}is></{p}c></{p}row>',
     ]
-    rows += [  # rows of one shape, then others, as a regulator's export
+    rows += [  # rows of one shape (one given twice, some with an empty <v>), as an export
         f'<{p}row r="{n}" spans="1:8"><{p}c r="A{n}" t="s"><{p}v>{n % 10}</{p}v></{p}c><{p}c '
-        f'r="B{n}" s="1"><{p}v>{45000 + n}</{p}v></{p}c><{p}c r="C{n}"><{p}v>{n}.5</{p}v></{p}c>'
-        f"</{p}row>"
-        for n in range(12, 60)
+        f'r="B{n}" s="1"><{p}v>{45000 + n}</{p}v></{p}c><{p}c r="C{n}"><{p}v>'
+        f'{"" if n % 7 == 0 else f"{n}.5"}</{p}v></{p}c></{p}row>'
+        for n in [*range(12, 40), 39, *range(40, 60)]
     ]
     dim = f'<{p}dimension ref="{dimension}"/>' if dimension else ""
     ns = f'xmlns:{p[:-1]}="{_MAIN}"' if p else f'xmlns="{_MAIN}"'

@@ -147,12 +147,13 @@ def rich_text(body: str) -> str:
 
 
 class SharedStrings:
-    """The shared-strings table, compact: UTF-8 bytes of every string back to back and their
-    end offsets; ``strings[i]`` decodes the i-th."""
+    """The shared-strings table, compact: the UTF-8 bytes of every string back to back and
+    their end offsets (4 bytes each: the part is at most 64 MiB, ``XlsxLimits``);
+    ``strings[i]`` decodes the i-th when a cell refers to it."""
 
     def __init__(self) -> None:
         self._blob = bytearray()
-        self._ends = array("Q", [0])
+        self._ends = array("I", [0])
 
     def __len__(self) -> int:
         return len(self._ends) - 1
@@ -161,19 +162,15 @@ class SharedStrings:
         self._blob += text.encode("utf-8", "surrogatepass")
         self._ends.append(len(self._blob))
 
-    def freeze(self) -> None:
-        self._frozen = bytes(self._blob)
-        self._blob = bytearray()
-
     def nbytes(self) -> int:
         """The bytes the table holds (its text and offsets)."""
-        return len(self._frozen) + self._ends.itemsize * len(self._ends)
+        return len(self._blob) + self._ends.itemsize * len(self._ends)
 
     def __getitem__(self, i: int) -> str:
         ends = self._ends
         if not 0 <= i < len(ends) - 1:
             raise XlsxCorrupt(f"shared string {i} does not exist")
-        return self._frozen[ends[i] : ends[i + 1]].decode("utf-8", "surrogatepass")
+        return self._blob[ends[i] : ends[i + 1]].decode("utf-8", "surrogatepass")
 
 
 def _normalised(text: str) -> str:
@@ -253,7 +250,6 @@ def read_shared_strings(src: IO[bytes]) -> SharedStrings:
             else:
                 text = unescape(plain) if plain else ""
             append(text.replace("x005F_", "") if "x005F_" in text else text)
-    table.freeze()
     return table
 
 
@@ -660,6 +656,4 @@ def open_first_sheet(raw: IO[bytes]) -> tuple[zipfile.ZipFile, str, SharedString
     if ct is not None:
         with reader.archive.open(ct.PartName[1:]) as src:
             shared = read_shared_strings(src)
-    else:
-        shared.freeze()
     return reader.archive, part, shared, reader.wb
