@@ -86,7 +86,10 @@ def test_openpyxl_files_read_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     path = _messy(tmp_path / "m.xlsx")
     rows = _same(path)
     assert TEMPLATES[-1] >= 1  # most rows were read by the row template
-    assert rows[2] == (3, [None, "序号", "统一社会信用代码", "证书编号", "颁发日期", "有效期至", "数量"])
+    assert rows[2] == (
+        3,
+        [None, "序号", "统一社会信用代码", "证书编号", "颁发日期", "有效期至", "数量"],
+    )
     assert rows[3][1][4] == dt.datetime(2024, 3, 18)  # a date is a datetime at midnight
     assert rows[4][1][1] == 2 and type(rows[4][1][1]) is int  # a whole number is an int
     assert rows[10][1][4] == "#N/A"  # an error value is its text (the import refuses it)
@@ -112,7 +115,8 @@ def _styles() -> str:
         '<fonts count="1"><font><sz val="11"/><name val="等线"/></font></fonts>'
         '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
         '<borders count="1"><border/></borders>'
-        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+        "</cellStyleXfs>"
         '<cellXfs count="7"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
         '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
         '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
@@ -120,7 +124,8 @@ def _styles() -> str:
         '<xf numFmtId="20" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
         '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
         '<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-        '</cellXfs><cellStyles count="1"><cellStyle name="常规" xfId="0" builtinId="0"/></cellStyles>'
+        '</cellXfs><cellStyles count="1"><cellStyle name="常规" xfId="0" builtinId="0"/>'
+        "</cellStyles>"
         "</styleSheet>"
     )
 
@@ -207,7 +212,7 @@ def _book(
 _STRINGS = [
     "<t>统一社会信用代码</t>",
     '<t xml:space="preserve"> CQC-2024-001 </t>',
-    "<r><t>富</t></r><r><rPr><b/><sz val=\"11\"/></rPr><t>文本</t></r>",  # rich text runs
+    '<r><t>富</t></r><r><rPr><b/><sz val="11"/></rPr><t>文本</t></r>',  # rich text runs
     '<t>厦门</t><rPh sb="0" eb="2"><t>シアメン</t></rPh><phoneticPr fontId="1"/>',  # phonetic
     "<t>A &amp; B &lt;c&gt; &#x4E2D;&#25991; &quot;q&quot;</t>",
     "<t>行一\r\n行二&#13;&#10;行三_x000D_</t>",
@@ -241,13 +246,13 @@ def _excel_sheet(prefix: str = "", dimension: str | None = "A1:H12", pretty: boo
         f'<{p}v>#DIV/0!</{p}v></{p}c><{p}c r="C5" t="b"><{p}v>1</{p}v></{p}c><{p}c r="D5" '
         f't="str"><{p}f>A1&amp;"x"</{p}f><{p}v>统一x &amp; y</{p}v></{p}c><{p}c r="E5" '
         f't="d"><{p}v>2024-03-18T10:30:00</{p}v></{p}c><{p}c r="F5" t="inlineStr"><{p}is>'
-        f"<{p}r><{p}t>内</{p}t></{p}r><{p}r><{p}t>联</{p}t></{p}r></{p}is></{p}c><{p}c r=\"G5\" "
+        f'<{p}r><{p}t>内</{p}t></{p}r><{p}r><{p}t>联</{p}t></{p}r></{p}is></{p}c><{p}c r="G5" '
         f's="1"><{p}f t="shared" ref="G5:G6" si="0">A2+1</{p}f><{p}v>45370</{p}v></{p}c></{p}row>',
         # attributes in another order, single quotes, an empty <v/>, a styled empty cell
         f"<{p}row r='6' ht='20' customHeight='1'><{p}c t='s' s='5' r='A6'><{p}v>4</{p}v>"
         f'</{p}c><{p}c r="B6"><{p}v/></{p}c><{p}c r="C6" s="1"/><{p}c r="D6" s="1"><{p}v>'
-        f"</{p}v></{p}c><{p}c r=\"E6\" t=\"s\"><{p}v>5</{p}v></{p}c><{p}c r=\"F6\" t=\"s\">"
-        f"<{p}v>6</{p}v></{p}c><{p}c r=\"G6\" t=\"s\"><{p}v>7</{p}v></{p}c></{p}row>",
+        f'</{p}v></{p}c><{p}c r="E6" t="s"><{p}v>5</{p}v></{p}c><{p}c r="F6" t="s">'
+        f'<{p}v>6</{p}v></{p}c><{p}c r="G6" t="s"><{p}v>7</{p}v></{p}c></{p}row>',
         f'<{p}row r="7" spans="1:8"/>',  # an empty, formatted row
         # numbers: exponent, negative zero, huge, a text-typed number, a cell past column H
         f'<{p}row r="8"><{p}c r="A8"><{p}v>1E-3</{p}v></{p}c><{p}c r="B8"><{p}v>-0</{p}v>'
@@ -264,7 +269,7 @@ def _excel_sheet(prefix: str = "", dimension: str | None = "A1:H12", pretty: boo
     rows += [  # rows of one shape (one given twice, some with an empty <v>), as an export
         f'<{p}row r="{n}" spans="1:8"><{p}c r="A{n}" t="s"><{p}v>{n % 10}</{p}v></{p}c><{p}c '
         f'r="B{n}" s="1"><{p}v>{45000 + n}</{p}v></{p}c><{p}c r="C{n}"><{p}v>'
-        f'{"" if n % 7 == 0 else f"{n}.5"}</{p}v></{p}c></{p}row>'
+        f"{'' if n % 7 == 0 else f'{n}.5'}</{p}v></{p}c></{p}row>"
         for n in [*range(12, 40), 39, *range(40, 60)]
     ]
     dim = f'<{p}dimension ref="{dimension}"/>' if dimension else ""
@@ -296,7 +301,9 @@ def test_excel_shaped_workbooks_read_alike(
     pretty: bool,
     date1904: bool,
 ) -> None:
-    path = _book(tmp_path / "e.xlsx", _excel_sheet(prefix, dimension, pretty), _STRINGS, date1904=date1904)
+    path = _book(
+        tmp_path / "e.xlsx", _excel_sheet(prefix, dimension, pretty), _STRINGS, date1904=date1904
+    )
     rows = _same(path)
     if dimension is None:
         assert rows[0] == (1, ["统一社会信用代码", " CQC-2024-001 ", "富文本", "厦门"])

@@ -54,6 +54,8 @@ FORMATS = (".csv", ".xlsx")
 MIB = 1 << 20
 SHARED_STRINGS = "xl/sharedStrings.xml"
 RATIO_FLOOR = MIB  # members smaller than this are not held to the ratio (tiny parts compress well)
+
+
 class BrokenRow(list[Any]):
     """A physical line whose quotes do not balance (it swallowed the lines after it)."""
 

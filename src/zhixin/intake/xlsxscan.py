@@ -63,7 +63,6 @@ _P = r"(?:[A-Za-z_][\w.-]*:)?"  # an element name's namespace prefix, if any
 _Q = r"""\s*=\s*["']"""  # an attribute's equals sign and opening quote
 
 
-
 def _sheet_tokens(prefix: str) -> re.Pattern[str]:
     """The sheet data's tokens, one match each, for element names with ``prefix`` (``""`` or
     ``"x:"``); the groups of the match tell which:
@@ -245,10 +244,7 @@ def read_shared_strings(src: IO[bytes]) -> SharedStrings:
     append = table.append
     for part in _pieces(_chunks(src), "si"):
         for plain, body in _SI.findall(part):
-            if body:
-                text = rich_text(body)
-            else:
-                text = unescape(plain) if plain else ""
+            text = rich_text(body) if body else unescape(plain) if plain else ""
             append(text.replace("x005F_", "") if "x005F_" in text else text)
     return table
 
@@ -477,7 +473,9 @@ class SheetScan:
                             row[i] = None
                         elif code == 2:
                             row[i] = (
-                                float(text) if "." in text or "E" in text or "e" in text else int(text)
+                                float(text)
+                                if "." in text or "E" in text or "e" in text
+                                else int(text)
                             )
                         elif code == 1:
                             row[i] = shared[int(text)]
@@ -503,7 +501,9 @@ class SheetScan:
                             value = None
                         elif code == 2:
                             value = (
-                                float(text) if "." in text or "E" in text or "e" in text else int(text)
+                                float(text)
+                                if "." in text or "E" in text or "e" in text
+                                else int(text)
                             )
                         elif code == 1:
                             value = shared[int(text)]
