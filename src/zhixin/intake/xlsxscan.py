@@ -66,6 +66,7 @@ import re
 import zipfile
 from array import array
 from collections.abc import Callable, Iterator
+from itertools import accumulate
 from operator import itemgetter
 from typing import IO, Any, NamedTuple
 
@@ -106,8 +107,10 @@ _CELL_TAG = re.compile(r"<[^\s/>]+(\s[^>]*?)?(/?)>")
 _ATTR = re.compile(r"""([^\s=/]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _V = re.compile(rf"<{_P}v(?:\s[^>]*)?(?:/>|>([^<]*)</{_P}v\s*>)")
 _IS = re.compile(rf"<{_P}is(?:\s[^>]*)?(?:/>|>(.*?)</{_P}is\s*>)", re.S)
-_SI = re.compile(
-    rf"<{_P}si(?=[\s/>])[^>]*?(?:/>|>(?:<t(?:\s[^>]*)?>([^<]*)</t>|(.*?))</{_P}si\s*>)", re.S
+_SI = re.compile(  # a plain <si> as Excel writes it first (three times faster), else any
+    rf"<si><t>([^<]*)</t></si>"
+    rf"|<{_P}si(?=[\s/>])[^>]*?(?:/>|>(?:<{_P}t(?:\s[^>]*)?>([^<]*)</{_P}t>|(.*?))</{_P}si\s*>)",
+    re.S,
 )
 _RPH = re.compile(rf"<{_P}rPh(?=[\s/>])[^>]*?(?:/>|>.*?</{_P}rPh\s*>)", re.S)
 _RUN = re.compile(rf"<{_P}r(?=[\s/>])[^>]*?(?:/>|>(.*?)</{_P}r\s*>)", re.S)
@@ -171,9 +174,12 @@ class SharedStrings:
     def __len__(self) -> int:
         return len(self._ends) - 1
 
-    def append(self, text: str) -> None:
-        self._blob += text.encode("utf-8", "surrogatepass")
-        self._ends.append(len(self._blob))
+    def extend(self, texts: list[str]) -> None:
+        encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
+        ends = accumulate(map(len, encoded), initial=len(self._blob))
+        next(ends)
+        self._ends.extend(ends)
+        self._blob += b"".join(encoded)
 
     def nbytes(self) -> int:
         """The bytes the table holds (its text and offsets)."""
@@ -255,11 +261,14 @@ def _plain(part: str) -> str:
 def read_shared_strings(src: IO[bytes]) -> SharedStrings:
     """``xl/sharedStrings.xml`` as openpyxl's ``read_string_table`` reads it, held compactly."""
     table = SharedStrings()
-    append = table.append
     for part in _pieces(_chunks(src), "si"):
-        for plain, body in _SI.findall(part):
-            text = rich_text(body) if body else unescape(plain) if plain else ""
-            append(text.replace("x005F_", "") if "x005F_" in text else text)
+        texts = [
+            rich_text(body) if body else unescape(plain) if "&" in plain else plain
+            for plain, body in [(fast or plain, body) for fast, plain, body in _SI.findall(part)]
+        ]
+        if "x005F_" in part:
+            texts = [t.replace("x005F_", "") for t in texts]
+        table.extend(texts)
     return table
 
 
@@ -377,8 +386,8 @@ class SheetScan:
 
     def _tail(self, tail: str) -> tuple[int, str, str]:
         """What a cell's attributes after ``r`` say: (how to read its ``<v>``, ``s``, ``t``)
-        — 0 an inline string, 1 a shared string, 2 a plain number, 3 a number with a date or
-        duration style, 4 any other type; cached (a file has a few distinct tails)."""
+        — 0 an inline string, 1 a shared string, 2 a plain number, 3 a number with a date
+        style, 5 with a duration style, 4 any other type; cached (a file has few distinct tails)."""
         a = _attributes(tail)
         s, t = a.get("s", ""), a.get("t", "")
         if t == "inlineStr":
@@ -386,7 +395,7 @@ class SheetScan:
         elif t == "s":
             code = 1
         elif t in ("", "n"):
-            code = 3 if self._style(s) else 2
+            code = (2, 3, 5)[self._style(s)]
         else:
             code = 4
         self._tails[tail] = (code, s, t)
@@ -441,6 +450,24 @@ class SheetScan:
             self._tail,
         )
         max_col, max_row = self.max_col, self.max_row
+        # a shared string's or a date's value by its <v> text: a column of statuses, issuers
+        # or dates repeats a few values down a file (decoding a string or converting a date
+        # costs a microsecond or more); both bounded
+        strings: dict[str, str] = {}
+        dates: dict[str, Any] = {}
+
+        def string(text: str) -> str:
+            if len(strings) >= _MEMO:
+                strings.clear()
+            value = strings[text] = shared[int(text)]
+            return value
+
+        def date(text: str, s: str) -> Any:
+            if len(dates) >= _MEMO:
+                dates.clear()
+            value = dates[text] = number(text, s)
+            return value
+
         width0 = max_col or 0
         p = self._prefix
         generic = _sheet_tokens(p).pattern
@@ -492,8 +519,14 @@ class SheetScan:
                                 else int(text)
                             )
                         elif code == 1:
-                            row[i] = shared[int(text)]
+                            row[i] = strings.get(text)
+                            if row[i] is None:
+                                row[i] = string(text)
                         elif code == 3:
+                            row[i] = dates.get(text)
+                            if row[i] is None:
+                                row[i] = date(text, s)
+                        elif code == 5:
                             row[i] = number(text, s)
                         else:
                             row[i] = typed(t, text)
@@ -520,8 +553,14 @@ class SheetScan:
                                 else int(text)
                             )
                         elif code == 1:
-                            value = shared[int(text)]
+                            value = strings.get(text)
+                            if value is None:
+                                value = string(text)
                         elif code == 3:
+                            value = dates.get(text)
+                            if value is None:
+                                value = date(text, s)
+                        elif code == 5:
                             value = number(text, s)
                         elif code == 0:
                             value = None  # an inline string's <v>: openpyxl reads only <is>
@@ -614,6 +653,7 @@ class _Template(NamedTuple):
 
 
 _TOKEN_GROUPS = 6  # the groups of _sheet_tokens
+_MEMO = 1 << 14  # shared strings and dates remembered by their <v> text
 
 
 _MAX_TEMPLATES = 16  # new row shapes learnt per sheet (each a regular expression compiled)
