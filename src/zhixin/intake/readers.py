@@ -31,9 +31,9 @@ with regular expressions as it inflates it (8–15 µs a row, memory bounded: th
 strings, held compactly, and 256 KiB of XML at a time) and gives exactly what openpyxl gives —
 the same ``(line, cells)``, checked cell by cell on messy sheets. Where the scanner meets XML
 it does not read (a comment, a CDATA section, mixed namespace prefixes — nothing Excel, WPS or
-openpyxl writes), openpyxl reads the file instead, from the row the scanner reached on. (calamine, used
-before for sheets up to 48 MiB of XML, held the whole sheet in memory and was slower than the
-scanner.)
+openpyxl writes), openpyxl reads the file instead, from the row the scanner reached on.
+(calamine, used before for sheets up to 48 MiB of XML, held the whole sheet in memory and was
+slower than the scanner.)
 """
 
 from __future__ import annotations
