@@ -2,14 +2,17 @@
 
     python bench/import_records.py --rows 100000 1000000 --db sqlite postgresql
     python bench/import_records.py --rows 100000 --format csv xlsx
+    python bench/import_records.py --rows 1000000 --format csv xlsx --files-dir /tmp/zx-import-files
 
 For each size, a CSV of certifications (three per enterprise, listed by enterprise as a
 regulator's export is) and the CSV of the enterprises they reference are generated in a
-temporary folder. Each (database, size) run happens in a fresh child process on a fresh
-database, so its peak RSS (``ru_maxrss``) is the import's own: the enterprises are imported
-first, then the certifications are timed. PostgreSQL runs use ``ZHIXIN_BENCH_POSTGRES_URL``
-(default ``postgresql+psycopg://postgres@127.0.0.1:5432/zx_bench``; the database is dropped
-and created afresh) and are skipped with a note when the server cannot be reached.
+temporary folder (with ``--files-dir DIR``, in DIR, kept and reused by the next run: writing a
+1,000,000-row XLSX with openpyxl takes minutes). Each (database, size) run happens in a fresh
+child process on a fresh database, so its peak RSS (``ru_maxrss``) is the import's own: the
+enterprises are imported first, then the certifications are timed. PostgreSQL runs use
+``ZHIXIN_BENCH_POSTGRES_URL`` (default
+``postgresql+psycopg://postgres@127.0.0.1:5432/zx_bench``; the database is dropped and created
+afresh) and are skipped with a note when the server cannot be reached.
 """
 
 from __future__ import annotations
@@ -160,6 +163,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, nargs="+", default=[100_000])
     ap.add_argument("--db", nargs="+", default=["sqlite"], choices=["sqlite", "postgresql"])
     ap.add_argument("--format", nargs="+", default=["csv"], choices=["csv", "xlsx"])
+    ap.add_argument("--files-dir", type=Path, help="keep the generated files here and reuse them")
     ap.add_argument("--child", nargs=3, metavar=("URL", "ENT", "CERT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -171,12 +175,21 @@ def main() -> None:
         folder = Path(tmp)
         for rows in args.rows:
             t = time.perf_counter()
-            ent_path, cert_path = generate(folder, rows)
+            files_at = args.files_dir or folder
+            files_at.mkdir(parents=True, exist_ok=True)
+            ent_path, cert_path = files_at / f"ent_{rows}.csv", files_at / f"cert_{rows}.csv"
+            if args.files_dir is None or not (ent_path.is_file() and cert_path.is_file()):
+                ent_path, cert_path = generate(files_at, rows)
             size = cert_path.stat().st_size / 2**20
             print(f"\n{rows:,} rows: generated in {time.perf_counter() - t:.1f} s ({size:.0f} MiB)")
             files = {"csv": (ent_path, cert_path)}
             if "xlsx" in args.format:
-                files["xlsx"] = (to_xlsx(ent_path), to_xlsx(cert_path))
+                ent_x, cert_x = ent_path.with_suffix(".xlsx"), cert_path.with_suffix(".xlsx")
+                if args.files_dir is None or not (ent_x.is_file() and cert_x.is_file()):
+                    t = time.perf_counter()
+                    ent_x, cert_x = to_xlsx(ent_path), to_xlsx(cert_path)
+                    print(f"  written as XLSX in {time.perf_counter() - t:.1f} s")
+                files["xlsx"] = (ent_x, cert_x)
             for db, fmt in [(d, f) for d in args.db for f in args.format]:
                 ent_path, cert_path = files[fmt]
                 if db == "sqlite":
