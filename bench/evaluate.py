@@ -52,6 +52,11 @@ PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/zx_bench_eval"
 CATALOG = "xiamen"
 AS_OF = date(2025, 6, 30)
 TARGETS = {"seconds_5m": 15.0, "ratio": 3.0, "rss_gib": 4.0, "pg_1m_s": 60.0}
+# issue 3 set 4 GiB at up to 5,000,000 enterprises; issue 18 set 8 GiB at 20,000,000
+
+
+def _rss_target(n: int) -> float:
+    return TARGETS["rss_gib"] if n <= 5_000_000 else 8.0
 
 
 def _rss_mib() -> float:
@@ -382,8 +387,8 @@ def main() -> None:
         print(
             f"  {row['n']:,}: {row['ratio']:.2f}x read <= {TARGETS['ratio']:.0f}x: "
             f"{'met' if row['ratio'] <= TARGETS['ratio'] else 'MISSED'}; peak "
-            f"{row['rss'] / 1024:.2f} GiB <= {TARGETS['rss_gib']:.0f} GiB: "
-            f"{'met' if row['rss'] / 1024 <= TARGETS['rss_gib'] else 'MISSED'}"
+            f"{row['rss'] / 1024:.2f} GiB <= {_rss_target(row['n']):.0f} GiB: "
+            f"{'met' if row['rss'] / 1024 <= _rss_target(row['n']) else 'MISSED'}"
         )
     if pg_s is not None:
         print(
